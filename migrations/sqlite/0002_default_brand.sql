@@ -1,0 +1,1 @@
+INSERT INTO brands (slug, name, is_default, created_at) VALUES ('program', 'Partner Portal', TRUE, 0);

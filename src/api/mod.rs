@@ -1,0 +1,7 @@
+//! Server functions: one file per feature. Each is thin: build the request
+//! context, call a service, return its result. Server-only imports live
+//! inside the function bodies so the browser build never sees them.
+
+pub mod admin;
+pub mod auth;
+pub mod error;

@@ -1,0 +1,13 @@
+//! Business rules as pure functions: no I/O, no framework, compiled for the
+//! server and the browser alike. Time always arrives as an argument so the
+//! rules can be tested at any instant.
+
+pub mod account;
+pub mod audit;
+pub mod brand;
+pub mod email;
+pub mod password;
+pub mod role;
+pub mod session;
+pub mod throttle;
+pub mod token;

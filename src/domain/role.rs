@@ -1,0 +1,167 @@
+//! Who may do what. The server enforces these functions; the UI uses the same
+//! functions only to decide which links and buttons to show.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A user's role in the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Program owner: everything a manager can, plus users and settings.
+    Admin,
+    /// A partner manager of the program.
+    Manager,
+    /// Staff of a partner organisation.
+    Partner,
+    /// An end customer of a white-label partner.
+    Customer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Manager, Role::Partner, Role::Customer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Partner => "partner",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Manager => "Partner manager",
+            Role::Partner => "Partner",
+            Role::Customer => "Customer",
+        }
+    }
+
+    /// Program staff work on the program's own domain and see every partner.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role: {0}")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// A partner user's standing inside its organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgRole {
+    Owner,
+    Member,
+}
+
+impl OrgRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgRole::Owner => "owner",
+            OrgRole::Member => "member",
+        }
+    }
+}
+
+impl FromStr for OrgRole {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "owner" => Ok(OrgRole::Owner),
+            "member" => Ok(OrgRole::Member),
+            other => Err(UnknownRole(other.to_owned())),
+        }
+    }
+}
+
+/// Things a signed-in user may ask for. Later features add variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ListUsers,
+    InviteManager,
+    ReadAuditLog,
+    ChangeOwnPassword,
+}
+
+/// Whether `role` holds `permission`.
+pub fn can(role: Role, permission: Permission) -> bool {
+    match permission {
+        Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => {
+            role == Role::Admin
+        }
+        Permission::ChangeOwnPassword => true,
+    }
+}
+
+/// Roles an inviter may hand out by invitation.
+pub fn may_invite(inviter: Role, invitee: Role) -> bool {
+    matches!((inviter, invitee), (Role::Admin, Role::Manager) | (Role::Admin, Role::Admin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admins_manage_users_and_read_the_audit_log() {
+        for role in Role::ALL {
+            let admin = role == Role::Admin;
+            assert_eq!(can(role, Permission::ListUsers), admin);
+            assert_eq!(can(role, Permission::InviteManager), admin);
+            assert_eq!(can(role, Permission::ReadAuditLog), admin);
+        }
+    }
+
+    #[test]
+    fn everyone_may_change_their_own_password() {
+        for role in Role::ALL {
+            assert!(can(role, Permission::ChangeOwnPassword));
+        }
+    }
+
+    #[test]
+    fn admins_invite_staff_and_nobody_else_does() {
+        assert!(may_invite(Role::Admin, Role::Manager));
+        assert!(may_invite(Role::Admin, Role::Admin));
+        assert!(!may_invite(Role::Admin, Role::Customer));
+        assert!(!may_invite(Role::Manager, Role::Manager));
+        assert!(!may_invite(Role::Partner, Role::Manager));
+        assert!(!may_invite(Role::Customer, Role::Admin));
+    }
+
+    #[test]
+    fn staff_are_admins_and_managers() {
+        assert!(Role::Admin.is_staff());
+        assert!(Role::Manager.is_staff());
+        assert!(!Role::Partner.is_staff());
+        assert!(!Role::Customer.is_staff());
+    }
+}

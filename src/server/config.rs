@@ -1,0 +1,228 @@
+//! Layered configuration: built-in defaults, then an optional TOML file
+//! (`APP_CONFIG=path`), then `APP_*` environment variables (plus the
+//! conventional `DATABASE_URL`). Secrets are wrapped so they never print.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// A value that must never reach a log line.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// What to do with a request whose Host is not a known domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownHost {
+    /// Serve it under the program's default brand.
+    Default,
+    /// Answer 404.
+    Reject,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`; may hold a password, so it is secret.
+    pub database_url: Secret,
+    /// The program's own base URL, used in emailed links (never the
+    /// request's Host, which a client controls).
+    pub public_url: String,
+    /// Set `Secure` and the `__Host-` prefix on the session cookie. Turn off
+    /// only for plain-HTTP local use on a non-localhost name.
+    pub cookie_secure: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// `smtp://user:pass@host:587` or `smtps://…`; when empty, emails are
+    /// written as `.eml` files to `outbox_dir`.
+    pub smtp_url: Secret,
+    pub mail_from: String,
+    pub outbox_dir: PathBuf,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` and
+    /// `X-Forwarded-Host` headers are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub unknown_host: UnknownHost,
+    /// How often the background worker looks for outbox rows, in ms.
+    pub worker_interval_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: Secret::new("sqlite://data/partner-portal.db"),
+            public_url: "http://127.0.0.1:3000".into(),
+            cookie_secure: true,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            smtp_url: Secret::default(),
+            mail_from: "Partner Portal <no-reply@partner-portal.localhost>".into(),
+            outbox_dir: PathBuf::from("data/outbox"),
+            trusted_proxies: Vec::new(),
+            unknown_host: UnknownHost::Default,
+            worker_interval_ms: 1000,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file named by `APP_CONFIG`, then the environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut cfg = match std::env::var("APP_CONFIG") {
+            Ok(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read config file {path}: {e}"))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {path}: {e}"))?
+            }
+            Err(_) => Config::default(),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        Ok(cfg)
+    }
+
+    /// Applies `APP_*` variables read through `get` (a function, for tests).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = get("DATABASE_URL").or_else(|| get("APP_DATABASE_URL")) {
+            self.database_url = Secret::new(v);
+        }
+        if let Some(v) = get("APP_PUBLIC_URL") {
+            self.public_url = v;
+        }
+        if let Some(v) = get("APP_COOKIE_SECURE") {
+            self.cookie_secure = parse_bool("APP_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = get("APP_SESSION_IDLE_MINUTES") {
+            self.session_idle_minutes = v.parse().map_err(|_| anyhow::anyhow!("APP_SESSION_IDLE_MINUTES: not a number"))?;
+        }
+        if let Some(v) = get("APP_SESSION_ABSOLUTE_HOURS") {
+            self.session_absolute_hours = v.parse().map_err(|_| anyhow::anyhow!("APP_SESSION_ABSOLUTE_HOURS: not a number"))?;
+        }
+        if let Some(v) = get("APP_SMTP_URL") {
+            self.smtp_url = Secret::new(v);
+        }
+        if let Some(v) = get("APP_MAIL_FROM") {
+            self.mail_from = v;
+        }
+        if let Some(v) = get("APP_OUTBOX_DIR") {
+            self.outbox_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("APP_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse().map_err(|_| anyhow::anyhow!("APP_TRUSTED_PROXIES: {s} is not an IP address")))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = get("APP_UNKNOWN_HOST") {
+            self.unknown_host = match v.as_str() {
+                "default" => UnknownHost::Default,
+                "reject" => UnknownHost::Reject,
+                _ => anyhow::bail!("APP_UNKNOWN_HOST must be default or reject"),
+            };
+        }
+        if let Some(v) = get("APP_WORKER_INTERVAL_MS") {
+            self.worker_interval_ms = v.parse().map_err(|_| anyhow::anyhow!("APP_WORKER_INTERVAL_MS: not a number"))?;
+        }
+        url::Url::parse(&self.public_url).map_err(|e| anyhow::anyhow!("APP_PUBLIC_URL: {e}"))?;
+        Ok(())
+    }
+
+    pub fn session_cookie_name(&self) -> &'static str {
+        // Browsers accept the `__Host-` prefix only on Secure cookies.
+        if self.cookie_secure {
+            "__Host-pp_session"
+        } else {
+            "pp_session"
+        }
+    }
+
+    /// One line per setting, secrets shown only as set or not.
+    pub fn describe(&self) -> String {
+        format!(
+            "database={} public_url={} cookie_secure={} session_idle={}m session_absolute={}h mail={} outbox_dir={} trusted_proxies={:?} unknown_host={:?}",
+            redact_url(self.database_url.expose()),
+            self.public_url,
+            self.cookie_secure,
+            self.session_idle_minutes,
+            self.session_absolute_hours,
+            if self.smtp_url.expose().is_empty() { "files".to_owned() } else { format!("smtp {}", redact_url(self.smtp_url.expose())) },
+            self.outbox_dir.display(),
+            self.trusted_proxies,
+            self.unknown_host,
+        )
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => anyhow::bail!("{name} must be true or false"),
+    }
+}
+
+/// Hides the password of a URL such as `postgres://user:pw@host/db`.
+pub fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => u.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "DATABASE_URL" => Some("postgres://u:pw@db/x".into()),
+            "APP_COOKIE_SECURE" => Some("false".into()),
+            "APP_TRUSTED_PROXIES" => Some("10.0.0.1, ::1".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.database_url.expose(), "postgres://u:pw@db/x");
+        assert!(!c.cookie_secure);
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(c.session_cookie_name(), "pp_session");
+    }
+
+    #[test]
+    fn the_description_never_shows_passwords() {
+        let mut c = Config::default();
+        c.database_url = Secret::new("postgres://u:hunter2@db/x");
+        c.smtp_url = Secret::new("smtp://mailer:s3cret@mail.example.com:587");
+        let d = c.describe();
+        assert!(!d.contains("hunter2") && !d.contains("s3cret"), "{d}");
+        assert!(format!("{c:?}").contains("[redacted]"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_named() {
+        let mut c = Config::default();
+        let e = c.apply_env(|k| (k == "APP_COOKIE_SECURE").then(|| "maybe".into())).unwrap_err();
+        assert!(e.to_string().contains("APP_COOKIE_SECURE"));
+    }
+}

@@ -1,0 +1,128 @@
+//! The request as a server function sees it: app state, who is asking, under
+//! which brand, and their session. Authorisation helpers live here so every
+//! server function checks access the same way.
+
+use super::auth::{SessionAuth, SESSION_KEY};
+use super::state::AppState;
+use super::store::{NewAudit, StoreError};
+use super::tenant::RequestMeta;
+use crate::api::error::AppError;
+use crate::domain::account::CurrentUser;
+use crate::domain::role::{can, Permission};
+use crate::domain::session::{SessionLimits, SessionVerdict};
+use axum::Extension;
+use chrono::{DateTime, Duration, Utc};
+use leptos::prelude::use_context;
+use tower_sessions::Session;
+
+pub struct Ctx {
+    pub state: AppState,
+    pub meta: RequestMeta,
+    pub session: Session,
+}
+
+impl Ctx {
+    /// Builds the context inside a server function or during SSR.
+    pub async fn load() -> Result<Self, AppError> {
+        let state = use_context::<AppState>().ok_or_else(|| internal("app state missing from context"))?;
+        let Extension(meta) = leptos_axum::extract::<Extension<RequestMeta>>()
+            .await
+            .map_err(|e| internal(format!("request meta: {e}")))?;
+        let session = leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("session: {e:?}")))?;
+        Ok(Ctx { state, meta, session })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.state.clock.now()
+    }
+
+    pub fn limits(&self) -> SessionLimits {
+        SessionLimits {
+            idle: Duration::minutes(self.state.config.session_idle_minutes),
+            absolute: Duration::hours(self.state.config.session_absolute_hours),
+        }
+    }
+
+    /// The signed-in user, if the session is valid for this host, brand,
+    /// password epoch and time. An invalid session is ended here.
+    pub async fn user(&self) -> Result<Option<CurrentUser>, AppError> {
+        let auth: Option<SessionAuth> = self.session.get(SESSION_KEY).await.map_err(|e| internal(format!("session read: {e}")))?;
+        let Some(mut auth) = auth else { return Ok(None) };
+        if auth.host != self.meta.host || auth.brand_id != self.meta.brand.id {
+            // A cookie carried to another domain is worth nothing there.
+            return Ok(None);
+        }
+        let now = self.now();
+        if auth.verdict(self.limits(), now) != SessionVerdict::Valid {
+            self.end_session().await;
+            return Ok(None);
+        }
+        let found = self.state.store.session_user(self.meta.brand.id, auth.user_id).await.map_err(store_error)?;
+        let Some(found) = found else {
+            self.end_session().await;
+            return Ok(None);
+        };
+        if found.disabled || found.session_epoch != auth.epoch {
+            self.end_session().await;
+            return Ok(None);
+        }
+        if auth.needs_touch(now) {
+            auth.last_seen_ms = now.timestamp_millis();
+            self.session.insert(SESSION_KEY, auth).await.map_err(|e| internal(format!("session write: {e}")))?;
+        }
+        Ok(Some(found.user))
+    }
+
+    pub async fn require_user(&self) -> Result<CurrentUser, AppError> {
+        self.user().await?.ok_or(AppError::Unauthenticated)
+    }
+
+    pub async fn require(&self, permission: Permission) -> Result<CurrentUser, AppError> {
+        let user = self.require_user().await?;
+        if can(user.role, permission) {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub async fn end_session(&self) {
+        if let Err(e) = self.session.flush().await {
+            tracing::error!(error = %e, "cannot end session");
+        }
+    }
+
+    /// An audit row stamped with this request's brand, time and address.
+    pub fn audit(&self, actor: Option<&CurrentUser>, action: &'static str, subject: String, detail: serde_json::Value) -> NewAudit {
+        NewAudit {
+            brand_id: self.meta.brand.id,
+            at: self.now(),
+            actor_id: actor.map(|u| u.id),
+            actor_email: actor.map(|u| u.email.clone()).unwrap_or_default(),
+            action,
+            subject,
+            detail,
+            client_ip: self.meta.client_ip.clone(),
+        }
+    }
+
+    /// The base URL for links in emails sent under this brand.
+    pub fn public_url(&self) -> String {
+        self.state.config.public_url.trim_end_matches('/').to_owned()
+    }
+}
+
+pub fn internal(msg: impl std::fmt::Display) -> AppError {
+    tracing::error!("{msg}");
+    AppError::Internal
+}
+
+/// Maps store failures to what a user may see; database text is logged only.
+pub fn store_error(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict(m) => AppError::Conflict(m.to_owned()),
+        StoreError::NotFound => AppError::NotFound,
+        StoreError::Token(t) => AppError::Refused(t.to_string()),
+        StoreError::Database(e) => internal(format!("database: {e}")),
+    }
+}

@@ -1,0 +1,150 @@
+//! Outgoing email: the texts, and the worker that drains the outbox.
+//!
+//! A use case writes its email into the outbox in the same transaction as the
+//! change it reports; this worker delivers it later, by SMTP when configured
+//! or as an `.eml` file in the outbox folder otherwise, and retries with
+//! backoff on failure. Several app instances may run the worker at once.
+
+use super::config::Config;
+use super::state::AppState;
+use super::store::{OutboxItem, OutgoingEmail};
+use crate::domain::role::Role;
+use chrono::Duration;
+use lettre::message::{header::ContentType, Mailbox, Message};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::time::Duration as StdDuration;
+
+pub fn password_reset_email(to: &str, name: &str, brand: &str, link: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject: format!("Reset your {brand} password"),
+        text: format!(
+            "Hello {name},\n\nSomeone asked to reset the password of your {brand} account. \
+             If it was you, open this link within one hour to choose a new password:\n\n{link}\n\n\
+             The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n"
+        ),
+    }
+}
+
+pub fn invitation_email(to: &str, name: &str, role: Role, inviter: &str, brand: &str, link: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject: format!("You are invited to {brand}"),
+        text: format!(
+            "Hello {name},\n\n{inviter} invited you to {brand} as {role}. \
+             Open this link within seven days to set your password and sign in:\n\n{link}\n\n\
+             The link works once.\n",
+            role = role.label().to_lowercase()
+        ),
+    }
+}
+
+/// Delivery by SMTP or into a folder, chosen by configuration.
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    pub fn from_config(cfg: &Config) -> anyhow::Result<Self> {
+        let url = cfg.smtp_url.expose();
+        if url.is_empty() {
+            std::fs::create_dir_all(&cfg.outbox_dir)?;
+            Ok(Mailer::Files(AsyncFileTransport::new(&cfg.outbox_dir)))
+        } else {
+            Ok(Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()))
+        }
+    }
+
+    pub async fn send(&self, from: &str, mail: &OutgoingEmail) -> anyhow::Result<()> {
+        let from: Mailbox = from.parse()?;
+        let to: Mailbox = mail.to.parse()?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(&mail.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.text.clone())?;
+        match self {
+            Mailer::Smtp(t) => {
+                t.send(message).await?;
+            }
+            Mailer::Files(t) => {
+                t.send(message).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Retries back off: 10 s, 20 s, 40 s … capped at one hour.
+pub fn retry_delay(attempts: i64) -> Duration {
+    let exp = attempts.clamp(1, 20) - 1;
+    Duration::seconds((10i64 << exp.min(9)).min(3600))
+}
+
+/// Delivers what is due now; returns how many rows it handled.
+pub async fn drain_once(state: &AppState, mailer: &Mailer) -> anyhow::Result<usize> {
+    let now = state.clock.now();
+    let items = state.store.claim_outbox(now, now + Duration::minutes(5), 20).await?;
+    let n = items.len();
+    for item in items {
+        deliver(state, mailer, item).await;
+    }
+    Ok(n)
+}
+
+async fn deliver(state: &AppState, mailer: &Mailer, item: OutboxItem) {
+    let result = match item.kind.as_str() {
+        "email" => match serde_json::from_str::<OutgoingEmail>(&item.payload) {
+            Ok(mail) => mailer.send(&state.config.mail_from, &mail).await,
+            Err(e) => Err(anyhow::anyhow!("unreadable email payload: {e}")),
+        },
+        other => Err(anyhow::anyhow!("no handler for outbox kind {other}")),
+    };
+    let now = state.clock.now();
+    let outcome = match result {
+        Ok(()) => state.store.finish_outbox(item.id, now).await,
+        Err(e) => {
+            tracing::warn!(id = item.id, attempts = item.attempts, error = %e, "outbox delivery failed");
+            state.store.retry_outbox(item.id, &e.to_string(), now + retry_delay(item.attempts)).await
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::error!(id = item.id, error = %e, "cannot record outbox outcome");
+    }
+}
+
+/// Runs until the process ends.
+pub async fn run_worker(state: AppState, mailer: Mailer) {
+    let interval = StdDuration::from_millis(state.config.worker_interval_ms.max(50));
+    loop {
+        match drain_once(&state, &mailer).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "outbox worker"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_are_capped_at_an_hour() {
+        assert_eq!(retry_delay(1), Duration::seconds(10));
+        assert_eq!(retry_delay(2), Duration::seconds(20));
+        assert_eq!(retry_delay(4), Duration::seconds(80));
+        assert_eq!(retry_delay(30), Duration::hours(1));
+    }
+
+    #[test]
+    fn a_reset_email_carries_the_link_and_says_how_long_it_lasts() {
+        let m = password_reset_email("a@example.com", "Ada", "Partner Portal", "https://p/reset?token=x");
+        assert!(m.text.contains("https://p/reset?token=x"));
+        assert!(m.text.contains("one hour"));
+        assert_eq!(m.subject, "Reset your Partner Portal password");
+    }
+}

@@ -1,0 +1,130 @@
+//! Everything that runs only on the server: configuration, the HTTP stack,
+//! persistence, background work.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod mail;
+pub mod security;
+pub mod services;
+pub mod state;
+pub mod store;
+pub mod tenant;
+
+use crate::ui::app::{shell, App};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use state::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::AnySessionStore;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The whole HTTP application, ready to serve (also used by the tests).
+pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let config = state.config.clone();
+
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(config.session_cookie_name())
+        .with_secure(config.cookie_secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(config.session_idle_minutes)));
+
+    let context_state = state.clone();
+    let dev_reload = std::env::var("LEPTOS_WATCH").ok().map(|_| leptos_options.reload_port as u16);
+    let secure = config.cookie_secure;
+
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let s = context_state.clone();
+                move || provide_context(s.clone())
+            },
+            {
+                let o = leptos_options.clone();
+                move || shell(o.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn(security::check_origin))
+        .layer(axum::middleware::from_fn(move |req, next| security::headers(secure, dev_reload, req, next)))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), tenant::resolve))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::error!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// Start-up: configuration, database, workers, then serve until stopped.
+pub async fn run() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+        )
+        .init();
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(result) = cli::run(&args).await {
+        return result;
+    }
+
+    let config = config::Config::load()?;
+    let conf = get_configuration(None)?;
+    let leptos_options = conf.leptos_options;
+    let addr: SocketAddr = leptos_options.site_addr;
+    tracing::info!("configuration: {}", config.describe());
+
+    let (store, sessions) = store::connect(config.database_url.expose()).await?;
+    let state = AppState {
+        leptos_options,
+        config: Arc::new(config),
+        store,
+        clock: Arc::new(clock::SystemClock),
+    };
+
+    let mailer = mail::Mailer::from_config(&state.config)?;
+    tokio::spawn(mail::run_worker(state.clone(), mailer));
+    {
+        use tower_sessions::session_store::ExpiredDeletion;
+        let s = sessions.clone();
+        tokio::spawn(async move {
+            if let Err(e) = s.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {
+                tracing::error!(error = %e, "expired-session cleanup stopped");
+            }
+        });
+    }
+
+    let app = router(state, sessions);
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

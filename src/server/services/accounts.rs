@@ -1,0 +1,231 @@
+//! Sign-in, sign-out, passwords and invitations.
+
+use crate::api::error::{AppError, Checks};
+use crate::domain::account::{parse_display_name, CurrentUser, InvitationView};
+use crate::domain::audit;
+use crate::domain::email::Email;
+use crate::domain::password::check_new_password;
+use crate::domain::role::{may_invite, Permission, Role};
+use crate::domain::throttle::{blocked_until, minutes_to_wait, window, MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
+use crate::domain::token::TokenPurpose;
+use crate::server::auth::{dummy_hash, hash_password, hash_token, new_token, verify_password, SessionAuth, SESSION_KEY};
+use crate::server::context::{internal, store_error, Ctx};
+use crate::server::mail::{invitation_email, password_reset_email};
+use crate::server::store::NewToken;
+use serde_json::json;
+
+pub const BAD_CREDENTIALS: &str = "The email address or password is not correct.";
+
+pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUser, AppError> {
+    let mut checks = Checks::default();
+    let email = checks.check("email", Email::parse(email));
+    if password.is_empty() {
+        checks.check::<(), _>("password", Err("Enter your password."));
+    }
+    checks.finish()?;
+    let email = email.expect("checked");
+    let now = ctx.now();
+    let brand_id = ctx.meta.brand.id;
+    let store = &ctx.state.store;
+
+    let (by_account, by_ip) = store
+        .login_failures_since(brand_id, email.as_str(), &ctx.meta.client_ip, now - window())
+        .await
+        .map_err(store_error)?;
+    let blocked = blocked_until(&by_account, MAX_PER_ACCOUNT, now).max(blocked_until(&by_ip, MAX_PER_ADDRESS, now));
+    if let Some(until) = blocked {
+        return Err(AppError::Refused(format!(
+            "Too many failed sign-ins. Try again in {} minutes, or reset your password.",
+            minutes_to_wait(until, now)
+        )));
+    }
+
+    let record = store.login_record(brand_id, email.as_str()).await.map_err(store_error)?;
+    // Always run one argon2 verification so timing does not reveal whether
+    // the account exists.
+    let hash = record.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(dummy_hash);
+    let matches = verify_password(password.to_owned(), hash).await;
+    let record = match record {
+        Some(r) if matches && !r.disabled => r,
+        other => {
+            let mut a = ctx.audit(None, audit::SIGN_IN_FAILED, format!("email:{email}"), json!({}));
+            a.actor_email = email.to_string();
+            a.actor_id = other.map(|r| r.user_id);
+            store.record_login_failure(email.as_str(), a).await.map_err(store_error)?;
+            return Err(AppError::Refused(BAD_CREDENTIALS.into()));
+        }
+    };
+
+    // A new id at sign-in, so an id planted before sign-in is worthless.
+    ctx.session.cycle_id().await.map_err(|e| internal(format!("cycle session: {e}")))?;
+    let auth = SessionAuth {
+        user_id: record.user_id,
+        brand_id,
+        host: ctx.meta.host.clone(),
+        epoch: record.session_epoch,
+        signed_in_at_ms: now.timestamp_millis(),
+        last_seen_ms: now.timestamp_millis(),
+    };
+    ctx.session.insert(SESSION_KEY, auth).await.map_err(|e| internal(format!("session write: {e}")))?;
+    let user = store
+        .session_user(brand_id, record.user_id)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::Internal)?
+        .user;
+    store
+        .record_login_success(email.as_str(), ctx.audit(Some(&user), audit::SIGN_IN, format!("user:{}", user.id), json!({})))
+        .await
+        .map_err(store_error)?;
+    Ok(user)
+}
+
+pub async fn sign_out(ctx: &Ctx) -> Result<(), AppError> {
+    if let Some(user) = ctx.user().await? {
+        ctx.state
+            .store
+            .record_audit(ctx.audit(Some(&user), audit::SIGN_OUT, format!("user:{}", user.id), json!({})))
+            .await
+            .map_err(store_error)?;
+    }
+    ctx.end_session().await;
+    Ok(())
+}
+
+/// Sends a reset link if the account exists; answers the same either way.
+pub async fn request_password_reset(ctx: &Ctx, email: &str) -> Result<(), AppError> {
+    let mut checks = Checks::default();
+    let email = checks.check("email", Email::parse(email));
+    checks.finish()?;
+    let email = email.expect("checked");
+    let store = &ctx.state.store;
+    let brand_id = ctx.meta.brand.id;
+    let Some(record) = store.login_record(brand_id, email.as_str()).await.map_err(store_error)? else {
+        return Ok(());
+    };
+    if record.disabled {
+        return Ok(());
+    }
+    let user = store.session_user(brand_id, record.user_id).await.map_err(store_error)?.ok_or(AppError::Internal)?.user;
+    let now = ctx.now();
+    let (raw, hash) = new_token();
+    let link = format!("{}/reset-password?token={raw}", ctx.public_url());
+    let mail = password_reset_email(email.as_str(), &user.display_name, &ctx.meta.brand.name, &link);
+    let token = NewToken {
+        token_hash: hash,
+        brand_id,
+        email: email.to_string(),
+        user_id: Some(user.id),
+        role: None,
+        display_name: None,
+        created_by: None,
+        created_at: now,
+        expires_at: now + TokenPurpose::PasswordReset.lifetime(),
+    };
+    let mut a = ctx.audit(Some(&user), audit::PASSWORD_RESET_REQUESTED, format!("user:{}", user.id), json!({}));
+    a.actor_id = Some(user.id);
+    store.create_password_reset(token, mail, a).await.map_err(store_error)
+}
+
+pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &str) -> Result<(), AppError> {
+    let mut checks = Checks::default();
+    checks.check("password", check_new_password(password, confirm, ""));
+    checks.finish()?;
+    let hash = hash_password(password.to_owned()).await.map_err(internal)?;
+    ctx.state
+        .store
+        .redeem_password_reset(ctx.meta.brand.id, &hash_token(token), &hash, ctx.now(), &ctx.meta.client_ip)
+        .await
+        .map_err(store_error)?;
+    // Whoever was signed in here before is not necessarily the owner.
+    ctx.end_session().await;
+    Ok(())
+}
+
+pub async fn change_password(ctx: &Ctx, current: &str, password: &str, confirm: &str) -> Result<(), AppError> {
+    let user = ctx.require(Permission::ChangeOwnPassword).await?;
+    let store = &ctx.state.store;
+    let record = store.login_record_by_id(ctx.meta.brand.id, user.id).await.map_err(store_error)?.ok_or(AppError::Unauthenticated)?;
+    let mut checks = Checks::default();
+    checks.check("password", check_new_password(password, confirm, &user.email));
+    if !verify_password(current.to_owned(), record.password_hash).await {
+        checks.check::<(), _>("current", Err("Your current password is not correct."));
+    }
+    checks.finish()?;
+    let hash = hash_password(password.to_owned()).await.map_err(internal)?;
+    let epoch = store
+        .change_password(user.id, &hash, ctx.audit(Some(&user), audit::PASSWORD_CHANGED, format!("user:{}", user.id), json!({})))
+        .await
+        .map_err(store_error)?;
+    // Other sessions end with the old epoch; this one carries on.
+    let mut auth: SessionAuth = ctx
+        .session
+        .get(SESSION_KEY)
+        .await
+        .map_err(|e| internal(format!("session read: {e}")))?
+        .ok_or(AppError::Unauthenticated)?;
+    auth.epoch = epoch;
+    ctx.session.cycle_id().await.map_err(|e| internal(format!("cycle session: {e}")))?;
+    ctx.session.insert(SESSION_KEY, auth).await.map_err(|e| internal(format!("session write: {e}")))?;
+    Ok(())
+}
+
+pub async fn invite(ctx: &Ctx, email: &str, name: &str, role: &str) -> Result<String, AppError> {
+    let inviter = ctx.require(Permission::InviteManager).await?;
+    let mut checks = Checks::default();
+    let email = checks.check("email", Email::parse(email));
+    let name = checks.check("display_name", parse_display_name(name));
+    let role = checks.check("role", role.parse::<Role>().map_err(|_| "Choose a role."));
+    if let Some(r) = role {
+        if !may_invite(inviter.role, r) {
+            checks.check::<(), _>("role", Err("You cannot invite someone with this role."));
+        }
+    }
+    checks.finish()?;
+    let (email, name, role) = (email.expect("checked"), name.expect("checked"), role.expect("checked"));
+    let now = ctx.now();
+    let (raw, hash) = new_token();
+    let link = format!("{}/invitation?token={raw}", ctx.public_url());
+    let mail = invitation_email(email.as_str(), &name, role, &inviter.display_name, &ctx.meta.brand.name, &link);
+    let token = NewToken {
+        token_hash: hash,
+        brand_id: ctx.meta.brand.id,
+        email: email.to_string(),
+        user_id: None,
+        role: Some(role),
+        display_name: Some(name.clone()),
+        created_by: Some(inviter.id),
+        created_at: now,
+        expires_at: now + TokenPurpose::Invitation.lifetime(),
+    };
+    let a = ctx.audit(
+        Some(&inviter),
+        audit::INVITATION_SENT,
+        format!("email:{email}"),
+        json!({ "after": { "email": email.as_str(), "role": role.as_str(), "display_name": name } }),
+    );
+    ctx.state.store.create_invitation(token, mail, a).await.map_err(|e| match store_error(e) {
+        AppError::Conflict(m) => AppError::field("email", m),
+        other => other,
+    })?;
+    Ok(email.to_string())
+}
+
+pub async fn invitation(ctx: &Ctx, token: &str) -> Result<InvitationView, AppError> {
+    ctx.state.store.invitation(ctx.meta.brand.id, &hash_token(token), ctx.now()).await.map_err(store_error)
+}
+
+pub async fn accept_invitation(ctx: &Ctx, token: &str, password: &str, confirm: &str) -> Result<(), AppError> {
+    let view = invitation(ctx, token).await?;
+    let mut checks = Checks::default();
+    checks.check("password", check_new_password(password, confirm, &view.email));
+    checks.finish()?;
+    let hash = hash_password(password.to_owned()).await.map_err(internal)?;
+    ctx.state
+        .store
+        .accept_invitation(ctx.meta.brand.id, &hash_token(token), &hash, ctx.now(), &ctx.meta.client_ip)
+        .await
+        .map_err(store_error)?;
+    ctx.end_session().await;
+    Ok(())
+}

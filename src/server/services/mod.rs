@@ -1,0 +1,4 @@
+//! Use cases: validate input, apply domain rules, call the store. Server
+//! functions call these and do nothing else but map errors.
+
+pub mod accounts;

@@ -1,0 +1,222 @@
+//! Persistence. `Store` is the one door to the database: each method is a use
+//! case that commits as a whole (including the audit and outbox rows it
+//! implies) or not at all. Two implementations share their SQL text through
+//! the `sql_store!` macro in `sql.rs`; the few statements that differ per
+//! engine live in `sqlite.rs` and `postgres.rs`.
+
+mod sessions;
+#[macro_use]
+mod sql;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sessions::AnySessionStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::account::{CurrentUser, InvitationView, PendingInvitation, UserSummary};
+use crate::domain::audit::AuditEntry;
+use crate::domain::brand::Brand;
+use crate::domain::role::Role;
+use crate::domain::token::TokenError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule would be broken (the text names which, for the user).
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// Anything else from the database. Its text is logged, never shown.
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Database(sqlx::Error::Migrate(Box::new(e)))
+    }
+}
+
+/// An audit row to be written with the change it describes.
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    pub brand_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_email: String,
+    pub action: &'static str,
+    pub subject: String,
+    pub detail: serde_json::Value,
+    pub client_ip: String,
+}
+
+/// A message for the outbox worker to send.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// What sign-in needs to know about an account. Not `Serialize`: the hash
+/// must never travel to a browser.
+#[derive(Debug, Clone)]
+pub struct LoginRecord {
+    pub user_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub session_epoch: i64,
+}
+
+/// The signed-in user plus what the server checks the session against.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user: CurrentUser,
+    pub session_epoch: i64,
+    pub disabled: bool,
+}
+
+/// A one-time token about to be stored (only its hash is kept).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub token_hash: String,
+    pub brand_id: i64,
+    pub email: String,
+    pub user_id: Option<i64>,
+    pub role: Option<Role>,
+    pub display_name: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A claimed outbox row.
+#[derive(Debug, Clone)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// A new account created directly (command line), not through an invitation.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub brand_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies pending migrations. Safe to call from several instances.
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn default_brand(&self) -> StoreResult<Brand>;
+    /// The brand serving a verified custom domain, if any.
+    async fn brand_for_domain(&self, domain: &str) -> StoreResult<Option<Brand>>;
+
+    async fn create_user(&self, user: NewUser, audit: NewAudit) -> StoreResult<i64>;
+    async fn login_record(&self, brand_id: i64, email: &str) -> StoreResult<Option<LoginRecord>>;
+    async fn login_record_by_id(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<LoginRecord>>;
+    /// Recent failure times for the account and for the client address.
+    async fn login_failures_since(
+        &self,
+        brand_id: i64,
+        email: &str,
+        client_ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>)>;
+    async fn record_login_failure(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
+    /// Clears the account's failure count and audits the sign-in.
+    async fn record_login_success(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
+    async fn session_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<SessionUser>>;
+    async fn list_users(&self, brand_id: i64) -> StoreResult<Vec<UserSummary>>;
+    /// Sets a new password and ends every other session of the user.
+    async fn change_password(&self, user_id: i64, password_hash: &str, audit: NewAudit) -> StoreResult<i64>;
+
+    async fn create_password_reset(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
+    /// Redeems a reset token: sets the password, uses the token, ends sessions.
+    async fn redeem_password_reset(
+        &self,
+        brand_id: i64,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        client_ip: &str,
+    ) -> StoreResult<i64>;
+
+    async fn create_invitation(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
+    async fn invitation(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<InvitationView>;
+    async fn accept_invitation(
+        &self,
+        brand_id: i64,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        client_ip: &str,
+    ) -> StoreResult<i64>;
+    async fn pending_invitations(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>>;
+
+    async fn record_audit(&self, audit: NewAudit) -> StoreResult<()>;
+    /// Newest first; `before_id` pages backwards.
+    async fn audit_entries(&self, brand_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Leases up to `limit` due outbox rows until `lease_until`. Two workers
+    /// never hold the same row.
+    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxItem>>;
+    /// Marks a row delivered and drops its payload, which may hold a link.
+    async fn finish_outbox(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn retry_outbox(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Rows not yet delivered (for tests and the operator's health view).
+    async fn pending_outbox_count(&self) -> StoreResult<i64>;
+}
+
+/// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a
+/// SQLite file if needed, and applies migrations.
+pub async fn connect(url: &str) -> anyhow::Result<(Arc<dyn Store>, AnySessionStore)> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::connect(url).await?;
+        let sessions = AnySessionStore::sqlite(store.pool().clone()).await?;
+        store.migrate().await?;
+        Ok((Arc::new(store), sessions))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = PgStore::connect(url).await?;
+        let sessions = AnySessionStore::postgres(store.pool().clone()).await?;
+        store.migrate().await?;
+        Ok((Arc::new(store), sessions))
+    } else {
+        anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:")
+    }
+}
+
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

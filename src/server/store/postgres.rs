@@ -1,0 +1,44 @@
+//! PostgreSQL: for several stateless app instances behind a load balancer.
+//! Outbox rows are claimed with `FOR UPDATE SKIP LOCKED` so instances share
+//! the work without ever sending the same message twice at once.
+
+use super::sql::*;
+use super::*;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+    const CLAIM_OUTBOX: &'static str = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $2 \
+                      AND (locked_until IS NULL OR locked_until <= $2) ORDER BY id LIMIT $3 \
+                      FOR UPDATE SKIP LOCKED) \
+         RETURNING id, kind, payload, attempts";
+
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+sql_store!(PgStore, Postgres);

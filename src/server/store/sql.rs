@@ -1,0 +1,673 @@
+//! The SQL both engines share. `sql_store!` emits `impl Store` for an engine
+//! type; statements use `$n` placeholders (numbered in order of first use,
+//! which SQLite requires) and `RETURNING`, which both engines understand.
+//! Each engine type supplies `begin_write()` and the `CLAIM_OUTBOX` statement.
+
+use super::*;
+pub(super) use crate::domain::account::OrganisationSummary;
+pub(super) use crate::domain::audit;
+pub(super) use crate::domain::role::OrgRole;
+pub(super) use crate::domain::token::{check_redeemable, TokenPurpose};
+
+#[derive(sqlx::FromRow)]
+pub(super) struct BrandRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub is_default: bool,
+}
+
+impl From<BrandRow> for Brand {
+    fn from(r: BrandRow) -> Self {
+        Brand { id: r.id, slug: r.slug, name: r.name, is_default: r.is_default }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LoginRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub disabled_at: Option<i64>,
+    pub session_epoch: i64,
+}
+
+impl From<LoginRow> for LoginRecord {
+    fn from(r: LoginRow) -> Self {
+        LoginRecord {
+            user_id: r.id,
+            email: r.email,
+            password_hash: r.password_hash,
+            disabled: r.disabled_at.is_some(),
+            session_epoch: r.session_epoch,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionUserRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    pub org_role: Option<String>,
+    pub brand_name: String,
+    pub session_epoch: i64,
+    pub disabled_at: Option<i64>,
+}
+
+impl SessionUserRow {
+    pub fn into_session_user(self) -> StoreResult<SessionUser> {
+        let role: Role = self.role.parse().map_err(|_| StoreError::NotFound)?;
+        let organisation = match (self.org_id, self.org_name, self.org_role) {
+            (Some(id), Some(name), Some(r)) => Some(OrganisationSummary {
+                id,
+                name,
+                org_role: r.parse().unwrap_or(OrgRole::Member),
+            }),
+            _ => None,
+        };
+        Ok(SessionUser {
+            user: CurrentUser {
+                id: self.id,
+                email: self.email,
+                display_name: self.display_name,
+                role,
+                organisation,
+                brand_name: self.brand_name,
+            },
+            session_epoch: self.session_epoch,
+            disabled: self.disabled_at.is_some(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UserSummaryRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub org_name: Option<String>,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TokenRow {
+    pub id: i64,
+    pub email: String,
+    pub user_id: Option<i64>,
+    pub role: Option<String>,
+    pub display_name: Option<String>,
+    pub created_by: Option<i64>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+impl TokenRow {
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), TokenError> {
+        check_redeemable(from_ms(self.expires_at), self.used_at.map(from_ms), now)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PendingInvitationRow {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub invited_by: Option<String>,
+    pub expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor_email: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub client_ip: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_log (brand_id, at, actor_id, actor_email, action, subject, detail, client_ip) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub(super) const INSERT_OUTBOX: &str =
+    "INSERT INTO outbox (kind, payload, created_at, available_at) VALUES ($1, $2, $3, $3)";
+pub(super) const INSERT_TOKEN: &str = "INSERT INTO one_time_tokens \
+     (token_hash, purpose, brand_id, email, user_id, role, display_name, created_by, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub(super) const SELECT_TOKEN: &str = "SELECT id, email, user_id, role, display_name, created_by, expires_at, used_at \
+     FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND brand_id = $3";
+pub(super) const SESSION_USER: &str = "SELECT u.id, u.email, u.display_name, u.role, u.org_id, o.name AS org_name, \
+     u.org_role, b.name AS brand_name, u.session_epoch, u.disabled_at \
+     FROM users u JOIN brands b ON b.id = u.brand_id LEFT JOIN organisations o ON o.id = u.org_id \
+     WHERE u.brand_id = $1 AND u.id = $2";
+pub(super) const LOGIN_BY_EMAIL: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \
+     FROM users WHERE brand_id = $1 AND email = $2";
+pub(super) const LOGIN_BY_ID: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \
+     FROM users WHERE brand_id = $1 AND id = $2";
+
+/// Emits `impl Store for $store` over sqlx database `$db`.
+macro_rules! sql_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn insert_audit(tx: &mut sqlx::Transaction<'_, $db>, a: &NewAudit) -> StoreResult<()> {
+                sqlx::query($crate::server::store::sql::INSERT_AUDIT)
+                    .bind(a.brand_id)
+                    .bind(ms(a.at))
+                    .bind(a.actor_id)
+                    .bind(&a.actor_email)
+                    .bind(a.action)
+                    .bind(&a.subject)
+                    .bind(a.detail.to_string())
+                    .bind(&a.client_ip)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_email(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                mail: &OutgoingEmail,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let payload = serde_json::to_string(mail).expect("an email serialises");
+                sqlx::query($crate::server::store::sql::INSERT_OUTBOX)
+                    .bind("email")
+                    .bind(payload)
+                    .bind(ms(now))
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_token(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                t: &NewToken,
+                purpose: TokenPurpose,
+            ) -> StoreResult<()> {
+                sqlx::query($crate::server::store::sql::INSERT_TOKEN)
+                    .bind(&t.token_hash)
+                    .bind(purpose.as_str())
+                    .bind(t.brand_id)
+                    .bind(&t.email)
+                    .bind(t.user_id)
+                    .bind(t.role.map(|r| r.as_str()))
+                    .bind(t.display_name.as_deref())
+                    .bind(t.created_by)
+                    .bind(ms(t.created_at))
+                    .bind(ms(t.expires_at))
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            /// Loads a token for update inside `tx` and checks it may be used.
+            async fn take_token(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                token_hash: &str,
+                purpose: TokenPurpose,
+                now: DateTime<Utc>,
+            ) -> StoreResult<TokenRow> {
+                let row: Option<TokenRow> = sqlx::query_as($crate::server::store::sql::SELECT_TOKEN)
+                    .bind(token_hash)
+                    .bind(purpose.as_str())
+                    .bind(brand_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let row = row.ok_or(TokenError::Unknown)?;
+                row.check(now)?;
+                // The `used_at IS NULL` guard makes a concurrent second use
+                // update nothing, so it fails below instead of winning twice.
+                let used = sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+                    .bind(ms(now))
+                    .bind(row.id)
+                    .execute(&mut **tx)
+                    .await?;
+                if used.rows_affected() != 1 {
+                    return Err(TokenError::Used.into());
+                }
+                Ok(row)
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn migrate(&self) -> StoreResult<()> {
+                Self::MIGRATOR.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn default_brand(&self) -> StoreResult<Brand> {
+                let row: BrandRow = sqlx::query_as("SELECT id, slug, name, is_default FROM brands WHERE is_default")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.into())
+            }
+
+            async fn brand_for_domain(&self, domain: &str) -> StoreResult<Option<Brand>> {
+                let row: Option<BrandRow> = sqlx::query_as(
+                    "SELECT b.id, b.slug, b.name, b.is_default FROM brands b \
+                     JOIN brand_domains d ON d.brand_id = b.id \
+                     WHERE d.domain = $1 AND d.verified_at IS NOT NULL",
+                )
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn create_user(&self, u: NewUser, audit: NewAudit) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let res = sqlx::query_scalar(
+                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                )
+                .bind(u.brand_id)
+                .bind(&u.email)
+                .bind(&u.display_name)
+                .bind(&u.password_hash)
+                .bind(u.role.as_str())
+                .bind(ms(u.created_at))
+                .fetch_one(&mut *tx)
+                .await;
+                let id: i64 = match res {
+                    Ok(id) => id,
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(StoreError::Conflict("An account with this email address already exists."))
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let mut audit = audit;
+                audit.subject = format!("user:{id}");
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn login_record(&self, brand_id: i64, email: &str) -> StoreResult<Option<LoginRecord>> {
+                let row: Option<LoginRow> = sqlx::query_as($crate::server::store::sql::LOGIN_BY_EMAIL)
+                    .bind(brand_id)
+                    .bind(email)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn login_record_by_id(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<LoginRecord>> {
+                let row: Option<LoginRow> = sqlx::query_as($crate::server::store::sql::LOGIN_BY_ID)
+                    .bind(brand_id)
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn login_failures_since(
+                &self,
+                brand_id: i64,
+                email: &str,
+                client_ip: &str,
+                since: DateTime<Utc>,
+            ) -> StoreResult<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>)> {
+                let by_account: Vec<i64> = sqlx::query_scalar(
+                    "SELECT at FROM login_failures WHERE brand_id = $1 AND email = $2 AND at > $3 ORDER BY at DESC LIMIT 100",
+                )
+                .bind(brand_id)
+                .bind(email)
+                .bind(ms(since))
+                .fetch_all(&self.pool)
+                .await?;
+                let by_ip: Vec<i64> = sqlx::query_scalar(
+                    "SELECT at FROM login_failures WHERE client_ip = $1 AND at > $2 ORDER BY at DESC LIMIT 100",
+                )
+                .bind(client_ip)
+                .bind(ms(since))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok((by_account.into_iter().map(from_ms).collect(), by_ip.into_iter().map(from_ms).collect()))
+            }
+
+            async fn record_login_failure(&self, email: &str, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO login_failures (brand_id, email, client_ip, at) VALUES ($1, $2, $3, $4)")
+                    .bind(audit.brand_id)
+                    .bind(email)
+                    .bind(&audit.client_ip)
+                    .bind(ms(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                // Old failures no longer count; prune them as we go.
+                sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                    .bind(ms(audit.at - chrono::Duration::days(1)))
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_login_success(&self, email: &str, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM login_failures WHERE brand_id = $1 AND email = $2")
+                    .bind(audit.brand_id)
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn session_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<SessionUser>> {
+                let row: Option<SessionUserRow> = sqlx::query_as($crate::server::store::sql::SESSION_USER)
+                    .bind(brand_id)
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(SessionUserRow::into_session_user).transpose()
+            }
+
+            async fn list_users(&self, brand_id: i64) -> StoreResult<Vec<UserSummary>> {
+                let rows: Vec<UserSummaryRow> = sqlx::query_as(
+                    "SELECT u.id, u.email, u.display_name, u.role, o.name AS org_name, u.created_at, u.disabled_at \
+                     FROM users u LEFT JOIN organisations o ON o.id = u.org_id \
+                     WHERE u.brand_id = $1 ORDER BY u.email",
+                )
+                .bind(brand_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|r| {
+                        Some(UserSummary {
+                            id: r.id,
+                            email: r.email,
+                            display_name: r.display_name,
+                            role: r.role.parse().ok()?,
+                            organisation: r.org_name,
+                            created_at_ms: r.created_at,
+                            disabled: r.disabled_at.is_some(),
+                        })
+                    })
+                    .collect())
+            }
+
+            async fn change_password(&self, user_id: i64, password_hash: &str, audit: NewAudit) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let epoch: Option<i64> = sqlx::query_scalar(
+                    "UPDATE users SET password_hash = $1, password_changed_at = $2, session_epoch = session_epoch + 1 \
+                     WHERE id = $3 AND brand_id = $4 RETURNING session_epoch",
+                )
+                .bind(password_hash)
+                .bind(ms(audit.at))
+                .bind(user_id)
+                .bind(audit.brand_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let epoch = epoch.ok_or(StoreError::NotFound)?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(epoch)
+            }
+
+            async fn create_password_reset(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                // Only the newest link works: earlier unused ones are spent.
+                sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $1 \
+                     WHERE brand_id = $2 AND email = $3 AND purpose = 'password_reset' AND used_at IS NULL",
+                )
+                .bind(ms(token.created_at))
+                .bind(token.brand_id)
+                .bind(&token.email)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_token(&mut tx, &token, TokenPurpose::PasswordReset).await?;
+                Self::insert_email(&mut tx, &mail, token.created_at).await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn redeem_password_reset(
+                &self,
+                brand_id: i64,
+                token_hash: &str,
+                password_hash: &str,
+                now: DateTime<Utc>,
+                client_ip: &str,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let token = Self::take_token(&mut tx, brand_id, token_hash, TokenPurpose::PasswordReset, now).await?;
+                let user_id = token.user_id.ok_or(TokenError::Unknown)?;
+                let changed = sqlx::query(
+                    "UPDATE users SET password_hash = $1, password_changed_at = $2, session_epoch = session_epoch + 1 \
+                     WHERE id = $3 AND brand_id = $4",
+                )
+                .bind(password_hash)
+                .bind(ms(now))
+                .bind(user_id)
+                .bind(brand_id)
+                .execute(&mut *tx)
+                .await?;
+                if changed.rows_affected() != 1 {
+                    return Err(TokenError::Unknown.into());
+                }
+                let audit = NewAudit {
+                    brand_id,
+                    at: now,
+                    actor_id: Some(user_id),
+                    actor_email: token.email.clone(),
+                    action: audit::PASSWORD_RESET,
+                    subject: format!("user:{user_id}"),
+                    detail: serde_json::json!({}),
+                    client_ip: client_ip.to_owned(),
+                };
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
+            async fn create_invitation(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE brand_id = $1 AND email = $2")
+                    .bind(token.brand_id)
+                    .bind(&token.email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_some() {
+                    return Err(StoreError::Conflict("An account with this email address already exists."));
+                }
+                // A new invitation replaces any earlier one to the same address.
+                sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $1 \
+                     WHERE brand_id = $2 AND email = $3 AND purpose = 'invitation' AND used_at IS NULL",
+                )
+                .bind(ms(token.created_at))
+                .bind(token.brand_id)
+                .bind(&token.email)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_token(&mut tx, &token, TokenPurpose::Invitation).await?;
+                Self::insert_email(&mut tx, &mail, token.created_at).await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn invitation(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<InvitationView> {
+                let row: Option<TokenRow> = sqlx::query_as($crate::server::store::sql::SELECT_TOKEN)
+                    .bind(token_hash)
+                    .bind(TokenPurpose::Invitation.as_str())
+                    .bind(brand_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let row = row.ok_or(TokenError::Unknown)?;
+                row.check(now)?;
+                Ok(InvitationView {
+                    email: row.email,
+                    display_name: row.display_name.unwrap_or_default(),
+                    role: row.role.as_deref().and_then(|r| r.parse().ok()).ok_or(TokenError::Unknown)?,
+                })
+            }
+
+            async fn accept_invitation(
+                &self,
+                brand_id: i64,
+                token_hash: &str,
+                password_hash: &str,
+                now: DateTime<Utc>,
+                client_ip: &str,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let token = Self::take_token(&mut tx, brand_id, token_hash, TokenPurpose::Invitation, now).await?;
+                let role: Role = token.role.as_deref().and_then(|r| r.parse().ok()).ok_or(TokenError::Unknown)?;
+                let res = sqlx::query_scalar(
+                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                )
+                .bind(brand_id)
+                .bind(&token.email)
+                .bind(token.display_name.as_deref().unwrap_or_default())
+                .bind(password_hash)
+                .bind(role.as_str())
+                .bind(ms(now))
+                .fetch_one(&mut *tx)
+                .await;
+                let user_id: i64 = match res {
+                    Ok(id) => id,
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(StoreError::Conflict("An account with this email address already exists."))
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let audit = NewAudit {
+                    brand_id,
+                    at: now,
+                    actor_id: Some(user_id),
+                    actor_email: token.email.clone(),
+                    action: audit::INVITATION_ACCEPTED,
+                    subject: format!("user:{user_id}"),
+                    detail: serde_json::json!({ "role": role.as_str(), "invited_by": token.created_by }),
+                    client_ip: client_ip.to_owned(),
+                };
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
+            async fn pending_invitations(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>> {
+                let rows: Vec<PendingInvitationRow> = sqlx::query_as(
+                    "SELECT t.email, t.display_name, t.role, u.email AS invited_by, t.expires_at \
+                     FROM one_time_tokens t LEFT JOIN users u ON u.id = t.created_by \
+                     WHERE t.brand_id = $1 AND t.purpose = 'invitation' AND t.used_at IS NULL AND t.expires_at > $2 \
+                     ORDER BY t.created_at DESC",
+                )
+                .bind(brand_id)
+                .bind(ms(now))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|r| {
+                        Some(PendingInvitation {
+                            email: r.email,
+                            display_name: r.display_name.unwrap_or_default(),
+                            role: r.role?.parse().ok()?,
+                            invited_by: r.invited_by.unwrap_or_default(),
+                            expires_at_ms: r.expires_at,
+                        })
+                    })
+                    .collect())
+            }
+
+            async fn record_audit(&self, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit_entries(&self, brand_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+                let rows: Vec<AuditRow> = sqlx::query_as(
+                    "SELECT id, at, actor_email, action, subject, detail, client_ip FROM audit_log \
+                     WHERE brand_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                )
+                .bind(brand_id)
+                .bind(before_id.unwrap_or(i64::MAX))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| AuditEntry {
+                        id: r.id,
+                        at_ms: r.at,
+                        actor_email: r.actor_email,
+                        action: r.action,
+                        subject: r.subject,
+                        detail: r.detail,
+                        client_ip: r.client_ip,
+                    })
+                    .collect())
+            }
+
+            async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxItem>> {
+                let mut tx = self.begin_write().await?;
+                let rows: Vec<OutboxRow> = sqlx::query_as(Self::CLAIM_OUTBOX)
+                    .bind(ms(lease_until))
+                    .bind(ms(now))
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| OutboxItem { id: r.id, kind: r.kind, payload: r.payload, attempts: r.attempts })
+                    .collect())
+            }
+
+            async fn finish_outbox(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE outbox SET done_at = $1, payload = '{}', locked_until = NULL, last_error = NULL WHERE id = $2")
+                    .bind(ms(now))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn retry_outbox(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE outbox SET last_error = $1, available_at = $2, locked_until = NULL WHERE id = $3")
+                    .bind(error)
+                    .bind(ms(retry_at))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn pending_outbox_count(&self) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE done_at IS NULL").fetch_one(&self.pool).await?)
+            }
+        }
+    };
+}

@@ -1,0 +1,51 @@
+//! SQLite: one file, WAL so readers never wait for the writer, a busy timeout
+//! instead of immediate "database is locked" errors, and `BEGIN IMMEDIATE`
+//! so a write transaction takes the write lock up front rather than failing
+//! half-way when it upgrades from a read.
+
+use super::sql::*;
+use super::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+    // SQLite has a single writer, so no row can be claimed twice.
+    const CLAIM_OUTBOX: &'static str = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $2 \
+                      AND (locked_until IS NULL OR locked_until <= $2) ORDER BY id LIMIT $3) \
+         RETURNING id, kind, payload, attempts";
+
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+sql_store!(SqliteStore, Sqlite);

@@ -1,0 +1,80 @@
+//! Who is asking and under which brand. Runs before everything else: works
+//! out the client address and the host (believing `X-Forwarded-*` only from
+//! configured proxies), resolves the host to a brand, and attaches the
+//! result to the request for handlers and server functions.
+
+use super::config::UnknownHost;
+use super::state::AppState;
+use crate::domain::brand::Brand;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
+
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    /// The host the client addressed, lower-cased, with port if any.
+    pub host: String,
+    pub client_ip: String,
+    pub brand: Brand,
+    /// Per-response CSP nonce for inline scripts.
+    pub nonce: String,
+}
+
+pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer: Option<IpAddr> = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let from_proxy = peer.is_some_and(|p| state.config.trusted_proxies.contains(&p));
+    // Scoped so no borrow of the (non-Sync) request lives across an await.
+    let (host, client_ip) = {
+        let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+
+        let host = if from_proxy { header_str("x-forwarded-host") } else { None }
+            .or_else(|| header_str(header::HOST.as_str()))
+            .or_else(|| req.uri().authority().map(|a| a.to_string()))
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let client_ip = if from_proxy {
+            // The right-most address is the one our proxy saw.
+            header_str("x-forwarded-for").and_then(|v| v.rsplit(',').next().map(|s| s.trim().to_owned()))
+        } else {
+            None
+        }
+        .or_else(|| peer.map(|p| p.to_string()))
+        .unwrap_or_else(|| "unknown".into());
+        (host, client_ip)
+    };
+
+    let domain = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(&host).to_owned();
+    let brand = match state.store.brand_for_domain(&domain).await {
+        Ok(Some(b)) => b,
+        Ok(None) if state.config.unknown_host == UnknownHost::Reject && !is_program_host(&state, &host) => {
+            return (StatusCode::NOT_FOUND, "Unknown host").into_response();
+        }
+        Ok(None) => match state.store.default_brand().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load the default brand");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "cannot resolve the brand");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let nonce = crate::server::auth::new_token().0;
+    req.extensions_mut().insert(RequestMeta { host, client_ip, brand, nonce });
+    next.run(req).await
+}
+
+fn is_program_host(state: &AppState, host: &str) -> bool {
+    url::Url::parse(&state.config.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        }))
+        .is_some_and(|h| h.eq_ignore_ascii_case(host))
+}

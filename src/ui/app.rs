@@ -1,0 +1,86 @@
+//! The application shell and routes.
+
+use crate::api::auth::get_current_user;
+use crate::api::error::AppError;
+use crate::domain::account::CurrentUser;
+use crate::ui::components::layout::{Footer, Header};
+use crate::ui::pages;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::{path, SsrMode};
+
+/// The signed-in user, refetched on every navigation so sign-in, sign-out and
+/// session expiry show at once.
+pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Hands the request's CSP nonce to Leptos so its inline scripts carry it.
+#[cfg(feature = "ssr")]
+fn provide_request_nonce() {
+    use crate::server::tenant::RequestMeta;
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        if let Some(meta) = parts.extensions.get::<RequestMeta>() {
+            provide_context(leptos::nonce::Nonce::from_value(meta.nonce.clone()));
+        }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/partner-portal.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Partner Portal".to_owned() } else { format!("{page} · Partner Portal") }/>
+        <Router>
+            <Frame/>
+        </Router>
+    }
+}
+
+#[component]
+fn Frame() -> impl IntoView {
+    let location = use_location();
+    let user: UserResource = Resource::new(
+        move || (location.pathname.get(), location.search.get()),
+        |_| get_current_user(),
+    );
+    provide_context(user);
+    view! {
+        <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
+        <Header/>
+        <main id="main" class="mx-auto max-w-6xl px-4 py-6">
+            <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+                <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=pages::password::ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password") view=pages::password::ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/invitation") view=pages::invitation::InvitationPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async/>
+            </Routes>
+        </main>
+        <Footer/>
+    }
+}

@@ -1,0 +1,109 @@
+//! The page frame: header with navigation by role, the main area, footer.
+
+use crate::api::auth::SignOut;
+use crate::domain::account::CurrentUser;
+use crate::domain::role::{can, Permission, Role};
+use crate::ui::app::UserResource;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <nav class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3" aria-label="Main">
+                <a href="/" class="text-lg font-bold text-brand">"Partner Portal"</a>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(u)) => view! { <SignedInNav user=u/> }.into_any(),
+                            _ => view! {
+                                <a href="/login" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Sign in"</a>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInNav(user: CurrentUser) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let link = "rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100";
+    let admin = can(user.role, Permission::ListUsers);
+    view! {
+        <ul class="flex flex-wrap items-center gap-1">
+            <li><a href="/" class=link>"Home"</a></li>
+            {admin.then(|| view! {
+                <li><a href="/admin/users" class=link>"Users"</a></li>
+                <li><a href="/admin/audit" class=link>"Audit log"</a></li>
+            })}
+            <li><a href="/account" class=link>"Account"</a></li>
+            <li class="ml-2 hidden text-sm text-slate-500 sm:block">
+                <span data-testid="whoami">{user.email.clone()}</span>
+                " · "
+                {role_label(user.role)}
+            </li>
+            <li>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </li>
+        </ul>
+    }
+}
+
+pub fn role_label(role: Role) -> &'static str {
+    role.label()
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="mx-auto max-w-6xl px-4 py-8 text-center text-xs text-slate-500">
+            "Partner Portal"
+        </footer>
+    }
+}
+
+/// Shown where a page needs a signed-in user and there is none.
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let next = move || {
+        let path = location.pathname.get();
+        let q: String = js_free_encode(&path);
+        format!("/login?next={q}")
+    };
+    view! {
+        <div class="mx-auto mt-8 max-w-md rounded-lg border border-slate-200 bg-white p-6 text-center shadow-sm">
+            <p class="mb-4 text-slate-700">"Please sign in to see this page."</p>
+            <a href=next class="inline-block rounded-md bg-brand px-4 py-2 font-semibold text-white">"Sign in"</a>
+        </div>
+    }
+}
+
+/// Shown when a signed-in user lacks the permission for a page.
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    view! {
+        <div class="mx-auto mt-8 max-w-md rounded-lg border border-amber-300 bg-amber-50 p-6 text-center text-amber-900">
+            "You don't have access to this page."
+        </div>
+    }
+}
+
+/// Percent-encodes a path for a query value without browser APIs.
+fn js_free_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,160 @@
+use crate::api::admin::{audit_log, get_users_overview, InviteUser};
+use crate::api::error::AppError;
+use crate::domain::account::UserSummary;
+use crate::domain::audit::describe;
+use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
+use crate::ui::components::layout::{Forbidden, SignInPrompt};
+use crate::ui::format::time_utc;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// What to show instead of a page when loading its data failed.
+fn access_problem(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthenticated => view! { <SignInPrompt/> }.into_any(),
+        AppError::Forbidden => view! { <Forbidden/> }.into_any(),
+        other => view! { <p role="alert" class="text-red-700">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+#[component]
+pub fn UsersTable(users: Vec<UserSummary>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="users">
+                <thead class="bg-slate-50 text-left text-slate-600">
+                    <tr>
+                        <th scope="col" class="px-4 py-2 font-medium">"Name"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Email"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Role"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Organisation"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Since"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {users.into_iter().map(|u| view! {
+                        <tr>
+                            <td class="px-4 py-2">{u.display_name}</td>
+                            <td class="px-4 py-2">{u.email}</td>
+                            <td class="px-4 py-2">{u.role.label()}{u.disabled.then_some(" (disabled)")}</td>
+                            <td class="px-4 py-2">{u.organisation.unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2 whitespace-nowrap text-slate-500">{time_utc(u.created_at_ms)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let location = use_location();
+    let overview = Resource::new(move || location.search.get(), |_| get_users_overview());
+    let action = ServerAction::<InviteUser>::new();
+    let value = Signal::derive(move || action.value().get());
+    let query = use_query_map();
+    let invited = move || query.read().get("invited");
+    view! {
+        <Title text="Users"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Err(e) => access_problem(e),
+                    Ok(o) => view! {
+                        <h1 class="mb-6 text-2xl font-bold">"Users"</h1>
+                        <div class="grid gap-8 lg:grid-cols-3">
+                            <div class="lg:col-span-2">
+                                <UsersTable users=o.users/>
+                                <h2 class="mb-3 mt-8 text-lg font-semibold">"Pending invitations"</h2>
+                                {if o.invitations.is_empty() {
+                                    view! { <p class="text-sm text-slate-600">"No invitations are waiting."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm" data-testid="invitations">
+                                            {o.invitations.into_iter().map(|i| view! {
+                                                <li class="px-4 py-2">
+                                                    <span class="font-medium">{i.display_name}</span> " <" {i.email} "> · " {i.role.label()}
+                                                    <span class="text-slate-500">" · invited by " {i.invited_by} ", expires " {time_utc(i.expires_at_ms)}</span>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                            </div>
+                            <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="invite-heading">
+                                <h2 id="invite-heading" class="mb-4 text-lg font-semibold">"Invite a colleague"</h2>
+                                {move || invited().map(|e| view! { <Notice text=format!("Invitation sent to {e}.")/> })}
+                                <FormError value/>
+                                <ActionForm action=action>
+                                    <Field label="Email address" name="email" kind="email" autocomplete="off" error=field_error(value, "email")/>
+                                    <Field label="Name" name="display_name" autocomplete="off" error=field_error(value, "display_name")/>
+                                    <div class="mb-4">
+                                        <label for="field-role" class="block text-sm font-medium text-slate-800">"Role"</label>
+                                        <select id="field-role" name="role" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2">
+                                            <option value="manager" selected>"Partner manager"</option>
+                                            <option value="admin">"Administrator"</option>
+                                        </select>
+                                        {move || field_error(value, "role").get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+                                    </div>
+                                    <Submit label="Send invitation" pending=action.pending()/>
+                                </ActionForm>
+                            </section>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let before = move || query.read().get("before").and_then(|b| b.parse::<i64>().ok());
+    let page = Resource::new(before, audit_log);
+    view! {
+        <Title text="Audit log"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => access_problem(e),
+                    Ok(p) => view! {
+                        <h1 class="mb-6 text-2xl font-bold">"Audit log"</h1>
+                        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit">
+                                <thead class="bg-slate-50 text-left text-slate-600">
+                                    <tr>
+                                        <th scope="col" class="px-4 py-2 font-medium">"When"</th>
+                                        <th scope="col" class="px-4 py-2 font-medium">"Who"</th>
+                                        <th scope="col" class="px-4 py-2 font-medium">"What"</th>
+                                        <th scope="col" class="px-4 py-2 font-medium">"Subject"</th>
+                                        <th scope="col" class="px-4 py-2 font-medium">"Details"</th>
+                                        <th scope="col" class="px-4 py-2 font-medium">"From"</th>
+                                    </tr>
+                                </thead>
+                                <tbody class="divide-y divide-slate-100">
+                                    {p.entries.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
+                                            <td class="px-4 py-2">{e.actor_email}</td>
+                                            <td class="px-4 py-2" title=e.action.clone()>{describe(&e.action)}</td>
+                                            <td class="px-4 py-2">{e.subject}</td>
+                                            <td class="px-4 py-2 font-mono text-xs text-slate-600">{(e.detail != "{}").then_some(e.detail)}</td>
+                                            <td class="px-4 py-2 text-slate-500">{e.client_ip}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        {p.older.map(|id| view! {
+                            <p class="mt-4"><a class="text-brand underline" href=format!("/admin/audit?before={id}")>"Older entries"</a></p>
+                        })}
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,89 @@
+use crate::api::admin::get_users_overview;
+use crate::domain::account::CurrentUser;
+use crate::domain::role::Role;
+use crate::ui::app::UserResource;
+use crate::ui::pages::admin::UsersTable;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) => view! { <Dashboard user=u/> }.into_any(),
+                    _ => view! { <Landing/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Landing() -> impl IntoView {
+    view! {
+        <Title text=""/>
+        <section class="mx-auto mt-10 max-w-2xl text-center">
+            <h1 class="mb-4 text-3xl font-bold text-slate-900 sm:text-4xl">"Partner Portal"</h1>
+            <p class="mb-8 text-lg text-slate-600">
+                "Apply to the partner program, walk your onboarding plan, certify your integration and follow your revenue share, all in one place."
+            </p>
+            <a href="/login" class="inline-block rounded-md bg-brand px-6 py-3 font-semibold text-white shadow hover:opacity-90">"Sign in"</a>
+        </section>
+    }
+}
+
+#[component]
+fn Dashboard(user: CurrentUser) -> impl IntoView {
+    let role = user.role;
+    view! {
+        <Title text="Home"/>
+        <h1 class="mb-6 text-2xl font-bold">"Welcome, " {user.display_name.clone()}</h1>
+        <div class="mb-8 grid gap-4 sm:grid-cols-2">
+            <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="you">
+                <h2 id="you" class="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">"You"</h2>
+                <p class="font-medium">{user.display_name.clone()}</p>
+                <p class="text-sm text-slate-600">{user.email.clone()}</p>
+                <p class="mt-2 inline-block rounded bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700" data-testid="role">{role.label()}</p>
+            </section>
+            <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="org">
+                <h2 id="org" class="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">"Organisation"</h2>
+                {match (&user.organisation, role) {
+                    (Some(o), _) => view! {
+                        <p class="font-medium">{o.name.clone()}</p>
+                        <p class="text-sm text-slate-600">{format!("You are its {}.", o.org_role.as_str())}</p>
+                    }.into_any(),
+                    (None, Role::Admin | Role::Manager) => view! {
+                        <p class="font-medium">{user.brand_name.clone()}</p>
+                        <p class="text-sm text-slate-600">"Program staff"</p>
+                    }.into_any(),
+                    (None, _) => view! { <p class="text-sm text-slate-600">"Not part of an organisation yet."</p> }.into_any(),
+                }}
+            </section>
+        </div>
+        {(role == Role::Admin).then(|| view! { <AdminUsers/> })}
+    }
+}
+
+#[component]
+fn AdminUsers() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_users_overview());
+    view! {
+        <section aria-labelledby="users-heading">
+            <div class="mb-3 flex items-center justify-between">
+                <h2 id="users-heading" class="text-lg font-semibold">"Users"</h2>
+                <a href="/admin/users" class="text-sm text-brand underline">"Invite and manage"</a>
+            </div>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(o) => view! { <UsersTable users=o.users/> }.into_any(),
+                        Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,62 @@
+use crate::api::auth::{RequestPasswordReset, ResetPassword};
+use crate::domain::password::MIN_CHARS;
+use crate::ui::components::form::{field_error, Card, Field, FormError, Notice, Submit};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let value = Signal::derive(move || action.value().get());
+    let query = use_query_map();
+    let sent = move || query.read().get("sent").is_some();
+    view! {
+        <Title text="Reset your password"/>
+        <Card title="Reset your password">
+            <Show
+                when=sent
+                fallback=move || view! {
+                    <p class="mb-4 text-sm text-slate-600">"Enter the email address of your account and we will send you a link to choose a new password."</p>
+                    <FormError value/>
+                    <ActionForm action=action>
+                        <Field label="Email address" name="email" kind="email" autocomplete="username" error=field_error(value, "email")/>
+                        <Submit label="Send reset link" pending=action.pending()/>
+                    </ActionForm>
+                }
+            >
+                <Notice text="If an account exists for that address, we have sent it a link to reset the password. The link works once, within one hour."/>
+            </Show>
+            <p class="mt-4 text-center text-sm"><a href="/login" class="text-brand underline">"Back to sign in"</a></p>
+        </Card>
+    }
+}
+
+pub fn password_hint() -> &'static str {
+    // A const fn would be nicer, but format! is not const.
+    match MIN_CHARS {
+        12 => "At least 12 characters. A few unrelated words make a good password.",
+        _ => "Long enough and not a common password.",
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let value = Signal::derive(move || action.value().get());
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Choose a new password"/>
+        <Card title="Choose a new password">
+            <FormError value/>
+            <ActionForm action=action>
+                <input type="hidden" name="token" value=token/>
+                <Field label="New password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(value, "password")/>
+                <Field label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password" error=field_error(value, "confirm")/>
+                <Submit label="Set new password" pending=action.pending()/>
+            </ActionForm>
+        </Card>
+    }
+}
