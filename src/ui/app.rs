@@ -66,10 +66,13 @@ fn Frame() -> impl IntoView {
         |_| get_current_user(),
     );
     provide_context(user);
+    // Set once the browser has hydrated the page; tests wait for it.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
         <Header/>
-        <main id="main" class="mx-auto max-w-6xl px-4 py-6">
+        <main id="main" class="mx-auto max-w-6xl px-4 py-6" data-hydrated=move || hydrated.get().then_some("true")>
             <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>

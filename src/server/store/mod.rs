@@ -134,6 +134,9 @@ pub trait Store: Send + Sync + 'static {
     async fn default_brand(&self) -> StoreResult<Brand>;
     /// The brand serving a verified custom domain, if any.
     async fn brand_for_domain(&self, domain: &str) -> StoreResult<Option<Brand>>;
+    async fn create_brand(&self, slug: &str, name: &str, now: DateTime<Utc>) -> StoreResult<Brand>;
+    /// Records a custom domain for a brand; `verified_at` set means it serves.
+    async fn add_domain(&self, brand_id: i64, domain: &str, verified_at: Option<DateTime<Utc>>) -> StoreResult<()>;
 
     async fn create_user(&self, user: NewUser, audit: NewAudit) -> StoreResult<i64>;
     async fn login_record(&self, brand_id: i64, email: &str) -> StoreResult<Option<LoginRecord>>;

@@ -275,6 +275,40 @@ macro_rules! sql_store {
                 Ok(row.map(Into::into))
             }
 
+            async fn create_brand(&self, slug: &str, name: &str, now: DateTime<Utc>) -> StoreResult<Brand> {
+                let mut tx = self.begin_write().await?;
+                let res = sqlx::query_as::<_, BrandRow>(
+                    "INSERT INTO brands (slug, name, is_default, created_at) VALUES ($1, $2, FALSE, $3) \
+                     RETURNING id, slug, name, is_default",
+                )
+                .bind(slug)
+                .bind(name)
+                .bind(ms(now))
+                .fetch_one(&mut *tx)
+                .await;
+                let row = match res {
+                    Ok(r) => r,
+                    Err(e) if is_unique_violation(&e) => return Err(StoreError::Conflict("This brand name is taken.")),
+                    Err(e) => return Err(e.into()),
+                };
+                tx.commit().await?;
+                Ok(row.into())
+            }
+
+            async fn add_domain(&self, brand_id: i64, domain: &str, verified_at: Option<DateTime<Utc>>) -> StoreResult<()> {
+                let res = sqlx::query("INSERT INTO brand_domains (domain, brand_id, verified_at) VALUES ($1, $2, $3)")
+                    .bind(domain)
+                    .bind(brand_id)
+                    .bind(verified_at.map(ms))
+                    .execute(&self.pool)
+                    .await;
+                match res {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict("This domain is already in use.")),
+                    Err(e) => Err(e.into()),
+                }
+            }
+
             async fn create_user(&self, u: NewUser, audit: NewAudit) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let res = sqlx::query_scalar(

@@ -1,0 +1,93 @@
+import { expect, test } from "@playwright/test";
+import { createAdmin, goto, mailedLink, PASSWORD, ready, signIn, uniqueEmail } from "./helpers";
+
+test("an administrator signs in and out", async ({ page }, info) => {
+  const email = uniqueEmail("admin", info);
+  createAdmin(email);
+  await signIn(page, email);
+  await expect(page.getByRole("heading", { name: "Welcome, Test Admin" })).toBeVisible();
+  await expect(page.getByTestId("role")).toHaveText("Administrator");
+  await expect(page.getByTestId("users")).toContainText(email);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText("You have signed out.")).toBeVisible();
+  await ready(page);
+  await goto(page, "/account");
+  await expect(page.getByText("Please sign in to see this page.")).toBeVisible();
+});
+
+test("a wrong password is refused with a clear message", async ({ page }, info) => {
+  const email = uniqueEmail("wrong", info);
+  createAdmin(email);
+  await goto(page, "/login");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill("this is not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("The email address or password is not correct.");
+  await expect(page.getByTestId("whoami")).toHaveCount(0);
+});
+
+test("a forgotten password is reset through the emailed link", async ({ page }, info) => {
+  const email = uniqueEmail("reset", info);
+  createAdmin(email);
+  await goto(page, "/login");
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await ready(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByText("If an account exists for that address")).toBeVisible();
+
+  const link = await mailedLink(email, "/reset-password");
+  await goto(page, link);
+  await page.getByLabel("New password", { exact: true }).fill("short");
+  await page.getByLabel("Repeat the new password").fill("short");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByText("Use at least 12 characters.")).toBeVisible();
+  await ready(page);
+
+  const fresh = "my fresh and long passphrase";
+  await page.getByLabel("New password", { exact: true }).fill(fresh);
+  await page.getByLabel("Repeat the new password").fill(fresh);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByText("Your password has been changed.")).toBeVisible();
+  await ready(page);
+  await signIn(page, email, fresh);
+
+  // The link is single use.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText("You have signed out.")).toBeVisible();
+  await goto(page, link);
+  await page.getByLabel("New password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the new password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("alert")).toContainText("already been used");
+});
+
+test("an administrator invites a manager who sets a password and signs in", async ({ page }, info) => {
+  const admin = uniqueEmail("inviter", info);
+  const manager = uniqueEmail("manager", info);
+  createAdmin(admin);
+  await signIn(page, admin);
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await ready(page);
+  await page.getByLabel("Email address").fill(manager);
+  await page.getByLabel("Name").fill("Grace Hopper");
+  await page.getByLabel("Role").selectOption("manager");
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByText(`Invitation sent to ${manager}.`)).toBeVisible();
+  await expect(page.getByTestId("invitations")).toContainText(manager);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText("You have signed out.")).toBeVisible();
+
+  const link = await mailedLink(manager, "/invitation");
+  await goto(page, link);
+  await expect(page.getByText("Grace Hopper")).toBeVisible();
+  const pw = "grace picks a long passphrase";
+  await page.getByLabel("Password", { exact: true }).fill(pw);
+  await page.getByLabel("Repeat the password").fill(pw);
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page.getByText("Your account is ready.")).toBeVisible();
+  await ready(page);
+  await signIn(page, manager, pw);
+  await expect(page.getByTestId("role")).toHaveText("Partner manager");
+  await expect(page.getByRole("link", { name: "Users", exact: true })).toHaveCount(0);
+});

@@ -1,0 +1,70 @@
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const root = resolve(__dirname, "..", "..");
+const bin = process.env.PP_BIN ?? join(root, "target", "debug", "partner-portal");
+const outbox = process.env.APP_OUTBOX_DIR ?? join(root, "data", "outbox");
+
+export const PASSWORD = "a long and private passphrase";
+
+/** A unique address per test and per JavaScript mode. */
+export function uniqueEmail(prefix: string, info: TestInfo): string {
+  const n = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+  return `${prefix}-${info.project.name}-${n}@example.com`;
+}
+
+/** Creates an administrator through the command line, as an operator would. */
+export function createAdmin(email: string, password = PASSWORD, name = "Test Admin"): void {
+  execFileSync(bin, ["admin", "create", "--email", email, "--name", name], {
+    input: password + "\n",
+    env: process.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
+/** Waits until the page is usable in this project's mode. */
+export async function ready(page: Page): Promise<void> {
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await expect(page.locator("main[data-hydrated='true']")).toHaveCount(1);
+  }
+}
+
+export async function goto(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await ready(page);
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await goto(page, "/login");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("whoami")).toHaveText(email);
+  await ready(page);
+}
+
+/** The newest mailed link to `path` sent to `to`, read from the outbox folder. */
+export async function mailedLink(to: string, path: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(outbox).filter((f) => f.endsWith(".eml"));
+    } catch {
+      files = [];
+    }
+    const mails = files
+      .map((f) => join(outbox, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+      .map((f) => readFileSync(f, "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "="));
+    for (const m of mails) {
+      if (!m.toLowerCase().includes(`to: ${to.toLowerCase()}`)) continue;
+      const match = m.match(new RegExp(`https?://[^\\s]+${path}\\?token=[A-Za-z0-9_-]+`));
+      if (match) return new URL(match[0]).pathname + new URL(match[0]).search;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail to ${to} with a link to ${path} in ${outbox}`);
+}

@@ -1,0 +1,337 @@
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use chrono::Utc;
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use partner_portal::domain::account::CurrentUser;
+use partner_portal::domain::role::Role;
+use partner_portal::server::auth::hash_password;
+use partner_portal::server::clock::ManualClock;
+use partner_portal::server::config::Config;
+use partner_portal::server::mail::{drain_once, Mailer};
+use partner_portal::server::state::AppState;
+use partner_portal::server::store::{self, NewAudit, NewUser, Store};
+use sqlx::Connection;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per engine, as `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::helpers::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::helpers::Engine::Postgres).await
+            }
+        }
+    };
+}
+
+fn random_suffix() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn temp_path(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("pp-test-{prefix}-{}", random_suffix()))
+}
+
+/// A fresh, empty database that disappears when dropped.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn new(engine: Engine) -> Self {
+        match engine {
+            Engine::Sqlite => {
+                let path = temp_path("db").with_extension("db");
+                TestDb { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::File(path) }
+            }
+            Engine::Postgres => {
+                let admin_url = std::env::var("TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+                let name = format!("pp_test_{}", random_suffix());
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL reachable at TEST_POSTGRES_URL");
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+                let mut url = url::Url::parse(&admin_url).expect("postgres url");
+                url.set_path(&name);
+                TestDb { url: url.to_string(), cleanup: Cleanup::Database { admin_url, name } }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Arc<dyn Store> {
+        store::connect(&self.url).await.expect("connect and migrate").0
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside async; use a private runtime on a thread.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
+                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                        }
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub fn audit(brand_id: i64, action: &'static str) -> NewAudit {
+    NewAudit {
+        brand_id,
+        at: Utc::now(),
+        actor_id: None,
+        actor_email: "test".into(),
+        action,
+        subject: String::new(),
+        detail: serde_json::json!({}),
+        client_ip: "127.0.0.1".into(),
+    }
+}
+
+pub const HOST: &str = "portal.test";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The whole app on a fresh database with a controllable clock.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub outbox_dir: PathBuf,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn start(engine: Engine) -> Self {
+        Self::start_with(engine, |_| {}).await
+    }
+
+    pub async fn start_with(engine: Engine, configure: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDb::new(engine).await;
+        let (store, sessions) = store::connect(&db.url).await.expect("connect");
+        let outbox_dir = temp_path("outbox");
+        let mut config = Config::default();
+        config.public_url = format!("https://{HOST}");
+        config.outbox_dir = outbox_dir.clone();
+        configure(&mut config);
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let leptos_options = LeptosOptions::builder().output_name("partner-portal").site_root("target/site").build();
+        let state = AppState { leptos_options, config: Arc::new(config), store, clock: clock.clone() };
+        let router = partner_portal::server::router(state.clone(), sessions);
+        TestApp { router, state, clock, outbox_dir, db }
+    }
+
+    pub async fn create_user(&self, email: &str, role: Role) -> i64 {
+        let brand = self.state.store.default_brand().await.unwrap();
+        self.state
+            .store
+            .create_user(
+                NewUser {
+                    brand_id: brand.id,
+                    email: email.into(),
+                    display_name: "Test User".into(),
+                    role,
+                    password_hash: hash_password(PASSWORD.into()).await.unwrap(),
+                    created_at: self.clock_now(),
+                },
+                audit(brand.id, "user.created"),
+            )
+            .await
+            .unwrap()
+    }
+
+    pub fn clock_now(&self) -> chrono::DateTime<Utc> {
+        use partner_portal::server::clock::Clock;
+        self.clock.now()
+    }
+
+    pub fn client(&self) -> Client {
+        self.client_on(HOST)
+    }
+
+    pub fn client_on(&self, host: &str) -> Client {
+        Client {
+            router: self.router.clone(),
+            host: host.into(),
+            cookies: HashMap::new(),
+            peer: "203.0.113.7:40000".parse().unwrap(),
+        }
+    }
+
+    /// Delivers the outbox to files and returns the texts of all mail sent.
+    pub async fn mail(&self) -> Vec<String> {
+        let mailer = Mailer::from_config(&self.state.config).unwrap();
+        while drain_once(&self.state, &mailer).await.unwrap() > 0 {}
+        let mut out = Vec::new();
+        if let Ok(dir) = std::fs::read_dir(&self.outbox_dir) {
+            let mut paths: Vec<_> = dir.flatten().map(|e| e.path()).collect();
+            paths.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+            for p in paths {
+                out.push(decode_qp(&std::fs::read_to_string(p).unwrap()));
+            }
+        }
+        out
+    }
+
+    /// The token of the newest mailed link to `path`.
+    pub async fn mailed_token(&self, path: &str) -> String {
+        let mails = self.mail().await;
+        let needle = format!("{path}?token=");
+        mails
+            .iter()
+            .rev()
+            .find_map(|m| {
+                let i = m.find(&needle)? + needle.len();
+                Some(m[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+            })
+            .unwrap_or_else(|| panic!("no mail with a link to {path}: {mails:?}"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.outbox_dir);
+    }
+}
+
+fn decode_qp(s: &str) -> String {
+    s.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A browser stand-in: keeps cookies, sends Host and Origin like a browser.
+pub struct Client {
+    router: Router,
+    pub host: String,
+    pub cookies: HashMap<String, String>,
+    pub peer: SocketAddr,
+}
+
+impl Client {
+    pub async fn send(&mut self, mut req: Request<Body>) -> Reply {
+        let h = req.headers_mut();
+        h.insert(header::HOST, self.host.parse().unwrap());
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            h.insert(header::COOKIE, c.join("; ").parse().unwrap());
+        }
+        req.extensions_mut().insert(ConnectInfo(self.peer));
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for v in headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") || value.is_empty() {
+                self.cookies.remove(name.trim());
+            } else {
+                self.cookies.insert(name.trim().into(), value.trim().into());
+            }
+        }
+        let body = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let req = Request::get(path).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
+        self.send(req).await
+    }
+
+    fn form_request(&self, path: &str, fields: &[(&str, &str)]) -> axum::http::request::Builder {
+        let _ = fields;
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, format!("https://{}", self.host))
+            .header("sec-fetch-site", "same-origin")
+    }
+
+    fn encode(fields: &[(&str, &str)]) -> String {
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
+    }
+
+    /// Calls a server function the way the hydrated app does.
+    pub async fn call(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let req = self.form_request(path, fields).header(header::ACCEPT, "application/json").body(Body::from(Self::encode(fields))).unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a plain HTML form, as a browser with JavaScript off does.
+    pub async fn submit(&mut self, path: &str, fields: &[(&str, &str)], referer: &str) -> Reply {
+        let req = self
+            .form_request(path, fields)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, format!("https://{}{referer}", self.host))
+            .body(Body::from(Self::encode(fields)))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn whoami(&mut self) -> Option<CurrentUser> {
+        use leptos::server_fn::ServerFn;
+        let r = self.call(partner_portal::api::auth::GetCurrentUser::PATH, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        serde_json::from_str(&r.body).unwrap()
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Reply {
+        use leptos::server_fn::ServerFn;
+        self.call(partner_portal::api::auth::SignIn::PATH, &[("email", email), ("password", password)]).await
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies.get("__Host-pp_session").cloned()
+    }
+}

@@ -1,0 +1,84 @@
+//! Admins invite colleagues; invitees set a password through the link.
+
+use crate::helpers::{Engine, TestApp, PASSWORD};
+use crate::on_both;
+use axum::http::StatusCode;
+use chrono::Duration;
+use leptos::server_fn::ServerFn;
+use partner_portal::api::admin::{AuditLog, GetUsersOverview, InviteUser};
+use partner_portal::api::auth::AcceptInvitation;
+use partner_portal::domain::role::Role;
+
+on_both!(an_admin_invites_a_manager_who_sets_a_password_and_signs_in, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let r = admin.call(InviteUser::PATH, &[("email", "Grace@Example.com"), ("display_name", "Grace Hopper"), ("role", "manager")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let overview = admin.call(GetUsersOverview::PATH, &[]).await;
+    assert!(overview.body.contains("grace@example.com"), "pending invitation listed: {}", overview.body);
+
+    let token = app.mailed_token("/invitation").await;
+    let mut grace = app.client();
+    let page = grace.get(&format!("/invitation?token={token}")).await;
+    assert!(page.body.contains("Grace Hopper") && page.body.contains("Partner manager"), "the invitation page names the invitee");
+    let pw = "grace chooses a long one";
+    let mismatch = grace.call(AcceptInvitation::PATH, &[("token", &token), ("password", pw), ("confirm", "something else entirely")]).await;
+    assert!(mismatch.body.contains("match"), "{}", mismatch.body);
+    let ok = grace.call(AcceptInvitation::PATH, &[("token", &token), ("password", pw), ("confirm", pw)]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(grace.sign_in("grace@example.com", pw).await.status, StatusCode::OK);
+    let me = grace.whoami().await.unwrap();
+    assert_eq!((me.role, me.display_name.as_str()), (Role::Manager, "Grace Hopper"));
+
+    // Managers do not manage users.
+    let denied = grace.call(GetUsersOverview::PATH, &[]).await;
+    assert!(denied.body.contains("Forbidden"), "{}", denied.body);
+    let denied = grace.call(InviteUser::PATH, &[("email", "x@example.com"), ("display_name", "X"), ("role", "manager")]).await;
+    assert!(denied.body.contains("Forbidden"), "{}", denied.body);
+
+    let log = admin.call(AuditLog::PATH, &[]).await.body;
+    for action in ["invitation.sent", "invitation.accepted", "auth.sign_in"] {
+        assert!(log.contains(action), "{action} audited: {log}");
+    }
+});
+
+on_both!(an_invitation_is_validated_and_refused_whole, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let bad = admin.call(InviteUser::PATH, &[("email", "not-an-email"), ("display_name", " "), ("role", "customer")]).await;
+    assert_ne!(bad.status, StatusCode::OK);
+    for field in ["\"email\"", "\"display_name\"", "\"role\""] {
+        assert!(bad.body.contains(field), "{field} reported: {}", bad.body);
+    }
+    let dup = admin.call(InviteUser::PATH, &[("email", "admin@example.com"), ("display_name", "Me"), ("role", "manager")]).await;
+    assert!(dup.body.contains("already exists"), "{}", dup.body);
+    assert!(app.mail().await.is_empty(), "nothing was sent for refused invitations");
+});
+
+on_both!(an_expired_invitation_cannot_be_accepted, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    admin.call(InviteUser::PATH, &[("email", "late@example.com"), ("display_name", "Late"), ("role", "manager")]).await;
+    let token = app.mailed_token("/invitation").await;
+    app.clock.advance(Duration::days(8));
+    let mut late = app.client();
+    let pw = "a long enough password";
+    let r = late.call(AcceptInvitation::PATH, &[("token", &token), ("password", pw), ("confirm", pw)]).await;
+    assert!(r.body.contains("expired"), "{}", r.body);
+    assert!(late.sign_in("late@example.com", pw).await.body.contains("not correct"));
+});
+
+on_both!(signed_out_visitors_cannot_read_admin_data, |e| async move {
+    let app = TestApp::start(e).await;
+    let mut anon = app.client();
+    let r = anon.call(GetUsersOverview::PATH, &[]).await;
+    assert!(r.body.contains("Unauthenticated"), "{}", r.body);
+    let page = anon.get("/admin/users").await;
+    assert!(page.body.contains("Please sign in"));
+});

@@ -1,0 +1,11 @@
+//! Integration tests: one binary. Store tests run the same cases on SQLite
+//! and PostgreSQL; HTTP tests drive the real router in-process.
+//!
+//! PostgreSQL is reached at `TEST_POSTGRES_URL` (default: the local server,
+//! `postgres://postgres@127.0.0.1:5432/test`); each test gets a fresh
+//! database, dropped afterwards.
+
+mod helpers;
+mod http_auth;
+mod http_invite;
+mod store;
