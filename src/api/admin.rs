@@ -16,22 +16,32 @@ pub struct UsersData {
 pub async fn get_users_overview() -> Result<UsersData, AppError> {
     use crate::domain::role::Permission;
     use crate::server::context::{store_error, Ctx};
-    let ctx = Ctx::load().await?;
-    ctx.require(Permission::ListUsers).await?;
-    let store = &ctx.state.store;
-    let users = store.list_users(ctx.meta.brand.id).await.map_err(store_error)?;
-    let invitations = store.pending_invitations(ctx.meta.brand.id, ctx.now()).await.map_err(store_error)?;
-    Ok(UsersData { users, invitations })
+    crate::server::context::respond(
+        async move {
+            let ctx = Ctx::load().await?;
+            ctx.require(Permission::ListUsers).await?;
+            let store = &ctx.state.store;
+            let users = store.list_users(ctx.meta.brand.id).await.map_err(store_error)?;
+            let invitations = store.pending_invitations(ctx.meta.brand.id, ctx.now()).await.map_err(store_error)?;
+            Ok(UsersData { users, invitations })
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn invite_user(email: String, display_name: String, role: String) -> Result<(), AppError> {
     use crate::server::{context::Ctx, services::accounts};
-    let ctx = Ctx::load().await?;
-    let email = accounts::invite(&ctx, &email, &display_name, &role).await?;
-    let q: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
-    leptos_axum::redirect(&format!("/admin/users?invited={q}"));
-    Ok(())
+    crate::server::context::respond(
+        async move {
+            let ctx = Ctx::load().await?;
+            let email = accounts::invite(&ctx, &email, &display_name, &role).await?;
+            let q: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+            leptos_axum::redirect(&format!("/admin/users?invited={q}"));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,9 +57,15 @@ pub const AUDIT_PAGE_SIZE: i64 = 50;
 pub async fn audit_log(before: Option<i64>) -> Result<AuditPage, AppError> {
     use crate::domain::role::Permission;
     use crate::server::context::{store_error, Ctx};
-    let ctx = Ctx::load().await?;
-    ctx.require(Permission::ReadAuditLog).await?;
-    let entries = ctx.state.store.audit_entries(ctx.meta.brand.id, before, AUDIT_PAGE_SIZE).await.map_err(store_error)?;
-    let older = (entries.len() as i64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
-    Ok(AuditPage { entries, older })
+    crate::server::context::respond(
+        async move {
+            let ctx = Ctx::load().await?;
+            ctx.require(Permission::ReadAuditLog).await?;
+            let entries =
+                ctx.state.store.audit_entries(ctx.meta.brand.id, before, AUDIT_PAGE_SIZE).await.map_err(store_error)?;
+            let older = (entries.len() as i64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
+            Ok(AuditPage { entries, older })
+        }
+        .await,
+    )
 }

@@ -87,7 +87,11 @@ pub struct InvitationView {
 /// absolute or protocol-relative URL (which would make an open redirect).
 pub fn safe_redirect_target(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control) => p.to_owned(),
+        Some(p)
+            if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

@@ -48,7 +48,17 @@ mod tests {
 
     #[test]
     fn every_known_action_has_a_description() {
-        for a in [SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, PASSWORD_CHANGED, PASSWORD_RESET_REQUESTED, PASSWORD_RESET, USER_CREATED, INVITATION_SENT, INVITATION_ACCEPTED] {
+        for a in [
+            SIGN_IN,
+            SIGN_IN_FAILED,
+            SIGN_OUT,
+            PASSWORD_CHANGED,
+            PASSWORD_RESET_REQUESTED,
+            PASSWORD_RESET,
+            USER_CREATED,
+            INVITATION_SENT,
+            INVITATION_ACCEPTED,
+        ] {
             assert_ne!(describe(a), "Other change", "{a}");
         }
     }

@@ -77,7 +77,18 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_refused() {
-        for bad in ["ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@exa mple.com", "ada@@example.com", "ada@.example.com", "ada@example..com", "<ada>@example.com"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@exa mple.com",
+            "ada@@example.com",
+            "ada@.example.com",
+            "ada@example..com",
+            "<ada>@example.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad}");
         }
     }

@@ -20,9 +20,21 @@ pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 128;
 
 const COMMON: &[&str] = &[
-    "123456789012", "password1234", "passwordpassword", "qwertyuiopas", "111111111111",
-    "letmeinletmein", "administrator", "changemechangeme", "welcome12345", "iloveyou1234",
-    "partnerportal", "000000000000", "abcdefghijkl", "password123!", "qwerty123456",
+    "123456789012",
+    "password1234",
+    "passwordpassword",
+    "qwertyuiopas",
+    "111111111111",
+    "letmeinletmein",
+    "administrator",
+    "changemechangeme",
+    "welcome12345",
+    "iloveyou1234",
+    "partnerportal",
+    "000000000000",
+    "abcdefghijkl",
+    "password123!",
+    "qwerty123456",
 ];
 
 /// Checks a new password against the policy. `email` is the account's address.
@@ -81,11 +93,17 @@ mod tests {
 
     #[test]
     fn the_email_address_is_not_a_password() {
-        assert_eq!(check_new_password("Ada@example.com", "Ada@example.com", "ada@example.com"), Err(PasswordError::SameAsEmail));
+        assert_eq!(
+            check_new_password("Ada@example.com", "Ada@example.com", "ada@example.com"),
+            Err(PasswordError::SameAsEmail)
+        );
     }
 
     #[test]
     fn the_confirmation_must_match() {
-        assert_eq!(check_new_password("correct horse battery", "correct horse batterx", ""), Err(PasswordError::Mismatch));
+        assert_eq!(
+            check_new_password("correct horse battery", "correct horse batterx", ""),
+            Err(PasswordError::Mismatch)
+        );
     }
 }

@@ -59,10 +59,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -106,9 +103,7 @@ pub enum Permission {
 /// Whether `role` holds `permission`.
 pub fn can(role: Role, permission: Permission) -> bool {
     match permission {
-        Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => {
-            role == Role::Admin
-        }
+        Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => role == Role::Admin,
         Permission::ChangeOwnPassword => true,
     }
 }

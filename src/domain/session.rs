@@ -23,7 +23,12 @@ pub enum SessionVerdict {
     AbsoluteTimeout,
 }
 
-pub fn judge(limits: SessionLimits, signed_in_at: DateTime<Utc>, last_seen_at: DateTime<Utc>, now: DateTime<Utc>) -> SessionVerdict {
+pub fn judge(
+    limits: SessionLimits,
+    signed_in_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> SessionVerdict {
     if now - signed_in_at >= limits.absolute {
         SessionVerdict::AbsoluteTimeout
     } else if now - last_seen_at >= limits.idle {

@@ -43,7 +43,8 @@ async fn admin_create(args: &[String]) -> anyhow::Result<()> {
     }
     let email = Email::parse(&email.ok_or_else(|| anyhow::anyhow!("--email is required\n{USAGE}"))?)
         .map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-    let name = parse_display_name(name.as_deref().unwrap_or("Administrator")).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let name =
+        parse_display_name(name.as_deref().unwrap_or("Administrator")).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();

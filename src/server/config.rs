@@ -108,10 +108,12 @@ impl Config {
             self.cookie_secure = parse_bool("APP_COOKIE_SECURE", &v)?;
         }
         if let Some(v) = get("APP_SESSION_IDLE_MINUTES") {
-            self.session_idle_minutes = v.parse().map_err(|_| anyhow::anyhow!("APP_SESSION_IDLE_MINUTES: not a number"))?;
+            self.session_idle_minutes =
+                v.parse().map_err(|_| anyhow::anyhow!("APP_SESSION_IDLE_MINUTES: not a number"))?;
         }
         if let Some(v) = get("APP_SESSION_ABSOLUTE_HOURS") {
-            self.session_absolute_hours = v.parse().map_err(|_| anyhow::anyhow!("APP_SESSION_ABSOLUTE_HOURS: not a number"))?;
+            self.session_absolute_hours =
+                v.parse().map_err(|_| anyhow::anyhow!("APP_SESSION_ABSOLUTE_HOURS: not a number"))?;
         }
         if let Some(v) = get("APP_SMTP_URL") {
             self.smtp_url = Secret::new(v);

@@ -46,7 +46,8 @@ impl Ctx {
     /// The signed-in user, if the session is valid for this host, brand,
     /// password epoch and time. An invalid session is ended here.
     pub async fn user(&self) -> Result<Option<CurrentUser>, AppError> {
-        let auth: Option<SessionAuth> = self.session.get(SESSION_KEY).await.map_err(|e| internal(format!("session read: {e}")))?;
+        let auth: Option<SessionAuth> =
+            self.session.get(SESSION_KEY).await.map_err(|e| internal(format!("session read: {e}")))?;
         let Some(mut auth) = auth else { return Ok(None) };
         if auth.host != self.meta.host || auth.brand_id != self.meta.brand.id {
             // A cookie carried to another domain is worth nothing there.
@@ -93,7 +94,13 @@ impl Ctx {
     }
 
     /// An audit row stamped with this request's brand, time and address.
-    pub fn audit(&self, actor: Option<&CurrentUser>, action: &'static str, subject: String, detail: serde_json::Value) -> NewAudit {
+    pub fn audit(
+        &self,
+        actor: Option<&CurrentUser>,
+        action: &'static str,
+        subject: String,
+        detail: serde_json::Value,
+    ) -> NewAudit {
         NewAudit {
             brand_id: self.meta.brand.id,
             at: self.now(),
@@ -110,6 +117,20 @@ impl Ctx {
     pub fn public_url(&self) -> String {
         self.state.config.public_url.trim_end_matches('/').to_owned()
     }
+}
+
+/// Gives a failed server function the HTTP status its error deserves. A
+/// plain form post keeps the 302 back to its page that Leptos sets.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        let html = use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        });
+        if let (false, Some(res)) = (html, use_context::<leptos_axum::ResponseOptions>()) {
+            res.set_status(e.status());
+        }
+    }
+    result
 }
 
 pub fn internal(msg: impl std::fmt::Display) -> AppError {

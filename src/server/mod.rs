@@ -40,7 +40,9 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(config.session_idle_minutes)));
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
+            config.session_idle_minutes,
+        )));
 
     let context_state = state.clone();
     let dev_reload = std::env::var("LEPTOS_WATCH").ok().map(|_| leptos_options.reload_port as u16);
@@ -83,7 +85,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
         )
         .init();
 
@@ -99,12 +102,7 @@ pub async fn run() -> anyhow::Result<()> {
     tracing::info!("configuration: {}", config.describe());
 
     let (store, sessions) = store::connect(config.database_url.expose()).await?;
-    let state = AppState {
-        leptos_options,
-        config: Arc::new(config),
-        store,
-        clock: Arc::new(clock::SystemClock),
-    };
+    let state = AppState { leptos_options, config: Arc::new(config), store, clock: Arc::new(clock::SystemClock) };
 
     let mailer = mail::Mailer::from_config(&state.config)?;
     tokio::spawn(mail::run_worker(state.clone(), mailer));

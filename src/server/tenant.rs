@@ -72,9 +72,11 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
 fn is_program_host(state: &AppState, host: &str) -> bool {
     url::Url::parse(&state.config.public_url)
         .ok()
-        .and_then(|u| u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_owned(),
-        }))
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        })
         .is_some_and(|h| h.eq_ignore_ascii_case(host))
 }

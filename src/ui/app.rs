@@ -24,6 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -61,10 +62,8 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame() -> impl IntoView {
     let location = use_location();
-    let user: UserResource = Resource::new(
-        move || (location.pathname.get(), location.search.get()),
-        |_| get_current_user(),
-    );
+    let user: UserResource =
+        Resource::new(move || (location.pathname.get(), location.search.get()), |_| get_current_user());
     provide_context(user);
     // Set once the browser has hydrated the page; tests wait for it.
     let hydrated = RwSignal::new(false);

@@ -4,9 +4,7 @@ use chrono::DateTime;
 
 /// `2026-11-22 14:05 UTC` from Unix milliseconds.
 pub fn time_utc(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+    DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -78,7 +78,8 @@ impl TestDb {
                 let admin_url = std::env::var("TEST_POSTGRES_URL")
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
                 let name = format!("pp_test_{}", random_suffix());
-                let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL reachable at TEST_POSTGRES_URL");
+                let mut conn =
+                    sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL reachable at TEST_POSTGRES_URL");
                 sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
                 let mut url = url::Url::parse(&admin_url).expect("postgres url");
                 url.set_path(&name);
@@ -107,7 +108,9 @@ impl Drop for TestDb {
                     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                     rt.block_on(async {
                         if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
                         }
                     })
                 })
@@ -139,7 +142,8 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub outbox_dir: PathBuf,
-    pub db: TestDb,
+    /// Held so the database lives as long as the app.
+    pub _db: TestDb,
 }
 
 impl TestApp {
@@ -159,7 +163,7 @@ impl TestApp {
         let leptos_options = LeptosOptions::builder().output_name("partner-portal").site_root("target/site").build();
         let state = AppState { leptos_options, config: Arc::new(config), store, clock: clock.clone() };
         let router = partner_portal::server::router(state.clone(), sessions);
-        TestApp { router, state, clock, outbox_dir, db }
+        TestApp { router, state, clock, outbox_dir, _db: db }
     }
 
     pub async fn create_user(&self, email: &str, role: Role) -> i64 {
@@ -304,7 +308,11 @@ impl Client {
 
     /// Calls a server function the way the hydrated app does.
     pub async fn call(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let req = self.form_request(path, fields).header(header::ACCEPT, "application/json").body(Body::from(Self::encode(fields))).unwrap();
+        let req = self
+            .form_request(path, fields)
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(Self::encode(fields)))
+            .unwrap();
         self.send(req).await
     }
 

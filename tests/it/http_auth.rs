@@ -1,6 +1,6 @@
 //! Sign-in, sessions and passwords over HTTP, through the real router.
 
-use crate::helpers::{Client, Engine, TestApp, HOST, PASSWORD};
+use crate::helpers::{Client, TestApp, HOST, PASSWORD};
 use crate::on_both;
 use axum::http::StatusCode;
 use chrono::Duration;
@@ -139,7 +139,8 @@ on_both!(state_changing_requests_from_another_origin_are_refused, |e| async move
     let c = app.client();
     let body = "email=ada%40example.com&password=correct+horse+battery+staple";
     for (origin, fetch_site) in [(Some("https://evil.example"), None), (None, Some("cross-site")), (None, None)] {
-        let mut req = axum::http::Request::post(SignIn::PATH).header("content-type", "application/x-www-form-urlencoded");
+        let mut req =
+            axum::http::Request::post(SignIn::PATH).header("content-type", "application/x-www-form-urlencoded");
         if let Some(o) = origin {
             req = req.header("origin", o);
         }
@@ -161,7 +162,11 @@ on_both!(a_password_reset_link_works_once_and_expires, |e| async move {
     let r = c.call(RequestPasswordReset::PATH, &[("email", "ada@example.com")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let unknown = c.call(RequestPasswordReset::PATH, &[("email", "nobody@example.com")]).await;
-    assert_eq!((unknown.status, unknown.body.as_str()), (r.status, r.body.as_str()), "no hint whether the account exists");
+    assert_eq!(
+        (unknown.status, unknown.body.as_str()),
+        (r.status, r.body.as_str()),
+        "no hint whether the account exists"
+    );
     let token = app.mailed_token(&format!("https://{HOST}/reset-password")).await;
     assert_eq!(app.mail().await.len(), 1, "only the real account got mail");
 
@@ -216,16 +221,30 @@ on_both!(a_form_posted_without_javascript_redirects_and_reports_errors_in_the_pa
     let app = TestApp::start(e).await;
     app.create_user("ada@example.com", Role::Admin).await;
     let mut c = app.client();
-    let r = c.submit(SignIn::PATH, &[("email", "ada@example.com"), ("password", "nope nope nope"), ("next", "")], "/login").await;
+    let r = c
+        .submit(SignIn::PATH, &[("email", "ada@example.com"), ("password", "nope nope nope"), ("next", "")], "/login")
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     let back = r.location().unwrap().to_owned();
     assert!(back.contains("/login") && back.contains("__err="), "{back}");
     let page = c.get(&back.replace(&format!("https://{HOST}"), "")).await;
     assert!(page.body.contains("The email address or password is not correct."), "the error is rendered on the page");
 
-    let r = c.submit(SignIn::PATH, &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/admin/users")], "/login").await;
+    let r = c
+        .submit(
+            SignIn::PATH,
+            &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/admin/users")],
+            "/login",
+        )
+        .await;
     assert_eq!((r.status, r.location()), (StatusCode::FOUND, Some("/admin/users")));
-    let r = c.submit(SignIn::PATH, &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "https://evil.example/")], "/login").await;
+    let r = c
+        .submit(
+            SignIn::PATH,
+            &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "https://evil.example/")],
+            "/login",
+        )
+        .await;
     assert_eq!(r.location(), Some("/"), "no open redirect");
     let page = c.get("/").await;
     assert!(page.body.contains("ada@example.com"));

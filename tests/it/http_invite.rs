@@ -1,6 +1,6 @@
 //! Admins invite colleagues; invitees set a password through the link.
 
-use crate::helpers::{Engine, TestApp, PASSWORD};
+use crate::helpers::{TestApp, PASSWORD};
 use crate::on_both;
 use axum::http::StatusCode;
 use chrono::Duration;
@@ -14,7 +14,12 @@ on_both!(an_admin_invites_a_manager_who_sets_a_password_and_signs_in, |e| async 
     app.create_user("admin@example.com", Role::Admin).await;
     let mut admin = app.client();
     admin.sign_in("admin@example.com", PASSWORD).await;
-    let r = admin.call(InviteUser::PATH, &[("email", "Grace@Example.com"), ("display_name", "Grace Hopper"), ("role", "manager")]).await;
+    let r = admin
+        .call(
+            InviteUser::PATH,
+            &[("email", "Grace@Example.com"), ("display_name", "Grace Hopper"), ("role", "manager")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let overview = admin.call(GetUsersOverview::PATH, &[]).await;
     assert!(overview.body.contains("grace@example.com"), "pending invitation listed: {}", overview.body);
@@ -22,9 +27,14 @@ on_both!(an_admin_invites_a_manager_who_sets_a_password_and_signs_in, |e| async 
     let token = app.mailed_token("/invitation").await;
     let mut grace = app.client();
     let page = grace.get(&format!("/invitation?token={token}")).await;
-    assert!(page.body.contains("Grace Hopper") && page.body.contains("Partner manager"), "the invitation page names the invitee");
+    assert!(
+        page.body.contains("Grace Hopper") && page.body.contains("Partner manager"),
+        "the invitation page names the invitee"
+    );
     let pw = "grace chooses a long one";
-    let mismatch = grace.call(AcceptInvitation::PATH, &[("token", &token), ("password", pw), ("confirm", "something else entirely")]).await;
+    let mismatch = grace
+        .call(AcceptInvitation::PATH, &[("token", &token), ("password", pw), ("confirm", "something else entirely")])
+        .await;
     assert!(mismatch.body.contains("match"), "{}", mismatch.body);
     let ok = grace.call(AcceptInvitation::PATH, &[("token", &token), ("password", pw), ("confirm", pw)]).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
@@ -35,7 +45,8 @@ on_both!(an_admin_invites_a_manager_who_sets_a_password_and_signs_in, |e| async 
     // Managers do not manage users.
     let denied = grace.call(GetUsersOverview::PATH, &[]).await;
     assert!(denied.body.contains("Forbidden"), "{}", denied.body);
-    let denied = grace.call(InviteUser::PATH, &[("email", "x@example.com"), ("display_name", "X"), ("role", "manager")]).await;
+    let denied =
+        grace.call(InviteUser::PATH, &[("email", "x@example.com"), ("display_name", "X"), ("role", "manager")]).await;
     assert!(denied.body.contains("Forbidden"), "{}", denied.body);
 
     let log = admin.call(AuditLog::PATH, &[]).await.body;
@@ -49,12 +60,15 @@ on_both!(an_invitation_is_validated_and_refused_whole, |e| async move {
     app.create_user("admin@example.com", Role::Admin).await;
     let mut admin = app.client();
     admin.sign_in("admin@example.com", PASSWORD).await;
-    let bad = admin.call(InviteUser::PATH, &[("email", "not-an-email"), ("display_name", " "), ("role", "customer")]).await;
+    let bad =
+        admin.call(InviteUser::PATH, &[("email", "not-an-email"), ("display_name", " "), ("role", "customer")]).await;
     assert_ne!(bad.status, StatusCode::OK);
     for field in ["\"email\"", "\"display_name\"", "\"role\""] {
         assert!(bad.body.contains(field), "{field} reported: {}", bad.body);
     }
-    let dup = admin.call(InviteUser::PATH, &[("email", "admin@example.com"), ("display_name", "Me"), ("role", "manager")]).await;
+    let dup = admin
+        .call(InviteUser::PATH, &[("email", "admin@example.com"), ("display_name", "Me"), ("role", "manager")])
+        .await;
     assert!(dup.body.contains("already exists"), "{}", dup.body);
     assert!(app.mail().await.is_empty(), "nothing was sent for refused invitations");
 });

@@ -98,7 +98,14 @@ on_both!(a_reset_token_works_once_and_only_before_it_expires, |e| async move {
     let b = store.default_brand().await.unwrap().id;
     let uid = store.create_user(user(b, "ada@example.com"), audit(b, "user.created")).await.unwrap();
     let epoch0 = store.login_record(b, "ada@example.com").await.unwrap().unwrap().session_epoch;
-    store.create_password_reset(token(b, "ada@example.com", "h1", Some(uid), None), mail("ada@example.com"), audit(b, "x")).await.unwrap();
+    store
+        .create_password_reset(
+            token(b, "ada@example.com", "h1", Some(uid), None),
+            mail("ada@example.com"),
+            audit(b, "x"),
+        )
+        .await
+        .unwrap();
     let now = Utc::now();
 
     let unknown = store.redeem_password_reset(b, "nope", "new", now, "ip").await.unwrap_err();
@@ -122,8 +129,14 @@ on_both!(a_new_reset_link_spends_the_previous_one, |e| async move {
     let (_db, store) = fresh(e).await;
     let b = store.default_brand().await.unwrap().id;
     let uid = store.create_user(user(b, "ada@example.com"), audit(b, "user.created")).await.unwrap();
-    store.create_password_reset(token(b, "ada@example.com", "old", Some(uid), None), mail("a@x.io"), audit(b, "x")).await.unwrap();
-    store.create_password_reset(token(b, "ada@example.com", "new", Some(uid), None), mail("a@x.io"), audit(b, "x")).await.unwrap();
+    store
+        .create_password_reset(token(b, "ada@example.com", "old", Some(uid), None), mail("a@x.io"), audit(b, "x"))
+        .await
+        .unwrap();
+    store
+        .create_password_reset(token(b, "ada@example.com", "new", Some(uid), None), mail("a@x.io"), audit(b, "x"))
+        .await
+        .unwrap();
     let old = store.redeem_password_reset(b, "old", "p", Utc::now(), "ip").await.unwrap_err();
     assert!(matches!(old, StoreError::Token(TokenError::Used)));
     store.redeem_password_reset(b, "new", "p", Utc::now(), "ip").await.unwrap();
@@ -133,7 +146,14 @@ on_both!(an_invitation_creates_the_account_once, |e| async move {
     let (_db, store) = fresh(e).await;
     let b = store.default_brand().await.unwrap().id;
     let now = Utc::now();
-    store.create_invitation(token(b, "grace@example.com", "inv", None, Some(Role::Manager)), mail("grace@example.com"), audit(b, "x")).await.unwrap();
+    store
+        .create_invitation(
+            token(b, "grace@example.com", "inv", None, Some(Role::Manager)),
+            mail("grace@example.com"),
+            audit(b, "x"),
+        )
+        .await
+        .unwrap();
     assert_eq!(store.pending_invitations(b, now).await.unwrap().len(), 1);
     assert_eq!(store.pending_outbox_count().await.unwrap(), 1, "the email is queued with the invitation");
     let view = store.invitation(b, "inv", now).await.unwrap();
@@ -147,7 +167,14 @@ on_both!(an_invitation_creates_the_account_once, |e| async move {
     let again = store.accept_invitation(b, "inv", "hash", now, "ip").await.unwrap_err();
     assert!(matches!(again, StoreError::Token(TokenError::Used)));
 
-    let dup = store.create_invitation(token(b, "grace@example.com", "inv2", None, Some(Role::Manager)), mail("g@x.io"), audit(b, "x")).await.unwrap_err();
+    let dup = store
+        .create_invitation(
+            token(b, "grace@example.com", "inv2", None, Some(Role::Manager)),
+            mail("g@x.io"),
+            audit(b, "x"),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(dup, StoreError::Conflict(_)));
     assert_eq!(store.pending_outbox_count().await.unwrap(), 1, "a refused invitation queues no email");
 });
@@ -165,34 +192,52 @@ on_both!(login_failures_are_counted_per_account_and_address_and_cleared_by_succe
     let mut a = audit(b, "auth.sign_in_failed");
     a.client_ip = "198.51.100.1".into();
     store.record_login_failure("bob@example.com", a).await.unwrap();
-    let (acct, ip) = store.login_failures_since(b, "ada@example.com", "198.51.100.1", now - Duration::minutes(15)).await.unwrap();
+    let (acct, ip) =
+        store.login_failures_since(b, "ada@example.com", "198.51.100.1", now - Duration::minutes(15)).await.unwrap();
     assert_eq!((acct.len(), ip.len()), (3, 4));
     let (acct, _) = store.login_failures_since(b, "ada@example.com", "x", now + Duration::seconds(1)).await.unwrap();
     assert_eq!(acct.len(), 1, "only failures after `since` count");
     store.record_login_success("ada@example.com", audit(b, "auth.sign_in")).await.unwrap();
-    let (acct, ip) = store.login_failures_since(b, "ada@example.com", "198.51.100.1", now - Duration::minutes(15)).await.unwrap();
+    let (acct, ip) =
+        store.login_failures_since(b, "ada@example.com", "198.51.100.1", now - Duration::minutes(15)).await.unwrap();
     assert_eq!((acct.len(), ip.len()), (0, 1));
 });
 
 on_both!(outbox_rows_are_leased_retried_and_redacted, |e| async move {
     let (_db, store) = fresh(e).await;
     let b = store.default_brand().await.unwrap().id;
-    store.create_invitation(token(b, "a@example.com", "t1", None, Some(Role::Manager)), mail("a@example.com"), audit(b, "x")).await.unwrap();
+    store
+        .create_invitation(
+            token(b, "a@example.com", "t1", None, Some(Role::Manager)),
+            mail("a@example.com"),
+            audit(b, "x"),
+        )
+        .await
+        .unwrap();
     let now = Utc::now();
     let claimed = store.claim_outbox(now, now + Duration::minutes(5), 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].attempts, 1);
     assert!(claimed[0].payload.contains("a@example.com"));
-    assert!(store.claim_outbox(now, now + Duration::minutes(5), 10).await.unwrap().is_empty(), "a leased row is not handed out again");
+    assert!(
+        store.claim_outbox(now, now + Duration::minutes(5), 10).await.unwrap().is_empty(),
+        "a leased row is not handed out again"
+    );
     store.retry_outbox(claimed[0].id, "smtp down", now + Duration::seconds(10)).await.unwrap();
-    assert!(store.claim_outbox(now, now + Duration::minutes(5), 10).await.unwrap().is_empty(), "not before its retry time");
+    assert!(
+        store.claim_outbox(now, now + Duration::minutes(5), 10).await.unwrap().is_empty(),
+        "not before its retry time"
+    );
     let later = now + Duration::seconds(11);
     let again = store.claim_outbox(later, later + Duration::minutes(5), 10).await.unwrap();
     assert_eq!(again[0].attempts, 2);
     store.finish_outbox(again[0].id, later).await.unwrap();
     assert_eq!(store.pending_outbox_count().await.unwrap(), 0);
     let expired_lease = later + Duration::hours(1);
-    assert!(store.claim_outbox(expired_lease, expired_lease, 10).await.unwrap().is_empty(), "a delivered row is never sent again");
+    assert!(
+        store.claim_outbox(expired_lease, expired_lease, 10).await.unwrap().is_empty(),
+        "a delivered row is never sent again"
+    );
 });
 
 on_both!(concurrent_workers_never_claim_the_same_row, |e| async move {
@@ -200,7 +245,14 @@ on_both!(concurrent_workers_never_claim_the_same_row, |e| async move {
     let b = store.default_brand().await.unwrap().id;
     for i in 0..40 {
         let email = format!("u{i}@example.com");
-        store.create_invitation(token(b, &email, &format!("t{i}"), None, Some(Role::Manager)), mail(&email), audit(b, "x")).await.unwrap();
+        store
+            .create_invitation(
+                token(b, &email, &format!("t{i}"), None, Some(Role::Manager)),
+                mail(&email),
+                audit(b, "x"),
+            )
+            .await
+            .unwrap();
     }
     let now = Utc::now();
     let mut tasks = Vec::new();

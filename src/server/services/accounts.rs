@@ -8,7 +8,9 @@ use crate::domain::password::check_new_password;
 use crate::domain::role::{may_invite, Permission, Role};
 use crate::domain::throttle::{blocked_until, minutes_to_wait, window, MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
 use crate::domain::token::TokenPurpose;
-use crate::server::auth::{dummy_hash, hash_password, hash_token, new_token, verify_password, SessionAuth, SESSION_KEY};
+use crate::server::auth::{
+    dummy_hash, hash_password, hash_token, new_token, verify_password, SessionAuth, SESSION_KEY,
+};
 use crate::server::context::{internal, store_error, Ctx};
 use crate::server::mail::{invitation_email, password_reset_email};
 use crate::server::store::NewToken;
@@ -67,14 +69,12 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUs
         last_seen_ms: now.timestamp_millis(),
     };
     ctx.session.insert(SESSION_KEY, auth).await.map_err(|e| internal(format!("session write: {e}")))?;
-    let user = store
-        .session_user(brand_id, record.user_id)
-        .await
-        .map_err(store_error)?
-        .ok_or(AppError::Internal)?
-        .user;
+    let user = store.session_user(brand_id, record.user_id).await.map_err(store_error)?.ok_or(AppError::Internal)?.user;
     store
-        .record_login_success(email.as_str(), ctx.audit(Some(&user), audit::SIGN_IN, format!("user:{}", user.id), json!({})))
+        .record_login_success(
+            email.as_str(),
+            ctx.audit(Some(&user), audit::SIGN_IN, format!("user:{}", user.id), json!({})),
+        )
         .await
         .map_err(store_error)?;
     Ok(user)
@@ -145,7 +145,11 @@ pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &st
 pub async fn change_password(ctx: &Ctx, current: &str, password: &str, confirm: &str) -> Result<(), AppError> {
     let user = ctx.require(Permission::ChangeOwnPassword).await?;
     let store = &ctx.state.store;
-    let record = store.login_record_by_id(ctx.meta.brand.id, user.id).await.map_err(store_error)?.ok_or(AppError::Unauthenticated)?;
+    let record = store
+        .login_record_by_id(ctx.meta.brand.id, user.id)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::Unauthenticated)?;
     let mut checks = Checks::default();
     checks.check("password", check_new_password(password, confirm, &user.email));
     if !verify_password(current.to_owned(), record.password_hash).await {
@@ -154,7 +158,11 @@ pub async fn change_password(ctx: &Ctx, current: &str, password: &str, confirm: 
     checks.finish()?;
     let hash = hash_password(password.to_owned()).await.map_err(internal)?;
     let epoch = store
-        .change_password(user.id, &hash, ctx.audit(Some(&user), audit::PASSWORD_CHANGED, format!("user:{}", user.id), json!({})))
+        .change_password(
+            user.id,
+            &hash,
+            ctx.audit(Some(&user), audit::PASSWORD_CHANGED, format!("user:{}", user.id), json!({})),
+        )
         .await
         .map_err(store_error)?;
     // Other sessions end with the old epoch; this one carries on.

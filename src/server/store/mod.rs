@@ -186,7 +186,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Leases up to `limit` due outbox rows until `lease_until`. Two workers
     /// never hold the same row.
-    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxItem>>;
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>>;
     /// Marks a row delivered and drops its payload, which may hold a link.
     async fn finish_outbox(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
     async fn retry_outbox(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;

@@ -62,11 +62,9 @@ impl SessionUserRow {
     pub fn into_session_user(self) -> StoreResult<SessionUser> {
         let role: Role = self.role.parse().map_err(|_| StoreError::NotFound)?;
         let organisation = match (self.org_id, self.org_name, self.org_role) {
-            (Some(id), Some(name), Some(r)) => Some(OrganisationSummary {
-                id,
-                name,
-                org_role: r.parse().unwrap_or(OrgRole::Member),
-            }),
+            (Some(id), Some(name), Some(r)) => {
+                Some(OrganisationSummary { id, name, org_role: r.parse().unwrap_or(OrgRole::Member) })
+            }
             _ => None,
         };
         Ok(SessionUser {
@@ -141,7 +139,8 @@ pub(super) struct OutboxRow {
     pub attempts: i64,
 }
 
-pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_log (brand_id, at, actor_id, actor_email, action, subject, detail, client_ip) \
+pub(super) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (brand_id, at, actor_id, actor_email, action, subject, detail, client_ip) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 pub(super) const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (kind, payload, created_at, available_at) VALUES ($1, $2, $3, $3)";

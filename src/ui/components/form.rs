@@ -7,7 +7,10 @@ use leptos::prelude::*;
 /// The error of the last submission, if any.
 pub type LastResult<T> = Signal<Option<Result<T, AppError>>>;
 
-pub fn field_error<T: Send + Sync + Clone + 'static>(value: LastResult<T>, field: &'static str) -> Signal<Option<String>> {
+pub fn field_error<T: Send + Sync + Clone + 'static>(
+    value: LastResult<T>,
+    field: &'static str,
+) -> Signal<Option<String>> {
     Signal::derive(move || value.get().and_then(|r| r.err()).and_then(|e| e.message_for(field)))
 }
 

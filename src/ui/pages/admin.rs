@@ -37,7 +37,7 @@ pub fn UsersTable(users: Vec<UserSummary>) -> impl IntoView {
                     {users.into_iter().map(|u| view! {
                         <tr>
                             <td class="px-4 py-2">{u.display_name}</td>
-                            <td class="px-4 py-2">{u.email}</td>
+                            <td class="break-all px-4 py-2">{u.email}</td>
                             <td class="px-4 py-2">{u.role.label()}{u.disabled.then_some(" (disabled)")}</td>
                             <td class="px-4 py-2">{u.organisation.unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2 whitespace-nowrap text-slate-500">{time_utc(u.created_at_ms)}</td>
@@ -66,7 +66,7 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(o) => view! {
                         <h1 class="mb-6 text-2xl font-bold">"Users"</h1>
                         <div class="grid gap-8 lg:grid-cols-3">
-                            <div class="lg:col-span-2">
+                            <div class="min-w-0 lg:col-span-2">
                                 <UsersTable users=o.users/>
                                 <h2 class="mb-3 mt-8 text-lg font-semibold">"Pending invitations"</h2>
                                 {if o.invitations.is_empty() {
@@ -84,7 +84,7 @@ pub fn UsersPage() -> impl IntoView {
                                     }.into_any()
                                 }}
                             </div>
-                            <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="invite-heading">
+                            <section class="min-w-0 self-start rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="invite-heading">
                                 <h2 id="invite-heading" class="mb-4 text-lg font-semibold">"Invite a colleague"</h2>
                                 {move || invited().map(|e| view! { <Notice text=format!("Invitation sent to {e}.")/> })}
                                 <FormError value/>
@@ -139,10 +139,10 @@ pub fn AuditPage() -> impl IntoView {
                                     {p.entries.into_iter().map(|e| view! {
                                         <tr>
                                             <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
-                                            <td class="px-4 py-2">{e.actor_email}</td>
-                                            <td class="px-4 py-2" title=e.action.clone()>{describe(&e.action)}</td>
+                                            <td class="break-all px-4 py-2">{e.actor_email}</td>
+                                            <td class="whitespace-nowrap px-4 py-2" title=e.action.clone()>{describe(&e.action)}</td>
                                             <td class="px-4 py-2">{e.subject}</td>
-                                            <td class="px-4 py-2 font-mono text-xs text-slate-600">{(e.detail != "{}").then_some(e.detail)}</td>
+                                            <td class="max-w-xs break-all px-4 py-2 font-mono text-xs text-slate-600">{(e.detail != "{}").then_some(e.detail)}</td>
                                             <td class="px-4 py-2 text-slate-500">{e.client_ip}</td>
                                         </tr>
                                     }).collect_view()}
