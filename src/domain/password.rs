@@ -47,7 +47,7 @@ pub fn check_new_password(password: &str, confirm: &str, email: &str) -> Result<
         return Err(PasswordError::TooLong);
     }
     let lowered = password.to_lowercase();
-    if COMMON.contains(&lowered.as_str()) || lowered.chars().all(|c| Some(c) == lowered.chars().next()) {
+    if COMMON.contains(&lowered.as_str()) || lowered.chars().all(|c| lowered.starts_with(c)) {
         return Err(PasswordError::TooCommon);
     }
     if !email.is_empty() && lowered == email.to_lowercase() {

@@ -213,9 +213,11 @@ mod tests {
 
     #[test]
     fn the_description_never_shows_passwords() {
-        let mut c = Config::default();
-        c.database_url = Secret::new("postgres://u:hunter2@db/x");
-        c.smtp_url = Secret::new("smtp://mailer:s3cret@mail.example.com:587");
+        let c = Config {
+            database_url: Secret::new("postgres://u:hunter2@db/x"),
+            smtp_url: Secret::new("smtp://mailer:s3cret@mail.example.com:587"),
+            ..Config::default()
+        };
         let d = c.describe();
         assert!(!d.contains("hunter2") && !d.contains("s3cret"), "{d}");
         assert!(format!("{c:?}").contains("[redacted]"));

@@ -155,9 +155,8 @@ impl TestApp {
         let db = TestDb::new(engine).await;
         let (store, sessions) = store::connect(&db.url).await.expect("connect");
         let outbox_dir = temp_path("outbox");
-        let mut config = Config::default();
-        config.public_url = format!("https://{HOST}");
-        config.outbox_dir = outbox_dir.clone();
+        let mut config =
+            Config { public_url: format!("https://{HOST}"), outbox_dir: outbox_dir.clone(), ..Config::default() };
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let leptos_options = LeptosOptions::builder().output_name("partner-portal").site_root("target/site").build();
