@@ -91,3 +91,29 @@ test("an administrator invites a manager who sets a password and signs in", asyn
   await expect(page.getByTestId("role")).toHaveText("Partner manager");
   await expect(page.getByRole("link", { name: "Users", exact: true })).toHaveCount(0);
 });
+
+test("an administrator changes a colleague's role and disables the account", async ({ page, browser }, info) => {
+  const admin = uniqueEmail("boss", info);
+  const colleague = uniqueEmail("colleague", info);
+  createAdmin(admin);
+  createAdmin(colleague, PASSWORD, "Colleague");
+  await signIn(page, admin);
+  await goto(page, "/admin/users");
+  const row = page.locator(`tr[data-email="${colleague}"]`);
+  await row.getByRole("button", { name: "Make partner manager" }).click();
+  await expect(page.getByText("The account has been updated.")).toBeVisible();
+  await expect(page.locator(`tr[data-email="${colleague}"]`)).toContainText("Partner manager");
+  await ready(page);
+  await page.locator(`tr[data-email="${colleague}"]`).getByRole("button", { name: "Disable" }).click();
+  await expect(page.locator(`tr[data-email="${colleague}"]`)).toContainText("(disabled)");
+  await expect(page.locator(`tr[data-email="${admin}"]`)).toContainText("You");
+
+  const other = await browser.newContext({ javaScriptEnabled: info.project.use.javaScriptEnabled });
+  const p2 = await other.newPage();
+  await goto(p2, "/login");
+  await p2.getByLabel("Email address").fill(colleague);
+  await p2.getByLabel("Password").fill(PASSWORD);
+  await p2.getByRole("button", { name: "Sign in" }).click();
+  await expect(p2.getByRole("alert")).toContainText("not correct");
+  await other.close();
+});

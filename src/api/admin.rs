@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersData {
+    /// The admin looking, whose own row offers no changes.
+    pub viewer_id: i64,
     pub users: Vec<UserSummary>,
     pub invitations: Vec<PendingInvitation>,
 }
@@ -19,11 +21,11 @@ pub async fn get_users_overview() -> Result<UsersData, AppError> {
     crate::server::context::respond(
         async move {
             let ctx = Ctx::load().await?;
-            ctx.require(Permission::ListUsers).await?;
+            let viewer = ctx.require(Permission::ListUsers).await?;
             let store = &ctx.state.store;
             let users = store.list_users(ctx.meta.brand.id).await.map_err(store_error)?;
             let invitations = store.pending_invitations(ctx.meta.brand.id, ctx.now()).await.map_err(store_error)?;
-            Ok(UsersData { users, invitations })
+            Ok(UsersData { viewer_id: viewer.id, users, invitations })
         }
         .await,
     )
@@ -38,6 +40,34 @@ pub async fn invite_user(email: String, display_name: String, role: String) -> R
             let email = accounts::invite(&ctx, &email, &display_name, &role).await?;
             let q: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
             leptos_axum::redirect(&format!("/admin/users?invited={q}"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::accounts};
+    crate::server::context::respond(
+        async move {
+            let ctx = Ctx::load().await?;
+            accounts::change_role(&ctx, user_id, &role).await?;
+            leptos_axum::redirect("/admin/users?updated=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn set_account_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::accounts};
+    crate::server::context::respond(
+        async move {
+            let ctx = Ctx::load().await?;
+            accounts::set_disabled(&ctx, user_id, disabled).await?;
+            leptos_axum::redirect("/admin/users?updated=1");
             Ok(())
         }
         .await,

@@ -10,6 +10,9 @@ pub const PASSWORD_CHANGED: &str = "auth.password_changed";
 pub const PASSWORD_RESET_REQUESTED: &str = "auth.password_reset_requested";
 pub const PASSWORD_RESET: &str = "auth.password_reset";
 pub const USER_CREATED: &str = "user.created";
+pub const ROLE_CHANGED: &str = "user.role_changed";
+pub const USER_DISABLED: &str = "user.disabled";
+pub const USER_ENABLED: &str = "user.enabled";
 pub const INVITATION_SENT: &str = "invitation.sent";
 pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
 
@@ -36,6 +39,9 @@ pub fn describe(action: &str) -> &'static str {
         PASSWORD_RESET_REQUESTED => "Requested a password reset",
         PASSWORD_RESET => "Reset password by emailed link",
         USER_CREATED => "Created user",
+        ROLE_CHANGED => "Changed role",
+        USER_DISABLED => "Disabled account",
+        USER_ENABLED => "Re-enabled account",
         INVITATION_SENT => "Sent invitation",
         INVITATION_ACCEPTED => "Accepted invitation",
         _ => "Other change",

@@ -113,9 +113,75 @@ pub fn may_invite(inviter: Role, invitee: Role) -> bool {
     matches!((inviter, invitee), (Role::Admin, Role::Manager) | (Role::Admin, Role::Admin))
 }
 
+/// Why an administrator may not make a change to another account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccessChangeError {
+    #[error("You cannot change your own role or disable your own account.")]
+    OwnAccount,
+    #[error("Only program staff can be given a staff role here.")]
+    NotStaff,
+    #[error("You don't have access to this.")]
+    NotAllowed,
+}
+
+/// Whether `actor` may give `target` (currently `current`) the role `new_role`.
+/// Partner and customer roles follow from organisations, not from this
+/// switch; and nobody changes their own role, so an admin always remains.
+pub fn may_change_role(actor: Role, current: Role, new_role: Role, is_self: bool) -> Result<(), AccessChangeError> {
+    if actor != Role::Admin {
+        return Err(AccessChangeError::NotAllowed);
+    }
+    if is_self {
+        return Err(AccessChangeError::OwnAccount);
+    }
+    if !current.is_staff() || !new_role.is_staff() {
+        return Err(AccessChangeError::NotStaff);
+    }
+    Ok(())
+}
+
+/// Whether `actor` may disable or re-enable an account.
+pub fn may_set_disabled(actor: Role, is_self: bool) -> Result<(), AccessChangeError> {
+    match (actor, is_self) {
+        (Role::Admin, false) => Ok(()),
+        (Role::Admin, true) => Err(AccessChangeError::OwnAccount),
+        _ => Err(AccessChangeError::NotAllowed),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_admin_moves_staff_between_staff_roles() {
+        assert_eq!(may_change_role(Role::Admin, Role::Manager, Role::Admin, false), Ok(()));
+        assert_eq!(may_change_role(Role::Admin, Role::Admin, Role::Manager, false), Ok(()));
+    }
+
+    #[test]
+    fn nobody_changes_their_own_role_so_an_admin_always_remains() {
+        assert_eq!(may_change_role(Role::Admin, Role::Admin, Role::Manager, true), Err(AccessChangeError::OwnAccount));
+        assert_eq!(may_set_disabled(Role::Admin, true), Err(AccessChangeError::OwnAccount));
+    }
+
+    #[test]
+    fn partner_and_customer_roles_are_not_assigned_by_this_switch() {
+        assert_eq!(may_change_role(Role::Admin, Role::Partner, Role::Manager, false), Err(AccessChangeError::NotStaff));
+        assert_eq!(
+            may_change_role(Role::Admin, Role::Manager, Role::Customer, false),
+            Err(AccessChangeError::NotStaff)
+        );
+    }
+
+    #[test]
+    fn only_admins_change_roles_or_disable_accounts() {
+        for actor in [Role::Manager, Role::Partner, Role::Customer] {
+            assert_eq!(may_change_role(actor, Role::Manager, Role::Admin, false), Err(AccessChangeError::NotAllowed));
+            assert_eq!(may_set_disabled(actor, false), Err(AccessChangeError::NotAllowed));
+        }
+        assert_eq!(may_set_disabled(Role::Admin, false), Ok(()));
+    }
 
     #[test]
     fn roles_round_trip_through_their_names() {

@@ -96,7 +96,10 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     let config = config::Config::load()?;
-    let conf = get_configuration(None)?;
+    // cargo-leptos passes the site settings in LEPTOS_* variables; started
+    // by hand from the project root, read them from Cargo.toml instead.
+    let from_env = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || !std::path::Path::new("Cargo.toml").exists();
+    let conf = get_configuration(if from_env { None } else { Some("Cargo.toml") })?;
     let leptos_options = conf.leptos_options;
     let addr: SocketAddr = leptos_options.site_addr;
     tracing::info!("configuration: {}", config.describe());

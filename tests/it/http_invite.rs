@@ -96,3 +96,39 @@ on_both!(signed_out_visitors_cannot_read_admin_data, |e| async move {
     let page = anon.get("/admin/users").await;
     assert!(page.body.contains("Please sign in"));
 });
+
+on_both!(an_admin_changes_roles_and_disables_accounts_but_not_their_own, |e| async move {
+    use partner_portal::api::admin::{ChangeRole, SetAccountDisabled};
+    let app = TestApp::start(e).await;
+    let admin_id = app.create_user("admin@example.com", Role::Admin).await;
+    let manager_id = app.create_user("grace@example.com", Role::Manager).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let mut grace = app.client();
+    grace.sign_in("grace@example.com", PASSWORD).await;
+
+    let own = admin.call(ChangeRole::PATH, &[("user_id", &admin_id.to_string()), ("role", "manager")]).await;
+    assert_eq!(own.status, StatusCode::BAD_REQUEST, "{}", own.body);
+    assert!(own.body.contains("your own role"));
+    let denied = grace.call(ChangeRole::PATH, &[("user_id", &admin_id.to_string()), ("role", "manager")]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+    let ok = admin.call(ChangeRole::PATH, &[("user_id", &manager_id.to_string()), ("role", "admin")]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(grace.whoami().await.unwrap().role, Role::Admin, "the new role applies at once");
+
+    let off = admin.call(SetAccountDisabled::PATH, &[("user_id", &manager_id.to_string()), ("disabled", "true")]).await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    assert!(grace.whoami().await.is_none(), "disabling ends the sessions");
+    assert!(grace.sign_in("grace@example.com", PASSWORD).await.body.contains("not correct"));
+    let self_off =
+        admin.call(SetAccountDisabled::PATH, &[("user_id", &admin_id.to_string()), ("disabled", "true")]).await;
+    assert_eq!(self_off.status, StatusCode::BAD_REQUEST);
+
+    admin.call(SetAccountDisabled::PATH, &[("user_id", &manager_id.to_string()), ("disabled", "false")]).await;
+    assert_eq!(grace.sign_in("grace@example.com", PASSWORD).await.status, StatusCode::OK);
+    let log = admin.call(AuditLog::PATH, &[]).await.body;
+    for action in ["user.role_changed", "user.disabled", "user.enabled"] {
+        assert!(log.contains(action), "{action} audited");
+    }
+});

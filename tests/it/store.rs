@@ -304,3 +304,27 @@ on_both!(a_password_change_moves_the_session_epoch, |e| async move {
     let other = store.create_brand("acme", "Acme", Utc::now()).await.unwrap();
     assert!(matches!(store.change_password(uid, "h3", audit(other.id, "x")).await, Err(StoreError::NotFound)));
 });
+
+on_both!(access_changes_record_before_and_after_and_disabling_ends_sessions, |e| async move {
+    let (_db, store) = fresh(e).await;
+    let b = store.default_brand().await.unwrap().id;
+    let uid = store.create_user(user(b, "ada@example.com"), audit(b, "user.created")).await.unwrap();
+    store.update_user_access(uid, Role::Admin, false, audit(b, "user.role_changed")).await.unwrap();
+    let su = store.session_user(b, uid).await.unwrap().unwrap();
+    assert_eq!((su.user.role, su.disabled, su.session_epoch), (Role::Admin, false, 0));
+    store.update_user_access(uid, Role::Admin, true, audit(b, "user.disabled")).await.unwrap();
+    let su = store.session_user(b, uid).await.unwrap().unwrap();
+    assert_eq!((su.disabled, su.session_epoch), (true, 1));
+    let log = store.audit_entries(b, None, 2).await.unwrap();
+    assert_eq!(log[0].action, "user.disabled");
+    let detail: serde_json::Value = serde_json::from_str(&log[0].detail).unwrap();
+    assert_eq!(detail["before"]["disabled"], false);
+    assert_eq!(detail["after"]["disabled"], true);
+    let detail: serde_json::Value = serde_json::from_str(&log[1].detail).unwrap();
+    assert_eq!((detail["before"]["role"].as_str(), detail["after"]["role"].as_str()), (Some("manager"), Some("admin")));
+    let other = store.create_brand("acme", "Acme", Utc::now()).await.unwrap();
+    assert!(matches!(
+        store.update_user_access(uid, Role::Manager, false, audit(other.id, "x")).await,
+        Err(StoreError::NotFound)
+    ));
+});

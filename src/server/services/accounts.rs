@@ -5,7 +5,7 @@ use crate::domain::account::{parse_display_name, CurrentUser, InvitationView};
 use crate::domain::audit;
 use crate::domain::email::Email;
 use crate::domain::password::check_new_password;
-use crate::domain::role::{may_invite, Permission, Role};
+use crate::domain::role::{may_change_role, may_invite, may_set_disabled, Permission, Role};
 use crate::domain::throttle::{blocked_until, minutes_to_wait, window, MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
 use crate::domain::token::TokenPurpose;
 use crate::server::auth::{
@@ -236,4 +236,43 @@ pub async fn accept_invitation(ctx: &Ctx, token: &str, password: &str, confirm: 
         .map_err(store_error)?;
     ctx.end_session().await;
     Ok(())
+}
+
+/// An administrator changes another staff member's role.
+pub async fn change_role(ctx: &Ctx, user_id: i64, role: &str) -> Result<(), AppError> {
+    let admin = ctx.require(Permission::ListUsers).await?;
+    let new_role: Role = role.parse().map_err(|_| AppError::field("role", "Choose a role."))?;
+    let target = ctx
+        .state
+        .store
+        .session_user(ctx.meta.brand.id, user_id)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotFound)?;
+    may_change_role(admin.role, target.user.role, new_role, admin.id == user_id)
+        .map_err(|e| AppError::Refused(e.to_string()))?;
+    if target.user.role == new_role {
+        return Ok(());
+    }
+    let a = ctx.audit(Some(&admin), audit::ROLE_CHANGED, format!("user:{user_id}"), json!({}));
+    ctx.state.store.update_user_access(user_id, new_role, target.disabled, a).await.map_err(store_error)
+}
+
+/// An administrator disables or re-enables another account.
+pub async fn set_disabled(ctx: &Ctx, user_id: i64, disabled: bool) -> Result<(), AppError> {
+    let admin = ctx.require(Permission::ListUsers).await?;
+    may_set_disabled(admin.role, admin.id == user_id).map_err(|e| AppError::Refused(e.to_string()))?;
+    let target = ctx
+        .state
+        .store
+        .session_user(ctx.meta.brand.id, user_id)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotFound)?;
+    if target.disabled == disabled {
+        return Ok(());
+    }
+    let action = if disabled { audit::USER_DISABLED } else { audit::USER_ENABLED };
+    let a = ctx.audit(Some(&admin), action, format!("user:{user_id}"), json!({}));
+    ctx.state.store.update_user_access(user_id, target.user.role, disabled, a).await.map_err(store_error)
 }

@@ -154,6 +154,9 @@ pub trait Store: Send + Sync + 'static {
     async fn record_login_success(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
     async fn session_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<SessionUser>>;
     async fn list_users(&self, brand_id: i64) -> StoreResult<Vec<UserSummary>>;
+    /// Sets a user's role and disabled flag; the audit row gets before/after.
+    /// Disabling ends the user's sessions.
+    async fn update_user_access(&self, user_id: i64, role: Role, disabled: bool, audit: NewAudit) -> StoreResult<()>;
     /// Sets a new password and ends every other session of the user.
     async fn change_password(&self, user_id: i64, password_hash: &str, audit: NewAudit) -> StoreResult<i64>;
 

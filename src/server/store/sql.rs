@@ -444,6 +444,41 @@ macro_rules! sql_store {
                     .collect())
             }
 
+            async fn update_user_access(&self, user_id: i64, role: Role, disabled: bool, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let before: Option<(String, Option<i64>)> =
+                    sqlx::query_as("SELECT role, disabled_at FROM users WHERE id = $1 AND brand_id = $2")
+                        .bind(user_id)
+                        .bind(audit.brand_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (before_role, before_disabled) = before.ok_or(StoreError::NotFound)?;
+                let disabled_at = match (before_disabled, disabled) {
+                    (Some(at), true) => Some(at),
+                    (None, true) => Some(ms(audit.at)),
+                    (_, false) => None,
+                };
+                // Disabling bumps the epoch so existing sessions end at once.
+                sqlx::query(
+                    "UPDATE users SET role = $1, disabled_at = $2, \
+                     session_epoch = session_epoch + CASE WHEN $3 THEN 1 ELSE 0 END WHERE id = $4",
+                )
+                .bind(role.as_str())
+                .bind(disabled_at)
+                .bind(disabled && before_disabled.is_none())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                let mut audit = audit;
+                audit.detail = serde_json::json!({
+                    "before": { "role": before_role, "disabled": before_disabled.is_some() },
+                    "after": { "role": role.as_str(), "disabled": disabled },
+                });
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn change_password(&self, user_id: i64, password_hash: &str, audit: NewAudit) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let epoch: Option<i64> = sqlx::query_scalar(
