@@ -238,17 +238,16 @@ pub async fn accept_invitation(ctx: &Ctx, token: &str, password: &str, confirm: 
     Ok(())
 }
 
+/// Another account of this request's brand, or `NotFound`.
+async fn user_in_brand(ctx: &Ctx, user_id: i64) -> Result<crate::server::store::SessionUser, AppError> {
+    ctx.state.store.session_user(ctx.meta.brand.id, user_id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+}
+
 /// An administrator changes another staff member's role.
 pub async fn change_role(ctx: &Ctx, user_id: i64, role: &str) -> Result<(), AppError> {
     let admin = ctx.require(Permission::ListUsers).await?;
     let new_role: Role = role.parse().map_err(|_| AppError::field("role", "Choose a role."))?;
-    let target = ctx
-        .state
-        .store
-        .session_user(ctx.meta.brand.id, user_id)
-        .await
-        .map_err(store_error)?
-        .ok_or(AppError::NotFound)?;
+    let target = user_in_brand(ctx, user_id).await?;
     may_change_role(admin.role, target.user.role, new_role, admin.id == user_id)
         .map_err(|e| AppError::Refused(e.to_string()))?;
     if target.user.role == new_role {
@@ -262,13 +261,7 @@ pub async fn change_role(ctx: &Ctx, user_id: i64, role: &str) -> Result<(), AppE
 pub async fn set_disabled(ctx: &Ctx, user_id: i64, disabled: bool) -> Result<(), AppError> {
     let admin = ctx.require(Permission::ListUsers).await?;
     may_set_disabled(admin.role, admin.id == user_id).map_err(|e| AppError::Refused(e.to_string()))?;
-    let target = ctx
-        .state
-        .store
-        .session_user(ctx.meta.brand.id, user_id)
-        .await
-        .map_err(store_error)?
-        .ok_or(AppError::NotFound)?;
+    let target = user_in_brand(ctx, user_id).await?;
     if target.disabled == disabled {
         return Ok(());
     }
