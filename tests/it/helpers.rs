@@ -63,8 +63,13 @@ pub struct TestDb {
 }
 
 enum Cleanup {
+    /// Someone else owns the database.
+    None,
     File(PathBuf),
-    Database { admin_url: String, name: String },
+    Database {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -96,6 +101,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::None => {}
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -163,6 +169,20 @@ impl TestApp {
         let state = AppState { leptos_options, config: Arc::new(config), store, clock: clock.clone() };
         let router = partner_portal::server::router(state.clone(), sessions);
         TestApp { router, state, clock, outbox_dir, _db: db }
+    }
+
+    /// Another app instance on the same database, as behind a load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        let (store, sessions) = store::connect(&self._db.url).await.expect("connect");
+        let state = AppState { store, ..self.state.clone() };
+        let router = partner_portal::server::router(state.clone(), sessions);
+        TestApp {
+            router,
+            state,
+            clock: self.clock.clone(),
+            outbox_dir: temp_path("outbox"),
+            _db: TestDb { url: self._db.url.clone(), cleanup: Cleanup::None },
+        }
     }
 
     pub async fn create_user(&self, email: &str, role: Role) -> i64 {

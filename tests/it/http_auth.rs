@@ -266,3 +266,31 @@ on_both!(pages_carry_security_headers_and_health_endpoints_answer, |e| async mov
     assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
     assert_eq!(c.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
 });
+
+on_both!(instances_sharing_a_database_share_sessions_and_throttling, |e| async move {
+    let a = TestApp::start(e).await;
+    let b = a.second_instance().await;
+    a.create_user("ada@example.com", Role::Admin).await;
+    let mut on_a = a.client();
+    on_a.sign_in("ada@example.com", PASSWORD).await;
+    let mut on_b = b.client();
+    on_b.cookies = on_a.cookies.clone();
+    assert_eq!(
+        on_b.whoami().await.unwrap().email,
+        "ada@example.com",
+        "a session made on one instance works on the other"
+    );
+    on_b.call(SignOut::PATH, &[]).await;
+    assert!(on_a.whoami().await.is_none(), "signing out on one instance ends it on all");
+
+    let mut attacker_a = a.client();
+    let mut attacker_b = b.client();
+    for i in 0..5 {
+        let c = if i % 2 == 0 { &mut attacker_a } else { &mut attacker_b };
+        c.sign_in("ada@example.com", "wrong password here").await;
+    }
+    assert!(
+        attacker_a.sign_in("ada@example.com", PASSWORD).await.body.contains("Too many"),
+        "failures add up across instances"
+    );
+});
