@@ -3,9 +3,12 @@
 //! rules can be tested at any instant.
 
 pub mod account;
+pub mod application;
 pub mod audit;
 pub mod brand;
 pub mod email;
+pub mod evaluation;
+pub mod onboarding;
 pub mod password;
 pub mod role;
 pub mod session;
