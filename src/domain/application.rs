@@ -278,3 +278,73 @@ mod tests {
         assert!(!ApplicationStatus::Approved.awaits_manager());
     }
 }
+
+/// A row of the managers' review queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationSummary {
+    pub id: i64,
+    pub company: String,
+    pub company_domain: String,
+    pub kind: PartnerKind,
+    pub category: Category,
+    pub status: ApplicationStatus,
+    pub created_at_ms: i64,
+    pub scorecards: i64,
+    /// Other applications from the same company domain.
+    pub duplicates: i64,
+}
+
+/// One manager's scorecard with a note per criterion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub manager_id: i64,
+    pub manager: String,
+    pub scores: super::evaluation::Scores,
+    pub notes: [String; 5],
+    pub scored_at_ms: i64,
+}
+
+/// Everything about one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationDetail {
+    pub id: i64,
+    pub version: i64,
+    pub company: String,
+    pub website: String,
+    pub company_domain: String,
+    pub contact_name: String,
+    pub email: String,
+    pub kind: PartnerKind,
+    pub category: Category,
+    pub integration: IntegrationOption,
+    pub revenue_model: RevenueModel,
+    pub pitch: String,
+    pub status: ApplicationStatus,
+    pub info_question: Option<String>,
+    pub info_answer: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub organisation_id: Option<i64>,
+    pub scorecards: Vec<Scorecard>,
+    pub duplicates: Vec<ApplicationSummary>,
+}
+
+/// What a manager decides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+    RequestInfo { question: String },
+}
+
+impl Decision {
+    pub fn status(&self) -> ApplicationStatus {
+        match self {
+            Decision::Approve => ApplicationStatus::Approved,
+            Decision::Reject { .. } => ApplicationStatus::Rejected,
+            Decision::RequestInfo { .. } => ApplicationStatus::InfoRequested,
+        }
+    }
+}

@@ -12,5 +12,6 @@ pub mod onboarding;
 pub mod password;
 pub mod role;
 pub mod session;
+pub mod terms;
 pub mod throttle;
 pub mod token;

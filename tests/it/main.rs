@@ -9,3 +9,4 @@ mod helpers;
 mod http_auth;
 mod http_invite;
 mod store;
+mod store_partners;

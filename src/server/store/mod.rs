@@ -7,6 +7,8 @@
 mod sessions;
 #[macro_use]
 mod sql;
+#[macro_use]
+mod partners;
 mod postgres;
 mod sqlite;
 
@@ -15,9 +17,13 @@ pub use sessions::AnySessionStore;
 pub use sqlite::SqliteStore;
 
 use crate::domain::account::{CurrentUser, InvitationView, PendingInvitation, UserSummary};
+use crate::domain::application::{ApplicationDetail, ApplicationStatus, ApplicationSummary, Decision, NewApplication};
 use crate::domain::audit::AuditEntry;
 use crate::domain::brand::Brand;
+use crate::domain::evaluation::Scores;
+use crate::domain::onboarding::{Binding, Phase, PlanItem};
 use crate::domain::role::Role;
+use crate::domain::terms::Terms;
 use crate::domain::token::TokenError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -126,7 +132,7 @@ pub struct NewUser {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PartnerStore + Send + Sync + 'static {
     /// Applies pending migrations. Safe to call from several instances.
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
@@ -200,6 +206,117 @@ pub trait Store: Send + Sync + 'static {
     async fn retry_outbox(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;
     /// Rows not yet delivered (for tests and the operator's health view).
     async fn pending_outbox_count(&self) -> StoreResult<i64>;
+}
+
+/// Organisation facts pages need next to a plan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrgPlanItem {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub approved_at_ms: i64,
+    pub item: PlanItem,
+}
+
+/// An onboarding template item (program data).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateItem {
+    pub id: i64,
+    pub phase: Phase,
+    pub position: i64,
+    pub title: String,
+    pub binding: Option<Binding>,
+}
+
+/// Who did something, for "ticked by" and "decided by".
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub label: String,
+}
+
+#[async_trait]
+pub trait PartnerStore: Send + Sync + 'static {
+    /// Creates the applicant's account (no usable password until they follow
+    /// the emailed link), the application, the link's token and its email.
+    async fn submit_application(
+        &self,
+        brand_id: i64,
+        app: &NewApplication,
+        unusable_hash: &str,
+        token: NewToken,
+        mail: OutgoingEmail,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    /// Oldest first; empty filters match everything; `kind_prefix` is a
+    /// partner type such as `technology`.
+    async fn application_queue(
+        &self,
+        brand_id: i64,
+        status: &str,
+        kind_prefix: &str,
+    ) -> StoreResult<Vec<ApplicationSummary>>;
+    async fn application(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationDetail>>;
+    async fn application_of_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<ApplicationDetail>>;
+    /// A manager's scorecard, replacing their earlier one. Only while the
+    /// application awaits a decision.
+    async fn save_scorecard(
+        &self,
+        brand_id: i64,
+        application_id: i64,
+        manager_id: i64,
+        scores: Scores,
+        notes: &[String; 5],
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Records a decision if the application is still at `version` and
+    /// awaiting one. Approval creates the organisation (applicant as owner,
+    /// state `registered`), its terms and its onboarding plan.
+    async fn decide_application(
+        &self,
+        brand_id: i64,
+        application_id: i64,
+        version: i64,
+        decision: &Decision,
+        terms: &Terms,
+        decided_by: i64,
+        mail: OutgoingEmail,
+        audit: NewAudit,
+    ) -> StoreResult<Option<i64>>;
+    /// The applicant answers a request for information; the application
+    /// returns to the queue.
+    async fn answer_application(&self, brand_id: i64, user_id: i64, answer: &str, audit: NewAudit) -> StoreResult<()>;
+    async fn application_status(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationStatus>>;
+
+    async fn current_terms(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<Terms>>;
+    async fn plan(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<PlanItem>>;
+    /// Ticks or unticks one item of the organisation's plan.
+    async fn set_plan_item(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+        item_id: i64,
+        done: bool,
+        actor: &Actor,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Ticks the open items bound to `binding`; returns how many.
+    async fn raise_onboarding_event(
+        &self,
+        organisation_id: i64,
+        binding: Binding,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// Every plan item of every partner of the brand.
+    async fn all_plan_items(&self, brand_id: i64) -> StoreResult<Vec<OrgPlanItem>>;
+    async fn template_items(&self) -> StoreResult<Vec<TemplateItem>>;
+    async fn add_template_item(
+        &self,
+        phase: Phase,
+        title: &str,
+        binding: Option<Binding>,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    async fn remove_template_item(&self, id: i64, audit: NewAudit) -> StoreResult<()>;
 }
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a

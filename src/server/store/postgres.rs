@@ -2,6 +2,7 @@
 //! Outbox rows are claimed with `FOR UPDATE SKIP LOCKED` so instances share
 //! the work without ever sending the same message twice at once.
 
+use super::partners::*;
 use super::sql::*;
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -42,3 +43,4 @@ impl PgStore {
 }
 
 sql_store!(PgStore, Postgres);
+partner_store!(PgStore, Postgres);

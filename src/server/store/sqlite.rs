@@ -3,6 +3,7 @@
 //! so a write transaction takes the write lock up front rather than failing
 //! half-way when it upgrades from a read.
 
+use super::partners::*;
 use super::sql::*;
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -49,3 +50,4 @@ impl SqliteStore {
 }
 
 sql_store!(SqliteStore, Sqlite);
+partner_store!(SqliteStore, Sqlite);

@@ -1,0 +1,698 @@
+//! SQL for applications, evaluation, terms and onboarding plans, shared by
+//! both engines through `partner_store!` (see `sql.rs` for the conventions).
+
+use super::*;
+pub(super) use crate::domain::application::{Category, IntegrationOption, PartnerKind, RevenueModel};
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ApplicationRow {
+    pub id: i64,
+    pub version: i64,
+    pub company: String,
+    pub website: String,
+    pub company_domain: String,
+    pub contact_name: String,
+    pub email: String,
+    pub partner_kind: String,
+    pub category: String,
+    pub integration: String,
+    pub revenue_model: String,
+    pub pitch: String,
+    pub status: String,
+    pub info_question: Option<String>,
+    pub info_answer: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_by_email: Option<String>,
+    pub decided_at: Option<i64>,
+    pub created_at: i64,
+    pub organisation_id: Option<i64>,
+}
+
+pub(super) const APPLICATION_COLUMNS: &str =
+    "a.id, a.version, a.company, a.website, a.company_domain, a.contact_name, \
+     a.email, a.partner_kind, a.category, a.integration, a.revenue_model, a.pitch, a.status, a.info_question, \
+     a.info_answer, a.decision_reason, m.email AS decided_by_email, a.decided_at, a.created_at, a.organisation_id \
+     FROM applications a LEFT JOIN users m ON m.id = a.decided_by";
+
+/// A stored value that no longer parses is a bug, not user input.
+pub(super) fn corrupt(what: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!("unreadable {what} in the database")))
+}
+
+impl ApplicationRow {
+    pub fn into_detail(self) -> StoreResult<ApplicationDetail> {
+        Ok(ApplicationDetail {
+            id: self.id,
+            version: self.version,
+            company: self.company,
+            website: self.website,
+            company_domain: self.company_domain,
+            contact_name: self.contact_name,
+            email: self.email,
+            kind: PartnerKind::parse(&self.partner_kind).ok_or_else(|| corrupt("partner kind"))?,
+            category: Category::parse(&self.category).ok_or_else(|| corrupt("category"))?,
+            integration: IntegrationOption::parse(&self.integration).ok_or_else(|| corrupt("integration"))?,
+            revenue_model: RevenueModel::parse(&self.revenue_model).ok_or_else(|| corrupt("revenue model"))?,
+            pitch: self.pitch,
+            status: ApplicationStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            info_question: self.info_question,
+            info_answer: self.info_answer,
+            decision_reason: self.decision_reason,
+            decided_by: self.decided_by_email,
+            decided_at_ms: self.decided_at,
+            created_at_ms: self.created_at,
+            organisation_id: self.organisation_id,
+            scorecards: Vec::new(),
+            duplicates: Vec::new(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SummaryRow {
+    pub id: i64,
+    pub company: String,
+    pub company_domain: String,
+    pub partner_kind: String,
+    pub category: String,
+    pub status: String,
+    pub created_at: i64,
+    pub scorecards: i64,
+    pub duplicates: i64,
+}
+
+impl SummaryRow {
+    pub fn into_summary(self) -> StoreResult<ApplicationSummary> {
+        Ok(ApplicationSummary {
+            id: self.id,
+            company: self.company,
+            company_domain: self.company_domain,
+            kind: PartnerKind::parse(&self.partner_kind).ok_or_else(|| corrupt("partner kind"))?,
+            category: Category::parse(&self.category).ok_or_else(|| corrupt("category"))?,
+            status: ApplicationStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            created_at_ms: self.created_at,
+            scorecards: self.scorecards,
+            duplicates: self.duplicates,
+        })
+    }
+}
+
+pub(super) const SUMMARY_SELECT: &str =
+    "SELECT a.id, a.company, a.company_domain, a.partner_kind, a.category, a.status, \
+     a.created_at, \
+     (SELECT COUNT(*) FROM application_scores s WHERE s.application_id = a.id) AS scorecards, \
+     (SELECT COUNT(*) FROM applications d WHERE d.brand_id = a.brand_id AND d.company_domain = a.company_domain \
+      AND d.id <> a.id) AS duplicates \
+     FROM applications a";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ScoreRow {
+    pub manager_id: i64,
+    pub manager: String,
+    pub strategic_alignment: i64,
+    pub market_impact: i64,
+    pub technical_compatibility: i64,
+    pub operational_feasibility: i64,
+    pub financial_value: i64,
+    pub strategic_alignment_note: String,
+    pub market_impact_note: String,
+    pub technical_compatibility_note: String,
+    pub operational_feasibility_note: String,
+    pub financial_value_note: String,
+    pub scored_at: i64,
+}
+
+impl ScoreRow {
+    pub fn into_scorecard(self) -> StoreResult<Scorecard> {
+        let b = |v: i64| u8::try_from(v).map_err(|_| corrupt("score"));
+        Ok(Scorecard {
+            manager_id: self.manager_id,
+            manager: self.manager,
+            scores: Scores([
+                b(self.strategic_alignment)?,
+                b(self.market_impact)?,
+                b(self.technical_compatibility)?,
+                b(self.operational_feasibility)?,
+                b(self.financial_value)?,
+            ]),
+            notes: [
+                self.strategic_alignment_note,
+                self.market_impact_note,
+                self.technical_compatibility_note,
+                self.operational_feasibility_note,
+                self.financial_value_note,
+            ],
+            scored_at_ms: self.scored_at,
+        })
+    }
+}
+
+pub(super) use crate::domain::application::Scorecard;
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PlanRow {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub approved_at: Option<i64>,
+    pub phase: String,
+    pub position: i64,
+    pub title: String,
+    pub binding: Option<String>,
+    pub due_at: i64,
+    pub done_at: Option<i64>,
+    pub done_by: Option<String>,
+}
+
+impl PlanRow {
+    pub fn into_org_item(self) -> StoreResult<OrgPlanItem> {
+        Ok(OrgPlanItem {
+            organisation_id: self.organisation_id,
+            organisation: self.organisation,
+            approved_at_ms: self.approved_at.unwrap_or_default(),
+            item: PlanItem {
+                id: self.id,
+                phase: Phase::parse(&self.phase).ok_or_else(|| corrupt("phase"))?,
+                position: self.position,
+                title: self.title,
+                binding: self.binding.as_deref().and_then(Binding::parse),
+                due_at_ms: self.due_at,
+                done_at_ms: self.done_at,
+                done_by: self.done_by,
+            },
+        })
+    }
+}
+
+pub(super) const PLAN_SELECT: &str = "SELECT i.id, i.organisation_id, o.name AS organisation, o.approved_at, i.phase, \
+     i.position, i.title, i.binding, i.due_at, i.done_at, i.done_by \
+     FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id";
+
+/// Phases ordered as the plan reads, for ORDER BY.
+pub(super) const PHASE_ORDER: &str = "CASE i.phase WHEN 'preparation' THEN 1 WHEN 'technical_integration' THEN 2 \
+     WHEN 'business_alignment' THEN 3 ELSE 4 END";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TermsRow {
+    pub model: String,
+    pub currency: String,
+    pub first_year_bps: Option<i64>,
+    pub ongoing_bps: Option<i64>,
+    pub margin_bps: Option<i64>,
+    pub fund_budget_minor: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TemplateRow {
+    pub id: i64,
+    pub phase: String,
+    pub position: i64,
+    pub title: String,
+    pub binding: Option<String>,
+}
+
+/// Emits `impl PartnerStore for $store`.
+macro_rules! partner_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn scorecards(&self, application_id: i64) -> StoreResult<Vec<Scorecard>> {
+                let rows: Vec<ScoreRow> = sqlx::query_as(
+                    "SELECT s.manager_id, u.email AS manager, s.strategic_alignment, s.market_impact, \
+                     s.technical_compatibility, s.operational_feasibility, s.financial_value, \
+                     s.strategic_alignment_note, s.market_impact_note, s.technical_compatibility_note, \
+                     s.operational_feasibility_note, s.financial_value_note, s.scored_at \
+                     FROM application_scores s JOIN users u ON u.id = s.manager_id \
+                     WHERE s.application_id = $1 ORDER BY s.scored_at",
+                )
+                .bind(application_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(ScoreRow::into_scorecard).collect()
+            }
+
+            async fn complete_detail(&self, brand_id: i64, row: Option<ApplicationRow>) -> StoreResult<Option<ApplicationDetail>> {
+                let Some(row) = row else { return Ok(None) };
+                let mut detail = row.into_detail()?;
+                detail.scorecards = self.scorecards(detail.id).await?;
+                let dups: Vec<SummaryRow> = sqlx::query_as(&format!(
+                    "{} WHERE a.brand_id = $1 AND a.company_domain = $2 AND a.id <> $3 ORDER BY a.created_at",
+                    $crate::server::store::partners::SUMMARY_SELECT
+                ))
+                .bind(brand_id)
+                .bind(&detail.company_domain)
+                .bind(detail.id)
+                .fetch_all(&self.pool)
+                .await?;
+                detail.duplicates = dups.into_iter().map(SummaryRow::into_summary).collect::<StoreResult<_>>()?;
+                Ok(Some(detail))
+            }
+        }
+
+        #[async_trait]
+        impl PartnerStore for $store {
+            async fn submit_application(
+                &self,
+                brand_id: i64,
+                app: &NewApplication,
+                unusable_hash: &str,
+                token: NewToken,
+                mail: OutgoingEmail,
+                audit: NewAudit,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let user: Result<i64, sqlx::Error> = sqlx::query_scalar(
+                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at) \
+                     VALUES ($1, $2, $3, $4, 'partner', $5, $5) RETURNING id",
+                )
+                .bind(brand_id)
+                .bind(app.email.as_str())
+                .bind(&app.contact_name)
+                .bind(unusable_hash)
+                .bind(ms(audit.at))
+                .fetch_one(&mut *tx)
+                .await;
+                let user_id = match user {
+                    Ok(id) => id,
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(StoreError::Conflict(
+                            "An account with this email address already exists. Sign in to see your application.",
+                        ))
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO applications (brand_id, user_id, company, website, company_domain, contact_name, email, \
+                     partner_kind, category, integration, revenue_model, pitch, status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'submitted', $13, $13) RETURNING id",
+                )
+                .bind(brand_id)
+                .bind(user_id)
+                .bind(&app.company)
+                .bind(&app.website)
+                .bind(&app.company_domain)
+                .bind(&app.contact_name)
+                .bind(app.email.as_str())
+                .bind(app.kind.key())
+                .bind(app.category.key())
+                .bind(app.integration.key())
+                .bind(app.revenue_model.key())
+                .bind(&app.pitch)
+                .bind(ms(audit.at))
+                .fetch_one(&mut *tx)
+                .await?;
+                let token = NewToken { user_id: Some(user_id), ..token };
+                Self::insert_token(&mut tx, &token, TokenPurpose::PasswordReset).await?;
+                Self::insert_email(&mut tx, &mail, audit.at).await?;
+                let audit = NewAudit { actor_id: Some(user_id), subject: format!("application:{id}"), ..audit };
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn application_queue(&self, brand_id: i64, status: &str, kind_prefix: &str) -> StoreResult<Vec<ApplicationSummary>> {
+                let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+                    "{} WHERE a.brand_id = $1 AND ($2 = '' OR a.status = $2) AND a.partner_kind LIKE $3 \
+                     ORDER BY a.created_at, a.id",
+                    $crate::server::store::partners::SUMMARY_SELECT
+                ))
+                .bind(brand_id)
+                .bind(status)
+                .bind(format!("{kind_prefix}%"))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(SummaryRow::into_summary).collect()
+            }
+
+            async fn application(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationDetail>> {
+                let row: Option<ApplicationRow> = sqlx::query_as(&format!(
+                    "SELECT {} WHERE a.brand_id = $1 AND a.id = $2",
+                    $crate::server::store::partners::APPLICATION_COLUMNS
+                ))
+                .bind(brand_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                self.complete_detail(brand_id, row).await
+            }
+
+            async fn application_of_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<ApplicationDetail>> {
+                let row: Option<ApplicationRow> = sqlx::query_as(&format!(
+                    "SELECT {} WHERE a.brand_id = $1 AND a.user_id = $2 ORDER BY a.id DESC LIMIT 1",
+                    $crate::server::store::partners::APPLICATION_COLUMNS
+                ))
+                .bind(brand_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let mut detail = self.complete_detail(brand_id, row).await?;
+                // Applicants see their own application, not the panel's work.
+                if let Some(d) = detail.as_mut() {
+                    d.scorecards.clear();
+                    d.duplicates.clear();
+                }
+                Ok(detail)
+            }
+
+            async fn save_scorecard(
+                &self,
+                brand_id: i64,
+                application_id: i64,
+                manager_id: i64,
+                scores: Scores,
+                notes: &[String; 5],
+                audit: NewAudit,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let status: Option<String> =
+                    sqlx::query_scalar("SELECT status FROM applications WHERE id = $1 AND brand_id = $2")
+                        .bind(application_id)
+                        .bind(brand_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match status.as_deref() {
+                    None => return Err(StoreError::NotFound),
+                    Some("submitted") => {}
+                    Some(_) => return Err(StoreError::Conflict("This application is not waiting for review.")),
+                }
+                let s = scores.0;
+                sqlx::query(
+                    "INSERT INTO application_scores (application_id, manager_id, strategic_alignment, market_impact, \
+                     technical_compatibility, operational_feasibility, financial_value, strategic_alignment_note, \
+                     market_impact_note, technical_compatibility_note, operational_feasibility_note, financial_value_note, \
+                     scored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (application_id, manager_id) DO UPDATE SET \
+                     strategic_alignment = excluded.strategic_alignment, market_impact = excluded.market_impact, \
+                     technical_compatibility = excluded.technical_compatibility, \
+                     operational_feasibility = excluded.operational_feasibility, financial_value = excluded.financial_value, \
+                     strategic_alignment_note = excluded.strategic_alignment_note, \
+                     market_impact_note = excluded.market_impact_note, \
+                     technical_compatibility_note = excluded.technical_compatibility_note, \
+                     operational_feasibility_note = excluded.operational_feasibility_note, \
+                     financial_value_note = excluded.financial_value_note, scored_at = excluded.scored_at",
+                )
+                .bind(application_id)
+                .bind(manager_id)
+                .bind(i64::from(s[0]))
+                .bind(i64::from(s[1]))
+                .bind(i64::from(s[2]))
+                .bind(i64::from(s[3]))
+                .bind(i64::from(s[4]))
+                .bind(&notes[0])
+                .bind(&notes[1])
+                .bind(&notes[2])
+                .bind(&notes[3])
+                .bind(&notes[4])
+                .bind(ms(audit.at))
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn decide_application(
+                &self,
+                brand_id: i64,
+                application_id: i64,
+                version: i64,
+                decision: &Decision,
+                terms: &Terms,
+                decided_by: i64,
+                mail: OutgoingEmail,
+                audit: NewAudit,
+            ) -> StoreResult<Option<i64>> {
+                let now = audit.at;
+                let mut tx = self.begin_write().await?;
+                let (question, reason) = match decision {
+                    Decision::RequestInfo { question } => (Some(question.as_str()), None),
+                    Decision::Reject { reason } => (None, Some(reason.as_str())),
+                    Decision::Approve => (None, None),
+                };
+                // The version and status guard make a second, concurrent
+                // decision update nothing instead of overwriting the first.
+                let row: Option<(i64, String, String, String)> = sqlx::query_as(
+                    "UPDATE applications SET status = $1, info_question = COALESCE($2, info_question), \
+                     info_answer = CASE WHEN $2 IS NULL THEN info_answer ELSE NULL END, decision_reason = $3, \
+                     decided_by = $4, decided_at = $5, updated_at = $5, version = version + 1 \
+                     WHERE id = $6 AND brand_id = $7 AND version = $8 AND status = 'submitted' \
+                     RETURNING user_id, company, revenue_model, partner_kind",
+                )
+                .bind(decision.status().key())
+                .bind(question)
+                .bind(reason)
+                .bind(decided_by)
+                .bind(ms(now))
+                .bind(application_id)
+                .bind(brand_id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((user_id, company, revenue_model, partner_kind)) = row else {
+                    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 AND brand_id = $2")
+                        .bind(application_id)
+                        .bind(brand_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match exists {
+                        None => StoreError::NotFound,
+                        Some(_) => StoreError::Conflict(
+                            "This application changed since you opened it (someone else decided, or the applicant answered). Reload to see it.",
+                        ),
+                    });
+                };
+                let mut organisation_id = None;
+                if *decision == Decision::Approve {
+                    let org: i64 = sqlx::query_scalar(
+                        "INSERT INTO organisations (brand_id, name, created_at, revenue_model, partner_kind, \
+                         certification_state, approved_at) VALUES ($1, $2, $3, $4, $5, 'registered', $3) RETURNING id",
+                    )
+                    .bind(brand_id)
+                    .bind(&company)
+                    .bind(ms(now))
+                    .bind(&revenue_model)
+                    .bind(&partner_kind)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE users SET org_id = $1, org_role = 'owner' WHERE id = $2")
+                        .bind(org)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE applications SET organisation_id = $1 WHERE id = $2")
+                        .bind(org)
+                        .bind(application_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO revenue_terms (organisation_id, version, model, effective_from, currency, \
+                         first_year_bps, ongoing_bps, margin_bps, fund_budget_minor, created_at, created_by) \
+                         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $3, $9)",
+                    )
+                    .bind(org)
+                    .bind(terms.model.key())
+                    .bind(ms(now))
+                    .bind(&terms.currency)
+                    .bind(terms.first_year_bps)
+                    .bind(terms.ongoing_bps)
+                    .bind(terms.margin_bps)
+                    .bind(terms.fund_budget_minor)
+                    .bind(decided_by)
+                    .execute(&mut *tx)
+                    .await?;
+                    // The partner's own copy: later template edits leave it be.
+                    sqlx::query(
+                        "INSERT INTO onboarding_items (organisation_id, phase, position, title, binding, due_at) \
+                         SELECT $1, phase, position, title, binding, \
+                         CASE phase WHEN 'preparation' THEN $2 WHEN 'technical_integration' THEN $3 \
+                         WHEN 'business_alignment' THEN $4 ELSE $5 END \
+                         FROM onboarding_template_items",
+                    )
+                    .bind(org)
+                    .bind(ms(Phase::Preparation.due(now)))
+                    .bind(ms(Phase::TechnicalIntegration.due(now)))
+                    .bind(ms(Phase::BusinessAlignment.due(now)))
+                    .bind(ms(Phase::LaunchAndOptimization.due(now)))
+                    .execute(&mut *tx)
+                    .await?;
+                    organisation_id = Some(org);
+                }
+                Self::insert_email(&mut tx, &mail, now).await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(organisation_id)
+            }
+
+            async fn answer_application(&self, brand_id: i64, user_id: i64, answer: &str, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE applications SET status = 'submitted', info_answer = $1, updated_at = $2, version = version + 1 \
+                     WHERE brand_id = $3 AND user_id = $4 AND status = 'info_requested'",
+                )
+                .bind(answer)
+                .bind(ms(audit.at))
+                .bind(brand_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict("Your application is not waiting for an answer."));
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn application_status(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationStatus>> {
+                let s: Option<String> = sqlx::query_scalar("SELECT status FROM applications WHERE id = $1 AND brand_id = $2")
+                    .bind(id)
+                    .bind(brand_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(s.as_deref().and_then(ApplicationStatus::parse))
+            }
+
+            async fn current_terms(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<Terms>> {
+                let row: Option<TermsRow> = sqlx::query_as(
+                    "SELECT t.model, t.currency, t.first_year_bps, t.ongoing_bps, t.margin_bps, t.fund_budget_minor \
+                     FROM revenue_terms t JOIN organisations o ON o.id = t.organisation_id \
+                     WHERE o.brand_id = $1 AND t.organisation_id = $2 ORDER BY t.version DESC LIMIT 1",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(Terms {
+                        model: RevenueModel::parse(&r.model).ok_or_else(|| corrupt("revenue model"))?,
+                        currency: r.currency,
+                        first_year_bps: r.first_year_bps,
+                        ongoing_bps: r.ongoing_bps,
+                        margin_bps: r.margin_bps,
+                        fund_budget_minor: r.fund_budget_minor,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn plan(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<PlanItem>> {
+                let rows: Vec<PlanRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND i.organisation_id = $2 ORDER BY {}, i.position",
+                    $crate::server::store::partners::PLAN_SELECT,
+                    $crate::server::store::partners::PHASE_ORDER
+                ))
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(|r| r.into_org_item().map(|o| o.item)).collect()
+            }
+
+            async fn set_plan_item(
+                &self,
+                brand_id: i64,
+                organisation_id: i64,
+                item_id: i64,
+                done: bool,
+                actor: &Actor,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE onboarding_items SET done_at = $1, done_by_id = $2, done_by = $3 \
+                     WHERE id = $4 AND organisation_id = $5 \
+                     AND organisation_id IN (SELECT id FROM organisations WHERE brand_id = $6)",
+                )
+                .bind(done.then(|| ms(audit.at)))
+                .bind(if done { actor.id } else { None })
+                .bind(done.then(|| actor.label.clone()))
+                .bind(item_id)
+                .bind(organisation_id)
+                .bind(brand_id)
+                .execute(&mut *tx)
+                .await?;
+                if changed.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn raise_onboarding_event(&self, organisation_id: i64, binding: Binding, now: DateTime<Utc>) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE onboarding_items SET done_at = $1, done_by = 'system' \
+                     WHERE organisation_id = $2 AND binding = $3 AND done_at IS NULL",
+                )
+                .bind(ms(now))
+                .bind(organisation_id)
+                .bind(binding.key())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn all_plan_items(&self, brand_id: i64) -> StoreResult<Vec<OrgPlanItem>> {
+                let rows: Vec<PlanRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 ORDER BY o.name, o.id, {}, i.position",
+                    $crate::server::store::partners::PLAN_SELECT,
+                    $crate::server::store::partners::PHASE_ORDER
+                ))
+                .bind(brand_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(PlanRow::into_org_item).collect()
+            }
+
+            async fn template_items(&self) -> StoreResult<Vec<TemplateItem>> {
+                let rows: Vec<TemplateRow> = sqlx::query_as(&format!(
+                    "SELECT i.id, i.phase, i.position, i.title, i.binding FROM onboarding_template_items i \
+                     ORDER BY {}, i.position, i.id",
+                    $crate::server::store::partners::PHASE_ORDER
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|r| {
+                        Ok(TemplateItem {
+                            id: r.id,
+                            phase: Phase::parse(&r.phase).ok_or_else(|| corrupt("phase"))?,
+                            position: r.position,
+                            title: r.title,
+                            binding: r.binding.as_deref().and_then(Binding::parse),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_template_item(&self, phase: Phase, title: &str, binding: Option<Binding>, audit: NewAudit) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO onboarding_template_items (phase, position, title, binding) \
+                     SELECT $1, COALESCE(MAX(position), 0) + 1, $2, $3 FROM onboarding_template_items WHERE phase = $1 \
+                     RETURNING id",
+                )
+                .bind(phase.key())
+                .bind(title)
+                .bind(binding.map(|b| b.key()))
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn remove_template_item(&self, id: i64, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let gone = sqlx::query("DELETE FROM onboarding_template_items WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                if gone.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}

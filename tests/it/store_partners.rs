@@ -1,0 +1,239 @@
+//! Applications, decisions and onboarding plans in the store, both engines.
+
+use crate::helpers::{audit, Engine, TestDb};
+use crate::on_both;
+use chrono::{Duration, Utc};
+use partner_portal::domain::application::{
+    ApplicationInput, ApplicationStatus, Decision, NewApplication, RevenueModel,
+};
+use partner_portal::domain::evaluation::Scores;
+use partner_portal::domain::onboarding::{Binding, Phase};
+use partner_portal::domain::role::{OrgRole, Role};
+use partner_portal::domain::terms::default_terms;
+use partner_portal::server::store::{Actor, NewToken, NewUser, OutgoingEmail, Store, StoreError};
+use std::sync::Arc;
+
+fn input(company: &str, email: &str) -> NewApplication {
+    ApplicationInput {
+        company: company.into(),
+        website: "https://acme.example".into(),
+        contact_name: "Ada".into(),
+        email: email.into(),
+        kind: "reseller/var".into(),
+        category: "distribution_channels".into(),
+        integration: "api".into(),
+        revenue_model: "reseller".into(),
+        pitch: "We sell.".into(),
+    }
+    .parse()
+    .unwrap()
+}
+
+fn token(b: i64, email: &str, hash: &str) -> NewToken {
+    let now = Utc::now();
+    NewToken {
+        token_hash: hash.into(),
+        brand_id: b,
+        email: email.into(),
+        user_id: None,
+        role: None,
+        display_name: None,
+        created_by: None,
+        created_at: now,
+        expires_at: now + Duration::days(7),
+    }
+}
+
+fn mail() -> OutgoingEmail {
+    OutgoingEmail { to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
+}
+
+async fn setup(e: Engine) -> (TestDb, Arc<dyn Store>, i64, i64) {
+    let db = TestDb::new(e).await;
+    let store = db.store().await;
+    let b = store.default_brand().await.unwrap().id;
+    let manager = store
+        .create_user(
+            NewUser {
+                brand_id: b,
+                email: "mgr@example.com".into(),
+                display_name: "Manager".into(),
+                role: Role::Manager,
+                password_hash: "x".into(),
+                created_at: Utc::now(),
+            },
+            audit(b, "user.created"),
+        )
+        .await
+        .unwrap();
+    (db, store, b, manager)
+}
+
+async fn apply(store: &Arc<dyn Store>, b: i64, company: &str, email: &str) -> i64 {
+    store
+        .submit_application(
+            b,
+            &input(company, email),
+            "!",
+            token(b, email, &format!("t-{email}")),
+            mail(),
+            audit(b, "application.submitted"),
+        )
+        .await
+        .unwrap()
+}
+
+on_both!(submitting_creates_the_applicant_and_a_queued_application, |e| async move {
+    let (_db, store, b, _) = setup(e).await;
+    let id = apply(&store, b, "Acme", "ada@acme.example").await;
+    let rec = store.login_record(b, "ada@acme.example").await.unwrap().unwrap();
+    let app = store.application_of_user(b, rec.user_id).await.unwrap().unwrap();
+    assert_eq!((app.id, app.status), (id, ApplicationStatus::Submitted));
+    assert_eq!(store.pending_outbox_count().await.unwrap(), 1);
+    let before = store.audit_entries(b, None, 100).await.unwrap().len();
+    let dup = store
+        .submit_application(b, &input("Acme 2", "ada@acme.example"), "!", token(b, "x", "t2"), mail(), audit(b, "x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::Conflict(_)));
+    assert_eq!(store.application_queue(b, "", "").await.unwrap().len(), 1, "a refused application stores nothing");
+    assert_eq!(store.audit_entries(b, None, 100).await.unwrap().len(), before);
+    assert_eq!(store.pending_outbox_count().await.unwrap(), 1);
+});
+
+on_both!(the_queue_filters_and_flags_applications_from_the_same_domain, |e| async move {
+    let (_db, store, b, _) = setup(e).await;
+    apply(&store, b, "Acme", "one@acme.example").await;
+    apply(&store, b, "Acme Again", "two@acme.example").await;
+    let q = store.application_queue(b, "submitted", "reseller").await.unwrap();
+    assert_eq!(q.len(), 2);
+    assert!(q.iter().all(|a| a.duplicates == 1));
+    assert!(q[0].created_at_ms <= q[1].created_at_ms, "oldest first");
+    assert!(store.application_queue(b, "approved", "").await.unwrap().is_empty());
+    assert!(store.application_queue(b, "", "technology").await.unwrap().is_empty());
+    let detail = store.application(b, q[0].id).await.unwrap().unwrap();
+    assert_eq!(detail.duplicates.len(), 1);
+    let other = store.create_brand("acme", "Acme", Utc::now()).await.unwrap();
+    assert!(store.application(other.id, q[0].id).await.unwrap().is_none(), "another brand cannot see it");
+});
+
+on_both!(a_manager_rescoring_replaces_their_scorecard, |e| async move {
+    let (_db, store, b, mgr) = setup(e).await;
+    let id = apply(&store, b, "Acme", "ada@acme.example").await;
+    let notes = ["a", "b", "c", "d", "e"].map(String::from);
+    store.save_scorecard(b, id, mgr, Scores([5, 5, 5, 5, 5]), &notes, audit(b, "application.scored")).await.unwrap();
+    store.save_scorecard(b, id, mgr, Scores([9, 9, 8, 7, 8]), &notes, audit(b, "application.scored")).await.unwrap();
+    let d = store.application(b, id).await.unwrap().unwrap();
+    assert_eq!(d.scorecards.len(), 1);
+    assert_eq!(d.scorecards[0].scores, Scores([9, 9, 8, 7, 8]));
+    assert_eq!(d.scorecards[0].notes[4], "e");
+});
+
+on_both!(approval_creates_the_organisation_with_terms_and_a_dated_plan, |e| async move {
+    let (_db, store, b, mgr) = setup(e).await;
+    let id = apply(&store, b, "Acme", "ada@acme.example").await;
+    let d = store.application(b, id).await.unwrap().unwrap();
+    let terms = default_terms(RevenueModel::Reseller);
+    let a = audit(b, "application.approved");
+    let now = a.at;
+    let org =
+        store.decide_application(b, id, d.version, &Decision::Approve, &terms, mgr, mail(), a).await.unwrap().unwrap();
+
+    let user = store.login_record(b, "ada@acme.example").await.unwrap().unwrap();
+    let su = store.session_user(b, user.user_id).await.unwrap().unwrap();
+    let o = su.user.organisation.unwrap();
+    assert_eq!((o.id, o.name.as_str(), o.org_role), (org, "Acme", OrgRole::Owner));
+    assert_eq!(store.current_terms(b, org).await.unwrap().unwrap().margin_bps, Some(2_000));
+    let plan = store.plan(b, org).await.unwrap();
+    assert_eq!(plan.len(), 23);
+    assert_eq!(plan[0].phase, Phase::Preparation);
+    assert_eq!(plan[0].due_at_ms, Phase::Preparation.due(now).timestamp_millis());
+    assert_eq!(plan.last().unwrap().due_at_ms, Phase::LaunchAndOptimization.due(now).timestamp_millis());
+
+    let again =
+        store.decide_application(b, id, d.version, &Decision::Approve, &terms, mgr, mail(), audit(b, "x")).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "a stale or repeated decision is refused");
+    assert_eq!(store.all_plan_items(b).await.unwrap().len(), 23, "and creates nothing");
+});
+
+on_both!(a_request_for_information_returns_to_the_queue_when_answered, |e| async move {
+    let (_db, store, b, mgr) = setup(e).await;
+    let id = apply(&store, b, "Acme", "ada@acme.example").await;
+    let terms = default_terms(RevenueModel::Reseller);
+    let ask = Decision::RequestInfo { question: "Which regions?".into() };
+    store.decide_application(b, id, 0, &ask, &terms, mgr, mail(), audit(b, "x")).await.unwrap();
+    let user = store.login_record(b, "ada@acme.example").await.unwrap().unwrap().user_id;
+    let mine = store.application_of_user(b, user).await.unwrap().unwrap();
+    assert_eq!(
+        (mine.status, mine.info_question.as_deref()),
+        (ApplicationStatus::InfoRequested, Some("Which regions?"))
+    );
+    let early = store.save_scorecard(b, id, mgr, Scores([7; 5]), &Default::default(), audit(b, "x")).await;
+    assert!(matches!(early, Err(StoreError::Conflict(_))), "no scoring while the applicant is asked");
+    store.answer_application(b, user, "Europe", audit(b, "x")).await.unwrap();
+    assert!(store.answer_application(b, user, "again", audit(b, "x")).await.is_err());
+    let d = store.application(b, id).await.unwrap().unwrap();
+    assert_eq!((d.status, d.info_answer.as_deref()), (ApplicationStatus::Submitted, Some("Europe")));
+    let no = Decision::Reject { reason: "Not a fit".into() };
+    store.decide_application(b, id, d.version, &no, &terms, mgr, mail(), audit(b, "x")).await.unwrap();
+    let d = store.application(b, id).await.unwrap().unwrap();
+    assert_eq!(
+        (d.status, d.decision_reason.as_deref(), d.decided_by.as_deref()),
+        (ApplicationStatus::Rejected, Some("Not a fit"), Some("mgr@example.com"))
+    );
+    assert!(d.organisation_id.is_none());
+});
+
+on_both!(plan_items_tick_by_hand_and_by_bound_events, |e| async move {
+    let (_db, store, b, mgr) = setup(e).await;
+    let id = apply(&store, b, "Acme", "ada@acme.example").await;
+    let terms = default_terms(RevenueModel::Reseller);
+    let org = store
+        .decide_application(b, id, 0, &Decision::Approve, &terms, mgr, mail(), audit(b, "x"))
+        .await
+        .unwrap()
+        .unwrap();
+    let plan = store.plan(b, org).await.unwrap();
+    let first = plan[0].id;
+    let actor = Actor { id: Some(mgr), label: "mgr@example.com".into() };
+    store.set_plan_item(b, org, first, true, &actor, audit(b, "onboarding.item_done")).await.unwrap();
+    let item = store.plan(b, org).await.unwrap().into_iter().find(|i| i.id == first).unwrap();
+    assert_eq!(item.done_by.as_deref(), Some("mgr@example.com"));
+    store.set_plan_item(b, org, first, false, &actor, audit(b, "onboarding.item_undone")).await.unwrap();
+    assert!(store.plan(b, org).await.unwrap()[0].done_at_ms.is_none());
+    let other = store.create_brand("acme", "Acme", Utc::now()).await.unwrap();
+    assert!(matches!(
+        store.set_plan_item(other.id, org, first, true, &actor, audit(other.id, "x")).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert_eq!(store.raise_onboarding_event(org, Binding::SandboxKeyCreated, Utc::now()).await.unwrap(), 1);
+    assert_eq!(
+        store.raise_onboarding_event(org, Binding::SandboxKeyCreated, Utc::now()).await.unwrap(),
+        0,
+        "only once"
+    );
+    let sandbox =
+        store.plan(b, org).await.unwrap().into_iter().find(|i| i.binding == Some(Binding::SandboxKeyCreated)).unwrap();
+    assert_eq!((sandbox.title.as_str(), sandbox.done_by.as_deref()), ("Get sandbox access", Some("system")));
+});
+
+on_both!(template_edits_leave_existing_plans_alone, |e| async move {
+    let (_db, store, b, mgr) = setup(e).await;
+    let id = apply(&store, b, "Acme", "ada@acme.example").await;
+    let terms = default_terms(RevenueModel::Reseller);
+    let org = store
+        .decide_application(b, id, 0, &Decision::Approve, &terms, mgr, mail(), audit(b, "x"))
+        .await
+        .unwrap()
+        .unwrap();
+    let new_id =
+        store.add_template_item(Phase::Preparation, "Meet the partner manager", None, audit(b, "x")).await.unwrap();
+    let template = store.template_items().await.unwrap();
+    assert_eq!(template.len(), 24);
+    let added = template.iter().find(|t| t.id == new_id).unwrap();
+    assert_eq!((added.phase, added.position), (Phase::Preparation, 7));
+    store.remove_template_item(template[0].id, audit(b, "x")).await.unwrap();
+    assert_eq!(store.plan(b, org).await.unwrap().len(), 23);
+    assert!(matches!(store.remove_template_item(template[0].id, audit(b, "x")).await, Err(StoreError::NotFound)));
+});
