@@ -13,6 +13,15 @@ pub const USER_CREATED: &str = "user.created";
 pub const ROLE_CHANGED: &str = "user.role_changed";
 pub const USER_DISABLED: &str = "user.disabled";
 pub const USER_ENABLED: &str = "user.enabled";
+pub const APPLICATION_SUBMITTED: &str = "application.submitted";
+pub const APPLICATION_SCORED: &str = "application.scored";
+pub const APPLICATION_APPROVED: &str = "application.approved";
+pub const APPLICATION_REJECTED: &str = "application.rejected";
+pub const APPLICATION_INFO_REQUESTED: &str = "application.info_requested";
+pub const APPLICATION_ANSWERED: &str = "application.answered";
+pub const PLAN_ITEM_DONE: &str = "onboarding.item_done";
+pub const PLAN_ITEM_UNDONE: &str = "onboarding.item_undone";
+pub const TEMPLATE_CHANGED: &str = "onboarding.template_changed";
 pub const INVITATION_SENT: &str = "invitation.sent";
 pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
 
@@ -43,6 +52,15 @@ pub fn describe(action: &str) -> &'static str {
         USER_DISABLED => "Disabled account",
         USER_ENABLED => "Re-enabled account",
         INVITATION_SENT => "Sent invitation",
+        APPLICATION_SUBMITTED => "Applied to the program",
+        APPLICATION_SCORED => "Scored an application",
+        APPLICATION_APPROVED => "Approved an application",
+        APPLICATION_REJECTED => "Rejected an application",
+        APPLICATION_INFO_REQUESTED => "Asked an applicant for information",
+        APPLICATION_ANSWERED => "Answered a request for information",
+        PLAN_ITEM_DONE => "Ticked an onboarding item",
+        PLAN_ITEM_UNDONE => "Unticked an onboarding item",
+        TEMPLATE_CHANGED => "Changed the onboarding template",
         INVITATION_ACCEPTED => "Accepted invitation",
         _ => "Other change",
     }

@@ -202,6 +202,16 @@ fn median(sorted: &[i64]) -> Option<i64> {
     }
 }
 
+/// An onboarding template item (program data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateItem {
+    pub id: i64,
+    pub phase: Phase,
+    pub position: i64,
+    pub title: String,
+    pub binding: Option<Binding>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,10 @@ pub enum Permission {
     InviteManager,
     ReadAuditLog,
     ChangeOwnPassword,
+    /// Review, score and decide partner applications; see every partner.
+    ReviewApplications,
+    /// Edit the onboarding plan template.
+    ManagePlanTemplate,
 }
 
 /// Whether `role` holds `permission`.
@@ -105,6 +109,8 @@ pub fn can(role: Role, permission: Permission) -> bool {
     match permission {
         Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => role == Role::Admin,
         Permission::ChangeOwnPassword => true,
+        Permission::ReviewApplications => role.is_staff(),
+        Permission::ManagePlanTemplate => role == Role::Admin,
     }
 }
 
@@ -198,6 +204,14 @@ mod tests {
             assert_eq!(can(role, Permission::ListUsers), admin);
             assert_eq!(can(role, Permission::InviteManager), admin);
             assert_eq!(can(role, Permission::ReadAuditLog), admin);
+        }
+    }
+
+    #[test]
+    fn staff_review_applications_and_only_admins_edit_the_plan_template() {
+        for role in Role::ALL {
+            assert_eq!(can(role, Permission::ReviewApplications), role.is_staff());
+            assert_eq!(can(role, Permission::ManagePlanTemplate), role == Role::Admin);
         }
     }
 

@@ -8,6 +8,7 @@
 use super::config::Config;
 use super::state::AppState;
 use super::store::{OutboxItem, OutgoingEmail};
+use crate::domain::application::Decision;
 use crate::domain::role::Role;
 use chrono::Duration;
 use lettre::message::{header::ContentType, Mailbox, Message};
@@ -37,6 +38,36 @@ pub fn invitation_email(to: &str, name: &str, role: Role, inviter: &str, brand: 
             role = role.label().to_lowercase()
         ),
     }
+}
+
+pub fn application_received_email(to: &str, name: &str, company: &str, brand: &str, link: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject: format!("We received {company}'s application to {brand}"),
+        text: format!(
+            "Hello {name},\n\nThank you for applying to the {brand} partner program on behalf of {company}. \
+             Confirm your email address and choose a password with this link, within seven days:\n\n{link}\n\n\
+             Then sign in to follow your application. A partner manager will review it.\n"
+        ),
+    }
+}
+
+pub fn decision_email(to: &str, name: &str, brand: &str, decision: &Decision, base: &str) -> OutgoingEmail {
+    let (subject, body) = match decision {
+        Decision::Approve => (
+            format!("Welcome to the {brand} partner program"),
+            format!("your application has been approved. Sign in at {base}/login to see your onboarding plan."),
+        ),
+        Decision::Reject { reason } => (
+            format!("Your {brand} partner application"),
+            format!("thank you for your interest. We cannot accept your application at this time.\n\nReason: {reason}"),
+        ),
+        Decision::RequestInfo { question } => (
+            format!("{brand} needs more information about your application"),
+            format!("a partner manager has a question about your application:\n\n{question}\n\nAnswer it at {base}/application."),
+        ),
+    };
+    OutgoingEmail { to: to.to_owned(), subject, text: format!("Hello {name},\n\n{body}\n") }
 }
 
 /// Delivery by SMTP or into a folder, chosen by configuration.

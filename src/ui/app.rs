@@ -81,6 +81,13 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/onboarding-template") view=pages::onboarding::TemplatePage ssr=SsrMode::Async/>
+                <Route path=path!("/apply") view=pages::apply::ApplyPage ssr=SsrMode::Async/>
+                <Route path=path!("/application") view=pages::apply::ApplicationPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/applications") view=pages::review::QueuePage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/applications/:id") view=pages::review::ReviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/partners") view=pages::onboarding::PartnersPage ssr=SsrMode::Async/>
+                <Route path=path!("/plan") view=pages::onboarding::PlanPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <Footer/>

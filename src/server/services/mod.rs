@@ -2,3 +2,4 @@
 //! functions call these and do nothing else but map errors.
 
 pub mod accounts;
+pub mod partners;

@@ -21,7 +21,7 @@ use crate::domain::application::{ApplicationDetail, ApplicationStatus, Applicati
 use crate::domain::audit::AuditEntry;
 use crate::domain::brand::Brand;
 use crate::domain::evaluation::Scores;
-use crate::domain::onboarding::{Binding, Phase, PlanItem};
+use crate::domain::onboarding::{Binding, Phase, PlanItem, TemplateItem};
 use crate::domain::role::Role;
 use crate::domain::terms::Terms;
 use crate::domain::token::TokenError;
@@ -215,16 +215,6 @@ pub struct OrgPlanItem {
     pub organisation: String,
     pub approved_at_ms: i64,
     pub item: PlanItem,
-}
-
-/// An onboarding template item (program data).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TemplateItem {
-    pub id: i64,
-    pub phase: Phase,
-    pub position: i64,
-    pub title: String,
-    pub binding: Option<Binding>,
 }
 
 /// Who did something, for "ticked by" and "decided by".

@@ -19,7 +19,10 @@ pub fn Header() -> impl IntoView {
                         match user.await {
                             Ok(Some(u)) => view! { <SignedInNav user=u/> }.into_any(),
                             _ => view! {
-                                <a href="/login" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Sign in"</a>
+                                <div class="flex gap-1">
+                                    <a href="/apply" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Become a partner"</a>
+                                    <a href="/login" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Sign in"</a>
+                                </div>
                             }.into_any(),
                         }
                     })}
@@ -34,12 +37,22 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let link = "rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100";
     let admin = can(user.role, Permission::ListUsers);
+    let staff = can(user.role, Permission::ReviewApplications);
+    let partner = user.role == Role::Partner;
+    let has_org = user.organisation.is_some();
     view! {
         <ul class="flex flex-wrap items-center gap-1">
             <li><a href="/" class=link>"Home"</a></li>
+            {staff.then(|| view! {
+                <li><a href="/manager/applications" class=link>"Applications"</a></li>
+                <li><a href="/manager/partners" class=link>"Partners"</a></li>
+            })}
+            {(partner && has_org).then(|| view! { <li><a href="/plan" class=link>"Onboarding"</a></li> })}
+            {(partner && !has_org).then(|| view! { <li><a href="/application" class=link>"Application"</a></li> })}
             {admin.then(|| view! {
                 <li><a href="/admin/users" class=link>"Users"</a></li>
                 <li><a href="/admin/audit" class=link>"Audit log"</a></li>
+                <li><a href="/admin/onboarding-template" class=link>"Template"</a></li>
             })}
             <li><a href="/account" class=link>"Account"</a></li>
             <li class="ml-2 hidden text-sm text-slate-500 sm:block">

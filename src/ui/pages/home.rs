@@ -3,6 +3,7 @@ use crate::domain::account::CurrentUser;
 use crate::domain::role::Role;
 use crate::ui::app::UserResource;
 use crate::ui::pages::admin::UsersTable;
+use crate::ui::pages::onboarding::NextSteps;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -30,7 +31,10 @@ fn Landing() -> impl IntoView {
             <p class="mb-8 text-lg text-slate-600">
                 "Apply to the partner program, walk your onboarding plan, certify your integration and follow your revenue share, all in one place."
             </p>
-            <a href="/login" class="inline-block rounded-md bg-brand px-6 py-3 font-semibold text-white shadow hover:opacity-90">"Sign in"</a>
+            <div class="flex justify-center gap-3">
+                <a href="/apply" class="inline-block rounded-md bg-brand px-6 py-3 font-semibold text-white shadow hover:opacity-90">"Become a partner"</a>
+                <a href="/login" class="inline-block rounded-md border border-slate-300 bg-white px-6 py-3 font-semibold text-slate-800 shadow-sm hover:bg-slate-50">"Sign in"</a>
+            </div>
         </section>
     }
 }
@@ -63,6 +67,18 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
                 }}
             </section>
         </div>
+        {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <NextSteps/> })}
+        {(role == Role::Partner && user.organisation.is_none()).then(|| view! {
+            <p class="mb-8 rounded-lg border border-slate-200 bg-white p-5 text-sm">
+                "Your application is being reviewed. "<a class="text-brand underline" href="/application">"See its status"</a>
+            </p>
+        })}
+        {role.is_staff().then(|| view! {
+            <p class="mb-8 text-sm">
+                <a class="text-brand underline" href="/manager/applications">"Review applications"</a>" · "
+                <a class="text-brand underline" href="/manager/partners">"Partners' onboarding progress"</a>
+            </p>
+        })}
         {(role == Role::Admin).then(|| view! { <AdminUsers/> })}
     }
 }

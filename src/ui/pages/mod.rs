@@ -1,7 +1,10 @@
 pub mod account;
 pub mod admin;
+pub mod apply;
 pub mod home;
 pub mod invitation;
 pub mod login;
 pub mod not_found;
+pub mod onboarding;
 pub mod password;
+pub mod review;

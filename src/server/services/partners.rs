@@ -1,0 +1,324 @@
+//! Applications, their review, and onboarding plans.
+
+use crate::api::error::{AppError, FieldError};
+use crate::api::partners::{PartnerRow, PartnersOverview, PlanView, Review};
+use crate::domain::account::CurrentUser;
+use crate::domain::application::{ApplicationDetail, ApplicationInput, ApplicationSummary, Decision, NewApplication};
+use crate::domain::audit;
+use crate::domain::evaluation::{summarise, Criterion, Scores};
+use crate::domain::onboarding::TemplateItem;
+use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, Phase, Progress};
+use crate::domain::role::{can, Permission, Role};
+use crate::domain::terms::{default_terms, Terms};
+use crate::server::auth::{hash_password, new_token};
+use crate::server::context::{internal, store_error, Ctx};
+use crate::server::mail::{application_received_email, decision_email};
+use crate::server::store::{Actor, NewToken, OrgPlanItem};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+fn invalid(errors: Vec<(&'static str, String)>) -> AppError {
+    AppError::Invalid(errors.into_iter().map(|(f, m)| FieldError { field: f.into(), message: m }).collect())
+}
+
+/// A visitor applies; the applicant's account is created with no usable
+/// password, and the emailed link confirms the address and sets one.
+pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> {
+    let app: NewApplication = input.parse().map_err(invalid)?;
+    let now = ctx.now();
+    let (raw, hash) = new_token();
+    let link = format!("{}/reset-password?token={raw}", ctx.public_url());
+    let mail =
+        application_received_email(app.email.as_str(), &app.contact_name, &app.company, &ctx.meta.brand.name, &link);
+    let token = NewToken {
+        token_hash: hash,
+        brand_id: ctx.meta.brand.id,
+        email: app.email.to_string(),
+        user_id: None,
+        role: None,
+        display_name: None,
+        created_by: None,
+        created_at: now,
+        expires_at: now + Duration::days(7),
+    };
+    let mut a = ctx.audit(None, audit::APPLICATION_SUBMITTED, String::new(), json!({ "after": { "company": app.company, "email": app.email.as_str(), "revenue_model": app.revenue_model.key() } }));
+    a.actor_email = app.email.to_string();
+    // A real hash of a secret nobody knows, so signing in to the account
+    // costs the same time as any other until the applicant sets a password.
+    let unusable = hash_password(new_token().0).await.map_err(internal)?;
+    ctx.state.store.submit_application(ctx.meta.brand.id, &app, &unusable, token, mail, a).await.map_err(|e| {
+        match store_error(e) {
+            AppError::Conflict(m) => AppError::field("email", m),
+            other => other,
+        }
+    })?;
+    Ok(())
+}
+
+pub async fn queue(ctx: &Ctx, status: &str, kind: &str) -> Result<Vec<ApplicationSummary>, AppError> {
+    ctx.require(Permission::ReviewApplications).await?;
+    let kind = match kind {
+        "" | "technology" | "solution" | "reseller" => kind,
+        _ => return Err(AppError::field("kind", "Choose a partner type.")),
+    };
+    let status = match status {
+        "" | "submitted" | "info_requested" | "approved" | "rejected" => status,
+        _ => return Err(AppError::field("status", "Choose a status.")),
+    };
+    ctx.state.store.application_queue(ctx.meta.brand.id, status, kind).await.map_err(store_error)
+}
+
+pub async fn review(ctx: &Ctx, id: i64) -> Result<Review, AppError> {
+    let viewer = ctx.require(Permission::ReviewApplications).await?;
+    let application =
+        ctx.state.store.application(ctx.meta.brand.id, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let cards: Vec<Scores> = application.scorecards.iter().map(|c| c.scores).collect();
+    Ok(Review { summary: summarise(&cards), application, viewer_id: viewer.id })
+}
+
+pub async fn score(ctx: &Ctx, id: i64, values: [&str; 5], notes: [&str; 5]) -> Result<(), AppError> {
+    let manager = ctx.require(Permission::ReviewApplications).await?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    let scores = match Scores::parse(values) {
+        Ok(s) => Some(s),
+        Err(list) => {
+            errors.extend(list.into_iter().map(|(c, e)| FieldError { field: c.key().into(), message: e.to_string() }));
+            None
+        }
+    };
+    let mut clean: [String; 5] = Default::default();
+    for (i, c) in Criterion::ALL.into_iter().enumerate() {
+        let n = notes[i].trim();
+        if n.is_empty() || n.chars().count() > 2000 {
+            errors.push(FieldError {
+                field: format!("{}_note", c.key()),
+                message: format!("Add a note on {} (up to 2000 characters).", c.label()),
+            });
+        }
+        clean[i] = n.to_owned();
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let scores = scores.expect("checked");
+    let a = ctx.audit(
+        Some(&manager),
+        audit::APPLICATION_SCORED,
+        format!("application:{id}"),
+        json!({ "after": { "scores": scores.0, "weighted": scores.weighted_hundredths() } }),
+    );
+    ctx.state.store.save_scorecard(ctx.meta.brand.id, id, manager.id, scores, &clean, a).await.map_err(store_error)
+}
+
+pub async fn decide(ctx: &Ctx, id: i64, version: i64, kind: &str, text: &str) -> Result<(), AppError> {
+    let manager = ctx.require(Permission::ReviewApplications).await?;
+    let text = text.trim();
+    let decision = match kind {
+        "approve" => Decision::Approve,
+        "reject" if !text.is_empty() => Decision::Reject { reason: text.to_owned() },
+        "reject" => return Err(AppError::field("reason", "Give the applicant a reason.")),
+        "request_info" if !text.is_empty() => Decision::RequestInfo { question: text.to_owned() },
+        "request_info" => return Err(AppError::field("question", "Write the question for the applicant.")),
+        _ => return Err(AppError::field("decision", "Choose a decision.")),
+    };
+    if text.chars().count() > 4000 {
+        return Err(AppError::field(
+            if kind == "reject" { "reason" } else { "question" },
+            "Use at most 4000 characters.",
+        ));
+    }
+    let store = &ctx.state.store;
+    let app = store.application(ctx.meta.brand.id, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let terms: Terms = default_terms(app.revenue_model);
+    let mail = decision_email(&app.email, &app.contact_name, &ctx.meta.brand.name, &decision, &ctx.public_url());
+    let action = match decision {
+        Decision::Approve => audit::APPLICATION_APPROVED,
+        Decision::Reject { .. } => audit::APPLICATION_REJECTED,
+        Decision::RequestInfo { .. } => audit::APPLICATION_INFO_REQUESTED,
+    };
+    let a = ctx.audit(
+        Some(&manager),
+        action,
+        format!("application:{id}"),
+        json!({ "before": { "status": app.status.key() }, "after": { "status": decision.status().key(), "note": text } }),
+    );
+    store
+        .decide_application(ctx.meta.brand.id, id, version, &decision, &terms, manager.id, mail, a)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// The signed-in applicant's own application.
+pub async fn my_application(ctx: &Ctx) -> Result<Option<ApplicationDetail>, AppError> {
+    let user = ctx.require_user().await?;
+    ctx.state.store.application_of_user(ctx.meta.brand.id, user.id).await.map_err(store_error)
+}
+
+pub async fn answer(ctx: &Ctx, answer: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let answer = answer.trim();
+    if answer.is_empty() || answer.chars().count() > 4000 {
+        return Err(AppError::field("answer", "Write your answer (up to 4000 characters)."));
+    }
+    let a = ctx.audit(
+        Some(&user),
+        audit::APPLICATION_ANSWERED,
+        format!("user:{}", user.id),
+        json!({ "after": { "answer": answer } }),
+    );
+    ctx.state.store.answer_application(ctx.meta.brand.id, user.id, answer, a).await.map_err(store_error)
+}
+
+/// Which organisation's plan `user` may see: their own, or any for staff.
+fn plan_org(user: &CurrentUser, requested: Option<i64>) -> Result<i64, AppError> {
+    match (requested, &user.organisation) {
+        (Some(org), _) if can(user.role, Permission::ReviewApplications) => Ok(org),
+        (Some(org), Some(own)) if own.id == org && user.role == Role::Partner => Ok(org),
+        (None, Some(own)) if user.role == Role::Partner => Ok(own.id),
+        (None, None) if user.role == Role::Partner => Err(AppError::NotFound),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn plan(ctx: &Ctx, org: Option<i64>) -> Result<PlanView, AppError> {
+    let user = ctx.require_user().await?;
+    let org = plan_org(&user, org)?;
+    let store = &ctx.state.store;
+    let items = store.plan(ctx.meta.brand.id, org).await.map_err(store_error)?;
+    if items.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let name = store
+        .all_plan_items(ctx.meta.brand.id)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .find(|i| i.organisation_id == org)
+        .map(|i| i.organisation)
+        .unwrap_or_default();
+    let now = ctx.now();
+    let terms = store.current_terms(ctx.meta.brand.id, org).await.map_err(store_error)?;
+    Ok(PlanView {
+        organisation_id: org,
+        organisation: name,
+        overall: progress(&items, now),
+        phases: progress_by_phase(&items, now),
+        items,
+        now_ms: now.timestamp_millis(),
+        terms,
+    })
+}
+
+pub async fn set_item(ctx: &Ctx, org: i64, item: i64, done: bool) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let org = plan_org(&user, Some(org))?;
+    let action = if done { audit::PLAN_ITEM_DONE } else { audit::PLAN_ITEM_UNDONE };
+    let a = ctx.audit(
+        Some(&user),
+        action,
+        format!("onboarding_item:{item}"),
+        json!({ "organisation": org, "after": { "done": done } }),
+    );
+    let actor = Actor { id: Some(user.id), label: user.email.clone() };
+    ctx.state.store.set_plan_item(ctx.meta.brand.id, org, item, done, &actor, a).await.map_err(store_error)
+}
+
+/// Later features call this when a bound system event happens.
+pub async fn raise(ctx: &Ctx, org: i64, binding: Binding) -> Result<u64, AppError> {
+    ctx.state.store.raise_onboarding_event(org, binding, ctx.now()).await.map_err(store_error)
+}
+
+/// Every partner's progress, sorted by `sort` (`progress`, `overdue` or name).
+pub fn overview(items: Vec<OrgPlanItem>, now: DateTime<Utc>, sort: &str) -> PartnersOverview {
+    let mut partners: Vec<PartnerRow> = Vec::new();
+    let mut with_start = Vec::with_capacity(items.len());
+    for oi in &items {
+        if partners.last().map(|p| p.organisation_id) != Some(oi.organisation_id) {
+            partners.push(PartnerRow {
+                organisation_id: oi.organisation_id,
+                organisation: oi.organisation.clone(),
+                approved_at_ms: oi.approved_at_ms,
+                progress: Progress { done: 0, total: 0, overdue: 0 },
+            });
+        }
+        with_start.push((oi.item.clone(), DateTime::from_timestamp_millis(oi.approved_at_ms).unwrap_or_default()));
+    }
+    for p in &mut partners {
+        p.progress = progress(items.iter().filter(|i| i.organisation_id == p.organisation_id).map(|i| &i.item), now);
+    }
+    match sort {
+        "progress" => partners
+            .sort_by(|a, b| a.progress.percent().cmp(&b.progress.percent()).then(a.organisation.cmp(&b.organisation))),
+        "overdue" => partners
+            .sort_by(|a, b| b.progress.overdue.cmp(&a.progress.overdue).then(a.organisation.cmp(&b.organisation))),
+        _ => {}
+    }
+    PartnersOverview { partners, stalls: stalls(&with_start, now) }
+}
+
+pub async fn partners(ctx: &Ctx, sort: &str) -> Result<PartnersOverview, AppError> {
+    ctx.require(Permission::ReviewApplications).await?;
+    let items = ctx.state.store.all_plan_items(ctx.meta.brand.id).await.map_err(store_error)?;
+    Ok(overview(items, ctx.now(), sort))
+}
+
+pub async fn template(ctx: &Ctx) -> Result<Vec<TemplateItem>, AppError> {
+    ctx.require(Permission::ManagePlanTemplate).await?;
+    ctx.state.store.template_items().await.map_err(store_error)
+}
+
+pub async fn add_template_item(ctx: &Ctx, phase: &str, title: &str, binding: &str) -> Result<(), AppError> {
+    let admin = ctx.require(Permission::ManagePlanTemplate).await?;
+    let mut errors = Vec::new();
+    let phase = Phase::parse(phase);
+    if phase.is_none() {
+        errors.push(("phase", "Choose a phase.".to_owned()));
+    }
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        errors.push(("title", "Write the item (up to 200 characters).".to_owned()));
+    }
+    let binding = match binding {
+        "" => None,
+        b => match Binding::parse(b) {
+            Some(b) => Some(b),
+            None => {
+                errors.push(("binding", "Choose an event or none.".to_owned()));
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let phase = phase.expect("checked");
+    let a = ctx.audit(
+        Some(&admin),
+        audit::TEMPLATE_CHANGED,
+        "onboarding_template".into(),
+        json!({ "after": { "added": title, "phase": phase.key() } }),
+    );
+    ctx.state.store.add_template_item(phase, title, binding, a).await.map_err(store_error)?;
+    Ok(())
+}
+
+pub async fn remove_template_item(ctx: &Ctx, id: i64) -> Result<(), AppError> {
+    let admin = ctx.require(Permission::ManagePlanTemplate).await?;
+    let before = ctx
+        .state
+        .store
+        .template_items()
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(AppError::NotFound)?;
+    let a = ctx.audit(
+        Some(&admin),
+        audit::TEMPLATE_CHANGED,
+        "onboarding_template".into(),
+        json!({ "before": { "removed": before.title, "phase": before.phase.key() } }),
+    );
+    ctx.state.store.remove_template_item(id, a).await.map_err(store_error)
+}

@@ -1,0 +1,301 @@
+//! The onboarding plan, the managers' overview of every partner's progress,
+//! and the admins' template editor.
+
+use crate::api::partners::{
+    get_onboarding_plan, get_partners_overview, get_plan_template, AddTemplateItem, PlanView, RemoveTemplateItem,
+    SetPlanItem,
+};
+use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem};
+use crate::domain::terms::format_bps;
+use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
+use crate::ui::components::progress::ProgressBar;
+use crate::ui::format::time_utc;
+use crate::ui::pages::review::access_problem;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+
+fn day(ms: i64) -> String {
+    time_utc(ms).split(' ').next().unwrap_or_default().to_owned()
+}
+
+#[component]
+pub fn PlanPage() -> impl IntoView {
+    let query = use_query_map();
+    let location = use_location();
+    let tick = ServerAction::<SetPlanItem>::new();
+    let tick_value: LastResult<()> = Signal::derive(move || tick.value().get());
+    let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
+    let plan =
+        Resource::new(move || (org(), location.search.get(), tick.version().get()), |(o, _, _)| get_onboarding_plan(o));
+    view! {
+        <Title text="Onboarding plan"/>
+        <FormError value=tick_value/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match plan.await {
+                    Err(e) => access_problem(e),
+                    Ok(p) => {
+                        let back = match org() {
+                            Some(o) => format!("/plan?org={o}"),
+                            None => "/plan".to_owned(),
+                        };
+                        view! { <Plan plan=p tick back/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Plan(plan: PlanView, tick: ServerAction<SetPlanItem>, back: String) -> impl IntoView {
+    let now = plan.now_ms;
+    let org = plan.organisation_id;
+    view! {
+        <h1 class="mb-1 text-2xl font-bold">"Onboarding plan"</h1>
+        <p class="mb-4 text-sm text-slate-600">{plan.organisation.clone()}</p>
+        <section class="mb-6 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="overall">
+            <h2 id="overall" class="mb-2 font-semibold">
+                "Overall: " <span data-testid="overall-progress">{format!("{} %", plan.overall.percent())}</span>
+                <span class="text-sm font-normal text-slate-600">{format!(" · {} of {} done", plan.overall.done, plan.overall.total)}</span>
+                {(plan.overall.overdue > 0).then(|| view! { <span class="ml-2 rounded bg-red-100 px-2 py-0.5 text-xs text-red-800">{format!("{} overdue", plan.overall.overdue)}</span> })}
+            </h2>
+            <ProgressBar percent=plan.overall.percent() label="Overall progress"/>
+            {plan.terms.clone().map(|t| view! {
+                <p class="mt-3 text-xs text-slate-600">
+                    "Revenue share: " {t.model.label()}
+                    {t.first_year_bps.map(|b| format!(" · first year {}", format_bps(b)))}
+                    {t.ongoing_bps.map(|b| format!(" · ongoing {}", format_bps(b)))}
+                    {t.margin_bps.map(|b| format!(" · margin {}", format_bps(b)))}
+                </p>
+            })}
+        </section>
+        {plan.phases.iter().map(|(phase, prog)| {
+            let (from, to) = phase.weeks();
+            let items: Vec<PlanItem> = plan.items.iter().filter(|i| i.phase == *phase).cloned().collect();
+            let back = back.clone();
+            view! {
+                <section class="mb-6 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby=format!("phase-{}", phase.key())>
+                    <div class="mb-2 flex flex-wrap items-baseline justify-between gap-2">
+                        <h2 id=format!("phase-{}", phase.key()) class="font-semibold">{phase.label()}
+                            <span class="text-sm font-normal text-slate-500">{format!(" · weeks {from}–{to}")}</span>
+                        </h2>
+                        <span class="text-sm text-slate-600" data-testid=format!("progress-{}", phase.key())>{format!("{} of {} · {} %", prog.done, prog.total, prog.percent())}</span>
+                    </div>
+                    <ProgressBar percent=prog.percent() label=format!("{} progress", phase.label())/>
+                    <ul class="mt-3 divide-y divide-slate-100">
+                        {items.into_iter().map(|i| {
+                            let overdue = i.done_at_ms.is_none() && i.due_at_ms < now;
+                            let done = i.done_at_ms.is_some();
+                            let back = back.clone();
+                            let aria = format!("{} {}", if done { "Untick" } else { "Tick" }, i.title);
+                            view! {
+                                <li class=if overdue { "flex flex-wrap items-center gap-3 bg-red-50 px-2 py-2" } else { "flex flex-wrap items-center gap-3 px-2 py-2" } data-item=i.title.clone()>
+                                    <ActionForm action=tick>
+                                        <input type="hidden" name="org" value=org.to_string()/>
+                                        <input type="hidden" name="item" value=i.id.to_string()/>
+                                        <input type="hidden" name="done" value=(!done).to_string()/>
+                                        <input type="hidden" name="back" value=back/>
+                                        <button type="submit" class="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-100"
+                                            aria-label=aria>
+                                            {if done { "✓ Done" } else { "Mark done" }}
+                                        </button>
+                                    </ActionForm>
+                                    <span class=if done { "flex-1 text-slate-500 line-through" } else { "flex-1" }>{i.title.clone()}</span>
+                                    <span class="text-xs text-slate-500">
+                                        {match (i.done_at_ms, i.done_by.clone()) {
+                                            (Some(at), Some(by)) => format!("done {} by {by}", day(at)),
+                                            (Some(at), None) => format!("done {}", day(at)),
+                                            _ => format!("due {}", day(i.due_at_ms)),
+                                        }}
+                                        {overdue.then(|| view! { <strong class="ml-1 text-red-700">"overdue"</strong> })}
+                                        {i.binding.map(|b: Binding| view! { <em class="ml-1">{format!("({})", b.describe())}</em> })}
+                                    </span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </section>
+            }
+        }).collect_view()}
+    }
+}
+
+/// The next three things to do, for the partner's home page.
+#[component]
+pub fn NextSteps() -> impl IntoView {
+    let plan = Resource::new(|| (), |_| get_onboarding_plan(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                plan.await.ok().map(|p| {
+                    let next = next_steps(&p.items, 3);
+                    view! {
+                        <section class="mb-8 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="next-heading">
+                            <div class="mb-2 flex items-baseline justify-between">
+                                <h2 id="next-heading" class="text-lg font-semibold">"Next steps"</h2>
+                                <a href="/plan" class="text-sm text-brand underline">{format!("Onboarding plan · {} %", p.overall.percent())}</a>
+                            </div>
+                            <ProgressBar percent=p.overall.percent() label="Onboarding progress"/>
+                            <ol class="mt-3 list-decimal pl-5 text-sm" data-testid="next-steps">
+                                {next.into_iter().map(|i| view! { <li>{i.title} <span class="text-slate-500">{format!(" · due {}", day(i.due_at_ms))}</span></li> }).collect_view()}
+                            </ol>
+                        </section>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn PartnersPage() -> impl IntoView {
+    let query = use_query_map();
+    let sort = move || query.read().get("sort").unwrap_or_default();
+    let data = Resource::new(sort, get_partners_overview);
+    view! {
+        <Title text="Partners"/>
+        <h1 class="mb-4 text-2xl font-bold">"Partners"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let o = match data.await {
+                    Ok(o) => o,
+                    Err(e) => return access_problem(e),
+                };
+                view! {
+                    <p class="mb-2 text-sm">"Sort by: "
+                        <a class="text-brand underline" href="/manager/partners">"name"</a>" · "
+                        <a class="text-brand underline" href="/manager/partners?sort=progress">"progress"</a>" · "
+                        <a class="text-brand underline" href="/manager/partners?sort=overdue">"overdue items"</a>
+                    </p>
+                    <div class="mb-8 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="partners">
+                            <thead class="bg-slate-50 text-left text-slate-600">
+                                <tr>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Partner"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Approved"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Progress"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Overdue"</th>
+                                </tr>
+                            </thead>
+                            <tbody class="divide-y divide-slate-100">
+                                {o.partners.into_iter().map(|p| view! {
+                                    <tr>
+                                        <td class="whitespace-nowrap px-4 py-2"><a class="text-brand underline" href=format!("/plan?org={}", p.organisation_id)>{p.organisation}</a></td>
+                                        <td class="whitespace-nowrap px-4 py-2">{day(p.approved_at_ms)}</td>
+                                        <td class="min-w-40 px-4 py-2">
+                                            <span class="text-xs">{format!("{} % ({}/{})", p.progress.percent(), p.progress.done, p.progress.total)}</span>
+                                            <ProgressBar percent=p.progress.percent() label="Progress"/>
+                                        </td>
+                                        <td class="px-4 py-2">{p.progress.overdue}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <h2 class="mb-2 text-lg font-semibold">"Where partners stall"</h2>
+                    <p class="mb-2 text-sm text-slate-600">"Items most often overdue now, and the median days from approval to completion."</p>
+                    <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="stalls">
+                            <thead class="bg-slate-50 text-left text-slate-600">
+                                <tr>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Item"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Overdue"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Completed"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Median days"</th>
+                                </tr>
+                            </thead>
+                            <tbody class="divide-y divide-slate-100">
+                                {o.stalls.into_iter().take(10).map(|s| view! {
+                                    <tr>
+                                        <td class="px-4 py-2">{s.title}</td>
+                                        <td class="px-4 py-2">{s.overdue}</td>
+                                        <td class="px-4 py-2">{s.completed}</td>
+                                        <td class="px-4 py-2">{s.median_days.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn TemplatePage() -> impl IntoView {
+    let location = use_location();
+    let add = ServerAction::<AddTemplateItem>::new();
+    let remove = ServerAction::<RemoveTemplateItem>::new();
+    let add_value: LastResult<()> = Signal::derive(move || add.value().get());
+    let remove_value: LastResult<()> = Signal::derive(move || remove.value().get());
+    let items = Resource::new(
+        move || (location.search.get(), add.version().get(), remove.version().get()),
+        |_| get_plan_template(),
+    );
+    let query = use_query_map();
+    let changed = move || query.read().get("changed").is_some();
+    view! {
+        <Title text="Onboarding template"/>
+        <h1 class="mb-2 text-2xl font-bold">"Onboarding template"</h1>
+        <p class="mb-4 text-sm text-slate-600">"Each approved partner gets a copy of this plan. Changes apply to partners approved from now on."</p>
+        {move || changed().then(|| view! { <Notice text="The template has been updated."/> })}
+        <FormError value=add_value/>
+        <FormError value=remove_value/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = match items.await {
+                    Ok(l) => l,
+                    Err(e) => return access_problem(e),
+                };
+                view! {
+                    {Phase::ALL.into_iter().map(|ph| view! {
+                        <section class="mb-4 rounded-lg border border-slate-200 bg-white p-4">
+                            <h2 class="mb-2 font-semibold">{ph.label()}</h2>
+                            <ul class="divide-y divide-slate-100 text-sm">
+                                {list.iter().filter(|t| t.phase == ph).cloned().map(|t| view! {
+                                    <li class="flex items-center justify-between gap-2 py-1.5">
+                                        <span>{t.title.clone()} {t.binding.map(|b| view! { <em class="text-slate-500">{format!(" ({})", b.describe())}</em> })}</span>
+                                        <ActionForm action=remove>
+                                            <input type="hidden" name="id" value=t.id.to_string()/>
+                                            <button type="submit" class="rounded border border-slate-300 px-2 py-0.5 text-xs" aria-label=format!("Remove {}", t.title)>"Remove"</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }).collect_view()}
+                }.into_any()
+            })}
+        </Suspense>
+        <section class="rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="add-heading">
+            <h2 id="add-heading" class="mb-2 font-semibold">"Add an item"</h2>
+            <ActionForm action=add>
+                <div class="grid gap-3 sm:grid-cols-4">
+                    <div>
+                        <label for="t-phase" class="block text-sm font-medium">"Phase"</label>
+                        <select id="t-phase" name="phase" class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-2">
+                            {Phase::ALL.into_iter().map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="sm:col-span-2">
+                        <label for="t-title" class="block text-sm font-medium">"Item"</label>
+                        <input id="t-title" name="title" required class="mt-1 w-full rounded-md border border-slate-300 px-2 py-2"/>
+                        {move || field_error(add_value, "title").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
+                    </div>
+                    <div>
+                        <label for="t-binding" class="block text-sm font-medium">"Ticks itself on"</label>
+                        <select id="t-binding" name="binding" class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-2">
+                            <option value="">"Nothing (ticked by hand)"</option>
+                            {Binding::ALL.into_iter().map(|b| view! { <option value=b.key()>{b.key().replace('_', " ")}</option> }).collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <button type="submit" class="mt-3 rounded-md bg-brand px-4 py-2 font-semibold text-white">"Add item"</button>
+            </ActionForm>
+        </section>
+    }
+}

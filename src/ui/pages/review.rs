@@ -1,0 +1,294 @@
+//! The managers' review queue and the review page of one application.
+
+use crate::api::error::AppError;
+use crate::api::partners::{get_application_queue, get_application_review, DecideApplication, ScoreApplication};
+use crate::domain::application::ApplicationStatus;
+use crate::domain::evaluation::{format_tenths, tenths, Criterion, Recommendation};
+use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
+use crate::ui::components::layout::{Forbidden, SignInPrompt};
+use crate::ui::format::time_utc;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+
+pub fn access_problem(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthenticated => view! { <SignInPrompt/> }.into_any(),
+        AppError::Forbidden => view! { <Forbidden/> }.into_any(),
+        other => view! { <p role="alert" class="text-red-700">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+#[component]
+pub fn QueuePage() -> impl IntoView {
+    let query = use_query_map();
+    let status = move || query.read().get("status").unwrap_or_else(|| "submitted".into());
+    let kind = move || query.read().get("kind").unwrap_or_default();
+    let queue = Resource::new(move || (status(), kind()), |(s, k)| get_application_queue(s, k));
+    let select = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm";
+    view! {
+        <Title text="Applications"/>
+        <h1 class="mb-4 text-2xl font-bold">"Applications"</h1>
+        <form method="get" action="/manager/applications" class="mb-4 flex flex-wrap items-end gap-3">
+            <div>
+                <label for="filter-status" class="block text-sm font-medium">"Status"</label>
+                <select id="filter-status" name="status" class=select>
+                    {move || {
+                        let current = status();
+                        [("", "Any"), ("submitted", "Waiting for review"), ("info_requested", "Information requested"), ("approved", "Approved"), ("rejected", "Rejected")]
+                            .into_iter()
+                            .map(|(k, l)| view! { <option value=k selected=current == k>{l}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+            <div>
+                <label for="filter-kind" class="block text-sm font-medium">"Partner type"</label>
+                <select id="filter-kind" name="kind" class=select>
+                    {move || {
+                        let current = kind();
+                        [("", "Any"), ("technology", "Technology"), ("solution", "Solution"), ("reseller", "Reseller")]
+                            .into_iter()
+                            .map(|(k, l)| view! { <option value=k selected=current == k>{l}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+            <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium hover:bg-slate-100">"Filter"</button>
+        </form>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match queue.await {
+                    Err(e) => access_problem(e),
+                    Ok(q) if q.items.is_empty() => view! { <p class="text-slate-600">"No applications match."</p> }.into_any(),
+                    Ok(q) => {
+                        let now = q.now_ms;
+                        view! {
+                            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="queue">
+                                    <thead class="bg-slate-50 text-left text-slate-600">
+                                        <tr>
+                                            <th scope="col" class="px-4 py-2 font-medium">"Company"</th>
+                                            <th scope="col" class="px-4 py-2 font-medium">"Type"</th>
+                                            <th scope="col" class="px-4 py-2 font-medium">"Category"</th>
+                                            <th scope="col" class="px-4 py-2 font-medium">"Status"</th>
+                                            <th scope="col" class="px-4 py-2 font-medium">"Waiting"</th>
+                                            <th scope="col" class="px-4 py-2 font-medium">"Scorecards"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody class="divide-y divide-slate-100">
+                                        {q.items.into_iter().map(|a| view! {
+                                            <tr>
+                                                <td class="whitespace-nowrap px-4 py-2">
+                                                    <a class="font-medium text-brand underline" href=format!("/manager/applications/{}", a.id)>{a.company}</a>
+                                                    {(a.duplicates > 0).then(|| view! {
+                                                        <span class="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900" title=format!("{} other application(s) from {}", a.duplicates, a.company_domain)>"possible duplicate"</span>
+                                                    })}
+                                                </td>
+                                                <td class="whitespace-nowrap px-4 py-2">{a.kind.label()}</td>
+                                                <td class="whitespace-nowrap px-4 py-2">{a.category.label()}</td>
+                                                <td class="whitespace-nowrap px-4 py-2">{a.status.label()}</td>
+                                                <td class="whitespace-nowrap px-4 py-2">{format!("{} days", (now - a.created_at_ms).max(0) / 86_400_000)}</td>
+                                                <td class="px-4 py-2">{a.scorecards}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
+    let score = ServerAction::<ScoreApplication>::new();
+    let decide = ServerAction::<DecideApplication>::new();
+    let score_value: LastResult<()> = Signal::derive(move || score.value().get());
+    let decide_value: LastResult<()> = Signal::derive(move || decide.value().get());
+    let review = Resource::new(
+        move || (id(), location.search.get(), score.version().get(), decide.version().get()),
+        |(id, _, _, _)| get_application_review(id),
+    );
+    let query = use_query_map();
+    let notice = move || {
+        let q = query.read();
+        if q.get("scored").is_some() {
+            Some("Your scorecard has been saved.")
+        } else if q.get("decided").is_some() {
+            Some("The decision has been recorded and the applicant emailed.")
+        } else {
+            None
+        }
+    };
+    view! {
+        <Title text="Review application"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let r = match review.await {
+                    Ok(r) => r,
+                    Err(e) => return access_problem(e),
+                };
+                let app = r.application.clone();
+                let mine = app.scorecards.iter().find(|c| c.manager_id == r.viewer_id).cloned();
+                let open = app.status == ApplicationStatus::Submitted;
+                view! {
+                    <p class="mb-2 text-sm"><a class="text-brand underline" href="/manager/applications">"← Applications"</a></p>
+                    <h1 class="mb-1 text-2xl font-bold">{app.company.clone()}</h1>
+                    <p class="mb-4 text-sm text-slate-600">{app.kind.label()} " · " {app.category.label()} " · applied " {time_utc(app.created_at_ms)}</p>
+                    {move || notice().map(|t| view! { <Notice text=t/> })}
+                    {(!app.duplicates.is_empty()).then(|| view! {
+                        <div class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" role="status">
+                            "Other applications from " {app.company_domain.clone()} ": "
+                            {app.duplicates.iter().map(|d| view! {
+                                <a class="underline" href=format!("/manager/applications/{}", d.id)>{format!("{} ({})", d.company, d.status.label())}</a>" "
+                            }).collect_view()}
+                        </div>
+                    })}
+                    <div class="grid gap-6 lg:grid-cols-2">
+                        <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5">
+                            <h2 class="mb-3 text-lg font-semibold">"Application"</h2>
+                            <dl class="grid grid-cols-3 gap-2 text-sm">
+                                <dt class="text-slate-500">"Status"</dt><dd class="col-span-2 font-semibold" data-testid="status">{app.status.label()}</dd>
+                                <dt class="text-slate-500">"Website"</dt><dd class="col-span-2 break-all">{app.website.clone()}</dd>
+                                <dt class="text-slate-500">"Contact"</dt><dd class="col-span-2">{app.contact_name.clone()} " <" {app.email.clone()} ">"</dd>
+                                <dt class="text-slate-500">"Integration"</dt><dd class="col-span-2">{app.integration.label()}</dd>
+                                <dt class="text-slate-500">"Revenue model"</dt><dd class="col-span-2">{app.revenue_model.label()}</dd>
+                                <dt class="text-slate-500">"Pitch"</dt><dd class="col-span-2 whitespace-pre-wrap">{app.pitch.clone()}</dd>
+                                {app.info_question.clone().map(|q| view! { <dt class="text-slate-500">"Question"</dt><dd class="col-span-2 whitespace-pre-wrap">{q}</dd> })}
+                                {app.info_answer.clone().map(|a| view! { <dt class="text-slate-500">"Answer"</dt><dd class="col-span-2 whitespace-pre-wrap">{a}</dd> })}
+                                {app.decided_by.clone().map(|who| view! {
+                                    <dt class="text-slate-500">"Decided"</dt>
+                                    <dd class="col-span-2">{who} ", " {app.decided_at_ms.map(time_utc).unwrap_or_default()}</dd>
+                                })}
+                                {app.decision_reason.clone().map(|r| view! { <dt class="text-slate-500">"Reason"</dt><dd class="col-span-2">{r}</dd> })}
+                            </dl>
+                        </section>
+                        <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5">
+                            <h2 class="mb-3 text-lg font-semibold">"Evaluation"</h2>
+                            {match r.summary.clone() {
+                                None => view! { <p class="text-sm text-slate-600">"Nobody has scored this application yet."</p> }.into_any(),
+                                Some(s) => {
+                                    let tone = match s.recommendation {
+                                        Recommendation::Recommended => "bg-emerald-100 text-emerald-900",
+                                        Recommendation::Consider => "bg-amber-100 text-amber-900",
+                                        Recommendation::BelowThreshold => "bg-red-100 text-red-900",
+                                    };
+                                    view! {
+                                        <p class="mb-3 text-sm">
+                                            <span class="text-3xl font-bold" data-testid="overall-score">{format_tenths(s.mean_tenths)}</span>
+                                            " / 10 · "
+                                            <span class=format!("rounded px-2 py-0.5 text-xs font-semibold {tone}") data-testid="recommendation">{s.recommendation.label()}</span>
+                                            <span class="text-slate-500">{format!(" · mean of {} scorecard(s)", s.scorecards)}</span>
+                                        </p>
+                                    }.into_any()
+                                }
+                            }}
+                            <div class="overflow-x-auto">
+                                <table class="min-w-full text-sm">
+                                    <thead class="text-left text-slate-600">
+                                        <tr>
+                                            <th scope="col" class="py-1 pr-3 font-medium">"Criterion"</th>
+                                            {app.scorecards.iter().map(|c| view! { <th scope="col" class="py-1 pr-3 font-medium">{c.manager.clone()}</th> }).collect_view()}
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {Criterion::ALL.into_iter().enumerate().map(|(i, c)| view! {
+                                            <tr class="border-t border-slate-100 align-top">
+                                                <th scope="row" class="py-1 pr-3 text-left font-normal">{c.label()} <span class="text-slate-500">{format!(" {} %", c.weight())}</span></th>
+                                                {app.scorecards.iter().map(|card| view! {
+                                                    <td class="py-1 pr-3"><strong>{card.scores.get(c)}</strong> <span class="text-slate-600">{card.notes[i].clone()}</span></td>
+                                                }).collect_view()}
+                                            </tr>
+                                        }).collect_view()}
+                                        <tr class="border-t border-slate-200">
+                                            <th scope="row" class="py-1 pr-3 text-left">"Weighted"</th>
+                                            {app.scorecards.iter().map(|card| view! { <td class="py-1 pr-3 font-semibold">{format_tenths(tenths(card.scores.weighted_hundredths()))}</td> }).collect_view()}
+                                        </tr>
+                                    </tbody>
+                                </table>
+                            </div>
+                        </section>
+                    </div>
+                    {open.then(|| view! {
+                        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+                            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="score-heading">
+                                <h2 id="score-heading" class="mb-3 text-lg font-semibold">"Your scorecard"</h2>
+                                <FormError value=score_value/>
+                                <ActionForm action=score>
+                                    <input type="hidden" name="id" value=app.id.to_string()/>
+                                    {Criterion::ALL.into_iter().enumerate().map(|(i, c)| {
+                                        let prior = mine.clone();
+                                        let key = c.key();
+                                        let note_key = format!("{key}_note");
+                                        let score_err = field_error(score_value, key);
+                                        let note_field: &'static str = match c {
+                                            Criterion::StrategicAlignment => "strategic_alignment_note",
+                                            Criterion::MarketImpact => "market_impact_note",
+                                            Criterion::TechnicalCompatibility => "technical_compatibility_note",
+                                            Criterion::OperationalFeasibility => "operational_feasibility_note",
+                                            Criterion::FinancialValue => "financial_value_note",
+                                        };
+                                        let note_err = field_error(score_value, note_field);
+                                        view! {
+                                            <fieldset class="mb-3 grid grid-cols-[8rem_1fr] items-start gap-2">
+                                                <legend class="sr-only">{c.label()}</legend>
+                                                <label for=format!("score-{key}") class="pt-2 text-sm font-medium">{c.label()}</label>
+                                                <div class="flex gap-2">
+                                                    <input id=format!("score-{key}") name=key type="number" min="1" max="10" required
+                                                        value=prior.as_ref().map(|p| p.scores.get(c).to_string())
+                                                        class="w-20 rounded-md border border-slate-300 px-2 py-1.5"/>
+                                                    <input id=format!("note-{key}") name=note_key type="text" required placeholder="Note" aria-label=format!("Note on {}", c.label())
+                                                        value=prior.as_ref().map(|p| p.notes[i].clone())
+                                                        class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1.5"/>
+                                                </div>
+                                                {move || score_err.get().or(note_err.get()).map(|e| view! { <p class="col-span-2 text-sm text-red-700" role="alert">{e}</p> })}
+                                            </fieldset>
+                                        }
+                                    }).collect_view()}
+                                    <button type="submit" class="rounded-md bg-brand px-4 py-2 font-semibold text-white">"Save scorecard"</button>
+                                </ActionForm>
+                            </section>
+                            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="decide-heading">
+                                <h2 id="decide-heading" class="mb-3 text-lg font-semibold">"Decision"</h2>
+                                <FormError value=decide_value/>
+                                <ActionForm action=decide>
+                                    <input type="hidden" name="id" value=app.id.to_string()/>
+                                    <input type="hidden" name="version" value=app.version.to_string()/>
+                                    <input type="hidden" name="decision" value="approve"/>
+                                    <input type="hidden" name="text" value=""/>
+                                    <button type="submit" class="mb-4 rounded-md bg-emerald-700 px-4 py-2 font-semibold text-white">"Approve"</button>
+                                </ActionForm>
+                                <ActionForm action=decide>
+                                    <input type="hidden" name="id" value=app.id.to_string()/>
+                                    <input type="hidden" name="version" value=app.version.to_string()/>
+                                    <input type="hidden" name="decision" value="request_info"/>
+                                    <label for="question" class="block text-sm font-medium">"Question for the applicant"</label>
+                                    <textarea id="question" name="text" rows="2" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                    {move || field_error(decide_value, "question").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
+                                    <button type="submit" class="mb-4 mt-2 rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold">"Ask for information"</button>
+                                </ActionForm>
+                                <ActionForm action=decide>
+                                    <input type="hidden" name="id" value=app.id.to_string()/>
+                                    <input type="hidden" name="version" value=app.version.to_string()/>
+                                    <input type="hidden" name="decision" value="reject"/>
+                                    <label for="reason" class="block text-sm font-medium">"Reason for rejection (emailed)"</label>
+                                    <textarea id="reason" name="text" rows="2" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                    {move || field_error(decide_value, "reason").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
+                                    <button type="submit" class="mt-2 rounded-md border border-red-300 px-4 py-2 text-sm font-semibold text-red-800">"Reject"</button>
+                                </ActionForm>
+                            </section>
+                        </div>
+                    })}
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
