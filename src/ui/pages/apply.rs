@@ -77,7 +77,7 @@ pub fn ApplyPage() -> impl IntoView {
                 <ActionForm action=action>
                     <div class="grid gap-x-6 sm:grid-cols-2">
                         <Field label="Company" name="company" autocomplete="organization" error=e("company")/>
-                        <Field label="Website" name="website" kind="url" autocomplete="url" hint="For example https://example.com" error=e("website")/>
+                        <Field label="Website" name="website" autocomplete="url" hint="For example https://example.com" error=e("website")/>
                         <Field label="Your name" name="contact_name" autocomplete="name" error=e("contact_name")/>
                         <Field label="Your work email" name="email" kind="email" autocomplete="email" error=e("email")/>
                         <Choice label="Partner type" name="kind" options=opts(PartnerKind::ALL, PartnerKind::key, PartnerKind::label) error=e("kind")/>

@@ -204,7 +204,7 @@ pub fn ReviewPage() -> impl IntoView {
                                             <tr class="border-t border-slate-100 align-top">
                                                 <th scope="row" class="py-1 pr-3 text-left font-normal">{c.label()} <span class="text-slate-500">{format!(" {} %", c.weight())}</span></th>
                                                 {app.scorecards.iter().map(|card| view! {
-                                                    <td class="py-1 pr-3"><strong>{card.scores.get(c)}</strong> <span class="text-slate-600">{card.notes[i].clone()}</span></td>
+                                                    <td class="py-1 pr-3"><strong class="mr-2">{card.scores.get(c)}</strong><span class="text-slate-600">{card.notes[i].clone()}</span></td>
                                                 }).collect_view()}
                                             </tr>
                                         }).collect_view()}

@@ -1,0 +1,92 @@
+import { expect, test, type Page } from "@playwright/test";
+import { createAdmin, goto, mailedLink, PASSWORD, ready, signIn, uniqueEmail } from "./helpers";
+
+async function fillApplication(page: Page, company: string, email: string, website: string) {
+  await page.getByLabel("Company").fill(company);
+  await page.getByLabel("Website").fill(website);
+  await page.getByLabel("Your name").fill("Ada Applicant");
+  await page.getByLabel("Your work email").fill(email);
+  await page.getByLabel("Partner type").selectOption("reseller/var");
+  await page.getByLabel("Category").selectOption("distribution_channels");
+  await page.getByLabel("Integration option").selectOption("api");
+  await page.getByLabel("Revenue model").selectOption("reseller");
+  await page.getByLabel("Why partner with us?").fill("We resell to regional banks.");
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText("You have signed out.")).toBeVisible();
+  await ready(page);
+}
+
+test("bad input on the application form shows errors and stores nothing", async ({ page }, info) => {
+  const email = uniqueEmail("badapp", info);
+  await goto(page, "/apply");
+  await fillApplication(page, "Nowhere Ltd", email, "not a website");
+  await page.getByRole("button", { name: "Submit application" }).click();
+  await expect(page.getByText("Enter a web address like https://example.com.")).toBeVisible();
+  await ready(page);
+  // Nothing was stored: the same address can still apply.
+  await goto(page, "/apply");
+  await fillApplication(page, "Nowhere Ltd", email, "https://nowhere.example");
+  await page.getByRole("button", { name: "Submit application" }).click();
+  await expect(page.getByText("We have received your application.")).toBeVisible();
+});
+
+test("an applicant is scored, approved and walks the onboarding plan", async ({ page }, info) => {
+  const applicant = uniqueEmail("applicant", info);
+  const reviewer = uniqueEmail("reviewer", info);
+  const company = `Acme ${info.project.name} ${Date.now()}`;
+  createAdmin(reviewer);
+
+  await goto(page, "/apply");
+  await fillApplication(page, company, applicant, "acme-bank-partners.example");
+  await page.getByRole("button", { name: "Submit application" }).click();
+  await expect(page.getByText("We have received your application.")).toBeVisible();
+
+  // The emailed link confirms the address and sets a password.
+  await goto(page, await mailedLink(applicant, "/reset-password"));
+  await page.getByLabel("New password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the new password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByText("Your password has been changed.")).toBeVisible();
+  await ready(page);
+  await signIn(page, applicant);
+  await goto(page, "/application");
+  await expect(page.getByTestId("application-status")).toHaveText("Waiting for review");
+  await signOut(page);
+
+  await signIn(page, reviewer);
+  await goto(page, "/manager/applications");
+  await page.getByRole("link", { name: company }).click();
+  await ready(page);
+  const scores: [string, string][] = [
+    ["Strategic Alignment", "9"],
+    ["Market Impact", "9"],
+    ["Technical Compatibility", "8"],
+    ["Operational Feasibility", "7"],
+    ["Financial Value", "8"],
+  ];
+  for (const [label, value] of scores) {
+    await page.getByLabel(label, { exact: true }).fill(value);
+    await page.getByLabel(`Note on ${label}`).fill(`${label} looks right`);
+  }
+  await page.getByRole("button", { name: "Save scorecard" }).click();
+  await expect(page.getByText("Your scorecard has been saved.")).toBeVisible();
+  await expect(page.getByTestId("overall-score")).toHaveText("8.3");
+  await expect(page.getByTestId("recommendation")).toHaveText("recommended for approval");
+  await ready(page);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByTestId("status")).toHaveText("Approved");
+  await ready(page);
+  await signOut(page);
+
+  await signIn(page, applicant);
+  await expect(page.getByTestId("next-steps")).toContainText("Sign the partner agreement");
+  await goto(page, "/plan");
+  await expect(page.getByTestId("overall-progress")).toHaveText("0 %");
+  await page.getByRole("button", { name: "Tick Sign the partner agreement" }).click();
+  await expect(page.getByTestId("progress-preparation")).toHaveText("1 of 6 · 16 %");
+  await expect(page.getByTestId("overall-progress")).toHaveText("4 %");
+  await expect(page.locator('li[data-item="Sign the partner agreement"]')).toContainText(`by ${applicant}`);
+});
