@@ -8,5 +8,6 @@
 mod helpers;
 mod http_auth;
 mod http_invite;
+mod http_partners;
 mod store;
 mod store_partners;

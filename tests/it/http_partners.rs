@@ -1,0 +1,202 @@
+//! Applications and onboarding over HTTP: validation, access, events.
+
+use crate::helpers::{Client, TestApp, PASSWORD};
+use crate::on_both;
+use axum::http::StatusCode;
+use leptos::server_fn::ServerFn;
+use partner_portal::api::auth::ResetPassword;
+use partner_portal::api::partners::{
+    AnswerApplication, DecideApplication, GetApplicationQueue, GetApplicationReview, GetOnboardingPlan, PlanView,
+    Review, ScoreApplication, SetPlanItem, SubmitApplication,
+};
+use partner_portal::domain::onboarding::Binding;
+use partner_portal::domain::role::Role;
+use partner_portal::server::services::partners as svc;
+
+fn form<'a>(company: &'a str, email: &'a str, website: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("company", company),
+        ("website", website),
+        ("contact_name", "Ada"),
+        ("email", email),
+        ("kind", "technology/ai_platform"),
+        ("category", "technology_integration"),
+        ("integration", "sdk"),
+        ("revenue_model", "referral"),
+        ("pitch", "Agents for everyone."),
+    ]
+}
+
+/// Applies, sets the password through the emailed link, and signs in.
+async fn applicant(app: &TestApp, company: &str, email: &str) -> Client {
+    let mut c = app.client();
+    let r = c.call(SubmitApplication::PATH, &form(company, email, "https://agents.example")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = app.mailed_token("/reset-password").await;
+    let r = c.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(c.sign_in(email, PASSWORD).await.status, StatusCode::OK);
+    c
+}
+
+async fn approve(app: &TestApp, manager: &mut Client) -> i64 {
+    let q = manager.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
+    let id = serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap();
+    let r = manager
+        .call(
+            DecideApplication::PATH,
+            &[("id", &id.to_string()), ("version", "0"), ("decision", "approve"), ("text", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let _ = app;
+    id
+}
+
+on_both!(a_bad_application_reports_every_field_and_stores_nothing, |e| async move {
+    let app = TestApp::start(e).await;
+    let mut c = app.client();
+    let mut bad = form("", "not-an-email", "ftp://nowhere");
+    bad[4] = ("kind", "alien");
+    let r = c.call(SubmitApplication::PATH, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["\"company\"", "\"email\"", "\"website\"", "\"kind\""] {
+        assert!(r.body.contains(f), "{f}: {}", r.body);
+    }
+    assert!(app.mail().await.is_empty());
+    assert!(app
+        .state
+        .store
+        .login_record(app.state.store.default_brand().await.unwrap().id, "not-an-email")
+        .await
+        .unwrap()
+        .is_none());
+});
+
+on_both!(applicants_and_partners_cannot_review_and_only_see_their_own_plan, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let mut ada = applicant(&app, "Agents Inc", "ada@agents.example").await;
+    assert_eq!(
+        ada.call(GetApplicationQueue::PATH, &[("status", ""), ("kind", "")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = ada.call(GetOnboardingPlan::PATH, &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "no plan before approval");
+    approve(&app, &mut manager).await;
+
+    let mut bob = applicant(&app, "Other Co", "bob@other.example").await;
+    approve(&app, &mut manager).await;
+    let ada_plan: PlanView = serde_json::from_str(&ada.call(GetOnboardingPlan::PATH, &[]).await.body).unwrap();
+    let bob_plan: PlanView = serde_json::from_str(&bob.call(GetOnboardingPlan::PATH, &[]).await.body).unwrap();
+    assert_ne!(ada_plan.organisation_id, bob_plan.organisation_id);
+    let peek = bob.call(GetOnboardingPlan::PATH, &[("org", &ada_plan.organisation_id.to_string())]).await;
+    assert_eq!(peek.status, StatusCode::FORBIDDEN, "a partner cannot read another partner's plan");
+    let item = ada_plan.items[0].id.to_string();
+    let org = ada_plan.organisation_id.to_string();
+    let tick =
+        bob.call(SetPlanItem::PATH, &[("org", &org), ("item", &item), ("done", "true"), ("back", "/plan")]).await;
+    assert_eq!(tick.status, StatusCode::FORBIDDEN, "nor tick its items");
+    let tick = bob
+        .call(
+            SetPlanItem::PATH,
+            &[("org", &bob_plan.organisation_id.to_string()), ("item", &item), ("done", "true"), ("back", "/plan")],
+        )
+        .await;
+    assert_eq!(tick.status, StatusCode::NOT_FOUND, "an item of another plan is not found in one's own");
+    // A manager may tick any partner's item.
+    let ok =
+        manager.call(SetPlanItem::PATH, &[("org", &org), ("item", &item), ("done", "true"), ("back", "/plan")]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let ada_plan: PlanView = serde_json::from_str(&ada.call(GetOnboardingPlan::PATH, &[]).await.body).unwrap();
+    assert_eq!((ada_plan.overall.done, ada_plan.items[0].done_by.as_deref()), (1, Some("mgr@example.com")));
+});
+
+on_both!(scoring_deciding_and_answering_follow_the_rules, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let mut ada = applicant(&app, "Agents Inc", "ada@agents.example").await;
+    let q = manager.call(GetApplicationQueue::PATH, &[("status", ""), ("kind", "technology")]).await;
+    let id =
+        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
+
+    let mut fields = vec![
+        ("id", id.as_str()),
+        ("strategic_alignment", "6"),
+        ("market_impact", "10"),
+        ("technical_compatibility", "10"),
+        ("operational_feasibility", "10"),
+        ("financial_value", "11"),
+        ("strategic_alignment_note", "n"),
+        ("market_impact_note", "n"),
+        ("technical_compatibility_note", "n"),
+        ("operational_feasibility_note", ""),
+        ("financial_value_note", "n"),
+    ];
+    let bad = manager.call(ScoreApplication::PATH, &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("financial_value") && bad.body.contains("operational_feasibility_note"), "{}", bad.body);
+    fields[5] = ("financial_value", "10");
+    fields[9] = ("operational_feasibility_note", "fine");
+    assert_eq!(manager.call(ScoreApplication::PATH, &fields).await.status, StatusCode::OK);
+    let review: Review =
+        serde_json::from_str(&manager.call(GetApplicationReview::PATH, &[("id", &id)]).await.body).unwrap();
+    let summary = review.summary.unwrap();
+    assert_eq!(summary.mean_tenths, 90);
+    assert_eq!(summary.recommendation.label(), "below threshold");
+
+    let no_reason = manager
+        .call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "reject"), ("text", " ")])
+        .await;
+    assert!(no_reason.body.contains("reason"), "{}", no_reason.body);
+    let ask = manager
+        .call(
+            DecideApplication::PATH,
+            &[("id", &id), ("version", "0"), ("decision", "request_info"), ("text", "Which models?")],
+        )
+        .await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.body);
+    assert!(app.mail().await.iter().any(|m| m.contains("Which models?")), "the question is emailed");
+    let stale = manager
+        .call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")])
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let r = ada.call(AnswerApplication::PATH, &[("answer", "GPT and Claude")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let review: Review =
+        serde_json::from_str(&manager.call(GetApplicationReview::PATH, &[("id", &id)]).await.body).unwrap();
+    assert_eq!(review.application.info_answer.as_deref(), Some("GPT and Claude"));
+    let version = review.application.version.to_string();
+    let ok = manager
+        .call(
+            DecideApplication::PATH,
+            &[("id", &id), ("version", &version), ("decision", "reject"), ("text", "Not now")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(app.mail().await.iter().any(|m| m.contains("Not now")), "the reason is emailed");
+});
+
+on_both!(bound_events_tick_their_items_and_show_in_progress, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let mut ada = applicant(&app, "Agents Inc", "ada@agents.example").await;
+    approve(&app, &mut manager).await;
+    let plan: PlanView = serde_json::from_str(&ada.call(GetOnboardingPlan::PATH, &[]).await.body).unwrap();
+    let org = plan.organisation_id;
+    for b in [Binding::SandboxKeyCreated, Binding::CertificationSubmitted] {
+        assert_eq!(app.state.store.raise_onboarding_event(org, b, app.clock_now()).await.unwrap(), 1);
+    }
+    let plan: PlanView = serde_json::from_str(&ada.call(GetOnboardingPlan::PATH, &[]).await.body).unwrap();
+    assert_eq!(plan.overall.done, 2);
+    let ticked: Vec<_> = plan.items.iter().filter(|i| i.done_at_ms.is_some()).map(|i| i.title.as_str()).collect();
+    assert_eq!(ticked, vec!["Get sandbox access", "Submit for certification"]);
+    let overview = svc::overview(app.state.store.all_plan_items(1).await.unwrap(), app.clock_now(), "progress");
+    assert_eq!(overview.partners[0].progress.done, 2);
+});
