@@ -1,5 +1,10 @@
 //! Applications, review and onboarding plans.
 
+// A server function takes one argument per form field, so forms with many
+// fields make functions with many arguments, in both the server and the
+// browser code the macro generates.
+#![allow(clippy::too_many_arguments)]
+
 use crate::api::error::AppError;
 use crate::domain::application::{ApplicationDetail, ApplicationSummary};
 use crate::domain::evaluation::Summary;
@@ -42,7 +47,6 @@ pub struct PartnersOverview {
     pub stalls: Vec<Stall>,
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn submit_application(
     company: String,
@@ -105,7 +109,6 @@ pub async fn get_application_review(id: i64) -> Result<Review, AppError> {
     crate::server::context::respond(async move { partners::review(&Ctx::load().await?, id).await }.await)
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn score_application(
     id: i64,

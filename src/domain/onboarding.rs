@@ -125,11 +125,7 @@ pub struct Progress {
 impl Progress {
     /// Whole percent, rounded down so 100 % means everything is done.
     pub fn percent(&self) -> usize {
-        if self.total == 0 {
-            0
-        } else {
-            self.done * 100 / self.total
-        }
+        (self.done * 100).checked_div(self.total).unwrap_or(0)
     }
 }
 

@@ -9,8 +9,8 @@ use partner_portal::domain::application::{
 use partner_portal::domain::evaluation::Scores;
 use partner_portal::domain::onboarding::{Binding, Phase};
 use partner_portal::domain::role::{OrgRole, Role};
-use partner_portal::domain::terms::default_terms;
-use partner_portal::server::store::{Actor, NewToken, NewUser, OutgoingEmail, Store, StoreError};
+use partner_portal::domain::terms::{default_terms, Terms};
+use partner_portal::server::store::{Actor, DecisionRecord, NewToken, NewUser, OutgoingEmail, Store, StoreError};
 use std::sync::Arc;
 
 fn input(company: &str, email: &str) -> NewApplication {
@@ -42,6 +42,16 @@ fn token(b: i64, email: &str, hash: &str) -> NewToken {
         created_at: now,
         expires_at: now + Duration::days(7),
     }
+}
+
+fn rec<'a>(
+    application_id: i64,
+    version: i64,
+    decision: &'a Decision,
+    terms: &'a Terms,
+    decided_by: i64,
+) -> DecisionRecord<'a> {
+    DecisionRecord { application_id, version, decision, terms, decided_by }
 }
 
 fn mail() -> OutgoingEmail {
@@ -136,8 +146,11 @@ on_both!(approval_creates_the_organisation_with_terms_and_a_dated_plan, |e| asyn
     let terms = default_terms(RevenueModel::Reseller);
     let a = audit(b, "application.approved");
     let now = a.at;
-    let org =
-        store.decide_application(b, id, d.version, &Decision::Approve, &terms, mgr, mail(), a).await.unwrap().unwrap();
+    let org = store
+        .decide_application(b, rec(id, d.version, &Decision::Approve, &terms, mgr), mail(), a)
+        .await
+        .unwrap()
+        .unwrap();
 
     let user = store.login_record(b, "ada@acme.example").await.unwrap().unwrap();
     let su = store.session_user(b, user.user_id).await.unwrap().unwrap();
@@ -151,7 +164,7 @@ on_both!(approval_creates_the_organisation_with_terms_and_a_dated_plan, |e| asyn
     assert_eq!(plan.last().unwrap().due_at_ms, Phase::LaunchAndOptimization.due(now).timestamp_millis());
 
     let again =
-        store.decide_application(b, id, d.version, &Decision::Approve, &terms, mgr, mail(), audit(b, "x")).await;
+        store.decide_application(b, rec(id, d.version, &Decision::Approve, &terms, mgr), mail(), audit(b, "x")).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "a stale or repeated decision is refused");
     assert_eq!(store.all_plan_items(b).await.unwrap().len(), 23, "and creates nothing");
 });
@@ -161,7 +174,7 @@ on_both!(a_request_for_information_returns_to_the_queue_when_answered, |e| async
     let id = apply(&store, b, "Acme", "ada@acme.example").await;
     let terms = default_terms(RevenueModel::Reseller);
     let ask = Decision::RequestInfo { question: "Which regions?".into() };
-    store.decide_application(b, id, 0, &ask, &terms, mgr, mail(), audit(b, "x")).await.unwrap();
+    store.decide_application(b, rec(id, 0, &ask, &terms, mgr), mail(), audit(b, "x")).await.unwrap();
     let user = store.login_record(b, "ada@acme.example").await.unwrap().unwrap().user_id;
     let mine = store.application_of_user(b, user).await.unwrap().unwrap();
     assert_eq!(
@@ -175,7 +188,7 @@ on_both!(a_request_for_information_returns_to_the_queue_when_answered, |e| async
     let d = store.application(b, id).await.unwrap().unwrap();
     assert_eq!((d.status, d.info_answer.as_deref()), (ApplicationStatus::Submitted, Some("Europe")));
     let no = Decision::Reject { reason: "Not a fit".into() };
-    store.decide_application(b, id, d.version, &no, &terms, mgr, mail(), audit(b, "x")).await.unwrap();
+    store.decide_application(b, rec(id, d.version, &no, &terms, mgr), mail(), audit(b, "x")).await.unwrap();
     let d = store.application(b, id).await.unwrap().unwrap();
     assert_eq!(
         (d.status, d.decision_reason.as_deref(), d.decided_by.as_deref()),
@@ -189,7 +202,7 @@ on_both!(plan_items_tick_by_hand_and_by_bound_events, |e| async move {
     let id = apply(&store, b, "Acme", "ada@acme.example").await;
     let terms = default_terms(RevenueModel::Reseller);
     let org = store
-        .decide_application(b, id, 0, &Decision::Approve, &terms, mgr, mail(), audit(b, "x"))
+        .decide_application(b, rec(id, 0, &Decision::Approve, &terms, mgr), mail(), audit(b, "x"))
         .await
         .unwrap()
         .unwrap();
@@ -223,7 +236,7 @@ on_both!(template_edits_leave_existing_plans_alone, |e| async move {
     let id = apply(&store, b, "Acme", "ada@acme.example").await;
     let terms = default_terms(RevenueModel::Reseller);
     let org = store
-        .decide_application(b, id, 0, &Decision::Approve, &terms, mgr, mail(), audit(b, "x"))
+        .decide_application(b, rec(id, 0, &Decision::Approve, &terms, mgr), mail(), audit(b, "x"))
         .await
         .unwrap()
         .unwrap();

@@ -13,7 +13,7 @@ use crate::domain::terms::{default_terms, Terms};
 use crate::server::auth::{hash_password, new_token};
 use crate::server::context::{internal, store_error, Ctx};
 use crate::server::mail::{application_received_email, decision_email};
-use crate::server::store::{Actor, NewToken, OrgPlanItem};
+use crate::server::store::{Actor, DecisionRecord, NewToken, OrgPlanItem};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -143,7 +143,12 @@ pub async fn decide(ctx: &Ctx, id: i64, version: i64, kind: &str, text: &str) ->
         json!({ "before": { "status": app.status.key() }, "after": { "status": decision.status().key(), "note": text } }),
     );
     store
-        .decide_application(ctx.meta.brand.id, id, version, &decision, &terms, manager.id, mail, a)
+        .decide_application(
+            ctx.meta.brand.id,
+            DecisionRecord { application_id: id, version, decision: &decision, terms: &terms, decided_by: manager.id },
+            mail,
+            a,
+        )
         .await
         .map_err(store_error)?;
     Ok(())

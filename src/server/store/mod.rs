@@ -217,6 +217,17 @@ pub struct OrgPlanItem {
     pub item: PlanItem,
 }
 
+/// A manager's decision on one application, as seen at `version`.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionRecord<'a> {
+    pub application_id: i64,
+    pub version: i64,
+    pub decision: &'a Decision,
+    /// Terms to store if the decision is an approval.
+    pub terms: &'a Terms,
+    pub decided_by: i64,
+}
+
 /// Who did something, for "ticked by" and "decided by".
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -264,11 +275,7 @@ pub trait PartnerStore: Send + Sync + 'static {
     async fn decide_application(
         &self,
         brand_id: i64,
-        application_id: i64,
-        version: i64,
-        decision: &Decision,
-        terms: &Terms,
-        decided_by: i64,
+        record: DecisionRecord<'_>,
         mail: OutgoingEmail,
         audit: NewAudit,
     ) -> StoreResult<Option<i64>>;

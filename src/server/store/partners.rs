@@ -413,14 +413,11 @@ macro_rules! partner_store {
             async fn decide_application(
                 &self,
                 brand_id: i64,
-                application_id: i64,
-                version: i64,
-                decision: &Decision,
-                terms: &Terms,
-                decided_by: i64,
+                record: DecisionRecord<'_>,
                 mail: OutgoingEmail,
                 audit: NewAudit,
             ) -> StoreResult<Option<i64>> {
+                let DecisionRecord { application_id, version, decision, terms, decided_by } = record;
                 let now = audit.at;
                 let mut tx = self.begin_write().await?;
                 let (question, reason) = match decision {
