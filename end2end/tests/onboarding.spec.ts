@@ -89,4 +89,29 @@ test("an applicant is scored, approved and walks the onboarding plan", async ({ 
   await expect(page.getByTestId("progress-preparation")).toHaveText("1 of 6 · 16 %");
   await expect(page.getByTestId("overall-progress")).toHaveText("4 %");
   await expect(page.locator('li[data-item="Sign the partner agreement"]')).toContainText(`by ${applicant}`);
+
+  // The new owner brings a colleague into the organisation.
+  const colleague = uniqueEmail("colleague", info);
+  await goto(page, "/team");
+  await page.getByLabel("Email address").fill(colleague);
+  await page.getByLabel("Name").fill("Bob Colleague");
+  await page.getByLabel("Role").selectOption("member");
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByText(`Invitation sent to ${colleague}.`)).toBeVisible();
+  await expect(page.getByTestId("team-invitations")).toContainText(colleague);
+  await ready(page);
+  await signOut(page);
+
+  await goto(page, await mailedLink(colleague, "/invitation"));
+  const pw = "bob picks a long passphrase";
+  await page.getByLabel("Password", { exact: true }).fill(pw);
+  await page.getByLabel("Repeat the password").fill(pw);
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page.getByText("Your account is ready.")).toBeVisible();
+  await ready(page);
+  await signIn(page, colleague, pw);
+  await expect(page.getByText(company).first()).toBeVisible();
+  await goto(page, "/team");
+  await expect(page.getByTestId("team")).toContainText(applicant);
+  await expect(page.getByRole("button", { name: "Send invitation" })).toHaveCount(0);
 });

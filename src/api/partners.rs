@@ -6,6 +6,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::error::AppError;
+use crate::domain::account::{PendingInvitation, TeamMember};
 use crate::domain::application::{ApplicationDetail, ApplicationSummary};
 use crate::domain::evaluation::Summary;
 use crate::domain::onboarding::{Phase, PlanItem, Progress, Stall, TemplateItem};
@@ -238,6 +239,50 @@ pub async fn remove_template_item(id: i64) -> Result<(), AppError> {
         async move {
             partners::remove_template_item(&Ctx::load().await?, id).await?;
             leptos_axum::redirect("/admin/onboarding-template?changed=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// A partner organisation's people, as its team page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    pub organisation: String,
+    pub members: Vec<TeamMember>,
+    pub invitations: Vec<PendingInvitation>,
+    /// Whether the viewer is an owner, who may invite and remove.
+    pub can_manage: bool,
+    pub viewer_id: i64,
+}
+
+#[server]
+pub async fn get_team() -> Result<TeamView, AppError> {
+    use crate::server::{context::Ctx, services::partners};
+    crate::server::context::respond(async move { partners::team(&Ctx::load().await?).await }.await)
+}
+
+#[server]
+pub async fn invite_colleague(email: String, display_name: String, org_role: String) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::partners};
+    crate::server::context::respond(
+        async move {
+            let email = partners::invite_colleague(&Ctx::load().await?, &email, &display_name, &org_role).await?;
+            let q: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+            leptos_axum::redirect(&format!("/team?invited={q}"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn remove_colleague(user_id: i64) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::partners};
+    crate::server::context::respond(
+        async move {
+            partners::remove_colleague(&Ctx::load().await?, user_id).await?;
+            leptos_axum::redirect("/team?removed=1");
             Ok(())
         }
         .await,

@@ -65,6 +65,16 @@ pub struct UserSummary {
     pub disabled: bool,
 }
 
+/// A person of a partner organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub org_role: OrgRole,
+    pub removed: bool,
+}
+
 /// An invitation that has been sent and not yet accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingInvitation {

@@ -22,6 +22,7 @@ pub const APPLICATION_ANSWERED: &str = "application.answered";
 pub const PLAN_ITEM_DONE: &str = "onboarding.item_done";
 pub const PLAN_ITEM_UNDONE: &str = "onboarding.item_undone";
 pub const TEMPLATE_CHANGED: &str = "onboarding.template_changed";
+pub const MEMBER_REMOVED: &str = "organisation.member_removed";
 pub const INVITATION_SENT: &str = "invitation.sent";
 pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
 
@@ -52,6 +53,7 @@ pub fn describe(action: &str) -> &'static str {
         USER_DISABLED => "Disabled account",
         USER_ENABLED => "Re-enabled account",
         INVITATION_SENT => "Sent invitation",
+        MEMBER_REMOVED => "Removed a colleague",
         APPLICATION_SUBMITTED => "Applied to the program",
         APPLICATION_SCORED => "Scored an application",
         APPLICATION_APPROVED => "Approved an application",

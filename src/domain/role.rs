@@ -119,6 +119,11 @@ pub fn may_invite(inviter: Role, invitee: Role) -> bool {
     matches!((inviter, invitee), (Role::Admin, Role::Manager) | (Role::Admin, Role::Admin))
 }
 
+/// Partner owners invite and remove the people of their organisation.
+pub fn may_manage_team(role: Role, org_role: Option<OrgRole>) -> bool {
+    role == Role::Partner && org_role == Some(OrgRole::Owner)
+}
+
 /// Why an administrator may not make a change to another account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AccessChangeError {
@@ -158,6 +163,14 @@ pub fn may_set_disabled(actor: Role, is_self: bool) -> Result<(), AccessChangeEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_partner_owners_manage_their_team() {
+        assert!(may_manage_team(Role::Partner, Some(OrgRole::Owner)));
+        assert!(!may_manage_team(Role::Partner, Some(OrgRole::Member)));
+        assert!(!may_manage_team(Role::Partner, None));
+        assert!(!may_manage_team(Role::Admin, None));
+    }
 
     #[test]
     fn an_admin_moves_staff_between_staff_roles() {

@@ -88,6 +88,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/manager/applications/:id") view=pages::review::ReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/partners") view=pages::onboarding::PartnersPage ssr=SsrMode::Async/>
                 <Route path=path!("/plan") view=pages::onboarding::PlanPage ssr=SsrMode::Async/>
+                <Route path=path!("/team") view=pages::team::TeamPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <Footer/>

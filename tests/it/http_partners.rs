@@ -200,3 +200,59 @@ on_both!(bound_events_tick_their_items_and_show_in_progress, |e| async move {
     let overview = svc::overview(app.state.store.all_plan_items(1).await.unwrap(), app.clock_now(), "progress");
     assert_eq!(overview.partners[0].progress.done, 2);
 });
+
+on_both!(owners_invite_and_remove_colleagues_and_members_cannot, |e| async move {
+    use partner_portal::api::auth::AcceptInvitation;
+    use partner_portal::api::partners::{GetTeam, InviteColleague, RemoveColleague, TeamView};
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let mut ada = applicant(&app, "Agents Inc", "ada@agents.example").await;
+    approve(&app, &mut manager).await;
+    // Approval made Ada the owner; her session sees it at once.
+    let r = ada
+        .call(
+            InviteColleague::PATH,
+            &[("email", "bob@agents.example"), ("display_name", "Bob"), ("org_role", "member")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let bad = ada.call(InviteColleague::PATH, &[("email", "x"), ("display_name", ""), ("org_role", "king")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["\"email\"", "\"display_name\"", "\"org_role\""] {
+        assert!(bad.body.contains(f), "{f}: {}", bad.body);
+    }
+    let token = app.mailed_token("/invitation").await;
+    let mut bob = app.client();
+    let pw = "bob chooses a long passphrase";
+    assert_eq!(
+        bob.call(AcceptInvitation::PATH, &[("token", &token), ("password", pw), ("confirm", pw)]).await.status,
+        StatusCode::OK
+    );
+    bob.sign_in("bob@agents.example", pw).await;
+    let me = bob.whoami().await.unwrap();
+    let org = me.organisation.unwrap();
+    assert_eq!((org.name.as_str(), org.org_role.as_str()), ("Agents Inc", "member"));
+    let team: TeamView = serde_json::from_str(&bob.call(GetTeam::PATH, &[]).await.body).unwrap();
+    assert_eq!((team.members.len(), team.can_manage), (2, false));
+    let denied = bob
+        .call(InviteColleague::PATH, &[("email", "eve@agents.example"), ("display_name", "Eve"), ("org_role", "owner")])
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "members do not invite");
+    let ada_id = team.members.iter().find(|m| m.email == "ada@agents.example").unwrap().id.to_string();
+    assert_eq!(bob.call(RemoveColleague::PATH, &[("user_id", &ada_id)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ada.call(RemoveColleague::PATH, &[("user_id", &ada_id)]).await.status,
+        StatusCode::BAD_REQUEST,
+        "not oneself"
+    );
+
+    let bob_id = me.id.to_string();
+    assert_eq!(ada.call(RemoveColleague::PATH, &[("user_id", &bob_id)]).await.status, StatusCode::OK);
+    assert!(bob.whoami().await.is_none(), "a removed colleague is signed out");
+    assert!(bob.sign_in("bob@agents.example", pw).await.body.contains("not correct"));
+    // Someone outside the organisation cannot be removed through it.
+    let mgr_id = manager.whoami().await.unwrap().id.to_string();
+    assert_eq!(ada.call(RemoveColleague::PATH, &[("user_id", &mgr_id)]).await.status, StatusCode::NOT_FOUND);
+});

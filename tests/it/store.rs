@@ -38,6 +38,7 @@ fn token(brand_id: i64, email: &str, hash: &str, user_id: Option<i64>, role: Opt
         user_id,
         role,
         display_name: Some("Grace".into()),
+        org: None,
         created_by: None,
         created_at: now,
         expires_at: now + Duration::hours(1),

@@ -38,6 +38,7 @@ fn token(b: i64, email: &str, hash: &str) -> NewToken {
         user_id: None,
         role: None,
         display_name: None,
+        org: None,
         created_by: None,
         created_at: now,
         expires_at: now + Duration::days(7),
@@ -249,4 +250,31 @@ on_both!(template_edits_leave_existing_plans_alone, |e| async move {
     store.remove_template_item(template[0].id, audit(b, "x")).await.unwrap();
     assert_eq!(store.plan(b, org).await.unwrap().len(), 23);
     assert!(matches!(store.remove_template_item(template[0].id, audit(b, "x")).await, Err(StoreError::NotFound)));
+});
+
+on_both!(an_organisation_keeps_at_least_one_owner, |e| async move {
+    let (_db, store, b, mgr) = setup(e).await;
+    let id = apply(&store, b, "Acme", "ada@acme.example").await;
+    let terms = default_terms(RevenueModel::Reseller);
+    let org = store
+        .decide_application(b, rec(id, 0, &Decision::Approve, &terms, mgr), mail(), audit(b, "x"))
+        .await
+        .unwrap()
+        .unwrap();
+    let ada = store.login_record(b, "ada@acme.example").await.unwrap().unwrap().user_id;
+    let last = store.remove_org_member(b, org, ada, audit(b, "x")).await;
+    assert!(matches!(last, Err(StoreError::Conflict(_))));
+    let mut t = token(b, "co@acme.example", "co");
+    t.role = Some(Role::Partner);
+    t.display_name = Some("Co Owner".into());
+    t.org = Some((org, OrgRole::Owner));
+    store.create_invitation(t, mail(), audit(b, "x")).await.unwrap();
+    assert_eq!(store.pending_org_invitations(b, org, Utc::now()).await.unwrap().len(), 1);
+    let co = store.accept_invitation(b, "co", "h", Utc::now(), "ip").await.unwrap();
+    let members = store.org_members(b, org).await.unwrap();
+    assert_eq!(members.iter().filter(|m| m.org_role == OrgRole::Owner).count(), 2);
+    store.remove_org_member(b, org, ada, audit(b, "x")).await.unwrap();
+    assert!(store.session_user(b, ada).await.unwrap().unwrap().disabled);
+    assert!(matches!(store.remove_org_member(b, org, co, audit(b, "x")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.remove_org_member(b, org + 1, co, audit(b, "x")).await, Err(StoreError::NotFound)));
 });

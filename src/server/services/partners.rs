@@ -1,17 +1,22 @@
 //! Applications, their review, and onboarding plans.
 
+use crate::api::error::Checks;
 use crate::api::error::{AppError, FieldError};
-use crate::api::partners::{PartnerRow, PartnersOverview, PlanView, Review};
+use crate::api::partners::{PartnerRow, PartnersOverview, PlanView, Review, TeamView};
+use crate::domain::account::parse_display_name;
 use crate::domain::account::CurrentUser;
 use crate::domain::application::{ApplicationDetail, ApplicationInput, ApplicationSummary, Decision, NewApplication};
 use crate::domain::audit;
+use crate::domain::email::Email;
 use crate::domain::evaluation::{summarise, Criterion, Scores};
 use crate::domain::onboarding::TemplateItem;
 use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, Phase, Progress};
-use crate::domain::role::{can, Permission, Role};
+use crate::domain::role::{can, may_manage_team, OrgRole, Permission, Role};
 use crate::domain::terms::{default_terms, Terms};
+use crate::domain::token::TokenPurpose;
 use crate::server::auth::{hash_password, new_token};
 use crate::server::context::{internal, store_error, Ctx};
+use crate::server::mail::invitation_email;
 use crate::server::mail::{application_received_email, decision_email};
 use crate::server::store::{Actor, DecisionRecord, NewToken, OrgPlanItem};
 use chrono::{DateTime, Duration, Utc};
@@ -37,6 +42,7 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
         user_id: None,
         role: None,
         display_name: None,
+        org: None,
         created_by: None,
         created_at: now,
         expires_at: now + Duration::days(7),
@@ -326,4 +332,84 @@ pub async fn remove_template_item(ctx: &Ctx, id: i64) -> Result<(), AppError> {
         json!({ "before": { "removed": before.title, "phase": before.phase.key() } }),
     );
     ctx.state.store.remove_template_item(id, a).await.map_err(store_error)
+}
+
+/// The signed-in partner's organisation: (user, organisation id, name, role).
+async fn own_org(ctx: &Ctx) -> Result<(CurrentUser, i64, String, OrgRole), AppError> {
+    let user = ctx.require_user().await?;
+    match (&user.organisation, user.role) {
+        (Some(o), Role::Partner) => {
+            let (id, name, role) = (o.id, o.name.clone(), o.org_role);
+            Ok((user, id, name, role))
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn team(ctx: &Ctx) -> Result<TeamView, AppError> {
+    let (user, org, name, org_role) = own_org(ctx).await?;
+    let store = &ctx.state.store;
+    let members = store.org_members(ctx.meta.brand.id, org).await.map_err(store_error)?;
+    let invitations = store.pending_org_invitations(ctx.meta.brand.id, org, ctx.now()).await.map_err(store_error)?;
+    Ok(TeamView {
+        organisation: name,
+        members,
+        invitations,
+        can_manage: may_manage_team(user.role, Some(org_role)),
+        viewer_id: user.id,
+    })
+}
+
+/// An owner invites a colleague into the organisation as owner or member.
+pub async fn invite_colleague(ctx: &Ctx, email: &str, name: &str, org_role: &str) -> Result<String, AppError> {
+    let (owner, org, org_name, role) = own_org(ctx).await?;
+    if !may_manage_team(owner.role, Some(role)) {
+        return Err(AppError::Forbidden);
+    }
+    let mut checks = Checks::default();
+    let email = checks.check("email", Email::parse(email));
+    let name = checks.check("display_name", parse_display_name(name));
+    let org_role = checks.check("org_role", org_role.parse::<OrgRole>().map_err(|_| "Choose owner or member."));
+    checks.finish()?;
+    let (email, name, org_role) = (email.expect("checked"), name.expect("checked"), org_role.expect("checked"));
+    let now = ctx.now();
+    let (raw, hash) = new_token();
+    let link = format!("{}/invitation?token={raw}", ctx.public_url());
+    let brand = format!("{org_name} on {}", ctx.meta.brand.name);
+    let mail = invitation_email(email.as_str(), &name, Role::Partner, &owner.display_name, &brand, &link);
+    let token = NewToken {
+        token_hash: hash,
+        brand_id: ctx.meta.brand.id,
+        email: email.to_string(),
+        user_id: None,
+        role: Some(Role::Partner),
+        display_name: Some(name.clone()),
+        org: Some((org, org_role)),
+        created_by: Some(owner.id),
+        created_at: now,
+        expires_at: now + TokenPurpose::Invitation.lifetime(),
+    };
+    let a = ctx.audit(
+        Some(&owner),
+        audit::INVITATION_SENT,
+        format!("email:{email}"),
+        json!({ "after": { "email": email.as_str(), "organisation": org, "org_role": org_role.as_str() } }),
+    );
+    ctx.state.store.create_invitation(token, mail, a).await.map_err(|e| match store_error(e) {
+        AppError::Conflict(m) => AppError::field("email", m),
+        other => other,
+    })?;
+    Ok(email.to_string())
+}
+
+pub async fn remove_colleague(ctx: &Ctx, user_id: i64) -> Result<(), AppError> {
+    let (owner, org, _, role) = own_org(ctx).await?;
+    if !may_manage_team(owner.role, Some(role)) {
+        return Err(AppError::Forbidden);
+    }
+    if owner.id == user_id {
+        return Err(AppError::Refused("You cannot remove yourself. Ask another owner.".into()));
+    }
+    let a = ctx.audit(Some(&owner), audit::MEMBER_REMOVED, format!("user:{user_id}"), json!({ "organisation": org }));
+    ctx.state.store.remove_org_member(ctx.meta.brand.id, org, user_id, a).await.map_err(store_error)
 }

@@ -16,13 +16,13 @@ pub use postgres::PgStore;
 pub use sessions::AnySessionStore;
 pub use sqlite::SqliteStore;
 
-use crate::domain::account::{CurrentUser, InvitationView, PendingInvitation, UserSummary};
+use crate::domain::account::{CurrentUser, InvitationView, PendingInvitation, TeamMember, UserSummary};
 use crate::domain::application::{ApplicationDetail, ApplicationStatus, ApplicationSummary, Decision, NewApplication};
 use crate::domain::audit::AuditEntry;
 use crate::domain::brand::Brand;
 use crate::domain::evaluation::Scores;
 use crate::domain::onboarding::{Binding, Phase, PlanItem, TemplateItem};
-use crate::domain::role::Role;
+use crate::domain::role::{OrgRole, Role};
 use crate::domain::terms::Terms;
 use crate::domain::token::TokenError;
 use async_trait::async_trait;
@@ -106,6 +106,8 @@ pub struct NewToken {
     pub user_id: Option<i64>,
     pub role: Option<Role>,
     pub display_name: Option<String>,
+    /// For an invitation into a partner organisation: which, and as what.
+    pub org: Option<(i64, OrgRole)>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -188,6 +190,18 @@ pub trait Store: PartnerStore + Send + Sync + 'static {
         client_ip: &str,
     ) -> StoreResult<i64>;
     async fn pending_invitations(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>>;
+    /// Invitations waiting to join one organisation.
+    async fn pending_org_invitations(
+        &self,
+        brand_id: i64,
+        org_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<PendingInvitation>>;
+    /// The people of one partner organisation.
+    async fn org_members(&self, brand_id: i64, org_id: i64) -> StoreResult<Vec<TeamMember>>;
+    /// Removes a person from the organisation: the account is disabled and
+    /// its sessions end. The last active owner cannot be removed.
+    async fn remove_org_member(&self, brand_id: i64, org_id: i64, user_id: i64, audit: NewAudit) -> StoreResult<()>;
 
     async fn record_audit(&self, audit: NewAudit) -> StoreResult<()>;
     /// Newest first; `before_id` pages backwards.

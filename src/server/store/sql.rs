@@ -103,6 +103,8 @@ pub(super) struct TokenRow {
     pub created_by: Option<i64>,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    pub org_id: Option<i64>,
+    pub org_role: Option<String>,
 }
 
 impl TokenRow {
@@ -145,9 +147,10 @@ pub(super) const INSERT_AUDIT: &str =
 pub(super) const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (kind, payload, created_at, available_at) VALUES ($1, $2, $3, $3)";
 pub(super) const INSERT_TOKEN: &str = "INSERT INTO one_time_tokens \
-     (token_hash, purpose, brand_id, email, user_id, role, display_name, created_by, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-pub(super) const SELECT_TOKEN: &str = "SELECT id, email, user_id, role, display_name, created_by, expires_at, used_at \
+     (token_hash, purpose, brand_id, email, user_id, role, display_name, created_by, created_at, expires_at, org_id, org_role) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+pub(super) const SELECT_TOKEN: &str =
+    "SELECT id, email, user_id, role, display_name, created_by, expires_at, used_at, org_id, org_role \
      FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND brand_id = $3";
 pub(super) const SESSION_USER: &str = "SELECT u.id, u.email, u.display_name, u.role, u.org_id, o.name AS org_name, \
      u.org_role, b.name AS brand_name, u.session_epoch, u.disabled_at \
@@ -208,6 +211,8 @@ macro_rules! sql_store {
                     .bind(t.created_by)
                     .bind(ms(t.created_at))
                     .bind(ms(t.expires_at))
+                    .bind(t.org.map(|(id, _)| id))
+                    .bind(t.org.map(|(_, r)| r.as_str()))
                     .execute(&mut **tx)
                     .await?;
                 Ok(())
@@ -610,8 +615,8 @@ macro_rules! sql_store {
                 let token = Self::take_token(&mut tx, brand_id, token_hash, TokenPurpose::Invitation, now).await?;
                 let role: Role = token.role.as_deref().and_then(|r| r.parse().ok()).ok_or(TokenError::Unknown)?;
                 let res = sqlx::query_scalar(
-                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at, \
+                     org_id, org_role) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
                 )
                 .bind(brand_id)
                 .bind(&token.email)
@@ -619,6 +624,8 @@ macro_rules! sql_store {
                 .bind(password_hash)
                 .bind(role.as_str())
                 .bind(ms(now))
+                .bind(token.org_id)
+                .bind(token.org_role.as_deref())
                 .fetch_one(&mut *tx)
                 .await;
                 let user_id: i64 = match res {
@@ -666,6 +673,88 @@ macro_rules! sql_store {
                         })
                     })
                     .collect())
+            }
+
+            async fn pending_org_invitations(&self, brand_id: i64, org_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>> {
+                let rows: Vec<PendingInvitationRow> = sqlx::query_as(
+                    "SELECT t.email, t.display_name, t.role, u.email AS invited_by, t.expires_at \
+                     FROM one_time_tokens t LEFT JOIN users u ON u.id = t.created_by \
+                     WHERE t.brand_id = $1 AND t.org_id = $2 AND t.purpose = 'invitation' AND t.used_at IS NULL \
+                     AND t.expires_at > $3 ORDER BY t.created_at DESC",
+                )
+                .bind(brand_id)
+                .bind(org_id)
+                .bind(ms(now))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|r| {
+                        Some(PendingInvitation {
+                            email: r.email,
+                            display_name: r.display_name.unwrap_or_default(),
+                            role: r.role?.parse().ok()?,
+                            invited_by: r.invited_by.unwrap_or_default(),
+                            expires_at_ms: r.expires_at,
+                        })
+                    })
+                    .collect())
+            }
+
+            async fn org_members(&self, brand_id: i64, org_id: i64) -> StoreResult<Vec<TeamMember>> {
+                let rows: Vec<(i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+                    "SELECT id, email, display_name, org_role, disabled_at FROM users \
+                     WHERE brand_id = $1 AND org_id = $2 ORDER BY email",
+                )
+                .bind(brand_id)
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, email, display_name, org_role, disabled)| TeamMember {
+                        id,
+                        email,
+                        display_name,
+                        org_role: org_role.as_deref().and_then(|r| r.parse().ok()).unwrap_or(OrgRole::Member),
+                        removed: disabled.is_some(),
+                    })
+                    .collect())
+            }
+
+            async fn remove_org_member(&self, brand_id: i64, org_id: i64, user_id: i64, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let target: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+                    "SELECT org_role, disabled_at FROM users WHERE id = $1 AND brand_id = $2 AND org_id = $3",
+                )
+                .bind(user_id)
+                .bind(brand_id)
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (org_role, disabled) = target.ok_or(StoreError::NotFound)?;
+                if disabled.is_some() {
+                    return Ok(());
+                }
+                if org_role.as_deref() == Some("owner") {
+                    let owners: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM users WHERE org_id = $1 AND org_role = 'owner' AND disabled_at IS NULL",
+                    )
+                    .bind(org_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if owners <= 1 {
+                        return Err(StoreError::Conflict("An organisation keeps at least one owner."));
+                    }
+                }
+                sqlx::query("UPDATE users SET disabled_at = $1, session_epoch = session_epoch + 1 WHERE id = $2")
+                    .bind(ms(audit.at))
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn record_audit(&self, audit: NewAudit) -> StoreResult<()> {

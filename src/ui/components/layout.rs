@@ -47,7 +47,10 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/manager/applications" class=link>"Applications"</a></li>
                 <li><a href="/manager/partners" class=link>"Partners"</a></li>
             })}
-            {(partner && has_org).then(|| view! { <li><a href="/plan" class=link>"Onboarding"</a></li> })}
+            {(partner && has_org).then(|| view! {
+                <li><a href="/plan" class=link>"Onboarding"</a></li>
+                <li><a href="/team" class=link>"Team"</a></li>
+            })}
             {(partner && !has_org).then(|| view! { <li><a href="/application" class=link>"Application"</a></li> })}
             {admin.then(|| view! {
                 <li><a href="/admin/users" class=link>"Users"</a></li>

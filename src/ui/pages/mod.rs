@@ -8,3 +8,4 @@ pub mod not_found;
 pub mod onboarding;
 pub mod password;
 pub mod review;
+pub mod team;
