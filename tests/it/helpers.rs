@@ -291,7 +291,10 @@ impl Client {
             h.insert(header::COOKIE, c.join("; ").parse().unwrap());
         }
         req.extensions_mut().insert(ConnectInfo(self.peer));
-        let res = self.router.clone().oneshot(req).await.unwrap();
+        let res = tokio::time::timeout(std::time::Duration::from_secs(30), self.router.clone().oneshot(req))
+            .await
+            .expect("the app answers within 30 s")
+            .unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         for v in headers.get_all(header::SET_COOKIE) {

@@ -122,6 +122,18 @@ pub(super) struct PendingInvitationRow {
     pub expires_at: i64,
 }
 
+impl PendingInvitationRow {
+    pub fn into_pending(self) -> Option<PendingInvitation> {
+        Some(PendingInvitation {
+            email: self.email,
+            display_name: self.display_name.unwrap_or_default(),
+            role: self.role?.parse().ok()?,
+            invited_by: self.invited_by.unwrap_or_default(),
+            expires_at_ms: self.expires_at,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct AuditRow {
     pub id: i64,
@@ -661,18 +673,7 @@ macro_rules! sql_store {
                 .bind(ms(now))
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .filter_map(|r| {
-                        Some(PendingInvitation {
-                            email: r.email,
-                            display_name: r.display_name.unwrap_or_default(),
-                            role: r.role?.parse().ok()?,
-                            invited_by: r.invited_by.unwrap_or_default(),
-                            expires_at_ms: r.expires_at,
-                        })
-                    })
-                    .collect())
+                Ok(rows.into_iter().filter_map(PendingInvitationRow::into_pending).collect())
             }
 
             async fn pending_org_invitations(&self, brand_id: i64, org_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>> {
@@ -687,18 +688,7 @@ macro_rules! sql_store {
                 .bind(ms(now))
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .filter_map(|r| {
-                        Some(PendingInvitation {
-                            email: r.email,
-                            display_name: r.display_name.unwrap_or_default(),
-                            role: r.role?.parse().ok()?,
-                            invited_by: r.invited_by.unwrap_or_default(),
-                            expires_at_ms: r.expires_at,
-                        })
-                    })
-                    .collect())
+                Ok(rows.into_iter().filter_map(PendingInvitationRow::into_pending).collect())
             }
 
             async fn org_members(&self, brand_id: i64, org_id: i64) -> StoreResult<Vec<TeamMember>> {
