@@ -6,6 +6,7 @@ pub mod account;
 pub mod application;
 pub mod audit;
 pub mod brand;
+pub mod certification;
 pub mod email;
 pub mod evaluation;
 pub mod onboarding;
