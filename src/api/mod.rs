@@ -4,5 +4,6 @@
 
 pub mod admin;
 pub mod auth;
+pub mod certification;
 pub mod error;
 pub mod partners;

@@ -23,6 +23,7 @@ pub const PLAN_ITEM_DONE: &str = "onboarding.item_done";
 pub const PLAN_ITEM_UNDONE: &str = "onboarding.item_undone";
 pub const TEMPLATE_CHANGED: &str = "onboarding.template_changed";
 pub const MEMBER_REMOVED: &str = "organisation.member_removed";
+pub const CERT_TRANSITION: &str = "certification.transition";
 pub const INVITATION_SENT: &str = "invitation.sent";
 pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
 
@@ -53,6 +54,7 @@ pub fn describe(action: &str) -> &'static str {
         USER_DISABLED => "Disabled account",
         USER_ENABLED => "Re-enabled account",
         INVITATION_SENT => "Sent invitation",
+        CERT_TRANSITION => "Moved a certification",
         MEMBER_REMOVED => "Removed a colleague",
         APPLICATION_SUBMITTED => "Applied to the program",
         APPLICATION_SCORED => "Scored an application",

@@ -234,6 +234,25 @@ pub fn next_step(state: CertState) -> &'static str {
     }
 }
 
+/// A certified partner is due for its annual review twelve calendar months
+/// after certification; it is reminded thirty days before.
+pub fn recertification_cutoff(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    now.checked_sub_months(chrono::Months::new(12)).unwrap_or(now)
+}
+
+pub fn reminder_cutoff(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    recertification_cutoff(now + chrono::Duration::days(30))
+}
+
+/// Recertifications open longer than this are flagged to managers.
+pub const RECERT_FLAG_DAYS: i64 = 60;
+
+/// Median of whole days, the lower middle for an even count.
+pub fn median_days(mut days: Vec<i64>) -> Option<i64> {
+    days.sort_unstable();
+    (!days.is_empty()).then(|| days[(days.len() - 1) / 2])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +361,22 @@ mod tests {
             [SupportTier::Registered, SupportTier::Certified, SupportTier::Premier].map(SupportTier::response_hours),
             [72, 24, 4]
         );
+    }
+
+    #[test]
+    fn the_annual_review_falls_twelve_calendar_months_after_certification() {
+        use chrono::TimeZone;
+        let now = chrono::Utc.with_ymd_and_hms(2027, 3, 31, 12, 0, 0).unwrap();
+        assert_eq!(recertification_cutoff(now), chrono::Utc.with_ymd_and_hms(2026, 3, 31, 12, 0, 0).unwrap());
+        // The reminder goes out thirty days before the review is due.
+        assert_eq!(reminder_cutoff(now), chrono::Utc.with_ymd_and_hms(2026, 4, 30, 12, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn the_median_of_days_is_a_day_that_occurred() {
+        assert_eq!(median_days(vec![]), None);
+        assert_eq!(median_days(vec![9, 1, 5]), Some(5));
+        assert_eq!(median_days(vec![4, 1, 9, 7]), Some(4));
     }
 
     #[test]

@@ -119,6 +119,8 @@ pub async fn run() -> anyhow::Result<()> {
         });
     }
 
+    tokio::spawn(services::certification::run_scheduler(state.clone(), std::time::Duration::from_secs(300)));
+
     let app = router(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!("listening on http://{addr}");

@@ -2,4 +2,5 @@
 //! functions call these and do nothing else but map errors.
 
 pub mod accounts;
+pub mod certification;
 pub mod partners;

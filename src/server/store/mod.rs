@@ -9,6 +9,8 @@ mod sessions;
 mod sql;
 #[macro_use]
 mod partners;
+#[macro_use]
+mod certification;
 mod postgres;
 mod sqlite;
 
@@ -20,6 +22,7 @@ use crate::domain::account::{CurrentUser, InvitationView, PendingInvitation, Tea
 use crate::domain::application::{ApplicationDetail, ApplicationStatus, ApplicationSummary, Decision, NewApplication};
 use crate::domain::audit::AuditEntry;
 use crate::domain::brand::Brand;
+use crate::domain::certification::{CertEvent, CertState, Transition};
 use crate::domain::evaluation::Scores;
 use crate::domain::onboarding::{Binding, Phase, PlanItem, TemplateItem};
 use crate::domain::role::{OrgRole, Role};
@@ -134,7 +137,7 @@ pub struct NewUser {
 }
 
 #[async_trait]
-pub trait Store: PartnerStore + Send + Sync + 'static {
+pub trait Store: PartnerStore + CertStore + Send + Sync + 'static {
     /// Applies pending migrations. Safe to call from several instances.
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
@@ -328,6 +331,73 @@ pub trait PartnerStore: Send + Sync + 'static {
         audit: NewAudit,
     ) -> StoreResult<i64>;
     async fn remove_template_item(&self, id: i64, audit: NewAudit) -> StoreResult<()>;
+}
+
+/// A partner's certification standing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CertRecord {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub state: CertState,
+    pub interrupted: Option<CertState>,
+    pub version: i64,
+    pub certified_at_ms: Option<i64>,
+    pub state_since_ms: i64,
+}
+
+/// A transition to store, as decided by the domain at `version`.
+#[derive(Debug, Clone, Copy)]
+pub struct TransitionWrite<'a> {
+    pub organisation_id: i64,
+    pub version: i64,
+    pub transition: Transition,
+    pub actor: &'a Actor,
+    pub note: &'a str,
+    pub evidence: &'a str,
+}
+
+/// One stored transition, for the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TransitionRecord {
+    pub from: CertState,
+    pub to: CertState,
+    pub event: CertEvent,
+    pub actor: String,
+    pub note: String,
+    pub evidence: String,
+    pub at_ms: i64,
+}
+
+#[async_trait]
+pub trait CertStore: Send + Sync + 'static {
+    async fn certification(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<CertRecord>>;
+    async fn certification_history(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<TransitionRecord>>;
+    /// Every partner's standing in the brand (for queues and the funnel).
+    async fn certifications(&self, brand_id: i64) -> StoreResult<Vec<CertRecord>>;
+    /// Applies a transition decided by the domain, if the partner is still at
+    /// `version` in `transition.from`. In the same transaction: the timeline
+    /// row, a `cert.state_changed` event, bound onboarding ticks, the audit
+    /// row and the emails.
+    async fn record_transition(
+        &self,
+        brand_id: i64,
+        write: TransitionWrite<'_>,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Partners in a recertifiable state certified at or before `cutoff`,
+    /// across brands: (brand, organisation, version, state).
+    async fn due_for_recertification(&self, cutoff: DateTime<Utc>) -> StoreResult<Vec<(i64, i64, i64, CertState)>>;
+    /// Claims the 30-day reminder for partners certified at or before
+    /// `cutoff`; returns (brand, organisation, owner emails) claimed now.
+    async fn claim_recert_reminders(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, i64, Vec<String>)>>;
+    async fn queue_email(&self, mail: OutgoingEmail, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Every stored transition of the brand, oldest first (for the funnel).
+    async fn all_transitions(&self, brand_id: i64) -> StoreResult<Vec<(i64, TransitionRecord)>>;
 }
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a

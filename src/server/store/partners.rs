@@ -461,7 +461,8 @@ macro_rules! partner_store {
                 if *decision == Decision::Approve {
                     let org: i64 = sqlx::query_scalar(
                         "INSERT INTO organisations (brand_id, name, created_at, revenue_model, partner_kind, \
-                         certification_state, approved_at) VALUES ($1, $2, $3, $4, $5, 'registered', $3) RETURNING id",
+                         certification_state, approved_at, state_since) VALUES ($1, $2, $3, $4, $5, 'registered', $3, $3) \
+                         RETURNING id",
                     )
                     .bind(brand_id)
                     .bind(&company)

@@ -2,6 +2,7 @@
 //! Outbox rows are claimed with `FOR UPDATE SKIP LOCKED` so instances share
 //! the work without ever sending the same message twice at once.
 
+use super::certification::*;
 use super::partners::*;
 use super::sql::*;
 use super::*;
@@ -44,3 +45,4 @@ impl PgStore {
 
 sql_store!(PgStore, Postgres);
 partner_store!(PgStore, Postgres);
+cert_store!(PgStore, Postgres);

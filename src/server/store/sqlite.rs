@@ -3,6 +3,7 @@
 //! so a write transaction takes the write lock up front rather than failing
 //! half-way when it upgrades from a read.
 
+use super::certification::*;
 use super::partners::*;
 use super::sql::*;
 use super::*;
@@ -51,3 +52,4 @@ impl SqliteStore {
 
 sql_store!(SqliteStore, Sqlite);
 partner_store!(SqliteStore, Sqlite);
+cert_store!(SqliteStore, Sqlite);

@@ -1,0 +1,250 @@
+//! Certification use cases and the recertification scheduler.
+
+use crate::api::certification::{CertOverview, CertView, TimelineEntry, Waiting};
+use crate::api::error::AppError;
+use crate::domain::account::CurrentUser;
+use crate::domain::audit;
+use crate::domain::certification::{
+    allowed_events, median_days, next_step, recertification_cutoff, reminder_cutoff, support_tier, transition,
+    CertActor, CertEvent, CertState, RECERT_FLAG_DAYS,
+};
+use crate::domain::role::{Permission, Role};
+use crate::server::context::{store_error, Ctx};
+use crate::server::state::AppState;
+use crate::server::store::{Actor, NewAudit, OutgoingEmail, StoreError, TransitionWrite};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// How the viewer acts on `org`, or why they may not.
+fn actor_for(user: &CurrentUser, org: i64) -> Result<CertActor, AppError> {
+    match user.role {
+        Role::Admin => Ok(CertActor::Admin),
+        Role::Manager => Ok(CertActor::Manager),
+        Role::Partner if user.organisation.as_ref().is_some_and(|o| o.id == org) => Ok(CertActor::Partner),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn target_org(user: &CurrentUser, org: Option<i64>) -> Result<i64, AppError> {
+    match (org, &user.organisation) {
+        (Some(o), _) => Ok(o),
+        (None, Some(own)) => Ok(own.id),
+        (None, None) => Err(AppError::NotFound),
+    }
+}
+
+pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<CertView, AppError> {
+    let user = ctx.require_user().await?;
+    let org = target_org(&user, org)?;
+    let actor = actor_for(&user, org)?;
+    let store = &ctx.state.store;
+    let rec = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let timeline = store
+        .certification_history(ctx.meta.brand.id, org)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .map(|t| TimelineEntry {
+            from: t.from,
+            to: t.to,
+            event: t.event,
+            actor: t.actor,
+            note: t.note,
+            evidence: t.evidence,
+            at_ms: t.at_ms,
+        })
+        .collect();
+    Ok(CertView {
+        organisation_id: org,
+        organisation: rec.organisation,
+        state: rec.state,
+        interrupted: rec.interrupted,
+        version: rec.version,
+        state_since_ms: rec.state_since_ms,
+        certified_at_ms: rec.certified_at_ms,
+        timeline,
+        allowed: allowed_events(rec.state, rec.interrupted, actor),
+        tier: support_tier(rec.state),
+        next_step: next_step(rec.state).to_owned(),
+    })
+}
+
+fn state_email(
+    to: &str,
+    organisation: &str,
+    brand: &str,
+    from: CertState,
+    state: CertState,
+    note: &str,
+    base: &str,
+) -> OutgoingEmail {
+    let note =
+        if note.trim().is_empty() { String::new() } else { format!("\n\nNote from your partner manager:\n{note}") };
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject: format!("{brand} certification: {organisation} is now {}", state.label().to_lowercase()),
+        text: format!(
+            "Hello,\n\n{organisation}'s certification moved from {} to {}.{note}\n\nSee the details at {base}/certification.\n",
+            from.label(),
+            state.label()
+        ),
+    }
+}
+
+/// Fires `event` on `org` as the signed-in user.
+pub async fn fire(ctx: &Ctx, org: i64, version: i64, event: &str, note: &str, evidence: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let actor = actor_for(&user, org)?;
+    let event = CertEvent::parse(event).ok_or_else(|| AppError::field("event", "Unknown certification event."))?;
+    if note.chars().count() > 4000 || evidence.chars().count() > 8000 {
+        return Err(AppError::field("note", "Notes and evidence are limited to 4000 and 8000 characters."));
+    }
+    let store = &ctx.state.store;
+    let rec = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    // Evidence counts as the note of a submission.
+    let note_for_rules = if event == CertEvent::SubmittedForReview { evidence } else { note };
+    let t = transition(rec.state, rec.interrupted, event, actor, note_for_rules).map_err(|e| match e {
+        crate::domain::certification::TransitionError::NoteRequired { .. } => {
+            AppError::field(if event == CertEvent::SubmittedForReview { "evidence" } else { "note" }, e.to_string())
+        }
+        other => AppError::Refused(other.to_string()),
+    })?;
+    let owners: Vec<String> = store
+        .org_members(ctx.meta.brand.id, org)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .filter(|m| !m.removed && m.org_role == crate::domain::role::OrgRole::Owner)
+        .map(|m| m.email)
+        .collect();
+    let mails = owners
+        .iter()
+        .map(|to| state_email(to, &rec.organisation, &ctx.meta.brand.name, t.from, t.to, note, &ctx.public_url()))
+        .collect();
+    let label = Actor { id: Some(user.id), label: user.email.clone() };
+    let a = ctx.audit(
+        Some(&user),
+        audit::CERT_TRANSITION,
+        format!("organisation:{org}"),
+        json!({ "before": { "state": t.from.key() }, "after": { "state": t.to.key() }, "event": t.event.key(), "note": note }),
+    );
+    let write = TransitionWrite { organisation_id: org, version, transition: t, actor: &label, note, evidence };
+    store.record_transition(ctx.meta.brand.id, write, mails, a).await.map_err(store_error)
+}
+
+fn waiting(r: &crate::server::store::CertRecord) -> Waiting {
+    Waiting {
+        organisation_id: r.organisation_id,
+        organisation: r.organisation.clone(),
+        state: r.state,
+        since_ms: r.state_since_ms,
+    }
+}
+
+pub async fn overview(ctx: &Ctx) -> Result<CertOverview, AppError> {
+    ctx.require(Permission::ReviewApplications).await?;
+    let store = &ctx.state.store;
+    let now = ctx.now();
+    let all = store.certifications(ctx.meta.brand.id).await.map_err(store_error)?;
+    let transitions = store.all_transitions(ctx.meta.brand.id).await.map_err(store_error)?;
+    Ok(build_overview(&all, &transitions, now))
+}
+
+/// Queues and funnel from every partner's standing and every transition.
+pub fn build_overview(
+    all: &[crate::server::store::CertRecord],
+    transitions: &[(i64, crate::server::store::TransitionRecord)],
+    now: DateTime<Utc>,
+) -> CertOverview {
+    let now_ms = now.timestamp_millis();
+    let flag_ms = chrono::Duration::days(RECERT_FLAG_DAYS).num_milliseconds();
+    let review = all.iter().filter(|r| r.state == CertState::Review).map(waiting).collect();
+    let stale = all
+        .iter()
+        .filter(|r| r.state == CertState::Recertification && now_ms - r.state_since_ms > flag_ms)
+        .map(waiting)
+        .collect();
+    // Time in a state: from entering it to leaving it, per partner.
+    let mut entered: HashMap<i64, i64> = HashMap::new();
+    let mut spent: HashMap<CertState, Vec<i64>> = HashMap::new();
+    for (org, t) in transitions {
+        if let Some(start) = entered.insert(*org, t.at_ms) {
+            spent.entry(t.from).or_default().push((t.at_ms - start) / 86_400_000);
+        }
+    }
+    let funnel = CertState::ALL
+        .iter()
+        .map(|s| {
+            (*s, all.iter().filter(|r| r.state == *s).count(), median_days(spent.get(s).cloned().unwrap_or_default()))
+        })
+        .collect();
+    let mut longest: Vec<Waiting> = all
+        .iter()
+        .filter(|r| !matches!(r.state, CertState::Listed | CertState::Featured | CertState::Premier))
+        .map(waiting)
+        .collect();
+    longest.sort_by_key(|w| w.since_ms);
+    longest.truncate(10);
+    CertOverview { now_ms, review, stale_recertifications: stale, funnel, longest_waiting: longest }
+}
+
+/// One pass of the scheduler: moves partners certified twelve months ago
+/// into recertification and sends the thirty-day reminders. Safe with
+/// several instances: transitions carry a version check and reminders are
+/// claimed by one UPDATE. Returns (moved, reminded).
+pub async fn run_scheduler_once(state: &AppState) -> anyhow::Result<(usize, usize)> {
+    let now = state.clock.now();
+    let store = &state.store;
+    let mut moved = 0;
+    for (brand, org, version, current) in store.due_for_recertification(recertification_cutoff(now)).await? {
+        let Ok(t) = transition(current, None, CertEvent::AnnualReviewDue, CertActor::System, "") else { continue };
+        let actor = Actor { id: None, label: "scheduler".into() };
+        let note = "Annual review due twelve months after certification.";
+        let audit = NewAudit {
+            brand_id: brand,
+            at: now,
+            actor_id: None,
+            actor_email: "scheduler".into(),
+            action: audit::CERT_TRANSITION,
+            subject: format!("organisation:{org}"),
+            detail: json!({ "before": { "state": t.from.key() }, "after": { "state": t.to.key() }, "event": t.event.key() }),
+            client_ip: "local".into(),
+        };
+        let write = TransitionWrite { organisation_id: org, version, transition: t, actor: &actor, note, evidence: "" };
+        match store.record_transition(brand, write, Vec::new(), audit).await {
+            Ok(()) => moved += 1,
+            // Another instance got there first.
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut reminded = 0;
+    for (_, org, owners) in store.claim_recert_reminders(reminder_cutoff(now), now).await? {
+        for to in owners {
+            let mail = OutgoingEmail {
+                to,
+                subject: "Your annual certification review is due in 30 days".into(),
+                text: format!(
+                    "Hello,\n\nYour integration's certification is twelve months old in thirty days; its annual review \
+                     starts then. Check that your integration and its documentation are current.\n\n(organisation {org})\n"
+                ),
+            };
+            store.queue_email(mail, now).await?;
+        }
+        reminded += 1;
+    }
+    Ok((moved, reminded))
+}
+
+/// Runs the scheduler until the process ends.
+pub async fn run_scheduler(state: AppState, every: std::time::Duration) {
+    loop {
+        match run_scheduler_once(&state).await {
+            Ok((m, r)) if m + r > 0 => tracing::info!(moved = m, reminded = r, "recertification scheduler"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "recertification scheduler"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
