@@ -5,6 +5,7 @@
 //! `postgres://postgres@127.0.0.1:5432/test`); each test gets a fresh
 //! database, dropped afterwards.
 
+mod certification;
 mod helpers;
 mod http_auth;
 mod http_invite;
