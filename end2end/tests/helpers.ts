@@ -68,3 +68,49 @@ export async function mailedLink(to: string, path: string): Promise<string> {
   }
   throw new Error(`no mail to ${to} with a link to ${path} in ${outbox}`);
 }
+
+/** Fills the public application form. */
+export async function fillApplication(page: Page, company: string, email: string, website: string) {
+  await page.getByLabel("Company").fill(company);
+  await page.getByLabel("Website").fill(website);
+  await page.getByLabel("Your name").fill("Ada Applicant");
+  await page.getByLabel("Your work email").fill(email);
+  await page.getByLabel("Partner type").selectOption("reseller/var");
+  await page.getByLabel("Category").selectOption("distribution_channels");
+  await page.getByLabel("Integration option").selectOption("api");
+  await page.getByLabel("Revenue model").selectOption("reseller");
+  await page.getByLabel("Why partner with us?").fill("We resell to regional banks.");
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText("You have signed out.")).toBeVisible();
+  await ready(page);
+}
+
+
+/** Applies, confirms the address, and has `reviewer` (an admin) approve:
+ *  returns the new partner owner's email and company, signed out. */
+export async function approvedPartner(page: Page, info: TestInfo, reviewer: string): Promise<{ owner: string; company: string }> {
+  const owner = uniqueEmail("owner", info);
+  const company = `Partner ${info.project.name} ${Date.now()}`;
+  await goto(page, "/apply");
+  await fillApplication(page, company, owner, "https://partner.example");
+  await page.getByRole("button", { name: "Submit application" }).click();
+  await expect(page.getByText("We have received your application.")).toBeVisible();
+  await goto(page, await mailedLink(owner, "/reset-password"));
+  await page.getByLabel("New password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the new password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByText("Your password has been changed.")).toBeVisible();
+  await ready(page);
+  await signIn(page, reviewer);
+  await goto(page, "/manager/applications");
+  await page.getByRole("link", { name: company }).click();
+  await ready(page);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByTestId("status")).toHaveText("Approved");
+  await ready(page);
+  await signOut(page);
+  return { owner, company };
+}

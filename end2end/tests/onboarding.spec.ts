@@ -1,23 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { createAdmin, goto, mailedLink, PASSWORD, ready, signIn, uniqueEmail } from "./helpers";
-
-async function fillApplication(page: Page, company: string, email: string, website: string) {
-  await page.getByLabel("Company").fill(company);
-  await page.getByLabel("Website").fill(website);
-  await page.getByLabel("Your name").fill("Ada Applicant");
-  await page.getByLabel("Your work email").fill(email);
-  await page.getByLabel("Partner type").selectOption("reseller/var");
-  await page.getByLabel("Category").selectOption("distribution_channels");
-  await page.getByLabel("Integration option").selectOption("api");
-  await page.getByLabel("Revenue model").selectOption("reseller");
-  await page.getByLabel("Why partner with us?").fill("We resell to regional banks.");
-}
-
-async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page.getByText("You have signed out.")).toBeVisible();
-  await ready(page);
-}
+import { expect, test } from "@playwright/test";
+import { createAdmin, fillApplication, goto, mailedLink, PASSWORD, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 test("bad input on the application form shows errors and stores nothing", async ({ page }, info) => {
   const email = uniqueEmail("badapp", info);

@@ -89,6 +89,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/manager/partners") view=pages::onboarding::PartnersPage ssr=SsrMode::Async/>
                 <Route path=path!("/plan") view=pages::onboarding::PlanPage ssr=SsrMode::Async/>
                 <Route path=path!("/team") view=pages::team::TeamPage ssr=SsrMode::Async/>
+                <Route path=path!("/certification") view=pages::certification::CertificationPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <Footer/>

@@ -183,7 +183,10 @@ pub fn PartnersPage() -> impl IntoView {
                             <tbody class="divide-y divide-slate-100">
                                 {o.partners.into_iter().map(|p| view! {
                                     <tr>
-                                        <td class="whitespace-nowrap px-4 py-2"><a class="text-brand underline" href=format!("/plan?org={}", p.organisation_id)>{p.organisation}</a></td>
+                                        <td class="whitespace-nowrap px-4 py-2">
+                                            <a class="text-brand underline" href=format!("/plan?org={}", p.organisation_id)>{p.organisation}</a>
+                                            " · "<a class="text-sm text-brand underline" href=format!("/certification?org={}", p.organisation_id)>"certification"</a>
+                                        </td>
                                         <td class="whitespace-nowrap px-4 py-2">{day(p.approved_at_ms)}</td>
                                         <td class="min-w-40 px-4 py-2">
                                             <span class="text-xs">{format!("{} % ({}/{})", p.progress.percent(), p.progress.done, p.progress.total)}</span>

@@ -1,0 +1,272 @@
+//! The certification page (partner and staff) and the managers' overview.
+
+use crate::api::certification::{
+    get_certification, get_certification_overview, CertView, FireCertificationEvent, Waiting,
+};
+use crate::domain::certification::{needs_note, CertEvent, CertState};
+use crate::ui::components::form::{field_error, FormError, LastResult};
+use crate::ui::format::time_utc;
+use crate::ui::pages::review::access_problem;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// Where each state sits in the diagram (column, row).
+fn position(s: CertState) -> (i32, i32) {
+    match s {
+        CertState::Registered => (0, 0),
+        CertState::Development => (1, 0),
+        CertState::Testing => (2, 0),
+        CertState::Review => (3, 0),
+        CertState::Certified => (4, 0),
+        CertState::Listed => (4, 1),
+        CertState::Featured => (3, 1),
+        CertState::Premier => (2, 1),
+        CertState::Recertification => (4, 2),
+        CertState::Suspended => (3, 2),
+    }
+}
+
+const EDGES: &[(CertState, CertState)] = &[
+    (CertState::Registered, CertState::Development),
+    (CertState::Development, CertState::Testing),
+    (CertState::Testing, CertState::Review),
+    (CertState::Review, CertState::Certified),
+    (CertState::Certified, CertState::Listed),
+    (CertState::Listed, CertState::Featured),
+    (CertState::Featured, CertState::Premier),
+    (CertState::Listed, CertState::Recertification),
+    (CertState::Recertification, CertState::Suspended),
+];
+
+/// The state diagram, drawn on the server as SVG (readable without
+/// JavaScript; the current state is named in text too).
+#[component]
+fn Diagram(current: CertState) -> impl IntoView {
+    let (w, h, gx, gy) = (120, 36, 150, 70);
+    let centre = |s: CertState| {
+        let (c, r) = position(s);
+        (c * gx + 10 + w / 2, r * gy + 10 + h / 2)
+    };
+    view! {
+        <svg viewBox="0 0 744 200" class="w-full max-w-3xl" role="img" aria-label=format!("Certification states; current: {}", current.label())>
+            {EDGES.iter().map(|(a, b)| {
+                let ((x1, y1), (x2, y2)) = (centre(*a), centre(*b));
+                view! { <line x1=x1 y1=y1 x2=x2 y2=y2 stroke="#94a3b8" stroke-width="2"/> }
+            }).collect_view()}
+            {CertState::ALL.iter().map(|s| {
+                let (c, r) = position(*s);
+                let (x, y) = (c * gx + 10, r * gy + 10);
+                let on = *s == current;
+                view! {
+                    <g>
+                        <rect x=x y=y width=w height=h rx="8" fill=if on { "#1d4ed8" } else { "#ffffff" } stroke=if on { "#1d4ed8" } else { "#94a3b8" } stroke-width="2"/>
+                        <text x=x + w / 2 y=y + 23 text-anchor="middle" font-size="13" fill=if on { "#ffffff" } else { "#0f172a" } font-weight=if on { "700" } else { "400" }>{s.label()}</text>
+                    </g>
+                }
+            }).collect_view()}
+        </svg>
+    }
+}
+
+#[component]
+pub fn CertificationPage() -> impl IntoView {
+    let query = use_query_map();
+    let location = use_location();
+    let fire = ServerAction::<FireCertificationEvent>::new();
+    let value: LastResult<()> = Signal::derive(move || fire.value().get());
+    let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
+    let data =
+        Resource::new(move || (org(), location.search.get(), fire.version().get()), |(o, _, _)| get_certification(o));
+    view! {
+        <Title text="Certification"/>
+        <FormError value/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => access_problem(e),
+                    Ok(v) => {
+                        let back = match org() {
+                            Some(o) => format!("/certification?org={o}"),
+                            None => "/certification".to_owned(),
+                        };
+                        view! { <Certification view=v fire value back/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Certification(
+    view: CertView,
+    fire: ServerAction<FireCertificationEvent>,
+    value: LastResult<()>,
+    back: String,
+) -> impl IntoView {
+    let v = view;
+    view! {
+        <h1 class="mb-1 text-2xl font-bold">"Certification"</h1>
+        <p class="mb-4 text-sm text-slate-600">{v.organisation.clone()}</p>
+        <div class="mb-6 grid gap-4 lg:grid-cols-3">
+            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5 lg:col-span-2">
+                <p class="mb-2 text-sm">"Current state: " <strong data-testid="cert-state">{v.state.label()}</strong>
+                    <span class="text-slate-500">{format!(" since {}", time_utc(v.state_since_ms))}</span>
+                    {v.interrupted.map(|s| view! { <span class="text-slate-500">{format!(" (returns to {} when passed)", s.label())}</span> })}
+                </p>
+                <Diagram current=v.state/>
+                <p class="mt-3 text-sm text-slate-700">{v.next_step.clone()}</p>
+            </section>
+            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="tier">
+                <h2 id="tier" class="mb-1 font-semibold">"Support tier: " <span data-testid="support-tier">{v.tier.label()}</span></h2>
+                <p class="text-sm text-slate-700">{format!("First response within {} hours.", v.tier.response_hours())}</p>
+                <p class="mt-1 text-sm text-slate-600">{v.tier.benefits()}</p>
+            </section>
+        </div>
+        {(!v.allowed.is_empty()).then(|| view! {
+            <section class="mb-6 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="actions">
+                <h2 id="actions" class="mb-3 font-semibold">"Actions"</h2>
+                <div class="grid gap-4 md:grid-cols-2">
+                    {v.allowed.iter().map(|e| {
+                        let e = *e;
+                        let org = v.organisation_id.to_string();
+                        let version = v.version.to_string();
+                        let back = back.clone();
+                        let submit = e == CertEvent::SubmittedForReview;
+                        let note_id = format!("note-{}", e.key());
+                        view! {
+                            <ActionForm action=fire>
+                                <input type="hidden" name="org" value=org/>
+                                <input type="hidden" name="version" value=version/>
+                                <input type="hidden" name="event" value=e.key()/>
+                                <input type="hidden" name="back" value=back/>
+                                {if submit {
+                                    view! {
+                                        <label for=note_id.clone() class="block text-sm font-medium">"Evidence: notes, links, sandbox test results"</label>
+                                        <textarea id=note_id name="evidence" rows="3" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                        <input type="hidden" name="note" value=""/>
+                                        {move || field_error(value, "evidence").get().map(|m| view! { <p class="text-sm text-red-700" role="alert">{m}</p> })}
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <label for=note_id.clone() class="block text-sm font-medium">{if needs_note(e) { "Note (required, sent to the partner)" } else { "Note (optional)" }}</label>
+                                        <textarea id=note_id name="note" rows="2" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                        <input type="hidden" name="evidence" value=""/>
+                                        {move || field_error(value, "note").get().map(|m| view! { <p class="text-sm text-red-700" role="alert">{m}</p> })}
+                                    }.into_any()
+                                }}
+                                <button type="submit" class="mt-2 rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white">{e.label()}</button>
+                            </ActionForm>
+                        }
+                    }).collect_view()}
+                </div>
+            </section>
+        })}
+        <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="timeline">
+            <h2 id="timeline" class="mb-3 font-semibold">"Timeline"</h2>
+            {if v.timeline.is_empty() {
+                view! { <p class="text-sm text-slate-600">"No transitions yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="space-y-3 text-sm" data-testid="timeline">
+                        {v.timeline.iter().rev().map(|t| view! {
+                            <li class="border-l-2 border-brand pl-3">
+                                <p><strong>{t.from.label()} " → " {t.to.label()}</strong> <span class="text-slate-500">{format!(" · {} · {} · {}", t.event.label(), t.actor, time_utc(t.at_ms))}</span></p>
+                                {(!t.note.is_empty()).then(|| view! { <p class="whitespace-pre-wrap">{t.note.clone()}</p> })}
+                                {(!t.evidence.is_empty()).then(|| view! { <p class="whitespace-pre-wrap text-slate-600">"Evidence: " {t.evidence.clone()}</p> })}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn waiting_rows(list: Vec<Waiting>, now: i64) -> impl IntoView {
+    list.into_iter()
+        .map(|w| {
+            view! {
+                <tr>
+                    <td class="whitespace-nowrap px-4 py-2"><a class="text-brand underline" href=format!("/certification?org={}", w.organisation_id)>{w.organisation}</a></td>
+                    <td class="whitespace-nowrap px-4 py-2">{w.state.label()}</td>
+                    <td class="whitespace-nowrap px-4 py-2">{format!("{} days", (now - w.since_ms).max(0) / 86_400_000)}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+pub fn CertificationOverviewPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_certification_overview());
+    let head = || {
+        view! {
+            <thead class="bg-slate-50 text-left text-slate-600">
+                <tr>
+                    <th scope="col" class="px-4 py-2 font-medium">"Partner"</th>
+                    <th scope="col" class="px-4 py-2 font-medium">"State"</th>
+                    <th scope="col" class="px-4 py-2 font-medium">"Waiting"</th>
+                </tr>
+            </thead>
+        }
+    };
+    view! {
+        <Title text="Certification"/>
+        <h1 class="mb-4 text-2xl font-bold">"Certification"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let o = match data.await {
+                    Ok(o) => o,
+                    Err(e) => return access_problem(e),
+                };
+                let now = o.now_ms;
+                view! {
+                    <h2 class="mb-2 text-lg font-semibold">"Submissions to review"</h2>
+                    {if o.review.is_empty() {
+                        view! { <p class="mb-6 text-sm text-slate-600">"Nothing is waiting for review."</p> }.into_any()
+                    } else {
+                        view! {
+                            <div class="mb-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="cert-review-queue">{head()}<tbody class="divide-y divide-slate-100">{waiting_rows(o.review, now)}</tbody></table>
+                            </div>
+                        }.into_any()
+                    }}
+                    {(!o.stale_recertifications.is_empty()).then(|| view! {
+                        <h2 class="mb-2 text-lg font-semibold text-red-800">"Recertifications open for more than 60 days"</h2>
+                        <div class="mb-6 overflow-x-auto rounded-lg border border-red-200 bg-white">
+                            <table class="min-w-full divide-y divide-slate-200 text-sm">{head()}<tbody class="divide-y divide-slate-100">{waiting_rows(o.stale_recertifications, now)}</tbody></table>
+                        </div>
+                    })}
+                    <h2 class="mb-2 text-lg font-semibold">"Funnel"</h2>
+                    <div class="mb-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="funnel">
+                            <thead class="bg-slate-50 text-left text-slate-600">
+                                <tr>
+                                    <th scope="col" class="px-4 py-2 font-medium">"State"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Partners now"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Median days spent"</th>
+                                </tr>
+                            </thead>
+                            <tbody class="divide-y divide-slate-100">
+                                {o.funnel.into_iter().map(|(s, n, d)| view! {
+                                    <tr>
+                                        <td class="px-4 py-2">{s.label()}</td>
+                                        <td class="px-4 py-2">{n}</td>
+                                        <td class="px-4 py-2">{d.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <h2 class="mb-2 text-lg font-semibold">"Longest in their current state"</h2>
+                    <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                        <table class="min-w-full divide-y divide-slate-200 text-sm">{head()}<tbody class="divide-y divide-slate-100">{waiting_rows(o.longest_waiting, now)}</tbody></table>
+                    </div>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
