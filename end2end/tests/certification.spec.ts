@@ -25,6 +25,8 @@ test("a partner submits, is sent back, resubmits, and is certified and listed", 
   await signOut(page);
 
   await signIn(page, owner);
+  await expect(page.getByTestId("home-support-tier")).toContainText("Registered");
+  await expect(page.getByTestId("home-support-tier")).toContainText("72 hours");
   await goto(page, "/certification");
   await expect(page.getByTestId("support-tier")).toHaveText("Registered");
   await act(page, "Integration built");

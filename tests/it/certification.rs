@@ -191,3 +191,55 @@ on_both!(the_scheduler_starts_recertification_after_twelve_months_once, |e| asyn
     assert_eq!(cert(&mut m, org).await.state, CertState::Listed, "back where it was");
     assert_eq!(run_scheduler_once(&app.state).await.unwrap(), (0, 0), "the twelve months restart");
 });
+
+#[test]
+fn the_overview_flags_old_recertifications_and_measures_days_in_each_state() {
+    use partner_portal::server::services::certification::build_overview;
+    use partner_portal::server::store::{CertRecord, TransitionRecord};
+    let day = 86_400_000;
+    let now = chrono::DateTime::from_timestamp_millis(400 * day).unwrap();
+    let rec = |id: i64, state: CertState, since: i64| CertRecord {
+        organisation_id: id,
+        organisation: format!("P{id}"),
+        state,
+        interrupted: None,
+        version: 0,
+        certified_at_ms: None,
+        state_since_ms: since * day,
+    };
+    let t = |from: CertState, to: CertState, at: i64| TransitionRecord {
+        from,
+        to,
+        event: CertEvent::IntegrationBuilt,
+        actor: "x".into(),
+        note: String::new(),
+        evidence: String::new(),
+        at_ms: at * day,
+    };
+    let all = vec![
+        rec(1, CertState::Recertification, 330),
+        rec(2, CertState::Recertification, 350),
+        rec(3, CertState::Review, 390),
+        rec(4, CertState::Listed, 10),
+    ];
+    // Partner 3 entered development on day 300, testing on 304, review on 390;
+    // partner 4 entered development on day 1, testing on day 9.
+    let transitions = vec![
+        (3, t(CertState::Registered, CertState::Development, 300)),
+        (4, t(CertState::Registered, CertState::Development, 1)),
+        (3, t(CertState::Development, CertState::Testing, 304)),
+        (4, t(CertState::Development, CertState::Testing, 9)),
+        (3, t(CertState::Testing, CertState::Review, 390)),
+    ];
+    let o = build_overview(&all, &transitions, now);
+    let stale: Vec<_> = o.stale_recertifications.iter().map(|w| w.organisation_id).collect();
+    assert_eq!(stale, vec![1], "only the recertification open for more than 60 days");
+    assert_eq!(o.review.len(), 1);
+    let dev = o.funnel.iter().find(|(s, _, _)| *s == CertState::Development).unwrap();
+    assert_eq!(dev.2, Some(4), "development took 4 and 8 days: the lower middle is 4");
+    let testing = o.funnel.iter().find(|(s, _, _)| *s == CertState::Testing).unwrap();
+    assert_eq!(testing.2, Some(86));
+    assert_eq!(o.funnel.iter().find(|(s, _, _)| *s == CertState::Recertification).unwrap().1, 2);
+    let longest: Vec<_> = o.longest_waiting.iter().map(|w| w.organisation_id).collect();
+    assert_eq!(longest, vec![1, 2, 3], "listed partners are not waiting; oldest first");
+}

@@ -270,3 +270,28 @@ pub fn CertificationOverviewPage() -> impl IntoView {
         </Suspense>
     }
 }
+
+/// The partner's certification state and support tier, for the home page.
+#[component]
+pub fn CertificationCard() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_certification(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                data.await.ok().map(|v| view! {
+                    <section class="mb-8 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="cert-card">
+                        <div class="flex flex-wrap items-baseline justify-between gap-2">
+                            <h2 id="cert-card" class="text-lg font-semibold">"Certification: " {v.state.label()}</h2>
+                            <a href="/certification" class="text-sm text-brand underline">"Details"</a>
+                        </div>
+                        <p class="text-sm text-slate-700">{v.next_step.clone()}</p>
+                        <p class="mt-2 text-sm" data-testid="home-support-tier">
+                            "Support tier: " <strong>{v.tier.label()}</strong>
+                            {format!(" · first response within {} hours · {}", v.tier.response_hours(), v.tier.benefits())}
+                        </p>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}

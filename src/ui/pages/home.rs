@@ -3,6 +3,7 @@ use crate::domain::account::CurrentUser;
 use crate::domain::role::Role;
 use crate::ui::app::UserResource;
 use crate::ui::pages::admin::UsersTable;
+use crate::ui::pages::certification::CertificationCard;
 use crate::ui::pages::onboarding::NextSteps;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -67,7 +68,7 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
                 }}
             </section>
         </div>
-        {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <NextSteps/> })}
+        {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <CertificationCard/> <NextSteps/> })}
         {(role == Role::Partner && user.organisation.is_none()).then(|| view! {
             <p class="mb-8 rounded-lg border border-slate-200 bg-white p-5 text-sm">
                 "Your application is being reviewed. "<a class="text-brand underline" href="/application">"See its status"</a>
