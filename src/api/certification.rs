@@ -2,21 +2,10 @@
 //! move it.
 
 use crate::api::error::AppError;
+pub use crate::domain::certification::TimelineEntry;
 use crate::domain::certification::{CertEvent, CertState, SupportTier};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// One stored transition for the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimelineEntry {
-    pub from: CertState,
-    pub to: CertState,
-    pub event: CertEvent,
-    pub actor: String,
-    pub note: String,
-    pub evidence: String,
-    pub at_ms: i64,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertView {

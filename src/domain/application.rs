@@ -4,22 +4,6 @@
 use super::email::Email;
 use serde::{Deserialize, Serialize};
 
-/// Defines a closed list of choices with stable keys and labels.
-macro_rules! choices {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $key:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn key(self) -> &'static str { match self { $($name::$variant => $key),+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
-            pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.key() == s) }
-        }
-    };
-}
-
 choices!(
     /// The partner type and sub-type in one choice (guide "Partner Types").
     PartnerKind {

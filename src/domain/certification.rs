@@ -7,21 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-macro_rules! keyed {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $key:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn key(self) -> &'static str { match self { $($name::$variant => $key),+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
-            pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.key() == s) }
-        }
-    };
-}
-
-keyed!(
+choices!(
     CertState {
         Registered => "registered", "Registered";
         Development => "development", "Development";
@@ -36,7 +22,7 @@ keyed!(
     }
 );
 
-keyed!(
+choices!(
     CertEvent {
         SandboxAccessGranted => "sandbox_access_granted", "Grant sandbox access";
         IntegrationBuilt => "integration_built", "Integration built";
@@ -82,6 +68,18 @@ pub enum TransitionError {
     NoteRequired { event: &'static str },
     #[error("The state to return to after recertification is unknown.")]
     NoStateToReturnTo,
+}
+
+/// One stored transition, as the timeline shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub from: CertState,
+    pub to: CertState,
+    pub event: CertEvent,
+    pub actor: String,
+    pub note: String,
+    pub evidence: String,
+    pub at_ms: i64,
 }
 
 /// A transition decided by the rules.

@@ -2,6 +2,23 @@
 //! server and the browser alike. Time always arrives as an argument so the
 //! rules can be tested at any instant.
 
+/// Defines a closed list of choices with stable keys (stored and posted)
+/// and human labels.
+macro_rules! choices {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $key:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn key(self) -> &'static str { match self { $($name::$variant => $key),+ } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.key() == s) }
+        }
+    };
+}
+
 pub mod account;
 pub mod application;
 pub mod audit;

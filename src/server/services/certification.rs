@@ -1,6 +1,6 @@
 //! Certification use cases and the recertification scheduler.
 
-use crate::api::certification::{CertOverview, CertView, TimelineEntry, Waiting};
+use crate::api::certification::{CertOverview, CertView, Waiting};
 use crate::api::error::AppError;
 use crate::domain::account::CurrentUser;
 use crate::domain::audit;
@@ -40,21 +40,7 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<CertView, AppError> {
     let actor = actor_for(&user, org)?;
     let store = &ctx.state.store;
     let rec = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
-    let timeline = store
-        .certification_history(ctx.meta.brand.id, org)
-        .await
-        .map_err(store_error)?
-        .into_iter()
-        .map(|t| TimelineEntry {
-            from: t.from,
-            to: t.to,
-            event: t.event,
-            actor: t.actor,
-            note: t.note,
-            evidence: t.evidence,
-            at_ms: t.at_ms,
-        })
-        .collect();
+    let timeline = store.certification_history(ctx.meta.brand.id, org).await.map_err(store_error)?;
     Ok(CertView {
         organisation_id: org,
         organisation: rec.organisation,

@@ -1,6 +1,7 @@
 //! SQL for certification, shared by both engines through `cert_store!`.
 
 use super::*;
+pub(super) use crate::domain::certification::CertEvent;
 pub(super) use crate::domain::onboarding::Binding as OnboardingBinding;
 
 #[derive(sqlx::FromRow)]

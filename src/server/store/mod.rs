@@ -22,7 +22,8 @@ use crate::domain::account::{CurrentUser, InvitationView, PendingInvitation, Tea
 use crate::domain::application::{ApplicationDetail, ApplicationStatus, ApplicationSummary, Decision, NewApplication};
 use crate::domain::audit::AuditEntry;
 use crate::domain::brand::Brand;
-use crate::domain::certification::{CertEvent, CertState, Transition};
+pub use crate::domain::certification::TimelineEntry as TransitionRecord;
+use crate::domain::certification::{CertState, Transition};
 use crate::domain::evaluation::Scores;
 use crate::domain::onboarding::{Binding, Phase, PlanItem, TemplateItem};
 use crate::domain::role::{OrgRole, Role};
@@ -354,18 +355,6 @@ pub struct TransitionWrite<'a> {
     pub actor: &'a Actor,
     pub note: &'a str,
     pub evidence: &'a str,
-}
-
-/// One stored transition, for the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TransitionRecord {
-    pub from: CertState,
-    pub to: CertState,
-    pub event: CertEvent,
-    pub actor: String,
-    pub note: String,
-    pub evidence: String,
-    pub at_ms: i64,
 }
 
 #[async_trait]
