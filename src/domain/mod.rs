@@ -28,6 +28,7 @@ pub mod email;
 pub mod evaluation;
 pub mod onboarding;
 pub mod password;
+pub mod revenue;
 pub mod role;
 pub mod session;
 pub mod terms;
