@@ -97,3 +97,19 @@ test("an applicant is scored, approved and walks the onboarding plan", async ({ 
   await expect(page.getByTestId("team")).toContainText(applicant);
   await expect(page.getByRole("button", { name: "Send invitation" })).toHaveCount(0);
 });
+
+test("an administrator adds an item to the onboarding template and removes it", async ({ page }, info) => {
+  const admin = uniqueEmail("templater", info);
+  createAdmin(admin);
+  await signIn(page, admin);
+  await goto(page, "/admin/onboarding-template");
+  const title = `Joint webinar ${info.project.name} ${Date.now()}`;
+  await page.getByLabel("Phase").selectOption("business_alignment");
+  await page.getByLabel("Item").fill(title);
+  await page.getByRole("button", { name: "Add item" }).click();
+  await expect(page.getByText("The template has been updated.")).toBeVisible();
+  await expect(page.getByText(title)).toBeVisible();
+  await ready(page);
+  await page.getByRole("button", { name: `Remove ${title}` }).click();
+  await expect(page.getByText(title)).toHaveCount(0);
+});

@@ -20,6 +20,9 @@ choices!(
 );
 
 impl PartnerKind {
+    /// The partner types that group the sub-types.
+    pub const TYPES: [&'static str; 3] = ["technology", "solution", "reseller"];
+
     /// `technology`, `solution` or `reseller`.
     pub fn partner_type(self) -> &'static str {
         self.key().split('/').next().unwrap_or_default()
@@ -256,6 +259,23 @@ mod tests {
     }
 
     #[test]
+    fn a_rejection_needs_a_reason_and_a_request_needs_a_question() {
+        assert_eq!(Decision::parse("approve", ""), Ok(Decision::Approve));
+        assert_eq!(Decision::parse("reject", " no "), Ok(Decision::Reject { reason: "no".into() }));
+        assert_eq!(Decision::parse("reject", "  ").unwrap_err().0, "reason");
+        assert_eq!(Decision::parse("request_info", "").unwrap_err().0, "question");
+        assert_eq!(Decision::parse("request_info", &"x".repeat(4001)).unwrap_err().0, "question");
+        assert_eq!(Decision::parse("delete", "x").unwrap_err().0, "decision");
+    }
+
+    #[test]
+    fn every_sub_type_belongs_to_a_listed_partner_type() {
+        for k in PartnerKind::ALL {
+            assert!(PartnerKind::TYPES.contains(&k.partner_type()), "{k:?}");
+        }
+    }
+
+    #[test]
     fn only_submitted_applications_await_a_manager() {
         assert!(ApplicationStatus::Submitted.awaits_manager());
         assert!(!ApplicationStatus::InfoRequested.awaits_manager());
@@ -324,6 +344,25 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Parses a manager's decision form: `approve`, `reject` (a reason is
+    /// required, it is emailed) or `request_info` (the question is required).
+    /// An error names the field to fix.
+    pub fn parse(kind: &str, text: &str) -> Result<Decision, (&'static str, String)> {
+        let text = text.trim();
+        let field = if kind == "reject" { "reason" } else { "question" };
+        if text.chars().count() > 4000 {
+            return Err((field, "Use at most 4000 characters.".into()));
+        }
+        match kind {
+            "approve" => Ok(Decision::Approve),
+            "reject" if !text.is_empty() => Ok(Decision::Reject { reason: text.to_owned() }),
+            "reject" => Err(("reason", "Give the applicant a reason.".into())),
+            "request_info" if !text.is_empty() => Ok(Decision::RequestInfo { question: text.to_owned() }),
+            "request_info" => Err(("question", "Write the question for the applicant.".into())),
+            _ => Err(("decision", "Choose a decision.".into())),
+        }
+    }
+
     pub fn status(&self) -> ApplicationStatus {
         match self {
             Decision::Approve => ApplicationStatus::Approved,

@@ -119,6 +119,39 @@ pub fn may_invite(inviter: Role, invitee: Role) -> bool {
     matches!((inviter, invitee), (Role::Admin, Role::Manager) | (Role::Admin, Role::Admin))
 }
 
+/// How someone may act on a partner organisation's records (plan,
+/// certification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgAccess {
+    /// Program staff act on any partner; `admin` adds admin-only actions.
+    Staff { admin: bool },
+    /// A partner acts on its own organisation only.
+    OwnOrganisation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgAccessError {
+    /// No organisation was named and the user has none.
+    NoOrganisation,
+    Forbidden,
+}
+
+/// Which organisation a request concerns (`requested`, else the user's own)
+/// and how the user may act on it.
+pub fn organisation_access(
+    role: Role,
+    own_org: Option<i64>,
+    requested: Option<i64>,
+) -> Result<(i64, OrgAccess), OrgAccessError> {
+    let org = requested.or(own_org).ok_or(OrgAccessError::NoOrganisation)?;
+    match role {
+        Role::Admin => Ok((org, OrgAccess::Staff { admin: true })),
+        Role::Manager => Ok((org, OrgAccess::Staff { admin: false })),
+        Role::Partner if own_org == Some(org) => Ok((org, OrgAccess::OwnOrganisation)),
+        _ => Err(OrgAccessError::Forbidden),
+    }
+}
+
 /// Partner owners invite and remove the people of their organisation.
 pub fn may_manage_team(role: Role, org_role: Option<OrgRole>) -> bool {
     role == Role::Partner && org_role == Some(OrgRole::Owner)
@@ -163,6 +196,19 @@ pub fn may_set_disabled(actor: Role, is_self: bool) -> Result<(), AccessChangeEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_reach_any_organisation_and_partners_only_their_own() {
+        use OrgAccessError::*;
+        assert_eq!(organisation_access(Role::Manager, None, Some(7)), Ok((7, OrgAccess::Staff { admin: false })));
+        assert_eq!(organisation_access(Role::Admin, None, Some(7)), Ok((7, OrgAccess::Staff { admin: true })));
+        assert_eq!(organisation_access(Role::Partner, Some(3), None), Ok((3, OrgAccess::OwnOrganisation)));
+        assert_eq!(organisation_access(Role::Partner, Some(3), Some(3)), Ok((3, OrgAccess::OwnOrganisation)));
+        assert_eq!(organisation_access(Role::Partner, Some(3), Some(7)), Err(Forbidden));
+        assert_eq!(organisation_access(Role::Customer, None, Some(7)), Err(Forbidden));
+        assert_eq!(organisation_access(Role::Partner, None, None), Err(NoOrganisation));
+        assert_eq!(organisation_access(Role::Manager, None, None), Err(NoOrganisation));
+    }
 
     #[test]
     fn only_partner_owners_manage_their_team() {

@@ -7,8 +7,26 @@ pub fn time_utc(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
+/// Whole days from `since_ms` to `now_ms`, as "3 days" (never negative).
+pub fn days_waiting(since_ms: i64, now_ms: i64) -> String {
+    let days = (now_ms - since_ms).max(0) / 86_400_000;
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn waiting_is_counted_in_whole_days() {
+        let day = 86_400_000;
+        assert_eq!(super::days_waiting(0, day - 1), "0 days");
+        assert_eq!(super::days_waiting(0, day), "1 day");
+        assert_eq!(super::days_waiting(5 * day, 0), "0 days");
+    }
+
     #[test]
     fn times_are_shown_in_utc_to_the_minute() {
         assert_eq!(super::time_utc(1_700_000_000_000), "2023-11-14 22:13 UTC");

@@ -256,3 +256,44 @@ on_both!(owners_invite_and_remove_colleagues_and_members_cannot, |e| async move 
     let mgr_id = manager.whoami().await.unwrap().id.to_string();
     assert_eq!(ada.call(RemoveColleague::PATH, &[("user_id", &mgr_id)]).await.status, StatusCode::NOT_FOUND);
 });
+
+on_both!(admins_edit_the_plan_template_and_bad_items_are_refused_whole, |e| async move {
+    use partner_portal::api::partners::{AddTemplateItem, GetPlanTemplate, RemoveTemplateItem};
+    use partner_portal::domain::onboarding::TemplateItem;
+    let app = TestApp::start(e).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let before: Vec<TemplateItem> = serde_json::from_str(&admin.call(GetPlanTemplate::PATH, &[]).await.body).unwrap();
+
+    let bad =
+        admin.call(AddTemplateItem::PATH, &[("phase", "week_13"), ("title", "  "), ("binding", "moon_landing")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["\"phase\"", "\"title\"", "\"binding\""] {
+        assert!(bad.body.contains(f), "{f}: {}", bad.body);
+    }
+    let denied =
+        manager.call(AddTemplateItem::PATH, &[("phase", "preparation"), ("title", "x"), ("binding", "")]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "only admins edit the template");
+    let after_refusals: Vec<TemplateItem> =
+        serde_json::from_str(&admin.call(GetPlanTemplate::PATH, &[]).await.body).unwrap();
+    assert_eq!(after_refusals, before, "refused edits change nothing");
+
+    let ok = admin
+        .call(AddTemplateItem::PATH, &[("phase", "business_alignment"), ("title", "Joint webinar"), ("binding", "")])
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let now: Vec<TemplateItem> = serde_json::from_str(&admin.call(GetPlanTemplate::PATH, &[]).await.body).unwrap();
+    let added = now.iter().find(|t| t.title == "Joint webinar").unwrap();
+    let r = admin.call(RemoveTemplateItem::PATH, &[("id", &added.id.to_string())]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        admin.call(RemoveTemplateItem::PATH, &[("id", &added.id.to_string())]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let log = admin.call(partner_portal::api::admin::AuditLog::PATH, &[]).await.body;
+    assert!(log.contains("onboarding.template_changed"));
+});

@@ -94,6 +94,17 @@ async fn apply(store: &Arc<dyn Store>, b: i64, company: &str, email: &str) -> i6
         .unwrap()
 }
 
+/// Acme applies and is approved at version 0; returns its organisation.
+async fn approved_org(store: &Arc<dyn Store>, b: i64, mgr: i64) -> i64 {
+    let id = apply(store, b, "Acme", "ada@acme.example").await;
+    let terms = default_terms(RevenueModel::Reseller);
+    store
+        .decide_application(b, rec(id, 0, &Decision::Approve, &terms, mgr), mail(), audit(b, "x"))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 on_both!(submitting_creates_the_applicant_and_a_queued_application, |e| async move {
     let (_db, store, b, _) = setup(e).await;
     let id = apply(&store, b, "Acme", "ada@acme.example").await;
@@ -200,13 +211,7 @@ on_both!(a_request_for_information_returns_to_the_queue_when_answered, |e| async
 
 on_both!(plan_items_tick_by_hand_and_by_bound_events, |e| async move {
     let (_db, store, b, mgr) = setup(e).await;
-    let id = apply(&store, b, "Acme", "ada@acme.example").await;
-    let terms = default_terms(RevenueModel::Reseller);
-    let org = store
-        .decide_application(b, rec(id, 0, &Decision::Approve, &terms, mgr), mail(), audit(b, "x"))
-        .await
-        .unwrap()
-        .unwrap();
+    let org = approved_org(&store, b, mgr).await;
     let plan = store.plan(b, org).await.unwrap();
     let first = plan[0].id;
     let actor = Actor { id: Some(mgr), label: "mgr@example.com".into() };
@@ -234,13 +239,7 @@ on_both!(plan_items_tick_by_hand_and_by_bound_events, |e| async move {
 
 on_both!(template_edits_leave_existing_plans_alone, |e| async move {
     let (_db, store, b, mgr) = setup(e).await;
-    let id = apply(&store, b, "Acme", "ada@acme.example").await;
-    let terms = default_terms(RevenueModel::Reseller);
-    let org = store
-        .decide_application(b, rec(id, 0, &Decision::Approve, &terms, mgr), mail(), audit(b, "x"))
-        .await
-        .unwrap()
-        .unwrap();
+    let org = approved_org(&store, b, mgr).await;
     let new_id =
         store.add_template_item(Phase::Preparation, "Meet the partner manager", None, audit(b, "x")).await.unwrap();
     let template = store.template_items().await.unwrap();
@@ -254,13 +253,7 @@ on_both!(template_edits_leave_existing_plans_alone, |e| async move {
 
 on_both!(an_organisation_keeps_at_least_one_owner, |e| async move {
     let (_db, store, b, mgr) = setup(e).await;
-    let id = apply(&store, b, "Acme", "ada@acme.example").await;
-    let terms = default_terms(RevenueModel::Reseller);
-    let org = store
-        .decide_application(b, rec(id, 0, &Decision::Approve, &terms, mgr), mail(), audit(b, "x"))
-        .await
-        .unwrap()
-        .unwrap();
+    let org = approved_org(&store, b, mgr).await;
     let ada = store.login_record(b, "ada@acme.example").await.unwrap().unwrap().user_id;
     let last = store.remove_org_member(b, org, ada, audit(b, "x")).await;
     assert!(matches!(last, Err(StoreError::Conflict(_))));

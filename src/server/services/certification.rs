@@ -8,36 +8,29 @@ use crate::domain::certification::{
     allowed_events, median_days, next_step, recertification_cutoff, reminder_cutoff, support_tier, transition,
     CertActor, CertEvent, CertState, RECERT_FLAG_DAYS,
 };
-use crate::domain::role::{Permission, Role};
+use crate::domain::role::{OrgAccess, Permission};
 use crate::server::context::{store_error, Ctx};
+use crate::server::services::partners::org_for;
 use crate::server::state::AppState;
 use crate::server::store::{Actor, NewAudit, OutgoingEmail, StoreError, TransitionWrite};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::HashMap;
 
-/// How the viewer acts on `org`, or why they may not.
-fn actor_for(user: &CurrentUser, org: i64) -> Result<CertActor, AppError> {
-    match user.role {
-        Role::Admin => Ok(CertActor::Admin),
-        Role::Manager => Ok(CertActor::Manager),
-        Role::Partner if user.organisation.as_ref().is_some_and(|o| o.id == org) => Ok(CertActor::Partner),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-fn target_org(user: &CurrentUser, org: Option<i64>) -> Result<i64, AppError> {
-    match (org, &user.organisation) {
-        (Some(o), _) => Ok(o),
-        (None, Some(own)) => Ok(own.id),
-        (None, None) => Err(AppError::NotFound),
-    }
+/// The organisation concerned and how the viewer acts on it.
+fn actor_for(user: &CurrentUser, org: Option<i64>) -> Result<(i64, CertActor), AppError> {
+    let (org, access) = org_for(user, org)?;
+    let actor = match access {
+        OrgAccess::Staff { admin: true } => CertActor::Admin,
+        OrgAccess::Staff { admin: false } => CertActor::Manager,
+        OrgAccess::OwnOrganisation => CertActor::Partner,
+    };
+    Ok((org, actor))
 }
 
 pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<CertView, AppError> {
     let user = ctx.require_user().await?;
-    let org = target_org(&user, org)?;
-    let actor = actor_for(&user, org)?;
+    let (org, actor) = actor_for(&user, org)?;
     let store = &ctx.state.store;
     let rec = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     let timeline = store.certification_history(ctx.meta.brand.id, org).await.map_err(store_error)?;
@@ -81,7 +74,7 @@ fn state_email(
 /// Fires `event` on `org` as the signed-in user.
 pub async fn fire(ctx: &Ctx, org: i64, version: i64, event: &str, note: &str, evidence: &str) -> Result<(), AppError> {
     let user = ctx.require_user().await?;
-    let actor = actor_for(&user, org)?;
+    let (org, actor) = actor_for(&user, Some(org))?;
     let event = CertEvent::parse(event).ok_or_else(|| AppError::field("event", "Unknown certification event."))?;
     if note.chars().count() > 4000 || evidence.chars().count() > 8000 {
         return Err(AppError::field("note", "Notes and evidence are limited to 4000 and 8000 characters."));

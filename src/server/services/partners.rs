@@ -5,13 +5,15 @@ use crate::api::error::{AppError, FieldError};
 use crate::api::partners::{PartnerRow, PartnersOverview, PlanView, Review, TeamView};
 use crate::domain::account::parse_display_name;
 use crate::domain::account::CurrentUser;
-use crate::domain::application::{ApplicationDetail, ApplicationInput, ApplicationSummary, Decision, NewApplication};
+use crate::domain::application::{
+    ApplicationDetail, ApplicationInput, ApplicationStatus, ApplicationSummary, Decision, NewApplication, PartnerKind,
+};
 use crate::domain::audit;
 use crate::domain::email::Email;
 use crate::domain::evaluation::{summarise, Criterion, Scores};
 use crate::domain::onboarding::TemplateItem;
 use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, Phase, Progress};
-use crate::domain::role::{can, may_manage_team, OrgRole, Permission, Role};
+use crate::domain::role::{may_manage_team, organisation_access, OrgAccess, OrgAccessError, OrgRole, Permission, Role};
 use crate::domain::terms::{default_terms, Terms};
 use crate::domain::token::TokenPurpose;
 use crate::server::auth::{hash_password, new_token};
@@ -63,14 +65,12 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
 
 pub async fn queue(ctx: &Ctx, status: &str, kind: &str) -> Result<Vec<ApplicationSummary>, AppError> {
     ctx.require(Permission::ReviewApplications).await?;
-    let kind = match kind {
-        "" | "technology" | "solution" | "reseller" => kind,
-        _ => return Err(AppError::field("kind", "Choose a partner type.")),
-    };
-    let status = match status {
-        "" | "submitted" | "info_requested" | "approved" | "rejected" => status,
-        _ => return Err(AppError::field("status", "Choose a status.")),
-    };
+    if !kind.is_empty() && !PartnerKind::TYPES.contains(&kind) {
+        return Err(AppError::field("kind", "Choose a partner type."));
+    }
+    if !status.is_empty() && ApplicationStatus::parse(status).is_none() {
+        return Err(AppError::field("status", "Choose a status."));
+    }
     ctx.state.store.application_queue(ctx.meta.brand.id, status, kind).await.map_err(store_error)
 }
 
@@ -181,33 +181,24 @@ pub async fn answer(ctx: &Ctx, answer: &str) -> Result<(), AppError> {
     ctx.state.store.answer_application(ctx.meta.brand.id, user.id, answer, a).await.map_err(store_error)
 }
 
-/// Which organisation's plan `user` may see: their own, or any for staff.
-fn plan_org(user: &CurrentUser, requested: Option<i64>) -> Result<i64, AppError> {
-    match (requested, &user.organisation) {
-        (Some(org), _) if can(user.role, Permission::ReviewApplications) => Ok(org),
-        (Some(org), Some(own)) if own.id == org && user.role == Role::Partner => Ok(org),
-        (None, Some(own)) if user.role == Role::Partner => Ok(own.id),
-        (None, None) if user.role == Role::Partner => Err(AppError::NotFound),
-        _ => Err(AppError::Forbidden),
-    }
+/// The organisation whose plan the request concerns, if the user may see it.
+pub(crate) fn org_for(user: &CurrentUser, requested: Option<i64>) -> Result<(i64, OrgAccess), AppError> {
+    organisation_access(user.role, user.organisation.as_ref().map(|o| o.id), requested).map_err(|e| match e {
+        OrgAccessError::NoOrganisation => AppError::NotFound,
+        OrgAccessError::Forbidden => AppError::Forbidden,
+    })
 }
 
 pub async fn plan(ctx: &Ctx, org: Option<i64>) -> Result<PlanView, AppError> {
     let user = ctx.require_user().await?;
-    let org = plan_org(&user, org)?;
+    let (org, _) = org_for(&user, org)?;
     let store = &ctx.state.store;
     let items = store.plan(ctx.meta.brand.id, org).await.map_err(store_error)?;
     if items.is_empty() {
         return Err(AppError::NotFound);
     }
-    let name = store
-        .all_plan_items(ctx.meta.brand.id)
-        .await
-        .map_err(store_error)?
-        .into_iter()
-        .find(|i| i.organisation_id == org)
-        .map(|i| i.organisation)
-        .unwrap_or_default();
+    let name =
+        store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?.organisation;
     let now = ctx.now();
     let terms = store.current_terms(ctx.meta.brand.id, org).await.map_err(store_error)?;
     Ok(PlanView {
@@ -223,7 +214,7 @@ pub async fn plan(ctx: &Ctx, org: Option<i64>) -> Result<PlanView, AppError> {
 
 pub async fn set_item(ctx: &Ctx, org: i64, item: i64, done: bool) -> Result<(), AppError> {
     let user = ctx.require_user().await?;
-    let org = plan_org(&user, Some(org))?;
+    let (org, _) = org_for(&user, Some(org))?;
     let action = if done { audit::PLAN_ITEM_DONE } else { audit::PLAN_ITEM_UNDONE };
     let a = ctx.audit(
         Some(&user),

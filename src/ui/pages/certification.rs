@@ -5,7 +5,7 @@ use crate::api::certification::{
 };
 use crate::domain::certification::{needs_note, CertEvent, CertState};
 use crate::ui::components::form::{field_error, FormError, LastResult};
-use crate::ui::format::time_utc;
+use crate::ui::format::{days_waiting, time_utc};
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -192,7 +192,7 @@ fn waiting_rows(list: Vec<Waiting>, now: i64) -> impl IntoView {
                 <tr>
                     <td class="whitespace-nowrap px-4 py-2"><a class="text-brand underline" href=format!("/certification?org={}", w.organisation_id)>{w.organisation}</a></td>
                     <td class="whitespace-nowrap px-4 py-2">{w.state.label()}</td>
-                    <td class="whitespace-nowrap px-4 py-2">{format!("{} days", (now - w.since_ms).max(0) / 86_400_000)}</td>
+                    <td class="whitespace-nowrap px-4 py-2">{days_waiting(w.since_ms, now)}</td>
                 </tr>
             }
         })

@@ -51,7 +51,7 @@ pub fn PlanPage() -> impl IntoView {
 
 #[component]
 fn Plan(plan: PlanView, tick: ServerAction<SetPlanItem>, back: String) -> impl IntoView {
-    let now = plan.now_ms;
+    let now = chrono::DateTime::from_timestamp_millis(plan.now_ms).unwrap_or_default();
     let org = plan.organisation_id;
     view! {
         <h1 class="mb-1 text-2xl font-bold">"Onboarding plan"</h1>
@@ -87,7 +87,7 @@ fn Plan(plan: PlanView, tick: ServerAction<SetPlanItem>, back: String) -> impl I
                     <ProgressBar percent=prog.percent() label=format!("{} progress", phase.label())/>
                     <ul class="mt-3 divide-y divide-slate-100">
                         {items.into_iter().map(|i| {
-                            let overdue = i.done_at_ms.is_none() && i.due_at_ms < now;
+                            let overdue = i.is_overdue(now);
                             let done = i.done_at_ms.is_some();
                             let back = back.clone();
                             let aria = format!("{} {}", if done { "Untick" } else { "Tick" }, i.title);
@@ -164,6 +164,9 @@ pub fn PartnersPage() -> impl IntoView {
                     Ok(o) => o,
                     Err(e) => return access_problem(e),
                 };
+                if o.partners.is_empty() {
+                    return view! { <p class="text-slate-600">"No partners yet: approved applications appear here with their onboarding progress."</p> }.into_any();
+                }
                 view! {
                     <p class="mb-2 text-sm">"Sort by: "
                         <a class="text-brand underline" href="/manager/partners">"name"</a>" · "

@@ -6,7 +6,7 @@ use crate::domain::application::ApplicationStatus;
 use crate::domain::evaluation::{format_tenths, tenths, Criterion, Recommendation};
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::components::layout::{Forbidden, SignInPrompt};
-use crate::ui::format::time_utc;
+use crate::ui::format::{days_waiting, time_utc};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -89,7 +89,7 @@ pub fn QueuePage() -> impl IntoView {
                                                 <td class="whitespace-nowrap px-4 py-2">{a.kind.label()}</td>
                                                 <td class="whitespace-nowrap px-4 py-2">{a.category.label()}</td>
                                                 <td class="whitespace-nowrap px-4 py-2">{a.status.label()}</td>
-                                                <td class="whitespace-nowrap px-4 py-2">{format!("{} days", (now - a.created_at_ms).max(0) / 86_400_000)}</td>
+                                                <td class="whitespace-nowrap px-4 py-2">{days_waiting(a.created_at_ms, now)}</td>
                                                 <td class="px-4 py-2">{a.scorecards}</td>
                                             </tr>
                                         }).collect_view()}
