@@ -105,7 +105,7 @@ test("an administrator adds an item to the onboarding template and removes it", 
   await goto(page, "/admin/onboarding-template");
   const title = `Joint webinar ${info.project.name} ${Date.now()}`;
   await page.getByLabel("Phase").selectOption("business_alignment");
-  await page.getByLabel("Item").fill(title);
+  await page.getByLabel("Item", { exact: true }).fill(title);
   await page.getByRole("button", { name: "Add item" }).click();
   await expect(page.getByText("The template has been updated.")).toBeVisible();
   await expect(page.getByText(title)).toBeVisible();
