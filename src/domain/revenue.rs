@@ -172,15 +172,18 @@ pub fn check_terms(t: &Terms) -> Result<(), Vec<(&'static str, String)>> {
     }
 }
 
-/// Which rule of the terms a commission line used, for "why this amount".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ShareRule {
-    ReferralFirstYear,
-    ReferralOngoing,
-    Margin,
-    /// Technology partners earn funds and bounties, not a share of revenue.
-    NoShare,
-}
+choices!(
+    /// Which rule of the terms a line used, for "why this amount".
+    ShareRule {
+        ReferralFirstYear => "referral_first_year", "Referral: first-year rate";
+        ReferralOngoing => "referral_ongoing", "Referral: ongoing rate";
+        Margin => "margin", "Margin on list price";
+        // Technology partners earn funds and bounties, not a share of revenue.
+        NoShare => "no_share", "No revenue share for this model";
+        VolumeBonus => "volume_bonus", "Quarterly volume bonus";
+        Bounty => "bounty", "Integration bounty";
+    }
+);
 
 /// One commission line and how it was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,6 +17,28 @@ pub struct Terms {
     pub margin_bps: Option<i64>,
     /// Technology: co-marketing fund budget per period.
     pub fund_budget_minor: Option<i64>,
+    /// Reseller: quarterly volume bonuses as (revenue threshold, bonus), in
+    /// minor units of `currency`.
+    #[serde(default)]
+    pub bonus_schedule: Vec<(i64, i64)>,
+    /// Technology: one-off integration bounties per certification milestone
+    /// (`certified`, `listed`, …), in minor units of `currency`.
+    #[serde(default)]
+    pub bounties: Vec<(String, i64)>,
+}
+
+/// One version of a partner's terms and the day it takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermsVersion {
+    pub version: i64,
+    /// Start of the UTC day from which this version applies.
+    pub effective_from_ms: i64,
+    pub terms: Terms,
+}
+
+/// The version in force at `at_ms`: the latest to have taken effect.
+pub fn in_force(versions: &[TermsVersion], at_ms: i64) -> Option<&TermsVersion> {
+    versions.iter().filter(|v| v.effective_from_ms <= at_ms).max_by_key(|v| (v.effective_from_ms, v.version))
 }
 
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -30,6 +52,8 @@ pub fn default_terms(model: RevenueModel) -> Terms {
         ongoing_bps: None,
         margin_bps: None,
         fund_budget_minor: None,
+        bonus_schedule: Vec::new(),
+        bounties: Vec::new(),
     };
     match model {
         RevenueModel::Referral => Terms { first_year_bps: Some(1_000), ongoing_bps: Some(500), ..base },
@@ -63,6 +87,20 @@ mod tests {
         assert_eq!(default_terms(RevenueModel::Reseller).margin_bps, Some(2_000));
         assert_eq!(default_terms(RevenueModel::WhiteLabel).margin_bps, Some(5_000));
         assert_eq!(default_terms(RevenueModel::Technology).fund_budget_minor, Some(0));
+    }
+
+    #[test]
+    fn the_terms_in_force_are_the_latest_version_to_have_taken_effect() {
+        let v = |version, from| TermsVersion {
+            version,
+            effective_from_ms: from,
+            terms: default_terms(RevenueModel::Reseller),
+        };
+        let versions = [v(1, 0), v(2, 1_000), v(3, 5_000)];
+        assert_eq!(in_force(&versions, 999).map(|t| t.version), Some(1));
+        assert_eq!(in_force(&versions, 1_000).map(|t| t.version), Some(2));
+        assert_eq!(in_force(&versions, 9_000).map(|t| t.version), Some(3));
+        assert_eq!(in_force(&versions[1..], 10).map(|t| t.version), None);
     }
 
     #[test]

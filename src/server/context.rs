@@ -144,6 +144,7 @@ pub fn store_error(e: StoreError) -> AppError {
         StoreError::Conflict(m) => AppError::Conflict(m.to_owned()),
         StoreError::NotFound => AppError::NotFound,
         StoreError::Token(t) => AppError::Refused(t.to_string()),
+        StoreError::Rule(m) => AppError::Refused(m),
         StoreError::Database(e) => internal(format!("database: {e}")),
     }
 }

@@ -12,3 +12,4 @@ mod http_invite;
 mod http_partners;
 mod store;
 mod store_partners;
+mod store_revenue;

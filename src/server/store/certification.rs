@@ -199,6 +199,9 @@ macro_rules! cert_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                if $crate::domain::ledger::BOUNTY_MILESTONES.contains(&t.to.key()) {
+                    Self::award_bounty(&mut tx, brand_id, organisation_id, t.to.key(), now).await?;
+                }
                 for mail in &mails {
                     Self::insert_email(&mut tx, mail, audit.at).await?;
                 }

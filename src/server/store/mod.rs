@@ -11,6 +11,8 @@ mod sql;
 mod partners;
 #[macro_use]
 mod certification;
+#[macro_use]
+mod revenue;
 mod postgres;
 mod sqlite;
 
@@ -25,9 +27,13 @@ use crate::domain::brand::Brand;
 pub use crate::domain::certification::TimelineEntry as TransitionRecord;
 use crate::domain::certification::{CertState, Transition};
 use crate::domain::evaluation::Scores;
+use crate::domain::ledger::{
+    CustomerFigure, EventInput, ImportRecord, Month, MonthlyFigure, Payout, PayoutStatus, RowError, Statement,
+    StatementLine, StatementStatus,
+};
 use crate::domain::onboarding::{Binding, Phase, PlanItem, TemplateItem};
 use crate::domain::role::{OrgRole, Role};
-use crate::domain::terms::Terms;
+use crate::domain::terms::{Terms, TermsVersion};
 use crate::domain::token::TokenError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -44,6 +50,9 @@ pub enum StoreError {
     NotFound,
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// A business rule checked inside the transaction refused the change.
+    #[error("{0}")]
+    Rule(String),
     /// Anything else from the database. Its text is logged, never shown.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -138,7 +147,7 @@ pub struct NewUser {
 }
 
 #[async_trait]
-pub trait Store: PartnerStore + CertStore + Send + Sync + 'static {
+pub trait Store: PartnerStore + CertStore + RevenueStore + Send + Sync + 'static {
     /// Applies pending migrations. Safe to call from several instances.
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
@@ -387,6 +396,105 @@ pub trait CertStore: Send + Sync + 'static {
     async fn queue_email(&self, mail: OutgoingEmail, now: DateTime<Utc>) -> StoreResult<()>;
     /// Every stored transition of the brand, oldest first (for the funnel).
     async fn all_transitions(&self, brand_id: i64) -> StoreResult<Vec<(i64, TransitionRecord)>>;
+}
+
+/// Revenue events to check and record as one import.
+#[derive(Debug, Clone)]
+pub struct ImportBatch {
+    /// A file name, "pasted" or "form".
+    pub source: String,
+    pub rows: Vec<EventInput>,
+    /// Rows in the file, including any refused before planning.
+    pub row_count: usize,
+    pub created_by: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum ImportOutcome {
+    Imported(ImportRecord),
+    /// Nothing was written.
+    Rejected(Vec<RowError>),
+}
+
+#[async_trait]
+pub trait RevenueStore: Send + Sync + 'static {
+    /// Every version of a partner's terms, oldest first.
+    async fn terms_versions(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<TermsVersion>>;
+    /// Adds the next version, taking effect at `effective_from_ms` (not before
+    /// the latest version's date); returns its number.
+    async fn add_terms_version(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+        effective_from_ms: i64,
+        terms: &Terms,
+        created_by: i64,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    /// Approved partners that revenue can be recorded for: (id, name).
+    async fn revenue_partners(&self, brand_id: i64) -> StoreResult<Vec<(i64, String)>>;
+    /// Plans the batch against the ledger (`domain::ledger::plan_import`)
+    /// and, if every row passes, writes events, lines, statement totals and
+    /// rollups in one transaction. Otherwise writes nothing.
+    async fn import_revenue(&self, brand_id: i64, batch: ImportBatch, audit: NewAudit) -> StoreResult<ImportOutcome>;
+    /// Keeps a refused import and its row errors for the import history.
+    async fn record_rejected_import(
+        &self,
+        brand_id: i64,
+        source: &str,
+        row_count: usize,
+        errors: &[RowError],
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    async fn revenue_imports(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<ImportRecord>>;
+    async fn revenue_import(&self, brand_id: i64, id: i64) -> StoreResult<Option<ImportRecord>>;
+    /// Newest month first.
+    async fn statements(
+        &self,
+        brand_id: i64,
+        organisation_id: Option<i64>,
+        status: Option<StatementStatus>,
+    ) -> StoreResult<Vec<Statement>>;
+    async fn statement(&self, brand_id: i64, id: i64) -> StoreResult<Option<(Statement, Vec<StatementLine>)>>;
+    /// Closes a statement (rules: `domain::ledger::check_close`), adding the
+    /// quarter's volume bonus, carrying in a negative balance, creating the
+    /// payout of a positive one, and writing a `statement.closed` event.
+    async fn close_statement(
+        &self,
+        brand_id: i64,
+        id: i64,
+        now: Month,
+        closed_by: i64,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Moves a payout from the state it was seen in (at its version) to `to`.
+    async fn move_payout(
+        &self,
+        brand_id: i64,
+        payout: &Payout,
+        to: PayoutStatus,
+        reference: Option<&str>,
+        by: i64,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn payouts(&self, brand_id: i64, status: Option<PayoutStatus>) -> StoreResult<Vec<Payout>>;
+    /// Rollup figures between two months inclusive, for one partner or all.
+    async fn monthly_figures(
+        &self,
+        brand_id: i64,
+        organisation_id: Option<i64>,
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<MonthlyFigure>>;
+    /// One partner's customers between two months, by revenue.
+    async fn customer_figures(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<CustomerFigure>>;
 }
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a

@@ -200,6 +200,32 @@ pub(super) struct TermsRow {
     pub ongoing_bps: Option<i64>,
     pub margin_bps: Option<i64>,
     pub fund_budget_minor: Option<i64>,
+    pub bonus_schedule: String,
+    pub bounties: String,
+}
+
+impl TermsRow {
+    pub fn into_terms(self) -> StoreResult<Terms> {
+        Ok(Terms {
+            model: RevenueModel::parse(&self.model).ok_or_else(|| corrupt("revenue model"))?,
+            currency: self.currency,
+            first_year_bps: self.first_year_bps,
+            ongoing_bps: self.ongoing_bps,
+            margin_bps: self.margin_bps,
+            fund_budget_minor: self.fund_budget_minor,
+            bonus_schedule: serde_json::from_str(&self.bonus_schedule).map_err(|_| corrupt("bonus schedule"))?,
+            bounties: serde_json::from_str(&self.bounties).map_err(|_| corrupt("bounties"))?,
+        })
+    }
+}
+
+pub(super) const TERMS_COLUMNS: &str = "t.model, t.currency, t.first_year_bps, t.ongoing_bps, t.margin_bps, \
+     t.fund_budget_minor, t.bonus_schedule, t.bounties";
+
+/// Midnight UTC of the day `t` falls on: terms take effect by day.
+pub(super) fn day_start_ms(t: DateTime<Utc>) -> i64 {
+    let v = ms(t);
+    v - v.rem_euclid(86_400_000)
 }
 
 #[derive(sqlx::FromRow)]
@@ -483,18 +509,21 @@ macro_rules! partner_store {
                         .await?;
                     sqlx::query(
                         "INSERT INTO revenue_terms (organisation_id, version, model, effective_from, currency, \
-                         first_year_bps, ongoing_bps, margin_bps, fund_budget_minor, created_at, created_by) \
-                         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $3, $9)",
+                         first_year_bps, ongoing_bps, margin_bps, fund_budget_minor, created_at, created_by, \
+                         bonus_schedule, bounties) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .bind(org)
                     .bind(terms.model.key())
-                    .bind(ms(now))
+                    .bind($crate::server::store::partners::day_start_ms(now))
                     .bind(&terms.currency)
                     .bind(terms.first_year_bps)
                     .bind(terms.ongoing_bps)
                     .bind(terms.margin_bps)
                     .bind(terms.fund_budget_minor)
+                    .bind(ms(now))
                     .bind(decided_by)
+                    .bind(serde_json::json!(terms.bonus_schedule).to_string())
+                    .bind(serde_json::json!(terms.bounties).to_string())
                     .execute(&mut *tx)
                     .await?;
                     // The partner's own copy: later template edits leave it be.
@@ -550,26 +579,16 @@ macro_rules! partner_store {
             }
 
             async fn current_terms(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<Terms>> {
-                let row: Option<TermsRow> = sqlx::query_as(
-                    "SELECT t.model, t.currency, t.first_year_bps, t.ongoing_bps, t.margin_bps, t.fund_budget_minor \
-                     FROM revenue_terms t JOIN organisations o ON o.id = t.organisation_id \
+                let row: Option<TermsRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM revenue_terms t JOIN organisations o ON o.id = t.organisation_id \
                      WHERE o.brand_id = $1 AND t.organisation_id = $2 ORDER BY t.version DESC LIMIT 1",
-                )
+                    $crate::server::store::partners::TERMS_COLUMNS
+                ))
                 .bind(brand_id)
                 .bind(organisation_id)
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(|r| {
-                    Ok(Terms {
-                        model: RevenueModel::parse(&r.model).ok_or_else(|| corrupt("revenue model"))?,
-                        currency: r.currency,
-                        first_year_bps: r.first_year_bps,
-                        ongoing_bps: r.ongoing_bps,
-                        margin_bps: r.margin_bps,
-                        fund_budget_minor: r.fund_budget_minor,
-                    })
-                })
-                .transpose()
+                row.map(TermsRow::into_terms).transpose()
             }
 
             async fn plan(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<PlanItem>> {

@@ -4,6 +4,7 @@
 
 use super::certification::*;
 use super::partners::*;
+use super::revenue::*;
 use super::sql::*;
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -46,3 +47,4 @@ impl PgStore {
 sql_store!(PgStore, Postgres);
 partner_store!(PgStore, Postgres);
 cert_store!(PgStore, Postgres);
+revenue_store!(PgStore, Postgres);

@@ -5,6 +5,7 @@
 
 use super::certification::*;
 use super::partners::*;
+use super::revenue::*;
 use super::sql::*;
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -53,3 +54,4 @@ impl SqliteStore {
 sql_store!(SqliteStore, Sqlite);
 partner_store!(SqliteStore, Sqlite);
 cert_store!(SqliteStore, Sqlite);
+revenue_store!(SqliteStore, Sqlite);

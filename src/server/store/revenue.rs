@@ -1,0 +1,1104 @@
+//! SQL for the revenue ledger, shared by both engines through
+//! `revenue_store!`. Every line is written by `insert_line`, which also
+//! moves its statement's total and the rollups in the same transaction, so
+//! dashboards never scan the ledger and totals never drift from lines.
+
+use super::*;
+pub(super) use crate::domain::ledger::{
+    bounty, check_close, close_statement, in_force_for_close, plan_import, quarter_bonus, statement_month,
+    CustomerFigure, EventInput, EventKind, ImportRecord, KnownEvent, KnownLine, LedgerContext, LineKind, Month,
+    MonthlyFigure, Payout, PayoutStatus, RowError, Statement, StatementLine, StatementStatus,
+};
+pub(super) use crate::domain::revenue::{Commission, Currency, Money, ShareRule};
+pub(super) use crate::domain::terms::{in_force, TermsVersion};
+pub(super) use std::collections::HashMap;
+
+/// SQLite and PostgreSQL both take this many parameters in one statement
+/// with room to spare.
+pub(super) const CHUNK: usize = 400;
+
+/// `$first, $first+1, …` for an IN list of `n` values.
+pub(super) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) fn currency(code: &str) -> StoreResult<Currency> {
+    Currency::parse(code).map_err(|_| super::partners::corrupt("currency"))
+}
+
+fn month(key: &str) -> StoreResult<Month> {
+    Month::parse(key).ok_or_else(|| super::partners::corrupt("month"))
+}
+
+/// A line about to be written.
+pub(super) struct NewLine<'a> {
+    pub organisation_id: i64,
+    pub event_id: Option<i64>,
+    pub kind: LineKind,
+    pub milestone: Option<&'a str>,
+    pub customer: &'a str,
+    pub belongs: Month,
+    pub statement_month: Month,
+    pub adjustment: bool,
+    pub commission: Commission,
+    pub terms_version: Option<i64>,
+    pub first_invoice_ms: Option<i64>,
+    /// The revenue the line's event adds (negative for a refund).
+    pub revenue_minor: i64,
+    pub customer_price_minor: i64,
+    pub now_ms: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct KnownRow {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub external_id: String,
+    pub customer: String,
+    pub occurred_at: i64,
+    pub kind: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub refunds: Option<String>,
+    pub customer_price_minor: Option<i64>,
+    pub rate_bps: Option<i64>,
+    pub rule: Option<String>,
+    pub terms_version: Option<i64>,
+    pub refunded: i64,
+}
+
+impl KnownRow {
+    pub fn into_known(self) -> StoreResult<(i64, KnownEvent)> {
+        let bad = || super::partners::corrupt("revenue event");
+        let c = currency(&self.currency)?;
+        let line = match (self.rate_bps, self.rule.as_deref().and_then(ShareRule::parse)) {
+            (Some(rate_bps), Some(rule)) => {
+                Some(KnownLine { rate_bps, rule, terms_version: self.terms_version.unwrap_or_default() })
+            }
+            _ => None,
+        };
+        Ok((
+            self.id,
+            KnownEvent {
+                event: EventInput {
+                    row: 0,
+                    organisation_id: self.organisation_id,
+                    customer: self.customer,
+                    occurred_ms: self.occurred_at,
+                    kind: EventKind::parse(&self.kind).ok_or_else(bad)?,
+                    amount: Money::new(self.amount_minor, c),
+                    refunds: self.refunds,
+                    external_id: self.external_id,
+                    customer_price_minor: self.customer_price_minor,
+                },
+                line,
+                refunded_minor: self.refunded,
+            },
+        ))
+    }
+}
+
+pub(super) const KNOWN_SELECT: &str = "SELECT e.id, e.organisation_id, e.external_id, e.customer, e.occurred_at, \
+     e.kind, e.amount_minor, e.currency, inv.external_id AS refunds, e.customer_price_minor, l.rate_bps, l.rule, \
+     l.terms_version, CAST((SELECT COALESCE(SUM(r.amount_minor), 0) FROM revenue_events r \
+     WHERE r.refunds_event_id = e.id) AS BIGINT) AS refunded \
+     FROM revenue_events e LEFT JOIN revenue_events inv ON inv.id = e.refunds_event_id \
+     LEFT JOIN commission_lines l ON l.event_id = e.id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TermsVersionRow {
+    pub organisation_id: i64,
+    pub version: i64,
+    pub effective_from: i64,
+    #[sqlx(flatten)]
+    pub terms: super::partners::TermsRow,
+}
+
+impl TermsVersionRow {
+    pub fn into_version(self) -> StoreResult<(i64, TermsVersion)> {
+        Ok((
+            self.organisation_id,
+            TermsVersion {
+                version: self.version,
+                effective_from_ms: self.effective_from,
+                terms: self.terms.into_terms()?,
+            },
+        ))
+    }
+}
+
+pub(super) fn terms_versions_sql(orgs: usize) -> String {
+    format!(
+        "SELECT t.organisation_id, t.version, t.effective_from, {} FROM revenue_terms t \
+         JOIN organisations o ON o.id = t.organisation_id WHERE o.brand_id = $1 AND t.organisation_id IN ({}) \
+         ORDER BY t.organisation_id, t.version",
+        super::partners::TERMS_COLUMNS,
+        placeholders(2, orgs)
+    )
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StatementRow {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub name: String,
+    pub currency: String,
+    pub month: String,
+    pub status: String,
+    pub lines_total_minor: i64,
+    pub carried_in_minor: i64,
+    pub balance_minor: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub payout_id: Option<i64>,
+    pub payout_amount: Option<i64>,
+    pub payout_status: Option<String>,
+    pub payout_reference: Option<String>,
+    pub payout_version: Option<i64>,
+    pub payout_created: Option<i64>,
+    pub payout_paid: Option<i64>,
+}
+
+impl StatementRow {
+    pub fn into_statement(self) -> StoreResult<Statement> {
+        let c = currency(&self.currency)?;
+        let m = month(&self.month)?;
+        let payout = match (self.payout_id, self.payout_status.as_deref().and_then(PayoutStatus::parse)) {
+            (Some(id), Some(status)) => Some(Payout {
+                id,
+                statement_id: self.id,
+                organisation_id: self.organisation_id,
+                organisation: self.name.clone(),
+                month: m,
+                amount: Money::new(self.payout_amount.unwrap_or_default(), c),
+                status,
+                reference: self.payout_reference,
+                version: self.payout_version.unwrap_or_default(),
+                created_at_ms: self.payout_created.unwrap_or_default(),
+                paid_at_ms: self.payout_paid,
+            }),
+            _ => None,
+        };
+        Ok(Statement {
+            id: self.id,
+            organisation_id: self.organisation_id,
+            organisation: self.name,
+            currency: c,
+            month: m,
+            status: StatementStatus::parse(&self.status).ok_or_else(|| super::partners::corrupt("statement"))?,
+            lines_total_minor: self.lines_total_minor,
+            carried_in_minor: self.carried_in_minor,
+            balance_minor: self.balance_minor,
+            closed_at_ms: self.closed_at,
+            payout,
+        })
+    }
+}
+
+pub(super) const STATEMENT_SELECT: &str = "SELECT s.id, s.organisation_id, o.name, s.currency, s.month, s.status, \
+     s.lines_total_minor, s.carried_in_minor, s.balance_minor, s.closed_at, p.id AS payout_id, \
+     p.amount_minor AS payout_amount, p.status AS payout_status, p.reference AS payout_reference, \
+     p.version AS payout_version, p.created_at AS payout_created, p.paid_at AS payout_paid \
+     FROM statements s JOIN organisations o ON o.id = s.organisation_id LEFT JOIN payouts p ON p.statement_id = s.id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LineRow {
+    pub id: i64,
+    pub kind: String,
+    pub customer: String,
+    pub external_id: Option<String>,
+    pub occurred_at: Option<i64>,
+    pub refunds: Option<String>,
+    pub customer_price_minor: Option<i64>,
+    pub milestone: Option<String>,
+    pub belongs_month: String,
+    pub adjustment: bool,
+    pub base_minor: i64,
+    pub currency: String,
+    pub rate_bps: i64,
+    pub rule: String,
+    pub amount_minor: i64,
+    pub terms_version: Option<i64>,
+    pub first_invoice_at: Option<i64>,
+}
+
+impl LineRow {
+    pub fn into_line(self) -> StoreResult<StatementLine> {
+        let bad = || super::partners::corrupt("commission line");
+        let c = currency(&self.currency)?;
+        Ok(StatementLine {
+            id: self.id,
+            kind: LineKind::parse(&self.kind).ok_or_else(bad)?,
+            customer: self.customer,
+            event_external_id: self.external_id,
+            event_date_ms: self.occurred_at,
+            refunds_external_id: self.refunds,
+            customer_price_minor: self.customer_price_minor,
+            milestone: self.milestone,
+            belongs: month(&self.belongs_month)?,
+            adjustment: self.adjustment,
+            base: Money::new(self.base_minor, c),
+            rate_bps: self.rate_bps,
+            rule: ShareRule::parse(&self.rule).ok_or_else(bad)?,
+            amount: Money::new(self.amount_minor, c),
+            terms_version: self.terms_version,
+            first_invoice_ms: self.first_invoice_at,
+        })
+    }
+}
+
+pub(super) const LINE_SELECT: &str = "SELECT l.id, l.kind, l.customer, e.external_id, e.occurred_at, \
+     inv.external_id AS refunds, e.customer_price_minor, l.milestone, l.belongs_month, l.adjustment, l.base_minor, \
+     l.currency, l.rate_bps, l.rule, l.amount_minor, l.terms_version, l.first_invoice_at \
+     FROM commission_lines l LEFT JOIN revenue_events e ON e.id = l.event_id \
+     LEFT JOIN revenue_events inv ON inv.id = e.refunds_event_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ImportRow {
+    pub id: i64,
+    pub source: String,
+    pub imported: bool,
+    pub row_count: i64,
+    pub new_count: i64,
+    pub unchanged_count: i64,
+    pub errors: String,
+    pub created_at: i64,
+    pub created_by: Option<String>,
+}
+
+impl ImportRow {
+    pub fn into_record(self) -> StoreResult<ImportRecord> {
+        Ok(ImportRecord {
+            id: self.id,
+            source: self.source,
+            imported: self.imported,
+            row_count: self.row_count,
+            new_count: self.new_count,
+            unchanged_count: self.unchanged_count,
+            errors: serde_json::from_str(&self.errors).map_err(|_| super::partners::corrupt("import errors"))?,
+            created_at_ms: self.created_at,
+            created_by: self.created_by.unwrap_or_default(),
+        })
+    }
+}
+
+pub(super) const IMPORT_SELECT: &str = "SELECT i.id, i.source, i.imported, i.row_count, i.new_count, \
+     i.unchanged_count, i.errors, i.created_at, u.email AS created_by \
+     FROM revenue_imports i LEFT JOIN users u ON u.id = i.created_by";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct FigureRow {
+    pub organisation_id: i64,
+    pub name: String,
+    pub month: String,
+    pub currency: String,
+    pub revenue_minor: i64,
+    pub commission_minor: i64,
+}
+
+impl FigureRow {
+    pub fn into_figure(self) -> StoreResult<MonthlyFigure> {
+        Ok(MonthlyFigure {
+            organisation_id: self.organisation_id,
+            organisation: self.name,
+            month: month(&self.month)?,
+            currency: currency(&self.currency)?,
+            revenue_minor: self.revenue_minor,
+            commission_minor: self.commission_minor,
+        })
+    }
+}
+
+pub(super) fn with_ids(known: Vec<(i64, KnownEvent)>) -> (HashMap<String, KnownEvent>, HashMap<String, i64>) {
+    let mut ids = HashMap::new();
+    let mut map = HashMap::new();
+    for (id, k) in known {
+        ids.insert(k.event.external_id.clone(), id);
+        map.insert(k.event.external_id.clone(), k);
+    }
+    (map, ids)
+}
+
+/// Emits `impl RevenueStore for $store`.
+macro_rules! revenue_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Writes one line into the open statement of its month (created
+            /// on first use) and moves the statement total and the rollups.
+            async fn insert_line(tx: &mut sqlx::Transaction<'_, $db>, l: &NewLine<'_>) -> StoreResult<i64> {
+                let code = l.commission.amount.currency.code();
+                let month = l.statement_month.key();
+                sqlx::query(
+                    "INSERT INTO statements (organisation_id, currency, month, status, created_at) \
+                     VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (organisation_id, currency, month) DO NOTHING",
+                )
+                .bind(l.organisation_id)
+                .bind(code)
+                .bind(&month)
+                .bind(l.now_ms)
+                .execute(&mut **tx)
+                .await?;
+                // The status guard keeps closed statements immutable, even
+                // against a close committed a moment ago by another instance.
+                let statement: Option<i64> = sqlx::query_scalar(
+                    "UPDATE statements SET lines_total_minor = lines_total_minor + $1 \
+                     WHERE organisation_id = $2 AND currency = $3 AND month = $4 AND status = 'open' RETURNING id",
+                )
+                .bind(l.commission.amount.minor)
+                .bind(l.organisation_id)
+                .bind(code)
+                .bind(&month)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(statement) = statement else {
+                    return Err(StoreError::Conflict(
+                        "A statement closed while this was being recorded. Record it again: it will land in the next open statement.",
+                    ));
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO commission_lines (statement_id, organisation_id, event_id, kind, milestone, customer, \
+                     belongs_month, adjustment, base_minor, currency, rate_bps, rule, amount_minor, terms_version, \
+                     first_invoice_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                )
+                .bind(statement)
+                .bind(l.organisation_id)
+                .bind(l.event_id)
+                .bind(l.kind.key())
+                .bind(l.milestone)
+                .bind(l.customer)
+                .bind(l.belongs.key())
+                .bind(l.adjustment)
+                .bind(l.commission.base.minor)
+                .bind(code)
+                .bind(l.commission.rate_bps)
+                .bind(l.commission.rule.key())
+                .bind(l.commission.amount.minor)
+                .bind(l.terms_version)
+                .bind(l.first_invoice_ms)
+                .bind(l.now_ms)
+                .fetch_one(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO revenue_monthly (organisation_id, currency, month, revenue_minor, commission_minor) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, currency, month) DO UPDATE SET \
+                     revenue_minor = revenue_monthly.revenue_minor + excluded.revenue_minor, \
+                     commission_minor = revenue_monthly.commission_minor + excluded.commission_minor",
+                )
+                .bind(l.organisation_id)
+                .bind(code)
+                .bind(l.belongs.key())
+                .bind(l.revenue_minor)
+                .bind(l.commission.amount.minor)
+                .execute(&mut **tx)
+                .await?;
+                if !l.customer.is_empty() {
+                    sqlx::query(
+                        "INSERT INTO revenue_by_customer (organisation_id, currency, month, customer, revenue_minor, \
+                         commission_minor, customer_price_minor) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (organisation_id, currency, month, customer) DO UPDATE SET \
+                         revenue_minor = revenue_by_customer.revenue_minor + excluded.revenue_minor, \
+                         commission_minor = revenue_by_customer.commission_minor + excluded.commission_minor, \
+                         customer_price_minor = revenue_by_customer.customer_price_minor + excluded.customer_price_minor",
+                    )
+                    .bind(l.organisation_id)
+                    .bind(code)
+                    .bind(l.belongs.key())
+                    .bind(l.customer)
+                    .bind(l.revenue_minor)
+                    .bind(l.commission.amount.minor)
+                    .bind(l.customer_price_minor)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(id)
+            }
+
+            async fn terms_versions_tx(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                orgs: &[i64],
+            ) -> StoreResult<HashMap<i64, Vec<TermsVersion>>> {
+                let mut out: HashMap<i64, Vec<TermsVersion>> = HashMap::new();
+                for chunk in orgs.chunks($crate::server::store::revenue::CHUNK) {
+                    let sql = $crate::server::store::revenue::terms_versions_sql(chunk.len());
+                    let mut q = sqlx::query_as::<_, TermsVersionRow>(&sql).bind(brand_id);
+                    for o in chunk {
+                        q = q.bind(*o);
+                    }
+                    for row in q.fetch_all(&mut **tx).await? {
+                        let (org, v) = row.into_version()?;
+                        out.entry(org).or_default().push(v);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn last_closed_month(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                organisation_id: i64,
+                code: &str,
+            ) -> StoreResult<Option<Month>> {
+                let m: Option<String> = sqlx::query_scalar(
+                    "SELECT MAX(month) FROM statements WHERE organisation_id = $1 AND currency = $2 AND status = 'closed'",
+                )
+                .bind(organisation_id)
+                .bind(code)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(m.as_deref().and_then(Month::parse))
+            }
+
+            /// Pays a technology partner's bounty for reaching `milestone`,
+            /// once, if its terms in force name one. Called inside the
+            /// certification transition's transaction.
+            async fn award_bounty(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                organisation_id: i64,
+                milestone: &str,
+                now_ms: i64,
+            ) -> StoreResult<()> {
+                let paid: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM commission_lines WHERE organisation_id = $1 AND milestone = $2",
+                )
+                .bind(organisation_id)
+                .bind(milestone)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if paid.is_some() {
+                    return Ok(());
+                }
+                let versions = Self::terms_versions_tx(tx, brand_id, &[organisation_id]).await?;
+                let Some(tv) = versions.get(&organisation_id).and_then(|v| in_force(v, now_ms)) else { return Ok(()) };
+                let Some(amount) = bounty(&tv.terms, milestone) else { return Ok(()) };
+                let c = currency(&tv.terms.currency)?;
+                let belongs = Month::of_ms(now_ms);
+                let (statement, adjustment) =
+                    statement_month(belongs, Self::last_closed_month(tx, organisation_id, c.code()).await?);
+                let line = NewLine {
+                    organisation_id,
+                    event_id: None,
+                    kind: LineKind::Bounty,
+                    milestone: Some(milestone),
+                    customer: "",
+                    belongs,
+                    statement_month: statement,
+                    adjustment,
+                    commission: Commission {
+                        base: Money::new(amount, c),
+                        rate_bps: 10_000,
+                        rule: ShareRule::Bounty,
+                        amount: Money::new(amount, c),
+                    },
+                    terms_version: Some(tv.version),
+                    first_invoice_ms: None,
+                    revenue_minor: 0,
+                    customer_price_minor: 0,
+                    now_ms,
+                };
+                Self::insert_line(tx, &line).await?;
+                Ok(())
+            }
+
+            async fn ledger_context(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                rows: &[EventInput],
+            ) -> StoreResult<(LedgerContext, HashMap<String, i64>)> {
+                let mut names: Vec<&str> = rows
+                    .iter()
+                    .flat_map(|r| std::iter::once(r.external_id.as_str()).chain(r.refunds.as_deref()))
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                let mut known = Vec::new();
+                for chunk in names.chunks($crate::server::store::revenue::CHUNK) {
+                    let sql = format!(
+                        "{} WHERE e.brand_id = $1 AND e.external_id IN ({})",
+                        $crate::server::store::revenue::KNOWN_SELECT,
+                        $crate::server::store::revenue::placeholders(2, chunk.len())
+                    );
+                    let mut q = sqlx::query_as::<_, KnownRow>(&sql).bind(brand_id);
+                    for n in chunk {
+                        q = q.bind(*n);
+                    }
+                    for row in q.fetch_all(&mut **tx).await? {
+                        known.push(row.into_known()?);
+                    }
+                }
+                let (known, ids) = $crate::server::store::revenue::with_ids(known);
+                let mut orgs: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
+                orgs.sort_unstable();
+                orgs.dedup();
+                let terms = Self::terms_versions_tx(tx, brand_id, &orgs).await?;
+                let mut first_invoice_ms = HashMap::new();
+                let mut last_closed = HashMap::new();
+                for chunk in orgs.chunks($crate::server::store::revenue::CHUNK) {
+                    let list = $crate::server::store::revenue::placeholders(1, chunk.len());
+                    let sql = format!(
+                        "SELECT organisation_id, customer, MIN(occurred_at) FROM revenue_events \
+                         WHERE kind = 'invoice' AND organisation_id IN ({list}) GROUP BY organisation_id, customer"
+                    );
+                    let mut q = sqlx::query_as::<_, (i64, String, i64)>(&sql);
+                    for o in chunk {
+                        q = q.bind(*o);
+                    }
+                    for (o, c, at) in q.fetch_all(&mut **tx).await? {
+                        first_invoice_ms.insert((o, c), at);
+                    }
+                    let sql = format!(
+                        "SELECT organisation_id, currency, MAX(month) FROM statements \
+                         WHERE status = 'closed' AND organisation_id IN ({list}) GROUP BY organisation_id, currency"
+                    );
+                    let mut q = sqlx::query_as::<_, (i64, String, String)>(&sql);
+                    for o in chunk {
+                        q = q.bind(*o);
+                    }
+                    for (o, c, m) in q.fetch_all(&mut **tx).await? {
+                        if let Some(m) = Month::parse(&m) {
+                            last_closed.insert((o, c), m);
+                        }
+                    }
+                }
+                Ok((LedgerContext { known, terms, first_invoice_ms, last_closed }, ids))
+            }
+        }
+
+        #[async_trait]
+        impl RevenueStore for $store {
+            async fn terms_versions(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<TermsVersion>> {
+                let mut tx = self.pool.begin().await?;
+                let mut all = Self::terms_versions_tx(&mut tx, brand_id, &[organisation_id]).await?;
+                tx.commit().await?;
+                Ok(all.remove(&organisation_id).unwrap_or_default())
+            }
+
+            async fn add_terms_version(
+                &self,
+                brand_id: i64,
+                organisation_id: i64,
+                effective_from_ms: i64,
+                terms: &Terms,
+                created_by: i64,
+                audit: NewAudit,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let latest: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT t.version, t.effective_from FROM revenue_terms t JOIN organisations o ON o.id = t.organisation_id \
+                     WHERE o.brand_id = $1 AND t.organisation_id = $2 ORDER BY t.version DESC LIMIT 1",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((version, from)) = latest else { return Err(StoreError::NotFound) };
+                if effective_from_ms < from {
+                    return Err(StoreError::Rule(format!(
+                        "Version {version} takes effect on {}; a new version cannot take effect before it.",
+                        from_ms(from).format("%Y-%m-%d")
+                    )));
+                }
+                let res = sqlx::query(
+                    "INSERT INTO revenue_terms (organisation_id, version, model, effective_from, currency, first_year_bps, \
+                     ongoing_bps, margin_bps, fund_budget_minor, created_at, created_by, bonus_schedule, bounties) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(organisation_id)
+                .bind(version + 1)
+                .bind(terms.model.key())
+                .bind(effective_from_ms)
+                .bind(&terms.currency)
+                .bind(terms.first_year_bps)
+                .bind(terms.ongoing_bps)
+                .bind(terms.margin_bps)
+                .bind(terms.fund_budget_minor)
+                .bind(ms(audit.at))
+                .bind(created_by)
+                .bind(serde_json::json!(terms.bonus_schedule).to_string())
+                .bind(serde_json::json!(terms.bounties).to_string())
+                .execute(&mut *tx)
+                .await;
+                match res {
+                    Ok(_) => {}
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(StoreError::Conflict("Someone saved new terms at the same time. Reload and try again."))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(version + 1)
+            }
+
+            async fn revenue_partners(&self, brand_id: i64) -> StoreResult<Vec<(i64, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, name FROM organisations WHERE brand_id = $1 AND approved_at IS NOT NULL ORDER BY name, id",
+                )
+                .bind(brand_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn import_revenue(&self, brand_id: i64, batch: ImportBatch, audit: NewAudit) -> StoreResult<ImportOutcome> {
+                let mut tx = self.begin_write().await?;
+                let (ctx, mut ids) = Self::ledger_context(&mut tx, brand_id, &batch.rows).await?;
+                let plan = match plan_import(&batch.rows, &ctx) {
+                    Ok(plan) => plan,
+                    Err(errors) => {
+                        tx.rollback().await?;
+                        return Ok(ImportOutcome::Rejected(errors));
+                    }
+                };
+                let now = ms(audit.at);
+                let import_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO revenue_imports (brand_id, source, imported, row_count, new_count, unchanged_count, \
+                     errors, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, $8) RETURNING id",
+                )
+                .bind(brand_id)
+                .bind(&batch.source)
+                .bind(true)
+                .bind(batch.row_count as i64)
+                .bind(plan.new.len() as i64)
+                .bind(plan.unchanged as i64)
+                .bind(now)
+                .bind(batch.created_by)
+                .fetch_one(&mut *tx)
+                .await?;
+                for p in &plan.new {
+                    let e = &p.event;
+                    let refunds_id = e.refunds.as_ref().and_then(|r| ids.get(r).copied());
+                    let res = sqlx::query_scalar(
+                        "INSERT INTO revenue_events (brand_id, organisation_id, external_id, customer, occurred_at, kind, \
+                         amount_minor, currency, refunds_event_id, customer_price_minor, import_id, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                    )
+                    .bind(brand_id)
+                    .bind(e.organisation_id)
+                    .bind(&e.external_id)
+                    .bind(&e.customer)
+                    .bind(e.occurred_ms)
+                    .bind(e.kind.key())
+                    .bind(e.amount.minor)
+                    .bind(e.amount.currency.code())
+                    .bind(refunds_id)
+                    .bind(e.customer_price_minor)
+                    .bind(import_id)
+                    .bind(now)
+                    .bind(batch.created_by)
+                    .fetch_one(&mut *tx)
+                    .await;
+                    let event_id: i64 = match res {
+                        Ok(id) => id,
+                        Err(err) if is_unique_violation(&err) => {
+                            return Err(StoreError::Conflict(
+                                "Another import recorded some of these events at the same time. Import again: rows already recorded are skipped.",
+                            ))
+                        }
+                        Err(err) => return Err(err.into()),
+                    };
+                    ids.insert(e.external_id.clone(), event_id);
+                    let line = NewLine {
+                        organisation_id: e.organisation_id,
+                        event_id: Some(event_id),
+                        kind: p.line.kind,
+                        milestone: None,
+                        customer: &e.customer,
+                        belongs: p.line.belongs,
+                        statement_month: p.line.statement_month,
+                        adjustment: p.line.adjustment,
+                        commission: p.line.commission,
+                        terms_version: Some(p.line.terms_version),
+                        first_invoice_ms: p.line.first_invoice_ms,
+                        revenue_minor: e.signed_minor(),
+                        customer_price_minor: match e.kind {
+                            EventKind::Invoice => e.customer_price_minor.unwrap_or(0),
+                            EventKind::Refund => -e.customer_price_minor.unwrap_or(0),
+                        },
+                        now_ms: now,
+                    };
+                    Self::insert_line(&mut tx, &line).await?;
+                }
+                let mut audit = audit;
+                audit.subject = format!("revenue_import:{import_id}");
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(ImportOutcome::Imported(ImportRecord {
+                    id: import_id,
+                    source: batch.source,
+                    imported: true,
+                    row_count: batch.row_count as i64,
+                    new_count: plan.new.len() as i64,
+                    unchanged_count: plan.unchanged as i64,
+                    errors: Vec::new(),
+                    created_at_ms: now,
+                    created_by: audit.actor_email,
+                }))
+            }
+
+            async fn record_rejected_import(
+                &self,
+                brand_id: i64,
+                source: &str,
+                row_count: usize,
+                errors: &[RowError],
+                audit: NewAudit,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO revenue_imports (brand_id, source, imported, row_count, new_count, unchanged_count, \
+                     errors, created_at, created_by) VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7) RETURNING id",
+                )
+                .bind(brand_id)
+                .bind(source)
+                .bind(false)
+                .bind(row_count as i64)
+                .bind(serde_json::to_string(errors).expect("row errors serialise"))
+                .bind(ms(audit.at))
+                .bind(audit.actor_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut audit = audit;
+                audit.subject = format!("revenue_import:{id}");
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn revenue_imports(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<ImportRecord>> {
+                let rows: Vec<ImportRow> = sqlx::query_as(&format!(
+                    "{} WHERE i.brand_id = $1 ORDER BY i.id DESC LIMIT $2",
+                    $crate::server::store::revenue::IMPORT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(ImportRow::into_record).collect()
+            }
+
+            async fn revenue_import(&self, brand_id: i64, id: i64) -> StoreResult<Option<ImportRecord>> {
+                let row: Option<ImportRow> = sqlx::query_as(&format!(
+                    "{} WHERE i.brand_id = $1 AND i.id = $2",
+                    $crate::server::store::revenue::IMPORT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(ImportRow::into_record).transpose()
+            }
+
+            async fn statements(
+                &self,
+                brand_id: i64,
+                organisation_id: Option<i64>,
+                status: Option<StatementStatus>,
+            ) -> StoreResult<Vec<Statement>> {
+                let rows: Vec<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND ($2 IS NULL OR s.organisation_id = $2) AND ($3 IS NULL OR s.status = $3) \
+                     ORDER BY s.month DESC, o.name, s.currency LIMIT 500",
+                    $crate::server::store::revenue::STATEMENT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(organisation_id)
+                .bind(status.map(|s| s.key()))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(StatementRow::into_statement).collect()
+            }
+
+            async fn statement(&self, brand_id: i64, id: i64) -> StoreResult<Option<(Statement, Vec<StatementLine>)>> {
+                let row: Option<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND s.id = $2",
+                    $crate::server::store::revenue::STATEMENT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let lines: Vec<LineRow> = sqlx::query_as(&format!(
+                    "{} WHERE l.statement_id = $1 ORDER BY l.id",
+                    $crate::server::store::revenue::LINE_SELECT
+                ))
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(Some((row.into_statement()?, lines.into_iter().map(LineRow::into_line).collect::<StoreResult<_>>()?)))
+            }
+
+            async fn close_statement(
+                &self,
+                brand_id: i64,
+                id: i64,
+                now: Month,
+                closed_by: i64,
+                mails: Vec<OutgoingEmail>,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
+                let now_ms = ms(audit.at);
+                let mut tx = self.begin_write().await?;
+                let row: Option<(i64, String, String, String)> = sqlx::query_as(
+                    "SELECT s.organisation_id, s.currency, s.month, s.status FROM statements s \
+                     JOIN organisations o ON o.id = s.organisation_id WHERE o.brand_id = $1 AND s.id = $2",
+                )
+                .bind(brand_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((org, code, month_key, status)) = row else { return Err(StoreError::NotFound) };
+                let m = Month::parse(&month_key).ok_or_else(|| super::partners::corrupt("month"))?;
+                let status = StatementStatus::parse(&status).ok_or_else(|| super::partners::corrupt("statement"))?;
+                let earliest: Option<String> = sqlx::query_scalar(
+                    "SELECT MIN(month) FROM statements WHERE organisation_id = $1 AND currency = $2 AND status = 'open'",
+                )
+                .bind(org)
+                .bind(&code)
+                .fetch_one(&mut *tx)
+                .await?;
+                check_close(m, status, now, earliest.as_deref().and_then(Month::parse))
+                    .map_err(|e| StoreError::Rule(e.to_string()))?;
+                // A reseller's volume bonus is computed when its quarter closes.
+                let versions = Self::terms_versions_tx(&mut tx, brand_id, &[org]).await?;
+                if let Some(tv) = versions.get(&org).and_then(|v| in_force_for_close(v, m)) {
+                    let q = m.quarter_months();
+                    let revenue: i64 = sqlx::query_scalar(
+                        "SELECT CAST(COALESCE(SUM(revenue_minor), 0) AS BIGINT) FROM revenue_monthly \
+                         WHERE organisation_id = $1 AND currency = $2 AND month IN ($3, $4, $5)",
+                    )
+                    .bind(org)
+                    .bind(&code)
+                    .bind(q[0].key())
+                    .bind(q[1].key())
+                    .bind(q[2].key())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if let Some(b) = quarter_bonus(&tv.terms, m, &code, revenue) {
+                        let c = currency(&code)?;
+                        let line = NewLine {
+                            organisation_id: org,
+                            event_id: None,
+                            kind: LineKind::Bonus,
+                            milestone: None,
+                            customer: "",
+                            belongs: m,
+                            statement_month: m,
+                            adjustment: false,
+                            commission: Commission {
+                                base: Money::new(revenue, c),
+                                rate_bps: 0,
+                                rule: ShareRule::VolumeBonus,
+                                amount: Money::new(b, c),
+                            },
+                            terms_version: Some(tv.version),
+                            first_invoice_ms: None,
+                            revenue_minor: 0,
+                            customer_price_minor: 0,
+                            now_ms,
+                        };
+                        Self::insert_line(&mut tx, &line).await?;
+                    }
+                }
+                let total: i64 = sqlx::query_scalar("SELECT lines_total_minor FROM statements WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let previous: Option<i64> = sqlx::query_scalar(
+                    "SELECT balance_minor FROM statements WHERE organisation_id = $1 AND currency = $2 \
+                     AND status = 'closed' AND month < $3 ORDER BY month DESC LIMIT 1",
+                )
+                .bind(org)
+                .bind(&code)
+                .bind(&month_key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+                let carried_in = previous.unwrap_or(0).min(0);
+                let closing = close_statement(carried_in, total);
+                let done = sqlx::query(
+                    "UPDATE statements SET status = 'closed', carried_in_minor = $1, balance_minor = $2, closed_at = $3, \
+                     closed_by = $4 WHERE id = $5 AND status = 'open' AND lines_total_minor = $6",
+                )
+                .bind(carried_in)
+                .bind(closing.balance_minor)
+                .bind(now_ms)
+                .bind(closed_by)
+                .bind(id)
+                .bind(total)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("The statement changed while closing. Try again."));
+                }
+                if let Some(amount) = closing.payout_minor {
+                    sqlx::query(
+                        "INSERT INTO payouts (statement_id, organisation_id, amount_minor, currency, status, created_at) \
+                         VALUES ($1, $2, $3, $4, 'pending', $5)",
+                    )
+                    .bind(id)
+                    .bind(org)
+                    .bind(amount)
+                    .bind(&code)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let payload = serde_json::json!({
+                    "organisation_id": org,
+                    "statement_id": id,
+                    "month": month_key,
+                    "currency": code,
+                    "lines_total_minor": total,
+                    "carried_in_minor": carried_in,
+                    "balance_minor": closing.balance_minor,
+                    "at": now_ms,
+                });
+                sqlx::query(
+                    "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at) \
+                     VALUES ($1, $2, 'statement.closed', $3, $4)",
+                )
+                .bind(brand_id)
+                .bind(org)
+                .bind(payload.to_string())
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                for mail in &mails {
+                    Self::insert_email(&mut tx, mail, audit.at).await?;
+                }
+                let mut audit = audit;
+                audit.detail = payload;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn move_payout(
+                &self,
+                brand_id: i64,
+                payout: &Payout,
+                to: PayoutStatus,
+                reference: Option<&str>,
+                by: i64,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
+                let now = ms(audit.at);
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE payouts SET status = $1, version = version + 1, reference = COALESCE($2, reference), \
+                     approved_at = CASE WHEN $1 = 'approved' THEN $3 ELSE approved_at END, \
+                     approved_by = CASE WHEN $1 = 'approved' THEN $4 ELSE approved_by END, \
+                     paid_at = CASE WHEN $1 = 'paid' THEN $3 ELSE paid_at END, \
+                     paid_by = CASE WHEN $1 = 'paid' THEN $4 ELSE paid_by END \
+                     WHERE id = $5 AND version = $6 AND status = $7 \
+                     AND organisation_id IN (SELECT id FROM organisations WHERE brand_id = $8)",
+                )
+                .bind(to.key())
+                .bind(reference)
+                .bind(now)
+                .bind(by)
+                .bind(payout.id)
+                .bind(payout.version)
+                .bind(payout.status.key())
+                .bind(brand_id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("The payout changed since you looked. Reload and try again."));
+                }
+                if to == PayoutStatus::Paid {
+                    let payload = serde_json::json!({
+                        "organisation_id": payout.organisation_id,
+                        "payout_id": payout.id,
+                        "statement_id": payout.statement_id,
+                        "amount_minor": payout.amount.minor,
+                        "currency": payout.amount.currency.code(),
+                        "reference": reference,
+                        "at": now,
+                    });
+                    sqlx::query(
+                        "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at) \
+                         VALUES ($1, $2, 'payout.paid', $3, $4)",
+                    )
+                    .bind(brand_id)
+                    .bind(payout.organisation_id)
+                    .bind(payload.to_string())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn payouts(&self, brand_id: i64, status: Option<PayoutStatus>) -> StoreResult<Vec<Payout>> {
+                let rows: Vec<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND p.id IS NOT NULL AND ($2 IS NULL OR p.status = $2) \
+                     ORDER BY p.id LIMIT 500",
+                    $crate::server::store::revenue::STATEMENT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(status.map(|s| s.key()))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().filter_map(|r| r.into_statement().map(|s| s.payout).transpose()).collect()
+            }
+
+            async fn monthly_figures(
+                &self,
+                brand_id: i64,
+                organisation_id: Option<i64>,
+                from: Month,
+                to: Month,
+            ) -> StoreResult<Vec<MonthlyFigure>> {
+                let rows: Vec<FigureRow> = sqlx::query_as(
+                    "SELECT r.organisation_id, o.name, r.month, r.currency, r.revenue_minor, r.commission_minor \
+                     FROM revenue_monthly r JOIN organisations o ON o.id = r.organisation_id \
+                     WHERE o.brand_id = $1 AND r.month >= $2 AND r.month <= $3 \
+                     AND ($4 IS NULL OR r.organisation_id = $4) ORDER BY r.month, o.name",
+                )
+                .bind(brand_id)
+                .bind(from.key())
+                .bind(to.key())
+                .bind(organisation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(FigureRow::into_figure).collect()
+            }
+
+            async fn customer_figures(
+                &self,
+                brand_id: i64,
+                organisation_id: i64,
+                from: Month,
+                to: Month,
+            ) -> StoreResult<Vec<CustomerFigure>> {
+                let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT c.customer, c.currency, CAST(SUM(c.revenue_minor) AS BIGINT), \
+                     CAST(SUM(c.commission_minor) AS BIGINT), CAST(SUM(c.customer_price_minor) AS BIGINT) \
+                     FROM revenue_by_customer c JOIN organisations o ON o.id = c.organisation_id \
+                     WHERE o.brand_id = $1 AND c.organisation_id = $2 AND c.month >= $3 AND c.month <= $4 \
+                     GROUP BY c.customer, c.currency ORDER BY 3 DESC, c.customer LIMIT 100",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .bind(from.key())
+                .bind(to.key())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(customer, code, revenue_minor, commission_minor, customer_price_minor)| {
+                        Ok(CustomerFigure {
+                            customer,
+                            currency: currency(&code)?,
+                            revenue_minor,
+                            commission_minor,
+                            customer_price_minor,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}

@@ -1,0 +1,261 @@
+//! The revenue ledger in the store, both engines: imports, statements,
+//! closing, payouts and rollups.
+
+use crate::helpers::{audit, Engine, TestDb};
+use crate::on_both;
+use chrono::{TimeZone, Utc};
+use partner_portal::domain::application::{ApplicationInput, Decision, RevenueModel};
+use partner_portal::domain::ledger::{
+    EventInput, EventKind, ImportRecord, LineKind, Month, PayoutStatus, StatementStatus,
+};
+use partner_portal::domain::revenue::{Currency, Money};
+use partner_portal::domain::role::Role;
+use partner_portal::domain::terms::default_terms;
+use partner_portal::server::store::{
+    DecisionRecord, ImportBatch, ImportOutcome, NewAudit, NewToken, NewUser, OutgoingEmail, Store, StoreError,
+};
+use std::sync::Arc;
+
+fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+}
+
+fn audit_at(b: i64, when: chrono::DateTime<Utc>) -> NewAudit {
+    NewAudit { at: when, ..audit(b, "revenue.test") }
+}
+
+fn month(y: i32, m: u32) -> Month {
+    Month { year: y, month: m }
+}
+
+fn mail() -> OutgoingEmail {
+    OutgoingEmail { to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
+}
+
+/// A partner of `model` approved on 2026-01-05; returns (store, brand, manager, org).
+async fn partner(e: Engine, model: RevenueModel) -> (TestDb, Arc<dyn Store>, i64, i64, i64) {
+    let db = TestDb::new(e).await;
+    let store = db.store().await;
+    let b = store.default_brand().await.unwrap().id;
+    let user = |email: &str| NewUser {
+        brand_id: b,
+        email: email.into(),
+        display_name: "M".into(),
+        role: Role::Manager,
+        password_hash: "x".into(),
+        created_at: Utc::now(),
+    };
+    let mgr = store.create_user(user("mgr@example.com"), audit(b, "user.created")).await.unwrap();
+    let app = ApplicationInput {
+        company: "Acme".into(),
+        website: "https://acme.example".into(),
+        contact_name: "Ada".into(),
+        email: "ada@acme.example".into(),
+        kind: "reseller/var".into(),
+        category: "distribution_channels".into(),
+        integration: "api".into(),
+        revenue_model: model.key().into(),
+        pitch: "We sell.".into(),
+    }
+    .parse()
+    .unwrap();
+    let now = Utc::now();
+    let token = NewToken {
+        token_hash: "h".into(),
+        brand_id: b,
+        email: "ada@acme.example".into(),
+        user_id: None,
+        role: None,
+        display_name: None,
+        org: None,
+        created_by: None,
+        created_at: now,
+        expires_at: now + chrono::Duration::days(7),
+    };
+    let id = store.submit_application(b, &app, "!", token, mail(), audit(b, "x")).await.unwrap();
+    let terms = default_terms(model);
+    let record =
+        DecisionRecord { application_id: id, version: 0, decision: &Decision::Approve, terms: &terms, decided_by: mgr };
+    let org = store.decide_application(b, record, mail(), audit_at(b, at(2026, 1, 5))).await.unwrap().unwrap();
+    (db, store, b, mgr, org)
+}
+
+fn usd(minor: i64) -> Money {
+    Money::new(minor, Currency::parse("USD").unwrap())
+}
+
+fn ev(org: i64, row: usize, ext: &str, kind: EventKind, minor: i64, on: chrono::DateTime<Utc>) -> EventInput {
+    EventInput {
+        row,
+        organisation_id: org,
+        customer: "Globex".into(),
+        occurred_ms: on.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis(),
+        kind,
+        amount: usd(minor),
+        refunds: (kind == EventKind::Refund).then(|| "inv-1".to_owned()),
+        external_id: ext.into(),
+        customer_price_minor: None,
+    }
+}
+
+async fn import(store: &Arc<dyn Store>, b: i64, mgr: i64, rows: Vec<EventInput>) -> Result<ImportRecord, Vec<String>> {
+    let batch = ImportBatch { source: "test.csv".into(), row_count: rows.len(), rows, created_by: mgr };
+    match store.import_revenue(b, batch, audit_at(b, at(2026, 11, 22))).await.unwrap() {
+        ImportOutcome::Imported(r) => Ok(r),
+        ImportOutcome::Rejected(errors) => {
+            Err(errors.into_iter().map(|e| format!("{}:{}", e.row, e.message)).collect())
+        }
+    }
+}
+
+/// Checks every statement's stored total against the sum of its lines.
+async fn assert_totals_match_lines(store: &Arc<dyn Store>, b: i64, org: i64) {
+    for s in store.statements(b, Some(org), None).await.unwrap() {
+        let (s, lines) = store.statement(b, s.id).await.unwrap().unwrap();
+        assert_eq!(s.lines_total_minor, lines.iter().map(|l| l.amount.minor).sum::<i64>(), "{}", s.month);
+    }
+}
+
+on_both!(an_import_writes_lines_statements_and_rollups_and_a_second_import_changes_nothing, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    let rows = vec![
+        ev(org, 2, "inv-1", EventKind::Invoice, 100_000, at(2026, 9, 10)),
+        ev(org, 3, "inv-2", EventKind::Invoice, 12_345, at(2026, 10, 1)),
+        ev(org, 4, "ref-1", EventKind::Refund, 40_000, at(2026, 10, 2)),
+    ];
+    let first = import(&store, b, mgr, rows.clone()).await.unwrap();
+    assert_eq!((first.new_count, first.unchanged_count), (3, 0));
+    let statements = store.statements(b, Some(org), None).await.unwrap();
+    let months: Vec<_> = statements.iter().map(|s| (s.month, s.lines_total_minor)).collect();
+    // 20 % margin: 200.00; then 24.69 (24.69 from 24.690) minus 80.00.
+    assert_eq!(months, vec![(month(2026, 10), 2_469 - 8_000), (month(2026, 9), 20_000)]);
+    let (_, lines) = store.statement(b, statements[0].id).await.unwrap().unwrap();
+    assert_eq!(lines[1].kind, LineKind::Clawback);
+    assert_eq!((lines[1].refunds_external_id.as_deref(), lines[1].terms_version), (Some("inv-1"), Some(1)));
+    let figures = store.monthly_figures(b, Some(org), month(2026, 1), month(2026, 12)).await.unwrap();
+    let got: Vec<_> = figures.iter().map(|f| (f.month, f.revenue_minor, f.commission_minor)).collect();
+    assert_eq!(got, vec![(month(2026, 9), 100_000, 20_000), (month(2026, 10), 12_345 - 40_000, 2_469 - 8_000)]);
+    let customers = store.customer_figures(b, org, month(2026, 1), month(2026, 12)).await.unwrap();
+    assert_eq!((customers[0].customer.as_str(), customers[0].revenue_minor), ("Globex", 72_345));
+
+    let again = import(&store, b, mgr, rows).await.unwrap();
+    assert_eq!((again.new_count, again.unchanged_count), (0, 3));
+    assert_eq!(store.monthly_figures(b, Some(org), month(2026, 1), month(2026, 12)).await.unwrap(), figures);
+    assert_totals_match_lines(&store, b, org).await;
+    assert_eq!(store.revenue_imports(b, 10).await.unwrap().len(), 2);
+});
+
+on_both!(one_bad_row_leaves_the_ledger_untouched, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    let rows = vec![
+        ev(org, 2, "inv-1", EventKind::Invoice, 100_000, at(2026, 9, 10)),
+        ev(org, 3, "ref-1", EventKind::Refund, 100_001, at(2026, 9, 11)),
+    ];
+    let errors = import(&store, b, mgr, rows).await.unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].starts_with("3:"), "{errors:?}");
+    assert!(store.statements(b, Some(org), None).await.unwrap().is_empty());
+    assert!(store.monthly_figures(b, None, month(2026, 1), month(2026, 12)).await.unwrap().is_empty());
+    assert!(store.revenue_imports(b, 10).await.unwrap().is_empty(), "the store keeps no trace by itself");
+    // Events dated before the partner's first terms have nothing to compute with.
+    let early = import(&store, b, mgr, vec![ev(org, 2, "inv-0", EventKind::Invoice, 1, at(2026, 1, 4))]).await;
+    assert!(early.unwrap_err()[0].contains("No revenue-share terms"));
+    let id = store.record_rejected_import(b, "bad.csv", 2, &[], audit_at(b, at(2026, 11, 22))).await.unwrap();
+    let rec = store.revenue_import(b, id).await.unwrap().unwrap();
+    assert!(!rec.imported);
+});
+
+on_both!(statements_close_in_order_pay_positive_balances_and_carry_negative_ones, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    import(
+        &store,
+        b,
+        mgr,
+        vec![
+            ev(org, 2, "inv-1", EventKind::Invoice, 100_000, at(2026, 8, 10)),
+            ev(org, 3, "inv-2", EventKind::Invoice, 10_000, at(2026, 9, 10)),
+        ],
+    )
+    .await
+    .unwrap();
+    let now = month(2026, 11);
+    let list = store.statements(b, Some(org), None).await.unwrap();
+    let (sep, aug) = (list[0].id, list[1].id);
+    let out_of_order = store.close_statement(b, sep, now, mgr, vec![], audit_at(b, at(2026, 11, 2))).await.unwrap_err();
+    assert!(matches!(out_of_order, StoreError::Rule(ref m) if m.contains("August 2026")), "{out_of_order:?}");
+    store.close_statement(b, aug, now, mgr, vec![mail()], audit_at(b, at(2026, 11, 2))).await.unwrap();
+    // A refund dated in closed August arrives late: it lands in September, labelled August.
+    import(&store, b, mgr, vec![ev(org, 2, "ref-1", EventKind::Refund, 90_000, at(2026, 8, 20))]).await.unwrap();
+    let (s, lines) = store.statement(b, sep).await.unwrap().unwrap();
+    let late = lines.iter().find(|l| l.kind == LineKind::Clawback).unwrap();
+    assert_eq!((late.belongs, late.adjustment, late.amount.minor), (month(2026, 8), true, -18_000));
+    assert_eq!(s.lines_total_minor, 2_000 - 18_000);
+    store.close_statement(b, sep, now, mgr, vec![], audit_at(b, at(2026, 11, 2))).await.unwrap();
+    let closed = store.statement(b, sep).await.unwrap().unwrap().0;
+    assert_eq!(
+        (closed.status, closed.balance_minor, closed.payout.is_none()),
+        (StatementStatus::Closed, Some(-16_000), true)
+    );
+    // Closed statements never change: August still shows what it closed with.
+    let aug_now = store.statement(b, aug).await.unwrap().unwrap();
+    assert_eq!((aug_now.0.balance_minor, aug_now.1.len()), (Some(20_000), 1));
+    // October carries September's negative balance in.
+    import(&store, b, mgr, vec![ev(org, 2, "inv-3", EventKind::Invoice, 100_000, at(2026, 10, 3))]).await.unwrap();
+    let oct = store.statements(b, Some(org), Some(StatementStatus::Open)).await.unwrap()[0].id;
+    store.close_statement(b, oct, now, mgr, vec![], audit_at(b, at(2026, 11, 2))).await.unwrap();
+    let oct = store.statement(b, oct).await.unwrap().unwrap().0;
+    assert_eq!((oct.carried_in_minor, oct.balance_minor), (-16_000, Some(4_000)));
+    assert_eq!(oct.payout.as_ref().map(|p| p.amount.minor), Some(4_000));
+    // November is not over yet.
+    import(&store, b, mgr, vec![ev(org, 2, "inv-4", EventKind::Invoice, 1_000, at(2026, 11, 3))]).await.unwrap();
+    let nov = store.statements(b, Some(org), Some(StatementStatus::Open)).await.unwrap()[0].id;
+    let early = store.close_statement(b, nov, now, mgr, vec![], audit_at(b, at(2026, 11, 3))).await.unwrap_err();
+    assert!(matches!(early, StoreError::Rule(_)));
+    assert_eq!(store.pending_outbox_count().await.unwrap(), 3, "two applicant emails and one statement email");
+
+    // Payouts: pending → approved → paid, each at the version seen.
+    let pending = store.payouts(b, Some(PayoutStatus::Pending)).await.unwrap();
+    assert_eq!(pending.len(), 2);
+    let p = pending[0].clone();
+    store.move_payout(b, &p, PayoutStatus::Approved, None, mgr, audit_at(b, at(2026, 11, 4))).await.unwrap();
+    let stale = store.move_payout(b, &p, PayoutStatus::Approved, None, mgr, audit_at(b, at(2026, 11, 4))).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    let approved = store.payouts(b, Some(PayoutStatus::Approved)).await.unwrap().remove(0);
+    store
+        .move_payout(b, &approved, PayoutStatus::Paid, Some("WIRE-1"), mgr, audit_at(b, at(2026, 11, 5)))
+        .await
+        .unwrap();
+    let paid = store.payouts(b, Some(PayoutStatus::Paid)).await.unwrap().remove(0);
+    assert_eq!(paid.reference.as_deref(), Some("WIRE-1"));
+    assert_totals_match_lines(&store, b, org).await;
+});
+
+on_both!(a_reseller_earns_the_volume_bonus_of_the_threshold_its_quarter_reached, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    let mut terms = default_terms(RevenueModel::Reseller);
+    terms.bonus_schedule = vec![(200_000, 5_000), (500_000, 20_000)];
+    let from = Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap().timestamp_millis();
+    assert_eq!(store.add_terms_version(b, org, from, &terms, mgr, audit(b, "terms")).await.unwrap(), 2);
+    let before = store.add_terms_version(b, org, from - 1, &terms, mgr, audit(b, "terms")).await.unwrap_err();
+    assert!(matches!(before, StoreError::Rule(_)));
+    import(
+        &store,
+        b,
+        mgr,
+        vec![
+            ev(org, 2, "inv-1", EventKind::Invoice, 150_000, at(2026, 7, 10)),
+            ev(org, 3, "inv-2", EventKind::Invoice, 100_000, at(2026, 9, 10)),
+        ],
+    )
+    .await
+    .unwrap();
+    for s in store.statements(b, Some(org), None).await.unwrap().into_iter().rev() {
+        store.close_statement(b, s.id, month(2026, 11), mgr, vec![], audit(b, "close")).await.unwrap();
+    }
+    let sep = store.statements(b, Some(org), None).await.unwrap().remove(0);
+    let (_, lines) = store.statement(b, sep.id).await.unwrap().unwrap();
+    let bonus = lines.iter().find(|l| l.kind == LineKind::Bonus).unwrap();
+    assert_eq!((bonus.base.minor, bonus.amount.minor, bonus.terms_version), (250_000, 5_000, Some(2)));
+    assert_eq!(sep.balance_minor, Some(20_000 + 5_000));
+    assert_totals_match_lines(&store, b, org).await;
+});
