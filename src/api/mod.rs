@@ -7,3 +7,4 @@ pub mod auth;
 pub mod certification;
 pub mod error;
 pub mod partners;
+pub mod revenue;

@@ -26,6 +26,12 @@ pub const MEMBER_REMOVED: &str = "organisation.member_removed";
 pub const CERT_TRANSITION: &str = "certification.transition";
 pub const INVITATION_SENT: &str = "invitation.sent";
 pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
+pub const REVENUE_IMPORTED: &str = "revenue.imported";
+pub const REVENUE_IMPORT_REJECTED: &str = "revenue.import_rejected";
+pub const TERMS_CHANGED: &str = "revenue.terms_changed";
+pub const STATEMENT_CLOSED: &str = "revenue.statement_closed";
+pub const PAYOUT_APPROVED: &str = "revenue.payout_approved";
+pub const PAYOUT_PAID: &str = "revenue.payout_paid";
 
 /// One row of the audit log as shown to an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +72,12 @@ pub fn describe(action: &str) -> &'static str {
         PLAN_ITEM_UNDONE => "Unticked an onboarding item",
         TEMPLATE_CHANGED => "Changed the onboarding template",
         INVITATION_ACCEPTED => "Accepted invitation",
+        REVENUE_IMPORTED => "Recorded revenue",
+        REVENUE_IMPORT_REJECTED => "Tried a revenue import that was refused",
+        TERMS_CHANGED => "Changed revenue-share terms",
+        STATEMENT_CLOSED => "Closed a statement",
+        PAYOUT_APPROVED => "Approved a payout",
+        PAYOUT_PAID => "Marked a payout paid",
         _ => "Other change",
     }
 }
@@ -86,6 +98,10 @@ mod tests {
             USER_CREATED,
             INVITATION_SENT,
             INVITATION_ACCEPTED,
+            REVENUE_IMPORTED,
+            TERMS_CHANGED,
+            STATEMENT_CLOSED,
+            PAYOUT_PAID,
         ] {
             assert_ne!(describe(a), "Other change", "{a}");
         }

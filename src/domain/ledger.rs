@@ -132,7 +132,7 @@ impl Month {
     }
 
     pub fn is_quarter_end(self) -> bool {
-        self.month % 3 == 0
+        self.month.is_multiple_of(3)
     }
 
     /// The three months of this month's calendar quarter.

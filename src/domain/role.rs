@@ -102,6 +102,8 @@ pub enum Permission {
     ReviewApplications,
     /// Edit the onboarding plan template.
     ManagePlanTemplate,
+    /// Record revenue, edit terms, close statements and move payouts.
+    ManageRevenue,
 }
 
 /// Whether `role` holds `permission`.
@@ -109,7 +111,7 @@ pub fn can(role: Role, permission: Permission) -> bool {
     match permission {
         Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => role == Role::Admin,
         Permission::ChangeOwnPassword => true,
-        Permission::ReviewApplications => role.is_staff(),
+        Permission::ReviewApplications | Permission::ManageRevenue => role.is_staff(),
         Permission::ManagePlanTemplate => role == Role::Admin,
     }
 }
@@ -270,6 +272,7 @@ mod tests {
     fn staff_review_applications_and_only_admins_edit_the_plan_template() {
         for role in Role::ALL {
             assert_eq!(can(role, Permission::ReviewApplications), role.is_staff());
+            assert_eq!(can(role, Permission::ManageRevenue), role.is_staff());
             assert_eq!(can(role, Permission::ManagePlanTemplate), role == Role::Admin);
         }
     }

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod mail;
+pub mod revenue_http;
 pub mod security;
 pub mod services;
 pub mod state;
@@ -51,6 +52,7 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .merge(revenue_http::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -90,6 +90,10 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/plan") view=pages::onboarding::PlanPage ssr=SsrMode::Async/>
                 <Route path=path!("/team") view=pages::team::TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/certification") view=pages::certification::CertificationPage ssr=SsrMode::Async/>
+                <Route path=path!("/revenue") view=pages::revenue::RevenuePage ssr=SsrMode::Async/>
+                <Route path=path!("/statements/:id") view=pages::revenue::StatementPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/revenue") view=pages::revenue::ProgramPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/revenue/imports/:id") view=pages::revenue::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
             </Routes>
         </main>

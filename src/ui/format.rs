@@ -7,6 +7,11 @@ pub fn time_utc(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
+/// `2026-11-22` from Unix milliseconds.
+pub fn date_utc(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
 /// Whole days from `since_ms` to `now_ms`, as "3 days" (never negative).
 pub fn days_waiting(since_ms: i64, now_ms: i64) -> String {
     let days = (now_ms - since_ms).max(0) / 86_400_000;

@@ -99,7 +99,7 @@ fn ev(org: i64, row: usize, ext: &str, kind: EventKind, minor: i64, on: chrono::
 }
 
 async fn import(store: &Arc<dyn Store>, b: i64, mgr: i64, rows: Vec<EventInput>) -> Result<ImportRecord, Vec<String>> {
-    let batch = ImportBatch { source: "test.csv".into(), row_count: rows.len(), rows, created_by: mgr };
+    let batch = ImportBatch { source: "test.csv".into(), row_count: rows.len(), rows, created_by: mgr, dry_run: false };
     match store.import_revenue(b, batch, audit_at(b, at(2026, 11, 22))).await.unwrap() {
         ImportOutcome::Imported(r) => Ok(r),
         ImportOutcome::Rejected(errors) => {

@@ -4,3 +4,4 @@
 pub mod accounts;
 pub mod certification;
 pub mod partners;
+pub mod revenue;

@@ -407,6 +407,8 @@ pub struct ImportBatch {
     /// Rows in the file, including any refused before planning.
     pub row_count: usize,
     pub created_by: i64,
+    /// Check only: report the rows' problems and write nothing.
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -643,6 +643,10 @@ macro_rules! revenue_store {
                 let mut tx = self.begin_write().await?;
                 let (ctx, mut ids) = Self::ledger_context(&mut tx, brand_id, &batch.rows).await?;
                 let plan = match plan_import(&batch.rows, &ctx) {
+                    Ok(_) if batch.dry_run => {
+                        tx.rollback().await?;
+                        return Ok(ImportOutcome::Rejected(Vec::new()));
+                    }
                     Ok(plan) => plan,
                     Err(errors) => {
                         tx.rollback().await?;

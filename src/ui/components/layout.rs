@@ -47,10 +47,12 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/manager/applications" class=link>"Applications"</a></li>
                 <li><a href="/manager/partners" class=link>"Partners"</a></li>
                 <li><a href="/manager/certification" class=link>"Certification"</a></li>
+                <li><a href="/manager/revenue" class=link>"Revenue"</a></li>
             })}
             {(partner && has_org).then(|| view! {
                 <li><a href="/plan" class=link>"Onboarding"</a></li>
                 <li><a href="/certification" class=link>"Certification"</a></li>
+                <li><a href="/revenue" class=link>"Revenue"</a></li>
                 <li><a href="/team" class=link>"Team"</a></li>
             })}
             {(partner && !has_org).then(|| view! { <li><a href="/application" class=link>"Application"</a></li> })}

@@ -8,5 +8,6 @@ pub mod login;
 pub mod not_found;
 pub mod onboarding;
 pub mod password;
+pub mod revenue;
 pub mod review;
 pub mod team;

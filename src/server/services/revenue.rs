@@ -1,0 +1,491 @@
+//! Revenue use cases: dashboards, recording revenue (one event or a CSV
+//! import), terms versions, closing statements and moving payouts.
+
+use crate::api::error::{AppError, Checks, FieldError};
+use crate::api::revenue::{BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementView};
+use crate::domain::account::CurrentUser;
+use crate::domain::application::RevenueModel;
+use crate::domain::audit;
+use crate::domain::ledger::{
+    parse_event, parse_percent, parse_schedule, payout_step, ranking, read_csv, totals_by_month, ImportRecord, Month,
+    MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, StatementStatus, BOUNTY_MILESTONES,
+};
+use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
+use crate::domain::role::{OrgAccess, OrgRole, Permission};
+use crate::domain::terms::{in_force, Terms};
+use crate::server::context::{store_error, Ctx};
+use crate::server::services::partners::org_for;
+use crate::server::store::{ImportBatch, ImportOutcome, OutgoingEmail};
+use chrono::NaiveDate;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn today(ctx: &Ctx) -> NaiveDate {
+    ctx.now().date_naive()
+}
+
+/// Every month shown, per currency, with zeros where nothing happened.
+fn series(figures: &[MonthlyFigure], months: &[Month]) -> Vec<Series> {
+    type Points = BTreeMap<Month, (i64, i64)>;
+    let mut by_currency: BTreeMap<&'static str, (Currency, Points)> = BTreeMap::new();
+    for (m, c, r, k) in totals_by_month(figures) {
+        by_currency.entry(c.code()).or_insert((c, BTreeMap::new())).1.insert(m, (r, k));
+    }
+    by_currency
+        .into_values()
+        .map(|(currency, points)| Series {
+            currency,
+            points: months
+                .iter()
+                .map(|m| {
+                    let (r, k) = points.get(m).copied().unwrap_or((0, 0));
+                    (*m, r, k)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn sums(figures: &[MonthlyFigure], keep: impl Fn(Month) -> bool) -> Vec<Money> {
+    let mut by: BTreeMap<&'static str, Money> = BTreeMap::new();
+    for f in figures.iter().filter(|f| keep(f.month)) {
+        by.entry(f.currency.code()).or_insert(Money::new(0, f.currency)).minor += f.commission_minor;
+    }
+    by.into_values().collect()
+}
+
+pub async fn dashboard(ctx: &Ctx, org: Option<i64>) -> Result<RevenueDashboard, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, access) = org_for(&user, org)?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let cert = store.certification(brand, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let now = Month::of(ctx.now());
+    let months = now.last_n(12);
+    let figures = store.monthly_figures(brand, Some(org), months[0], now).await.map_err(store_error)?;
+    let customers =
+        store.customer_figures(brand, org, Month { year: now.year, month: 1 }, now).await.map_err(store_error)?;
+    let statements = store.statements(brand, Some(org), None).await.map_err(store_error)?;
+    let terms = store.terms_versions(brand, org).await.map_err(store_error)?;
+    let current = in_force(&terms, ctx.now().timestamp_millis()).or(terms.first());
+    let bonus = current.filter(|tv| tv.terms.model == RevenueModel::Reseller).and_then(|tv| {
+        let c = Currency::parse(&tv.terms.currency).ok()?;
+        let quarter = now.quarter_months();
+        let revenue: i64 =
+            figures.iter().filter(|f| quarter.contains(&f.month) && f.currency == c).map(|f| f.revenue_minor).sum();
+        let schedule = &tv.terms.bonus_schedule;
+        Some(BonusProgress {
+            quarter: format!("Q{} {}", now.quarter(), now.year),
+            revenue: Money::new(revenue, c),
+            reached: Money::new(volume_bonus(schedule, revenue), c),
+            next: next_threshold(schedule, revenue)
+                .map(|(t, to_go, b)| (Money::new(t, c), Money::new(to_go, c), Money::new(b, c))),
+            has_schedule: !schedule.is_empty(),
+        })
+    });
+    Ok(RevenueDashboard {
+        organisation_id: org,
+        organisation: cert.organisation,
+        now,
+        month_to_date: sums(&figures, |m| m == now),
+        year_to_date: sums(&figures, |m| m.year == now.year),
+        trend: series(&figures, &months),
+        customers,
+        statements,
+        current_version: current.map(|t| t.version),
+        terms,
+        bonus,
+        can_manage: matches!(access, OrgAccess::Staff { .. }),
+        today: today(ctx).to_string(),
+    })
+}
+
+pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {
+    ctx.require(Permission::ManageRevenue).await?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let now = Month::of(ctx.now());
+    let months = now.last_n(12);
+    let figures = store.monthly_figures(brand, None, months[0], now).await.map_err(store_error)?;
+    let this_year: Vec<MonthlyFigure> = figures.iter().filter(|f| f.month.year == now.year).cloned().collect();
+    let ranked = |by_commission: bool| {
+        ranking(&this_year, by_commission)
+            .into_iter()
+            .take(20)
+            .map(|(organisation_id, organisation, c, r, k)| Ranked {
+                organisation_id,
+                organisation,
+                revenue: Money::new(r, c),
+                commission: Money::new(k, c),
+            })
+            .collect()
+    };
+    let mut closable = store.statements(brand, None, Some(StatementStatus::Open)).await.map_err(store_error)?;
+    closable.retain(|s| s.month < now);
+    closable.reverse();
+    Ok(ProgramView {
+        now,
+        trend: series(&figures, &months),
+        by_revenue: ranked(false),
+        by_commission: ranked(true),
+        payouts_pending: store.payouts(brand, Some(PayoutStatus::Pending)).await.map_err(store_error)?,
+        payouts_approved: store.payouts(brand, Some(PayoutStatus::Approved)).await.map_err(store_error)?,
+        closable,
+        imports: store.revenue_imports(brand, 10).await.map_err(store_error)?,
+        partners: store.revenue_partners(brand).await.map_err(store_error)?,
+        today: today(ctx).to_string(),
+    })
+}
+
+pub async fn statement(ctx: &Ctx, id: i64) -> Result<StatementView, AppError> {
+    let user = ctx.require_user().await?;
+    let (statement, lines) =
+        ctx.state.store.statement(ctx.meta.brand.id, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    // A partner reads its own statements only; staff read any.
+    let (_, access) = org_for(&user, Some(statement.organisation_id)).map_err(|_| AppError::NotFound)?;
+    Ok(StatementView { statement, lines, can_manage: matches!(access, OrgAccess::Staff { .. }) })
+}
+
+/// The statement as CSV: one row per line, then the totals.
+pub async fn statement_csv(ctx: &Ctx, id: i64) -> Result<(String, String), AppError> {
+    let v = statement(ctx, id).await?;
+    let s = &v.statement;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let amount =
+        |minor: i64| Money::new(minor, s.currency).to_string().trim_end_matches(s.currency.code()).trim().to_owned();
+    let write_err = |e: csv::Error| crate::server::context::internal(format!("csv: {e}"));
+    w.write_record([
+        "line",
+        "kind",
+        "customer",
+        "event",
+        "event_date",
+        "refunds",
+        "belongs_to",
+        "adjustment",
+        "base",
+        "rate",
+        "rule",
+        "terms_version",
+        "commission",
+        "currency",
+    ])
+    .map_err(write_err)?;
+    for l in &v.lines {
+        w.write_record([
+            l.id.to_string(),
+            l.kind.key().to_owned(),
+            l.customer.clone(),
+            l.event_external_id.clone().or_else(|| l.milestone.clone()).unwrap_or_default(),
+            l.event_date_ms.map(crate::ui::format::date_utc).unwrap_or_default(),
+            l.refunds_external_id.clone().unwrap_or_default(),
+            l.belongs.key(),
+            if l.adjustment { "yes" } else { "no" }.to_owned(),
+            amount(l.base.minor),
+            crate::domain::terms::format_bps(l.rate_bps),
+            l.rule.key().to_owned(),
+            l.terms_version.map(|v| v.to_string()).unwrap_or_default(),
+            amount(l.amount.minor),
+            s.currency.code().to_owned(),
+        ])
+        .map_err(write_err)?;
+    }
+    let mut total = |label: &str, minor: i64| {
+        let mut row = vec![String::new(); 14];
+        row[1] = label.to_owned();
+        row[12] = amount(minor);
+        row[13] = s.currency.code().to_owned();
+        w.write_record(&row)
+    };
+    total("lines_total", s.lines_total_minor).map_err(write_err)?;
+    if s.status == StatementStatus::Closed {
+        total("carried_in", s.carried_in_minor).map_err(write_err)?;
+        total("balance", s.balance_minor.unwrap_or_default()).map_err(write_err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| crate::server::context::internal(format!("csv: {e}")))?;
+    let name = format!(
+        "statement-{}-{}-{}.csv",
+        s.organisation.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase(),
+        s.month.key(),
+        s.currency.code()
+    );
+    Ok((name, String::from_utf8(bytes).unwrap_or_default()))
+}
+
+pub async fn import_record(ctx: &Ctx, id: i64) -> Result<ImportRecord, AppError> {
+    ctx.require(Permission::ManageRevenue).await?;
+    ctx.state.store.revenue_import(ctx.meta.brand.id, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+}
+
+/// Finds the partner a CSV row names: its number, `#number`, or exact name.
+fn resolve(partners: &[(i64, String)], named: &str) -> Result<i64, String> {
+    let t = named.trim();
+    if t.is_empty() {
+        return Err("Required.".into());
+    }
+    if let Ok(id) = t.trim_start_matches('#').parse::<i64>() {
+        return partners.iter().find(|(p, _)| *p == id).map(|(p, _)| *p).ok_or(format!("No partner has number {id}."));
+    }
+    let found: Vec<i64> = partners.iter().filter(|(_, n)| n.eq_ignore_ascii_case(t)).map(|(p, _)| *p).collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!("No approved partner is named \"{t}\".")),
+        _ => Err(format!("Several partners are named \"{t}\"; use the partner's number.")),
+    }
+}
+
+/// Checks and records rows as one import. Returns the import on success or
+/// every row's problems, with nothing written.
+async fn record(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    source: &str,
+    raws: &[RawEvent],
+) -> Result<Result<ImportRecord, Vec<RowError>>, AppError> {
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let partners = store.revenue_partners(brand).await.map_err(store_error)?;
+    let today = today(ctx);
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for raw in raws {
+        match parse_event(raw, resolve(&partners, &raw.partner), today) {
+            Ok(e) => rows.push(e),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    let batch = ImportBatch {
+        source: source.to_owned(),
+        rows,
+        row_count: raws.len(),
+        created_by: user.id,
+        dry_run: !errors.is_empty(),
+    };
+    let a =
+        ctx.audit(Some(user), audit::REVENUE_IMPORTED, String::new(), json!({ "source": source, "rows": raws.len() }));
+    match store.import_revenue(brand, batch, a).await.map_err(store_error)? {
+        ImportOutcome::Imported(rec) => Ok(Ok(rec)),
+        ImportOutcome::Rejected(mut more) => {
+            errors.append(&mut more);
+            errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
+            Ok(Err(errors))
+        }
+    }
+}
+
+pub async fn record_event(ctx: &Ctx, raw: RawEvent) -> Result<(), AppError> {
+    let user = ctx.require(Permission::ManageRevenue).await?;
+    match record(ctx, &user, "form", std::slice::from_ref(&raw)).await? {
+        Ok(_) => Ok(()),
+        Err(errors) => Err(AppError::Invalid(
+            errors.into_iter().map(|e| FieldError { field: e.field, message: e.message }).collect(),
+        )),
+    }
+}
+
+/// Imports CSV text; either way the attempt is kept for the import history.
+pub async fn import_csv(ctx: &Ctx, source: &str, text: &str) -> Result<i64, AppError> {
+    let user = ctx.require(Permission::ManageRevenue).await?;
+    let source: String = source.chars().filter(|c| !c.is_control()).take(120).collect();
+    let source = if source.trim().is_empty() { "pasted".to_owned() } else { source };
+    let (row_count, outcome) = match read_csv(text) {
+        Err(message) => (0, Err(vec![RowError { row: 1, field: "file".into(), message }])),
+        Ok(raws) => (raws.len(), record(ctx, &user, &source, &raws).await?),
+    };
+    match outcome {
+        Ok(rec) => Ok(rec.id),
+        Err(errors) => {
+            let a = ctx.audit(
+                Some(&user),
+                audit::REVENUE_IMPORT_REJECTED,
+                String::new(),
+                json!({ "source": source, "rows": row_count, "errors": errors.len() }),
+            );
+            ctx.state
+                .store
+                .record_rejected_import(ctx.meta.brand.id, &source, row_count, &errors, a)
+                .await
+                .map_err(store_error)
+        }
+    }
+}
+
+/// The terms editor's fields as typed.
+pub struct TermsForm {
+    pub effective: String,
+    pub currency: String,
+    pub first_year: String,
+    pub ongoing: String,
+    pub margin: String,
+    pub fund_budget: String,
+    pub bonus_schedule: String,
+    pub bounties: Vec<(&'static str, String)>,
+}
+
+pub async fn save_terms(ctx: &Ctx, org: i64, form: TermsForm) -> Result<(), AppError> {
+    let user = ctx.require(Permission::ManageRevenue).await?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let versions = store.terms_versions(brand, org).await.map_err(store_error)?;
+    let latest = versions.last().ok_or(AppError::NotFound)?;
+    let model = latest.terms.model;
+    let mut checks = Checks::default();
+    let today = today(ctx);
+    let effective = checks.check(
+        "effective",
+        NaiveDate::parse_from_str(form.effective.trim(), "%Y-%m-%d")
+            .map_err(|_| "Use a date like 2026-12-01.".to_owned())
+            .and_then(|d| if d < today { Err("New terms cannot take effect in the past.".to_owned()) } else { Ok(d) }),
+    );
+    let currency = checks.check("currency", Currency::parse(&form.currency));
+    let pct = |checks: &mut Checks, field: &str, v: &str, used: bool| {
+        if used {
+            checks.check(field, parse_percent(v))
+        } else {
+            None
+        }
+    };
+    let referral = model == RevenueModel::Referral;
+    let margin_model = matches!(model, RevenueModel::Reseller | RevenueModel::WhiteLabel);
+    let technology = model == RevenueModel::Technology;
+    let first_year_bps = pct(&mut checks, "first_year", &form.first_year, referral);
+    let ongoing_bps = pct(&mut checks, "ongoing", &form.ongoing, referral);
+    let margin_bps = pct(&mut checks, "margin", &form.margin, margin_model);
+    let money = |checks: &mut Checks, field: &str, v: &str| match (currency, v.trim()) {
+        (_, "") => Some(0),
+        (Some(c), t) => checks.check(field, Money::parse(t, c).map(|m| m.minor)),
+        (None, _) => None,
+    };
+    let fund_budget_minor = if technology { money(&mut checks, "fund_budget", &form.fund_budget) } else { None };
+    let bonus_schedule = match (model, currency) {
+        (RevenueModel::Reseller, Some(c)) => checks.check("bonus_schedule", parse_schedule(&form.bonus_schedule, c)),
+        _ => Some(Vec::new()),
+    };
+    let mut bounties = Vec::new();
+    if technology {
+        for (milestone, amount) in &form.bounties {
+            if let Some(a) = money(&mut checks, &format!("bounty_{milestone}"), amount).filter(|a| *a != 0) {
+                if BOUNTY_MILESTONES.contains(milestone) {
+                    bounties.push(((*milestone).to_owned(), a));
+                }
+            }
+        }
+    }
+    checks.finish()?;
+    let (Some(effective), Some(currency), Some(bonus_schedule)) = (effective, currency, bonus_schedule) else {
+        return Err(AppError::Internal);
+    };
+    let terms = Terms {
+        model,
+        currency: currency.code().to_owned(),
+        first_year_bps,
+        ongoing_bps,
+        margin_bps,
+        fund_budget_minor,
+        bonus_schedule,
+        bounties,
+    };
+    let field_of = |f: &str| match f {
+        "first_year_bps" => "first_year",
+        "ongoing_bps" => "ongoing",
+        "margin_bps" => "margin",
+        _ => "fund_budget",
+    };
+    if let Err(errors) = check_terms(&terms) {
+        return Err(AppError::Invalid(
+            errors.into_iter().map(|(f, m)| FieldError { field: field_of(f).into(), message: m }).collect(),
+        ));
+    }
+    if terms.bounties.iter().any(|(_, a)| *a < 0) {
+        return Err(AppError::field("bounty_certified", "A bounty cannot be negative."));
+    }
+    let from = effective.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
+    let a = ctx.audit(
+        Some(&user),
+        audit::TERMS_CHANGED,
+        format!("organisation:{org}"),
+        json!({ "before": latest.terms, "after": terms, "effective_from": effective.to_string() }),
+    );
+    store.add_terms_version(brand, org, from, &terms, user.id, a).await.map_err(store_error)?;
+    Ok(())
+}
+
+async fn owner_emails(ctx: &Ctx, org: i64) -> Result<Vec<String>, AppError> {
+    Ok(ctx
+        .state
+        .store
+        .org_members(ctx.meta.brand.id, org)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .filter(|m| !m.removed && m.org_role == OrgRole::Owner)
+        .map(|m| m.email)
+        .collect())
+}
+
+pub async fn close(ctx: &Ctx, id: i64) -> Result<(), AppError> {
+    let user = ctx.require(Permission::ManageRevenue).await?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let (s, _) = store.statement(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let link = format!("{}/statements/{id}", ctx.public_url());
+    let mails = owner_emails(ctx, s.organisation_id)
+        .await?
+        .into_iter()
+        .map(|to| OutgoingEmail {
+            to,
+            subject: format!("{}: your {} statement is ready", ctx.meta.brand.name, s.month.label()),
+            text: format!(
+                "Hello,\n\nThe {} statement for {} in {} is closed.\n\nSee every line, and download it as CSV, at {link}.\n",
+                s.month.label(),
+                s.organisation,
+                s.currency.code()
+            ),
+        })
+        .collect();
+    let a = ctx.audit(Some(&user), audit::STATEMENT_CLOSED, format!("statement:{id}"), json!({}));
+    store.close_statement(brand, id, Month::of(ctx.now()), user.id, mails, a).await.map_err(store_error)
+}
+
+pub async fn close_past(ctx: &Ctx) -> Result<usize, AppError> {
+    ctx.require(Permission::ManageRevenue).await?;
+    let now = Month::of(ctx.now());
+    let mut open =
+        ctx.state.store.statements(ctx.meta.brand.id, None, Some(StatementStatus::Open)).await.map_err(store_error)?;
+    open.retain(|s| s.month < now);
+    open.sort_by_key(|s| (s.month, s.id));
+    for s in &open {
+        close(ctx, s.id).await?;
+    }
+    Ok(open.len())
+}
+
+pub async fn payout(ctx: &Ctx, id: i64, version: i64, action: &str, reference: &str) -> Result<(), AppError> {
+    let user = ctx.require(Permission::ManageRevenue).await?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let action = PayoutAction::parse(action).ok_or_else(|| AppError::Refused("Unknown payout action.".into()))?;
+    let mut p = store
+        .payouts(brand, None)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AppError::NotFound)?;
+    if p.version != version {
+        return Err(AppError::Conflict("The payout changed since you looked. Reload and try again.".into()));
+    }
+    let to = payout_step(p.status, action, reference).map_err(|e| match e {
+        crate::domain::ledger::PayoutError::ReferenceRequired => AppError::field("reference", e.to_string()),
+        other => AppError::Refused(other.to_string()),
+    })?;
+    let reference = (to == PayoutStatus::Paid).then(|| reference.trim());
+    let a = ctx.audit(
+        Some(&user),
+        if to == PayoutStatus::Paid { audit::PAYOUT_PAID } else { audit::PAYOUT_APPROVED },
+        format!("payout:{id}"),
+        json!({ "before": p.status.key(), "after": to.key(), "amount": p.amount.to_string(), "reference": reference }),
+    );
+    p.version = version;
+    store.move_payout(brand, &p, to, reference, user.id, a).await.map_err(store_error)
+}
