@@ -10,6 +10,7 @@ mod helpers;
 mod http_auth;
 mod http_invite;
 mod http_partners;
+mod http_revenue;
 mod store;
 mod store_partners;
 mod store_revenue;

@@ -1,0 +1,226 @@
+//! Revenue over HTTP: who may record, read and download what; the CSV
+//! import endpoint; terms editing rules. Both engines.
+
+use crate::helpers::{Client, TestApp, HOST, PASSWORD};
+use crate::on_both;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use leptos::server_fn::ServerFn;
+use partner_portal::api::auth::ResetPassword;
+use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
+use partner_portal::api::revenue::{
+    ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueProgram, GetStatement, MovePayout,
+    RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
+};
+use partner_portal::domain::ledger::ImportRecord;
+use partner_portal::domain::role::Role;
+
+fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// An approved reseller owner (signed in) and a signed-in manager.
+async fn partner_and_manager(app: &TestApp, company: &str, email: &str) -> (Client, Client, i64) {
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let mut p = app.client();
+    let fields = [
+        ("company", company),
+        ("website", "https://resell.example"),
+        ("contact_name", "Ada"),
+        ("email", email),
+        ("kind", "reseller/var"),
+        ("category", "distribution_channels"),
+        ("integration", "api"),
+        ("revenue_model", "reseller"),
+        ("pitch", "We sell."),
+    ];
+    assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
+    let token = app.mailed_token("/reset-password").await;
+    p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let q = manager.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
+    let id =
+        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
+    manager
+        .call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")])
+        .await;
+    p.sign_in(email, PASSWORD).await;
+    let org = p.whoami().await.unwrap().organisation.unwrap().id;
+    (p, manager, org)
+}
+
+fn event<'a>(org: &'a str, ext: &'a str, amount: &'a str, date: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("partner", org),
+        ("customer", "Globex"),
+        ("date", date),
+        ("amount", amount),
+        ("currency", "USD"),
+        ("kind", "invoice"),
+        ("refunds", ""),
+        ("external_id", ext),
+        ("customer_price", ""),
+    ]
+}
+
+async fn upload(c: &mut Client, csv: &str) -> crate::helpers::Reply {
+    let boundary = "XBOUNDARYX";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"revenue.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n\r\n--{boundary}--\r\n"
+    );
+    let req = Request::post("/manager/revenue/import")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .body(Body::from(body))
+        .unwrap();
+    c.send(req).await
+}
+
+on_both!(managers_record_revenue_and_partners_read_only_their_own, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let (mut ada, mut mgr, org) = partner_and_manager(&app, "Resell One", "ada@one.example").await;
+    let (mut bob, _, org_b) = partner_and_manager(&app, "Resell Two", "bob@two.example").await;
+    let today = app.clock_now().date_naive().to_string();
+    let o = org.to_string();
+
+    // Partners cannot record revenue; bad input is refused by field.
+    let r = ada.call(RecordRevenueEvent::PATH, &event(&o, "inv-1", "100.00", &today)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = mgr.call(RecordRevenueEvent::PATH, &event(&o, "inv-1", "100.001", "2999-01-01")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("amount") && r.body.contains("date"), "{}", r.body);
+    let r = mgr.call(RecordRevenueEvent::PATH, &event(&o, "inv-1", "100.00", &today)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let r = ada.call(GetRevenueDashboard::PATH, &[]).await;
+    let d: RevenueDashboard = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(d.month_to_date.iter().map(|m| m.minor).collect::<Vec<_>>(), vec![2_000]);
+    assert_eq!(d.customers[0].customer, "Globex");
+    let statement = d.statements[0].id;
+
+    // Another partner sees neither the dashboard nor the statement nor its CSV.
+    assert_eq!(bob.call(GetRevenueDashboard::PATH, &[("org", &o)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(bob.call(GetStatement::PATH, &[("id", &statement.to_string())]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(bob.get(&format!("/statements/{statement}/csv")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.client().get(&format!("/statements/{statement}/csv")).await.status, StatusCode::SEE_OTHER);
+    let bobs: RevenueDashboard = serde_json::from_str(&bob.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    assert!(bobs.statements.is_empty() && bobs.organisation_id == org_b);
+
+    let csv = ada.get(&format!("/statements/{statement}/csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with("line,kind,customer,event"), "{}", csv.body);
+    assert!(csv.body.contains("commission,Globex,inv-1") && csv.body.contains(",20.00,USD"), "{}", csv.body);
+    let view: StatementView =
+        serde_json::from_str(&ada.call(GetStatement::PATH, &[("id", &statement.to_string())]).await.body).unwrap();
+    assert!(!view.can_manage);
+    assert_eq!(ada.call(GetRevenueProgram::PATH, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(ada.call(ClosePastStatements::PATH, &[]).await.status, StatusCode::FORBIDDEN);
+});
+
+on_both!(a_csv_import_with_a_bad_row_imports_nothing_and_its_fix_imports_once, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let (mut ada, mut mgr, _org) = partner_and_manager(&app, "Resell One", "ada@one.example").await;
+    let today = app.clock_now().date_naive().to_string();
+    let bad = format!(
+        "partner,customer,date,amount,currency,kind,refunds,external_id\n\
+         Resell One,Globex,{today},100.00,USD,invoice,,inv-1\n\
+         Resell One,Globex,{today},150.00,USD,refund,inv-1,ref-1\n\
+         Nobody,Initech,{today},10,USD,invoice,,inv-2\n"
+    );
+    let r = upload(&mut ada, &bad).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "partners cannot import");
+    let r = upload(&mut mgr, &bad).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let id = r.location().unwrap().rsplit('/').next().unwrap().to_owned();
+    let rec: ImportRecord = serde_json::from_str(&mgr.call(GetRevenueImport::PATH, &[("id", &id)]).await.body).unwrap();
+    assert!(!rec.imported);
+    let lines: Vec<_> = rec.errors.iter().map(|e| (e.row, e.field.as_str())).collect();
+    assert_eq!(lines, vec![(3, "refunds"), (4, "partner")], "{:?}", rec.errors);
+    let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    assert!(d.statements.is_empty(), "nothing was imported");
+
+    let good = bad.replace("150.00,USD,refund", "50.00,USD,refund").replace("Nobody", "resell one");
+    for expected_new in [3, 0] {
+        let r = upload(&mut mgr, &good).await;
+        let id = r.location().unwrap().rsplit('/').next().unwrap().to_owned();
+        let rec: ImportRecord =
+            serde_json::from_str(&mgr.call(GetRevenueImport::PATH, &[("id", &id)]).await.body).unwrap();
+        assert!(rec.imported, "{:?}", rec.errors);
+        assert_eq!(rec.new_count, expected_new);
+    }
+    let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    // 20 % of 100.00 - 50.00 + 10.00.
+    assert_eq!(d.month_to_date[0].minor, 2_000 - 1_000 + 200);
+});
+
+on_both!(terms_versions_are_checked_and_closing_creates_a_payout_managers_move, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let (mut ada, mut mgr, org) = partner_and_manager(&app, "Resell One", "ada@one.example").await;
+    let o = org.to_string();
+    let today = app.clock_now().date_naive().to_string();
+    let terms = |margin: &'static str, effective: String| {
+        vec![
+            ("org", o.clone()),
+            ("effective", effective),
+            ("currency", "USD".to_owned()),
+            ("margin", margin.to_owned()),
+            ("bonus_schedule", "1000.00 = 50.00".to_owned()),
+        ]
+    };
+    let out_of_range = terms("31", today.clone());
+    let r = mgr.call(SaveRevenueTerms::PATH, &as_refs(&out_of_range)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("margin"), "{}", r.body);
+    let past = terms("25", "2000-01-01".to_owned());
+    assert_eq!(mgr.call(SaveRevenueTerms::PATH, &as_refs(&past)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        ada.call(SaveRevenueTerms::PATH, &as_refs(&terms("25", today.clone()))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let ok = terms("25", today.clone());
+    assert_eq!(mgr.call(SaveRevenueTerms::PATH, &as_refs(&ok)).await.status, StatusCode::OK);
+    let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    assert_eq!((d.terms.len(), d.current_version), (2, Some(2)));
+    assert_eq!(d.bonus.as_ref().unwrap().next.unwrap().0.minor, 100_000);
+
+    mgr.call(RecordRevenueEvent::PATH, &event(&o, "inv-1", "100.00", &today)).await;
+    // Next month, the statement can close: it pays out 25.00.
+    app.clock.advance(chrono::Duration::days(40));
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+    ada.sign_in("ada@one.example", PASSWORD).await;
+    let r = mgr.call(ClosePastStatements::PATH, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    let p = d.statements[0].payout.clone().unwrap();
+    assert_eq!(p.amount.minor, 2_500);
+    let id = p.id.to_string();
+    let pay = |action: &'static str, version: String, reference: &'static str| {
+        vec![
+            ("id", id.clone()),
+            ("version", version),
+            ("action", action.to_owned()),
+            ("reference", reference.to_owned()),
+            ("back", "/manager/revenue".to_owned()),
+        ]
+    };
+    let early = pay("pay", p.version.to_string(), "WIRE-1");
+    assert_eq!(mgr.call(MovePayout::PATH, &as_refs(&early)).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        ada.call(MovePayout::PATH, &as_refs(&pay("approve", p.version.to_string(), ""))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        mgr.call(MovePayout::PATH, &as_refs(&pay("approve", p.version.to_string(), ""))).await.status,
+        StatusCode::OK
+    );
+    let no_ref = pay("pay", (p.version + 1).to_string(), "");
+    assert_eq!(mgr.call(MovePayout::PATH, &as_refs(&no_ref)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let paid = pay("pay", (p.version + 1).to_string(), "WIRE-1");
+    assert_eq!(mgr.call(MovePayout::PATH, &as_refs(&paid)).await.status, StatusCode::OK);
+    let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    assert_eq!(d.statements[0].payout.as_ref().unwrap().reference.as_deref(), Some("WIRE-1"));
+    assert!(app.mail().await.iter().any(|m| m.contains("statement is ready")));
+});
