@@ -66,7 +66,8 @@ fn TrendChart(series: Series, #[prop(default = "Commission")] what: &'static str
             <svg viewBox=format!("0 0 {w} {h}") class="w-full" role="img" aria-label=label.clone() data-testid="trend-chart">
                 <title>{label.clone()}</title>
                 <line x1=pad y1=zero x2=w - pad y2=zero stroke="#94a3b8" stroke-width="1"/>
-                <text x=pad - 6 y=pad + 4 text-anchor="end" font-size="11" fill="#475569">{Money::new(max, c).to_string()}</text>
+                <line x1=pad y1=pad x2=w - pad y2=pad stroke="#e2e8f0" stroke-width="1" stroke-dasharray="4 4"/>
+                <text x=pad y=pad - 8 font-size="11" fill="#475569">{Money::new(max, c).to_string()}</text>
                 {points.iter().enumerate().map(|(i, (m, _, k))| {
                     let x = pad + i as i64 * step + step / 6;
                     let bw = step * 2 / 3;
@@ -400,7 +401,8 @@ fn TermsEditor(
 fn why(l: &crate::domain::ledger::StatementLine) -> Vec<String> {
     let mut out = Vec::new();
     if let (Some(id), Some(at)) = (&l.event_external_id, l.event_date_ms) {
-        out.push(format!("Source: {} {id} of {}, dated {}.", l.kind.label(), l.customer, date_utc(at)));
+        let source = if l.kind == LineKind::Clawback { "refund" } else { "invoice" };
+        out.push(format!("Source: {source} {id} for {}, dated {}.", l.customer, date_utc(at)));
     }
     if let Some(inv) = &l.refunds_external_id {
         out.push(format!("Refunds invoice {inv}: claws back at that invoice's rate and terms version."));
@@ -600,9 +602,9 @@ fn ranking_table(title: &'static str, list: &[Ranked]) -> impl IntoView {
                 view! {
                     <ol class="space-y-1 text-sm">
                         {list.iter().map(|r| view! {
-                            <li class="flex justify-between gap-2">
-                                <a class="text-brand underline" href=format!("/revenue?org={}", r.organisation_id)>{r.organisation.clone()}</a>
-                                <span>{format!("{} revenue · {} commission", r.revenue, r.commission)}</span>
+                            <li class="flex justify-between gap-3">
+                                <a class="min-w-0 truncate text-brand underline" href=format!("/revenue?org={}", r.organisation_id)>{r.organisation.clone()}</a>
+                                <span class="shrink-0 text-right text-slate-700">{format!("{} · {} commission", r.revenue, r.commission)}</span>
                             </li>
                         }).collect_view()}
                     </ol>

@@ -1,0 +1,111 @@
+import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { approvedPartner, createAdmin, goto, ready, signIn, signOut, uniqueEmail } from "./helpers";
+
+test("a manager imports revenue after fixing a bad row; the partner sees the dashboard and downloads the statement", async ({ page }, info) => {
+  const manager = uniqueEmail("revenue", info);
+  createAdmin(manager);
+  const { owner, company } = await approvedPartner(page, info, manager);
+  const today = new Date().toISOString().slice(0, 10);
+  const month = new Date().toLocaleString("en-GB", { month: "long", year: "numeric", timeZone: "UTC" });
+  const id = `${info.project.name}-${Date.now()}`;
+  const rows = (refund: string) =>
+    "partner,customer,date,amount,currency,kind,refunds,external_id\n" +
+    `${company},Globex,${today},1000.00,USD,invoice,,inv-${id}\n` +
+    `${company},Globex,${today},${refund},USD,refund,inv-${id},ref-${id}\n` +
+    `${company},Initech,${today},250.00,USD,invoice,,inv2-${id}\n`;
+
+  // A refund larger than its invoice: the whole file is refused, row by row.
+  await signIn(page, manager);
+  await goto(page, "/manager/revenue");
+  await page.getByLabel("CSV file").setInputFiles({ name: "revenue.csv", mimeType: "text/csv", buffer: Buffer.from(rows("1500.00")) });
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await expect(page.getByTestId("import-refused")).toContainText("Nothing was imported");
+  await expect(page.getByTestId("import-errors")).toContainText("exceeds what remains refundable");
+  await expect(page.getByTestId("import-errors").locator("td").first()).toHaveText("3");
+  await ready(page);
+  await page.screenshot({ path: test.info().outputPath("import-refused.png"), fullPage: true });
+
+  // Fixed and pasted: imported.
+  await goto(page, "/manager/revenue");
+  await expect(page.getByTestId("imports")).toContainText("refused");
+  await page.getByLabel("…or paste the rows").fill(rows("100.00"));
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await expect(page.getByText("Imported: 3 new event(s)")).toBeVisible();
+  await ready(page);
+  await goto(page, "/manager/revenue");
+  await expect(page.getByText(`${company}`).first()).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("manager-revenue.png"), fullPage: true });
+  await signOut(page);
+
+  // The partner: 20 % of 1000.00 − 100.00 + 250.00.
+  await signIn(page, owner);
+  await goto(page, "/revenue");
+  await expect(page.getByTestId("mtd")).toHaveText("230.00 USD");
+  await expect(page.getByTestId("trend-chart")).toHaveAttribute("aria-label", /total 230\.00 USD/);
+  await expect(page.getByTestId("customers")).toContainText("Globex");
+  await expect(page.getByTestId("customers")).toContainText("Initech");
+  await expect(page.getByTestId("bonus")).toContainText("no volume-bonus schedule");
+  await page.screenshot({ path: test.info().outputPath("partner-dashboard.png"), fullPage: true });
+
+  await page.getByTestId("statements").getByRole("link", { name: month }).click();
+  await ready(page);
+  await expect(page.getByTestId("lines-total")).toHaveText("230.00 USD");
+  const refund = page.getByTestId("lines").locator(":scope > li", { hasText: `ref-${id}` });
+  await refund.getByText("Why this amount").click();
+  await expect(refund).toContainText("-100.00 USD × 20 % = -20.000000 exactly");
+  await expect(refund).toContainText(`Refunds invoice inv-${id}`);
+  await page.screenshot({ path: test.info().outputPath("statement.png"), fullPage: true });
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^statement-.*\.csv$/);
+  const csv = readFileSync(await download.path(), "utf8");
+  expect(csv).toContain(`clawback,Globex,ref-${id}`);
+  expect(csv).toContain("lines_total");
+  expect(csv).toContain("230.00,USD");
+});
+
+test("a manager sets new terms and records one event, with errors shown next to the fields", async ({ page }, info) => {
+  const manager = uniqueEmail("terms", info);
+  createAdmin(manager);
+  const { owner, company } = await approvedPartner(page, info, manager);
+  const id = `${info.project.name}-${Date.now()}`;
+  await signIn(page, manager);
+  await goto(page, "/manager/partners");
+  await page.locator("tr", { hasText: company }).getByRole("link", { name: "revenue" }).click();
+  await ready(page);
+  await expect(page.getByTestId("current-terms")).toContainText("Version 1");
+  await page.getByLabel("Margin on list price (%)").fill("35");
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await expect(page.getByText("Use a rate from 20 % to 30 %.")).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Margin on list price (%)").fill("25");
+  await page.getByLabel("Quarterly volume bonus").fill("1000.00 = 50.00\n5000.00 = 400.00");
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await expect(page.getByText("New terms saved.")).toBeVisible();
+  await expect(page.getByTestId("current-terms")).toContainText("Version 2");
+  await expect(page.getByTestId("current-terms")).toContainText("25 % margin");
+  await ready(page);
+
+  await goto(page, "/manager/revenue");
+  await page.getByLabel("Partner", { exact: true }).selectOption({ label: company });
+  await page.getByLabel("Customer", { exact: true }).fill("Globex");
+  await page.getByLabel("Amount").fill("12.345");
+  await page.getByLabel("External id").fill(`one-${id}`);
+  await page.getByRole("button", { name: "Record" }).click();
+  await expect(page.getByText("USD has 2 decimal places; the amount has more.")).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Amount").fill("400.00");
+  await page.getByLabel("Customer", { exact: true }).fill("Globex");
+  await page.getByLabel("External id").fill(`one-${id}`);
+  await page.getByLabel("Partner", { exact: true }).selectOption({ label: company });
+  await page.getByRole("button", { name: "Record" }).click();
+  await expect(page.getByText("Revenue recorded.")).toBeVisible();
+  await ready(page);
+  await signOut(page);
+
+  await signIn(page, owner);
+  await goto(page, "/revenue");
+  await expect(page.getByTestId("mtd")).toHaveText("100.00 USD");
+  await expect(page.getByTestId("bonus")).toContainText("600.00 USD to go; reaching it pays a bonus of 50.00 USD");
+});
