@@ -773,6 +773,16 @@ pub fn parse_schedule(text: &str, currency: Currency) -> Result<Vec<(i64, i64)>,
     Ok(tiers)
 }
 
+/// A text cell for a CSV export that spreadsheets will not run as a
+/// formula: text starting with `=`, `+`, `-`, `@` or a control character
+/// gets a leading apostrophe (OWASP "CSV injection").
+pub fn spreadsheet_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
 /// The exact, unrounded share as a decimal in the currency's units, for
 /// "why this amount": `12345 × 1250 bps` in USD is `15.431250`.
 pub fn exact_share(base: Money, bps: i64) -> String {
@@ -1252,6 +1262,13 @@ mod tests {
         let by_revenue: Vec<i64> = ranking(&figures, false).iter().map(|r| r.0).collect();
         let by_commission: Vec<i64> = ranking(&figures, true).iter().map(|r| r.0).collect();
         assert_eq!((by_revenue, by_commission), (vec![1, 2], vec![2, 1]));
+    }
+
+    #[test]
+    fn exported_text_cannot_run_as_a_spreadsheet_formula() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("Globex"), "Globex");
     }
 
     #[test]

@@ -7,8 +7,9 @@ use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::ledger::{
-    parse_event, parse_percent, parse_schedule, payout_step, ranking, read_csv, totals_by_month, ImportRecord, Month,
-    MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, StatementStatus, BOUNTY_MILESTONES,
+    parse_event, parse_percent, parse_schedule, payout_step, ranking, read_csv, spreadsheet_safe, totals_by_month,
+    ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, StatementStatus,
+    BOUNTY_MILESTONES,
 };
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
 use crate::domain::role::{OrgAccess, OrgRole, Permission};
@@ -175,10 +176,12 @@ pub async fn statement_csv(ctx: &Ctx, id: i64) -> Result<(String, String), AppEr
         w.write_record([
             l.id.to_string(),
             l.kind.key().to_owned(),
-            l.customer.clone(),
-            l.event_external_id.clone().or_else(|| l.milestone.clone()).unwrap_or_default(),
+            spreadsheet_safe(&l.customer),
+            spreadsheet_safe(
+                l.event_external_id.as_ref().or(l.milestone.as_ref()).map(String::as_str).unwrap_or_default(),
+            ),
             l.event_date_ms.map(crate::ui::format::date_utc).unwrap_or_default(),
-            l.refunds_external_id.clone().unwrap_or_default(),
+            spreadsheet_safe(l.refunds_external_id.as_deref().unwrap_or_default()),
             l.belongs.key(),
             if l.adjustment { "yes" } else { "no" }.to_owned(),
             amount(l.base.minor),
