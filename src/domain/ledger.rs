@@ -174,6 +174,9 @@ pub const CSV_COLUMNS: [&str; 9] =
     ["partner", "customer", "date", "amount", "currency", "kind", "refunds", "external_id", "customer_price"];
 const REQUIRED_COLUMNS: [&str; 7] = ["partner", "customer", "date", "amount", "currency", "kind", "external_id"];
 pub const MAX_IMPORT_ROWS: usize = 5_000;
+/// The largest single event, in minor units: far above any real invoice and
+/// far below where sums of many could overflow.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
 
 /// One row as typed, before any checking. `row` is its line in the file
 /// (the header is line 1).
@@ -237,6 +240,13 @@ pub fn read_csv(text: &str) -> Result<Vec<RawEvent>, String> {
         }
         // The line in the file as an editor numbers it (blank lines count).
         let row = record.position().map(|p| line_of(text, p.byte() as usize)).unwrap_or(i + 2);
+        if record.len() != headers.len() {
+            return Err(format!(
+                "Line {row} has {} fields but the header names {}. Quote values that contain commas, like \"1,000.00\".",
+                record.len(),
+                headers.len()
+            ));
+        }
         let get = |name: &str| {
             headers.iter().position(|h| h == name).and_then(|p| record.get(p)).unwrap_or_default().to_owned()
         };
@@ -337,6 +347,10 @@ pub fn parse_event(
     let currency =
         Currency::parse(&raw.currency).map_err(|e| errors.push(RowError::new(row, "currency", e.to_string()))).ok();
     let amount = currency.and_then(|c| match Money::parse(&raw.amount, c) {
+        Ok(m) if m.minor > MAX_AMOUNT_MINOR => {
+            errors.push(RowError::new(row, "amount", "The amount is too large for one event."));
+            None
+        }
         Ok(m) if m.minor > 0 => Some(m),
         Ok(_) => {
             errors.push(RowError::new(row, "amount", "Enter a positive amount; a refund is recorded as kind refund."));
@@ -597,13 +611,18 @@ pub fn plan_import(rows: &[EventInput], ctx: &LedgerContext) -> Result<ImportPla
                     errors.push(err("refunds", p));
                     continue;
                 }
+                // Claw back the change in the rounded share of what has been
+                // refunded so far, so partial refunds that add up to the
+                // invoice claw back exactly its commission, never more.
+                let rate = inv.line.rate_bps;
+                let before = apply_bps(inv.refunded_minor, rate);
                 inv.refunded_minor += r.amount.minor;
                 let base = Money::new(-r.amount.minor, r.amount.currency);
                 let c = Commission {
                     base,
-                    rate_bps: inv.line.rate_bps,
+                    rate_bps: rate,
                     rule: inv.line.rule,
-                    amount: Money::new(apply_bps(base.minor, inv.line.rate_bps), base.currency),
+                    amount: Money::new(before - apply_bps(inv.refunded_minor, rate), base.currency),
                 };
                 plan.new.push(PlannedEvent {
                     event: r.clone(),
@@ -1010,6 +1029,28 @@ mod tests {
     }
 
     #[test]
+    fn a_row_with_more_or_fewer_fields_than_the_header_is_refused() {
+        let text = "partner,customer,date,amount,currency,kind,external_id,customer_price\n\
+                    P,C,2026-11-01,10,USD,invoice,inv-1,1,000.00\n";
+        assert!(read_csv(text).unwrap_err().contains("Line 2 has 9 fields but the header names 8"));
+    }
+
+    #[test]
+    fn partial_refunds_claw_back_exactly_the_invoices_commission_in_total() {
+        let mut t = default_terms(RevenueModel::Referral);
+        t.first_year_bps = Some(1_000);
+        let mut ctx = terms_ctx(7, t);
+        let inv = plan_import(&[event(2, "inv-1", EventKind::Invoice, 15, ms(2026, 9, 10))], &ctx).unwrap();
+        assert_eq!(inv.new[0].line.commission.amount.minor, 2); // 1.5 cents rounds to 2
+        apply(&mut ctx, &inv);
+        let parts: Vec<_> =
+            (0..3).map(|i| event(2 + i, &format!("ref-{i}"), EventKind::Refund, 5, ms(2026, 9, 11))).collect();
+        let plan = plan_import(&parts, &ctx).unwrap();
+        let back: Vec<i64> = plan.new.iter().map(|p| p.line.commission.amount.minor).collect();
+        assert_eq!(back.iter().sum::<i64>(), -2, "{back:?}");
+    }
+
+    #[test]
     fn a_csv_without_the_required_columns_or_rows_is_refused_whole() {
         assert!(read_csv("partner,customer\nA,B\n").unwrap_err().contains("missing: date, amount, currency, kind"));
         assert!(read_csv(&CSV_COLUMNS.join(",")).unwrap_err().contains("no rows"));
@@ -1327,6 +1368,27 @@ mod tests {
                 let second = plan_import(&rows, &ctx).unwrap();
                 prop_assert!(second.new.is_empty());
                 prop_assert_eq!(second.unchanged, rows.len());
+            }
+
+            #[test]
+            fn refunding_an_invoice_in_parts_claws_back_exactly_its_commission(
+                minor in 1i64..100_000, parts in prop::collection::vec(1i64..1_000, 1..8), bps in 1i64..10_000
+            ) {
+                let mut t = default_terms(RevenueModel::Reseller);
+                t.margin_bps = Some(bps);
+                let mut ctx = terms_ctx(7, t);
+                let inv = plan_import(&[event(2, "inv-1", EventKind::Invoice, minor, ms(2026, 9, 10))], &ctx).unwrap();
+                apply(&mut ctx, &inv);
+                // Split the invoice into parts that add up to it exactly.
+                let total: i64 = parts.iter().sum();
+                let mut amounts: Vec<i64> = parts.iter().map(|p| p * minor / total).collect();
+                let rest = minor - amounts.iter().sum::<i64>();
+                amounts.push(rest);
+                let refunds: Vec<EventInput> = amounts.iter().enumerate().filter(|(_, a)| **a > 0)
+                    .map(|(i, a)| event(3 + i, &format!("ref-{i}"), EventKind::Refund, *a, ms(2026, 9, 11))).collect();
+                let plan = plan_import(&refunds, &ctx).unwrap();
+                let back: i64 = plan.new.iter().map(|p| p.line.commission.amount.minor).sum();
+                prop_assert_eq!(back, -inv.new[0].line.commission.amount.minor);
             }
 
             #[test]

@@ -7,7 +7,9 @@
 //! **The rounding rule**, written once in `apply_bps`: a share of an amount
 //! is rounded to the nearest minor unit, halves away from zero. Being
 //! symmetric, the share of a refund is exactly minus the share of the same
-//! amount invoiced, so a refund claws back precisely what was paid.
+//! amount invoiced, so a full refund claws back precisely what was paid.
+//! Partial refunds claw back the change in the share of the running refunded
+//! total (`ledger::plan_import`), so together they never claw back more.
 
 use super::application::RevenueModel;
 use super::terms::Terms;

@@ -7,6 +7,7 @@ use super::services::revenue;
 use super::state::AppState;
 use super::tenant::RequestMeta;
 use crate::api::error::AppError;
+use crate::domain::role::Permission;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,13 +28,15 @@ fn ctx(state: AppState, meta: RequestMeta, session: Session) -> Ctx {
     Ctx { state, meta, session }
 }
 
-fn error_page(e: AppError) -> Response {
+/// A failure as a plain page; a signed-out visitor is sent to sign in and
+/// brought back to `back`.
+fn error_page(e: AppError, back: &str) -> Response {
     let status = e.status();
-    let target = match e {
-        AppError::Unauthenticated => return Redirect::to("/login?next=/manager/revenue").into_response(),
+    let message = match e {
+        AppError::Unauthenticated => return Redirect::to(&format!("/login?next={back}")).into_response(),
         other => other.to_string(),
     };
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], target).into_response()
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
 }
 
 /// Takes the uploaded file, or else the pasted text, imports it whole or
@@ -45,6 +48,10 @@ async fn import(
     mut form: Multipart,
 ) -> Response {
     let ctx = ctx(state, meta, session);
+    // Refuse before reading the upload.
+    if let Err(e) = ctx.require(Permission::ManageRevenue).await {
+        return error_page(e, "/manager/revenue");
+    }
     let (mut file_name, mut file, mut pasted) = (String::new(), String::new(), String::new());
     loop {
         let field = match form.next_field().await {
@@ -72,7 +79,7 @@ async fn import(
     let (source, text) = if !file.trim().is_empty() { (file_name, file) } else { ("pasted".to_owned(), pasted) };
     match revenue::import_csv(&ctx, &source, &text).await {
         Ok(id) => Redirect::to(&format!("/manager/revenue/imports/{id}")).into_response(),
-        Err(e) => error_page(e),
+        Err(e) => error_page(e, "/manager/revenue"),
     }
 }
 
@@ -88,10 +95,12 @@ async fn download(
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                // Money figures: never kept by shared caches or the browser.
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
             ],
             body,
         )
             .into_response(),
-        Err(e) => error_page(e),
+        Err(e) => error_page(e, &format!("/statements/{id}")),
     }
 }

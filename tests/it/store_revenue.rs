@@ -296,3 +296,86 @@ on_both!(a_technology_partner_earns_its_certification_bounty_once, |e| async mov
     assert_eq!(bounties, vec![(LineKind::Bounty, Some("certified".to_owned()), 250_000)], "listed has no bounty");
     assert_eq!(s.lines_total_minor, 250_000);
 });
+
+on_both!(random_ledgers_keep_statement_totals_equal_to_their_lines_and_reimports_change_nothing, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Referral).await;
+    // A small deterministic generator: the same "random" ledger every run.
+    let mut seed: u64 = 0x5eed_1234_abcd;
+    let mut next = move |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut batches: Vec<Vec<EventInput>> = Vec::new();
+    let mut invoices: Vec<(String, String, i64, i64, chrono::DateTime<Utc>)> = Vec::new();
+    for batch in 0..3 {
+        let mut rows = Vec::new();
+        for i in 0..25 {
+            let row = rows.len() + 2;
+            let day = at(2026, 2 + next(9) as u32, 1 + next(28) as u32);
+            let refundable = invoices.iter().position(|(_, _, total, left, on)| *left > 0 && *on <= day && *total > 0);
+            if let Some(k) = refundable.filter(|_| next(4) == 0) {
+                let part = 1 + next(invoices[k].3 as u64) as i64;
+                invoices[k].3 -= part;
+                let mut r = ev(org, row, &format!("ref-{batch}-{i}"), EventKind::Refund, part, day);
+                r.customer = invoices[k].1.clone();
+                r.refunds = Some(invoices[k].0.clone());
+                rows.push(r);
+            } else {
+                let minor = 1 + next(500_000) as i64;
+                let mut inv = ev(org, row, &format!("inv-{batch}-{i}"), EventKind::Invoice, minor, day);
+                inv.customer = format!("customer-{}", next(5));
+                invoices.push((inv.external_id.clone(), inv.customer.clone(), minor, minor, day));
+                rows.push(inv);
+            }
+        }
+        batches.push(rows);
+    }
+    for (i, rows) in batches.iter().enumerate() {
+        let rec = import(&store, b, mgr, rows.clone()).await.unwrap();
+        assert_eq!(rec.new_count as usize, rows.len());
+        if i == 0 {
+            // Close the oldest months so later batches land partly as adjustments.
+            let mut open = store.statements(b, Some(org), Some(StatementStatus::Open)).await.unwrap();
+            open.sort_by_key(|s| s.month);
+            for s in open.iter().take(3) {
+                store.close_statement(b, s.id, month(2026, 11), mgr, vec![], audit(b, "close")).await.unwrap();
+            }
+        }
+    }
+    assert_totals_match_lines(&store, b, org).await;
+    let figures = store.monthly_figures(b, Some(org), month(2026, 1), month(2026, 12)).await.unwrap();
+    let lines_sum: i64 = {
+        let mut sum = 0;
+        for s in store.statements(b, Some(org), None).await.unwrap() {
+            sum += store.statement(b, s.id).await.unwrap().unwrap().1.iter().map(|l| l.amount.minor).sum::<i64>();
+        }
+        sum
+    };
+    assert_eq!(figures.iter().map(|f| f.commission_minor).sum::<i64>(), lines_sum, "rollups agree with the lines");
+    for rows in &batches {
+        let again = import(&store, b, mgr, rows.clone()).await.unwrap();
+        assert_eq!((again.new_count, again.unchanged_count as usize), (0, rows.len()));
+    }
+    assert_eq!(store.monthly_figures(b, Some(org), month(2026, 1), month(2026, 12)).await.unwrap(), figures);
+});
+
+on_both!(a_quarter_without_revenue_in_its_last_month_still_gets_its_bonus, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    let mut terms = default_terms(RevenueModel::Reseller);
+    terms.bonus_schedule = vec![(100_000, 7_000)];
+    let from = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap().timestamp_millis();
+    store.add_terms_version(b, org, from, &terms, mgr, audit(b, "terms")).await.unwrap();
+    import(&store, b, mgr, vec![ev(org, 2, "inv-1", EventKind::Invoice, 150_000, at(2026, 7, 10))]).await.unwrap();
+    let q3 = month(2026, 9).quarter_months();
+    assert_eq!(store.open_quarter_end_statements(b, &[q3], 0).await.unwrap(), 1);
+    assert_eq!(store.open_quarter_end_statements(b, &[q3], 0).await.unwrap(), 0, "opened once");
+    let mut open = store.statements(b, Some(org), Some(StatementStatus::Open)).await.unwrap();
+    open.sort_by_key(|s| s.month);
+    assert_eq!(open.iter().map(|s| s.month).collect::<Vec<_>>(), vec![month(2026, 7), month(2026, 9)]);
+    for s in &open {
+        store.close_statement(b, s.id, month(2026, 11), mgr, vec![], audit(b, "close")).await.unwrap();
+    }
+    let sep = store.statement(b, open[1].id).await.unwrap().unwrap();
+    assert_eq!(sep.1.iter().map(|l| (l.kind, l.amount.minor)).collect::<Vec<_>>(), vec![(LineKind::Bonus, 7_000)]);
+    assert_eq!(sep.0.payout.map(|p| p.amount.minor), Some(7_000));
+});

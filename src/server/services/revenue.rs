@@ -453,6 +453,19 @@ pub async fn close(ctx: &Ctx, id: i64) -> Result<(), AppError> {
 pub async fn close_past(ctx: &Ctx) -> Result<usize, AppError> {
     ctx.require(Permission::ManageRevenue).await?;
     let now = Month::of(ctx.now());
+    // The four quarters before this one: a quarter without revenue in its
+    // last month still gets the statement whose close pays its bonus.
+    let mut quarters = Vec::new();
+    let mut m = now.quarter_months()[0].prev();
+    for _ in 0..4 {
+        quarters.push(m.quarter_months());
+        m = m.quarter_months()[0].prev();
+    }
+    ctx.state
+        .store
+        .open_quarter_end_statements(ctx.meta.brand.id, &quarters, ctx.now().timestamp_millis())
+        .await
+        .map_err(store_error)?;
     let mut open =
         ctx.state.store.statements(ctx.meta.brand.id, None, Some(StatementStatus::Open)).await.map_err(store_error)?;
     open.retain(|s| s.month < now);
@@ -468,20 +481,12 @@ pub async fn payout(ctx: &Ctx, id: i64, version: i64, action: &str, reference: &
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let action = PayoutAction::parse(action).ok_or_else(|| AppError::Refused("Unknown payout action.".into()))?;
-    let mut p = store
-        .payouts(brand, None)
-        .await
-        .map_err(store_error)?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or(AppError::NotFound)?;
+    let mut p = store.payout(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     if p.version != version {
         return Err(AppError::Conflict("The payout changed since you looked. Reload and try again.".into()));
     }
-    let to = payout_step(p.status, action, reference).map_err(|e| match e {
-        crate::domain::ledger::PayoutError::ReferenceRequired => AppError::field("reference", e.to_string()),
-        other => AppError::Refused(other.to_string()),
-    })?;
+    // One message for the whole page: several payouts' forms may be on it.
+    let to = payout_step(p.status, action, reference).map_err(|e| AppError::Refused(e.to_string()))?;
     let reference = (to == PayoutStatus::Paid).then(|| reference.trim());
     let a = ctx.audit(
         Some(&user),

@@ -481,6 +481,16 @@ pub trait RevenueStore: Send + Sync + 'static {
         audit: NewAudit,
     ) -> StoreResult<()>;
     async fn payouts(&self, brand_id: i64, status: Option<PayoutStatus>) -> StoreResult<Vec<Payout>>;
+    async fn payout(&self, brand_id: i64, id: i64) -> StoreResult<Option<Payout>>;
+    /// For each quarter (its three months) with revenue but no statement for
+    /// its last month, opens that statement so its close computes the
+    /// quarter's volume bonus. Returns how many were opened.
+    async fn open_quarter_end_statements(
+        &self,
+        brand_id: i64,
+        quarters: &[[Month; 3]],
+        now_ms: i64,
+    ) -> StoreResult<u64>;
     /// Rollup figures between two months inclusive, for one partner or all.
     async fn monthly_figures(
         &self,

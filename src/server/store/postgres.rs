@@ -25,6 +25,10 @@ impl PgStore {
                       FOR UPDATE SKIP LOCKED) \
          RETURNING id, kind, payload, attempts";
 
+    /// Revenue writes of one brand take turns: an import's checks (refunds
+    /// left, first invoices, closed months) stay true until it commits.
+    const LEDGER_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7411000000 + $1)");
+
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()

@@ -322,6 +322,13 @@ pub(super) fn with_ids(known: Vec<(i64, KnownEvent)>) -> (HashMap<String, KnownE
 macro_rules! revenue_store {
     ($store:ty, $db:ty) => {
         impl $store {
+            async fn lock_ledger(tx: &mut sqlx::Transaction<'_, $db>, brand_id: i64) -> StoreResult<()> {
+                if let Some(sql) = Self::LEDGER_LOCK {
+                    sqlx::query(sql).bind(brand_id).execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
             /// Writes one line into the open statement of its month (created
             /// on first use) and moves the statement total and the rollups.
             async fn insert_line(tx: &mut sqlx::Transaction<'_, $db>, l: &NewLine<'_>) -> StoreResult<i64> {
@@ -458,6 +465,7 @@ macro_rules! revenue_store {
                 milestone: &str,
                 now_ms: i64,
             ) -> StoreResult<()> {
+                Self::lock_ledger(tx, brand_id).await?;
                 let paid: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM commission_lines WHERE organisation_id = $1 AND milestone = $2",
                 )
@@ -641,6 +649,7 @@ macro_rules! revenue_store {
 
             async fn import_revenue(&self, brand_id: i64, batch: ImportBatch, audit: NewAudit) -> StoreResult<ImportOutcome> {
                 let mut tx = self.begin_write().await?;
+                Self::lock_ledger(&mut tx, brand_id).await?;
                 let (ctx, mut ids) = Self::ledger_context(&mut tx, brand_id, &batch.rows).await?;
                 let plan = match plan_import(&batch.rows, &ctx) {
                     Ok(_) if batch.dry_run => {
@@ -842,6 +851,7 @@ macro_rules! revenue_store {
             ) -> StoreResult<()> {
                 let now_ms = ms(audit.at);
                 let mut tx = self.begin_write().await?;
+                Self::lock_ledger(&mut tx, brand_id).await?;
                 let row: Option<(i64, String, String, String)> = sqlx::query_as(
                     "SELECT s.organisation_id, s.currency, s.month, s.status FROM statements s \
                      JOIN organisations o ON o.id = s.organisation_id WHERE o.brand_id = $1 AND s.id = $2",
@@ -1047,6 +1057,51 @@ macro_rules! revenue_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().filter_map(|r| r.into_statement().map(|s| s.payout).transpose()).collect()
+            }
+
+            async fn payout(&self, brand_id: i64, id: i64) -> StoreResult<Option<Payout>> {
+                let row: Option<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND p.id = $2",
+                    $crate::server::store::revenue::STATEMENT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(StatementRow::into_statement).transpose()?.and_then(|s| s.payout))
+            }
+
+            async fn open_quarter_end_statements(&self, brand_id: i64, quarters: &[[Month; 3]], now_ms: i64) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                Self::lock_ledger(&mut tx, brand_id).await?;
+                let mut opened = 0;
+                for q in quarters {
+                    // A quarter with revenue but no statement for its last
+                    // month: open that statement, so closing it computes the
+                    // bonus. Not once a later month has closed: statements
+                    // close in order.
+                    let done = sqlx::query(
+                        "INSERT INTO statements (organisation_id, currency, month, status, created_at) \
+                         SELECT DISTINCT r.organisation_id, r.currency, $1, 'open', $2 FROM revenue_monthly r \
+                         JOIN organisations o ON o.id = r.organisation_id \
+                         WHERE o.brand_id = $3 AND r.month IN ($4, $5, $1) AND r.revenue_minor <> 0 \
+                         AND EXISTS (SELECT 1 FROM revenue_terms t WHERE t.organisation_id = r.organisation_id \
+                             AND t.model = 'reseller' AND t.bonus_schedule <> '[]') \
+                         AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.organisation_id = r.organisation_id \
+                             AND s.currency = r.currency AND s.status = 'closed' AND s.month >= $1) \
+                         ON CONFLICT (organisation_id, currency, month) DO NOTHING",
+                    )
+                    .bind(q[2].key())
+                    .bind(now_ms)
+                    .bind(brand_id)
+                    .bind(q[0].key())
+                    .bind(q[1].key())
+                    .execute(&mut *tx)
+                    .await?;
+                    opened += done.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(opened)
             }
 
             async fn monthly_figures(

@@ -26,6 +26,9 @@ impl SqliteStore {
                       AND (locked_until IS NULL OR locked_until <= $2) ORDER BY id LIMIT $3) \
          RETURNING id, kind, payload, attempts";
 
+    // `BEGIN IMMEDIATE` already makes every write transaction the only one.
+    const LEDGER_LOCK: Option<&'static str> = None;
+
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)

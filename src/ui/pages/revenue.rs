@@ -250,7 +250,7 @@ fn Dashboard(d: RevenueDashboard, save: ServerAction<SaveRevenueTerms>, value: L
                         {match b.next {
                             Some((threshold, to_go, bonus)) => view! {
                                 <p class="mt-1 text-sm">{format!("Next threshold: {threshold}. {to_go} to go; reaching it pays a bonus of {bonus} when the quarter closes.")}</p>
-                                <progress class="mt-2 w-full" max=threshold.minor.to_string() value=b.revenue.minor.max(0).to_string()>{format!("{} of {}", b.revenue, threshold)}</progress>
+                                <progress class="mt-2 w-full" aria-label="Progress to the next threshold" max=threshold.minor.to_string() value=b.revenue.minor.max(0).to_string()>{format!("{} of {}", b.revenue, threshold)}</progress>
                             }.into_any(),
                             None => view! { <p class="mt-1 text-sm">"You have reached the top threshold of your schedule."</p> }.into_any(),
                         }}
@@ -471,7 +471,7 @@ pub fn StatementPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => access_problem(e),
-                    Ok(v) => view! { <StatementBody v close pay pay_value/> }.into_any(),
+                    Ok(v) => view! { <StatementBody v close pay/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -483,7 +483,6 @@ fn StatementBody(
     v: StatementView,
     close: ServerAction<CloseStatement>,
     pay: ServerAction<MovePayout>,
-    pay_value: LastResult<()>,
 ) -> impl IntoView {
     let s = v.statement.clone();
     let money = move |minor: i64| Money::new(minor, s.currency).to_string();
@@ -512,7 +511,7 @@ fn StatementBody(
             <section class=CARD>
                 <h2 class="text-sm font-medium text-slate-600">"Payout"</h2>
                 <p class="mt-1 text-lg font-semibold" data-testid="payout-status">{payout_label(&s.payout)}</p>
-                {(v.can_manage).then(|| s.payout.clone().map(|p| view! { <PayoutActions p back=back.clone() pay value=pay_value/> }))}
+                {(v.can_manage).then(|| s.payout.clone().map(|p| view! { <PayoutActions p back=back.clone() pay/> }))}
             </section>
         </div>
         <div class="mb-4 flex flex-wrap items-center gap-3">
@@ -560,7 +559,7 @@ fn StatementBody(
 }
 
 #[component]
-fn PayoutActions(p: Payout, back: String, pay: ServerAction<MovePayout>, value: LastResult<()>) -> impl IntoView {
+fn PayoutActions(p: Payout, back: String, pay: ServerAction<MovePayout>) -> impl IntoView {
     let id = p.id.to_string();
     let version = p.version.to_string();
     let ref_id = format!("reference-{}", p.id);
@@ -582,8 +581,7 @@ fn PayoutActions(p: Payout, back: String, pay: ServerAction<MovePayout>, value: 
                 <input type="hidden" name="action" value="pay"/>
                 <input type="hidden" name="back" value=back/>
                 <label for=ref_id.clone() class="mt-2 block text-sm font-medium">"Payment reference"</label>
-                <input id=ref_id name="reference" class=INPUT/>
-                {error_text(value, "reference")}
+                <input id=ref_id name="reference" required class=INPUT/>
                 <button type="submit" class=format!("{BUTTON} mt-2")>"Mark as paid"</button>
             </ActionForm>
         }
@@ -636,7 +634,7 @@ pub fn ProgramPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => access_problem(e),
-                    Ok(p) => view! { <Program p record record_value close_all pay pay_value/> }.into_any(),
+                    Ok(p) => view! { <Program p record record_value close_all pay/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -650,7 +648,6 @@ fn Program(
     record_value: LastResult<()>,
     close_all: ServerAction<ClosePastStatements>,
     pay: ServerAction<MovePayout>,
-    pay_value: LastResult<()>,
 ) -> impl IntoView {
     let query = use_query_map();
     let notice = move || {
@@ -689,7 +686,7 @@ fn Program(
                                     <a class="text-brand underline" href=format!("/statements/{}", po.statement_id)>{format!("{} · {}", po.organisation, po.month.label())}</a>
                                     {format!(" · {} · {}", po.amount, po.status.label())}
                                 </span>
-                                <PayoutActions p=po back="/manager/revenue".to_owned() pay value=pay_value/>
+                                <PayoutActions p=po back="/manager/revenue".to_owned() pay/>
                             </li>
                         }).collect_view()}
                     </ul>
