@@ -35,3 +35,4 @@ pub mod session;
 pub mod terms;
 pub mod throttle;
 pub mod token;
+pub mod whitelabel;
