@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod branding;
 pub mod certification;
 pub mod error;
 pub mod partners;

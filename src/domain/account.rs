@@ -19,6 +19,9 @@ pub struct OrganisationSummary {
     pub id: i64,
     pub name: String,
     pub org_role: OrgRole,
+    /// A white-label partner: it has a brand of its own to manage.
+    #[serde(default)]
+    pub white_label: bool,
 }
 
 /// A display name: trimmed, 1 to 100 characters, no control characters.

@@ -32,6 +32,10 @@ pub const TERMS_CHANGED: &str = "revenue.terms_changed";
 pub const STATEMENT_CLOSED: &str = "revenue.statement_closed";
 pub const PAYOUT_APPROVED: &str = "revenue.payout_approved";
 pub const PAYOUT_PAID: &str = "revenue.payout_paid";
+pub const BRAND_CHANGED: &str = "brand.changed";
+pub const BRAND_LOGO_CHANGED: &str = "brand.logo_changed";
+pub const DOMAIN_ADDED: &str = "brand.domain_added";
+pub const DOMAIN_REMOVED: &str = "brand.domain_removed";
 
 /// One row of the audit log as shown to an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +82,10 @@ pub fn describe(action: &str) -> &'static str {
         STATEMENT_CLOSED => "Closed a statement",
         PAYOUT_APPROVED => "Approved a payout",
         PAYOUT_PAID => "Marked a payout paid",
+        BRAND_CHANGED => "Changed a brand",
+        BRAND_LOGO_CHANGED => "Uploaded a brand logo",
+        DOMAIN_ADDED => "Added a custom domain",
+        DOMAIN_REMOVED => "Removed a custom domain",
         _ => "Other change",
     }
 }

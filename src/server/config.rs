@@ -61,6 +61,9 @@ pub struct Config {
     pub unknown_host: UnknownHost,
     /// How often the background worker looks for outbox rows, in ms.
     pub worker_interval_ms: u64,
+    /// Where custom-domain TXT records are looked up: "system" (the
+    /// machine's resolver) or `ip:port` of a DNS server.
+    pub dns_resolver: String,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             unknown_host: UnknownHost::Default,
             worker_interval_ms: 1000,
+            dns_resolver: "system".into(),
         }
     }
 }
@@ -141,6 +145,9 @@ impl Config {
         }
         if let Some(v) = get("APP_WORKER_INTERVAL_MS") {
             self.worker_interval_ms = v.parse().map_err(|_| anyhow::anyhow!("APP_WORKER_INTERVAL_MS: not a number"))?;
+        }
+        if let Some(v) = get("APP_DNS_RESOLVER") {
+            self.dns_resolver = v;
         }
         url::Url::parse(&self.public_url).map_err(|e| anyhow::anyhow!("APP_PUBLIC_URL: {e}"))?;
         Ok(())

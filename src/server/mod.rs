@@ -2,10 +2,13 @@
 //! persistence, background work.
 
 pub mod auth;
+pub mod brand_http;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod dns;
+pub mod logo;
 pub mod mail;
 pub mod revenue_http;
 pub mod security;
@@ -53,6 +56,7 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(revenue_http::routes())
+        .merge(brand_http::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -107,7 +111,9 @@ pub async fn run() -> anyhow::Result<()> {
     tracing::info!("configuration: {}", config.describe());
 
     let (store, sessions) = store::connect(config.database_url.expose()).await?;
-    let state = AppState { leptos_options, config: Arc::new(config), store, clock: Arc::new(clock::SystemClock) };
+    let verifier = Arc::new(dns::DomainVerifier::new(&config.dns_resolver)?);
+    let state =
+        AppState { leptos_options, config: Arc::new(config), store, clock: Arc::new(clock::SystemClock), verifier };
 
     let mailer = mail::Mailer::from_config(&state.config)?;
     tokio::spawn(mail::run_worker(state.clone(), mailer));
@@ -122,6 +128,7 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     tokio::spawn(services::certification::run_scheduler(state.clone(), std::time::Duration::from_secs(300)));
+    tokio::spawn(services::branding::run_domain_checks(state.clone(), std::time::Duration::from_secs(600)));
 
     let app = router(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;

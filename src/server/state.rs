@@ -13,6 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
+    /// Looks up custom domains' verification records.
+    pub verifier: Arc<super::dns::DomainVerifier>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -1,6 +1,7 @@
 //! The application shell and routes.
 
 use crate::api::auth::get_current_user;
+use crate::api::branding::{get_brand_face, BrandFace};
 use crate::api::error::AppError;
 use crate::domain::account::CurrentUser;
 use crate::ui::components::layout::{Footer, Header};
@@ -15,6 +16,9 @@ use leptos_router::{path, SsrMode};
 /// session expiry show at once.
 pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
 
+/// The brand the request is served under (name, logo, support contact).
+pub type BrandFaceResource = Resource<Result<BrandFace, AppError>>;
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     provide_request_nonce();
@@ -28,6 +32,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                // The brand's colours, after the main stylesheet.
+                <link rel="stylesheet" href="/brand.css"/>
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
                 <App/>
@@ -65,6 +71,8 @@ fn Frame() -> impl IntoView {
     let user: UserResource =
         Resource::new(move || (location.pathname.get(), location.search.get()), |_| get_current_user());
     provide_context(user);
+    let face: BrandFaceResource = Resource::new(|| (), |_| get_brand_face());
+    provide_context(face);
     // Set once the browser has hydrated the page; tests wait for it.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -90,6 +98,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/plan") view=pages::onboarding::PlanPage ssr=SsrMode::Async/>
                 <Route path=path!("/team") view=pages::team::TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/certification") view=pages::certification::CertificationPage ssr=SsrMode::Async/>
+                <Route path=path!("/branding") view=pages::branding::BrandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/revenue") view=pages::revenue::RevenuePage ssr=SsrMode::Async/>
                 <Route path=path!("/statements/:id") view=pages::revenue::StatementPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue") view=pages::revenue::ProgramPage ssr=SsrMode::Async/>

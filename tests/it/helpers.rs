@@ -166,7 +166,8 @@ impl TestApp {
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let leptos_options = LeptosOptions::builder().output_name("partner-portal").site_root("target/site").build();
-        let state = AppState { leptos_options, config: Arc::new(config), store, clock: clock.clone() };
+        let verifier = Arc::new(partner_portal::server::dns::DomainVerifier::new(&config.dns_resolver).unwrap());
+        let state = AppState { leptos_options, config: Arc::new(config), store, clock: clock.clone(), verifier };
         let router = partner_portal::server::router(state.clone(), sessions);
         TestApp { router, state, clock, outbox_dir, _db: db }
     }
@@ -283,6 +284,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same cookies sent to another host, as a browser never would but
+    /// an attacker might.
+    pub fn clone_on(&self, host: &str) -> Client {
+        Client { router: self.router.clone(), host: host.into(), cookies: self.cookies.clone(), peer: self.peer }
+    }
+
     pub async fn send(&mut self, mut req: Request<Body>) -> Reply {
         let h = req.headers_mut();
         h.insert(header::HOST, self.host.parse().unwrap());

@@ -6,8 +6,10 @@
 //! database, dropped afterwards.
 
 mod certification;
+mod dns_server;
 mod helpers;
 mod http_auth;
+mod http_branding;
 mod http_invite;
 mod http_partners;
 mod http_revenue;

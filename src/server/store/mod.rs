@@ -13,6 +13,8 @@ mod partners;
 mod certification;
 #[macro_use]
 mod revenue;
+#[macro_use]
+mod brands;
 mod postgres;
 mod sqlite;
 
@@ -147,7 +149,7 @@ pub struct NewUser {
 }
 
 #[async_trait]
-pub trait Store: PartnerStore + CertStore + RevenueStore + Send + Sync + 'static {
+pub trait Store: PartnerStore + CertStore + RevenueStore + BrandStore + Send + Sync + 'static {
     /// Applies pending migrations. Safe to call from several instances.
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
@@ -507,6 +509,57 @@ pub trait RevenueStore: Send + Sync + 'static {
         from: Month,
         to: Month,
     ) -> StoreResult<Vec<CustomerFigure>>;
+}
+
+/// A white-label brand's look as saved from its branding page.
+#[derive(Debug, Clone)]
+pub struct BrandLook {
+    pub name: String,
+    pub primary_colour: Option<String>,
+    pub accent_colour: Option<String>,
+    pub support_email: Option<String>,
+    pub support_url: Option<String>,
+}
+
+/// A checked logo image.
+#[derive(Debug, Clone)]
+pub struct Logo {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub width: i64,
+    pub height: i64,
+    pub etag: String,
+}
+
+#[async_trait]
+pub trait BrandStore: Send + Sync + 'static {
+    /// The brand a white-label partner owns, once it has saved one.
+    async fn partner_brand(&self, organisation_id: i64) -> StoreResult<Option<Brand>>;
+    /// Creates or updates the partner's brand.
+    async fn save_partner_brand(
+        &self,
+        organisation_id: i64,
+        look: &BrandLook,
+        now: DateTime<Utc>,
+        audit: NewAudit,
+    ) -> StoreResult<Brand>;
+    async fn save_logo(&self, brand_id: i64, logo: &Logo, now: DateTime<Utc>, audit: NewAudit) -> StoreResult<()>;
+    async fn logo(&self, brand_id: i64) -> StoreResult<Option<Logo>>;
+    async fn brand_domains(&self, brand_id: i64) -> StoreResult<Vec<crate::domain::brand::DomainRecord>>;
+    /// Registers a domain waiting for verification; a domain belongs to one
+    /// brand only.
+    async fn request_domain(&self, brand_id: i64, domain: &str, token: &str, audit: NewAudit) -> StoreResult<()>;
+    async fn remove_domain(&self, brand_id: i64, domain: &str, audit: NewAudit) -> StoreResult<()>;
+    /// Records a verification: success verifies (and resets failures);
+    /// failures in a row beyond the limit stop a verified domain serving.
+    async fn domain_checked(&self, domain: &str, outcome: Result<(), &str>, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Claims the verified domains last checked before `due_before`:
+    /// (domain, token).
+    async fn claim_domain_checks(
+        &self,
+        due_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, String)>>;
 }
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a

@@ -2,6 +2,7 @@
 //! Outbox rows are claimed with `FOR UPDATE SKIP LOCKED` so instances share
 //! the work without ever sending the same message twice at once.
 
+use super::brands::*;
 use super::certification::*;
 use super::partners::*;
 use super::revenue::*;
@@ -52,3 +53,4 @@ sql_store!(PgStore, Postgres);
 partner_store!(PgStore, Postgres);
 cert_store!(PgStore, Postgres);
 revenue_store!(PgStore, Postgres);
+brand_store!(PgStore, Postgres);

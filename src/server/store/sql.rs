@@ -15,11 +15,31 @@ pub(super) struct BrandRow {
     pub slug: String,
     pub name: String,
     pub is_default: bool,
+    pub organisation_id: Option<i64>,
+    pub primary_colour: Option<String>,
+    pub accent_colour: Option<String>,
+    pub support_email: Option<String>,
+    pub support_url: Option<String>,
+    pub updated_at: Option<i64>,
 }
+
+pub(super) const BRAND_SELECT: &str = "SELECT id, slug, name, is_default, organisation_id, primary_colour, \
+     accent_colour, support_email, support_url, updated_at FROM brands";
 
 impl From<BrandRow> for Brand {
     fn from(r: BrandRow) -> Self {
-        Brand { id: r.id, slug: r.slug, name: r.name, is_default: r.is_default }
+        Brand {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            is_default: r.is_default,
+            organisation_id: r.organisation_id,
+            primary_colour: r.primary_colour,
+            accent_colour: r.accent_colour,
+            support_email: r.support_email,
+            support_url: r.support_url,
+            updated_at_ms: r.updated_at.unwrap_or_default(),
+        }
     }
 }
 
@@ -53,6 +73,7 @@ pub(super) struct SessionUserRow {
     pub org_id: Option<i64>,
     pub org_name: Option<String>,
     pub org_role: Option<String>,
+    pub org_model: Option<String>,
     pub brand_name: String,
     pub session_epoch: i64,
     pub disabled_at: Option<i64>,
@@ -62,9 +83,12 @@ impl SessionUserRow {
     pub fn into_session_user(self) -> StoreResult<SessionUser> {
         let role: Role = self.role.parse().map_err(|_| StoreError::NotFound)?;
         let organisation = match (self.org_id, self.org_name, self.org_role) {
-            (Some(id), Some(name), Some(r)) => {
-                Some(OrganisationSummary { id, name, org_role: r.parse().unwrap_or(OrgRole::Member) })
-            }
+            (Some(id), Some(name), Some(r)) => Some(OrganisationSummary {
+                id,
+                name,
+                org_role: r.parse().unwrap_or(OrgRole::Member),
+                white_label: self.org_model.as_deref() == Some("white_label"),
+            }),
             _ => None,
         };
         Ok(SessionUser {
@@ -165,7 +189,7 @@ pub(super) const SELECT_TOKEN: &str =
     "SELECT id, email, user_id, role, display_name, created_by, expires_at, used_at, org_id, org_role \
      FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND brand_id = $3";
 pub(super) const SESSION_USER: &str = "SELECT u.id, u.email, u.display_name, u.role, u.org_id, o.name AS org_name, \
-     u.org_role, b.name AS brand_name, u.session_epoch, u.disabled_at \
+     u.org_role, o.revenue_model AS org_model, b.name AS brand_name, u.session_epoch, u.disabled_at \
      FROM users u JOIN brands b ON b.id = u.brand_id LEFT JOIN organisations o ON o.id = u.org_id \
      WHERE u.brand_id = $1 AND u.id = $2";
 pub(super) const LOGIN_BY_EMAIL: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \
@@ -273,7 +297,7 @@ macro_rules! sql_store {
             }
 
             async fn default_brand(&self) -> StoreResult<Brand> {
-                let row: BrandRow = sqlx::query_as("SELECT id, slug, name, is_default FROM brands WHERE is_default")
+                let row: BrandRow = sqlx::query_as(&format!("{} WHERE is_default", $crate::server::store::sql::BRAND_SELECT))
                     .fetch_one(&self.pool)
                     .await?;
                 Ok(row.into())
@@ -281,7 +305,8 @@ macro_rules! sql_store {
 
             async fn brand_for_domain(&self, domain: &str) -> StoreResult<Option<Brand>> {
                 let row: Option<BrandRow> = sqlx::query_as(
-                    "SELECT b.id, b.slug, b.name, b.is_default FROM brands b \
+                    "SELECT b.id, b.slug, b.name, b.is_default, b.organisation_id, b.primary_colour, b.accent_colour, \
+                     b.support_email, b.support_url, b.updated_at FROM brands b \
                      JOIN brand_domains d ON d.brand_id = b.id \
                      WHERE d.domain = $1 AND d.verified_at IS NOT NULL",
                 )
@@ -295,7 +320,8 @@ macro_rules! sql_store {
                 let mut tx = self.begin_write().await?;
                 let res = sqlx::query_as::<_, BrandRow>(
                     "INSERT INTO brands (slug, name, is_default, created_at) VALUES ($1, $2, FALSE, $3) \
-                     RETURNING id, slug, name, is_default",
+                     RETURNING id, slug, name, is_default, organisation_id, primary_colour, accent_colour, \
+                     support_email, support_url, updated_at",
                 )
                 .bind(slug)
                 .bind(name)

@@ -3,6 +3,7 @@
 //! so a write transaction takes the write lock up front rather than failing
 //! half-way when it upgrades from a read.
 
+use super::brands::*;
 use super::certification::*;
 use super::partners::*;
 use super::revenue::*;
@@ -58,3 +59,4 @@ sql_store!(SqliteStore, Sqlite);
 partner_store!(SqliteStore, Sqlite);
 cert_store!(SqliteStore, Sqlite);
 revenue_store!(SqliteStore, Sqlite);
+brand_store!(SqliteStore, Sqlite);

@@ -10,10 +10,23 @@ use leptos::prelude::*;
 #[component]
 pub fn Header() -> impl IntoView {
     let user = expect_context::<UserResource>();
+    let face = expect_context::<crate::ui::app::BrandFaceResource>();
     view! {
         <header class="border-b border-slate-200 bg-white">
             <nav class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3" aria-label="Main">
-                <a href="/" class="text-lg font-bold text-brand">"Partner Portal"</a>
+                <Transition fallback=|| view! { <a href="/" class="text-lg font-bold text-brand">"Partner Portal"</a> }>
+                    {move || Suspend::new(async move {
+                        let f = face.await.ok();
+                        let name = f.as_ref().map(|f| f.name.clone()).filter(|_| f.as_ref().is_some_and(|f| !f.is_default)).unwrap_or_else(|| "Partner Portal".to_owned());
+                        let logo = f.and_then(|f| f.logo);
+                        view! {
+                            <a href="/" class="flex items-center gap-2 text-lg font-bold text-brand" data-testid="brand-name">
+                                {logo.map(|src| view! { <img src=src alt="" class="h-8 w-auto"/> })}
+                                {name}
+                            </a>
+                        }
+                    })}
+                </Transition>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.await {
@@ -40,6 +53,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
     let staff = can(user.role, Permission::ReviewApplications);
     let partner = user.role == Role::Partner;
     let has_org = user.organisation.is_some();
+    let white_label = user.organisation.as_ref().is_some_and(|o| o.white_label);
     view! {
         <ul class="flex flex-wrap items-center gap-1">
             <li><a href="/" class=link>"Home"</a></li>
@@ -54,6 +68,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/certification" class=link>"Certification"</a></li>
                 <li><a href="/revenue" class=link>"Revenue"</a></li>
                 <li><a href="/team" class=link>"Team"</a></li>
+                {white_label.then(|| view! { <li><a href="/branding" class=link>"Branding"</a></li> })}
             })}
             {(partner && !has_org).then(|| view! { <li><a href="/application" class=link>"Application"</a></li> })}
             {admin.then(|| view! {
@@ -84,9 +99,23 @@ pub fn role_label(role: Role) -> &'static str {
 
 #[component]
 pub fn Footer() -> impl IntoView {
+    let face = expect_context::<crate::ui::app::BrandFaceResource>();
     view! {
         <footer class="mx-auto max-w-6xl px-4 py-8 text-center text-xs text-slate-500">
-            "Partner Portal"
+            <Transition fallback=|| "Partner Portal">
+                {move || Suspend::new(async move {
+                    match face.await {
+                        Ok(f) if !f.is_default => view! {
+                            <span data-testid="brand-support">
+                                {f.name.clone()}
+                                {f.support_email.map(|e| view! { " · Support: " <a class="underline" href=format!("mailto:{e}")>{e.clone()}</a> })}
+                                {f.support_url.map(|u| view! { " · " <a class="underline" href=u.clone() rel="noopener">"Help centre"</a> })}
+                            </span>
+                        }.into_any(),
+                        _ => "Partner Portal".into_any(),
+                    }
+                })}
+            </Transition>
         </footer>
     }
 }

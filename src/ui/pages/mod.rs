@@ -1,6 +1,7 @@
 pub mod account;
 pub mod admin;
 pub mod apply;
+pub mod branding;
 pub mod certification;
 pub mod home;
 pub mod invitation;

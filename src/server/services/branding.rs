@@ -1,0 +1,231 @@
+//! White-label branding use cases: the brand's look, its logo and its
+//! custom domains, for the owners of a white-label partner.
+
+use crate::api::branding::{BrandingView, DomainView};
+use crate::api::error::{AppError, Checks};
+use crate::domain::account::CurrentUser;
+use crate::domain::application::RevenueModel;
+use crate::domain::audit;
+use crate::domain::brand::Brand;
+use crate::domain::email::Email;
+use crate::domain::role::{OrgAccess, OrgRole};
+use crate::domain::whitelabel::{check_brand_colours, parse_domain, verification_record, Colour};
+use crate::server::context::{store_error, Ctx};
+use crate::server::logo::check_logo;
+use crate::server::services::partners::org_for;
+use crate::server::store::{BrandLook, Logo};
+use serde_json::json;
+
+/// The organisation whose brand the user manages, if they may.
+async fn manageable(ctx: &Ctx, user: &CurrentUser, org: Option<i64>) -> Result<(i64, bool), AppError> {
+    let (org, access) = org_for(user, org)?;
+    let terms = ctx.state.store.current_terms(ctx.meta.brand.id, org).await.map_err(store_error)?;
+    if terms.map(|t| t.model) != Some(RevenueModel::WhiteLabel) {
+        return Err(AppError::Refused("Branding is for white-label partners.".into()));
+    }
+    let can_edit = match access {
+        OrgAccess::Staff { .. } => true,
+        OrgAccess::OwnOrganisation => user.organisation.as_ref().is_some_and(|o| o.org_role == OrgRole::Owner),
+    };
+    Ok((org, can_edit))
+}
+
+fn is_program_host(ctx: &Ctx, domain: &str) -> bool {
+    url::Url::parse(&ctx.state.config.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.eq_ignore_ascii_case(domain)))
+        .unwrap_or(false)
+}
+
+pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<BrandingView, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_edit) = manageable(ctx, &user, org).await?;
+    let store = &ctx.state.store;
+    let brand = store.partner_brand(org).await.map_err(store_error)?;
+    let (domains, has_logo) = match &brand {
+        Some(b) => (
+            store.brand_domains(b.id).await.map_err(store_error)?,
+            store.logo(b.id).await.map_err(store_error)?.is_some(),
+        ),
+        None => (Vec::new(), false),
+    };
+    let organisation = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.map(|c| c.organisation);
+    Ok(BrandingView {
+        organisation_id: org,
+        organisation: organisation.unwrap_or_default(),
+        brand,
+        has_logo,
+        can_edit,
+        domains: domains
+            .into_iter()
+            .map(|d| DomainView { record_name: verification_record(&d.domain), record: d })
+            .collect(),
+    })
+}
+
+/// The look as typed on the branding form.
+pub struct LookForm {
+    pub name: String,
+    pub primary: String,
+    pub accent: String,
+    pub support_email: String,
+    pub support_url: String,
+}
+
+pub async fn save(ctx: &Ctx, org: Option<i64>, form: LookForm) -> Result<Brand, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_edit) = manageable(ctx, &user, org).await?;
+    if !can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let mut checks = Checks::default();
+    let name = checks.check("name", crate::domain::account::parse_display_name(&form.name));
+    let primary = checks.check("primary", Colour::parse(&form.primary));
+    let accent = checks.check("accent", Colour::parse(&form.accent));
+    let support_email = if form.support_email.trim().is_empty() {
+        Some(None)
+    } else {
+        checks.check("support_email", Email::parse(&form.support_email).map(|e| Some(e.as_str().to_owned())))
+    };
+    let support_url = match form.support_url.trim() {
+        "" => Some(None),
+        u => checks.check(
+            "support_url",
+            url::Url::parse(u)
+                .ok()
+                .filter(|p| p.scheme() == "https" && p.host_str().is_some())
+                .map(|p| Some(p.to_string()))
+                .ok_or("Enter an https:// address."),
+        ),
+    };
+    if let (Some(p), Some(a)) = (primary, accent) {
+        for problem in check_brand_colours(p, a) {
+            checks.check::<(), _>(problem.field, Err(problem.message));
+        }
+    }
+    checks.finish()?;
+    let look = BrandLook {
+        name: name.unwrap_or_default(),
+        primary_colour: primary.map(|c| c.to_string()),
+        accent_colour: accent.map(|c| c.to_string()),
+        support_email: support_email.flatten(),
+        support_url: support_url.flatten(),
+    };
+    let a = ctx.audit(
+        Some(&user),
+        audit::BRAND_CHANGED,
+        format!("organisation:{org}"),
+        json!({ "after": {
+        "name": look.name, "primary": look.primary_colour, "accent": look.accent_colour,
+        "support_email": look.support_email, "support_url": look.support_url } }),
+    );
+    ctx.state.store.save_partner_brand(org, &look, ctx.now(), a).await.map_err(store_error)
+}
+
+async fn own_brand(ctx: &Ctx, user: &CurrentUser, org: Option<i64>) -> Result<(i64, Brand), AppError> {
+    let (org, can_edit) = manageable(ctx, user, org).await?;
+    if !can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let brand = ctx
+        .state
+        .store
+        .partner_brand(org)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| AppError::Refused("Save your brand's name and colours first.".into()))?;
+    Ok((org, brand))
+}
+
+pub async fn upload_logo(ctx: &Ctx, org: Option<i64>, bytes: &[u8]) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, brand) = own_brand(ctx, &user, org).await?;
+    let checked = check_logo(bytes).map_err(|m| AppError::field("logo", m))?;
+    let logo = Logo {
+        content_type: checked.content_type.to_owned(),
+        bytes: bytes.to_vec(),
+        width: i64::from(checked.width),
+        height: i64::from(checked.height),
+        etag: checked.etag,
+    };
+    let a = ctx.audit(
+        Some(&user),
+        audit::BRAND_LOGO_CHANGED,
+        format!("organisation:{org}"),
+        json!({ "type": logo.content_type, "width": logo.width, "height": logo.height, "bytes": bytes.len() }),
+    );
+    ctx.state.store.save_logo(brand.id, &logo, ctx.now(), a).await.map_err(store_error)
+}
+
+/// The partner's logo, for its own branding page.
+pub async fn own_logo(ctx: &Ctx, org: Option<i64>) -> Result<Option<Logo>, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, _) = manageable(ctx, &user, org).await?;
+    let Some(brand) = ctx.state.store.partner_brand(org).await.map_err(store_error)? else { return Ok(None) };
+    ctx.state.store.logo(brand.id).await.map_err(store_error)
+}
+
+pub async fn add_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, brand) = own_brand(ctx, &user, org).await?;
+    let domain = parse_domain(domain).map_err(|e| AppError::field("domain", e.to_string()))?;
+    if is_program_host(ctx, &domain) {
+        return Err(AppError::field("domain", "That is the program's own address; use a domain of yours."));
+    }
+    let (token, _) = crate::server::auth::new_token();
+    let a = ctx.audit(Some(&user), audit::DOMAIN_ADDED, format!("organisation:{org}"), json!({ "domain": domain }));
+    ctx.state.store.request_domain(brand.id, &domain, &format!("pp-{token}"), a).await.map_err(store_error)
+}
+
+pub async fn remove_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, brand) = own_brand(ctx, &user, org).await?;
+    let a = ctx.audit(Some(&user), audit::DOMAIN_REMOVED, format!("organisation:{org}"), json!({ "domain": domain }));
+    ctx.state.store.remove_domain(brand.id, domain, a).await.map_err(store_error)
+}
+
+/// Looks the domain's TXT record up now and records the outcome.
+pub async fn verify_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<bool, AppError> {
+    let user = ctx.require_user().await?;
+    let (_, brand) = own_brand(ctx, &user, org).await?;
+    let store = &ctx.state.store;
+    let record = store
+        .brand_domains(brand.id)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .find(|d| d.domain == domain)
+        .ok_or(AppError::NotFound)?;
+    let outcome = ctx.state.verifier.check(&record.domain, &record.token).await;
+    store
+        .domain_checked(&record.domain, outcome.as_ref().map(|_| ()).map_err(String::as_str), ctx.now())
+        .await
+        .map_err(store_error)?;
+    Ok(outcome.is_ok())
+}
+
+/// Re-checks verified domains not checked for a day; several instances
+/// share the work (each check is claimed once).
+pub async fn recheck_domains_once(
+    state: &crate::server::state::AppState,
+) -> Result<usize, crate::server::store::StoreError> {
+    let now = state.clock.now();
+    let due = state.store.claim_domain_checks(now - chrono::Duration::hours(24), now).await?;
+    for (domain, token) in &due {
+        let outcome = state.verifier.check(domain, token).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(domain, error = %e, "custom domain check failed");
+        }
+        state.store.domain_checked(domain, outcome.as_ref().map(|_| ()).map_err(String::as_str), now).await?;
+    }
+    Ok(due.len())
+}
+
+pub async fn run_domain_checks(state: crate::server::state::AppState, every: std::time::Duration) {
+    loop {
+        if let Err(e) = recheck_domains_once(&state).await {
+            tracing::error!(error = %e, "custom domain re-check failed");
+        }
+        tokio::time::sleep(every).await;
+    }
+}

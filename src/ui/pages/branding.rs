@@ -1,0 +1,252 @@
+//! The branding page of a white-label partner: name, colours with a live
+//! preview, support contact, logo, and custom domains with their DNS record.
+
+use crate::api::branding::{
+    get_branding, AddCustomDomain, BrandingView, RemoveCustomDomain, SaveBranding, VerifyCustomDomain,
+};
+use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
+use crate::ui::format::time_utc;
+use crate::ui::pages::review::access_problem;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+
+const CARD: &str = "min-w-0 rounded-lg border border-slate-200 bg-white p-5";
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2";
+const BUTTON: &str = "rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90";
+const DEFAULT_PRIMARY: &str = "#1d4ed8";
+const DEFAULT_ACCENT: &str = "#0f766e";
+
+#[component]
+pub fn BrandingPage() -> impl IntoView {
+    let query = use_query_map();
+    let location = use_location();
+    let save = ServerAction::<SaveBranding>::new();
+    let add = ServerAction::<AddCustomDomain>::new();
+    let verify = ServerAction::<VerifyCustomDomain>::new();
+    let remove = ServerAction::<RemoveCustomDomain>::new();
+    let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
+    let data = Resource::new(
+        move || {
+            (
+                org(),
+                location.search.get(),
+                save.version().get(),
+                add.version().get(),
+                verify.version().get(),
+                remove.version().get(),
+            )
+        },
+        |(o, ..)| get_branding(o),
+    );
+    view! {
+        <Title text="Branding"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => access_problem(e),
+                    Ok(v) => view! { <Branding v save add verify remove/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Branding(
+    v: BrandingView,
+    save: ServerAction<SaveBranding>,
+    add: ServerAction<AddCustomDomain>,
+    verify: ServerAction<VerifyCustomDomain>,
+    remove: ServerAction<RemoveCustomDomain>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let save_value: LastResult<()> = Signal::derive(move || save.value().get());
+    let add_value: LastResult<()> = Signal::derive(move || add.value().get());
+    let remove_value: LastResult<()> = Signal::derive(move || remove.value().get());
+    let b = v.brand.clone();
+    let q = |k: &str| query.read_untracked().get(k);
+    // The preview starts from "try these colours" values, else the saved ones.
+    let primary = RwSignal::new(
+        q("primary")
+            .or_else(|| b.as_ref().and_then(|b| b.primary_colour.clone()))
+            .unwrap_or_else(|| DEFAULT_PRIMARY.into()),
+    );
+    let accent = RwSignal::new(
+        q("accent")
+            .or_else(|| b.as_ref().and_then(|b| b.accent_colour.clone()))
+            .unwrap_or_else(|| DEFAULT_ACCENT.into()),
+    );
+    let name = RwSignal::new(b.as_ref().map(|b| b.name.clone()).unwrap_or_else(|| v.organisation.clone()));
+    let preview_href = move || {
+        let enc = |s: String| url_escape(&s);
+        format!("/brand.css?primary={}&accent={}", enc(primary.get()), enc(accent.get()))
+    };
+    let org_value: Option<i64> = query.read_untracked().get("org").is_some().then_some(v.organisation_id);
+    let hidden_org = move || org_value.map(|o| view! { <input type="hidden" name="org" value=o.to_string()/> });
+    let notice = move || {
+        let q = query.read();
+        match (q.get("saved"), q.get("logo"), q.get("domain").as_deref()) {
+            (Some(_), _, _) => Some("Brand saved.".to_owned()),
+            (_, Some(_), _) => Some("Logo saved.".to_owned()),
+            (_, _, Some("added")) => Some("Domain added. Create the TXT record below, then verify.".to_owned()),
+            (_, _, Some("verified")) => Some("Domain verified: it now serves your brand.".to_owned()),
+            (_, _, Some("removed")) => Some("Domain removed.".to_owned()),
+            _ => None,
+        }
+    };
+    let failed = move || query.read().get("domain").as_deref() == Some("failed");
+    let logo_error = move || query.read().get("logo_error");
+    let field = move |id: &'static str, label: &'static str, hint: &'static str, value: RwSignal<String>| {
+        view! {
+            <div class="mb-3">
+                <label for=format!("brand-{id}") class="block text-sm font-medium">{label}</label>
+                {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
+                <input id=format!("brand-{id}") name=id class=INPUT prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                {move || field_error(save_value, id).get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+            </div>
+        }
+    };
+    let support_email = RwSignal::new(b.as_ref().and_then(|b| b.support_email.clone()).unwrap_or_default());
+    let support_url = RwSignal::new(b.as_ref().and_then(|b| b.support_url.clone()).unwrap_or_default());
+    let can_edit = v.can_edit;
+    let has_brand = v.brand.is_some();
+    view! {
+        <h1 class="mb-1 text-2xl font-bold">"Branding"</h1>
+        <p class="mb-4 text-sm text-slate-600">{v.organisation.clone()} " · what your customers see on your domain"</p>
+        {move || notice().map(|t| view! { <Notice text=t/> })}
+        <link rel="stylesheet" href=preview_href/>
+        <div class="mb-6 grid gap-4 lg:grid-cols-2">
+            <section class=CARD aria-labelledby="look">
+                <h2 id="look" class="mb-3 font-semibold">"Name, colours and support"</h2>
+                <FormError value=save_value/>
+                <ActionForm action=save>
+                    {hidden_org()}
+                    {field("name", "Display name", "Shown in page titles, the header and as the email sender.", name)}
+                    <div class="grid gap-3 sm:grid-cols-2">
+                        {field("primary", "Primary colour", "Hex, like #1d4ed8. White text sits on it.", primary)}
+                        {field("accent", "Accent colour", "Hex; highlights on white.", accent)}
+                    </div>
+                    {field("support_email", "Support email", "", support_email)}
+                    {field("support_url", "Support page", "An https:// address.", support_url)}
+                    {can_edit.then(|| view! { <button type="submit" class=BUTTON>"Save brand"</button> })}
+                </ActionForm>
+                <form method="get" action="/branding" class="mt-4 border-t border-slate-100 pt-3 text-sm">
+                    {hidden_org()}
+                    <p class="mb-1 text-slate-600">"Without JavaScript, try colours in the preview before saving:"</p>
+                    <div class="flex flex-wrap items-end gap-2">
+                        <label class="text-xs">"Primary" <input name="primary" value=move || primary.get() class="block w-28 rounded border border-slate-300 px-2 py-1"/></label>
+                        <label class="text-xs">"Accent" <input name="accent" value=move || accent.get() class="block w-28 rounded border border-slate-300 px-2 py-1"/></label>
+                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1">"Preview"</button>
+                    </div>
+                </form>
+            </section>
+            <section class=CARD aria-labelledby="preview">
+                <h2 id="preview" class="mb-3 font-semibold">"Preview"</h2>
+                <div class="brand-preview overflow-hidden rounded-md border border-slate-200" data-testid="brand-preview">
+                    <div class="flex items-center justify-between bg-brand px-4 py-3 text-white">
+                        <strong>{move || name.get()}</strong>
+                        <span class="text-sm">"Sign out"</span>
+                    </div>
+                    <div class="bg-slate-50 p-4">
+                        <p class="mb-2 text-sm">"Your agents · " <a class="text-brand underline" href="#preview">"View trust scores"</a></p>
+                        <p class="mb-3 border-l-4 border-brand-accent pl-2 text-sm">"A highlighted note in your accent colour."</p>
+                        <span class="inline-block rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white">"Primary button"</span>
+                    </div>
+                </div>
+            </section>
+        </div>
+        <section class=format!("{CARD} mb-6") aria-labelledby="logo">
+            <h2 id="logo" class="mb-3 font-semibold">"Logo"</h2>
+            {v.has_logo.then(|| view! { <img src=format!("/branding/logo?org={}&v={}", v.organisation_id, v.brand.as_ref().map(|b| b.updated_at_ms).unwrap_or_default()) alt="Current logo" class="mb-3 max-h-16" data-testid="current-logo"/> })}
+            {move || logo_error().map(|m| view! { <p class="mb-2 text-sm text-red-700" role="alert">{m}</p> })}
+            {if has_brand && can_edit {
+                view! {
+                    <form method="post" action="/branding/logo" enctype="multipart/form-data" class="flex flex-wrap items-end gap-3">
+                        {hidden_org()}
+                        <label for="brand-logo" class="block text-sm font-medium">"PNG, JPEG or WebP; at most 512 KB and 2048×2048 pixels."
+                            <input id="brand-logo" type="file" name="logo" accept="image/png,image/jpeg,image/webp" required class="mt-1 block text-sm"/>
+                        </label>
+                        <button type="submit" class=BUTTON>"Upload logo"</button>
+                    </form>
+                }.into_any()
+            } else {
+                view! { <p class="text-sm text-slate-600">"Save the brand first, then upload a logo."</p> }.into_any()
+            }}
+        </section>
+        <section class=CARD aria-labelledby="domains">
+            <h2 id="domains" class="mb-3 font-semibold">"Custom domains"</h2>
+            {move || failed().then(|| view! { <p class="mb-2 text-sm text-red-700" role="alert">"Verification failed; see the domain's status below."</p> })}
+            <FormError value=remove_value/>
+            {if v.domains.is_empty() {
+                view! { <p class="mb-3 text-sm text-slate-600">"No domain yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mb-4 divide-y divide-slate-100 text-sm" data-testid="domains">
+                        {v.domains.iter().map(|d| {
+                            let r = d.record.clone();
+                            let status = match (r.verified_at_ms, &r.last_error) {
+                                (Some(t), _) => format!("Verified {}", time_utc(t)),
+                                (None, Some(e)) => format!("Not verified: {e}"),
+                                (None, None) => "Not verified yet".to_owned(),
+                            };
+                            let domain = r.domain.clone();
+                            let domain2 = r.domain.clone();
+                            view! {
+                                <li class="py-3">
+                                    <p class="font-semibold">{r.domain.clone()}</p>
+                                    <p data-testid="domain-status">{status}</p>
+                                    {r.verified_at_ms.is_none().then(|| view! {
+                                        <p class="mt-1 text-slate-700">"Create this DNS record, then verify:"</p>
+                                        <dl class="mt-1 grid grid-cols-[auto,1fr] gap-x-3 font-mono text-xs">
+                                            <dt>"Type"</dt><dd>"TXT"</dd>
+                                            <dt>"Name"</dt><dd data-testid="txt-name">{d.record_name.clone()}</dd>
+                                            <dt>"Value"</dt><dd data-testid="txt-value">{r.token.clone()}</dd>
+                                        </dl>
+                                        <p class="mt-1 text-slate-700">"Also point the domain itself (a CNAME or A record) at this portal."</p>
+                                    })}
+                                    {can_edit.then(|| view! {
+                                        <div class="mt-2 flex gap-2">
+                                            <ActionForm action=verify>
+                                                {hidden_org()}
+                                                <input type="hidden" name="domain" value=domain/>
+                                                <button type="submit" class=BUTTON>"Verify now"</button>
+                                            </ActionForm>
+                                            <ActionForm action=remove>
+                                                {hidden_org()}
+                                                <input type="hidden" name="domain" value=domain2/>
+                                                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm">"Remove"</button>
+                                            </ActionForm>
+                                        </div>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(has_brand && can_edit).then(|| view! {
+                <FormError value=add_value/>
+                <ActionForm action=add>
+                    {hidden_org()}
+                    <label for="brand-domain" class="block text-sm font-medium">"Add a domain"</label>
+                    <div class="flex flex-wrap gap-2">
+                        <input id="brand-domain" name="domain" placeholder="partners.example.com" class="mt-1 block w-72 rounded-md border border-slate-300 px-3 py-2"/>
+                        <button type="submit" class=format!("{BUTTON} mt-1")>"Add domain"</button>
+                    </div>
+                    {move || field_error(add_value, "domain").get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                </ActionForm>
+            })}
+        </section>
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' => vec![c.to_string()],
+            other => other.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
+        })
+        .collect()
+}
