@@ -10,6 +10,8 @@ const chromiumArgs = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // Custom domains of white-label partners (*.test) reach the local server.
+  "--host-resolver-rules=MAP *.test 127.0.0.1",
 ];
 
 const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";

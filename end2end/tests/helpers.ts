@@ -70,7 +70,7 @@ export async function mailedLink(to: string, path: string): Promise<string> {
 }
 
 /** Fills the public application form. */
-export async function fillApplication(page: Page, company: string, email: string, website: string) {
+export async function fillApplication(page: Page, company: string, email: string, website: string, model = "reseller") {
   await page.getByLabel("Company").fill(company);
   await page.getByLabel("Website").fill(website);
   await page.getByLabel("Your name").fill("Ada Applicant");
@@ -78,7 +78,7 @@ export async function fillApplication(page: Page, company: string, email: string
   await page.getByLabel("Partner type").selectOption("reseller/var");
   await page.getByLabel("Category").selectOption("distribution_channels");
   await page.getByLabel("Integration option").selectOption("api");
-  await page.getByLabel("Revenue model").selectOption("reseller");
+  await page.getByLabel("Revenue model").selectOption(model);
   await page.getByLabel("Why partner with us?").fill("We resell to regional banks.");
 }
 
@@ -91,11 +91,16 @@ export async function signOut(page: Page) {
 
 /** Applies, confirms the address, and has `reviewer` (an admin) approve:
  *  returns the new partner owner's email and company, signed out. */
-export async function approvedPartner(page: Page, info: TestInfo, reviewer: string): Promise<{ owner: string; company: string }> {
+export async function approvedPartner(
+  page: Page,
+  info: TestInfo,
+  reviewer: string,
+  model = "reseller",
+): Promise<{ owner: string; company: string }> {
   const owner = uniqueEmail("owner", info);
   const company = `Partner ${info.project.name} ${Date.now()}`;
   await goto(page, "/apply");
-  await fillApplication(page, company, owner, "https://partner.example");
+  await fillApplication(page, company, owner, "https://partner.example", model);
   await page.getByRole("button", { name: "Submit application" }).click();
   await expect(page.getByText("We have received your application.")).toBeVisible();
   await goto(page, await mailedLink(owner, "/reset-password"));

@@ -103,7 +103,7 @@ fn Branding(
             <div class="mb-3">
                 <label for=format!("brand-{id}") class="block text-sm font-medium">{label}</label>
                 {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
-                <input id=format!("brand-{id}") name=id class=INPUT prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <input id=format!("brand-{id}") name=id class=INPUT value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
                 {move || field_error(save_value, id).get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
             </div>
         }

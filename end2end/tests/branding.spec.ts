@@ -1,0 +1,79 @@
+import { expect, test } from "@playwright/test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { approvedPartner, createAdmin, goto, ready, signIn } from "./helpers";
+
+// An 8×4 blue PNG.
+const LOGO = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAECAIAAAA8r+mnAAAAEUlEQVR4nGPgtp2IFTFQTwIAPC8bIbRyBGAAAAAASUVORK5CYII=", "base64");
+
+/** Publishes a TXT record in the tests' DNS server (see dns-server.mjs). */
+function publishTxt(name: string, value: string) {
+  const file = process.env.E2E_DNS_RECORDS;
+  if (!file) throw new Error("E2E_DNS_RECORDS is not set: run the tests through .ci/test");
+  const records = JSON.parse(readFileSync(file, "utf8"));
+  records[name] = value;
+  writeFileSync(file, JSON.stringify(records));
+}
+
+test("a white-label partner brands its portal, verifies its domain, and the domain serves the brand", async ({ page }, info) => {
+  const manager = `brand-admin-${info.project.name}-${Date.now()}@example.com`;
+  createAdmin(manager);
+  const { owner } = await approvedPartner(page, info, manager, "white_label");
+  const domain = `acme-${info.project.name}-${Date.now()}.test`;
+  const display = `Acme Cloud ${info.project.name}`;
+
+  await signIn(page, owner);
+  await page.getByRole("link", { name: "Branding" }).click();
+  await ready(page);
+  await page.getByLabel("Display name").fill(display);
+  await page.getByLabel("Primary colour").fill("#7dd3fc");
+  if (info.project.name === "hydrated") {
+    // The preview follows the colours as they are typed.
+    await expect(page.locator('link[href^="/brand.css?primary="]')).toHaveAttribute("href", /%237dd3fc/);
+  }
+  await page.getByRole("button", { name: "Save brand" }).click();
+  await expect(page.getByText(/White text on #7dd3fc has a contrast of .* it needs 4\.5:1/)).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Display name").fill(display);
+  await page.getByLabel("Primary colour").fill("#0b3d91");
+  await page.getByLabel("Accent colour").fill("#b45309");
+  await page.getByLabel("Support email").fill("help@acme.example");
+  await page.getByRole("button", { name: "Save brand" }).click();
+  await expect(page.getByText("Brand saved.")).toBeVisible();
+  await ready(page);
+
+  await page.getByLabel(/PNG, JPEG or WebP/).setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: LOGO });
+  await page.getByRole("button", { name: "Upload logo" }).click();
+  await expect(page.getByText("Logo saved.")).toBeVisible();
+  await expect(page.getByTestId("current-logo")).toBeVisible();
+  await ready(page);
+
+  await page.getByLabel("Add a domain").fill(domain.toUpperCase());
+  await page.getByRole("button", { name: "Add domain" }).click();
+  await expect(page.getByText("Domain added.")).toBeVisible();
+  await ready(page);
+  await page.getByRole("button", { name: "Verify now" }).click();
+  await expect(page.getByTestId("domain-status")).toContainText("No TXT record");
+  await ready(page);
+  const name = await page.getByTestId("txt-name").innerText();
+  const value = await page.getByTestId("txt-value").innerText();
+  expect(name).toBe(`_partner-portal-challenge.${domain}`);
+  publishTxt(name, value);
+  await page.getByRole("button", { name: "Verify now" }).click();
+  await expect(page.getByText("Domain verified: it now serves your brand.")).toBeVisible();
+  await expect(page.getByTestId("domain-status")).toContainText("Verified");
+  await ready(page);
+  await page.screenshot({ path: test.info().outputPath("branding.png"), fullPage: true });
+
+  // The partner's domain: its name, logo, colours and support contact.
+  const base = new URL(page.url());
+  await goto(page, `http://${domain}:${base.port}/login`);
+  await expect(page.getByTestId("brand-name")).toContainText(display);
+  await expect(page.getByTestId("brand-name").locator("img")).toBeVisible();
+  await expect(page.getByTestId("brand-support")).toContainText("help@acme.example");
+  const button = page.getByRole("button", { name: "Sign in" });
+  await expect(button).toHaveCSS("background-color", "rgb(11, 61, 145)");
+  await page.screenshot({ path: test.info().outputPath("domain-login.png"), fullPage: true });
+  // The program's own host keeps the program's look.
+  await goto(page, `${base.origin}/login`);
+  await expect(page.getByTestId("brand-name")).toHaveText("Partner Portal");
+});
