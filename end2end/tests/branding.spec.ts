@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { approvedPartner, createAdmin, goto, ready, signIn } from "./helpers";
+import { approvedPartner, createAdmin, goto, mailedUrl, PASSWORD, ready, signIn } from "./helpers";
 
 // An 8×4 blue PNG.
 const LOGO = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAECAIAAAA8r+mnAAAAEUlEQVR4nGPgtp2IFTFQTwIAPC8bIbRyBGAAAAAASUVORK5CYII=", "base64");
@@ -73,7 +73,36 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   const button = page.getByRole("button", { name: "Sign in" });
   await expect(button).toHaveCSS("background-color", "rgb(11, 61, 145)");
   await page.screenshot({ path: test.info().outputPath("domain-login.png"), fullPage: true });
-  // The program's own host keeps the program's look.
+  await expect(page.getByRole("link", { name: "Become a partner" })).toHaveCount(0);
+
+  // A customer invited by the partner signs in on the domain and sees only its brand.
+  await goto(page, `${base.origin}/branding`);
+  const customer = `carol-${info.project.name}-${Date.now()}@customer.example`;
+  await page.getByLabel("Customer's email").fill(customer);
+  await page.getByLabel("Customer's name").fill("Carol Customer");
+  await page.getByRole("button", { name: "Invite customer" }).click();
+  await expect(page.getByText("Invitation sent.")).toBeVisible();
+  await ready(page);
+  const link = await mailedUrl(customer, "/invitation");
+  expect(new URL(link).hostname).toBe(domain);
+  await goto(page, link);
+  await expect(page.getByTestId("brand-name")).toContainText(display);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page.getByText("Your account is ready.")).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Email address").fill(customer);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("whoami")).toHaveText(customer);
+  await ready(page);
+  await expect(page.getByTestId("customer-of")).toHaveText(display);
+  await expect(page.getByTestId("brand-support")).toContainText("help@acme.example");
+  await expect(page.getByText("Partner Portal")).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath("customer-home.png"), fullPage: true });
+
+  // The program's own host keeps the program's look, and knows no such customer.
   await goto(page, `${base.origin}/login`);
   await expect(page.getByTestId("brand-name")).toHaveText("Partner Portal");
 });

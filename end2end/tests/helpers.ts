@@ -47,6 +47,12 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
 
 /** The newest mailed link to `path` sent to `to`, read from the outbox folder. */
 export async function mailedLink(to: string, path: string): Promise<string> {
+  const url = new URL(await mailedUrl(to, path));
+  return url.pathname + url.search;
+}
+
+/** The same link whole, host included (customers' links use their provider's domain). */
+export async function mailedUrl(to: string, path: string): Promise<string> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     let files: string[] = [];
@@ -62,7 +68,7 @@ export async function mailedLink(to: string, path: string): Promise<string> {
     for (const m of mails) {
       if (!m.toLowerCase().includes(`to: ${to.toLowerCase()}`)) continue;
       const match = m.match(new RegExp(`https?://[^\\s]+${path}\\?token=[A-Za-z0-9_-]+`));
-      if (match) return new URL(match[0]).pathname + new URL(match[0]).search;
+      if (match) return match[0];
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -22,6 +22,8 @@ pub struct BrandingView {
     pub has_logo: bool,
     pub can_edit: bool,
     pub domains: Vec<DomainView>,
+    /// The partner's customers: accounts of its brand.
+    pub customers: Vec<crate::domain::account::UserSummary>,
 }
 
 /// What the page frame shows of the brand the request is served under.
@@ -107,6 +109,19 @@ pub async fn verify_custom_domain(org: Option<i64>, domain: String) -> Result<bo
             let ok = branding::verify_domain(&Ctx::load().await?, org, &domain).await?;
             leptos_axum::redirect(&back(org, if ok { "domain=verified" } else { "domain=failed" }));
             Ok(ok)
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn invite_customer(org: Option<i64>, email: String, display_name: String) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::branding};
+    crate::server::context::respond(
+        async move {
+            branding::invite_customer(&Ctx::load().await?, org, &email, &display_name).await?;
+            leptos_axum::redirect(&back(org, "invited=1"));
+            Ok(())
         }
         .await,
     )

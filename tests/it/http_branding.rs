@@ -8,11 +8,14 @@ use crate::on_both;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
+use partner_portal::api::auth::AcceptInvitation;
 use partner_portal::api::auth::ResetPassword;
 use partner_portal::api::branding::{
-    AddCustomDomain, BrandFace, BrandingView, GetBrandFace, GetBranding, SaveBranding, VerifyCustomDomain,
+    AddCustomDomain, BrandFace, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding,
+    VerifyCustomDomain,
 };
 use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
+use partner_portal::api::revenue::GetRevenueDashboard;
 use partner_portal::domain::role::Role;
 
 /// An approved partner owner (signed in) with the given revenue model.
@@ -194,4 +197,47 @@ on_both!(a_white_label_partner_brands_its_portal_and_serves_it_on_a_verified_dom
     // A session from the program's host is worth nothing on the domain.
     let mut carried = ada.clone_on("portal.acme.test");
     assert!(carried.whoami().await.is_none());
+
+    // Customers: invited to the domain, they exist only there.
+    let invite = [("email", "carol@customer.example"), ("display_name", "Carol")];
+    assert_eq!(bob.call(InviteCustomer::PATH, &invite).await.status, StatusCode::BAD_REQUEST, "not white-label");
+    assert_eq!(ada.call(InviteCustomer::PATH, &invite).await.status, StatusCode::OK);
+    let v: BrandingView = serde_json::from_str(&ada.call(GetBranding::PATH, &[]).await.body).unwrap();
+    assert!(v.customers.is_empty(), "not until the invitation is accepted");
+    let token = app.mailed_token("https://portal.acme.test/invitation").await;
+    let mut carol = app.client_on("portal.acme.test");
+    let r =
+        carol.call(AcceptInvitation::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    carol.sign_in("carol@customer.example", PASSWORD).await;
+    let me = carol.whoami().await.unwrap();
+    assert_eq!((me.role, me.brand_name.as_str()), (Role::Customer, "Acme Portal"));
+    let v: BrandingView = serde_json::from_str(&ada.call(GetBranding::PATH, &[]).await.body).unwrap();
+    assert_eq!(v.customers.iter().map(|c| c.email.as_str()).collect::<Vec<_>>(), vec!["carol@customer.example"]);
+    // The customer sees nothing of the program or of partners.
+    assert_eq!(carol.call(GetBranding::PATH, &[("org", &org.to_string())]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(carol.call(GetRevenueDashboard::PATH, &[("org", &org.to_string())]).await.status, StatusCode::FORBIDDEN);
+    // The same credentials mean nothing on the program's host.
+    let mut elsewhere = app.client();
+    elsewhere.sign_in("carol@customer.example", PASSWORD).await;
+    assert!(elsewhere.whoami().await.is_none());
+    // Applications are to the program, not on a partner's domain.
+    let r = app
+        .client_on("portal.acme.test")
+        .call(
+            partner_portal::api::partners::SubmitApplication::PATH,
+            &[
+                ("company", "Sneaky"),
+                ("website", "https://s.example"),
+                ("contact_name", "S"),
+                ("email", "s@s.example"),
+                ("kind", "reseller/var"),
+                ("category", "distribution_channels"),
+                ("integration", "api"),
+                ("revenue_model", "reseller"),
+                ("pitch", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 });

@@ -11,6 +11,7 @@ mod helpers;
 mod http_auth;
 mod http_branding;
 mod http_invite;
+mod http_isolation;
 mod http_partners;
 mod http_revenue;
 mod store;

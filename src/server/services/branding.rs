@@ -42,12 +42,13 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<BrandingView, AppError>
     let (org, can_edit) = manageable(ctx, &user, org).await?;
     let store = &ctx.state.store;
     let brand = store.partner_brand(org).await.map_err(store_error)?;
-    let (domains, has_logo) = match &brand {
+    let (domains, has_logo, customers) = match &brand {
         Some(b) => (
             store.brand_domains(b.id).await.map_err(store_error)?,
             store.logo(b.id).await.map_err(store_error)?.is_some(),
+            store.list_users(b.id).await.map_err(store_error)?,
         ),
-        None => (Vec::new(), false),
+        None => (Vec::new(), false, Vec::new()),
     };
     let organisation = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.map(|c| c.organisation);
     Ok(BrandingView {
@@ -56,6 +57,7 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<BrandingView, AppError>
         brand,
         has_logo,
         can_edit,
+        customers,
         domains: domains
             .into_iter()
             .map(|d| DomainView { record_name: verification_record(&d.domain), record: d })
@@ -163,6 +165,77 @@ pub async fn own_logo(ctx: &Ctx, org: Option<i64>) -> Result<Option<Logo>, AppEr
     let (org, _) = manageable(ctx, &user, org).await?;
     let Some(brand) = ctx.state.store.partner_brand(org).await.map_err(store_error)? else { return Ok(None) };
     ctx.state.store.logo(brand.id).await.map_err(store_error)
+}
+
+/// Invites a customer of the white-label partner: the account lives in the
+/// partner's brand and the emailed link opens on its verified domain, the
+/// only place the customer can sign in.
+pub async fn invite_customer(ctx: &Ctx, org: Option<i64>, email: &str, name: &str) -> Result<(), AppError> {
+    use crate::domain::account::parse_display_name;
+    use crate::domain::role::Role;
+    use crate::domain::token::TokenPurpose;
+    use crate::server::store::NewToken;
+    let user = ctx.require_user().await?;
+    let (org, brand) = own_brand(ctx, &user, org).await?;
+    let mut checks = Checks::default();
+    let email = checks.check("email", Email::parse(email));
+    let name = checks.check("display_name", parse_display_name(name));
+    checks.finish()?;
+    let (Some(email), Some(name)) = (email, name) else { return Err(AppError::Internal) };
+    let store = &ctx.state.store;
+    let domain = store
+        .brand_domains(brand.id)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .find(|d| d.verified_at_ms.is_some())
+        .ok_or_else(|| AppError::Refused("Verify a custom domain first: customers sign in there.".into()))?;
+    let base = domain_base(ctx, &domain.domain);
+    let now = ctx.now();
+    let (raw, hash) = crate::server::auth::new_token();
+    let link = format!("{base}/invitation?token={raw}");
+    let mail = crate::server::mail::invitation_email(
+        email.as_str(),
+        &name,
+        Role::Customer,
+        &user.display_name,
+        &brand.name,
+        &link,
+    );
+    let token = NewToken {
+        token_hash: hash,
+        brand_id: brand.id,
+        email: email.to_string(),
+        user_id: None,
+        role: Some(Role::Customer),
+        display_name: Some(name),
+        org: None,
+        created_by: Some(user.id),
+        created_at: now,
+        expires_at: now + TokenPurpose::Invitation.lifetime(),
+    };
+    let a = ctx.audit(
+        Some(&user),
+        audit::INVITATION_SENT,
+        format!("email:{email}"),
+        json!({ "after": { "email": email.as_str(), "role": "customer", "organisation": org, "brand": brand.id } }),
+    );
+    store.create_invitation(token, mail, a).await.map_err(|e| match store_error(e) {
+        AppError::Conflict(m) => AppError::field("email", m),
+        other => other,
+    })
+}
+
+/// `scheme://domain[:port]` of a custom domain, with the program address's
+/// scheme and port (links in emails never come from the request).
+fn domain_base(ctx: &Ctx, domain: &str) -> String {
+    match url::Url::parse(&ctx.state.config.public_url) {
+        Ok(u) => match u.port() {
+            Some(p) => format!("{}://{domain}:{p}", u.scheme()),
+            None => format!("{}://{domain}", u.scheme()),
+        },
+        Err(_) => format!("https://{domain}"),
+    }
 }
 
 pub async fn add_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(), AppError> {

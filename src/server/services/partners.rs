@@ -31,6 +31,10 @@ fn invalid(errors: Vec<(&'static str, String)>) -> AppError {
 /// A visitor applies; the applicant's account is created with no usable
 /// password, and the emailed link confirms the address and sets one.
 pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> {
+    // Applications are to the program itself, never on a partner's domain.
+    if !ctx.meta.brand.is_default {
+        return Err(AppError::NotFound);
+    }
     let app: NewApplication = input.parse().map_err(invalid)?;
     let now = ctx.now();
     let (raw, hash) = new_token();

@@ -33,7 +33,13 @@ pub fn Header() -> impl IntoView {
                             Ok(Some(u)) => view! { <SignedInNav user=u/> }.into_any(),
                             _ => view! {
                                 <div class="flex gap-1">
-                                    <a href="/apply" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Become a partner"</a>
+                                    <Transition fallback=|| ()>
+                                        {move || Suspend::new(async move {
+                                            face.await.ok().filter(|f| f.is_default).map(|_| view! {
+                                                <a href="/apply" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Become a partner"</a>
+                                            })
+                                        })}
+                                    </Transition>
                                     <a href="/login" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Sign in"</a>
                                 </div>
                             }.into_any(),

@@ -2,7 +2,7 @@
 //! preview, support contact, logo, and custom domains with their DNS record.
 
 use crate::api::branding::{
-    get_branding, AddCustomDomain, BrandingView, RemoveCustomDomain, SaveBranding, VerifyCustomDomain,
+    get_branding, AddCustomDomain, BrandingView, InviteCustomer, RemoveCustomDomain, SaveBranding, VerifyCustomDomain,
 };
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::format::time_utc;
@@ -26,6 +26,7 @@ pub fn BrandingPage() -> impl IntoView {
     let add = ServerAction::<AddCustomDomain>::new();
     let verify = ServerAction::<VerifyCustomDomain>::new();
     let remove = ServerAction::<RemoveCustomDomain>::new();
+    let invite = ServerAction::<InviteCustomer>::new();
     let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
     let data = Resource::new(
         move || {
@@ -36,6 +37,7 @@ pub fn BrandingPage() -> impl IntoView {
                 add.version().get(),
                 verify.version().get(),
                 remove.version().get(),
+                invite.version().get(),
             )
         },
         |(o, ..)| get_branding(o),
@@ -46,7 +48,7 @@ pub fn BrandingPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => access_problem(e),
-                    Ok(v) => view! { <Branding v save add verify remove/> }.into_any(),
+                    Ok(v) => view! { <Branding v save add verify remove invite/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -60,7 +62,9 @@ fn Branding(
     add: ServerAction<AddCustomDomain>,
     verify: ServerAction<VerifyCustomDomain>,
     remove: ServerAction<RemoveCustomDomain>,
+    invite: ServerAction<InviteCustomer>,
 ) -> impl IntoView {
+    let invite_value: LastResult<()> = Signal::derive(move || invite.value().get());
     let query = use_query_map();
     let save_value: LastResult<()> = Signal::derive(move || save.value().get());
     let add_value: LastResult<()> = Signal::derive(move || add.value().get());
@@ -93,6 +97,7 @@ fn Branding(
             (_, _, Some("added")) => Some("Domain added. Create the TXT record below, then verify.".to_owned()),
             (_, _, Some("verified")) => Some("Domain verified: it now serves your brand.".to_owned()),
             (_, _, Some("removed")) => Some("Domain removed.".to_owned()),
+            _ if q.get("invited").is_some() => Some("Invitation sent.".to_owned()),
             _ => None,
         }
     };
@@ -236,6 +241,40 @@ fn Branding(
                         <button type="submit" class=format!("{BUTTON} mt-1")>"Add domain"</button>
                     </div>
                     {move || field_error(add_value, "domain").get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                </ActionForm>
+            })}
+        </section>
+        <section class=format!("{CARD} mt-6") aria-labelledby="customers">
+            <h2 id="customers" class="mb-3 font-semibold">"Customers"</h2>
+            <p class="mb-3 text-sm text-slate-600">"Your customers sign in on your verified domain and see only your brand and their own account."</p>
+            {if v.customers.is_empty() {
+                view! { <p class="mb-3 text-sm text-slate-600">"No customers yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mb-4 divide-y divide-slate-100 text-sm" data-testid="customers">
+                        {v.customers.iter().map(|c| view! {
+                            <li class="py-2">{format!("{} · {}", c.display_name, c.email)}{c.disabled.then_some(" · disabled")}</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(has_brand && can_edit).then(|| view! {
+                <FormError value=invite_value/>
+                <ActionForm action=invite>
+                    {hidden_org()}
+                    <div class="grid gap-3 sm:grid-cols-2">
+                        <div>
+                            <label for="customer-email" class="block text-sm font-medium">"Customer's email"</label>
+                            <input id="customer-email" name="email" type="email" class=INPUT/>
+                            {move || field_error(invite_value, "email").get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                        </div>
+                        <div>
+                            <label for="customer-name" class="block text-sm font-medium">"Customer's name"</label>
+                            <input id="customer-name" name="display_name" class=INPUT/>
+                            {move || field_error(invite_value, "display_name").get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                        </div>
+                    </div>
+                    <button type="submit" class=format!("{BUTTON} mt-3")>"Invite customer"</button>
                 </ActionForm>
             })}
         </section>

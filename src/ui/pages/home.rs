@@ -25,8 +25,35 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Landing() -> impl IntoView {
+    let face = expect_context::<crate::ui::app::BrandFaceResource>();
     view! {
         <Title text=""/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match face.await {
+                    Ok(f) if !f.is_default => view! { <BrandLanding name=f.name/> }.into_any(),
+                    _ => view! { <ProgramLanding/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A white-label partner's domain: its customers sign in here.
+#[component]
+fn BrandLanding(name: String) -> impl IntoView {
+    view! {
+        <section class="mx-auto mt-10 max-w-2xl text-center">
+            <h1 class="mb-4 text-3xl font-bold text-slate-900 sm:text-4xl">{name}</h1>
+            <p class="mb-8 text-lg text-slate-600">"Sign in to see your account and your agents."</p>
+            <a href="/login" class="inline-block rounded-md bg-brand px-6 py-3 font-semibold text-white shadow hover:opacity-90">"Sign in"</a>
+        </section>
+    }
+}
+
+#[component]
+fn ProgramLanding() -> impl IntoView {
+    view! {
         <section class="mx-auto mt-10 max-w-2xl text-center">
             <h1 class="mb-4 text-3xl font-bold text-slate-900 sm:text-4xl">"Partner Portal"</h1>
             <p class="mb-8 text-lg text-slate-600">
@@ -63,6 +90,10 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
                     (None, Role::Admin | Role::Manager) => view! {
                         <p class="font-medium">{user.brand_name.clone()}</p>
                         <p class="text-sm text-slate-600">"Program staff"</p>
+                    }.into_any(),
+                    (None, Role::Customer) => view! {
+                        <p class="font-medium" data-testid="customer-of">{user.brand_name.clone()}</p>
+                        <p class="text-sm text-slate-600">"Your provider. Their support contact is at the foot of every page."</p>
                     }.into_any(),
                     (None, _) => view! { <p class="text-sm text-slate-600">"Not part of an organisation yet."</p> }.into_any(),
                 }}

@@ -1,0 +1,172 @@
+//! The tenant-isolation matrix: every route that reads a tenant's data, from
+//! every host (the program's, partner A's and B's domains, an unknown host,
+//! a spoofed X-Forwarded-Host), as every identity (admin, partner A, partner
+//! B, a customer of A, anonymous). Only the owners of the data, on the host
+//! they signed in on, read it; everything else is refused. Both engines.
+
+use crate::dns_server::DnsServer;
+use crate::helpers::{Client, TestApp, PASSWORD};
+use crate::on_both;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use leptos::server_fn::ServerFn;
+use partner_portal::api::auth::{AcceptInvitation, ResetPassword};
+use partner_portal::api::branding::{
+    AddCustomDomain, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding, VerifyCustomDomain,
+};
+use partner_portal::api::certification::GetCertification;
+use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
+use partner_portal::api::revenue::{
+    GetRevenueDashboard, GetRevenueProgram, GetStatement, RecordRevenueEvent, RevenueDashboard,
+};
+use partner_portal::domain::role::Role;
+
+async fn white_label_partner(app: &TestApp, admin: &mut Client, dns: &DnsServer, n: &str) -> (Client, i64, String) {
+    let email = format!("owner@{n}.example");
+    let mut p = app.client();
+    let fields = [
+        ("company", n),
+        ("website", "https://brand.example"),
+        ("contact_name", "Owner"),
+        ("email", email.as_str()),
+        ("kind", "reseller/var"),
+        ("category", "distribution_channels"),
+        ("integration", "api"),
+        ("revenue_model", "white_label"),
+        ("pitch", "Our brand."),
+    ];
+    assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
+    let token = app.mailed_token("/reset-password").await;
+    p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let q = admin.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
+    let id =
+        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
+    admin.call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")]).await;
+    p.sign_in(&email, PASSWORD).await;
+    let org = p.whoami().await.unwrap().organisation.unwrap().id;
+    let look = [("name", n), ("primary", "#0b3d91"), ("accent", "#b45309"), ("support_email", ""), ("support_url", "")];
+    assert_eq!(p.call(SaveBranding::PATH, &look).await.status, StatusCode::OK);
+    let domain = format!("{n}.test");
+    p.call(AddCustomDomain::PATH, &[("domain", &domain)]).await;
+    let v: BrandingView = serde_json::from_str(&p.call(GetBranding::PATH, &[]).await.body).unwrap();
+    dns.set_txt(&v.domains[0].record_name, &v.domains[0].record.token);
+    assert_eq!(p.call(VerifyCustomDomain::PATH, &[("domain", &domain)]).await.body, "true");
+    (p, org, domain)
+}
+
+on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
+    let dns = DnsServer::start().await;
+    let resolver = dns.addr.to_string();
+    let app = TestApp::start_with(e, |c| c.dns_resolver = resolver).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let (a, org_a, domain_a) = white_label_partner(&app, &mut admin, &dns, "alpha").await;
+    let (b, _org_b, domain_b) = white_label_partner(&app, &mut admin, &dns, "bravo").await;
+    let mut a = a;
+    let today = app.clock_now().date_naive().to_string();
+    let o = org_a.to_string();
+    let event = [
+        ("partner", o.as_str()),
+        ("customer", "Globex"),
+        ("date", today.as_str()),
+        ("amount", "10.00"),
+        ("currency", "USD"),
+        ("kind", "invoice"),
+        ("refunds", ""),
+        ("external_id", "inv-a"),
+        ("customer_price", ""),
+    ];
+    assert_eq!(admin.call(RecordRevenueEvent::PATH, &event).await.status, StatusCode::OK);
+    let d: RevenueDashboard = serde_json::from_str(&a.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    let statement = d.statements[0].id.to_string();
+    // A customer of A, signed in on A's domain.
+    a.call(InviteCustomer::PATH, &[("email", "carol@c.example"), ("display_name", "Carol")]).await;
+    let token = app.mailed_token(&format!("https://{domain_a}/invitation")).await;
+    let mut carol = app.client_on(&domain_a);
+    carol.call(AcceptInvitation::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    carol.sign_in("carol@c.example", PASSWORD).await;
+    assert!(carol.whoami().await.is_some());
+
+    let program = app.client().host;
+    let hosts = [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()];
+    // (identity, the client it signed in with, the host where it is valid)
+    let identities: Vec<(&str, Client, Option<String>)> = vec![
+        ("admin", admin, Some(program.clone())),
+        ("partner A", a, Some(program.clone())),
+        ("partner B", b, Some(program.clone())),
+        ("customer of A", carol, Some(domain_a.clone())),
+        ("anonymous", app.client(), None),
+    ];
+    // (what, server function path, its fields)
+    type Route<'a> = (&'a str, &'a str, Vec<(&'a str, String)>);
+    let routes: Vec<Route> = vec![
+        ("revenue dashboard of A", GetRevenueDashboard::PATH, vec![("org", o.clone())]),
+        ("branding of A", GetBranding::PATH, vec![("org", o.clone())]),
+        ("certification of A", GetCertification::PATH, vec![("org", o.clone())]),
+        ("statement of A", GetStatement::PATH, vec![("id", statement.clone())]),
+        ("program revenue", GetRevenueProgram::PATH, vec![]),
+    ];
+    let mut checked = 0;
+    for (who, client, valid_on) in &identities {
+        for host in &hosts {
+            for spoof in [false, true] {
+                // The cookies of `who`, carried to `host`; with `spoof`, an
+                // untrusted client also claims to be partner A's domain.
+                let mut c = client.clone_on(host);
+                for (what, path, fields) in &routes {
+                    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let mut req = Request::post(*path)
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header(header::ORIGIN, format!("https://{host}"))
+                        .header(header::ACCEPT, "application/json");
+                    if spoof {
+                        req = req.header("x-forwarded-host", domain_a.as_str());
+                    }
+                    let body = refs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+                    let status = c.send(req.body(Body::from(body)).unwrap()).await.status;
+                    let signed_in_here = valid_on.as_deref() == Some(host.as_str());
+                    let allowed = signed_in_here
+                        && host == &program
+                        && match (*who, *what) {
+                            ("admin", _) => true,
+                            ("partner A", "program revenue") => false,
+                            ("partner A", _) => true,
+                            _ => false,
+                        };
+                    if allowed {
+                        assert_eq!(status, StatusCode::OK, "{who} on {host} (spoof {spoof}): {what}");
+                    } else {
+                        assert!(
+                            matches!(
+                                status,
+                                StatusCode::UNAUTHORIZED
+                                    | StatusCode::FORBIDDEN
+                                    | StatusCode::NOT_FOUND
+                                    | StatusCode::BAD_REQUEST
+                            ),
+                            "{who} on {host} (spoof {spoof}): {what} gave {status}"
+                        );
+                    }
+                    checked += 1;
+                }
+                // Each host shows its own brand, whoever asks.
+                let face: serde_json::Value =
+                    serde_json::from_str(&c.call(GetBrandFace::PATH, &[]).await.body).unwrap();
+                let expected = if host == &domain_a {
+                    "alpha"
+                } else if host == &domain_b {
+                    "bravo"
+                } else {
+                    ""
+                };
+                if expected.is_empty() {
+                    assert_eq!(face["is_default"], true, "{host}");
+                } else {
+                    assert_eq!(face["name"], expected, "{host}");
+                }
+            }
+        }
+    }
+    assert_eq!(checked, identities.len() * hosts.len() * 2 * routes.len());
+});
