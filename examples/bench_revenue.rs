@@ -72,7 +72,13 @@ async fn ledger(store: &Arc<dyn Store>, events: usize) -> anyhow::Result<(i64, i
         created_at: now,
         expires_at: now + Duration::days(1),
     };
-    let mail = || OutgoingEmail { to: "x@bench.example".into(), subject: "s".into(), text: "t".into() };
+    let mail = || OutgoingEmail {
+        to: "x@bench.example".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        from_name: None,
+        html: None,
+    };
     let id = store.submit_application(b, &app, "!", token, mail(), audit(b)).await?;
     let terms = default_terms(RevenueModel::Reseller);
     let rec =

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { approvedPartner, createAdmin, goto, mailedUrl, PASSWORD, ready, signIn } from "./helpers";
+import { approvedPartner, createAdmin, goto, latestMail, mailedUrl, PASSWORD, ready, signIn } from "./helpers";
 
 // An 8×4 blue PNG.
 const LOGO = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAECAIAAAA8r+mnAAAAEUlEQVR4nGPgtp2IFTFQTwIAPC8bIbRyBGAAAAAASUVORK5CYII=", "base64");
@@ -70,13 +70,27 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   await expect(page.getByTestId("brand-name")).toContainText(display);
   await expect(page.getByTestId("brand-name").locator("img")).toBeVisible();
   await expect(page.getByTestId("brand-support")).toContainText("help@acme.example");
+  await expect(page).toHaveTitle(`Sign in · ${display}`);
   const button = page.getByRole("button", { name: "Sign in" });
   await expect(button).toHaveCSS("background-color", "rgb(11, 61, 145)");
   await page.screenshot({ path: test.info().outputPath("domain-login.png"), fullPage: true });
   await expect(page.getByRole("link", { name: "Become a partner" })).toHaveCount(0);
 
-  // A customer invited by the partner signs in on the domain and sees only its brand.
+  // The invitation in the partner's own words: placeholders are checked.
   await goto(page, `${base.origin}/branding`);
+  await page.getByText("Invitation (built-in wording)").click();
+  await page.getByLabel("Invitation subject").fill("Your {{ month }} invitation");
+  await page.getByRole("button", { name: "Save invitation" }).click();
+  await expect(page.getByText("Unknown placeholder {{ month }}").first()).toBeVisible();
+  await ready(page);
+  if (!(await page.getByLabel("Invitation subject").isVisible())) await page.getByText("Invitation (built-in wording)").click();
+  await page.getByLabel("Invitation subject").fill("Come aboard {{ brand_name }}");
+  await page.getByRole("button", { name: "Save invitation" }).click();
+  await expect(page.getByText("Email saved.")).toBeVisible();
+  await expect(page.getByTestId("preview-invitation")).toContainText(`Come aboard ${display}`);
+  await ready(page);
+
+  // A customer invited by the partner signs in on the domain and sees only its brand.
   const customer = `carol-${info.project.name}-${Date.now()}@customer.example`;
   await page.getByLabel("Customer's email").fill(customer);
   await page.getByLabel("Customer's name").fill("Carol Customer");
@@ -84,6 +98,7 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   await expect(page.getByText("Invitation sent.")).toBeVisible();
   await ready(page);
   const link = await mailedUrl(customer, "/invitation");
+  expect(await latestMail(customer)).toContain(`Subject: Come aboard ${display}`);
   expect(new URL(link).hostname).toBe(domain);
   await goto(page, link);
   await expect(page.getByTestId("brand-name")).toContainText(display);

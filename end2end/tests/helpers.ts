@@ -51,6 +51,19 @@ export async function mailedLink(to: string, path: string): Promise<string> {
   return url.pathname + url.search;
 }
 
+/** The newest mail sent to `to`, as text. */
+export async function latestMail(to: string): Promise<string> {
+  const files = readdirSync(outbox)
+    .filter((f) => f.endsWith(".eml"))
+    .map((f) => join(outbox, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const f of files) {
+    const m = readFileSync(f, "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    if (m.toLowerCase().includes(`to: ${to.toLowerCase()}`)) return m;
+  }
+  throw new Error(`no mail to ${to}`);
+}
+
 /** The same link whole, host included (customers' links use their provider's domain). */
 export async function mailedUrl(to: string, path: string): Promise<string> {
   const deadline = Date.now() + 15_000;

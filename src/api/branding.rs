@@ -24,6 +24,20 @@ pub struct BrandingView {
     pub domains: Vec<DomainView>,
     /// The partner's customers: accounts of its brand.
     pub customers: Vec<crate::domain::account::UserSummary>,
+    /// Its emails, each with its wording and a preview with sample values.
+    pub templates: Vec<TemplateView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub kind: crate::domain::whitelabel::TemplateKind,
+    pub placeholders: Vec<String>,
+    /// The partner wrote its own (else the built-in wording shows).
+    pub custom: bool,
+    pub subject: String,
+    pub body: String,
+    pub preview_subject: String,
+    pub preview_text: String,
 }
 
 /// What the page frame shows of the brand the request is served under.
@@ -121,6 +135,50 @@ pub async fn invite_customer(org: Option<i64>, email: String, display_name: Stri
         async move {
             branding::invite_customer(&Ctx::load().await?, org, &email, &display_name).await?;
             leptos_axum::redirect(&back(org, "invited=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn save_email_template(
+    org: Option<i64>,
+    kind: String,
+    subject: String,
+    body: String,
+) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::branding};
+    crate::server::context::respond(
+        async move {
+            branding::save_template(&Ctx::load().await?, org, &kind, &subject, &body).await?;
+            leptos_axum::redirect(&back(org, &format!("template={kind}")));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn reset_email_template(org: Option<i64>, kind: String) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::branding};
+    crate::server::context::respond(
+        async move {
+            branding::reset_template(&Ctx::load().await?, org, &kind).await?;
+            leptos_axum::redirect(&back(org, &format!("template={kind}")));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn send_test_email(org: Option<i64>, kind: String) -> Result<(), AppError> {
+    use crate::server::{context::Ctx, services::branding};
+    crate::server::context::respond(
+        async move {
+            branding::send_test(&Ctx::load().await?, org, &kind).await?;
+            leptos_axum::redirect(&back(org, "test_sent=1"));
             Ok(())
         }
         .await,

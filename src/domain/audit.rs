@@ -36,6 +36,7 @@ pub const BRAND_CHANGED: &str = "brand.changed";
 pub const BRAND_LOGO_CHANGED: &str = "brand.logo_changed";
 pub const DOMAIN_ADDED: &str = "brand.domain_added";
 pub const DOMAIN_REMOVED: &str = "brand.domain_removed";
+pub const EMAIL_TEMPLATE_CHANGED: &str = "brand.email_template_changed";
 
 /// One row of the audit log as shown to an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +87,7 @@ pub fn describe(action: &str) -> &'static str {
         BRAND_LOGO_CHANGED => "Uploaded a brand logo",
         DOMAIN_ADDED => "Added a custom domain",
         DOMAIN_REMOVED => "Removed a custom domain",
+        EMAIL_TEMPLATE_CHANGED => "Changed an email template",
         _ => "Other change",
     }
 }

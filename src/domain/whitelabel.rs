@@ -179,6 +179,79 @@ impl TemplateKind {
     }
 }
 
+impl TemplateKind {
+    /// The wording used until a partner writes its own.
+    pub fn default_template(self) -> (&'static str, &'static str) {
+        match self {
+            TemplateKind::Invitation => (
+                "You are invited to {{ brand_name }}",
+                "Hello,\n\n{{ inviter }} invited you to {{ brand_name }}.\n\nCreate your account here; the link works once, within 7 days:\n{{ link }}\n\nQuestions? Write to {{ support_email }}.\n",
+            ),
+            TemplateKind::PasswordReset => (
+                "Reset your {{ brand_name }} password",
+                "Hello,\n\nSomeone asked to reset the password of {{ recipient_email }}. If it was you, choose a new password here; the link works once, within an hour:\n{{ link }}\n\nIf it was not you, ignore this email.\n",
+            ),
+            TemplateKind::CertificationDecision => (
+                "{{ brand_name }} certification: {{ organisation }} is now {{ state }}",
+                "Hello,\n\n{{ organisation }}'s certification is now {{ state }}.\n\n{{ note }}\n\nSee the details at {{ link }}\n",
+            ),
+            TemplateKind::StatementReady => (
+                "{{ brand_name }}: your {{ month }} statement is ready",
+                "Hello,\n\nThe {{ month }} statement for {{ organisation }} in {{ currency }} is closed.\n\nSee every line, and download it as CSV, at {{ link }}\n",
+            ),
+        }
+    }
+
+    /// Example values for previews and test emails.
+    pub fn sample_values(self, brand_name: &str, support_email: &str, to: &str) -> Vec<(&'static str, String)> {
+        let mut v = vec![
+            ("brand_name", brand_name.to_owned()),
+            ("recipient_email", to.to_owned()),
+            ("support_email", support_email.to_owned()),
+            ("link", "https://portal.example/link?token=sample".to_owned()),
+        ];
+        match self {
+            TemplateKind::Invitation => v.push(("inviter", "Ada Owner".to_owned())),
+            TemplateKind::PasswordReset => {}
+            TemplateKind::CertificationDecision => {
+                v.push(("organisation", "Example Customer Ltd".to_owned()));
+                v.push(("state", "Certified".to_owned()));
+                v.push(("note", "All checks passed.".to_owned()));
+            }
+            TemplateKind::StatementReady => {
+                v.push(("organisation", "Example Customer Ltd".to_owned()));
+                v.push(("month", "November 2026".to_owned()));
+                v.push(("currency", "USD".to_owned()));
+            }
+        }
+        v
+    }
+}
+
+/// A rendered email: subject and text with the values filled in, and an
+/// HTML alternative in which the template and every value are escaped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn render_email(subject: &str, body: &str, values: &[(&str, String)]) -> RenderedEmail {
+    let plain = |s: &str| s.replace(['\r', '\n'], " ");
+    // A subject is one header line, whatever the template or values hold.
+    let subject = render(subject, values, plain).replace(['\r', '\n'], " ");
+    let text = render(body, values, |s| s.to_owned());
+    let escaped_template = escape_html(body);
+    let html_body = render(&escaped_template, values, escape_html);
+    let paragraphs: Vec<String> = html_body
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", p.trim().replace('\n', "<br>")))
+        .collect();
+    RenderedEmail { subject, text, html: paragraphs.join("\n") }
+}
+
 /// The placeholders `{{ name }}` in a template text, or why it cannot be read.
 fn placeholders_in(text: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
@@ -352,6 +425,28 @@ mod tests {
         assert_eq!(check_template(TemplateKind::PasswordReset, "Reset", "No link here")[0].0, "body");
         assert!(check_template(TemplateKind::PasswordReset, "Reset", "{{ link")[0].1.contains("not closed"));
         assert!(check_template(TemplateKind::PasswordReset, "Two\nlines", "{{ link }}")[0].1.contains("one line"));
+    }
+
+    #[test]
+    fn every_default_template_passes_its_own_check_and_renders_with_sample_values() {
+        for kind in TemplateKind::ALL {
+            let (subject, body) = kind.default_template();
+            assert!(check_template(*kind, subject, body).is_empty(), "{kind:?}");
+            let r = render_email(subject, body, &kind.sample_values("Acme", "help@acme.example", "c@x.example"));
+            assert!(!r.subject.contains("{{") && !r.text.contains("{{"), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn the_html_part_escapes_the_partners_wording_and_the_values() {
+        let values = [("brand_name", "Acme <Cloud>".to_owned()), ("link", "https://x.example/?a=1&b=2".to_owned())];
+        let r = render_email("Hi {{ brand_name }}\n", "<b>Welcome</b> to {{ brand_name }}\n\n{{ link }}", &values);
+        assert_eq!(r.subject, "Hi Acme <Cloud> ");
+        assert_eq!(r.text, "<b>Welcome</b> to Acme <Cloud>\n\nhttps://x.example/?a=1&b=2");
+        assert_eq!(
+            r.html,
+            "<p>&lt;b&gt;Welcome&lt;/b&gt; to Acme &lt;Cloud&gt;</p>\n<p>https://x.example/?a=1&amp;b=2</p>"
+        );
     }
 
     #[test]

@@ -117,6 +117,17 @@ impl Ctx {
     pub fn public_url(&self) -> String {
         self.state.config.public_url.trim_end_matches('/').to_owned()
     }
+
+    /// The base URL of this request's brand: the program's address, or a
+    /// white-label brand's domain. Tenancy only resolves a verified domain to
+    /// a white-label brand, so the host here is never an arbitrary one.
+    pub fn brand_url(&self) -> String {
+        if self.meta.brand.is_default {
+            return self.public_url();
+        }
+        let scheme = url::Url::parse(&self.state.config.public_url).map(|u| u.scheme().to_owned());
+        format!("{}://{}", scheme.unwrap_or_else(|_| "https".into()), self.meta.host)
+    }
 }
 
 /// Gives a failed server function the HTTP status its error deserves. A

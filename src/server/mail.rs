@@ -17,6 +17,8 @@ use std::time::Duration as StdDuration;
 
 pub fn password_reset_email(to: &str, name: &str, brand: &str, link: &str) -> OutgoingEmail {
     OutgoingEmail {
+        from_name: None,
+        html: None,
         to: to.to_owned(),
         subject: format!("Reset your {brand} password"),
         text: format!(
@@ -29,6 +31,8 @@ pub fn password_reset_email(to: &str, name: &str, brand: &str, link: &str) -> Ou
 
 pub fn invitation_email(to: &str, name: &str, role: Role, inviter: &str, brand: &str, link: &str) -> OutgoingEmail {
     OutgoingEmail {
+        from_name: None,
+        html: None,
         to: to.to_owned(),
         subject: format!("You are invited to {brand}"),
         text: format!(
@@ -42,6 +46,8 @@ pub fn invitation_email(to: &str, name: &str, role: Role, inviter: &str, brand: 
 
 pub fn application_received_email(to: &str, name: &str, company: &str, brand: &str, link: &str) -> OutgoingEmail {
     OutgoingEmail {
+        from_name: None,
+        html: None,
         to: to.to_owned(),
         subject: format!("We received {company}'s application to {brand}"),
         text: format!(
@@ -67,7 +73,13 @@ pub fn decision_email(to: &str, name: &str, brand: &str, decision: &Decision, ba
             format!("a partner manager has a question about your application:\n\n{question}\n\nAnswer it at {base}/application."),
         ),
     };
-    OutgoingEmail { to: to.to_owned(), subject, text: format!("Hello {name},\n\n{body}\n") }
+    OutgoingEmail {
+        from_name: None,
+        html: None,
+        to: to.to_owned(),
+        subject,
+        text: format!("Hello {name},\n\n{body}\n"),
+    }
 }
 
 /// Delivery by SMTP or into a folder, chosen by configuration.
@@ -88,14 +100,17 @@ impl Mailer {
     }
 
     pub async fn send(&self, from: &str, mail: &OutgoingEmail) -> anyhow::Result<()> {
-        let from: Mailbox = from.parse()?;
+        let mut from: Mailbox = from.parse()?;
+        if let Some(name) = &mail.from_name {
+            from = Mailbox::new(Some(name.clone()), from.email);
+        }
         let to: Mailbox = mail.to.parse()?;
-        let message = Message::builder()
-            .from(from)
-            .to(to)
-            .subject(&mail.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.text.clone())?;
+        let builder = Message::builder().from(from).to(to).subject(&mail.subject);
+        let message = match &mail.html {
+            Some(html) => builder
+                .multipart(lettre::message::MultiPart::alternative_plain_html(mail.text.clone(), html.clone()))?,
+            None => builder.header(ContentType::TEXT_PLAIN).body(mail.text.clone())?,
+        };
         match self {
             Mailer::Smtp(t) => {
                 t.send(message).await?;

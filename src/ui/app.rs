@@ -58,7 +58,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/partner-portal.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Partner Portal".to_owned() } else { format!("{page} · Partner Portal") }/>
         <Router>
             <Frame/>
         </Router>
@@ -73,10 +72,22 @@ fn Frame() -> impl IntoView {
     provide_context(user);
     let face: BrandFaceResource = Resource::new(|| (), |_| get_brand_face());
     provide_context(face);
+    // Titles carry the brand the page is served under.
+    let brand_name = move || {
+        face.get()
+            .and_then(|r| r.ok())
+            .filter(|f| !f.is_default)
+            .map(|f| f.name)
+            .unwrap_or_else(|| "Partner Portal".into())
+    };
     // Set once the browser has hydrated the page; tests wait for it.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
+        <Title formatter=move |page: String| {
+            let brand = brand_name();
+            if page.is_empty() { brand } else { format!("{page} · {brand}") }
+        }/>
         <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
         <Header/>
         <main id="main" class="mx-auto max-w-6xl px-4 py-6" data-hydrated=move || hydrated.get().then_some("true")>

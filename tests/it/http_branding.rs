@@ -9,10 +9,11 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use partner_portal::api::auth::AcceptInvitation;
+use partner_portal::api::auth::RequestPasswordReset;
 use partner_portal::api::auth::ResetPassword;
 use partner_portal::api::branding::{
     AddCustomDomain, BrandFace, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding,
-    VerifyCustomDomain,
+    SaveEmailTemplate, SendTestEmail, VerifyCustomDomain,
 };
 use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
 use partner_portal::api::revenue::GetRevenueDashboard;
@@ -240,4 +241,42 @@ on_both!(a_white_label_partner_brands_its_portal_and_serves_it_on_a_verified_dom
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Emails in the brand's own words and name; the HTML part is escaped.
+    let unknown = [("kind", "invitation"), ("subject", "Your {{ month }}"), ("body", "{{ link }}")];
+    let r = ada.call(SaveEmailTemplate::PATH, &unknown).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("invitation_subject") && r.body.contains("Unknown placeholder {{ month }}"), "{}", r.body);
+    let mine = [
+        ("kind", "invitation"),
+        ("subject", "Welcome to {{ brand_name }}, friend"),
+        ("body", "Hi! {{ inviter }} says <b>hello</b>.\n\n{{ link }}"),
+    ];
+    assert_eq!(ada.call(SaveEmailTemplate::PATH, &mine).await.status, StatusCode::OK);
+    let v: BrandingView = serde_json::from_str(&ada.call(GetBranding::PATH, &[]).await.body).unwrap();
+    let t = v.templates.iter().find(|t| t.kind.key() == "invitation").unwrap();
+    assert!(t.custom && t.preview_subject == "Welcome to Acme Portal, friend", "{t:?}");
+    assert_eq!(ada.call(SendTestEmail::PATH, &[("kind", "invitation")]).await.status, StatusCode::OK);
+    let mails = app.mail().await;
+    let test = mails.iter().find(|m| m.contains("[Test] Welcome to Acme Portal, friend")).expect("test email");
+    assert!(test.contains("Acme Portal") && test.contains("To: ada@acme.example"), "{test}");
+    ada.call(InviteCustomer::PATH, &[("email", "dave@customer.example"), ("display_name", "Dave")]).await;
+    let mails = app.mail().await;
+    let invite = mails.iter().find(|m| m.contains("To: dave@customer.example")).expect("invitation");
+    assert!(invite.contains("Subject: Welcome to Acme Portal, friend"), "{invite}");
+    assert!(invite.contains("From: \"Acme Portal\"") || invite.contains("From: Acme Portal <"), "{invite}");
+    assert!(invite.contains("&lt;b&gt;hello&lt;/b&gt;"), "the HTML part escapes the wording: {invite}");
+    // A customer's password reset: the brand's wording, a link to its domain.
+    let r = app
+        .client_on("portal.acme.test")
+        .call(RequestPasswordReset::PATH, &[("email", "carol@customer.example")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mails = app.mail().await;
+    let reset = mails.iter().rev().find(|m| m.contains("To: carol@customer.example")).unwrap();
+    assert!(
+        reset.contains("Reset your Acme Portal password")
+            && reset.contains("https://portal.acme.test/reset-password?token="),
+        "{reset}"
+    );
 });

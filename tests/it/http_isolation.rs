@@ -1,4 +1,4 @@
-//! The tenant-isolation matrix: every route that reads a tenant's data, from
+//! The tenant-isolation matrix: routes that read or write a tenant's data, from
 //! every host (the program's, partner A's and B's domains, an unknown host,
 //! a spoofed X-Forwarded-Host), as every identity (admin, partner A, partner
 //! B, a customer of A, anonymous). Only the owners of the data, on the host
@@ -106,6 +106,19 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         ("certification of A", GetCertification::PATH, vec![("org", o.clone())]),
         ("statement of A", GetStatement::PATH, vec![("id", statement.clone())]),
         ("program revenue", GetRevenueProgram::PATH, vec![]),
+        // A write: saving A's brand (with the look it already has).
+        (
+            "save A's brand",
+            SaveBranding::PATH,
+            vec![
+                ("org", o.clone()),
+                ("name", "alpha".into()),
+                ("primary", "%230b3d91".into()),
+                ("accent", "%23b45309".into()),
+                ("support_email", String::new()),
+                ("support_url", String::new()),
+            ],
+        ),
     ];
     let mut checked = 0;
     for (who, client, valid_on) in &identities {

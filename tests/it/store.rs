@@ -26,7 +26,7 @@ fn user(brand_id: i64, email: &str) -> NewUser {
 }
 
 fn mail(to: &str) -> OutgoingEmail {
-    OutgoingEmail { to: to.into(), subject: "s".into(), text: "t".into() }
+    OutgoingEmail { from_name: None, html: None, to: to.into(), subject: "s".into(), text: "t".into() }
 }
 
 fn token(brand_id: i64, email: &str, hash: &str, user_id: Option<i64>, role: Option<Role>) -> NewToken {

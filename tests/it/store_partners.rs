@@ -56,7 +56,7 @@ fn rec<'a>(
 }
 
 fn mail() -> OutgoingEmail {
-    OutgoingEmail { to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
+    OutgoingEmail { from_name: None, html: None, to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
 }
 
 async fn setup(e: Engine) -> (TestDb, Arc<dyn Store>, i64, i64) {

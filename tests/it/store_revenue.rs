@@ -29,7 +29,7 @@ fn month(y: i32, m: u32) -> Month {
 }
 
 fn mail() -> OutgoingEmail {
-    OutgoingEmail { to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
+    OutgoingEmail { from_name: None, html: None, to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
 }
 
 /// A partner of `model` approved on 2026-01-05; returns (store, brand, manager, org).

@@ -109,8 +109,20 @@ pub async fn request_password_reset(ctx: &Ctx, email: &str) -> Result<(), AppErr
     let user = store.session_user(brand_id, record.user_id).await.map_err(store_error)?.ok_or(AppError::Internal)?.user;
     let now = ctx.now();
     let (raw, hash) = new_token();
-    let link = format!("{}/reset-password?token={raw}", ctx.public_url());
-    let mail = password_reset_email(email.as_str(), &user.display_name, &ctx.meta.brand.name, &link);
+    let link = format!("{}/reset-password?token={raw}", ctx.brand_url());
+    let mail = if ctx.meta.brand.is_default {
+        password_reset_email(email.as_str(), &user.display_name, &ctx.meta.brand.name, &link)
+    } else {
+        // A white-label brand's customer: its wording, its name, its domain.
+        crate::server::services::branding::branded_email(
+            &ctx.state.store,
+            &ctx.meta.brand,
+            crate::domain::whitelabel::TemplateKind::PasswordReset,
+            email.as_str(),
+            &[("link", link.clone())],
+        )
+        .await?
+    };
     let token = NewToken {
         token_hash: hash,
         brand_id,

@@ -1,7 +1,7 @@
 //! White-label branding use cases: the brand's look, its logo and its
 //! custom domains, for the owners of a white-label partner.
 
-use crate::api::branding::{BrandingView, DomainView};
+use crate::api::branding::{BrandingView, DomainView, TemplateView};
 use crate::api::error::{AppError, Checks};
 use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
@@ -9,7 +9,9 @@ use crate::domain::audit;
 use crate::domain::brand::Brand;
 use crate::domain::email::Email;
 use crate::domain::role::{OrgAccess, OrgRole};
-use crate::domain::whitelabel::{check_brand_colours, parse_domain, verification_record, Colour};
+use crate::domain::whitelabel::{
+    check_brand_colours, check_template, parse_domain, render_email, verification_record, Colour, TemplateKind,
+};
 use crate::server::context::{store_error, Ctx};
 use crate::server::logo::check_logo;
 use crate::server::services::partners::org_for;
@@ -51,6 +53,10 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<BrandingView, AppError>
         None => (Vec::new(), false, Vec::new()),
     };
     let organisation = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.map(|c| c.organisation);
+    let templates = match &brand {
+        Some(b) => template_views(b, &store.email_templates(b.id).await.map_err(store_error)?, &user.email),
+        None => Vec::new(),
+    };
     Ok(BrandingView {
         organisation_id: org,
         organisation: organisation.unwrap_or_default(),
@@ -58,6 +64,7 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<BrandingView, AppError>
         has_logo,
         can_edit,
         customers,
+        templates,
         domains: domains
             .into_iter()
             .map(|d| DomainView { record_name: verification_record(&d.domain), record: d })
@@ -167,6 +174,117 @@ pub async fn own_logo(ctx: &Ctx, org: Option<i64>) -> Result<Option<Logo>, AppEr
     ctx.state.store.logo(brand.id).await.map_err(store_error)
 }
 
+/// An email of `kind` under a white-label brand: its own wording if it wrote
+/// one, else the built-in wording, sent in its name.
+pub async fn branded_email(
+    store: &std::sync::Arc<dyn crate::server::store::Store>,
+    brand: &Brand,
+    kind: TemplateKind,
+    to: &str,
+    values: &[(&str, String)],
+) -> Result<crate::server::store::OutgoingEmail, AppError> {
+    let custom = store.email_templates(brand.id).await.map_err(store_error)?;
+    let (subject, body) =
+        custom.iter().find(|(k, _, _)| k == kind.key()).map(|(_, s, b)| (s.clone(), b.clone())).unwrap_or_else(|| {
+            let (s, b) = kind.default_template();
+            (s.to_owned(), b.to_owned())
+        });
+    let mut all: Vec<(&str, String)> = vec![
+        ("brand_name", brand.name.clone()),
+        ("recipient_email", to.to_owned()),
+        ("support_email", brand.support_email.clone().unwrap_or_default()),
+    ];
+    all.extend(values.iter().cloned());
+    let r = render_email(&subject, &body, &all);
+    Ok(crate::server::store::OutgoingEmail {
+        to: to.to_owned(),
+        subject: r.subject,
+        text: r.text,
+        from_name: Some(brand.name.clone()),
+        html: Some(r.html),
+    })
+}
+
+/// The brand a partner organisation's emails go out under: its own if it is
+/// a white-label partner that saved one.
+pub async fn brand_of_org(ctx: &Ctx, org: i64) -> Result<Option<Brand>, AppError> {
+    ctx.state.store.partner_brand(org).await.map_err(store_error)
+}
+
+fn template_views(brand: &Brand, custom: &[(String, String, String)], to: &str) -> Vec<TemplateView> {
+    TemplateKind::ALL
+        .iter()
+        .map(|kind| {
+            let own = custom.iter().find(|(k, _, _)| k == kind.key());
+            let (subject, body) = match own {
+                Some((_, s, b)) => (s.clone(), b.clone()),
+                None => {
+                    let (s, b) = kind.default_template();
+                    (s.to_owned(), b.to_owned())
+                }
+            };
+            let sample = kind.sample_values(&brand.name, brand.support_email.as_deref().unwrap_or(""), to);
+            let preview = render_email(&subject, &body, &sample);
+            TemplateView {
+                kind: *kind,
+                placeholders: kind.placeholders().iter().map(|p| (*p).to_owned()).collect(),
+                custom: own.is_some(),
+                subject,
+                body,
+                preview_subject: preview.subject,
+                preview_text: preview.text,
+            }
+        })
+        .collect()
+}
+
+pub async fn save_template(ctx: &Ctx, org: Option<i64>, kind: &str, subject: &str, body: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, brand) = own_brand(ctx, &user, org).await?;
+    let kind = TemplateKind::parse(kind).ok_or_else(|| AppError::Refused("Unknown email kind.".into()))?;
+    let errors = check_template(kind, subject, body);
+    if !errors.is_empty() {
+        // Named per kind: the page shows several templates' forms at once.
+        return Err(AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|(f, m)| crate::api::error::FieldError { field: format!("{}_{f}", kind.key()), message: m })
+                .collect(),
+        ));
+    }
+    let a = ctx.audit(
+        Some(&user),
+        audit::EMAIL_TEMPLATE_CHANGED,
+        format!("organisation:{org}"),
+        json!({ "kind": kind.key(), "after": { "subject": subject, "body": body } }),
+    );
+    ctx.state.store.save_email_template(brand.id, kind.key(), subject.trim(), body, a).await.map_err(store_error)
+}
+
+pub async fn reset_template(ctx: &Ctx, org: Option<i64>, kind: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, brand) = own_brand(ctx, &user, org).await?;
+    let kind = TemplateKind::parse(kind).ok_or_else(|| AppError::Refused("Unknown email kind.".into()))?;
+    let a = ctx.audit(
+        Some(&user),
+        audit::EMAIL_TEMPLATE_CHANGED,
+        format!("organisation:{org}"),
+        json!({ "kind": kind.key(), "after": "default" }),
+    );
+    ctx.state.store.reset_email_template(brand.id, kind.key(), a).await.map_err(store_error)
+}
+
+/// Sends the saved wording, filled with sample values, to the signed-in user.
+pub async fn send_test(ctx: &Ctx, org: Option<i64>, kind: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (_, brand) = own_brand(ctx, &user, org).await?;
+    let kind = TemplateKind::parse(kind).ok_or_else(|| AppError::Refused("Unknown email kind.".into()))?;
+    let sample = kind.sample_values(&brand.name, brand.support_email.as_deref().unwrap_or(""), &user.email);
+    let mut mail = branded_email(&ctx.state.store, &brand, kind, &user.email, &sample).await?;
+    mail.subject = format!("[Test] {}", mail.subject);
+    ctx.state.store.queue_email(mail, ctx.now()).await.map_err(store_error)
+}
+
 /// Invites a customer of the white-label partner: the account lives in the
 /// partner's brand and the emailed link opens on its verified domain, the
 /// only place the customer can sign in.
@@ -194,14 +312,8 @@ pub async fn invite_customer(ctx: &Ctx, org: Option<i64>, email: &str, name: &st
     let now = ctx.now();
     let (raw, hash) = crate::server::auth::new_token();
     let link = format!("{base}/invitation?token={raw}");
-    let mail = crate::server::mail::invitation_email(
-        email.as_str(),
-        &name,
-        Role::Customer,
-        &user.display_name,
-        &brand.name,
-        &link,
-    );
+    let values = [("link", link.clone()), ("inviter", user.display_name.clone())];
+    let mail = branded_email(&ctx.state.store, &brand, TemplateKind::Invitation, email.as_str(), &values).await?;
     let token = NewToken {
         token_hash: hash,
         brand_id: brand.id,
@@ -228,7 +340,7 @@ pub async fn invite_customer(ctx: &Ctx, org: Option<i64>, email: &str, name: &st
 
 /// `scheme://domain[:port]` of a custom domain, with the program address's
 /// scheme and port (links in emails never come from the request).
-fn domain_base(ctx: &Ctx, domain: &str) -> String {
+pub fn domain_base(ctx: &Ctx, domain: &str) -> String {
     match url::Url::parse(&ctx.state.config.public_url) {
         Ok(u) => match u.port() {
             Some(p) => format!("{}://{domain}:{p}", u.scheme()),

@@ -60,7 +60,7 @@ fn state_email(
 ) -> OutgoingEmail {
     let note =
         if note.trim().is_empty() { String::new() } else { format!("\n\nNote from your partner manager:\n{note}") };
-    OutgoingEmail {
+    OutgoingEmail { from_name: None, html: None,
         to: to.to_owned(),
         subject: format!("{brand} certification: {organisation} is now {}", state.label().to_lowercase()),
         text: format!(
@@ -97,10 +97,30 @@ pub async fn fire(ctx: &Ctx, org: i64, version: i64, event: &str, note: &str, ev
         .filter(|m| !m.removed && m.org_role == crate::domain::role::OrgRole::Owner)
         .map(|m| m.email)
         .collect();
-    let mails = owners
-        .iter()
-        .map(|to| state_email(to, &rec.organisation, &ctx.meta.brand.name, t.from, t.to, note, &ctx.public_url()))
-        .collect();
+    let mut mails = Vec::new();
+    let own_brand = crate::server::services::branding::brand_of_org(ctx, org).await?;
+    for to in &owners {
+        mails.push(match &own_brand {
+            // A white-label partner hears in its own brand's wording.
+            Some(b) => {
+                let values = [
+                    ("organisation", rec.organisation.clone()),
+                    ("state", t.to.label().to_owned()),
+                    ("note", note.to_owned()),
+                    ("link", format!("{}/certification", ctx.public_url())),
+                ];
+                crate::server::services::branding::branded_email(
+                    &ctx.state.store,
+                    b,
+                    crate::domain::whitelabel::TemplateKind::CertificationDecision,
+                    to,
+                    &values,
+                )
+                .await?
+            }
+            None => state_email(to, &rec.organisation, &ctx.meta.brand.name, t.from, t.to, note, &ctx.public_url()),
+        });
+    }
     let label = Actor { id: Some(user.id), label: user.email.clone() };
     let a = ctx.audit(
         Some(&user),
@@ -201,7 +221,7 @@ pub async fn run_scheduler_once(state: &AppState) -> anyhow::Result<(usize, usiz
     let mut reminded = 0;
     for (_, org, owners) in store.claim_recert_reminders(reminder_cutoff(now), now).await? {
         for to in owners {
-            let mail = OutgoingEmail {
+            let mail = OutgoingEmail { from_name: None, html: None,
                 to,
                 subject: "Your annual certification review is due in 30 days".into(),
                 text: format!(

@@ -432,20 +432,40 @@ pub async fn close(ctx: &Ctx, id: i64) -> Result<(), AppError> {
     let brand = ctx.meta.brand.id;
     let (s, _) = store.statement(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     let link = format!("{}/statements/{id}", ctx.public_url());
-    let mails = owner_emails(ctx, s.organisation_id)
-        .await?
-        .into_iter()
-        .map(|to| OutgoingEmail {
-            to,
-            subject: format!("{}: your {} statement is ready", ctx.meta.brand.name, s.month.label()),
-            text: format!(
-                "Hello,\n\nThe {} statement for {} in {} is closed.\n\nSee every line, and download it as CSV, at {link}.\n",
-                s.month.label(),
-                s.organisation,
-                s.currency.code()
-            ),
-        })
-        .collect();
+    let own_brand = crate::server::services::branding::brand_of_org(ctx, s.organisation_id).await?;
+    let mut mails = Vec::new();
+    for to in owner_emails(ctx, s.organisation_id).await? {
+        mails.push(match &own_brand {
+            Some(b) => {
+                let values = [
+                    ("organisation", s.organisation.clone()),
+                    ("month", s.month.label()),
+                    ("currency", s.currency.code().to_owned()),
+                    ("link", link.clone()),
+                ];
+                crate::server::services::branding::branded_email(
+                    &ctx.state.store,
+                    b,
+                    crate::domain::whitelabel::TemplateKind::StatementReady,
+                    &to,
+                    &values,
+                )
+                .await?
+            }
+            None => OutgoingEmail {
+                to,
+                subject: format!("{}: your {} statement is ready", ctx.meta.brand.name, s.month.label()),
+                text: format!(
+                    "Hello,\n\nThe {} statement for {} in {} is closed.\n\nSee every line, and download it as CSV, at {link}.\n",
+                    s.month.label(),
+                    s.organisation,
+                    s.currency.code()
+                ),
+                from_name: None,
+                html: None,
+            },
+        });
+    }
     let a = ctx.audit(Some(&user), audit::STATEMENT_CLOSED, format!("statement:{id}"), json!({}));
     store.close_statement(brand, id, Month::of(ctx.now()), user.id, mails, a).await.map_err(store_error)
 }

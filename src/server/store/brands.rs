@@ -219,6 +219,51 @@ macro_rules! brand_store {
                 Ok(())
             }
 
+            async fn email_templates(&self, brand_id: i64) -> StoreResult<Vec<(String, String, String)>> {
+                Ok(sqlx::query_as("SELECT kind, subject, body FROM email_templates WHERE brand_id = $1 ORDER BY kind")
+                    .bind(brand_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn save_email_template(
+                &self,
+                brand_id: i64,
+                kind: &str,
+                subject: &str,
+                body: &str,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO email_templates (brand_id, kind, subject, body, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (brand_id, kind) DO UPDATE SET subject = excluded.subject, body = excluded.body, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(brand_id)
+                .bind(kind)
+                .bind(subject)
+                .bind(body)
+                .bind(ms(audit.at))
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn reset_email_template(&self, brand_id: i64, kind: &str, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM email_templates WHERE brand_id = $1 AND kind = $2")
+                    .bind(brand_id)
+                    .bind(kind)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn claim_domain_checks(&self, due_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<Vec<(String, String)>> {
                 let mut tx = self.begin_write().await?;
                 // One UPDATE claims each check once, whichever instance runs it.

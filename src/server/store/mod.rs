@@ -91,6 +91,12 @@ pub struct OutgoingEmail {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The sender's display name (a white-label brand's), else the default.
+    #[serde(default)]
+    pub from_name: Option<String>,
+    /// An HTML alternative to `text`, already escaped.
+    #[serde(default)]
+    pub html: Option<String>,
 }
 
 /// What sign-in needs to know about an account. Not `Serialize`: the hash
@@ -553,6 +559,18 @@ pub trait BrandStore: Send + Sync + 'static {
     /// Records a verification: success verifies (and resets failures);
     /// failures in a row beyond the limit stop a verified domain serving.
     async fn domain_checked(&self, domain: &str, outcome: Result<(), &str>, now: DateTime<Utc>) -> StoreResult<()>;
+    /// The brand's own email wording: (kind, subject, body).
+    async fn email_templates(&self, brand_id: i64) -> StoreResult<Vec<(String, String, String)>>;
+    async fn save_email_template(
+        &self,
+        brand_id: i64,
+        kind: &str,
+        subject: &str,
+        body: &str,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Back to the built-in wording.
+    async fn reset_email_template(&self, brand_id: i64, kind: &str, audit: NewAudit) -> StoreResult<()>;
     /// Claims the verified domains last checked before `due_before`:
     /// (domain, token).
     async fn claim_domain_checks(

@@ -2,7 +2,8 @@
 //! preview, support contact, logo, and custom domains with their DNS record.
 
 use crate::api::branding::{
-    get_branding, AddCustomDomain, BrandingView, InviteCustomer, RemoveCustomDomain, SaveBranding, VerifyCustomDomain,
+    get_branding, AddCustomDomain, BrandingView, InviteCustomer, RemoveCustomDomain, ResetEmailTemplate, SaveBranding,
+    SaveEmailTemplate, SendTestEmail, TemplateView, VerifyCustomDomain,
 };
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::format::time_utc;
@@ -27,6 +28,9 @@ pub fn BrandingPage() -> impl IntoView {
     let verify = ServerAction::<VerifyCustomDomain>::new();
     let remove = ServerAction::<RemoveCustomDomain>::new();
     let invite = ServerAction::<InviteCustomer>::new();
+    let save_tpl = ServerAction::<SaveEmailTemplate>::new();
+    let reset_tpl = ServerAction::<ResetEmailTemplate>::new();
+    let test_tpl = ServerAction::<SendTestEmail>::new();
     let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
     let data = Resource::new(
         move || {
@@ -38,6 +42,7 @@ pub fn BrandingPage() -> impl IntoView {
                 verify.version().get(),
                 remove.version().get(),
                 invite.version().get(),
+                (save_tpl.version().get(), reset_tpl.version().get(), test_tpl.version().get()),
             )
         },
         |(o, ..)| get_branding(o),
@@ -48,7 +53,13 @@ pub fn BrandingPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => access_problem(e),
-                    Ok(v) => view! { <Branding v save add verify remove invite/> }.into_any(),
+                    Ok(v) => {
+                        let v_emails = v.clone();
+                        view! {
+                        <Branding v save add verify remove invite/>
+                        <Emails v=v_emails save_tpl reset_tpl test_tpl/>
+                    }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -98,6 +109,8 @@ fn Branding(
             (_, _, Some("verified")) => Some("Domain verified: it now serves your brand.".to_owned()),
             (_, _, Some("removed")) => Some("Domain removed.".to_owned()),
             _ if q.get("invited").is_some() => Some("Invitation sent.".to_owned()),
+            _ if q.get("template").is_some() => Some("Email saved.".to_owned()),
+            _ if q.get("test_sent").is_some() => Some("Test email sent to you.".to_owned()),
             _ => None,
         }
     };
@@ -279,6 +292,82 @@ fn Branding(
             })}
         </section>
     }
+}
+
+#[component]
+fn Emails(
+    v: BrandingView,
+    save_tpl: ServerAction<SaveEmailTemplate>,
+    reset_tpl: ServerAction<ResetEmailTemplate>,
+    test_tpl: ServerAction<SendTestEmail>,
+) -> impl IntoView {
+    let value: LastResult<()> = Signal::derive(move || save_tpl.value().get());
+    let test_value: LastResult<()> = Signal::derive(move || test_tpl.value().get());
+    let query = use_query_map();
+    let org_value: Option<i64> = query.read_untracked().get("org").is_some().then_some(v.organisation_id);
+    let hidden_org = move || org_value.map(|o| view! { <input type="hidden" name="org" value=o.to_string()/> });
+    let open_kind = query.read_untracked().get("template");
+    let can_edit = v.can_edit;
+    (!v.templates.is_empty()).then(|| view! {
+        <section class=format!("{CARD} mt-6") aria-labelledby="emails">
+            <h2 id="emails" class="mb-1 font-semibold">"Emails"</h2>
+            <p class="mb-3 text-sm text-slate-600">"What your customers and your team receive, in your name. Placeholders in {{ }} are filled in when sent; values are escaped."</p>
+            <FormError value/>
+            <FormError value=test_value/>
+            {v.templates.into_iter().map(|t: TemplateView| {
+                let kind = t.kind.key();
+                let error_for = move |field: &str| {
+                    let name = format!("{kind}_{field}");
+                    value.get().and_then(|r| r.err()).and_then(|e| e.message_for(&name))
+                };
+                let open = open_kind.as_deref() == Some(kind) || error_for("subject").is_some() || error_for("body").is_some();
+                let subject_id = format!("tpl-{kind}-subject");
+                let body_id = format!("tpl-{kind}-body");
+                view! {
+                    <details class="border-t border-slate-100 py-3" open=open data-testid=format!("template-{kind}")>
+                        <summary class="cursor-pointer font-medium">{t.kind.label()} {(!t.custom).then_some(" (built-in wording)")}</summary>
+                        <div class="mt-3 grid gap-4 lg:grid-cols-2">
+                            <div>
+                                <ActionForm action=save_tpl>
+                                    {hidden_org()}
+                                    <input type="hidden" name="kind" value=kind/>
+                                    <label for=subject_id.clone() class="block text-sm font-medium">{format!("{} subject", t.kind.label())}</label>
+                                    <input id=subject_id name="subject" value=t.subject.clone() class=INPUT/>
+                                    <label for=body_id.clone() class="mt-3 block text-sm font-medium">{format!("{} body", t.kind.label())}</label>
+                                    <textarea id=body_id name="body" rows="8" class=format!("{INPUT} font-mono text-xs")>{t.body.clone()}</textarea>
+                                    <p class="mt-1 text-xs text-slate-500">{format!("Placeholders: {}", t.placeholders.iter().map(|p| format!("{{{{ {p} }}}}")).collect::<Vec<_>>().join(", "))}</p>
+                                    {move || error_for("subject").map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                                    {move || error_for("body").map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                                    {can_edit.then(|| view! { <button type="submit" class=format!("{BUTTON} mt-2")>{format!("Save {}", t.kind.label().to_lowercase())}</button> })}
+                                </ActionForm>
+                                {can_edit.then(|| view! {
+                                    <div class="mt-2 flex gap-2">
+                                        <ActionForm action=test_tpl>
+                                            {hidden_org()}
+                                            <input type="hidden" name="kind" value=kind/>
+                                            <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">"Send me a test"</button>
+                                        </ActionForm>
+                                        {t.custom.then(|| view! {
+                                            <ActionForm action=reset_tpl>
+                                                {hidden_org()}
+                                                <input type="hidden" name="kind" value=kind/>
+                                                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">"Back to the built-in wording"</button>
+                                            </ActionForm>
+                                        })}
+                                    </div>
+                                })}
+                            </div>
+                            <div class="rounded-md bg-slate-50 p-3 text-sm" data-testid=format!("preview-{kind}")>
+                                <p class="mb-1 text-xs uppercase tracking-wide text-slate-500">"Preview with sample data"</p>
+                                <p class="font-semibold">{t.preview_subject.clone()}</p>
+                                <p class="mt-2 whitespace-pre-wrap">{t.preview_text.clone()}</p>
+                            </div>
+                        </div>
+                    </details>
+                }
+            }).collect_view()}
+        </section>
+    })
 }
 
 fn url_escape(s: &str) -> String {
