@@ -5,9 +5,7 @@ use crate::on_both;
 use axum::http::StatusCode;
 use chrono::Duration;
 use leptos::server_fn::ServerFn;
-use partner_portal::api::auth::ResetPassword;
 use partner_portal::api::certification::{CertView, FireCertificationEvent, GetCertification};
-use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
 use partner_portal::domain::certification::{transition, CertActor, CertEvent, CertState, SupportTier};
 use partner_portal::domain::onboarding::Binding;
 use partner_portal::domain::role::Role;
@@ -19,29 +17,9 @@ async fn partner_and_manager(app: &TestApp) -> (Client, Client, i64) {
     app.create_user("mgr@example.com", Role::Manager).await;
     let mut manager = app.client();
     manager.sign_in("mgr@example.com", PASSWORD).await;
-    let mut p = app.client();
-    let fields = [
-        ("company", "Agents Inc"),
-        ("website", "https://agents.example"),
-        ("contact_name", "Ada"),
-        ("email", "ada@agents.example"),
-        ("kind", "technology/ai_platform"),
-        ("category", "technology_integration"),
-        ("integration", "sdk"),
-        ("revenue_model", "technology"),
-        ("pitch", "Agents."),
-    ];
-    assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
-    let token = app.mailed_token("/reset-password").await;
-    p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
-    let q = manager.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
-    let id =
-        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
-    manager
-        .call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")])
+    let (p, org) = app
+        .approved_partner(&mut manager, "Agents Inc", "ada@agents.example", "technology/ai_platform", "technology")
         .await;
-    p.sign_in("ada@agents.example", PASSWORD).await;
-    let org = p.whoami().await.unwrap().organisation.unwrap().id;
     (p, manager, org)
 }
 

@@ -205,6 +205,47 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Applies as `company` from `email` (partner type `kind`, revenue model
+    /// `model`), sets the password through the emailed link, has `reviewer`
+    /// approve, and signs the new owner in: its client and organisation.
+    pub async fn approved_partner(
+        &self,
+        reviewer: &mut Client,
+        company: &str,
+        email: &str,
+        kind: &str,
+        model: &str,
+    ) -> (Client, i64) {
+        use leptos::server_fn::ServerFn;
+        use partner_portal::api::auth::ResetPassword;
+        use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
+        let category = if kind.starts_with("technology") { "technology_integration" } else { "distribution_channels" };
+        let mut p = self.client();
+        let fields = [
+            ("company", company),
+            ("website", "https://partner.example"),
+            ("contact_name", "Ada"),
+            ("email", email),
+            ("kind", kind),
+            ("category", category),
+            ("integration", "api"),
+            ("revenue_model", model),
+            ("pitch", "We partner."),
+        ];
+        assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
+        let token = self.mailed_token("/reset-password").await;
+        p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        let q = reviewer.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
+        let id =
+            serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
+        reviewer
+            .call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")])
+            .await;
+        p.sign_in(email, PASSWORD).await;
+        let org = p.whoami().await.unwrap().organisation.unwrap().id;
+        (p, org)
+    }
+
     pub fn clock_now(&self) -> chrono::DateTime<Utc> {
         use partner_portal::server::clock::Clock;
         self.clock.now()

@@ -10,41 +10,16 @@ use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use partner_portal::api::auth::AcceptInvitation;
 use partner_portal::api::auth::RequestPasswordReset;
-use partner_portal::api::auth::ResetPassword;
 use partner_portal::api::branding::{
     AddCustomDomain, BrandFace, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding,
     SaveEmailTemplate, SendTestEmail, VerifyCustomDomain,
 };
-use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
 use partner_portal::api::revenue::GetRevenueDashboard;
 use partner_portal::domain::role::Role;
 
 /// An approved partner owner (signed in) with the given revenue model.
 async fn partner(app: &TestApp, manager: &mut Client, company: &str, email: &str, model: &str) -> (Client, i64) {
-    let mut p = app.client();
-    let fields = [
-        ("company", company),
-        ("website", "https://brand.example"),
-        ("contact_name", "Ada"),
-        ("email", email),
-        ("kind", "reseller/var"),
-        ("category", "distribution_channels"),
-        ("integration", "api"),
-        ("revenue_model", model),
-        ("pitch", "Our own brand."),
-    ];
-    assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
-    let token = app.mailed_token("/reset-password").await;
-    p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
-    let q = manager.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
-    let id =
-        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
-    manager
-        .call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")])
-        .await;
-    p.sign_in(email, PASSWORD).await;
-    let org = p.whoami().await.unwrap().organisation.unwrap().id;
-    (p, org)
+    app.approved_partner(manager, company, email, "reseller/var", model).await
 }
 
 fn look<'a>(name: &'a str, primary: &'a str, accent: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -10,12 +10,11 @@ use crate::on_both;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
-use partner_portal::api::auth::{AcceptInvitation, ResetPassword};
+use partner_portal::api::auth::AcceptInvitation;
 use partner_portal::api::branding::{
     AddCustomDomain, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding, VerifyCustomDomain,
 };
 use partner_portal::api::certification::GetCertification;
-use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
 use partner_portal::api::revenue::{
     GetRevenueDashboard, GetRevenueProgram, GetStatement, RecordRevenueEvent, RevenueDashboard,
 };
@@ -23,27 +22,7 @@ use partner_portal::domain::role::Role;
 
 async fn white_label_partner(app: &TestApp, admin: &mut Client, dns: &DnsServer, n: &str) -> (Client, i64, String) {
     let email = format!("owner@{n}.example");
-    let mut p = app.client();
-    let fields = [
-        ("company", n),
-        ("website", "https://brand.example"),
-        ("contact_name", "Owner"),
-        ("email", email.as_str()),
-        ("kind", "reseller/var"),
-        ("category", "distribution_channels"),
-        ("integration", "api"),
-        ("revenue_model", "white_label"),
-        ("pitch", "Our brand."),
-    ];
-    assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
-    let token = app.mailed_token("/reset-password").await;
-    p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
-    let q = admin.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
-    let id =
-        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
-    admin.call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")]).await;
-    p.sign_in(&email, PASSWORD).await;
-    let org = p.whoami().await.unwrap().organisation.unwrap().id;
+    let (mut p, org) = app.approved_partner(admin, n, &email, "reseller/var", "white_label").await;
     let look = [("name", n), ("primary", "#0b3d91"), ("accent", "#b45309"), ("support_email", ""), ("support_url", "")];
     assert_eq!(p.call(SaveBranding::PATH, &look).await.status, StatusCode::OK);
     let domain = format!("{n}.test");

@@ -6,8 +6,6 @@ use crate::on_both;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
-use partner_portal::api::auth::ResetPassword;
-use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
 use partner_portal::api::revenue::{
     ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueProgram, GetStatement, MovePayout,
     RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
@@ -23,29 +21,7 @@ fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> 
 async fn partner_and_manager(app: &TestApp, company: &str, email: &str) -> (Client, Client, i64) {
     let mut manager = app.client();
     manager.sign_in("mgr@example.com", PASSWORD).await;
-    let mut p = app.client();
-    let fields = [
-        ("company", company),
-        ("website", "https://resell.example"),
-        ("contact_name", "Ada"),
-        ("email", email),
-        ("kind", "reseller/var"),
-        ("category", "distribution_channels"),
-        ("integration", "api"),
-        ("revenue_model", "reseller"),
-        ("pitch", "We sell."),
-    ];
-    assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
-    let token = app.mailed_token("/reset-password").await;
-    p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
-    let q = manager.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
-    let id =
-        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
-    manager
-        .call(DecideApplication::PATH, &[("id", &id), ("version", "0"), ("decision", "approve"), ("text", "")])
-        .await;
-    p.sign_in(email, PASSWORD).await;
-    let org = p.whoami().await.unwrap().organisation.unwrap().id;
+    let (p, org) = app.approved_partner(&mut manager, company, email, "reseller/var", "reseller").await;
     (p, manager, org)
 }
 
