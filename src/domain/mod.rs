@@ -35,4 +35,5 @@ pub mod session;
 pub mod terms;
 pub mod throttle;
 pub mod token;
+pub mod webhook;
 pub mod whitelabel;

@@ -1,0 +1,258 @@
+//! Webhook and integration rules (guide "Webhook Event Integration",
+//! "Security Requirements"; the Standard Webhooks specification): message
+//! signatures, subscription patterns, the retry schedule, which addresses a
+//! delivery may connect to, and how agent outcomes move a trust score.
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("A signing secret looks like whsec_ followed by base64.")]
+    Malformed,
+}
+
+/// The Standard Webhooks signature of a message: `v1,<base64 HMAC-SHA256 of
+/// "id.timestamp.body">` under the secret `whsec_<base64 key>`.
+pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &str) -> Result<String, SecretError> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .map_err(|_| SecretError::Malformed)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| SecretError::Malformed)?;
+    mac.update(format!("{msg_id}.{timestamp}.{body}").as_bytes());
+    Ok(format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())))
+}
+
+/// The `webhook-signature` header during a secret rotation: one signature
+/// per secret still valid, separated by spaces.
+pub fn signature_header(secrets: &[&str], msg_id: &str, timestamp: i64, body: &str) -> Result<String, SecretError> {
+    let sigs: Result<Vec<String>, SecretError> = secrets.iter().map(|s| sign(s, msg_id, timestamp, body)).collect();
+    Ok(sigs?.join(" "))
+}
+
+/// Whether a subscription pattern takes an event: `*` takes all, `trust.*`
+/// every event of that family, anything else only that exact name.
+pub fn pattern_matches(pattern: &str, event_type: &str) -> bool {
+    let p = pattern.trim();
+    if p == "*" {
+        return true;
+    }
+    match p.strip_suffix(".*") {
+        Some(family) => event_type.strip_prefix(family).is_some_and(|rest| rest.starts_with('.') && rest.len() > 1),
+        None => p == event_type,
+    }
+}
+
+/// Seconds to wait before each retry after a failed attempt, per Standard
+/// Webhooks: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (over a day in all).
+pub const RETRY_SCHEDULE_SECS: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
+
+/// The wait before attempt `attempt + 1` after attempt `attempt` (counted
+/// from 1) failed, or `None` once the schedule is spent.
+pub fn retry_delay_secs(attempt: usize) -> Option<i64> {
+    attempt.checked_sub(1).and_then(|i| RETRY_SCHEDULE_SECS.get(i)).copied()
+}
+
+/// Reads a host the way `inet_aton` and browsers do, so decimal (`2130706433`),
+/// hex (`0x7f000001`) and octal (`0177.0.0.1`) spellings of an address are
+/// recognised as the address they name. `None` for a name.
+pub fn parse_host_ip(host: &str) -> Option<IpAddr> {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = h.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    let parts: Vec<&str> = h.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let number = |p: &str| -> Option<u64> {
+        if let Some(hex) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            u64::from_str_radix(hex, 16).ok()
+        } else if p.len() > 1 && p.starts_with('0') {
+            u64::from_str_radix(&p[1..], 8).ok()
+        } else {
+            p.parse().ok()
+        }
+    };
+    let nums: Option<Vec<u64>> = parts.iter().map(|p| number(p)).collect();
+    let nums = nums?;
+    // The last part fills the remaining bytes, as inet_aton reads it.
+    let (head, last) = nums.split_at(nums.len() - 1);
+    if head.iter().any(|n| *n > 255) {
+        return None;
+    }
+    let last_bytes = 4 - head.len();
+    if last[0] >= 1u64 << (8 * last_bytes) {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for n in head {
+        value = (value << 8) | n;
+    }
+    value = (value << (8 * last_bytes)) | last[0];
+    Some(IpAddr::V4(Ipv4Addr::from(u32::try_from(value).ok()?)))
+}
+
+/// Whether a webhook may connect to this address: only globally routable
+/// ones. Loopback, private, link-local (cloud metadata), unspecified,
+/// shared (CGNAT), documentation, multicast and unique-local addresses are
+/// refused, also when wrapped as IPv4-mapped IPv6.
+pub fn is_public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_v4(v4),
+            None => is_public_v6(v6),
+        },
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+        || a >= 240)
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+        || first == 0x2001 && ip.segments()[1] == 0x0db8)
+}
+
+choices!(
+    /// What an agent did, as partners report it.
+    Outcome {
+        Success => "success", "Success";
+        Failure => "failure", "Failure";
+        Timeout => "timeout", "Timeout";
+        PolicyViolation => "policy_violation", "Policy violation";
+    }
+);
+
+/// Where a new agent's trust score starts.
+pub const INITIAL_TRUST: i64 = 500;
+
+impl Outcome {
+    /// How far one outcome moves a trust score.
+    pub fn delta(self) -> i64 {
+        match self {
+            Outcome::Success => 5,
+            Outcome::Timeout => -10,
+            Outcome::Failure => -20,
+            Outcome::PolicyViolation => -100,
+        }
+    }
+}
+
+/// The trust-score rule: each outcome adds its delta, and the score stays
+/// within 0 to 1000. Deterministic: the same events give the same score.
+pub fn apply_outcome(score: i64, outcome: Outcome) -> i64 {
+    (score + outcome.delta()).clamp(0, 1_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_standard_webhooks_reference_message_signs_to_its_published_signature() {
+        let sig = sign(
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+            1_649_367_553,
+            r#"{"email":"test@example.com","username":"test_user"}"#,
+        )
+        .unwrap();
+        assert_eq!(sig, "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=");
+        assert!(sign("whsec_***", "m", 1, "b").is_err());
+    }
+
+    #[test]
+    fn during_a_rotation_every_valid_secret_signs() {
+        let h = signature_header(
+            &["whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+            "m",
+            1,
+            "b",
+        )
+        .unwrap();
+        assert_eq!(h.split(' ').count(), 2);
+        assert!(h.split(' ').all(|s| s.starts_with("v1,")));
+    }
+
+    #[test]
+    fn patterns_take_all_a_family_or_one_exact_event() {
+        assert!(pattern_matches("*", "cert.state_changed"));
+        assert!(pattern_matches("trust.*", "trust.score_changed"));
+        assert!(!pattern_matches("trust.*", "trustee.created"));
+        assert!(!pattern_matches("trust.*", "trust"));
+        assert!(pattern_matches("payout.paid", "payout.paid"));
+        assert!(!pattern_matches("payout.paid", "payout.paid.late"));
+    }
+
+    #[test]
+    fn retries_follow_the_standard_schedule_for_over_a_day_then_stop() {
+        assert_eq!(retry_delay_secs(1), Some(5));
+        assert_eq!(retry_delay_secs(2), Some(300));
+        assert_eq!(retry_delay_secs(7), Some(36_000));
+        assert_eq!(retry_delay_secs(8), None);
+        assert!(RETRY_SCHEDULE_SECS.iter().sum::<i64>() > 86_400);
+    }
+
+    #[test]
+    fn private_loopback_link_local_and_disguised_addresses_are_refused() {
+        for host in [
+            "127.0.0.1",
+            "::1",
+            "::ffff:127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "2130706433",
+            "0x7f000001",
+            "0177.0.0.1",
+            "0x7f.1",
+            "100.64.0.1",
+            "fd00::1",
+            "fe80::1",
+        ] {
+            let ip = parse_host_ip(host).unwrap_or_else(|| panic!("{host} is an address"));
+            assert!(!is_public_address(ip), "{host} must be refused");
+        }
+        for host in ["93.184.216.34", "2606:4700::1111", "172.32.0.1"] {
+            assert!(is_public_address(parse_host_ip(host).unwrap()), "{host} is public");
+        }
+        assert_eq!(parse_host_ip("hooks.example.com"), None);
+        assert_eq!(parse_host_ip("2130706433"), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    }
+
+    #[test]
+    fn outcomes_move_the_trust_score_within_zero_and_a_thousand() {
+        assert_eq!(apply_outcome(INITIAL_TRUST, Outcome::Success), 505);
+        assert_eq!(apply_outcome(INITIAL_TRUST, Outcome::PolicyViolation), 400);
+        assert_eq!(apply_outcome(998, Outcome::Success), 1_000);
+        assert_eq!(apply_outcome(50, Outcome::PolicyViolation), 0);
+        let replay = |events: &[Outcome]| events.iter().fold(INITIAL_TRUST, |s, e| apply_outcome(s, *e));
+        let events = [Outcome::Success, Outcome::Failure, Outcome::Timeout, Outcome::Success];
+        assert_eq!(replay(&events), replay(&events));
+        assert_eq!(replay(&events), 480);
+    }
+}
