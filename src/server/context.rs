@@ -125,8 +125,20 @@ impl Ctx {
         if self.meta.brand.is_default {
             return self.public_url();
         }
-        let scheme = url::Url::parse(&self.state.config.public_url).map(|u| u.scheme().to_owned());
-        format!("{}://{}", scheme.unwrap_or_else(|_| "https".into()), self.meta.host)
+        let domain = self.meta.host.rsplit_once(':').map(|(h, _)| h).unwrap_or(&self.meta.host);
+        self.url_for_domain(domain)
+    }
+
+    /// `scheme://domain[:port]` for a brand's custom domain, with the
+    /// program address's scheme and port (never taken from the request).
+    pub fn url_for_domain(&self, domain: &str) -> String {
+        match url::Url::parse(&self.state.config.public_url) {
+            Ok(u) => match u.port() {
+                Some(p) => format!("{}://{domain}:{p}", u.scheme()),
+                None => format!("{}://{domain}", u.scheme()),
+            },
+            Err(_) => format!("https://{domain}"),
+        }
     }
 }
 

@@ -308,7 +308,7 @@ pub async fn invite_customer(ctx: &Ctx, org: Option<i64>, email: &str, name: &st
         .into_iter()
         .find(|d| d.verified_at_ms.is_some())
         .ok_or_else(|| AppError::Refused("Verify a custom domain first: customers sign in there.".into()))?;
-    let base = domain_base(ctx, &domain.domain);
+    let base = ctx.url_for_domain(&domain.domain);
     let now = ctx.now();
     let (raw, hash) = crate::server::auth::new_token();
     let link = format!("{base}/invitation?token={raw}");
@@ -336,18 +336,6 @@ pub async fn invite_customer(ctx: &Ctx, org: Option<i64>, email: &str, name: &st
         AppError::Conflict(m) => AppError::field("email", m),
         other => other,
     })
-}
-
-/// `scheme://domain[:port]` of a custom domain, with the program address's
-/// scheme and port (links in emails never come from the request).
-pub fn domain_base(ctx: &Ctx, domain: &str) -> String {
-    match url::Url::parse(&ctx.state.config.public_url) {
-        Ok(u) => match u.port() {
-            Some(p) => format!("{}://{domain}:{p}", u.scheme()),
-            None => format!("{}://{domain}", u.scheme()),
-        },
-        Err(_) => format!("https://{domain}"),
-    }
 }
 
 pub async fn add_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(), AppError> {

@@ -154,7 +154,7 @@ pub fn Forbidden() -> impl IntoView {
 }
 
 /// Percent-encodes a path for a query value without browser APIs.
-fn js_free_encode(s: &str) -> String {
+pub(crate) fn js_free_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),

@@ -95,7 +95,7 @@ fn Branding(
     );
     let name = RwSignal::new(b.as_ref().map(|b| b.name.clone()).unwrap_or_else(|| v.organisation.clone()));
     let preview_href = move || {
-        let enc = |s: String| url_escape(&s);
+        let enc = |s: String| crate::ui::components::layout::js_free_encode(&s);
         format!("/brand.css?primary={}&accent={}", enc(primary.get()), enc(accent.get()))
     };
     let org_value: Option<i64> = query.read_untracked().get("org").is_some().then_some(v.organisation_id);
@@ -368,13 +368,4 @@ fn Emails(
             }).collect_view()}
         </section>
     })
-}
-
-fn url_escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' => vec![c.to_string()],
-            other => other.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
-        })
-        .collect()
 }
