@@ -37,6 +37,14 @@ pub const BRAND_LOGO_CHANGED: &str = "brand.logo_changed";
 pub const DOMAIN_ADDED: &str = "brand.domain_added";
 pub const DOMAIN_REMOVED: &str = "brand.domain_removed";
 pub const EMAIL_TEMPLATE_CHANGED: &str = "brand.email_template_changed";
+pub const API_KEY_CREATED: &str = "integration.api_key_created";
+pub const API_KEY_ROTATED: &str = "integration.api_key_rotated";
+pub const API_KEY_REVOKED: &str = "integration.api_key_revoked";
+pub const WEBHOOK_CREATED: &str = "integration.webhook_created";
+pub const WEBHOOK_DELETED: &str = "integration.webhook_deleted";
+pub const WEBHOOK_SECRET_ROTATED: &str = "integration.webhook_secret_rotated";
+pub const WEBHOOK_ENABLED: &str = "integration.webhook_enabled";
+pub const WEBHOOK_DISABLED: &str = "integration.webhook_disabled";
 
 /// One row of the audit log as shown to an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +96,14 @@ pub fn describe(action: &str) -> &'static str {
         DOMAIN_ADDED => "Added a custom domain",
         DOMAIN_REMOVED => "Removed a custom domain",
         EMAIL_TEMPLATE_CHANGED => "Changed an email template",
+        API_KEY_CREATED => "Created an API key",
+        API_KEY_ROTATED => "Rotated an API key",
+        API_KEY_REVOKED => "Revoked an API key",
+        WEBHOOK_CREATED => "Added a webhook subscription",
+        WEBHOOK_DELETED => "Deleted a webhook subscription",
+        WEBHOOK_SECRET_ROTATED => "Rotated a webhook secret",
+        WEBHOOK_ENABLED => "Enabled a webhook subscription",
+        WEBHOOK_DISABLED => "Disabled a webhook subscription",
         _ => "Other change",
     }
 }

@@ -165,6 +165,74 @@ pub fn apply_outcome(score: i64, outcome: Outcome) -> i64 {
     (score + outcome.delta()).clamp(0, 1_000)
 }
 
+/// The body of a delivery (Standard Webhooks' recommended shape): the
+/// event's type, when it happened, and its data.
+pub fn envelope(event_type: &str, at_ms: i64, data: &serde_json::Value) -> String {
+    let at = chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default();
+    serde_json::json!({ "type": event_type, "timestamp": at, "data": data }).to_string()
+}
+
+/// The message id of an event's deliveries: the same on every attempt and
+/// replay, so receivers can drop duplicates.
+pub fn message_id(event_log_id: i64) -> String {
+    format!("msg_{event_log_id:010}")
+}
+
+/// Reads an allow-list entry: an address (`127.0.0.1`, `::1`) or a CIDR
+/// block (`10.0.0.0/8`). Returns the network and prefix length.
+pub fn parse_cidr(entry: &str) -> Option<(IpAddr, u8)> {
+    let (addr, len) = match entry.trim().split_once('/') {
+        Some((a, l)) => (a, Some(l.parse::<u8>().ok()?)),
+        None => (entry.trim(), None),
+    };
+    let ip: IpAddr = addr.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let len = len.unwrap_or(max);
+    (len <= max).then_some((ip, len))
+}
+
+/// Whether `ip` falls inside one of the allow-list's blocks.
+pub fn allowed_by(list: &[(IpAddr, u8)], ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    list.iter().any(|(net, len)| match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let mask = if *len == 0 { 0 } else { u32::MAX << (32 - u32::from(*len)) };
+            u32::from(*n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let mask = if *len == 0 { 0 } else { u128::MAX << (128 - u32::from(*len)) };
+            u128::from(*n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    })
+}
+
+/// Whether a delivery may connect to `ip`: public, or allow-listed.
+pub fn may_connect(list: &[(IpAddr, u8)], ip: IpAddr) -> bool {
+    is_public_address(ip) || allowed_by(list, ip)
+}
+
+/// The guide's `X-Signature` header: `sha256=` and the hex HMAC-SHA256 of
+/// `timestamp.body` under the same key as the Standard Webhooks signature.
+pub fn legacy_signature(secret: &str, timestamp: i64, body: &str) -> Result<String, SecretError> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .map_err(|_| SecretError::Malformed)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| SecretError::Malformed)?;
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    Ok(format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// Whether a receiver's answer ends a delivery: any 2xx.
+pub fn is_delivered(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +310,38 @@ mod tests {
         }
         assert_eq!(parse_host_ip("hooks.example.com"), None);
         assert_eq!(parse_host_ip("2130706433"), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    }
+
+    #[test]
+    fn the_allow_list_lets_named_private_blocks_through_and_nothing_else() {
+        let list: Vec<_> = ["127.0.0.1", "10.0.0.0/8"].iter().map(|e| parse_cidr(e).unwrap()).collect();
+        assert!(may_connect(&list, "127.0.0.1".parse().unwrap()));
+        assert!(may_connect(&list, "::ffff:127.0.0.1".parse().unwrap()));
+        assert!(may_connect(&list, "10.200.0.1".parse().unwrap()));
+        assert!(!may_connect(&list, "127.0.0.2".parse().unwrap()));
+        assert!(!may_connect(&list, "192.168.0.1".parse().unwrap()));
+        assert!(!may_connect(&[], "169.254.169.254".parse().unwrap()));
+        assert!(may_connect(&[], "93.184.216.34".parse().unwrap()));
+        assert_eq!(parse_cidr("10.0.0.0/33"), None);
+        assert_eq!(parse_cidr("example.com"), None);
+    }
+
+    #[test]
+    fn the_guide_signature_is_hex_hmac_of_timestamp_and_body() {
+        let s = legacy_signature("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", 1_649_367_553, "{}").unwrap();
+        assert!(s.starts_with("sha256=") && s.len() == 7 + 64, "{s}");
+        assert_ne!(s, legacy_signature("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", 1_649_367_554, "{}").unwrap());
+        assert!(is_delivered(204) && !is_delivered(302) && !is_delivered(410));
+    }
+
+    #[test]
+    fn an_envelope_carries_type_time_and_data() {
+        let body = envelope("payout.paid", 0, &serde_json::json!({ "amount": 5 }));
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["type"], "payout.paid");
+        assert_eq!(v["timestamp"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(v["data"]["amount"], 5);
+        assert_eq!(message_id(42), "msg_0000000042");
     }
 
     #[test]

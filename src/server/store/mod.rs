@@ -15,6 +15,8 @@ mod certification;
 mod revenue;
 #[macro_use]
 mod brands;
+#[macro_use]
+mod integration;
 mod postgres;
 mod sqlite;
 
@@ -29,6 +31,9 @@ use crate::domain::brand::Brand;
 pub use crate::domain::certification::TimelineEntry as TransitionRecord;
 use crate::domain::certification::{CertState, Transition};
 use crate::domain::evaluation::Scores;
+use crate::domain::integration::{
+    AgentView, AttemptView, DeliveryView, Environment, EventIn, RequestLogEntry, Scope, TrafficHour, TrustChange,
+};
 use crate::domain::ledger::{
     CustomerFigure, EventInput, ImportRecord, Month, MonthlyFigure, Payout, PayoutStatus, RowError, Statement,
     StatementLine, StatementStatus,
@@ -155,7 +160,9 @@ pub struct NewUser {
 }
 
 #[async_trait]
-pub trait Store: PartnerStore + CertStore + RevenueStore + BrandStore + Send + Sync + 'static {
+pub trait Store:
+    PartnerStore + CertStore + RevenueStore + BrandStore + IntegrationStore + Send + Sync + 'static
+{
     /// Applies pending migrations. Safe to call from several instances.
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
@@ -582,6 +589,298 @@ pub trait BrandStore: Send + Sync + 'static {
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a
 /// SQLite file if needed, and applies migrations.
+/// A new API key (only its keyed hash is stored).
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub key_hash: String,
+    pub hint: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What authenticating a key needs.
+#[derive(Debug, Clone)]
+pub struct KeyAuth {
+    pub id: i64,
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub scopes: Vec<Scope>,
+    pub revoked_at_ms: Option<i64>,
+    pub expires_at_ms: Option<i64>,
+}
+
+/// A stored key, for its owners' list (status is worked out by the caller).
+#[derive(Debug, Clone)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub name: String,
+    pub environment: Environment,
+    pub scopes: Vec<Scope>,
+    pub hint: String,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+    pub last_used_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub public_id: String,
+    pub name: String,
+    pub external_ref: Option<String>,
+    pub customer_user_id: Option<i64>,
+    pub now: DateTime<Utc>,
+}
+
+/// Who sends a batch of outcome events, and the sandbox quota that applies.
+#[derive(Debug, Clone)]
+pub struct EventBatch {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub events: Vec<EventIn>,
+    /// (UTC day, events allowed that day) for sandbox batches.
+    pub quota: Option<(i64, i64)>,
+    pub now: DateTime<Utc>,
+}
+
+/// What became of one event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EventResult {
+    pub event_id: String,
+    pub agent_id: String,
+    /// False when the event id was seen before (nothing changed).
+    pub applied: bool,
+    pub trust_score: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventsOutcome {
+    pub results: Vec<EventResult>,
+    /// This was the partner's first sandbox event ever.
+    pub first_sandbox_event: bool,
+}
+
+/// One API request for the request log.
+#[derive(Debug, Clone)]
+pub struct ApiRequestRecord {
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub key_id: Option<i64>,
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+    pub latency_us: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Where an idempotency key stands when a request arrives with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyState {
+    /// First use: the request runs, then `finish_idempotent` keeps its answer.
+    New,
+    /// Seen with the same request: answer as before.
+    Replay { status: u16, body: String },
+    /// Seen with a different request.
+    Mismatch,
+    /// The first request with this key is still running.
+    InProgress,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSubscription {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub public_id: String,
+    pub url: String,
+    pub patterns: Vec<String>,
+    pub secret_enc: String,
+    pub now: DateTime<Utc>,
+}
+
+/// A stored subscription; its secrets still encrypted.
+#[derive(Debug, Clone)]
+pub struct SubscriptionRecord {
+    pub id: i64,
+    pub public_id: String,
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub url: String,
+    pub patterns: Vec<String>,
+    pub secret_enc: String,
+    pub previous_secret_enc: Option<String>,
+    pub previous_until_ms: Option<i64>,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A delivery claimed for an attempt.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub subscription_id: i64,
+    pub msg_id: String,
+    pub event_type: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub created_at_ms: i64,
+}
+
+/// The result of one delivery attempt.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub delivery_id: i64,
+    pub attempt: i64,
+    pub at: DateTime<Utc>,
+    pub duration_ms: i64,
+    pub response_status: Option<u16>,
+    pub error: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// What an attempt leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptNext {
+    Delivered,
+    RetryAt(DateTime<Utc>),
+    /// The schedule is spent.
+    GiveUp,
+    /// The receiver answered 410 Gone: stop and disable the subscription.
+    Disable(String),
+}
+
+#[async_trait]
+pub trait IntegrationStore: Send + Sync + 'static {
+    /// Stores a key; returns its id and whether it is the partner's first
+    /// sandbox key.
+    async fn create_api_key(&self, key: NewApiKey, audit: NewAudit) -> StoreResult<(i64, bool)>;
+    async fn api_keys(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Ends `old_id` at `old_ends` and stores its replacement, in one
+    /// transaction; refused if the old key is revoked or already rotated.
+    async fn rotate_api_key(
+        &self,
+        old_id: i64,
+        old_ends: DateTime<Utc>,
+        new: NewApiKey,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    async fn revoke_api_key(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+        id: i64,
+        now: DateTime<Utc>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn key_by_hash(&self, key_hash: &str) -> StoreResult<Option<KeyAuth>>;
+    /// Records use, at most once a minute per key (keeps writes cheap).
+    async fn touch_api_key(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Registers an agent unless the environment already holds `limit`.
+    async fn register_agent(&self, agent: NewAgent, limit: Option<i64>) -> StoreResult<AgentView>;
+    async fn agents(&self, organisation_id: i64, env: Environment) -> StoreResult<Vec<AgentView>>;
+    async fn agent_count(&self, organisation_id: i64, env: Environment) -> StoreResult<i64>;
+    async fn agent(&self, organisation_id: i64, env: Environment, public_id: &str) -> StoreResult<Option<AgentView>>;
+    /// Newest first.
+    async fn trust_history(&self, public_id: &str, limit: i64) -> StoreResult<Vec<TrustChange>>;
+    /// Agents assigned to a white-label customer, any partner environment.
+    async fn customer_agents(&self, customer_user_id: i64) -> StoreResult<Vec<AgentView>>;
+    /// Applies a batch in one transaction: repeated event ids change
+    /// nothing; each new event moves its agent's score
+    /// (`webhook::apply_outcome`) and writes `trust.score_changed`. A sandbox
+    /// batch that would pass the day's quota writes nothing
+    /// (`StoreError::Rule("quota")`); an unknown agent fails the batch
+    /// (`StoreError::NotFound`).
+    async fn record_events(&self, batch: EventBatch) -> StoreResult<EventsOutcome>;
+    /// Sandbox events used on a UTC day.
+    async fn sandbox_events_on(&self, organisation_id: i64, day: i64) -> StoreResult<i64>;
+    /// Clears every sandbox agent, event and delivery once per week number
+    /// (whichever instance claims the week does it). Returns whether this
+    /// call did it.
+    async fn reset_sandbox(&self, week: i64) -> StoreResult<bool>;
+
+    async fn record_api_request(&self, r: ApiRequestRecord) -> StoreResult<()>;
+    /// Hourly rollups since `since`, oldest first, both environments.
+    async fn api_traffic(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<Vec<TrafficHour>>;
+    /// Newest first.
+    async fn recent_api_requests(&self, organisation_id: i64, limit: i64) -> StoreResult<Vec<RequestLogEntry>>;
+    /// Forgets request-log rows and idempotency keys older than `before`.
+    async fn prune_api_log(&self, before: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn begin_idempotent(
+        &self,
+        organisation_id: i64,
+        env: Environment,
+        key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<IdempotencyState>;
+    /// Keeps the answer; a `None` status forgets the key so it can be retried.
+    async fn finish_idempotent(
+        &self,
+        organisation_id: i64,
+        env: Environment,
+        key: &str,
+        answer: Option<(u16, String)>,
+    ) -> StoreResult<()>;
+
+    async fn create_subscription(&self, sub: NewSubscription, audit: NewAudit) -> StoreResult<SubscriptionRecord>;
+    async fn subscriptions(&self, organisation_id: i64) -> StoreResult<Vec<SubscriptionRecord>>;
+    async fn subscription(&self, organisation_id: i64, public_id: &str) -> StoreResult<Option<SubscriptionRecord>>;
+    async fn subscription_by_id(&self, id: i64) -> StoreResult<Option<SubscriptionRecord>>;
+    /// Deletes a subscription and cancels its pending deliveries.
+    async fn delete_subscription(&self, id: i64, now: DateTime<Utc>, audit: NewAudit) -> StoreResult<()>;
+    /// Swaps in a new secret; the old one also signs until `previous_until`.
+    async fn rotate_subscription_secret(
+        &self,
+        id: i64,
+        secret_enc: &str,
+        previous_until: DateTime<Utc>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn set_subscription_active(&self, id: i64, active: bool, audit: NewAudit) -> StoreResult<()>;
+    /// Queues one delivery (a test, or a replay of an earlier one).
+    async fn queue_delivery(
+        &self,
+        subscription_id: i64,
+        event_log_id: Option<i64>,
+        msg_id: &str,
+        event_type: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Turns new `event_log` rows into deliveries for the subscriptions that
+    /// take them, moving a cursor in the same transaction. Returns how many
+    /// events it read.
+    async fn fan_out(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<usize>;
+    /// Claims due deliveries until `lease_until` (several instances never
+    /// claim the same one).
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<DueDelivery>>;
+    async fn finish_attempt(&self, attempt: AttemptRecord, next: AttemptNext) -> StoreResult<()>;
+    /// Newest first, with the last attempt's response status and error.
+    async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<DeliveryView>>;
+    async fn delivery(&self, subscription_id: i64, id: i64) -> StoreResult<Option<(DeliveryView, String)>>;
+    async fn attempts(&self, delivery_id: i64) -> StoreResult<Vec<AttemptView>>;
+}
+
 pub async fn connect(url: &str) -> anyhow::Result<(Arc<dyn Store>, AnySessionStore)> {
     if url.starts_with("sqlite:") {
         let store = SqliteStore::connect(url).await?;

@@ -541,6 +541,16 @@ macro_rules! partner_store {
                     .bind(ms(Phase::LaunchAndOptimization.due(now)))
                     .execute(&mut *tx)
                     .await?;
+                    sqlx::query(
+                        "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at) \
+                         VALUES ($1, $2, 'partner.approved', $3, $4)",
+                    )
+                    .bind(brand_id)
+                    .bind(org)
+                    .bind(serde_json::json!({ "organisation_id": org, "name": company, "at": ms(now) }).to_string())
+                    .bind(ms(now))
+                    .execute(&mut *tx)
+                    .await?;
                     organisation_id = Some(org);
                 }
                 Self::insert_email(&mut tx, &mail, now).await?;

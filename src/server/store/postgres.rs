@@ -4,6 +4,7 @@
 
 use super::brands::*;
 use super::certification::*;
+use super::integration::*;
 use super::partners::*;
 use super::revenue::*;
 use super::sql::*;
@@ -30,6 +31,16 @@ impl PgStore {
     /// left, first invoices, closed months) stay true until it commits.
     const LEDGER_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7411000000 + $1)");
 
+    // One partner's agent and event writes run one at a time (agent limit,
+    // daily quota and trust scores are read-then-write).
+    const ORG_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7412000000 + $1)");
+    const CURSOR_LOCK: &'static str = "SELECT fanout_cursor FROM integration_schedule WHERE id = 1 FOR UPDATE";
+    const CLAIM_DELIVERIES: &'static str = "UPDATE webhook_deliveries SET locked_until = $1 \
+         WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
+                      AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3 \
+                      FOR UPDATE SKIP LOCKED) \
+         RETURNING id, subscription_id, msg_id, event_type, payload, attempts, created_at";
+
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
@@ -54,3 +65,4 @@ partner_store!(PgStore, Postgres);
 cert_store!(PgStore, Postgres);
 revenue_store!(PgStore, Postgres);
 brand_store!(PgStore, Postgres);
+integration_store!(PgStore, Postgres);

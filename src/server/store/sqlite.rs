@@ -5,6 +5,7 @@
 
 use super::brands::*;
 use super::certification::*;
+use super::integration::*;
 use super::partners::*;
 use super::revenue::*;
 use super::sql::*;
@@ -29,6 +30,13 @@ impl SqliteStore {
 
     // `BEGIN IMMEDIATE` already makes every write transaction the only one.
     const LEDGER_LOCK: Option<&'static str> = None;
+
+    const ORG_LOCK: Option<&'static str> = None;
+    const CURSOR_LOCK: &'static str = "SELECT fanout_cursor FROM integration_schedule WHERE id = 1";
+    const CLAIM_DELIVERIES: &'static str = "UPDATE webhook_deliveries SET locked_until = $1 \
+         WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
+                      AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3) \
+         RETURNING id, subscription_id, msg_id, event_type, payload, attempts, created_at";
 
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
@@ -60,3 +68,4 @@ partner_store!(SqliteStore, Sqlite);
 cert_store!(SqliteStore, Sqlite);
 revenue_store!(SqliteStore, Sqlite);
 brand_store!(SqliteStore, Sqlite);
+integration_store!(SqliteStore, Sqlite);

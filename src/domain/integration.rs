@@ -1,0 +1,601 @@
+//! Integration rules (guide "SDK Integration Flow", "API Integration
+//! Patterns", "Sandbox Environment"): API keys, their environments and
+//! scopes, the sandbox's limits and weekly reset, agent and event input,
+//! simulated event streams, and which webhook events a subscription may ask
+//! for. Time arrives as milliseconds since the epoch.
+
+use super::certification::CertState;
+use super::webhook::Outcome;
+use serde::{Deserialize, Serialize};
+
+choices!(
+    /// Where a key, an agent or a subscription lives. Sandbox data never
+    /// mixes with production data.
+    Environment {
+        Sandbox => "sandbox", "Sandbox";
+        Production => "production", "Production";
+    }
+);
+
+impl Environment {
+    /// The start of every key of this environment, so a leaked key is
+    /// recognisable (and secret scanners can find it).
+    pub fn key_prefix(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "pk_test_",
+            Environment::Production => "pk_live_",
+        }
+    }
+
+    /// The environment a presented key claims by its prefix.
+    pub fn of_key(key: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|e| key.starts_with(e.key_prefix()))
+    }
+}
+
+choices!(
+    /// What a key may do.
+    Scope {
+        AgentsRead => "agents:read", "Read agents and trust scores";
+        AgentsWrite => "agents:write", "Register agents";
+        EventsWrite => "events:write", "Send agent events";
+        WebhooksManage => "webhooks:manage", "Manage webhook subscriptions";
+        CertificationRead => "certification:read", "Read certification status";
+    }
+);
+
+/// Scopes as stored: their keys separated by spaces.
+pub fn scopes_text(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.key()).collect::<Vec<_>>().join(" ")
+}
+
+/// Reads stored scopes; unknown words are dropped (a scope retired later
+/// simply stops granting anything).
+pub fn scopes_from_text(text: &str) -> Vec<Scope> {
+    text.split_whitespace().filter_map(Scope::parse).collect()
+}
+
+/// The scopes a form asked for: at least one, all known, each once.
+pub fn parse_scopes(keys: &[String]) -> Result<Vec<Scope>, String> {
+    let mut out = Vec::new();
+    for k in keys {
+        let s = Scope::parse(k.trim()).ok_or_else(|| format!("Unknown scope: {k}."))?;
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if out.is_empty() {
+        return Err("Choose at least one scope.".into());
+    }
+    Ok(out)
+}
+
+/// Whether a partner in `state` may hold keys of `env`: sandbox keys always,
+/// production keys once certified (and while certified).
+pub fn may_create_key(env: Environment, state: CertState) -> Result<(), String> {
+    let certified = matches!(
+        state,
+        CertState::Certified
+            | CertState::Listed
+            | CertState::Featured
+            | CertState::Premier
+            | CertState::Recertification
+    );
+    match env {
+        Environment::Sandbox if state == CertState::Suspended => Err("A suspended partner cannot create keys.".into()),
+        Environment::Sandbox => Ok(()),
+        Environment::Production if certified => Ok(()),
+        Environment::Production => Err("Production keys are available once your integration is certified.".into()),
+    }
+}
+
+pub const KEY_NAME_MAX: usize = 60;
+
+/// A key's or a subscription's name: trimmed, 1 to 60 characters, one line.
+pub fn check_name(name: &str) -> Result<String, String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err("Give it a name, such as \"CI pipeline\".".into());
+    }
+    if n.chars().count() > KEY_NAME_MAX || n.chars().any(char::is_control) {
+        return Err(format!("Use at most {KEY_NAME_MAX} characters on one line."));
+    }
+    Ok(n.to_owned())
+}
+
+choices!(
+    /// How long a rotated key keeps working beside its replacement.
+    Grace {
+        Now => "0", "End the old key now";
+        OneHour => "1", "1 hour";
+        OneDay => "24", "24 hours";
+        OneWeek => "168", "7 days";
+    }
+);
+
+impl Grace {
+    pub fn millis(self) -> i64 {
+        let hours: i64 = self.key().parse().unwrap_or(0);
+        hours * 3_600_000
+    }
+}
+
+choices!(
+    /// Where a key stands at a moment.
+    KeyStatus {
+        Active => "active", "Active";
+        Expiring => "expiring", "Expiring";
+        Expired => "expired", "Expired";
+        Revoked => "revoked", "Revoked";
+    }
+);
+
+/// A key's standing: revocation ends it at once; a rotated key keeps
+/// working until its grace period ends.
+pub fn key_status(revoked_at_ms: Option<i64>, expires_at_ms: Option<i64>, now_ms: i64) -> KeyStatus {
+    match (revoked_at_ms, expires_at_ms) {
+        (Some(_), _) => KeyStatus::Revoked,
+        (None, Some(end)) if end <= now_ms => KeyStatus::Expired,
+        (None, Some(_)) => KeyStatus::Expiring,
+        (None, None) => KeyStatus::Active,
+    }
+}
+
+impl KeyStatus {
+    pub fn authenticates(self) -> bool {
+        matches!(self, KeyStatus::Active | KeyStatus::Expiring)
+    }
+}
+
+/// A key as its owners see it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: i64,
+    pub name: String,
+    pub environment: Environment,
+    pub scopes: Vec<Scope>,
+    /// The prefix and first characters, enough to recognise the key.
+    pub hint: String,
+    pub created_at_ms: i64,
+    pub created_by: String,
+    pub expires_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+    pub last_used_at_ms: Option<i64>,
+    pub status: KeyStatus,
+}
+
+// ---- Sandbox limits -------------------------------------------------------
+
+pub const SANDBOX_MAX_AGENTS: i64 = 100;
+pub const SANDBOX_EVENTS_PER_DAY: i64 = 10_000;
+/// Events in one `POST /events`.
+pub const MAX_EVENT_BATCH: usize = 100;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The UTC day number of a moment (days since 1970-01-01).
+pub fn day_of(now_ms: i64) -> i64 {
+    now_ms.div_euclid(DAY_MS)
+}
+
+/// When the daily event quota starts again: the next UTC midnight.
+pub fn day_resets_at_ms(now_ms: i64) -> i64 {
+    (day_of(now_ms) + 1) * DAY_MS
+}
+
+/// The number of the week (Monday 00:00 UTC to Monday) a moment falls in.
+/// 1970-01-01 was a Thursday, so weeks are counted from Monday 1969-12-29.
+pub fn week_of(now_ms: i64) -> i64 {
+    (day_of(now_ms) + 3).div_euclid(7)
+}
+
+/// When the sandbox is next cleared: the next Monday 00:00 UTC.
+pub fn week_resets_at_ms(now_ms: i64) -> i64 {
+    ((week_of(now_ms) + 1) * 7 - 3) * DAY_MS
+}
+
+/// A sandbox limit a request would pass, with when it frees up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitExceeded {
+    pub what: String,
+    pub limit: i64,
+    pub resets_at_ms: i64,
+}
+
+impl std::fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = chrono::DateTime::from_timestamp_millis(self.resets_at_ms)
+            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        write!(f, "The sandbox allows {} {}; it resets at {at}.", self.limit, self.what)
+    }
+}
+
+/// Whether one more agent fits: sandbox partners hold at most 100 until the
+/// weekly reset; production is not limited here.
+pub fn check_agent_limit(env: Environment, existing: i64, now_ms: i64) -> Result<(), LimitExceeded> {
+    if env == Environment::Sandbox && existing >= SANDBOX_MAX_AGENTS {
+        return Err(LimitExceeded {
+            what: "agents".into(),
+            limit: SANDBOX_MAX_AGENTS,
+            resets_at_ms: week_resets_at_ms(now_ms),
+        });
+    }
+    Ok(())
+}
+
+/// The refusal when a batch of events would pass the daily sandbox quota.
+pub fn event_quota_exceeded(now_ms: i64) -> LimitExceeded {
+    LimitExceeded {
+        what: "events per day".into(),
+        limit: SANDBOX_EVENTS_PER_DAY,
+        resets_at_ms: day_resets_at_ms(now_ms),
+    }
+}
+
+// ---- Agents and events -----------------------------------------------------
+
+/// A partner's own reference for an agent or an event: 1 to 128 of letters,
+/// digits and `._:-`, so it is safe in URLs and logs.
+pub fn check_reference(what: &str, s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 128 {
+        return Err(format!("{what} must be 1 to 128 characters."));
+    }
+    if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')) {
+        return Err(format!("{what} may hold only letters, digits and . _ : -"));
+    }
+    Ok(s.to_owned())
+}
+
+/// An agent as partners and their customers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentView {
+    /// The public id (`agt_…`).
+    pub id: String,
+    pub name: String,
+    pub environment: Environment,
+    pub external_ref: Option<String>,
+    /// The white-label customer it is assigned to (their email).
+    pub customer: Option<String>,
+    pub trust_score: i64,
+    pub events: i64,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// One step of an agent's trust history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustChange {
+    pub event_id: String,
+    pub outcome: Outcome,
+    pub score_before: i64,
+    pub score_after: i64,
+    pub at_ms: i64,
+}
+
+/// One outcome event as received, before it is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventIn {
+    pub event_id: String,
+    pub agent_id: String,
+    pub outcome: Outcome,
+}
+
+/// A small deterministic generator (xorshift64*), so a simulated stream is
+/// reproducible from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// A realistic stream of `count` outcomes over `agents` agents: mostly
+/// successes (85 %), some timeouts (8 %) and failures (6 %), rare policy
+/// violations (1 %); each agent leans a little better or worse so scores
+/// spread out. Returns (agent index, outcome) pairs.
+pub fn simulate(seed: u64, agents: usize, count: usize) -> Vec<(usize, Outcome)> {
+    if agents == 0 {
+        return Vec::new();
+    }
+    // Spread nearby seeds apart (and never zero, which xorshift keeps at zero).
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    (0..count)
+        .map(|_| {
+            let agent = (rng.next() % agents as u64) as usize;
+            // Agents with an even index do slightly better than odd ones.
+            let lean = if agent.is_multiple_of(2) { 3 } else { 0 };
+            let roll = (rng.next() % 100) as i64 + lean;
+            let outcome = match roll {
+                0 => Outcome::PolicyViolation,
+                1..=6 => Outcome::Failure,
+                7..=14 => Outcome::Timeout,
+                _ => Outcome::Success,
+            };
+            (agent, outcome)
+        })
+        .collect()
+}
+
+// ---- Webhook subscriptions ---------------------------------------------------
+
+/// Every event type a subscription can receive.
+pub const EVENT_TYPES: &[&str] = &[
+    "trust.score_changed",
+    "cert.state_changed",
+    "partner.approved",
+    "statement.closed",
+    "payout.paid",
+    "webhook.test",
+];
+
+pub const MAX_PATTERNS: usize = 10;
+
+/// Reads a subscription's patterns (separated by commas or spaces): each is
+/// `*`, a known family followed by `.*`, or a known event name.
+pub fn parse_patterns(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        let known = p == "*"
+            || EVENT_TYPES.contains(&p)
+            || p.strip_suffix(".*").is_some_and(|fam| EVENT_TYPES.iter().any(|t| t.split('.').next() == Some(fam)));
+        if !known {
+            return Err(format!(
+                "{p} matches no event. Use *, a family such as trust.* or cert.*, or an event name such as payout.paid."
+            ));
+        }
+        if !out.iter().any(|o| o == p) {
+            out.push(p.to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err("Choose at least one event pattern, such as trust.* or *.".into());
+    }
+    if out.len() > MAX_PATTERNS {
+        return Err(format!("Use at most {MAX_PATTERNS} patterns."));
+    }
+    Ok(out)
+}
+
+/// Whether any of a subscription's patterns takes the event.
+pub fn subscription_takes(patterns: &[String], event_type: &str) -> bool {
+    patterns.iter().any(|p| super::webhook::pattern_matches(p, event_type))
+}
+
+choices!(
+    /// Where a webhook delivery stands.
+    DeliveryStatus {
+        Pending => "pending", "Pending";
+        Delivered => "delivered", "Delivered";
+        Failed => "failed", "Failed";
+        Cancelled => "cancelled", "Cancelled";
+    }
+);
+
+/// A subscription as its owners see it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionView {
+    pub id: String,
+    pub url: String,
+    pub environment: Environment,
+    pub patterns: Vec<String>,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at_ms: i64,
+    /// During a secret rotation: when the previous secret stops signing.
+    pub rotating_until_ms: Option<i64>,
+}
+
+/// One event's delivery to one subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub msg_id: String,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub next_attempt_at_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub last_response_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i64>,
+}
+
+/// One attempt at a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub attempt: i64,
+    pub at_ms: i64,
+    pub duration_ms: i64,
+    pub response_status: Option<i64>,
+    pub error: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// An hour of a partner's API traffic in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficHour {
+    pub environment: Environment,
+    /// Hours since the epoch.
+    pub hour: i64,
+    pub requests: i64,
+    pub errors: i64,
+    pub client_errors: i64,
+    pub latency_sum_us: i64,
+    pub latency_max_us: i64,
+    /// Requests answered in under 50 ms.
+    pub fast: i64,
+}
+
+/// A request answered in under this many microseconds counts as fast.
+pub const FAST_US: i64 = 50_000;
+
+/// Traffic over a period, summed from its hours.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficSummary {
+    pub requests: i64,
+    pub errors: i64,
+    pub client_errors: i64,
+    /// Mean latency in microseconds (0 without requests).
+    pub mean_latency_us: i64,
+    pub max_latency_us: i64,
+    /// Share of requests answered in under 50 ms, in basis points.
+    pub fast_bps: i64,
+    /// Share of requests answered without a server error, in basis points.
+    pub success_bps: i64,
+}
+
+/// Sums hours into one summary, with integer shares in basis points
+/// (rounded down, so 99.99 % never shows as 100 %).
+pub fn summarise(hours: &[TrafficHour]) -> TrafficSummary {
+    let requests: i64 = hours.iter().map(|h| h.requests).sum();
+    let errors: i64 = hours.iter().map(|h| h.errors).sum();
+    let fast: i64 = hours.iter().map(|h| h.fast).sum();
+    let latency: i64 = hours.iter().map(|h| h.latency_sum_us).sum();
+    let share = |n: i64| if requests == 0 { 0 } else { n * 10_000 / requests };
+    TrafficSummary {
+        requests,
+        errors,
+        client_errors: hours.iter().map(|h| h.client_errors).sum(),
+        mean_latency_us: if requests == 0 { 0 } else { latency / requests },
+        max_latency_us: hours.iter().map(|h| h.latency_max_us).max().unwrap_or(0),
+        fast_bps: share(fast),
+        success_bps: if requests == 0 { 0 } else { share(requests - errors) },
+    }
+}
+
+/// One logged API request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestLogEntry {
+    pub method: String,
+    pub route: String,
+    pub status: i64,
+    pub latency_us: i64,
+    pub at_ms: i64,
+    pub environment: Environment,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_recognised_by_their_environment_prefix() {
+        assert_eq!(Environment::of_key("pk_test_abc"), Some(Environment::Sandbox));
+        assert_eq!(Environment::of_key("pk_live_abc"), Some(Environment::Production));
+        assert_eq!(Environment::of_key("sk_live_abc"), None);
+    }
+
+    #[test]
+    fn production_keys_wait_for_certification() {
+        assert!(may_create_key(Environment::Sandbox, CertState::Registered).is_ok());
+        assert!(may_create_key(Environment::Production, CertState::Development).is_err());
+        assert!(may_create_key(Environment::Production, CertState::Certified).is_ok());
+        assert!(may_create_key(Environment::Production, CertState::Recertification).is_ok());
+        assert!(may_create_key(Environment::Sandbox, CertState::Suspended).is_err());
+    }
+
+    #[test]
+    fn scopes_must_be_known_and_at_least_one() {
+        assert_eq!(
+            parse_scopes(&["agents:read".into(), "agents:read".into(), "events:write".into()]).unwrap(),
+            vec![Scope::AgentsRead, Scope::EventsWrite]
+        );
+        assert!(parse_scopes(&[]).is_err());
+        assert!(parse_scopes(&["admin".into()]).is_err());
+        assert_eq!(scopes_from_text(&scopes_text(&[Scope::WebhooksManage])), vec![Scope::WebhooksManage]);
+    }
+
+    #[test]
+    fn a_rotated_key_works_until_its_grace_period_ends_and_a_revoked_one_never() {
+        assert_eq!(key_status(None, None, 10), KeyStatus::Active);
+        assert_eq!(key_status(None, Some(20), 10), KeyStatus::Expiring);
+        assert!(key_status(None, Some(20), 10).authenticates());
+        assert_eq!(key_status(None, Some(20), 20), KeyStatus::Expired);
+        assert!(!key_status(Some(5), None, 10).authenticates());
+        assert_eq!(Grace::OneDay.millis(), 86_400_000);
+        assert_eq!(Grace::Now.millis(), 0);
+    }
+
+    #[test]
+    fn the_daily_quota_resets_at_utc_midnight_and_the_sandbox_on_monday() {
+        // 2026-11-22 10:00 UTC is a Sunday.
+        let sunday = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().timestamp_millis();
+        let midnight = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z").unwrap().timestamp_millis();
+        assert_eq!(day_resets_at_ms(sunday), midnight);
+        assert_eq!(week_resets_at_ms(sunday), midnight);
+        assert_eq!(week_of(midnight), week_of(sunday) + 1);
+        assert_eq!(week_of(midnight - 1), week_of(sunday));
+        assert_eq!(week_resets_at_ms(midnight), midnight + 7 * DAY_MS);
+    }
+
+    #[test]
+    fn the_sandbox_holds_a_hundred_agents_and_production_is_not_limited() {
+        assert!(check_agent_limit(Environment::Sandbox, 99, 0).is_ok());
+        let e = check_agent_limit(Environment::Sandbox, 100, 0).unwrap_err();
+        assert_eq!(e.limit, 100);
+        assert!(e.to_string().contains("100 agents"), "{e}");
+        assert!(check_agent_limit(Environment::Production, 10_000, 0).is_ok());
+        assert_eq!(event_quota_exceeded(0).resets_at_ms, DAY_MS);
+    }
+
+    #[test]
+    fn references_are_short_and_url_safe() {
+        assert_eq!(check_reference("Event id", " evt_1:a-b.c ").unwrap(), "evt_1:a-b.c");
+        assert!(check_reference("Event id", "").is_err());
+        assert!(check_reference("Event id", "a b").is_err());
+        assert!(check_reference("Event id", &"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn simulated_streams_are_reproducible_and_mostly_successes() {
+        let a = simulate(42, 5, 1000);
+        assert!(a == simulate(42, 5, 1000), "the same seed gives the same stream");
+        assert!(a != simulate(43, 5, 1000), "another seed gives another stream");
+        let successes = a.iter().filter(|(_, o)| *o == Outcome::Success).count();
+        assert!((800..950).contains(&successes), "{successes}");
+        assert!(a.iter().any(|(_, o)| *o == Outcome::PolicyViolation || *o == Outcome::Failure));
+        assert!(a.iter().all(|(i, _)| *i < 5));
+        assert!(simulate(1, 0, 10).is_empty());
+    }
+
+    #[test]
+    fn patterns_name_known_events_or_families() {
+        assert_eq!(parse_patterns("trust.*, cert.state_changed").unwrap(), vec!["trust.*", "cert.state_changed"]);
+        assert_eq!(parse_patterns("*").unwrap(), vec!["*"]);
+        assert!(parse_patterns("").is_err());
+        assert!(parse_patterns("trusts.*").is_err());
+        assert!(parse_patterns("payout.sent").is_err());
+        assert!(subscription_takes(&["cert.*".into()], "cert.state_changed"));
+        assert!(!subscription_takes(&["cert.*".into()], "trust.score_changed"));
+    }
+
+    #[test]
+    fn traffic_sums_its_hours_and_rounds_shares_down() {
+        let h = |requests, errors, fast, sum, max| TrafficHour {
+            environment: Environment::Sandbox,
+            hour: 1,
+            requests,
+            errors,
+            client_errors: 1,
+            latency_sum_us: sum,
+            latency_max_us: max,
+            fast,
+        };
+        let s = summarise(&[h(9_999, 0, 9_999, 9_999_000, 2_000), h(1, 1, 0, 60_000, 60_000)]);
+        assert_eq!(s.requests, 10_000);
+        assert_eq!(s.success_bps, 9_999);
+        assert_eq!(s.fast_bps, 9_999);
+        assert_eq!(s.mean_latency_us, 1_005);
+        assert_eq!(s.max_latency_us, 60_000);
+        assert_eq!(s.client_errors, 2);
+        assert_eq!(summarise(&[]), TrafficSummary::default());
+    }
+}
