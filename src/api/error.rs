@@ -27,6 +27,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Refused(String),
+    /// A sandbox limit: what, how many, and when it frees up.
+    #[error("{0}")]
+    Limit(crate::domain::integration::LimitExceeded),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     #[error("The request could not be completed: {0}")]
@@ -49,6 +52,7 @@ impl AppError {
             AppError::NotFound => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::Refused(_) => S::BAD_REQUEST,
+            AppError::Limit(_) => S::TOO_MANY_REQUESTS,
             AppError::Internal => S::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => S::BAD_REQUEST,
         }

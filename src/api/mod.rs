@@ -7,5 +7,6 @@ pub mod auth;
 pub mod branding;
 pub mod certification;
 pub mod error;
+pub mod integration;
 pub mod partners;
 pub mod revenue;

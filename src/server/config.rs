@@ -64,6 +64,16 @@ pub struct Config {
     /// Where custom-domain TXT records are looked up: "system" (the
     /// machine's resolver) or `ip:port` of a DNS server.
     pub dns_resolver: String,
+    /// The server's own secret: API keys are stored as its keyed hash and
+    /// webhook signing secrets encrypted under it. Every instance needs the
+    /// same value.
+    pub secret_key: Secret,
+    /// Addresses (or CIDR blocks) webhooks may reach although they are not
+    /// public: for tests and private deployments. Empty in production.
+    pub webhook_allow_private: Vec<String>,
+    /// Per-key API rate limit: requests per second, and the burst allowed.
+    pub api_rate_per_second: u32,
+    pub api_rate_burst: u32,
 }
 
 impl Default for Config {
@@ -81,6 +91,10 @@ impl Default for Config {
             unknown_host: UnknownHost::Default,
             worker_interval_ms: 1000,
             dns_resolver: "system".into(),
+            secret_key: Secret::default(),
+            webhook_allow_private: Vec::new(),
+            api_rate_per_second: 50,
+            api_rate_burst: 100,
         }
     }
 }
@@ -149,6 +163,35 @@ impl Config {
         if let Some(v) = get("APP_DNS_RESOLVER") {
             self.dns_resolver = v;
         }
+        if let Some(v) = get("APP_SECRET_KEY") {
+            if v.len() < 32 {
+                anyhow::bail!("APP_SECRET_KEY must be at least 32 characters");
+            }
+            self.secret_key = Secret::new(v);
+        }
+        if let Some(v) = get("APP_WEBHOOK_ALLOW_PRIVATE") {
+            self.webhook_allow_private =
+                v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            for entry in &self.webhook_allow_private {
+                if crate::domain::webhook::parse_cidr(entry).is_none() {
+                    anyhow::bail!("APP_WEBHOOK_ALLOW_PRIVATE: {entry} is not an address or CIDR block");
+                }
+            }
+        }
+        if let Some(v) = get("APP_API_RATE_PER_SECOND") {
+            self.api_rate_per_second = v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| anyhow::anyhow!("APP_API_RATE_PER_SECOND: a positive number"))?;
+        }
+        if let Some(v) = get("APP_API_RATE_BURST") {
+            self.api_rate_burst = v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| anyhow::anyhow!("APP_API_RATE_BURST: a positive number"))?;
+        }
         url::Url::parse(&self.public_url).map_err(|e| anyhow::anyhow!("APP_PUBLIC_URL: {e}"))?;
         Ok(())
     }
@@ -165,7 +208,7 @@ impl Config {
     /// One line per setting, secrets shown only as set or not.
     pub fn describe(&self) -> String {
         format!(
-            "database={} public_url={} cookie_secure={} session_idle={}m session_absolute={}h mail={} outbox_dir={} trusted_proxies={:?} unknown_host={:?}",
+            "database={} public_url={} cookie_secure={} session_idle={}m session_absolute={}h mail={} outbox_dir={} trusted_proxies={:?} unknown_host={:?} secret_key={} webhook_allow_private={:?}",
             redact_url(self.database_url.expose()),
             self.public_url,
             self.cookie_secure,
@@ -175,6 +218,8 @@ impl Config {
             self.outbox_dir.display(),
             self.trusted_proxies,
             self.unknown_host,
+            if self.secret_key.expose().is_empty() { "development default" } else { "set" },
+            self.webhook_allow_private,
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: configuration, the HTTP stack,
 //! persistence, background work.
 
+pub mod api_v1;
 pub mod auth;
 pub mod brand_http;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod dns;
 pub mod logo;
 pub mod mail;
 pub mod revenue_http;
+pub mod secrets;
 pub mod security;
 pub mod services;
 pub mod state;
@@ -57,6 +59,7 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
         .route("/readyz", get(readyz))
         .merge(revenue_http::routes())
         .merge(brand_http::routes())
+        .merge(api_v1::routes(&state))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -129,6 +132,15 @@ pub async fn run() -> anyhow::Result<()> {
 
     tokio::spawn(services::certification::run_scheduler(state.clone(), std::time::Duration::from_secs(300)));
     tokio::spawn(services::branding::run_domain_checks(state.clone(), std::time::Duration::from_secs(600)));
+    tokio::spawn(services::integration::run_maintenance(state.clone(), std::time::Duration::from_secs(300)));
+    let deliverer = services::webhooks::Deliverer::new(&state.config)?;
+    let every = std::time::Duration::from_millis(state.config.worker_interval_ms);
+    tokio::spawn(services::webhooks::run_worker(state.clone(), deliverer, every));
+    if state.config.cookie_secure && state.config.secret_key.expose().is_empty() {
+        tracing::warn!(
+            "APP_SECRET_KEY is not set: API keys and webhook secrets are protected by a development default"
+        );
+    }
 
     let app = router(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;

@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 /// no Origin, `Sec-Fetch-Site` must say same-origin. A request with neither
 /// is refused too: every browser we support sends one of them.
 pub async fn check_origin(req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || super::api_v1::is_api_path(req.uri().path())
+    {
         return next.run(req).await;
     }
     let host = req.extensions().get::<RequestMeta>().map(|m| m.host.clone()).unwrap_or_default();

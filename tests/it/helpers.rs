@@ -232,7 +232,8 @@ impl TestApp {
             ("revenue_model", model),
             ("pitch", "We partner."),
         ];
-        assert_eq!(p.call(SubmitApplication::PATH, &fields).await.status, StatusCode::OK);
+        let r = p.call(SubmitApplication::PATH, &fields).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let token = self.mailed_token("/reset-password").await;
         p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
         let q = reviewer.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;

@@ -10,6 +10,7 @@ mod dns_server;
 mod helpers;
 mod http_auth;
 mod http_branding;
+mod http_integration;
 mod http_invite;
 mod http_isolation;
 mod http_partners;

@@ -4,5 +4,7 @@
 pub mod accounts;
 pub mod branding;
 pub mod certification;
+pub mod integration;
 pub mod partners;
 pub mod revenue;
+pub mod webhooks;

@@ -1,0 +1,636 @@
+//! Integration use cases: API keys (owners create, rotate and revoke them
+//! on the developer pages), authenticating API calls, agents and their
+//! trust scores, outcome events under the sandbox's limits, simulated
+//! streams, the API traffic view, and the weekly sandbox reset.
+
+use crate::api::error::{AppError, Checks};
+use crate::api::integration::{DeveloperView, TrafficView};
+use crate::domain::account::CurrentUser;
+use crate::domain::audit;
+use crate::domain::certification::{transition, CertActor, CertEvent, CertState};
+use crate::domain::integration::{
+    check_agent_limit, check_name, check_reference, day_of, event_quota_exceeded, key_status, may_create_key,
+    parse_scopes, simulate as simulated_stream, summarise, week_of, AgentView, ApiKeyView, Environment, EventIn, Grace,
+    Scope, TrustChange, SANDBOX_EVENTS_PER_DAY, SANDBOX_MAX_AGENTS,
+};
+use crate::domain::onboarding::Binding;
+use crate::domain::role::{OrgAccess, OrgRole};
+use crate::domain::webhook::Outcome;
+use crate::server::context::{internal, store_error, Ctx};
+use crate::server::secrets::{new_api_key, new_public_id, Secrets};
+use crate::server::services::partners::org_for;
+use crate::server::state::AppState;
+use crate::server::store::{
+    ApiKeyRecord, EventBatch, EventResult, KeyAuth, NewAgent, NewApiKey, NewAudit, StoreError, TransitionWrite,
+};
+use serde_json::json;
+
+/// The partner an API call acts for, from its key.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub key_id: i64,
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub environment: Environment,
+    pub scopes: Vec<Scope>,
+}
+
+impl ApiCaller {
+    pub fn require(&self, scope: Scope) -> Result<(), AppError> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(AppError::Refused(format!("This key lacks the {} scope.", scope.key())))
+        }
+    }
+}
+
+/// Session key of a just-created API key, shown once on the next page view.
+const NEW_KEY: &str = "new_api_key";
+
+/// The organisation whose integration the user works on, and whether they
+/// may change its keys and subscriptions (its owners may; staff and members
+/// look only).
+pub(crate) fn integration_org(user: &CurrentUser, org: Option<i64>) -> Result<(i64, bool), AppError> {
+    let (org, access) = org_for(user, org)?;
+    let owner = access == OrgAccess::OwnOrganisation
+        && user.organisation.as_ref().is_some_and(|o| o.org_role == OrgRole::Owner);
+    Ok((org, owner))
+}
+
+fn key_view(r: ApiKeyRecord, now_ms: i64) -> ApiKeyView {
+    ApiKeyView {
+        status: key_status(r.revoked_at_ms, r.expires_at_ms, now_ms),
+        id: r.id,
+        name: r.name,
+        environment: r.environment,
+        scopes: r.scopes,
+        hint: r.hint,
+        created_at_ms: r.created_at_ms,
+        created_by: r.created_by,
+        expires_at_ms: r.expires_at_ms,
+        revoked_at_ms: r.revoked_at_ms,
+        last_used_at_ms: r.last_used_at_ms,
+    }
+}
+
+async fn cert_state(ctx_state: &AppState, brand_id: i64, org: i64) -> Result<CertState, AppError> {
+    Ok(ctx_state.store.certification(brand_id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?.state)
+}
+
+pub async fn developer_view(ctx: &Ctx, org: Option<i64>) -> Result<DeveloperView, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    let store = &ctx.state.store;
+    let rec = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let now = ctx.now();
+    let now_ms = now.timestamp_millis();
+    let keys = store.api_keys(ctx.meta.brand.id, org).await.map_err(store_error)?;
+    // Shown once: taken out of the session as it is read.
+    let new_key: Option<(i64, String)> = if can_manage {
+        ctx.session.remove(NEW_KEY).await.map_err(|e| internal(format!("session: {e}")))?
+    } else {
+        None
+    };
+    Ok(DeveloperView {
+        organisation_id: org,
+        organisation: rec.organisation,
+        can_manage,
+        production_refusal: may_create_key(Environment::Production, rec.state).err(),
+        keys: keys.into_iter().map(|k| key_view(k, now_ms)).collect(),
+        new_key,
+        sandbox_agents: store.agent_count(org, Environment::Sandbox).await.map_err(store_error)?,
+        sandbox_events_today: store.sandbox_events_on(org, day_of(now_ms)).await.map_err(store_error)?,
+        agent_limit: SANDBOX_MAX_AGENTS,
+        event_limit: SANDBOX_EVENTS_PER_DAY,
+        day_resets_at_ms: crate::domain::integration::day_resets_at_ms(now_ms),
+        week_resets_at_ms: crate::domain::integration::week_resets_at_ms(now_ms),
+        now_ms,
+    })
+}
+
+fn new_key_record(
+    ctx: &Ctx,
+    org: i64,
+    env: Environment,
+    name: String,
+    scopes: Vec<Scope>,
+    by: &str,
+) -> (String, NewApiKey) {
+    let secret = new_api_key(env.key_prefix());
+    let hint = format!("{}…", &secret[..env.key_prefix().len() + 4]);
+    let record = NewApiKey {
+        brand_id: ctx.meta.brand.id,
+        organisation_id: org,
+        environment: env,
+        name,
+        scopes,
+        key_hash: Secrets::of(&ctx.state.config).hash_api_key(&secret),
+        hint,
+        created_by: by.to_owned(),
+        created_at: ctx.now(),
+    };
+    (secret, record)
+}
+
+pub async fn create_key(
+    ctx: &Ctx,
+    org: Option<i64>,
+    name: &str,
+    environment: &str,
+    scopes: &[String],
+) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    if !can_manage {
+        return Err(AppError::Forbidden);
+    }
+    let mut checks = Checks::default();
+    let name = checks.check("name", check_name(name));
+    let env = checks.check("environment", Environment::parse(environment).ok_or("Choose sandbox or production."));
+    let scopes = checks.check("scopes", parse_scopes(scopes));
+    checks.finish()?;
+    let (name, env, scopes) =
+        (name.unwrap_or_default(), env.unwrap_or(Environment::Sandbox), scopes.unwrap_or_default());
+    let state = cert_state(&ctx.state, ctx.meta.brand.id, org).await?;
+    may_create_key(env, state).map_err(|m| AppError::field("environment", m))?;
+    let (secret, record) = new_key_record(ctx, org, env, name.clone(), scopes.clone(), &user.email);
+    let a = ctx.audit(
+        Some(&user),
+        audit::API_KEY_CREATED,
+        format!("organisation:{org}"),
+        json!({ "after": { "name": name, "environment": env.key(), "scopes": crate::domain::integration::scopes_text(&scopes), "hint": record.hint } }),
+    );
+    let (id, first_sandbox) = ctx.state.store.create_api_key(record, a).await.map_err(store_error)?;
+    ctx.session.insert(NEW_KEY, (id, secret)).await.map_err(|e| internal(format!("session write: {e}")))?;
+    if first_sandbox {
+        sandbox_started(&ctx.state, ctx.meta.brand.id, org, Binding::SandboxKeyCreated).await?;
+    }
+    Ok(())
+}
+
+/// The first sandbox key ticks its onboarding item and, for a partner
+/// still `registered`, grants sandbox access (`registered` → `development`).
+/// The first sandbox event ticks its own item.
+async fn sandbox_started(state: &AppState, brand_id: i64, org: i64, binding: Binding) -> Result<(), AppError> {
+    let now = state.clock.now();
+    state.store.raise_onboarding_event(org, binding, now).await.map_err(store_error)?;
+    if binding != Binding::SandboxKeyCreated {
+        return Ok(());
+    }
+    let rec = state.store.certification(brand_id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let Ok(t) = transition(rec.state, rec.interrupted, CertEvent::SandboxAccessGranted, CertActor::System, "") else {
+        return Ok(());
+    };
+    let actor = crate::server::store::Actor { id: None, label: "sandbox".into() };
+    let a = NewAudit {
+        brand_id,
+        at: now,
+        actor_id: None,
+        actor_email: "sandbox".into(),
+        action: audit::CERT_TRANSITION,
+        subject: format!("organisation:{org}"),
+        detail: json!({ "before": { "state": t.from.key() }, "after": { "state": t.to.key() }, "event": t.event.key() }),
+        client_ip: "local".into(),
+    };
+    let note = "First sandbox key created.";
+    let write = TransitionWrite {
+        organisation_id: org,
+        version: rec.version,
+        transition: t,
+        actor: &actor,
+        note,
+        evidence: "",
+    };
+    match state.store.record_transition(brand_id, write, Vec::new(), a).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+pub async fn rotate_key(ctx: &Ctx, org: Option<i64>, id: i64, grace: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    if !can_manage {
+        return Err(AppError::Forbidden);
+    }
+    let grace =
+        Grace::parse(grace).ok_or_else(|| AppError::field("grace", "Choose how long the old key keeps working."))?;
+    let store = &ctx.state.store;
+    let old = store
+        .api_keys(ctx.meta.brand.id, org)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .find(|k| k.id == id)
+        .ok_or(AppError::NotFound)?;
+    let state = cert_state(&ctx.state, ctx.meta.brand.id, org).await?;
+    may_create_key(old.environment, state).map_err(AppError::Refused)?;
+    let (secret, record) = new_key_record(ctx, org, old.environment, old.name.clone(), old.scopes.clone(), &user.email);
+    let ends = ctx.now() + chrono::Duration::milliseconds(grace.millis());
+    let a = ctx.audit(
+        Some(&user),
+        audit::API_KEY_ROTATED,
+        format!("api_key:{id}"),
+        json!({ "before": { "hint": old.hint }, "after": { "hint": record.hint, "old_key_ends": ends.timestamp_millis() } }),
+    );
+    let new_id = store.rotate_api_key(id, ends, record, a).await.map_err(store_error)?;
+    ctx.session.insert(NEW_KEY, (new_id, secret)).await.map_err(|e| internal(format!("session write: {e}")))?;
+    Ok(())
+}
+
+pub async fn revoke_key(ctx: &Ctx, org: Option<i64>, id: i64) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    if !can_manage {
+        return Err(AppError::Forbidden);
+    }
+    let a = ctx.audit(Some(&user), audit::API_KEY_REVOKED, format!("api_key:{id}"), json!({}));
+    ctx.state.store.revoke_api_key(ctx.meta.brand.id, org, id, ctx.now(), a).await.map_err(store_error)
+}
+
+/// Why a bearer key was not accepted (all answer 401 alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    Missing,
+    Invalid,
+}
+
+/// The caller behind `Authorization: Bearer <key>` on `brand_id`'s host.
+pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>) -> Result<ApiCaller, AuthFailure> {
+    let key = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).ok_or(AuthFailure::Missing)?;
+    let claimed = Environment::of_key(key).ok_or(AuthFailure::Invalid)?;
+    let hash = Secrets::of(&state.config).hash_api_key(key);
+    let found: Option<KeyAuth> = state.store.key_by_hash(&hash).await.map_err(|e| {
+        tracing::error!(error = %e, "API key lookup");
+        AuthFailure::Invalid
+    })?;
+    let k = found.ok_or(AuthFailure::Invalid)?;
+    let now = state.clock.now();
+    if k.brand_id != brand_id
+        || k.environment != claimed
+        || !key_status(k.revoked_at_ms, k.expires_at_ms, now.timestamp_millis()).authenticates()
+    {
+        return Err(AuthFailure::Invalid);
+    }
+    if let Err(e) = state.store.touch_api_key(k.id, now).await {
+        tracing::warn!(error = %e, "recording an API key's use");
+    }
+    Ok(ApiCaller {
+        key_id: k.id,
+        brand_id: k.brand_id,
+        organisation_id: k.organisation_id,
+        environment: k.environment,
+        scopes: k.scopes,
+    })
+}
+
+/// An agent to register, as the API received it.
+pub struct AgentForm {
+    pub name: String,
+    pub external_ref: Option<String>,
+    pub customer: Option<String>,
+}
+
+pub async fn register_agent(state: &AppState, caller: &ApiCaller, form: AgentForm) -> Result<AgentView, AppError> {
+    caller.require(Scope::AgentsWrite)?;
+    let mut checks = Checks::default();
+    let name = checks.check("name", check_name(&form.name));
+    let external_ref = match form.external_ref.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(r) => checks.check("external_ref", check_reference("external_ref", r)),
+        None => None,
+    };
+    let customer_email = form.customer.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    checks.finish()?;
+    let customer_user_id = match customer_email {
+        Some(email) => Some(customer_of(state, caller.organisation_id, email).await?),
+        None => None,
+    };
+    let now = state.clock.now();
+    check_agent_limit(
+        caller.environment,
+        state.store.agent_count(caller.organisation_id, caller.environment).await.map_err(store_error)?,
+        now.timestamp_millis(),
+    )
+    .map_err(AppError::Limit)?;
+    let agent = NewAgent {
+        brand_id: caller.brand_id,
+        organisation_id: caller.organisation_id,
+        environment: caller.environment,
+        public_id: new_public_id("agt_"),
+        name: name.unwrap_or_default(),
+        external_ref,
+        customer_user_id,
+        now,
+    };
+    let limit = (caller.environment == Environment::Sandbox).then_some(SANDBOX_MAX_AGENTS);
+    state.store.register_agent(agent, limit).await.map_err(|e| match e {
+        StoreError::Rule(_) => AppError::Limit(
+            check_agent_limit(Environment::Sandbox, SANDBOX_MAX_AGENTS, now.timestamp_millis()).unwrap_err(),
+        ),
+        other => store_error(other),
+    })
+}
+
+/// A white-label customer of the caller's own brand, by email.
+async fn customer_of(state: &AppState, org: i64, email: &str) -> Result<i64, AppError> {
+    let not_found = || AppError::field("customer", "No customer of yours has this email.");
+    let brand = state.store.partner_brand(org).await.map_err(store_error)?.ok_or_else(not_found)?;
+    let login =
+        state.store.login_record(brand.id, &email.to_lowercase()).await.map_err(store_error)?.ok_or_else(not_found)?;
+    let user = state.store.session_user(brand.id, login.user_id).await.map_err(store_error)?.ok_or_else(not_found)?;
+    if user.user.role != crate::domain::role::Role::Customer {
+        return Err(not_found());
+    }
+    Ok(login.user_id)
+}
+
+pub async fn list_agents(state: &AppState, caller: &ApiCaller) -> Result<Vec<AgentView>, AppError> {
+    caller.require(Scope::AgentsRead)?;
+    state.store.agents(caller.organisation_id, caller.environment).await.map_err(store_error)
+}
+
+pub async fn agent(state: &AppState, caller: &ApiCaller, id: &str) -> Result<AgentView, AppError> {
+    caller.require(Scope::AgentsRead)?;
+    state
+        .store
+        .agent(caller.organisation_id, caller.environment, id)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotFound)
+}
+
+/// An agent's score and its 50 latest changes.
+pub async fn trust(state: &AppState, caller: &ApiCaller, id: &str) -> Result<(AgentView, Vec<TrustChange>), AppError> {
+    let a = agent(state, caller, id).await?;
+    let history = state.store.trust_history(&a.id, 50).await.map_err(store_error)?;
+    Ok((a, history))
+}
+
+/// One outcome event as the API received it.
+pub struct EventForm {
+    pub event_id: String,
+    pub agent_id: String,
+    pub outcome: String,
+}
+
+pub async fn record_events(
+    state: &AppState,
+    caller: &ApiCaller,
+    forms: Vec<EventForm>,
+) -> Result<Vec<EventResult>, AppError> {
+    caller.require(Scope::EventsWrite)?;
+    if forms.is_empty() || forms.len() > crate::domain::integration::MAX_EVENT_BATCH {
+        return Err(AppError::field("events", "Send 1 to 100 events at once."));
+    }
+    let mut checks = Checks::default();
+    let mut events = Vec::with_capacity(forms.len());
+    for (i, f) in forms.iter().enumerate() {
+        let event_id = checks.check(&format!("events[{i}].event_id"), check_reference("event_id", &f.event_id));
+        let agent_id = checks.check(&format!("events[{i}].agent_id"), check_reference("agent_id", &f.agent_id));
+        let outcome = checks.check(
+            &format!("events[{i}].outcome"),
+            Outcome::parse(f.outcome.trim())
+                .ok_or("outcome must be one of success, failure, timeout, policy_violation."),
+        );
+        if let (Some(event_id), Some(agent_id), Some(outcome)) = (event_id, agent_id, outcome) {
+            events.push(EventIn { event_id, agent_id, outcome });
+        }
+    }
+    checks.finish()?;
+    apply_events(state, caller.brand_id, caller.organisation_id, caller.environment, events).await
+}
+
+async fn apply_events(
+    state: &AppState,
+    brand_id: i64,
+    org: i64,
+    env: Environment,
+    events: Vec<EventIn>,
+) -> Result<Vec<EventResult>, AppError> {
+    let now = state.clock.now();
+    let now_ms = now.timestamp_millis();
+    let quota = (env == Environment::Sandbox).then_some((day_of(now_ms), SANDBOX_EVENTS_PER_DAY));
+    let agent_ids: Vec<String> = events.iter().map(|e| e.agent_id.clone()).collect();
+    let batch = EventBatch { brand_id, organisation_id: org, environment: env, events, quota, now };
+    let outcome = state.store.record_events(batch).await.map_err(|e| match e {
+        StoreError::Rule(_) => AppError::Limit(event_quota_exceeded(now_ms)),
+        StoreError::NotFound => {
+            AppError::field("agent_id", format!("Unknown agent among: {}. Register it first.", agent_ids.join(", ")))
+        }
+        other => store_error(other),
+    })?;
+    if outcome.first_sandbox_event {
+        sandbox_started(state, brand_id, org, Binding::SandboxEventReceived).await?;
+    }
+    Ok(outcome.results)
+}
+
+/// Generates a realistic stream of `count` events over the partner's
+/// sandbox agents (registering three test agents if it has none), so trust
+/// scores and webhooks move. Counts against the daily quota like any event.
+pub async fn simulate(ctx: &Ctx, org: Option<i64>, count: i64) -> Result<usize, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    if !can_manage {
+        return Err(AppError::Forbidden);
+    }
+    if !(1..=100).contains(&count) {
+        return Err(AppError::field("count", "Simulate 1 to 100 events at a time."));
+    }
+    let state = &ctx.state;
+    let mut agents = state.store.agents(org, Environment::Sandbox).await.map_err(store_error)?;
+    if agents.is_empty() {
+        let caller = ApiCaller {
+            key_id: 0,
+            brand_id: ctx.meta.brand.id,
+            organisation_id: org,
+            environment: Environment::Sandbox,
+            scopes: vec![Scope::AgentsWrite],
+        };
+        for name in ["Test agent A", "Test agent B", "Test agent C"] {
+            let form = AgentForm { name: name.into(), external_ref: None, customer: None };
+            agents.push(register_agent(state, &caller, form).await?);
+        }
+    }
+    let now_ms = ctx.now().timestamp_millis();
+    let stream = simulated_stream(now_ms as u64, agents.len(), count as usize);
+    let events: Vec<EventIn> = stream
+        .into_iter()
+        .enumerate()
+        .map(|(i, (a, outcome))| EventIn {
+            event_id: format!("sim_{now_ms}_{i}"),
+            agent_id: agents[a].id.clone(),
+            outcome,
+        })
+        .collect();
+    let n = events.len();
+    apply_events(state, ctx.meta.brand.id, org, Environment::Sandbox, events).await?;
+    Ok(n)
+}
+
+/// The partner's agents in one environment, for its pages.
+pub async fn agents_page(
+    ctx: &Ctx,
+    org: Option<i64>,
+    env: Environment,
+) -> Result<crate::api::integration::AgentsView, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    let agents = ctx.state.store.agents(org, env).await.map_err(store_error)?;
+    Ok(crate::api::integration::AgentsView { organisation_id: org, environment: env, can_manage, agents })
+}
+
+pub async fn agent_page(
+    ctx: &Ctx,
+    org: Option<i64>,
+    env: Environment,
+    id: &str,
+) -> Result<(AgentView, Vec<TrustChange>), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, _) = integration_org(&user, org)?;
+    let a = ctx.state.store.agent(org, env, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let history = ctx.state.store.trust_history(&a.id, 100).await.map_err(store_error)?;
+    Ok((a, history))
+}
+
+/// A white-label customer's own agents, with their recent changes.
+pub async fn customer_agents(ctx: &Ctx) -> Result<Vec<(AgentView, Vec<TrustChange>)>, AppError> {
+    let user = ctx.require_user().await?;
+    if user.role != crate::domain::role::Role::Customer {
+        return Err(AppError::Forbidden);
+    }
+    let mut out = Vec::new();
+    for a in ctx.state.store.customer_agents(user.id).await.map_err(store_error)? {
+        let history = ctx.state.store.trust_history(&a.id, 5).await.map_err(store_error)?;
+        out.push((a, history));
+    }
+    Ok(out)
+}
+
+/// The last 24 hours of API traffic and the latest requests.
+pub async fn traffic(ctx: &Ctx, org: Option<i64>) -> Result<TrafficView, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, _) = integration_org(&user, org)?;
+    let now = ctx.now();
+    let hours = ctx.state.store.api_traffic(org, now - chrono::Duration::hours(23)).await.map_err(store_error)?;
+    let by_env = |env: Environment| {
+        let h: Vec<_> = hours.iter().filter(|h| h.environment == env).cloned().collect();
+        summarise(&h)
+    };
+    Ok(TrafficView {
+        organisation_id: org,
+        sandbox: by_env(Environment::Sandbox),
+        production: by_env(Environment::Production),
+        hours: hours.clone(),
+        recent: ctx.state.store.recent_api_requests(org, 50).await.map_err(store_error)?,
+        now_ms: now.timestamp_millis(),
+    })
+}
+
+/// One pass of the integration scheduler: the weekly sandbox reset (one
+/// instance of several claims each week) and pruning of the request log.
+pub async fn run_maintenance_once(state: &AppState) -> anyhow::Result<bool> {
+    let now = state.clock.now();
+    let reset = state.store.reset_sandbox(week_of(now.timestamp_millis())).await?;
+    state.store.prune_api_log(now - chrono::Duration::days(7)).await?;
+    Ok(reset)
+}
+
+pub async fn run_maintenance(state: AppState, every: std::time::Duration) {
+    loop {
+        match run_maintenance_once(&state).await {
+            Ok(true) => tracing::info!("weekly sandbox reset done"),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "integration maintenance"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+fn who_of(ctx: &Ctx, user: &CurrentUser) -> super::webhooks::Who {
+    super::webhooks::Who {
+        brand_id: ctx.meta.brand.id,
+        actor_id: Some(user.id),
+        label: user.email.clone(),
+        client_ip: ctx.meta.client_ip.clone(),
+    }
+}
+
+/// The signed-in owner's organisation and audit identity, or 403.
+async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(i64, super::webhooks::Who), AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    if !can_manage {
+        return Err(AppError::Forbidden);
+    }
+    Ok((org, who_of(ctx, &user)))
+}
+
+pub async fn webhooks_page(ctx: &Ctx, org: Option<i64>) -> Result<crate::api::integration::WebhooksView, AppError> {
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    let subscriptions = super::webhooks::list(&ctx.state, org, None).await?;
+    Ok(crate::api::integration::WebhooksView { organisation_id: org, can_manage, subscriptions })
+}
+
+/// Returns the new subscription's id.
+pub async fn create_webhook(
+    ctx: &Ctx,
+    org: Option<i64>,
+    environment: &str,
+    url: &str,
+    patterns: &str,
+) -> Result<String, AppError> {
+    let (org, who) = owner(ctx, org).await?;
+    let env = Environment::parse(environment)
+        .ok_or_else(|| AppError::field("environment", "Choose sandbox or production."))?;
+    let (view, _) = super::webhooks::create(&ctx.state, &who, org, env, url, patterns).await?;
+    Ok(view.id)
+}
+
+pub async fn webhook_page(
+    ctx: &Ctx,
+    org: Option<i64>,
+    id: &str,
+) -> Result<crate::api::integration::SubscriptionDetail, AppError> {
+    use crate::api::integration::{DeliveryLine, SubscriptionDetail};
+    let user = ctx.require_user().await?;
+    let (org, can_manage) = integration_org(&user, org)?;
+    let s = super::webhooks::find(&ctx.state, org, id).await?;
+    let secret = if can_manage { Some(super::webhooks::reveal(&ctx.state, &s)?) } else { None };
+    let mut deliveries = Vec::new();
+    for d in ctx.state.store.deliveries(s.id, 25).await.map_err(store_error)? {
+        let attempts = ctx.state.store.attempts(d.id).await.map_err(store_error)?;
+        let payload =
+            ctx.state.store.delivery(s.id, d.id).await.map_err(store_error)?.map(|(_, p)| p).unwrap_or_default();
+        deliveries.push(DeliveryLine { delivery: d, attempts, payload });
+    }
+    let subscription = super::webhooks::list(&ctx.state, org, None)
+        .await?
+        .into_iter()
+        .find(|v| v.id == s.public_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(SubscriptionDetail { organisation_id: org, can_manage, subscription, secret, deliveries })
+}
+
+/// Carries out an owner's action on a subscription; returns the page flag.
+pub async fn webhook_action(
+    ctx: &Ctx,
+    org: Option<i64>,
+    id: &str,
+    action: &str,
+    delivery: Option<i64>,
+) -> Result<&'static str, AppError> {
+    let (org, who) = owner(ctx, org).await?;
+    let state = &ctx.state;
+    match (action, delivery) {
+        ("delete", _) => super::webhooks::delete(state, &who, org, id).await.map(|_| "deleted"),
+        ("rotate", _) => super::webhooks::rotate_secret(state, &who, org, id).await.map(|_| "rotated"),
+        ("test", _) => super::webhooks::send_test(state, org, id).await.map(|_| "test"),
+        ("enable", _) => super::webhooks::set_active(state, &who, org, id, true).await.map(|_| "enabled"),
+        ("disable", _) => super::webhooks::set_active(state, &who, org, id, false).await.map(|_| "disabled"),
+        ("replay", Some(d)) => super::webhooks::replay(state, org, id, d).await.map(|_| "replayed"),
+        _ => Err(AppError::Refused("Unknown action.".into())),
+    }
+}

@@ -1,0 +1,420 @@
+//! Webhook subscriptions and their delivery. Events reach subscribers from
+//! `event_log` (written in the transaction of each change): `fan_out` turns
+//! new rows into deliveries, and the worker sends each one signed per the
+//! Standard Webhooks specification (plus the guide's `X-Signature` and
+//! `X-Event-Type`), retries on the standard schedule, disables a
+//! subscription whose receiver answers 410, and never follows redirects.
+//! Receivers must be public addresses, checked when subscribing and again
+//! when connecting (DNS may change in between), unless allow-listed.
+
+use crate::api::error::{AppError, Checks};
+use crate::domain::audit;
+use crate::domain::integration::{parse_patterns, Environment, SubscriptionView};
+use crate::domain::webhook::{
+    envelope, is_delivered, legacy_signature, may_connect, parse_cidr, retry_delay_secs, signature_header,
+};
+use crate::server::config::Config;
+use crate::server::context::store_error;
+use crate::server::secrets::{new_public_id, new_webhook_secret, Secrets};
+use crate::server::state::AppState;
+use crate::server::store::{AttemptNext, AttemptRecord, DueDelivery, NewAudit, NewSubscription, SubscriptionRecord};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Who makes a change, for its audit row: a signed-in owner or an API key.
+pub struct Who {
+    pub brand_id: i64,
+    pub actor_id: Option<i64>,
+    pub label: String,
+    pub client_ip: String,
+}
+
+impl Who {
+    fn audit(&self, at: DateTime<Utc>, action: &'static str, subject: String, detail: serde_json::Value) -> NewAudit {
+        NewAudit {
+            brand_id: self.brand_id,
+            at,
+            actor_id: self.actor_id,
+            actor_email: self.label.clone(),
+            action,
+            subject,
+            detail,
+            client_ip: self.client_ip.clone(),
+        }
+    }
+}
+
+/// How long a rotated secret keeps signing beside the new one.
+pub const SECRET_GRACE_HOURS: i64 = 24;
+const MAX_URL: usize = 2_000;
+
+pub fn allow_list(config: &Config) -> Vec<(IpAddr, u8)> {
+    config.webhook_allow_private.iter().filter_map(|e| parse_cidr(e)).collect()
+}
+
+/// Checks a receiver URL: http(s), no credentials, and every address its
+/// host names is public (or allow-listed). Names are resolved now; the
+/// worker checks again at connect time.
+pub async fn check_url(config: &Config, raw: &str) -> Result<url::Url, String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > MAX_URL {
+        return Err("Enter the https:// address of your receiver.".into());
+    }
+    let url = url::Url::parse(raw).map_err(|_| "This is not a valid URL.".to_owned())?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err("Use an http:// or https:// address.".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("Leave credentials out of the URL; verify our signature instead.".into());
+    }
+    let allow = allow_list(config);
+    let refuse = |ip: IpAddr| format!("{ip} is not a public address; webhooks only go to public addresses.");
+    match url.host() {
+        None => return Err("The URL has no host.".into()),
+        Some(url::Host::Ipv4(ip)) if !may_connect(&allow, IpAddr::V4(ip)) => return Err(refuse(IpAddr::V4(ip))),
+        Some(url::Host::Ipv6(ip)) if !may_connect(&allow, IpAddr::V6(ip)) => return Err(refuse(IpAddr::V6(ip))),
+        Some(url::Host::Domain(name)) => {
+            let port = url.port_or_known_default().unwrap_or(443);
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+                .await
+                .map_err(|_| format!("{name} could not be resolved."))?
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{name} could not be resolved."));
+            }
+            if let Some(bad) = addrs.iter().map(SocketAddr::ip).find(|ip| !may_connect(&allow, *ip)) {
+                return Err(format!("{name} resolves to {bad}, which is not a public address."));
+            }
+        }
+        Some(_) => {}
+    }
+    Ok(url)
+}
+
+fn view(r: &SubscriptionRecord, now_ms: i64) -> SubscriptionView {
+    SubscriptionView {
+        id: r.public_id.clone(),
+        url: r.url.clone(),
+        environment: r.environment,
+        patterns: r.patterns.clone(),
+        active: r.active,
+        disabled_reason: r.disabled_reason.clone(),
+        created_at_ms: r.created_at_ms,
+        rotating_until_ms: r.previous_until_ms.filter(|t| *t > now_ms),
+    }
+}
+
+pub async fn list(state: &AppState, org: i64, env: Option<Environment>) -> Result<Vec<SubscriptionView>, AppError> {
+    let now_ms = state.clock.now().timestamp_millis();
+    Ok(state
+        .store
+        .subscriptions(org)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .filter(|s| env.is_none_or(|e| e == s.environment))
+        .map(|s| view(s, now_ms))
+        .collect())
+}
+
+pub async fn find(state: &AppState, org: i64, id: &str) -> Result<SubscriptionRecord, AppError> {
+    state.store.subscription(org, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+}
+
+/// The subscription's current signing secret, for its owners.
+pub fn reveal(state: &AppState, s: &SubscriptionRecord) -> Result<String, AppError> {
+    Secrets::of(&state.config).open(&s.secret_enc).ok_or(AppError::Internal)
+}
+
+pub async fn create(
+    state: &AppState,
+    who: &Who,
+    org: i64,
+    env: Environment,
+    url: &str,
+    patterns: &str,
+) -> Result<(SubscriptionView, String), AppError> {
+    let mut checks = Checks::default();
+    let patterns = checks.check("patterns", parse_patterns(patterns));
+    let url = match check_url(&state.config, url).await {
+        Ok(u) => Some(u),
+        Err(m) => {
+            checks.check::<(), _>("url", Err(m));
+            None
+        }
+    };
+    checks.finish()?;
+    let (url, patterns) = (url.map(String::from).unwrap_or_default(), patterns.unwrap_or_default());
+    let secret = new_webhook_secret();
+    let now = state.clock.now();
+    let public_id = new_public_id("whk_");
+    let a = who.audit(
+        now,
+        audit::WEBHOOK_CREATED,
+        format!("webhook:{public_id}"),
+        json!({ "after": { "url": url, "patterns": patterns, "environment": env.key() } }),
+    );
+    let sub = NewSubscription {
+        brand_id: who.brand_id,
+        organisation_id: org,
+        environment: env,
+        public_id,
+        url,
+        patterns,
+        secret_enc: Secrets::of(&state.config).seal(&secret),
+        now,
+    };
+    let rec = state.store.create_subscription(sub, a).await.map_err(store_error)?;
+    Ok((view(&rec, now.timestamp_millis()), secret))
+}
+
+pub async fn delete(state: &AppState, who: &Who, org: i64, id: &str) -> Result<(), AppError> {
+    let s = find(state, org, id).await?;
+    let now = state.clock.now();
+    let a = who.audit(now, audit::WEBHOOK_DELETED, format!("webhook:{id}"), json!({ "before": { "url": s.url } }));
+    state.store.delete_subscription(s.id, now, a).await.map_err(store_error)
+}
+
+/// A new secret; the old one keeps signing for 24 hours so receivers can
+/// switch over. Returns the new secret and when the old one stops.
+pub async fn rotate_secret(
+    state: &AppState,
+    who: &Who,
+    org: i64,
+    id: &str,
+) -> Result<(String, DateTime<Utc>), AppError> {
+    let s = find(state, org, id).await?;
+    let now = state.clock.now();
+    let until = now + chrono::Duration::hours(SECRET_GRACE_HOURS);
+    let secret = new_webhook_secret();
+    let a = who.audit(now, audit::WEBHOOK_SECRET_ROTATED, format!("webhook:{id}"), json!({}));
+    let sealed = Secrets::of(&state.config).seal(&secret);
+    state.store.rotate_subscription_secret(s.id, &sealed, until, a).await.map_err(store_error)?;
+    Ok((secret, until))
+}
+
+pub async fn set_active(state: &AppState, who: &Who, org: i64, id: &str, active: bool) -> Result<(), AppError> {
+    let s = find(state, org, id).await?;
+    let action = if active { audit::WEBHOOK_ENABLED } else { audit::WEBHOOK_DISABLED };
+    let a = who.audit(state.clock.now(), action, format!("webhook:{id}"), json!({}));
+    state.store.set_subscription_active(s.id, active, a).await.map_err(store_error)
+}
+
+/// Queues a `webhook.test` event to this subscription alone.
+pub async fn send_test(state: &AppState, org: i64, id: &str) -> Result<i64, AppError> {
+    let s = find(state, org, id).await?;
+    if !s.active {
+        return Err(AppError::Refused("Enable the subscription before sending a test.".into()));
+    }
+    let now = state.clock.now();
+    let msg_id = new_public_id("msg_test_");
+    let body = envelope(
+        "webhook.test",
+        now.timestamp_millis(),
+        &json!({ "subscription_id": s.public_id, "message": "A test event from the partner portal." }),
+    );
+    state.store.queue_delivery(s.id, None, &msg_id, "webhook.test", &body, now).await.map_err(store_error)
+}
+
+/// Sends an earlier delivery's message again (same id and body, so a
+/// receiver that already has it can tell).
+pub async fn replay(state: &AppState, org: i64, id: &str, delivery_id: i64) -> Result<i64, AppError> {
+    let s = find(state, org, id).await?;
+    if !s.active {
+        return Err(AppError::Refused("Enable the subscription before replaying.".into()));
+    }
+    let (d, payload) = state.store.delivery(s.id, delivery_id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    state
+        .store
+        .queue_delivery(s.id, None, &d.msg_id, &d.event_type, &payload, state.clock.now())
+        .await
+        .map_err(store_error)
+}
+
+/// Connects only to permitted addresses, whatever DNS says at the moment.
+struct GuardedResolver {
+    allow: Arc<Vec<(IpAddr, u8)>>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow = self.allow.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.filter(|a| may_connect(&allow, a.ip())).collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            let it: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(it)
+        })
+    }
+}
+
+/// The HTTP client deliveries go through: bounded timeouts, no redirects,
+/// no proxies, and the guarded resolver.
+pub struct Deliverer {
+    client: reqwest::Client,
+    allow: Arc<Vec<(IpAddr, u8)>>,
+}
+
+impl Deliverer {
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let allow = Arc::new(allow_list(config));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver { allow: allow.clone() }))
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .user_agent("PartnerPortal-Webhooks/1")
+            .build()?;
+        Ok(Deliverer { client, allow })
+    }
+}
+
+const LEASE_SECS: i64 = 60;
+const RESPONSE_KEPT: usize = 1_000;
+
+/// One pass: fan new events out to subscriptions, then attempt what is due.
+/// Returns the number of attempts made.
+pub async fn deliver_once(state: &AppState, deliverer: &Deliverer) -> anyhow::Result<usize> {
+    let now = state.clock.now();
+    while state.store.fan_out(now, 200).await? == 200 {}
+    let due = state.store.claim_deliveries(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await?;
+    let n = due.len();
+    let mut set = tokio::task::JoinSet::new();
+    for d in due {
+        let state = state.clone();
+        let client = deliverer.client.clone();
+        let allow = deliverer.allow.clone();
+        set.spawn(async move {
+            let id = d.id;
+            if let Err(e) = attempt(&state, &client, &allow, d).await {
+                tracing::error!(error = %e, delivery = id, "webhook attempt not recorded");
+            }
+        });
+    }
+    while set.join_next().await.is_some() {}
+    Ok(n)
+}
+
+async fn attempt(
+    state: &AppState,
+    client: &reqwest::Client,
+    allow: &[(IpAddr, u8)],
+    d: DueDelivery,
+) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let number = d.attempts + 1;
+    let record = |duration_ms: i64, status: Option<u16>, error: Option<String>, body: Option<String>| AttemptRecord {
+        delivery_id: d.id,
+        attempt: number,
+        at: now,
+        duration_ms,
+        response_status: status,
+        error,
+        response_body: body,
+    };
+    let Some(sub) = state.store.subscription_by_id(d.subscription_id).await?.filter(|s| s.active) else {
+        let r = record(0, None, Some("The subscription is disabled or deleted.".into()), None);
+        state.store.finish_attempt(r, AttemptNext::GiveUp).await?;
+        return Ok(());
+    };
+    let retry = || match retry_delay_secs(number as usize) {
+        Some(secs) => AttemptNext::RetryAt(now + chrono::Duration::seconds(secs)),
+        None => AttemptNext::GiveUp,
+    };
+    let secrets = Secrets::of(&state.config);
+    let Some(current) = secrets.open(&sub.secret_enc) else {
+        let r = record(0, None, Some("The signing secret cannot be read; was APP_SECRET_KEY changed?".into()), None);
+        state.store.finish_attempt(r, retry()).await?;
+        return Ok(());
+    };
+    let mut keys = vec![current.clone()];
+    if let (Some(prev), Some(until)) = (&sub.previous_secret_enc, sub.previous_until_ms) {
+        if until > now.timestamp_millis() {
+            keys.extend(secrets.open(prev));
+        }
+    }
+    let url = url::Url::parse(&sub.url)?;
+    // Address literals skip the resolver, so they are checked here.
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    };
+    if literal.is_some_and(|ip| !may_connect(allow, ip)) {
+        let r = record(0, None, Some("Refused: the receiver's address is not public.".into()), None);
+        state.store.finish_attempt(r, retry()).await?;
+        return Ok(());
+    }
+    let ts = now.timestamp();
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let signature = signature_header(&key_refs, &d.msg_id, ts, &d.payload)?;
+    let started = Instant::now();
+    let sent = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &d.msg_id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", signature)
+        .header("x-signature", legacy_signature(&current, ts, &d.payload)?)
+        .header("x-event-type", &d.event_type)
+        .header("x-event-id", &d.msg_id)
+        .header("x-timestamp", ts.to_string())
+        .body(d.payload.clone())
+        .send()
+        .await;
+    let (status, error, body) = match sent {
+        Ok(mut resp) => {
+            let status = resp.status().as_u16();
+            let mut kept: Vec<u8> = Vec::new();
+            // Keep the start of the answer for the log; never read more.
+            while kept.len() < RESPONSE_KEPT {
+                match resp.chunk().await {
+                    Ok(Some(c)) => kept.extend_from_slice(&c),
+                    _ => break,
+                }
+            }
+            kept.truncate(RESPONSE_KEPT);
+            let text = String::from_utf8_lossy(&kept).into_owned();
+            let error = (300..400).contains(&status).then(|| "Redirects are not followed.".to_owned());
+            (Some(status), error, Some(text))
+        }
+        Err(e) => {
+            let why = if e.is_timeout() {
+                "Timed out after 10 seconds.".to_owned()
+            } else if e.is_connect() {
+                "Could not connect (or the address is not public).".to_owned()
+            } else {
+                "The request failed.".to_owned()
+            };
+            (None, Some(why), None)
+        }
+    };
+    let duration_ms = started.elapsed().as_millis() as i64;
+    let next = match status {
+        Some(s) if is_delivered(s) => AttemptNext::Delivered,
+        Some(410) => AttemptNext::Disable("The receiver answered 410 Gone.".into()),
+        _ => retry(),
+    };
+    state.store.finish_attempt(record(duration_ms, status, error, body), next).await?;
+    Ok(())
+}
+
+/// Delivers until the process ends.
+pub async fn run_worker(state: AppState, deliverer: Deliverer, every: Duration) {
+    loop {
+        match deliver_once(&state, &deliverer).await {
+            Ok(n) if n > 0 => tracing::debug!(attempts = n, "webhook deliveries"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "webhook delivery"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
