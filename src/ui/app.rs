@@ -114,6 +114,15 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/statements/:id") view=pages::revenue::StatementPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue") view=pages::revenue::ProgramPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue/imports/:id") view=pages::revenue::ImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers") view=pages::developers::DevelopersPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/agents") view=pages::developers::AgentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/agents/:id") view=pages::developers::AgentPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/traffic") view=pages::developers::TrafficPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/webhooks") view=pages::developers::WebhooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/webhooks/:id") view=pages::developers::WebhookPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/api") view=pages::developers::ApiReferencePage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/verify") view=pages::developers::VerifyPage ssr=SsrMode::Async/>
+                <Route path=path!("/agents") view=pages::developers::CustomerAgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
             </Routes>
         </main>

@@ -73,9 +73,11 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/plan" class=link>"Onboarding"</a></li>
                 <li><a href="/certification" class=link>"Certification"</a></li>
                 <li><a href="/revenue" class=link>"Revenue"</a></li>
+                <li><a href="/developers" class=link>"Developers"</a></li>
                 <li><a href="/team" class=link>"Team"</a></li>
                 {white_label.then(|| view! { <li><a href="/branding" class=link>"Branding"</a></li> })}
             })}
+            {(user.role == Role::Customer).then(|| view! { <li><a href="/agents" class=link>"Agents"</a></li> })}
             {(partner && !has_org).then(|| view! { <li><a href="/application" class=link>"Application"</a></li> })}
             {admin.then(|| view! {
                 <li><a href="/admin/users" class=link>"Users"</a></li>

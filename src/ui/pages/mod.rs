@@ -3,6 +3,7 @@ pub mod admin;
 pub mod apply;
 pub mod branding;
 pub mod certification;
+pub mod developers;
 pub mod home;
 pub mod invitation;
 pub mod login;
