@@ -121,8 +121,10 @@ pub async fn create_api_key(
             .filter(|(v, _)| v.is_some())
             .map(|(_, s)| s.key().to_owned())
             .collect();
-            integration::create_key(&Ctx::load().await?, org, &name, &environment, &scopes).await?;
-            leptos_axum::redirect(&back(org, "/developers", "created=1"));
+            // Each result has its own address, so the page loads (and takes
+            // the shown-once key from the session) exactly once.
+            let id = integration::create_key(&Ctx::load().await?, org, &name, &environment, &scopes).await?;
+            leptos_axum::redirect(&back(org, "/developers", &format!("created={id}")));
             Ok(())
         }
         .await,
@@ -134,8 +136,8 @@ pub async fn rotate_api_key(org: Option<i64>, id: i64, grace: String) -> Result<
     use crate::server::{context::Ctx, services::integration};
     crate::server::context::respond(
         async move {
-            integration::rotate_key(&Ctx::load().await?, org, id, &grace).await?;
-            leptos_axum::redirect(&back(org, "/developers", "rotated=1"));
+            let new_id = integration::rotate_key(&Ctx::load().await?, org, id, &grace).await?;
+            leptos_axum::redirect(&back(org, "/developers", &format!("rotated={new_id}")));
             Ok(())
         }
         .await,
@@ -148,7 +150,7 @@ pub async fn revoke_api_key(org: Option<i64>, id: i64) -> Result<(), AppError> {
     crate::server::context::respond(
         async move {
             integration::revoke_key(&Ctx::load().await?, org, id).await?;
-            leptos_axum::redirect(&back(org, "/developers", "revoked=1"));
+            leptos_axum::redirect(&back(org, "/developers", &format!("revoked={id}")));
             Ok(())
         }
         .await,

@@ -574,6 +574,9 @@ struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        // utoipa copies the crate's (empty) license; OpenAPI 3.1 needs a
+        // licence to name an identifier or URL, so none is stated.
+        openapi.info.license = None;
         openapi.components.get_or_insert_with(Default::default).add_security_scheme(
             "bearer",
             SecurityScheme::Http(

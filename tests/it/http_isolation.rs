@@ -15,6 +15,9 @@ use partner_portal::api::branding::{
     AddCustomDomain, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding, VerifyCustomDomain,
 };
 use partner_portal::api::certification::GetCertification;
+use partner_portal::api::integration::{
+    CreateApiKey, CustomerAgent, DeveloperView, GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks,
+};
 use partner_portal::api::revenue::{
     GetRevenueDashboard, GetRevenueProgram, GetStatement, RecordRevenueEvent, RevenueDashboard,
 };
@@ -67,7 +70,34 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
     carol.sign_in("carol@c.example", PASSWORD).await;
     assert!(carol.whoami().await.is_some());
 
+    // A's sandbox key opens the API under the program's brand only (an
+    // unknown host is served as the program's here), never on a partner's domain.
+    let form = [("name", "CI"), ("environment", "sandbox"), ("agents_read", "on"), ("agents_write", "on")];
+    assert_eq!(a.call(CreateApiKey::PATH, &form).await.status, StatusCode::OK);
+    let v: DeveloperView = serde_json::from_str(&a.call(GetDeveloper::PATH, &[]).await.body).unwrap();
+    let key = v.new_key.unwrap().1;
+
     let program = app.client().host;
+    for host in [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()] {
+        let req = Request::get("/api/v1/agents").header(header::AUTHORIZATION, format!("Bearer {key}"));
+        let status = app.client_on(&host).send(req.body(Body::empty()).unwrap()).await.status;
+        let partner_domain = host == domain_a || host == domain_b;
+        let expected = if partner_domain { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+        assert_eq!(status, expected, "A's key on {host}");
+    }
+    // An agent A assigns to its customer Carol: she sees it, with its score.
+    let req = Request::post("/api/v1/agents")
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"name": "Carol's assistant", "customer": "carol@c.example"}"#))
+        .unwrap();
+    let created = app.client().send(req).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let mine: Vec<CustomerAgent> = serde_json::from_str(&carol.call(GetCustomerAgents::PATH, &[]).await.body).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0].agent.name.as_str(), mine[0].agent.trust_score), ("Carol's assistant", 500));
+    // Only customers have such a page; partners are refused it.
+    assert_eq!(a.call(GetCustomerAgents::PATH, &[]).await.status, StatusCode::FORBIDDEN);
     let hosts = [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()];
     // (identity, the client it signed in with, the host where it is valid)
     let identities: Vec<(&str, Client, Option<String>)> = vec![
@@ -85,6 +115,10 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         ("certification of A", GetCertification::PATH, vec![("org", o.clone())]),
         ("statement of A", GetStatement::PATH, vec![("id", statement.clone())]),
         ("program revenue", GetRevenueProgram::PATH, vec![]),
+        ("API keys of A", GetDeveloper::PATH, vec![("org", o.clone())]),
+        ("agents of A", GetAgents::PATH, vec![("org", o.clone())]),
+        ("webhooks of A", GetWebhooks::PATH, vec![("org", o.clone())]),
+        ("API traffic of A", GetTraffic::PATH, vec![("org", o.clone())]),
         // A write: saving A's brand (with the look it already has).
         (
             "save A's brand",

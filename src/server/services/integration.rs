@@ -139,7 +139,7 @@ pub async fn create_key(
     name: &str,
     environment: &str,
     scopes: &[String],
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     let user = ctx.require_user().await?;
     let (org, can_manage) = integration_org(&user, org)?;
     if !can_manage {
@@ -166,7 +166,7 @@ pub async fn create_key(
     if first_sandbox {
         sandbox_started(&ctx.state, ctx.meta.brand.id, org, Binding::SandboxKeyCreated).await?;
     }
-    Ok(())
+    Ok(id)
 }
 
 /// The first sandbox key ticks its onboarding item and, for a partner
@@ -208,7 +208,8 @@ async fn sandbox_started(state: &AppState, brand_id: i64, org: i64, binding: Bin
     }
 }
 
-pub async fn rotate_key(ctx: &Ctx, org: Option<i64>, id: i64, grace: &str) -> Result<(), AppError> {
+/// Returns the new key's id.
+pub async fn rotate_key(ctx: &Ctx, org: Option<i64>, id: i64, grace: &str) -> Result<i64, AppError> {
     let user = ctx.require_user().await?;
     let (org, can_manage) = integration_org(&user, org)?;
     if !can_manage {
@@ -236,7 +237,7 @@ pub async fn rotate_key(ctx: &Ctx, org: Option<i64>, id: i64, grace: &str) -> Re
     );
     let new_id = store.rotate_api_key(id, ends, record, a).await.map_err(store_error)?;
     ctx.session.insert(NEW_KEY, (new_id, secret)).await.map_err(|e| internal(format!("session write: {e}")))?;
-    Ok(())
+    Ok(new_id)
 }
 
 pub async fn revoke_key(ctx: &Ctx, org: Option<i64>, id: i64) -> Result<(), AppError> {

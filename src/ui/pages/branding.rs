@@ -217,7 +217,7 @@ fn Branding(
                                     <p data-testid="domain-status">{status}</p>
                                     {r.verified_at_ms.is_none().then(|| view! {
                                         <p class="mt-1 text-slate-700">"Create this DNS record, then verify:"</p>
-                                        <dl class="mt-1 grid grid-cols-[auto,1fr] gap-x-3 font-mono text-xs">
+                                        <dl class="mt-1 grid grid-cols-[auto_1fr] gap-x-3 font-mono text-xs">
                                             <dt>"Type"</dt><dd>"TXT"</dd>
                                             <dt>"Name"</dt><dd data-testid="txt-name">{d.record_name.clone()}</dd>
                                             <dt>"Value"</dt><dd data-testid="txt-value">{r.token.clone()}</dd>

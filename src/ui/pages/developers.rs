@@ -90,10 +90,9 @@ pub fn DevelopersPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let rotate = ServerAction::<RotateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let data = Resource::new(
-        move || (location.search.get(), create.version().get(), rotate.version().get(), revoke.version().get()),
-        |_| get_developer(org_param()),
-    );
+    // Only the address: every action lands on an address of its own, and a
+    // second load would find the shown-once key already taken.
+    let data = Resource::new(move || location.search.get(), |_| get_developer(org_param()));
     view! {
         <Title text="Developers"/>
         <h1 class="mb-1 text-2xl font-bold">"Developers"</h1>
@@ -148,7 +147,7 @@ fn Keys(
         <div class="mb-6 grid gap-4 sm:grid-cols-2">
             <section class=CARD aria-labelledby="usage">
                 <h2 id="usage" class="mb-2 font-semibold">"Sandbox usage"</h2>
-                <dl class="grid grid-cols-[auto,1fr] gap-x-4 gap-y-1 text-sm">
+                <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
                     <dt class="text-slate-600">"Agents"</dt>
                     <dd data-testid="sandbox-agents">{format!("{} of {}", v.sandbox_agents, v.agent_limit)}</dd>
                     <dt class="text-slate-600">"Events today"</dt>
@@ -449,17 +448,20 @@ pub fn AgentPage() -> impl IntoView {
 // ---- Traffic ------------------------------------------------------------------------
 
 fn summary_card(title: &'static str, s: TrafficSummary, testid: &'static str) -> impl IntoView {
-    let error_bps = if s.requests == 0 { 0 } else { 10_000 - s.success_bps };
+    // Shares and latencies of no requests are not zero; they do not exist.
+    let none = s.requests == 0;
+    let share = move |bps: i64| if none { "—".to_owned() } else { percent(bps) };
+    let time = move |us: i64| if none { "—".to_owned() } else { millis(us) };
     view! {
         <section class=CARD data-testid=testid>
             <h2 class="mb-2 font-semibold">{title}</h2>
             <dl class="grid grid-cols-2 gap-2 text-sm">
                 <div><dt class="text-slate-600">"Requests"</dt><dd class="text-xl font-semibold" data-testid="requests">{s.requests}</dd></div>
-                <div><dt class="text-slate-600">"Server errors"</dt><dd class="text-xl font-semibold">{percent(error_bps)}</dd></div>
+                <div><dt class="text-slate-600">"Server errors"</dt><dd class="text-xl font-semibold">{share(10_000 - s.success_bps)}</dd></div>
                 <div><dt class="text-slate-600">"Client errors (4xx)"</dt><dd class="text-xl font-semibold">{s.client_errors}</dd></div>
-                <div><dt class="text-slate-600">"Mean latency"</dt><dd class="text-xl font-semibold">{millis(s.mean_latency_us)}</dd></div>
-                <div><dt class="text-slate-600">"Under 50 ms"</dt><dd class="text-xl font-semibold">{percent(s.fast_bps)}</dd></div>
-                <div><dt class="text-slate-600">"Slowest"</dt><dd class="text-xl font-semibold">{millis(s.max_latency_us)}</dd></div>
+                <div><dt class="text-slate-600">"Mean latency"</dt><dd class="text-xl font-semibold">{time(s.mean_latency_us)}</dd></div>
+                <div><dt class="text-slate-600">"Under 50 ms"</dt><dd class="text-xl font-semibold">{share(s.fast_bps)}</dd></div>
+                <div><dt class="text-slate-600">"Slowest"</dt><dd class="text-xl font-semibold">{time(s.max_latency_us)}</dd></div>
             </dl>
         </section>
     }
@@ -494,9 +496,10 @@ pub fn TrafficPage() -> impl IntoView {
                             </div>
                             <section class=format!("{CARD} mb-6")>
                                 <h2 class="mb-2 font-semibold">"Requests per hour"</h2>
-                                <svg viewBox="0 0 240 60" class="h-24 w-full" role="img" aria-label=format!("{total} requests in the last 24 hours, busiest hour {max}")>
+                                <svg viewBox="0 0 240 60" preserveAspectRatio="none" class="h-24 w-full" role="img" aria-label=format!("{total} requests in the last 24 hours, busiest hour {max}")>
                                     {bars}
                                 </svg>
+                                <div class="mt-1 flex justify-between text-xs text-slate-500"><span>"24 hours ago"</span><span>"now"</span></div>
                             </section>
                             <section class=CARD>
                                 <h2 class="mb-2 font-semibold">"Latest requests"</h2>
