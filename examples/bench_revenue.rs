@@ -5,85 +5,20 @@
 //! the ledger. The figure to watch is the ratio large/small: about 1 means
 //! the read does not scan the ledger. Run with `bash bench/revenue.sh`.
 
+mod common;
+
 use chrono::{Duration, TimeZone, Utc};
-use partner_portal::domain::application::{ApplicationInput, Decision, RevenueModel};
+use common::{approved_partner, audit};
+use partner_portal::domain::application::RevenueModel;
 use partner_portal::domain::ledger::{EventInput, EventKind, Month};
 use partner_portal::domain::revenue::{Currency, Money};
-use partner_portal::domain::role::Role;
-use partner_portal::domain::terms::default_terms;
-use partner_portal::server::store::{
-    connect, DecisionRecord, ImportBatch, ImportOutcome, NewAudit, NewToken, NewUser, OutgoingEmail, Store,
-};
+use partner_portal::server::store::{connect, ImportBatch, ImportOutcome, Store};
 use std::sync::Arc;
 use std::time::Instant;
 
-fn audit(b: i64) -> NewAudit {
-    NewAudit {
-        brand_id: b,
-        at: Utc.with_ymd_and_hms(2026, 1, 2, 12, 0, 0).unwrap(),
-        actor_id: None,
-        actor_email: "bench".into(),
-        action: "bench",
-        subject: String::new(),
-        detail: serde_json::json!({}),
-        client_ip: "127.0.0.1".into(),
-    }
-}
-
-/// A reseller approved on 2026-01-02 with `events` invoices over 2026.
+/// A reseller approved now with `events` invoices over 2026.
 async fn ledger(store: &Arc<dyn Store>, events: usize) -> anyhow::Result<(i64, i64)> {
-    let b = store.default_brand().await?.id;
-    let mgr = store
-        .create_user(
-            NewUser {
-                brand_id: b,
-                email: "mgr@bench.example".into(),
-                display_name: "M".into(),
-                role: Role::Manager,
-                password_hash: "x".into(),
-                created_at: Utc::now(),
-            },
-            audit(b),
-        )
-        .await?;
-    let app = ApplicationInput {
-        company: "Bench Resellers".into(),
-        website: "https://bench.example".into(),
-        contact_name: "B".into(),
-        email: "owner@bench.example".into(),
-        kind: "reseller/var".into(),
-        category: "distribution_channels".into(),
-        integration: "api".into(),
-        revenue_model: "reseller".into(),
-        pitch: "Bench.".into(),
-    }
-    .parse()
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let now = Utc::now();
-    let token = NewToken {
-        token_hash: "bench".into(),
-        brand_id: b,
-        email: "owner@bench.example".into(),
-        user_id: None,
-        role: None,
-        display_name: None,
-        org: None,
-        created_by: None,
-        created_at: now,
-        expires_at: now + Duration::days(1),
-    };
-    let mail = || OutgoingEmail {
-        to: "x@bench.example".into(),
-        subject: "s".into(),
-        text: "t".into(),
-        from_name: None,
-        html: None,
-    };
-    let id = store.submit_application(b, &app, "!", token, mail(), audit(b)).await?;
-    let terms = default_terms(RevenueModel::Reseller);
-    let rec =
-        DecisionRecord { application_id: id, version: 0, decision: &Decision::Approve, terms: &terms, decided_by: mgr };
-    let org = store.decide_application(b, rec, mail(), audit(b)).await?.expect("approved");
+    let (b, mgr, org) = approved_partner(store, RevenueModel::Reseller).await?;
     let usd = Currency::parse("USD")?;
     let start = Utc.with_ymd_and_hms(2026, 1, 3, 0, 0, 0).unwrap();
     let mut n = 0;

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, request, test } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { approvedPartner, createAdmin, goto, latestMail, mailedUrl, PASSWORD, ready, signIn } from "./helpers";
 
@@ -116,6 +116,26 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   await expect(page.getByTestId("brand-support")).toContainText("help@acme.example");
   await expect(page.getByText("Partner Portal")).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath("customer-home.png"), fullPage: true });
+
+  // The partner assigns an agent to the customer through the API (its owner
+  // is still signed in on the program's host); the customer sees it, with
+  // its trust score and what moved it, on the partner's domain.
+  await goto(page, `${base.origin}/developers`);
+  await page.getByLabel("Name").fill("Customer agents");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const key = (await page.getByTestId("new-key").textContent())!.trim();
+  const api = await request.newContext({ baseURL: base.origin, extraHTTPHeaders: { Authorization: `Bearer ${key}` } });
+  const agent = await (await api.post("/api/v1/agents", { data: { name: "Carol's assistant", customer } })).json();
+  expect(agent.customer).toBe(customer);
+  const moved = await api.post("/api/v1/events", { data: { event_id: "c-1", agent_id: agent.id, outcome: "timeout" } });
+  expect(moved.status()).toBe(200);
+  await api.dispose();
+  await goto(page, `http://${domain}:${base.port}/agents`);
+  await expect(page.getByTestId("customer-agent")).toHaveCount(1);
+  await expect(page.getByTestId("customer-agent")).toContainText("Carol's assistant");
+  await expect(page.getByTestId("trust-score")).toHaveText("490");
+  await expect(page.getByTestId("trust-history")).toContainText("500 → 490");
+  await page.screenshot({ path: test.info().outputPath("customer-agents.png"), fullPage: true });
 
   // The program's own host keeps the program's look, and knows no such customer.
   await goto(page, `${base.origin}/login`);

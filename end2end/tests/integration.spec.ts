@@ -125,6 +125,7 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await expect(page.getByText("Simulated 30 events")).toBeVisible();
   await ready(page);
   await expect(page.getByTestId("agent-row")).toHaveCount(1);
+  await page.screenshot({ path: info.outputPath("developers-agents.png"), fullPage: true });
   await page.getByRole("link", { name: "Support bot" }).click();
   await ready(page);
   await expect(page.getByTestId("trust-score")).toHaveText(/^\d+$/);
@@ -137,6 +138,7 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await page.screenshot({ path: info.outputPath("developers-traffic.png"), fullPage: true });
   await goto(page, "/developers/api");
   await expect(page.getByTestId("operations")).toContainText("/api/v1/events");
+  await page.screenshot({ path: info.outputPath("developers-api.png"), fullPage: true });
   await goto(page, "/developers/verify");
   await expect(page.getByTestId("verify-python")).toContainText("hmac.compare_digest");
 

@@ -593,8 +593,8 @@ impl Modify for BearerAuth {
         version = "1",
         description = "Agents, trust scores, outcome events, webhook subscriptions and certification status. \
                        Authenticate with `Authorization: Bearer <key>`; sandbox keys start `pk_test_`, production \
-                       keys `pk_live_`. Errors share one shape with a stable `code`. Each key may make 50 requests \
-                       a second (bursts of 100); beyond that the answer is 429 with `Retry-After`. POST requests \
+                       keys `pk_live_`. Errors share one shape with a stable `code`. Each key has a rate limit (by \
+                       default 50 requests a second, bursts of 100); beyond it the answer is 429 with `Retry-After`. POST requests \
                        accept an `Idempotency-Key` header: a retry with the same key and body gets the first answer."
     ),
     modifiers(&BearerAuth),

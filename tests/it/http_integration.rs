@@ -630,3 +630,118 @@ on_both!(program_events_reach_subscribers_and_connect_time_checks_refuse_private
         (Some("development"), Some("testing"))
     );
 });
+
+/// Moves `org` through development, testing and review to certified, as
+/// the partner (`p`) and a manager (`m`) do on the certification page.
+async fn certify(app: &TestApp, p: &mut Client, m: &mut Client, org: i64) {
+    use partner_portal::api::certification::FireCertificationEvent;
+    for (by_partner, event, evidence) in [
+        (true, "integration_built", ""),
+        (true, "submitted_for_review", "https://docs.example/integration"),
+        (false, "passed", ""),
+    ] {
+        let who = if by_partner { &mut *p } else { &mut *m };
+        let version = app.state.store.certification(1, org).await.unwrap().unwrap().version.to_string();
+        let org_s = org.to_string();
+        let fields = [
+            ("org", org_s.as_str()),
+            ("version", version.as_str()),
+            ("event", event),
+            ("note", ""),
+            ("evidence", evidence),
+            ("back", "/certification"),
+        ];
+        let r = who.call(FireCertificationEvent::PATH, &fields).await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+    }
+}
+
+on_both!(production_keys_come_with_certification_and_see_only_production_data, |e| async move {
+    let (app, mut mgr) = start(e, |_| {}).await;
+    let (mut ada, org) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let sandbox = new_key(&mut ada, "sandbox").await;
+    certify(&app, &mut ada, &mut mgr, org).await;
+    let live = new_key(&mut ada, "production").await;
+    assert!(live.starts_with("pk_live_"), "{live}");
+    let mut c = app.client();
+    let (s, agent, _) = api(&mut c, "POST", "/api/v1/agents", &live, Some(json!({ "name": "Live bot" }))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(agent["environment"], "production");
+    let id = agent["id"].as_str().unwrap();
+    // The sandbox key does not see production agents, nor the reverse.
+    assert_eq!(api(&mut c, "GET", &format!("/api/v1/agents/{id}"), &sandbox, None).await.0, StatusCode::NOT_FOUND);
+    let (_, list, _) = api(&mut c, "GET", "/api/v1/agents", &sandbox, None).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 0);
+    // Production has no daily quota: a batch goes through and is not counted.
+    let events: Vec<Value> =
+        (0..100).map(|i| json!({ "event_id": format!("p{i}"), "agent_id": id, "outcome": "success" })).collect();
+    let (s, body, _) = api(&mut c, "POST", "/api/v1/events", &live, Some(json!({ "events": events }))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][99]["trust_score"], 1000);
+    let day = day_of(app.clock_now().timestamp_millis());
+    assert_eq!(app.state.store.sandbox_events_on(org, day).await.unwrap(), 0);
+    let (_, cert, _) = api(&mut c, "GET", "/api/v1/certification", &live, None).await;
+    assert_eq!((cert["state"].as_str(), cert["support_tier"].as_str()), (Some("certified"), Some("Certified")));
+    // A key in the wrong environment's clothing is refused: the prefix must match.
+    let forged = live.replacen("pk_live_", "pk_test_", 1);
+    assert_eq!(api(&mut c, "GET", "/api/v1/agents", &forged, None).await.0, StatusCode::UNAUTHORIZED);
+});
+
+on_both!(owners_replay_disable_and_enable_subscriptions_from_the_page, |e| async move {
+    let rx = Receiver::start().await;
+    let (app, mut mgr) = start(e, |c| c.webhook_allow_private = vec!["127.0.0.1".into()]).await;
+    let (mut ada, _) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let (mut bob, _) = partner(&app, &mut mgr, "Bob Bots", "bob@bob.example").await;
+    let key = new_key(&mut ada, "sandbox").await;
+    let mut c = app.client();
+    let (_, created, _) =
+        api(&mut c, "POST", "/api/v1/webhooks", &key, Some(json!({ "url": rx.url, "patterns": ["*"] }))).await;
+    let sub = created["subscription"]["id"].as_str().unwrap().to_owned();
+    let deliverer = Deliverer::new(&app.state.config).unwrap();
+    assert_eq!(act(&mut ada, &sub, "test", None).await.status, StatusCode::OK);
+    deliver_once(&app.state, &deliverer).await.unwrap();
+    let (_, v) = detail(&mut ada, &sub).await;
+    let v = v.unwrap();
+    assert!(v.secret.as_deref().unwrap().starts_with("whsec_"), "owners read the secret");
+    let first = v.deliveries[0].delivery.clone();
+    assert_eq!(v.deliveries[0].attempts.len(), 1);
+    // Another partner can neither read nor act on it.
+    assert_eq!(detail(&mut bob, &sub).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(act(&mut bob, &sub, "replay", Some(first.id)).await.status, StatusCode::NOT_FOUND);
+    // Replay sends the same message again.
+    assert_eq!(act(&mut ada, &sub, "replay", Some(first.id)).await.status, StatusCode::OK);
+    deliver_once(&app.state, &deliverer).await.unwrap();
+    let hits = rx.hits();
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0].0["webhook-id"], hits[1].0["webhook-id"]);
+    assert_eq!(hits[0].1, hits[1].1);
+    // Disabled: tests are refused; enabled again: they flow.
+    assert_eq!(act(&mut ada, &sub, "disable", None).await.status, StatusCode::OK);
+    assert_eq!(act(&mut ada, &sub, "test", None).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(act(&mut ada, &sub, "enable", None).await.status, StatusCode::OK);
+    assert_eq!(act(&mut ada, &sub, "test", None).await.status, StatusCode::OK);
+    deliver_once(&app.state, &deliverer).await.unwrap();
+    assert_eq!(rx.hits().len(), 3);
+    assert_eq!(act(&mut ada, &sub, "explode", None).await.status, StatusCode::BAD_REQUEST);
+    let audit = app.state.store.audit_entries(1, None, 200).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "integration.webhook_disabled"));
+    assert!(audit.iter().all(|a| !a.detail.contains(v.secret.as_deref().unwrap())), "no secret in the audit log");
+});
+
+async fn act(c: &mut Client, sub: &str, action: &str, delivery: Option<i64>) -> Reply {
+    use partner_portal::api::integration::WebhookAction;
+    let d = delivery.map(|d| d.to_string()).unwrap_or_default();
+    let mut fields = vec![("id", sub), ("action", action)];
+    if !d.is_empty() {
+        fields.push(("delivery", d.as_str()));
+    }
+    c.call(WebhookAction::PATH, &fields).await
+}
+
+async fn detail(
+    c: &mut Client,
+    sub: &str,
+) -> (StatusCode, Option<partner_portal::api::integration::SubscriptionDetail>) {
+    let r = c.call(partner_portal::api::integration::GetWebhook::PATH, &[("id", sub)]).await;
+    (r.status, serde_json::from_str(&r.body).ok())
+}

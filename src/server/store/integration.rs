@@ -371,9 +371,10 @@ macro_rules! integration_store {
 
             async fn trust_history(&self, public_id: &str, limit: i64) -> StoreResult<Vec<TrustChange>> {
                 let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT e.event_id, e.outcome, e.score_before, e.score_after, e.received_at \
-                     FROM agent_events e JOIN agents a ON a.id = e.agent_id WHERE a.public_id = $1 \
-                     ORDER BY e.id DESC LIMIT $2",
+                    // The agent's id first, so the read walks its own
+                    // (agent_id, id) index entries instead of the whole log.
+                    "SELECT event_id, outcome, score_before, score_after, received_at FROM agent_events \
+                     WHERE agent_id = (SELECT id FROM agents WHERE public_id = $1) ORDER BY id DESC LIMIT $2",
                 )
                 .bind(public_id)
                 .bind(limit)
