@@ -64,10 +64,9 @@ CREATE TABLE sandbox_usage (
 -- instance of several run it).
 CREATE TABLE integration_schedule (
     id                  BIGINT PRIMARY KEY,
-    sandbox_reset_week  BIGINT NOT NULL,
-    fanout_cursor       BIGINT NOT NULL
+    sandbox_reset_week  BIGINT NOT NULL
 );
-INSERT INTO integration_schedule (id, sandbox_reset_week, fanout_cursor) VALUES (1, 0, 0);
+INSERT INTO integration_schedule (id, sandbox_reset_week) VALUES (1, 0);
 
 -- Every API request, kept for a week, and hourly rollups kept for the
 -- traffic view and scorecards.
@@ -112,6 +111,10 @@ CREATE TABLE idempotency_keys (
 -- Which environment an event belongs to; NULL for program events that
 -- concern both (certification, statements, payouts).
 ALTER TABLE event_log ADD COLUMN environment TEXT;
+-- Set once an event's deliveries exist. A flag per row rather than a
+-- cursor: ids can commit out of order, and a cursor would skip the late one.
+ALTER TABLE event_log ADD COLUMN fanned_out BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX event_log_to_fan_out ON event_log (id) WHERE fanned_out = FALSE;
 
 CREATE TABLE webhook_subscriptions (
     id                    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

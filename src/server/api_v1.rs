@@ -682,7 +682,10 @@ async fn gate(
             e.retry_after = Some(secs);
             e.into_response()
         }
-        Ok(()) => run(&state, &caller, req, next).await,
+        Ok(()) => {
+            svc::key_used(&state, &caller).await;
+            run(&state, &caller, req, next).await
+        }
     };
     let record = ApiRequestRecord {
         organisation_id: caller.organisation_id,

@@ -129,6 +129,12 @@ on_both!(keys_open_the_sandbox_rotate_with_grace_and_revoke_at_once, |e| async m
     assert_eq!(reply.headers.get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
     let r = api_client.send(Request::get("/api/v1/agents").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let lower = Request::get("/api/v1/agents").header(header::AUTHORIZATION, format!("bearer {key}"));
+    assert_eq!(
+        api_client.send(lower.body(Body::empty()).unwrap()).await.status,
+        StatusCode::OK,
+        "the scheme is case-insensitive"
+    );
     // The key is not a cookie: a browser session alone does not open the API.
     let r = ada.send(Request::get("/api/v1/agents").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);

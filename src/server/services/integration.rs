@@ -257,9 +257,21 @@ pub enum AuthFailure {
     Invalid,
 }
 
+/// Records that a key was used (at most once a minute per key).
+pub async fn key_used(state: &AppState, caller: &ApiCaller) {
+    if let Err(e) = state.store.touch_api_key(caller.key_id, state.clock.now()).await {
+        tracing::warn!(error = %e, "recording an API key's use");
+    }
+}
+
 /// The caller behind `Authorization: Bearer <key>` on `brand_id`'s host.
 pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>) -> Result<ApiCaller, AuthFailure> {
-    let key = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).ok_or(AuthFailure::Missing)?;
+    // The scheme is case-insensitive (RFC 9110).
+    let key = header
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, k)| k.trim())
+        .ok_or(AuthFailure::Missing)?;
     let claimed = Environment::of_key(key).ok_or(AuthFailure::Invalid)?;
     let hash = Secrets::of(&state.config).hash_api_key(key);
     let found: Option<KeyAuth> = state.store.key_by_hash(&hash).await.map_err(|e| {
@@ -273,9 +285,6 @@ pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>)
         || !key_status(k.revoked_at_ms, k.expires_at_ms, now.timestamp_millis()).authenticates()
     {
         return Err(AuthFailure::Invalid);
-    }
-    if let Err(e) = state.store.touch_api_key(k.id, now).await {
-        tracing::warn!(error = %e, "recording an API key's use");
     }
     Ok(ApiCaller {
         key_id: k.id,

@@ -1,8 +1,9 @@
 //! SQL for API keys, agents and trust scores, the sandbox, the API request
 //! log, idempotency keys and webhooks, shared by both engines through
 //! `integration_store!`. Each engine supplies `ORG_LOCK` (serialises one
-//! partner's agent and event writes on PostgreSQL), `CURSOR_LOCK` (reads
-//! the fan-out cursor, locking it on PostgreSQL) and `CLAIM_DELIVERIES`.
+//! partner's agent and event writes on PostgreSQL), `FAN_OUT_SELECT` (the
+//! events not yet fanned out, skipping rows another instance holds on
+//! PostgreSQL) and `CLAIM_DELIVERIES`.
 
 pub(super) use crate::domain::integration::{
     scopes_from_text, scopes_text, AgentView, AttemptView, DeliveryStatus, DeliveryView, Environment, RequestLogEntry,
@@ -927,17 +928,19 @@ macro_rules! integration_store {
             }
 
             async fn fan_out(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<usize> {
+                // Most passes find nothing: look before taking the write lock.
+                let waiting: Option<i64> = sqlx::query_scalar("SELECT id FROM event_log WHERE fanned_out = FALSE LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                if waiting.is_none() {
+                    return Ok(0);
+                }
                 let mut tx = self.begin_write().await?;
-                let cursor: i64 = sqlx::query_scalar(Self::CURSOR_LOCK).fetch_one(&mut *tx).await?;
-                let events: Vec<(i64, Option<i64>, String, String, i64, Option<String>)> = sqlx::query_as(
-                    "SELECT id, organisation_id, event_type, payload, created_at, environment FROM event_log \
-                     WHERE id > $1 ORDER BY id LIMIT $2",
-                )
-                .bind(cursor)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
-                let Some(last) = events.last().map(|e| e.0) else { return Ok(0) };
+                let events: Vec<(i64, Option<i64>, String, String, i64, Option<String>)> =
+                    sqlx::query_as(Self::FAN_OUT_SELECT).bind(limit).fetch_all(&mut *tx).await?;
+                if events.is_empty() {
+                    return Ok(0);
+                }
                 let mut subs: std::collections::HashMap<i64, Vec<(i64, String, Vec<String>, i64)>> = Default::default();
                 for (id, org, event_type, payload, at, env) in &events {
                     let Some(org) = org else { continue };
@@ -969,10 +972,9 @@ macro_rules! integration_store {
                         }
                     }
                 }
-                sqlx::query("UPDATE integration_schedule SET fanout_cursor = $1 WHERE id = 1")
-                    .bind(last)
-                    .execute(&mut *tx)
-                    .await?;
+                for (id, ..) in &events {
+                    sqlx::query("UPDATE event_log SET fanned_out = TRUE WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(events.len())
             }
@@ -983,6 +985,16 @@ macro_rules! integration_store {
                 lease_until: DateTime<Utc>,
                 limit: i64,
             ) -> StoreResult<Vec<DueDelivery>> {
+                let due: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
+                     AND (locked_until IS NULL OR locked_until <= $1) LIMIT 1",
+                )
+                .bind(ms(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                if due.is_none() {
+                    return Ok(Vec::new());
+                }
                 let mut tx = self.begin_write().await?;
                 let rows: Vec<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(Self::CLAIM_DELIVERIES)
                     .bind(ms(lease_until))

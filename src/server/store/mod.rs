@@ -862,9 +862,9 @@ pub trait IntegrationStore: Send + Sync + 'static {
         payload: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<i64>;
-    /// Turns new `event_log` rows into deliveries for the subscriptions that
-    /// take them, moving a cursor in the same transaction. Returns how many
-    /// events it read.
+    /// Turns `event_log` rows not yet fanned out into deliveries for the
+    /// subscriptions that take them, marking them in the same transaction.
+    /// Returns how many events it read.
     async fn fan_out(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<usize>;
     /// Claims due deliveries until `lease_until` (several instances never
     /// claim the same one).

@@ -34,7 +34,8 @@ impl PgStore {
     // One partner's agent and event writes run one at a time (agent limit,
     // daily quota and trust scores are read-then-write).
     const ORG_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7412000000 + $1)");
-    const CURSOR_LOCK: &'static str = "SELECT fanout_cursor FROM integration_schedule WHERE id = 1 FOR UPDATE";
+    const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \
+         FROM event_log WHERE fanned_out = FALSE ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
     const CLAIM_DELIVERIES: &'static str = "UPDATE webhook_deliveries SET locked_until = $1 \
          WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
                       AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3 \
