@@ -136,6 +136,13 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await expect(page.getByTestId("traffic-sandbox").getByTestId("requests")).not.toHaveText("0");
   await expect(page.getByTestId("recent-requests")).toContainText("/api/v1/agents");
   await page.screenshot({ path: info.outputPath("developers-traffic.png"), fullPage: true });
+  // The scorecard rates the same traffic (sandbox, until production has any).
+  await goto(page, "/scorecard");
+  await expect(page.getByTestId("measure-reliability").getByTestId("rating")).toHaveText("On target");
+  // The receiver was closed before the simulated events: their deliveries fail.
+  await expect(page.getByTestId("measure-webhooks").getByTestId("rating")).toHaveText("Off target");
+  await expect(page.getByTestId("measure-support").getByTestId("rating")).toHaveText("No data yet");
+  await page.screenshot({ path: info.outputPath("scorecard.png"), fullPage: true });
   await goto(page, "/developers/api");
   await expect(page.getByTestId("operations")).toContainText("/api/v1/events");
   await page.screenshot({ path: info.outputPath("developers-api.png"), fullPage: true });

@@ -94,6 +94,15 @@ CREATE TABLE api_traffic (
     latency_sum_us   BIGINT NOT NULL,
     latency_max_us   BIGINT NOT NULL,
     fast             BIGINT NOT NULL,
+    -- Requests per latency bucket (under 10, 25, 50, 100, 250, 1000 ms, and
+    -- slower), from which percentiles are read.
+    lat_0            BIGINT NOT NULL DEFAULT 0,
+    lat_1            BIGINT NOT NULL DEFAULT 0,
+    lat_2            BIGINT NOT NULL DEFAULT 0,
+    lat_3            BIGINT NOT NULL DEFAULT 0,
+    lat_4            BIGINT NOT NULL DEFAULT 0,
+    lat_5            BIGINT NOT NULL DEFAULT 0,
+    lat_6            BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (organisation_id, environment, hour)
 );
 

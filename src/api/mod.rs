@@ -10,3 +10,4 @@ pub mod error;
 pub mod integration;
 pub mod partners;
 pub mod revenue;
+pub mod scorecard;

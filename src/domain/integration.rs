@@ -432,10 +432,40 @@ pub struct TrafficHour {
     pub latency_max_us: i64,
     /// Requests answered in under 50 ms.
     pub fast: i64,
+    /// Requests per latency bucket (see `LATENCY_BOUNDS_US`).
+    pub latency_buckets: [i64; 7],
 }
 
 /// A request answered in under this many microseconds counts as fast.
 pub const FAST_US: i64 = 50_000;
+
+/// Upper bounds of the latency buckets; the last bucket takes the rest.
+pub const LATENCY_BOUNDS_US: [i64; 6] = [10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000];
+
+/// The bucket a latency falls in: the first whose bound it is under.
+pub fn latency_bucket(us: i64) -> usize {
+    LATENCY_BOUNDS_US.iter().position(|b| us < *b).unwrap_or(LATENCY_BOUNDS_US.len())
+}
+
+/// The latency under which `share_bps` of requests were answered, read from
+/// the buckets as the bucket's upper bound (so never flattering); `None`
+/// without requests or when it lies beyond the last bound (over 1 s).
+pub fn latency_percentile_us(buckets: &[i64; 7], share_bps: i64) -> Option<i64> {
+    let total: i64 = buckets.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    // The rank of the request at that share, counted from 1, rounded up.
+    let rank = ((total * share_bps + 9_999) / 10_000).max(1);
+    let mut seen = 0;
+    for (i, n) in buckets.iter().enumerate() {
+        seen += n;
+        if seen >= rank {
+            return LATENCY_BOUNDS_US.get(i).copied();
+        }
+    }
+    None
+}
 
 /// Traffic over a period, summed from its hours.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -450,6 +480,10 @@ pub struct TrafficSummary {
     pub fast_bps: i64,
     /// Share of requests answered without a server error, in basis points.
     pub success_bps: i64,
+    pub latency_buckets: [i64; 7],
+    /// Half of the requests were answered under this (µs), and 95 %.
+    pub p50_us: Option<i64>,
+    pub p95_us: Option<i64>,
 }
 
 /// Sums hours into one summary, with integer shares in basis points
@@ -460,7 +494,16 @@ pub fn summarise(hours: &[TrafficHour]) -> TrafficSummary {
     let fast: i64 = hours.iter().map(|h| h.fast).sum();
     let latency: i64 = hours.iter().map(|h| h.latency_sum_us).sum();
     let share = |n: i64| if requests == 0 { 0 } else { n * 10_000 / requests };
+    let mut buckets = [0i64; 7];
+    for h in hours {
+        for (b, n) in buckets.iter_mut().zip(h.latency_buckets) {
+            *b += n;
+        }
+    }
     TrafficSummary {
+        latency_buckets: buckets,
+        p50_us: latency_percentile_us(&buckets, 5_000),
+        p95_us: latency_percentile_us(&buckets, 9_500),
         requests,
         errors,
         client_errors: hours.iter().map(|h| h.client_errors).sum(),
@@ -588,6 +631,7 @@ mod tests {
             latency_sum_us: sum,
             latency_max_us: max,
             fast,
+            latency_buckets: [fast, 0, 0, 0, 0, requests - fast, 0],
         };
         let s = summarise(&[h(9_999, 0, 9_999, 9_999_000, 2_000), h(1, 1, 0, 60_000, 60_000)]);
         assert_eq!(s.requests, 10_000);
@@ -596,6 +640,22 @@ mod tests {
         assert_eq!(s.mean_latency_us, 1_005);
         assert_eq!(s.max_latency_us, 60_000);
         assert_eq!(s.client_errors, 2);
+        assert_eq!((s.p50_us, s.p95_us), (Some(10_000), Some(10_000)));
         assert_eq!(summarise(&[]), TrafficSummary::default());
+    }
+
+    #[test]
+    fn percentiles_are_read_as_the_upper_bound_of_their_bucket() {
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(9_999), 0);
+        assert_eq!(latency_bucket(10_000), 1);
+        assert_eq!(latency_bucket(5_000_000), 6);
+        let b = [50, 30, 15, 4, 1, 0, 0];
+        assert_eq!(latency_percentile_us(&b, 5_000), Some(10_000));
+        assert_eq!(latency_percentile_us(&b, 8_000), Some(25_000));
+        assert_eq!(latency_percentile_us(&b, 9_500), Some(50_000));
+        assert_eq!(latency_percentile_us(&b, 10_000), Some(250_000));
+        assert_eq!(latency_percentile_us(&[0, 0, 0, 0, 0, 0, 3], 5_000), None, "beyond the last bound");
+        assert_eq!(latency_percentile_us(&[0; 7], 5_000), None);
     }
 }

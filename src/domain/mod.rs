@@ -32,6 +32,7 @@ pub mod onboarding;
 pub mod password;
 pub mod revenue;
 pub mod role;
+pub mod scorecard;
 pub mod session;
 pub mod terms;
 pub mod throttle;

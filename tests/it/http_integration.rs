@@ -751,3 +751,46 @@ async fn detail(
     let r = c.call(partner_portal::api::integration::GetWebhook::PATH, &[("id", sub)]).await;
     (r.status, serde_json::from_str(&r.body).ok())
 }
+
+on_both!(the_scorecard_rates_real_traffic_webhooks_onboarding_and_certification, |e| async move {
+    use partner_portal::api::scorecard::{GetScorecard, ScorecardView};
+    use partner_portal::domain::scorecard::Rating;
+    let rx = Receiver::start().await;
+    let (app, mut mgr) = start(e, |c| {
+        c.api_rate_burst = 1_000;
+        c.webhook_allow_private = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let (mut ada, org) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let (mut bob, _) = partner(&app, &mut mgr, "Bob Bots", "bob@bob.example").await;
+    let card = |v: &ScorecardView, key: &str| v.measures.iter().find(|m| m.key == key).unwrap().clone();
+    let r = ada.call(GetScorecard::PATH, &[]).await;
+    let v: ScorecardView = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(card(&v, "reliability").rating, Rating::NoData, "no traffic yet");
+    assert_eq!(card(&v, "certification").rating, Rating::Amber);
+
+    let key = new_key(&mut ada, "sandbox").await;
+    let mut c = app.client();
+    api(&mut c, "POST", "/api/v1/webhooks", &key, Some(json!({ "url": rx.url, "patterns": ["*"] }))).await;
+    for i in 0..20 {
+        api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": format!("a{i}") }))).await;
+    }
+    // One bad request in 23 (with the webhook calls): 4.34 %, far over 0.1 %.
+    api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "" }))).await;
+    let sub = app.state.store.subscriptions(org).await.unwrap().remove(0).public_id;
+    api(&mut c, "POST", &format!("/api/v1/webhooks/{sub}/test"), &key, None).await;
+    deliver_once(&app.state, &Deliverer::new(&app.state.config).unwrap()).await.unwrap();
+
+    let v: ScorecardView = serde_json::from_str(&ada.call(GetScorecard::PATH, &[]).await.body).unwrap();
+    assert_eq!(v.environment, Environment::Sandbox);
+    assert_eq!((card(&v, "reliability").rating, card(&v, "reliability").value.as_str()), (Rating::Green, "100.00 %"));
+    assert_eq!(card(&v, "latency").rating, Rating::Green, "{:?}", card(&v, "latency"));
+    assert_eq!((card(&v, "errors").rating, card(&v, "errors").value.as_str()), (Rating::Red, "4.34 %"));
+    assert_eq!((card(&v, "webhooks").rating, card(&v, "webhooks").value.as_str()), (Rating::Green, "100.00 %"));
+    assert_eq!(card(&v, "onboarding").rating, Rating::Green);
+    // Staff see it; another partner does not.
+    let r = mgr.call(GetScorecard::PATH, &[("org", &org.to_string())]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = bob.call(GetScorecard::PATH, &[("org", &org.to_string())]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+});

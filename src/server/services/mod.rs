@@ -7,4 +7,5 @@ pub mod certification;
 pub mod integration;
 pub mod partners;
 pub mod revenue;
+pub mod scorecard;
 pub mod webhooks;

@@ -6,8 +6,8 @@
 //! PostgreSQL) and `CLAIM_DELIVERIES`.
 
 pub(super) use crate::domain::integration::{
-    scopes_from_text, scopes_text, AgentView, AttemptView, DeliveryStatus, DeliveryView, Environment, RequestLogEntry,
-    TrafficHour, TrustChange, FAST_US,
+    latency_bucket, scopes_from_text, scopes_text, AgentView, AttemptView, DeliveryStatus, DeliveryView, Environment,
+    RequestLogEntry, TrafficHour, TrustChange, FAST_US,
 };
 pub(super) use crate::domain::webhook::{apply_outcome, envelope, message_id, Outcome, INITIAL_TRUST};
 
@@ -173,6 +173,13 @@ pub(super) struct TrafficRow {
     pub latency_sum_us: i64,
     pub latency_max_us: i64,
     pub fast: i64,
+    pub lat_0: i64,
+    pub lat_1: i64,
+    pub lat_2: i64,
+    pub lat_3: i64,
+    pub lat_4: i64,
+    pub lat_5: i64,
+    pub lat_6: i64,
 }
 
 /// Emits `impl IntegrationStore for $store`.
@@ -597,17 +604,20 @@ macro_rules! integration_store {
                 .bind(ms(r.at))
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
+                // One statement per bucket column keeps the SQL plain; the
+                // column name comes from a fixed list, never from input.
+                let bucket = ["lat_0", "lat_1", "lat_2", "lat_3", "lat_4", "lat_5", "lat_6"][latency_bucket(r.latency_us)];
+                sqlx::query(&format!(
                     "INSERT INTO api_traffic (organisation_id, environment, hour, requests, errors, client_errors, \
-                     latency_sum_us, latency_max_us, fast) VALUES ($1, $2, $3, 1, $4, $5, $6, $6, $7) \
+                     latency_sum_us, latency_max_us, fast, {bucket}) VALUES ($1, $2, $3, 1, $4, $5, $6, $6, $7, 1) \
                      ON CONFLICT (organisation_id, environment, hour) DO UPDATE SET \
                      requests = api_traffic.requests + 1, errors = api_traffic.errors + excluded.errors, \
                      client_errors = api_traffic.client_errors + excluded.client_errors, \
                      latency_sum_us = api_traffic.latency_sum_us + excluded.latency_sum_us, \
                      latency_max_us = CASE WHEN excluded.latency_max_us > api_traffic.latency_max_us \
                      THEN excluded.latency_max_us ELSE api_traffic.latency_max_us END, \
-                     fast = api_traffic.fast + excluded.fast",
-                )
+                     fast = api_traffic.fast + excluded.fast, {bucket} = api_traffic.{bucket} + 1"
+                ))
                 .bind(r.organisation_id)
                 .bind(r.environment.key())
                 .bind(ms(r.at).div_euclid(3_600_000))
@@ -623,8 +633,8 @@ macro_rules! integration_store {
 
             async fn api_traffic(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<Vec<TrafficHour>> {
                 let rows: Vec<TrafficRow> = sqlx::query_as(
-                    "SELECT environment, hour, requests, errors, client_errors, latency_sum_us, latency_max_us, fast \
-                     FROM api_traffic WHERE organisation_id = $1 AND hour >= $2 ORDER BY hour, environment",
+                    "SELECT environment, hour, requests, errors, client_errors, latency_sum_us, latency_max_us, fast, \
+                     lat_0, lat_1, lat_2, lat_3, lat_4, lat_5, lat_6 FROM api_traffic WHERE organisation_id = $1 AND hour >= $2 ORDER BY hour, environment",
                 )
                 .bind(organisation_id)
                 .bind(ms(since).div_euclid(3_600_000))
@@ -641,6 +651,7 @@ macro_rules! integration_store {
                         latency_sum_us: r.latency_sum_us,
                         latency_max_us: r.latency_max_us,
                         fast: r.fast,
+                        latency_buckets: [r.lat_0, r.lat_1, r.lat_2, r.lat_3, r.lat_4, r.lat_5, r.lat_6],
                     })
                     .collect())
             }
@@ -1110,6 +1121,18 @@ macro_rules! integration_store {
                         response_body,
                     })
                     .collect())
+            }
+
+            async fn webhook_attempt_counts(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+                Ok(sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN w.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), 0) \
+                     AS BIGINT), COUNT(*) FROM webhook_attempts w JOIN webhook_deliveries d ON d.id = w.delivery_id \
+                     WHERE d.organisation_id = $1 AND w.at >= $2",
+                )
+                .bind(organisation_id)
+                .bind(ms(since))
+                .fetch_one(&self.pool)
+                .await?)
             }
         }
 

@@ -879,6 +879,9 @@ pub trait IntegrationStore: Send + Sync + 'static {
     async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<DeliveryView>>;
     async fn delivery(&self, subscription_id: i64, id: i64) -> StoreResult<Option<(DeliveryView, String)>>;
     async fn attempts(&self, delivery_id: i64) -> StoreResult<Vec<AttemptView>>;
+    /// Delivery attempts to a partner's receivers since `since`: (answered
+    /// 2xx, all).
+    async fn webhook_attempt_counts(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<(i64, i64)>;
 }
 
 pub async fn connect(url: &str) -> anyhow::Result<(Arc<dyn Store>, AnySessionStore)> {

@@ -74,6 +74,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/certification" class=link>"Certification"</a></li>
                 <li><a href="/revenue" class=link>"Revenue"</a></li>
                 <li><a href="/developers" class=link>"Developers"</a></li>
+                <li><a href="/scorecard" class=link>"Scorecard"</a></li>
                 <li><a href="/team" class=link>"Team"</a></li>
                 {white_label.then(|| view! { <li><a href="/branding" class=link>"Branding"</a></li> })}
             })}
@@ -85,7 +86,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/admin/onboarding-template" class=link>"Template"</a></li>
             })}
             <li><a href="/account" class=link>"Account"</a></li>
-            <li class="ml-2 hidden text-sm text-slate-500 sm:block">
+            <li class="ml-2 hidden max-w-64 truncate text-sm text-slate-500 sm:block" title=user.email.clone()>
                 <span data-testid="whoami">{user.email.clone()}</span>
                 " · "
                 {role_label(user.role)}

@@ -51,6 +51,14 @@ fn millis(us: i64) -> String {
     format!("{}.{} ms", us / 1000, (us % 1000) / 100)
 }
 
+/// A percentile read from latency buckets: their upper bound.
+pub fn within(us: Option<i64>) -> String {
+    match us {
+        Some(us) => format!("{} ms", us / 1000),
+        None => "over 1 s".to_owned(),
+    }
+}
+
 fn error_line(m: Option<String>) -> impl IntoView {
     m.map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })
 }
@@ -462,6 +470,8 @@ fn summary_card(title: &'static str, s: TrafficSummary, testid: &'static str) ->
                 <div><dt class="text-slate-600">"Mean latency"</dt><dd class="text-xl font-semibold">{time(s.mean_latency_us)}</dd></div>
                 <div><dt class="text-slate-600">"Under 50 ms"</dt><dd class="text-xl font-semibold">{share(s.fast_bps)}</dd></div>
                 <div><dt class="text-slate-600">"Slowest"</dt><dd class="text-xl font-semibold">{time(s.max_latency_us)}</dd></div>
+                <div><dt class="text-slate-600">"Half answered within"</dt><dd class="text-xl font-semibold">{if none { "—".to_owned() } else { within(s.p50_us) }}</dd></div>
+                <div><dt class="text-slate-600">"95 % answered within"</dt><dd class="text-xl font-semibold">{if none { "—".to_owned() } else { within(s.p95_us) }}</dd></div>
             </dl>
         </section>
     }

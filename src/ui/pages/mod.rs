@@ -12,4 +12,5 @@ pub mod onboarding;
 pub mod password;
 pub mod revenue;
 pub mod review;
+pub mod scorecard;
 pub mod team;

@@ -190,6 +190,8 @@ pub fn PartnersPage() -> impl IntoView {
                                             <a class="text-brand underline" href=format!("/plan?org={}", p.organisation_id)>{p.organisation}</a>
                                             " · "<a class="text-sm text-brand underline" href=format!("/certification?org={}", p.organisation_id)>"certification"</a>
                                             " · "<a class="text-sm text-brand underline" href=format!("/revenue?org={}", p.organisation_id)>"revenue"</a>
+                                            " · "<a class="text-sm text-brand underline" href=format!("/scorecard?org={}", p.organisation_id)>"scorecard"</a>
+                                            " · "<a class="text-sm text-brand underline" href=format!("/developers?org={}", p.organisation_id)>"integration"</a>
                                         </td>
                                         <td class="whitespace-nowrap px-4 py-2">{day(p.approved_at_ms)}</td>
                                         <td class="min-w-40 px-4 py-2">

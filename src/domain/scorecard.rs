@@ -1,0 +1,274 @@
+//! The partner scorecard (handbook §5 "Performance Management Framework"):
+//! each measure of a partner's last 30 days against its target, rated
+//! green, amber or red. Targets from the handbook: API reliability 99.9 %,
+//! response time 50 ms, error rate 0.1 %. Shares are basis points and times
+//! microseconds, so every comparison is exact.
+
+use super::certification::CertState;
+use super::integration::TrafficSummary;
+use super::onboarding::Progress;
+use serde::{Deserialize, Serialize};
+
+choices!(
+    /// How a measure stands against its target.
+    Rating {
+        Green => "green", "On target";
+        Amber => "amber", "Near target";
+        Red => "red", "Off target";
+        NoData => "no_data", "No data yet";
+    }
+);
+
+/// One line of the scorecard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    pub key: String,
+    pub label: String,
+    /// The measured value, written for people.
+    pub value: String,
+    pub target: String,
+    pub rating: Rating,
+}
+
+/// What the scorecard is computed from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScorecardInput {
+    /// API traffic of the environment rated (production once it has any).
+    pub traffic: TrafficSummary,
+    /// Webhook delivery attempts to the partner's receivers: (2xx, all).
+    pub webhook_attempts: (i64, i64),
+    pub onboarding: Option<(usize, usize, usize)>,
+    pub certification: Option<CertState>,
+    /// Commission of the last three full months and of the three before,
+    /// in minor units of the partner's main currency.
+    pub revenue: Option<(i64, i64)>,
+}
+
+pub const RELIABILITY_TARGET_BPS: i64 = 9_990;
+pub const LATENCY_TARGET_US: i64 = 50_000;
+pub const ERROR_RATE_TARGET_BPS: i64 = 10;
+pub const WEBHOOK_TARGET_BPS: i64 = 9_900;
+
+fn percent(bps: i64) -> String {
+    format!("{}.{:02} %", bps / 100, bps % 100)
+}
+
+/// Higher is better: green at or above the target, amber within `slack`
+/// basis points below it, red further down.
+fn at_least(value: i64, target: i64, slack: i64) -> Rating {
+    if value >= target {
+        Rating::Green
+    } else if value >= target - slack {
+        Rating::Amber
+    } else {
+        Rating::Red
+    }
+}
+
+/// Lower is better: green at or under the target, amber up to `factor`
+/// times it, red beyond.
+fn at_most(value: i64, target: i64, factor: i64) -> Rating {
+    if value <= target {
+        Rating::Green
+    } else if value <= target * factor {
+        Rating::Amber
+    } else {
+        Rating::Red
+    }
+}
+
+fn measure(key: &str, label: &str, value: String, target: &str, rating: Rating) -> Measure {
+    Measure { key: key.into(), label: label.into(), value, target: target.into(), rating }
+}
+
+/// Every measure, in the order the scorecard shows them.
+pub fn scorecard(input: &ScorecardInput) -> Vec<Measure> {
+    let t = &input.traffic;
+    let no_traffic = t.requests == 0;
+    let mut out = Vec::new();
+    out.push(if no_traffic {
+        measure("reliability", "API reliability", "—".into(), "99.9 %", Rating::NoData)
+    } else {
+        measure(
+            "reliability",
+            "API reliability",
+            percent(t.success_bps),
+            "99.9 %",
+            at_least(t.success_bps, RELIABILITY_TARGET_BPS, 90),
+        )
+    });
+    out.push(match (no_traffic, t.p50_us, t.p95_us) {
+        (true, ..) => measure("latency", "Response time (p50 / p95)", "—".into(), "50 ms at p95", Rating::NoData),
+        (false, p50, p95) => {
+            let show = |v: Option<i64>| v.map(|us| format!("≤ {} ms", us / 1000)).unwrap_or_else(|| "over 1 s".into());
+            // Over the last bucket counts as far beyond the target.
+            let rating = at_most(p95.unwrap_or(i64::MAX / 4), LATENCY_TARGET_US, 2);
+            measure(
+                "latency",
+                "Response time (p50 / p95)",
+                format!("{} / {}", show(p50), show(p95)),
+                "50 ms at p95",
+                rating,
+            )
+        }
+    });
+    out.push(if no_traffic {
+        measure("errors", "Error rate (4xx)", "—".into(), "under 0.1 %", Rating::NoData)
+    } else {
+        let bps = t.client_errors * 10_000 / t.requests;
+        // A share is rounded down, so exactly 0.1 % still shows as on target.
+        measure("errors", "Error rate (4xx)", percent(bps), "under 0.1 %", at_most(bps, ERROR_RATE_TARGET_BPS, 10))
+    });
+    out.push(match input.webhook_attempts {
+        (_, 0) => measure("webhooks", "Webhook delivery success", "—".into(), "99 %", Rating::NoData),
+        (ok, all) => {
+            let bps = ok * 10_000 / all;
+            measure(
+                "webhooks",
+                "Webhook delivery success",
+                percent(bps),
+                "99 %",
+                at_least(bps, WEBHOOK_TARGET_BPS, 400),
+            )
+        }
+    });
+    out.push(match input.onboarding {
+        None | Some((_, 0, _)) => measure("onboarding", "Onboarding", "—".into(), "no overdue items", Rating::NoData),
+        Some((done, total, overdue)) => {
+            let p = Progress { done, total, overdue };
+            let rating = match overdue {
+                0 => Rating::Green,
+                1..=2 => Rating::Amber,
+                _ => Rating::Red,
+            };
+            let value = format!("{} % done, {overdue} overdue", p.percent());
+            measure("onboarding", "Onboarding", value, "no overdue items", rating)
+        }
+    });
+    out.push(match input.certification {
+        None => measure("certification", "Certification", "—".into(), "certified", Rating::NoData),
+        Some(s) => {
+            let rating = match s {
+                CertState::Certified | CertState::Listed | CertState::Featured | CertState::Premier => Rating::Green,
+                CertState::Suspended => Rating::Red,
+                _ => Rating::Amber,
+            };
+            measure("certification", "Certification", s.label().into(), "certified", rating)
+        }
+    });
+    out.push(measure(
+        "support",
+        "Support tickets within SLA",
+        "—".into(),
+        "every first response on time",
+        Rating::NoData,
+    ));
+    out.push(match input.revenue {
+        None | Some((0, 0)) => measure("revenue", "Commission trend", "—".into(), "growing", Rating::NoData),
+        Some((recent, before)) => {
+            // Change in basis points of the earlier quarter; from nothing, any revenue is growth.
+            let change = if before == 0 { 10_000 } else { (recent - before) * 10_000 / before.abs() };
+            let rating = if change >= 0 {
+                Rating::Green
+            } else if change >= -1_000 {
+                Rating::Amber
+            } else {
+                Rating::Red
+            };
+            let sign = if change >= 0 { "+" } else { "−" };
+            let value = format!("{sign}{} vs the three months before", percent(change.abs()));
+            measure("revenue", "Commission trend", value, "growing", rating)
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn traffic(requests: i64, errors: i64, client_errors: i64, buckets: [i64; 7]) -> TrafficSummary {
+        crate::domain::integration::summarise(&[crate::domain::integration::TrafficHour {
+            environment: crate::domain::integration::Environment::Production,
+            hour: 1,
+            requests,
+            errors,
+            client_errors,
+            latency_sum_us: 0,
+            latency_max_us: 0,
+            fast: 0,
+            latency_buckets: buckets,
+        }])
+    }
+
+    fn rating(card: &[Measure], key: &str) -> Rating {
+        card.iter().find(|m| m.key == key).unwrap().rating
+    }
+
+    #[test]
+    fn the_handbook_example_is_on_target() {
+        // 99.97 % reliable, 0.03 % errors, fast.
+        let input = ScorecardInput {
+            traffic: traffic(10_000, 3, 3, [9_000, 900, 100, 0, 0, 0, 0]),
+            webhook_attempts: (995, 1_000),
+            ..Default::default()
+        };
+        let card = scorecard(&input);
+        assert_eq!(rating(&card, "reliability"), Rating::Green);
+        assert_eq!(rating(&card, "latency"), Rating::Green);
+        assert_eq!(rating(&card, "errors"), Rating::Green);
+        assert_eq!(rating(&card, "webhooks"), Rating::Green);
+        assert_eq!(card[0].value, "99.97 %");
+    }
+
+    #[test]
+    fn just_under_a_target_is_amber_and_far_under_is_red() {
+        let amber = scorecard(&ScorecardInput {
+            traffic: traffic(1_000, 2, 5, [0, 0, 0, 1_000, 0, 0, 0]),
+            ..Default::default()
+        });
+        assert_eq!(rating(&amber, "reliability"), Rating::Amber, "99.80 %");
+        assert_eq!(rating(&amber, "latency"), Rating::Amber, "p95 within 100 ms");
+        assert_eq!(rating(&amber, "errors"), Rating::Amber, "0.5 %");
+        let red =
+            scorecard(&ScorecardInput { traffic: traffic(100, 5, 20, [0, 0, 0, 0, 0, 0, 100]), ..Default::default() });
+        assert_eq!(rating(&red, "reliability"), Rating::Red);
+        assert_eq!(rating(&red, "latency"), Rating::Red);
+        assert_eq!(red[1].value, "over 1 s / over 1 s");
+        assert_eq!(rating(&red, "errors"), Rating::Red);
+    }
+
+    #[test]
+    fn without_data_nothing_is_rated() {
+        let card = scorecard(&ScorecardInput::default());
+        assert!(card.iter().all(|m| m.rating == Rating::NoData), "{card:?}");
+        assert_eq!(card.len(), 8);
+    }
+
+    #[test]
+    fn onboarding_certification_and_revenue_follow_their_rules() {
+        let card = scorecard(&ScorecardInput {
+            onboarding: Some((5, 10, 3)),
+            certification: Some(CertState::Suspended),
+            revenue: Some((850, 1_000)),
+            ..Default::default()
+        });
+        assert_eq!((rating(&card, "onboarding"), card[4].value.as_str()), (Rating::Red, "50 % done, 3 overdue"));
+        assert_eq!(rating(&card, "certification"), Rating::Red);
+        assert_eq!(
+            (rating(&card, "revenue"), card[7].value.as_str()),
+            (Rating::Red, "−15.00 % vs the three months before")
+        );
+        let card = scorecard(&ScorecardInput {
+            onboarding: Some((10, 10, 0)),
+            certification: Some(CertState::Listed),
+            revenue: Some((950, 1_000)),
+            ..Default::default()
+        });
+        assert_eq!(rating(&card, "onboarding"), Rating::Green);
+        assert_eq!(rating(&card, "certification"), Rating::Green);
+        assert_eq!(rating(&card, "revenue"), Rating::Amber);
+        let card = scorecard(&ScorecardInput { revenue: Some((500, 0)), ..Default::default() });
+        assert_eq!(rating(&card, "revenue"), Rating::Green, "from nothing, any revenue is growth");
+    }
+}
