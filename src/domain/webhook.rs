@@ -125,13 +125,28 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let seg = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    // Forms that carry an IPv4 address are judged by it: NAT64
+    // (64:ff9b::/96), 6to4 (2002::/16) and the old IPv4-compatible ::a.b.c.d.
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(v4(seg[6], seg[7]));
+    }
+    if seg[0] == 0x2002 {
+        return is_public_v4(v4(seg[1], seg[2]));
+    }
+    if seg[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
+        return is_public_v4(v4(seg[6], seg[7]));
+    }
+    let first = seg[0];
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8)
+        // Site-local, deprecated but still routed inside some networks.
+        || (first & 0xffc0) == 0xfec0
+        || first == 0x2001 && seg[1] == 0x0db8)
 }
 
 choices!(
@@ -301,11 +316,15 @@ mod tests {
             "100.64.0.1",
             "fd00::1",
             "fe80::1",
+            "fec0::1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "::10.0.0.1",
         ] {
             let ip = parse_host_ip(host).unwrap_or_else(|| panic!("{host} is an address"));
             assert!(!is_public_address(ip), "{host} must be refused");
         }
-        for host in ["93.184.216.34", "2606:4700::1111", "172.32.0.1"] {
+        for host in ["93.184.216.34", "2606:4700::1111", "172.32.0.1", "64:ff9b::5db8:d822", "2002:5db8:d822::1"] {
             assert!(is_public_address(parse_host_ip(host).unwrap()), "{host} is public");
         }
         assert_eq!(parse_host_ip("hooks.example.com"), None);

@@ -10,6 +10,7 @@
 use crate::api::error::{AppError, FieldError};
 use crate::domain::certification::support_tier;
 use crate::domain::integration::{AgentView, Scope, SubscriptionView};
+use crate::server::secrets::Secrets;
 use crate::server::services::integration::{self as svc, AgentForm, ApiCaller, AuthFailure, EventForm};
 use crate::server::services::webhooks::{self, Who};
 use crate::server::state::AppState;
@@ -624,22 +625,34 @@ pub fn openapi_json() -> String {
 
 // ---- The gate: authentication, rate limit, idempotency, request log -------------
 
-pub struct Limiter(DefaultKeyedRateLimiter<i64>);
+/// An in-memory rate limit per key of type `K` (per instance).
+pub struct Limiter<K: std::hash::Hash + Eq + Clone>(DefaultKeyedRateLimiter<K>);
 
-impl Limiter {
+impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
     pub fn new(per_second: u32, burst: u32) -> Self {
         let per = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(burst).unwrap_or(per);
         Limiter(RateLimiter::keyed(Quota::per_second(per).allow_burst(burst)))
     }
 
-    /// `Err(seconds to wait)` when the key is over its rate.
-    fn check(&self, key: i64) -> Result<(), u64> {
-        self.0.check_key(&key).map_err(|not_until| {
+    /// `Err(seconds to wait)` when `key` is over its rate.
+    fn check(&self, key: &K) -> Result<(), u64> {
+        // Forget idle keys now and then so the map does not only grow.
+        if self.0.len() > 10_000 {
+            self.0.retain_recent();
+        }
+        self.0.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
         })
     }
+}
+
+/// The API's limits: per key, and per client address for failed
+/// authentication.
+pub struct Limits {
+    keys: Limiter<i64>,
+    failures: Limiter<String>,
 }
 
 fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
@@ -654,9 +667,20 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// Answers 429 for a limiter that said no.
+fn rate_limited(secs: u64) -> Response {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Too many requests; try again in {secs} s."),
+    );
+    e.retry_after = Some(secs);
+    e.into_response()
+}
+
 async fn gate(
     State(state): State<AppState>,
-    Extension(limiter): Extension<Arc<Limiter>>,
+    Extension(limits): Extension<Arc<Limits>>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -667,26 +691,24 @@ async fn gate(
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let caller = match svc::authenticate(&state, meta.brand.id, auth.as_deref()).await {
         Ok(c) => c,
-        Err(AuthFailure::Missing | AuthFailure::Invalid) => return ApiError::unauthorized().into_response(),
+        Err(AuthFailure::Missing | AuthFailure::Invalid) => {
+            // Guessing keys costs a hash and a lookup each: limited per address.
+            if let Err(secs) = limits.failures.check(&meta.client_ip) {
+                return rate_limited(secs);
+            }
+            return ApiError::unauthorized().into_response();
+        }
     };
     let method = req.method().clone();
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
-    let res = match limiter.check(caller.key_id) {
-        Err(secs) => {
-            let mut e = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("Too many requests for this key; try again in {secs} s."),
-            );
-            e.retry_after = Some(secs);
-            e.into_response()
-        }
-        Ok(()) => {
-            svc::key_used(&state, &caller).await;
-            run(&state, &caller, req, next).await
-        }
-    };
+    // Refused before any database work, and not logged: a flood of them
+    // must not become a flood of writes.
+    if let Err(secs) = limits.keys.check(&caller.key_id) {
+        return rate_limited(secs);
+    }
+    svc::key_used(&state, &caller).await;
+    let res = run(&state, &caller, req, next).await;
     let record = ApiRequestRecord {
         organisation_id: caller.organisation_id,
         environment: caller.environment,
@@ -732,6 +754,9 @@ async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, next: Next)
             return ApiError::from_app(AppError::Internal, 0).into_response();
         }
         Ok(IdempotencyState::Replay { status, body }) => {
+            let Some(body) = Secrets::of(&state.config).open(&body) else {
+                return ApiError::from_app(AppError::Internal, 0).into_response();
+            };
             let mut res = Response::new(Body::from(body));
             *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -759,9 +784,13 @@ async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, next: Next)
     let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
-    // Server errors are not kept, so the client's retry runs again.
-    let answer = (!parts.status.is_server_error())
-        .then(|| (parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()));
+    // Server errors, rate limits and conflicts are not kept: the client's
+    // retry runs again. Answers can hold secrets (a new webhook's), so they
+    // are stored sealed.
+    let keep = !parts.status.is_server_error()
+        && !matches!(parts.status, StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT);
+    let answer =
+        keep.then(|| (parts.status.as_u16(), Secrets::of(&state.config).seal(&String::from_utf8_lossy(&bytes))));
     if let Err(e) = state.store.finish_idempotent(org, env, &key, answer).await {
         tracing::error!(error = %e, "idempotency key");
     }
@@ -770,12 +799,15 @@ async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, next: Next)
 
 /// `/api/v1/…` routes behind the gate, and the public OpenAPI document.
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let limiter = Arc::new(Limiter::new(state.config.api_rate_per_second, state.config.api_rate_burst));
+    let limits = Arc::new(Limits {
+        keys: Limiter::new(state.config.api_rate_per_second, state.config.api_rate_burst),
+        failures: Limiter::new(5, 20),
+    });
     let (api, _) = build();
     let api = api
         .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
-        .layer(Extension(limiter));
+        .layer(Extension(limits));
     Router::new()
         .route(
             "/api/v1/openapi.json",
@@ -822,9 +854,9 @@ mod tests {
     #[test]
     fn over_the_burst_a_key_waits_and_others_do_not() {
         let l = Limiter::new(1, 2);
-        assert!(l.check(1).is_ok() && l.check(1).is_ok());
-        assert_eq!(l.check(1), Err(1));
-        assert!(l.check(2).is_ok());
+        assert!(l.check(&1).is_ok() && l.check(&1).is_ok());
+        assert_eq!(l.check(&1), Err(1));
+        assert!(l.check(&2).is_ok());
     }
 
     #[test]

@@ -556,6 +556,9 @@ on_both!(webhooks_are_signed_retried_not_redirected_and_disabled_on_410, |e| asy
     // Rotation: both secrets sign for a day.
     let (_, rotated, _) = api(&mut c, "POST", &format!("/api/v1/webhooks/{sub}/rotate-secret"), &key, None).await;
     let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    // A second rotation would end the first secret early: refused until its day is over.
+    let (s, again, _) = api(&mut c, "POST", &format!("/api/v1/webhooks/{sub}/rotate-secret"), &key, None).await;
+    assert_eq!((s, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
     api(&mut c, "POST", &format!("/api/v1/webhooks/{sub}/test"), &key, None).await;
     deliver_once(&app.state, &deliverer).await.unwrap();
     let (h, body) = rx.hits().last().unwrap().clone();
@@ -602,9 +605,14 @@ on_both!(program_events_reach_subscribers_and_connect_time_checks_refuse_private
     let (mut ada, org) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
     let key = new_key(&mut ada, "sandbox").await;
     let mut c = app.client();
+    // Program events are production data: a sandbox subscription never
+    // receives them; the owner subscribes production from the page.
     let (s, _, _) =
-        api(&mut c, "POST", "/api/v1/webhooks", &key, Some(json!({ "url": rx.url, "patterns": ["cert.*"] }))).await;
+        api(&mut c, "POST", "/api/v1/webhooks", &key, Some(json!({ "url": rx.url, "patterns": ["*"] }))).await;
     assert_eq!(s, StatusCode::CREATED);
+    let form = [("environment", "production"), ("url", rx.url.as_str()), ("patterns", "cert.*")];
+    let r = ada.call(partner_portal::api::integration::CreateWebhook::PATH, &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A certification change is delivered to the partner's receiver.
     let cert = app.state.store.certification(1, org).await.unwrap().unwrap();
     let (org_s, version) = (org.to_string(), cert.version.to_string());
@@ -621,8 +629,10 @@ on_both!(program_events_reach_subscribers_and_connect_time_checks_refuse_private
     let strict = Deliverer::new(&partner_portal::server::config::Config::default()).unwrap();
     deliver_once(&app.state, &strict).await.unwrap();
     assert!(rx.hits().is_empty(), "a private address is refused at connect time");
-    let s = app.state.store.subscriptions(org).await.unwrap().remove(0);
-    let log = app.state.store.deliveries(s.id, 10).await.unwrap();
+    let subs = app.state.store.subscriptions(org).await.unwrap();
+    assert_eq!(subs.len(), 2, "{subs:?}");
+    assert!(app.state.store.deliveries(subs[0].id, 10).await.unwrap().is_empty(), "nothing to the sandbox");
+    let log = app.state.store.deliveries(subs[1].id, 10).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].event_type, "cert.state_changed");
     assert!(log[0].last_error.as_deref().unwrap().contains("not public"), "{:?}", log[0]);
@@ -691,6 +701,26 @@ on_both!(production_keys_come_with_certification_and_see_only_production_data, |
     // A key in the wrong environment's clothing is refused: the prefix must match.
     let forged = live.replacen("pk_live_", "pk_test_", 1);
     assert_eq!(api(&mut c, "GET", "/api/v1/agents", &forged, None).await.0, StatusCode::UNAUTHORIZED);
+
+    // Keys follow the partner's standing: a failed recertification
+    // suspends it, and then no key of its works.
+    use partner_portal::api::certification::FireCertificationEvent;
+    for event in ["annual_review_due", "recertification_failed"] {
+        let version = app.state.store.certification(1, org).await.unwrap().unwrap().version.to_string();
+        let org_s = org.to_string();
+        let fields = [
+            ("org", org_s.as_str()),
+            ("version", version.as_str()),
+            ("event", event),
+            ("note", "Integration no longer meets the requirements."),
+            ("evidence", ""),
+            ("back", "/certification"),
+        ];
+        let r = mgr.call(FireCertificationEvent::PATH, &fields).await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+    }
+    assert_eq!(api(&mut c, "GET", "/api/v1/agents", &live, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(api(&mut c, "GET", "/api/v1/agents", &sandbox, None).await.0, StatusCode::UNAUTHORIZED);
 });
 
 on_both!(owners_replay_disable_and_enable_subscriptions_from_the_page, |e| async move {

@@ -161,9 +161,12 @@ pub async fn create_key(
         format!("organisation:{org}"),
         json!({ "after": { "name": name, "environment": env.key(), "scopes": crate::domain::integration::scopes_text(&scopes), "hint": record.hint } }),
     );
-    let (id, first_sandbox) = ctx.state.store.create_api_key(record, a).await.map_err(store_error)?;
+    let (id, _) = ctx.state.store.create_api_key(record, a).await.map_err(store_error)?;
     ctx.session.insert(NEW_KEY, (id, secret)).await.map_err(|e| internal(format!("session write: {e}")))?;
-    if first_sandbox {
+    // Every sandbox key (not just the first) makes sure access was granted:
+    // both steps are idempotent, so a failure after the key was stored is
+    // repaired by the next key.
+    if env == Environment::Sandbox {
         sandbox_started(&ctx.state, ctx.meta.brand.id, org, Binding::SandboxKeyCreated).await?;
     }
     Ok(id)
@@ -178,9 +181,27 @@ async fn sandbox_started(state: &AppState, brand_id: i64, org: i64, binding: Bin
     if binding != Binding::SandboxKeyCreated {
         return Ok(());
     }
+    // A concurrent change to the partner's standing moves its version: read
+    // again and retry once.
+    for _ in 0..2 {
+        if grant_sandbox_access(state, brand_id, org, now).await? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Fires `sandbox_access_granted` if the partner is still `registered`;
+/// false when another change got in first.
+async fn grant_sandbox_access(
+    state: &AppState,
+    brand_id: i64,
+    org: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, AppError> {
     let rec = state.store.certification(brand_id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     let Ok(t) = transition(rec.state, rec.interrupted, CertEvent::SandboxAccessGranted, CertActor::System, "") else {
-        return Ok(());
+        return Ok(true);
     };
     let actor = crate::server::store::Actor { id: None, label: "sandbox".into() };
     let a = NewAudit {
@@ -203,7 +224,8 @@ async fn sandbox_started(state: &AppState, brand_id: i64, org: i64, binding: Bin
         evidence: "",
     };
     match state.store.record_transition(brand_id, write, Vec::new(), a).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(StoreError::Conflict(_)) => Ok(false),
         Err(e) => Err(store_error(e)),
     }
 }
@@ -280,9 +302,12 @@ pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>)
     })?;
     let k = found.ok_or(AuthFailure::Invalid)?;
     let now = state.clock.now();
+    // Keys follow the partner's standing: none while suspended, production
+    // ones only while certified.
     if k.brand_id != brand_id
         || k.environment != claimed
         || !key_status(k.revoked_at_ms, k.expires_at_ms, now.timestamp_millis()).authenticates()
+        || may_create_key(k.environment, k.cert_state).is_err()
     {
         return Err(AuthFailure::Invalid);
     }

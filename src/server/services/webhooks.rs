@@ -293,9 +293,28 @@ pub async fn deliver_once(state: &AppState, deliverer: &Deliverer) -> anyhow::Re
         let client = deliverer.client.clone();
         let allow = deliverer.allow.clone();
         set.spawn(async move {
-            let id = d.id;
+            let (id, number) = (d.id, d.attempts + 1);
             if let Err(e) = attempt(&state, &client, &allow, d).await {
-                tracing::error!(error = %e, delivery = id, "webhook attempt not recorded");
+                // Record it as a failed attempt so it backs off (and ends)
+                // like any other, instead of being claimed again each lease.
+                tracing::error!(error = %e, delivery = id, "webhook attempt failed inside the portal");
+                let now = state.clock.now();
+                let next = match retry_delay_secs(number as usize) {
+                    Some(secs) => AttemptNext::RetryAt(now + chrono::Duration::seconds(secs)),
+                    None => AttemptNext::GiveUp,
+                };
+                let record = AttemptRecord {
+                    delivery_id: id,
+                    attempt: number,
+                    at: now,
+                    duration_ms: 0,
+                    response_status: None,
+                    error: Some("The portal could not send this attempt.".into()),
+                    response_body: None,
+                };
+                if let Err(e) = state.store.finish_attempt(record, next).await {
+                    tracing::error!(error = %e, delivery = id, "webhook attempt not recorded");
+                }
             }
         });
     }

@@ -270,14 +270,15 @@ macro_rules! integration_store {
             }
 
             async fn key_by_hash(&self, key_hash: &str) -> StoreResult<Option<KeyAuth>> {
-                let row: Option<(i64, i64, i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-                    "SELECT id, brand_id, organisation_id, environment, scopes, revoked_at, expires_at \
-                     FROM api_keys WHERE key_hash = $1",
+                let row: Option<(i64, i64, i64, String, String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+                    "SELECT k.id, k.brand_id, k.organisation_id, k.environment, k.scopes, k.revoked_at, k.expires_at, \
+                     o.certification_state FROM api_keys k JOIN organisations o ON o.id = k.organisation_id \
+                     WHERE k.key_hash = $1",
                 )
                 .bind(key_hash)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(|(id, brand_id, organisation_id, env, scopes, revoked, expires)| KeyAuth {
+                Ok(row.map(|(id, brand_id, organisation_id, env, scopes, revoked, expires, state)| KeyAuth {
                     id,
                     brand_id,
                     organisation_id,
@@ -285,6 +286,8 @@ macro_rules! integration_store {
                     scopes: scopes_from_text(&scopes),
                     revoked_at_ms: revoked,
                     expires_at_ms: expires,
+                    cert_state: crate::domain::certification::CertState::parse(&state)
+                        .unwrap_or(crate::domain::certification::CertState::Suspended),
                 }))
             }
 
@@ -573,15 +576,10 @@ macro_rules! integration_store {
                 if claimed == 0 {
                     return Ok(false);
                 }
-                for sql in [
-                    "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT d.id FROM webhook_deliveries d \
-                     JOIN event_log e ON e.id = d.event_log_id WHERE e.environment = 'sandbox')",
-                    "DELETE FROM webhook_deliveries WHERE event_log_id IN \
-                     (SELECT id FROM event_log WHERE environment = 'sandbox')",
-                    "DELETE FROM event_log WHERE environment = 'sandbox'",
-                    "DELETE FROM agent_events WHERE environment = 'sandbox'",
-                    "DELETE FROM agents WHERE environment = 'sandbox'",
-                ] {
+                // The event log and its deliveries stay: deleting the newest
+                // rows would let SQLite hand their ids out again, and ids
+                // are message ids and the fan-out's "since" marks.
+                for sql in ["DELETE FROM agent_events WHERE environment = 'sandbox'", "DELETE FROM agents WHERE environment = 'sandbox'"] {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
@@ -728,9 +726,10 @@ macro_rules! integration_store {
                         (true, Some(status), Some(body)) => {
                             IdempotencyState::Replay { status: u16::try_from(status).unwrap_or(200), body }
                         }
-                        // A first request that died without an answer a minute
-                        // ago is abandoned: this one takes over.
-                        (true, _, _) if created < ms(now) - 60_000 => {
+                        // A first request that has had no answer for ten
+                        // minutes died (requests time out long before): this
+                        // one takes over.
+                        (true, _, _) if created < ms(now) - 600_000 => {
                             sqlx::query(
                                 "UPDATE idempotency_keys SET created_at = $1 WHERE organisation_id = $2 \
                                  AND environment = $3 AND idem_key = $4",
@@ -862,14 +861,7 @@ macro_rules! integration_store {
                 if done == 0 {
                     return Err(StoreError::NotFound);
                 }
-                sqlx::query(
-                    "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = $1 \
-                     WHERE subscription_id = $2 AND status = 'pending'",
-                )
-                .bind(ms(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                Self::cancel_pending(&mut tx, id, ms(now)).await?;
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -883,15 +875,24 @@ macro_rules! integration_store {
                 audit: NewAudit,
             ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
+                // While a previous secret still signs, a second rotation would
+                // end it early; it waits.
+                let done = sqlx::query(
                     "UPDATE webhook_subscriptions SET previous_secret = secret, previous_until = $1, secret = $2 \
-                     WHERE id = $3 AND deleted_at IS NULL",
+                     WHERE id = $3 AND deleted_at IS NULL AND (previous_until IS NULL OR previous_until <= $4)",
                 )
                 .bind(ms(previous_until))
                 .bind(secret_enc)
                 .bind(id)
+                .bind(ms(audit.at))
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if done == 0 {
+                    return Err(StoreError::Conflict(
+                        "The previous secret is still in its grace period; rotate again once it ends.",
+                    ));
+                }
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -908,14 +909,7 @@ macro_rules! integration_store {
                 .execute(&mut *tx)
                 .await?;
                 if !active {
-                    sqlx::query(
-                        "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = $1 \
-                         WHERE subscription_id = $2 AND status = 'pending'",
-                    )
-                    .bind(ms(audit.at))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::cancel_pending(&mut tx, id, ms(audit.at)).await?;
                 }
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
@@ -972,10 +966,11 @@ macro_rules! integration_store {
                     let data: serde_json::Value = serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
                     let body = envelope(event_type, *at, &data);
                     for (sub_id, sub_env, patterns, since) in &subs[org] {
-                        // Program events reach both environments; agent
-                        // events only their own. A subscription gets only
-                        // events logged after it was made.
-                        let env_ok = env.as_deref().is_none_or(|e| e == sub_env);
+                        // Agent events reach their own environment; program
+                        // events (certification, statements, payouts) are
+                        // production data. A subscription gets only events
+                        // logged after it was made.
+                        let env_ok = env.as_deref().unwrap_or("production") == sub_env;
                         let wanted = *id > *since && crate::domain::integration::subscription_takes(patterns, event_type);
                         if env_ok && wanted {
                             Self::insert_delivery(&mut tx, *sub_id, Some(*id), &message_id(*id), event_type, &body, ms(now))
@@ -1069,14 +1064,7 @@ macro_rules! integration_store {
                         .bind(sub)
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::query(
-                        "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = $1 \
-                         WHERE subscription_id = $2 AND status = 'pending'",
-                    )
-                    .bind(ms(a.at))
-                    .bind(sub)
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::cancel_pending(&mut tx, sub, ms(a.at)).await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -1137,6 +1125,19 @@ macro_rules! integration_store {
         }
 
         impl $store {
+            /// Ends a subscription's pending deliveries (it was deleted or disabled).
+            async fn cancel_pending(tx: &mut sqlx::Transaction<'_, $db>, subscription_id: i64, at: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = $1 \
+                     WHERE subscription_id = $2 AND status = 'pending'",
+                )
+                .bind(at)
+                .bind(subscription_id)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             async fn insert_key(tx: &mut sqlx::Transaction<'_, $db>, key: &NewApiKey) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO api_keys (brand_id, organisation_id, environment, name, scopes, key_hash, hint, \

@@ -613,6 +613,8 @@ pub struct KeyAuth {
     pub scopes: Vec<Scope>,
     pub revoked_at_ms: Option<i64>,
     pub expires_at_ms: Option<i64>,
+    /// The partner's certification state now (keys follow it).
+    pub cert_state: CertState,
 }
 
 /// A stored key, for its owners' list (status is worked out by the caller).
@@ -807,7 +809,7 @@ pub trait IntegrationStore: Send + Sync + 'static {
     async fn record_events(&self, batch: EventBatch) -> StoreResult<EventsOutcome>;
     /// Sandbox events used on a UTC day.
     async fn sandbox_events_on(&self, organisation_id: i64, day: i64) -> StoreResult<i64>;
-    /// Clears every sandbox agent, event and delivery once per week number
+    /// Clears every sandbox agent and its outcome events once per week number
     /// (whichever instance claims the week does it). Returns whether this
     /// call did it.
     async fn reset_sandbox(&self, week: i64) -> StoreResult<bool>;
