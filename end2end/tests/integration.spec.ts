@@ -51,6 +51,17 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await expect(page.getByTestId("key-row")).toHaveCount(1);
   await expect(page.getByTestId("key-status")).toHaveText("Active");
 
+  // Rotation: a new key, and the old one keeps working for the chosen hour.
+  await page.getByLabel("Old key works for").selectOption("1");
+  await page.getByRole("button", { name: "Rotate" }).click();
+  await expect(page.getByText("Key rotated.")).toBeVisible();
+  const rotated = (await page.getByTestId("new-key").textContent())!.trim();
+  expect(rotated).not.toBe(key);
+  await ready(page);
+  await expect(page.getByTestId("key-row")).toHaveCount(2);
+  const oldRow = page.getByTestId("key-row").filter({ hasText: key.slice(0, 12) });
+  await expect(oldRow.getByTestId("key-status")).toHaveText(/^Expiring /);
+
   // The first sandbox key granted sandbox access.
   await goto(page, "/certification");
   await expect(page.getByText("Development").first()).toBeVisible();
@@ -114,6 +125,14 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
       .toEqual(["Delivered", "Delivered"]);
     await ready(page);
     await page.screenshot({ path: info.outputPath("developers-webhook.png"), fullPage: true });
+
+    // Replay sends the same message (same id) again.
+    const before = rx.hits.length;
+    await page.getByRole("button", { name: "Replay" }).last().click();
+    await expect(page.getByText("Delivery queued again.")).toBeVisible();
+    await ready(page);
+    await expect.poll(() => rx.hits.length, { timeout: 15_000 }).toBe(before + 1);
+    expect(rx.hits[before].headers["webhook-id"]).toBe(hit.headers["webhook-id"]);
   } finally {
     rx.server.close();
   }
@@ -151,9 +170,12 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
 
   // Revoking stops the key at once.
   await goto(page, "/developers");
-  await page.getByRole("button", { name: "Revoke" }).click();
+  await page.getByTestId("key-row").filter({ hasText: key.slice(0, 12) }).getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByText("Key revoked.")).toBeVisible();
   expect((await api.get("/api/v1/agents")).status()).toBe(401);
+  const fresh = await request.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${rotated}` } });
+  expect((await fresh.get("/api/v1/agents")).status()).toBe(200);
+  await fresh.dispose();
   await api.dispose();
   await noKey.dispose();
 });
