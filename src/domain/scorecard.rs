@@ -6,6 +6,7 @@
 
 use super::certification::CertState;
 use super::integration::TrafficSummary;
+use super::ledger::{Month, MonthlyFigure};
 use super::onboarding::Progress;
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +43,31 @@ pub struct ScorecardInput {
     /// Commission of the last three full months and of the three before,
     /// in minor units of the partner's main currency.
     pub revenue: Option<(i64, i64)>,
+}
+
+/// The six full months before `now_month`, first to last.
+pub fn trend_months(now_month: Month) -> (Month, Month) {
+    let last = now_month.prev();
+    let first = (0..5).fold(last, |m, _| m.prev());
+    (first, last)
+}
+
+/// Commission of the last three full months and of the three before, in
+/// the currency with the most of it (a partner is paid in one currency in
+/// the usual case; mixing them would add unlike amounts).
+pub fn commission_trend(figures: &[MonthlyFigure], now_month: Month) -> Option<(i64, i64)> {
+    let (first, last) = trend_months(now_month);
+    let recent_from = last.prev().prev();
+    let mut by_currency: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+    for f in figures.iter().filter(|f| f.month >= first && f.month <= last) {
+        let e = by_currency.entry(f.currency.code()).or_default();
+        if f.month >= recent_from {
+            e.0 += f.commission_minor;
+        } else {
+            e.1 += f.commission_minor;
+        }
+    }
+    by_currency.into_values().max_by_key(|(a, b)| a.abs() + b.abs())
 }
 
 pub const RELIABILITY_TARGET_BPS: i64 = 9_990;
@@ -203,6 +229,33 @@ mod tests {
 
     fn rating(card: &[Measure], key: &str) -> Rating {
         card.iter().find(|m| m.key == key).unwrap().rating
+    }
+
+    #[test]
+    fn the_trend_compares_the_last_three_full_months_with_the_three_before() {
+        let usd = crate::domain::revenue::Currency::parse("USD").unwrap();
+        let eur = crate::domain::revenue::Currency::parse("EUR").unwrap();
+        let fig = |year, month, currency, commission_minor| MonthlyFigure {
+            organisation_id: 1,
+            organisation: "P".into(),
+            month: Month { year, month },
+            currency,
+            revenue_minor: 0,
+            commission_minor,
+        };
+        let now = Month { year: 2026, month: 11 };
+        assert_eq!(trend_months(now), (Month { year: 2026, month: 5 }, Month { year: 2026, month: 10 }));
+        let figures = [
+            fig(2026, 4, usd, 9_999),  // too old
+            fig(2026, 5, usd, 100),    // earlier quarter
+            fig(2026, 7, usd, 200),    // earlier quarter
+            fig(2026, 8, usd, 50),     // recent quarter
+            fig(2026, 10, usd, 100),   // recent quarter
+            fig(2026, 11, usd, 9_999), // this month is not over
+            fig(2026, 9, eur, 10),     // the smaller currency
+        ];
+        assert_eq!(commission_trend(&figures, now), Some((150, 300)));
+        assert_eq!(commission_trend(&[], now), None);
     }
 
     #[test]

@@ -6,10 +6,9 @@ use crate::api::scorecard::ScorecardView;
 use crate::domain::integration::{summarise, Environment};
 use crate::domain::ledger::Month;
 use crate::domain::onboarding::progress;
-use crate::domain::scorecard::{scorecard, ScorecardInput};
+use crate::domain::scorecard::{commission_trend, scorecard, trend_months, ScorecardInput};
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::partners::org_for;
-use std::collections::BTreeMap;
 
 pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<ScorecardView, AppError> {
     let user = ctx.require_user().await?;
@@ -29,25 +28,9 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<ScorecardView, AppError
     };
     let plan = store.plan(brand, org).await.map_err(store_error)?;
     let p = progress(&plan, now);
-    // Commission of the last three full months against the three before, in
-    // the currency with the most of it.
-    let last = Month::of(now).prev();
-    let mut first = last;
-    for _ in 0..5 {
-        first = first.prev();
-    }
+    let (first, last) = trend_months(Month::of(now));
     let figures = store.monthly_figures(brand, Some(org), first, last).await.map_err(store_error)?;
-    let mut by_currency: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    let recent_from = last.prev().prev();
-    for f in &figures {
-        let e = by_currency.entry(f.currency.code().to_owned()).or_default();
-        if f.month >= recent_from {
-            e.0 += f.commission_minor;
-        } else {
-            e.1 += f.commission_minor;
-        }
-    }
-    let revenue = by_currency.values().max_by_key(|(a, b)| a.abs() + b.abs()).copied();
+    let revenue = commission_trend(&figures, Month::of(now));
     let input = ScorecardInput {
         traffic,
         webhook_attempts: store.webhook_attempt_counts(org, since).await.map_err(store_error)?,
