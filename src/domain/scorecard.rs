@@ -5,7 +5,7 @@
 //! microseconds, so every comparison is exact.
 
 use super::certification::CertState;
-use super::integration::TrafficSummary;
+use super::integration::{format_bps as percent, TrafficSummary};
 use super::ledger::{Month, MonthlyFigure};
 use super::onboarding::Progress;
 use serde::{Deserialize, Serialize};
@@ -74,10 +74,6 @@ pub const RELIABILITY_TARGET_BPS: i64 = 9_990;
 pub const LATENCY_TARGET_US: i64 = 50_000;
 pub const ERROR_RATE_TARGET_BPS: i64 = 10;
 pub const WEBHOOK_TARGET_BPS: i64 = 9_900;
-
-fn percent(bps: i64) -> String {
-    format!("{}.{:02} %", bps / 100, bps % 100)
-}
 
 /// Higher is better: green at or above the target, amber within `slack`
 /// basis points below it, red further down.

@@ -9,7 +9,7 @@
 
 use crate::api::error::{AppError, FieldError};
 use crate::domain::certification::support_tier;
-use crate::domain::integration::{AgentView, Scope, SubscriptionView};
+use crate::domain::integration::{rfc3339_ms as rfc3339, AgentView, Scope, SubscriptionView};
 use crate::server::secrets::Secrets;
 use crate::server::services::integration::{self as svc, AgentForm, ApiCaller, AuthFailure, EventForm};
 use crate::server::services::webhooks::{self, Who};
@@ -36,12 +36,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 const MAX_BODY: usize = 1 << 20;
 
 // ---- Wire types ---------------------------------------------------------------
-
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
-}
 
 /// An AI agent of the partner's, in the key's environment.
 #[derive(Serialize, ToSchema)]

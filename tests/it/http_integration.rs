@@ -533,7 +533,7 @@ on_both!(webhooks_are_signed_retried_not_redirected_and_disabled_on_410, |e| asy
     assert_eq!(deliver_once(&app.state, &deliverer).await.unwrap(), 1);
     assert_eq!(rx.hits()[2].0["webhook-id"], id, "a retry keeps the message id");
     let s = app.state.store.subscription(ada_org, &sub).await.unwrap().unwrap();
-    let log = app.state.store.deliveries(s.id, 10).await.unwrap();
+    let log: Vec<_> = app.state.store.deliveries(s.id, 10).await.unwrap().into_iter().map(|(d, _)| d).collect();
     assert_eq!(log[0].status, partner_portal::domain::integration::DeliveryStatus::Delivered);
     assert_eq!(log[0].attempts, 3);
     let attempts = app.state.store.attempts(log[0].id).await.unwrap();
@@ -632,7 +632,7 @@ on_both!(program_events_reach_subscribers_and_connect_time_checks_refuse_private
     let subs = app.state.store.subscriptions(org).await.unwrap();
     assert_eq!(subs.len(), 2, "{subs:?}");
     assert!(app.state.store.deliveries(subs[0].id, 10).await.unwrap().is_empty(), "nothing to the sandbox");
-    let log = app.state.store.deliveries(subs[1].id, 10).await.unwrap();
+    let log: Vec<_> = app.state.store.deliveries(subs[1].id, 10).await.unwrap().into_iter().map(|(d, _)| d).collect();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].event_type, "cert.state_changed");
     assert!(log[0].last_error.as_deref().unwrap().contains("not public"), "{:?}", log[0]);

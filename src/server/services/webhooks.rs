@@ -94,7 +94,7 @@ pub async fn check_url(config: &Config, raw: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
-fn view(r: &SubscriptionRecord, now_ms: i64) -> SubscriptionView {
+pub fn view(r: &SubscriptionRecord, now_ms: i64) -> SubscriptionView {
     SubscriptionView {
         id: r.public_id.clone(),
         url: r.url.clone(),

@@ -1070,14 +1070,14 @@ macro_rules! integration_store {
                 Ok(())
             }
 
-            async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<DeliveryView>> {
+            async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<(DeliveryView, String)>> {
                 let rows: Vec<DeliveryRow> =
                     sqlx::query_as(&format!("{DELIVERY_SELECT} WHERE d.subscription_id = $1 ORDER BY d.id DESC LIMIT $2"))
                         .bind(subscription_id)
                         .bind(limit)
                         .fetch_all(&self.pool)
                         .await?;
-                Ok(rows.into_iter().map(|r| r.split().0).collect())
+                Ok(rows.into_iter().map(DeliveryRow::split).collect())
             }
 
             async fn delivery(&self, subscription_id: i64, id: i64) -> StoreResult<Option<(DeliveryView, String)>> {

@@ -877,8 +877,9 @@ pub trait IntegrationStore: Send + Sync + 'static {
         limit: i64,
     ) -> StoreResult<Vec<DueDelivery>>;
     async fn finish_attempt(&self, attempt: AttemptRecord, next: AttemptNext) -> StoreResult<()>;
-    /// Newest first, with the last attempt's response status and error.
-    async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<DeliveryView>>;
+    /// Newest first, with the last attempt's response status and error, and
+    /// each delivery's body.
+    async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<(DeliveryView, String)>>;
     async fn delivery(&self, subscription_id: i64, id: i64) -> StoreResult<Option<(DeliveryView, String)>>;
     async fn attempts(&self, delivery_id: i64) -> StoreResult<Vec<AttemptView>>;
     /// Delivery attempts to a partner's receivers since `since`: (answered

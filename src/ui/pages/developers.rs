@@ -9,7 +9,8 @@ use crate::api::integration::{
     WebhookAction,
 };
 use crate::domain::integration::{
-    ApiKeyView, DeliveryStatus, Environment, Grace, KeyStatus, Scope, TrafficSummary, TrustChange, EVENT_TYPES,
+    format_bps as percent, ApiKeyView, DeliveryStatus, Environment, Grace, KeyStatus, Scope, TrafficSummary,
+    TrustChange, EVENT_TYPES,
 };
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::format::time_utc;
@@ -41,10 +42,6 @@ fn with_org(path: &str, org: Option<i64>) -> String {
 
 fn hidden_org(org: Option<i64>) -> impl IntoView {
     org.map(|o| view! { <input type="hidden" name="org" value=o.to_string()/> })
-}
-
-fn percent(bps: i64) -> String {
-    format!("{}.{:02} %", bps / 100, bps % 100)
 }
 
 fn millis(us: i64) -> String {
