@@ -11,3 +11,4 @@ pub mod integration;
 pub mod partners;
 pub mod revenue;
 pub mod scorecard;
+pub mod support;

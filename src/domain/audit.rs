@@ -45,6 +45,12 @@ pub const WEBHOOK_DELETED: &str = "integration.webhook_deleted";
 pub const WEBHOOK_SECRET_ROTATED: &str = "integration.webhook_secret_rotated";
 pub const WEBHOOK_ENABLED: &str = "integration.webhook_enabled";
 pub const WEBHOOK_DISABLED: &str = "integration.webhook_disabled";
+pub const TICKET_OPENED: &str = "support.ticket_opened";
+pub const TICKET_REPLIED: &str = "support.ticket_replied";
+pub const TICKET_ASSIGNED: &str = "support.ticket_assigned";
+pub const TICKET_RESOLVED: &str = "support.ticket_resolved";
+pub const TICKET_REOPENED: &str = "support.ticket_reopened";
+pub const REVIEW_SAVED: &str = "review.saved";
 
 /// One row of the audit log as shown to an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +110,12 @@ pub fn describe(action: &str) -> &'static str {
         WEBHOOK_SECRET_ROTATED => "Rotated a webhook secret",
         WEBHOOK_ENABLED => "Enabled a webhook subscription",
         WEBHOOK_DISABLED => "Disabled a webhook subscription",
+        TICKET_OPENED => "Opened a support ticket",
+        TICKET_REPLIED => "Replied to a support ticket",
+        TICKET_ASSIGNED => "Assigned a support ticket",
+        TICKET_RESOLVED => "Resolved a support ticket",
+        TICKET_REOPENED => "Reopened a support ticket",
+        REVIEW_SAVED => "Saved a quarterly review",
         _ => "Other change",
     }
 }

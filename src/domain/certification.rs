@@ -176,6 +176,21 @@ pub enum SupportTier {
 }
 
 impl SupportTier {
+    pub const ALL: [SupportTier; 3] = [SupportTier::Registered, SupportTier::Certified, SupportTier::Premier];
+
+    /// The stored form.
+    pub fn key(self) -> &'static str {
+        match self {
+            SupportTier::Registered => "registered",
+            SupportTier::Certified => "certified",
+            SupportTier::Premier => "premier",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.key() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             SupportTier::Registered => "Registered",

@@ -141,6 +141,30 @@ impl Month {
         [first, first.next(), first.next().next()]
     }
 
+    /// `2026-Q3`: the key of this month's quarter.
+    pub fn quarter_key(self) -> String {
+        format!("{:04}-Q{}", self.year, self.quarter())
+    }
+
+    /// The first month of the quarter `2026-Q3`.
+    pub fn parse_quarter(s: &str) -> Option<Month> {
+        let (y, q) = s.trim().split_once("-Q")?;
+        let (year, q): (i32, u32) = (y.parse().ok()?, q.parse().ok()?);
+        (y.len() == 4 && (1..=4).contains(&q)).then_some(Month { year, month: (q - 1) * 3 + 1 })
+    }
+
+    /// `Q3 2026 (July–September)`.
+    pub fn quarter_label(self) -> String {
+        let [first, _, last] = self.quarter_months();
+        format!(
+            "Q{} {} ({}–{})",
+            self.quarter(),
+            self.year,
+            &first.label()[..first.label().len() - 5],
+            &last.label()[..last.label().len() - 5]
+        )
+    }
+
     /// The `n` months ending with this one, oldest first.
     pub fn last_n(self, n: usize) -> Vec<Month> {
         let mut out = vec![self];
@@ -990,6 +1014,15 @@ mod tests {
                 },
             );
         }
+    }
+
+    #[test]
+    fn quarters_have_keys_and_labels() {
+        assert_eq!(m(2026, 8).quarter_key(), "2026-Q3");
+        assert_eq!(Month::parse_quarter("2026-Q3"), Some(m(2026, 7)));
+        assert_eq!(Month::parse_quarter("2026-Q5"), None);
+        assert_eq!(Month::parse_quarter("26-Q1"), None);
+        assert_eq!(m(2026, 8).quarter_label(), "Q3 2026 (July–September)");
     }
 
     #[test]

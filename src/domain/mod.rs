@@ -34,6 +34,7 @@ pub mod revenue;
 pub mod role;
 pub mod scorecard;
 pub mod session;
+pub mod support;
 pub mod terms;
 pub mod throttle;
 pub mod token;

@@ -5,9 +5,11 @@
 //! microseconds, so every comparison is exact.
 
 use super::certification::CertState;
-use super::integration::{format_bps as percent, TrafficSummary};
+use super::integration::{format_bps as percent, Environment, TrafficSummary};
 use super::ledger::{Month, MonthlyFigure};
 use super::onboarding::Progress;
+use super::revenue::Money;
+use super::support::SlaCounts;
 use serde::{Deserialize, Serialize};
 
 choices!(
@@ -43,6 +45,36 @@ pub struct ScorecardInput {
     /// Commission of the last three full months and of the three before,
     /// in minor units of the partner's main currency.
     pub revenue: Option<(i64, i64)>,
+    /// First responses to the partner's tickets opened in the period.
+    pub support: SlaCounts,
+}
+
+/// A quarterly review as saved: the scorecard over the quarter, business
+/// figures, and whether the quarter was still running when generated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewSnapshot {
+    pub quarter_label: String,
+    /// The API environment the technical measures describe.
+    pub environment: String,
+    pub measures: Vec<Measure>,
+    /// (label, value) lines written for people.
+    pub business: Vec<(String, String)>,
+    pub partial: bool,
+}
+
+/// A saved quarterly review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRecord {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation: String,
+    /// `2026-Q3`.
+    pub quarter: String,
+    pub snapshot: ReviewSnapshot,
+    pub recommendations: String,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
 }
 
 /// The six full months before `now_month`, first to last.
@@ -68,6 +100,37 @@ pub fn commission_trend(figures: &[MonthlyFigure], now_month: Month) -> Option<(
         }
     }
     by_currency.into_values().max_by_key(|(a, b)| a.abs() + b.abs())
+}
+
+/// The business lines of a quarterly review: revenue and commission per
+/// currency over the quarter's figures, API requests, tickets opened and
+/// the certification state.
+pub fn review_business(
+    figures: &[MonthlyFigure],
+    environment: Environment,
+    requests: i64,
+    tickets: usize,
+    state: CertState,
+) -> Vec<(String, String)> {
+    let mut totals: std::collections::BTreeMap<&str, (Money, Money)> = Default::default();
+    for f in figures {
+        let zero = Money::new(0, f.currency);
+        let e = totals.entry(f.currency.code()).or_insert((zero, zero));
+        e.0.minor += f.revenue_minor;
+        e.1.minor += f.commission_minor;
+    }
+    let mut out = Vec::new();
+    if totals.is_empty() {
+        out.push(("Revenue recorded".to_owned(), "none this quarter".to_owned()));
+    }
+    for (code, (revenue, commission)) in totals {
+        out.push((format!("Revenue recorded ({code})"), revenue.to_string()));
+        out.push((format!("Commission earned ({code})"), commission.to_string()));
+    }
+    out.push((format!("API requests ({})", environment.label().to_lowercase()), requests.to_string()));
+    out.push(("Support tickets opened".to_owned(), tickets.to_string()));
+    out.push(("Certification".to_owned(), state.label().to_owned()));
+    out
 }
 
 pub const RELIABILITY_TARGET_BPS: i64 = 9_990;
@@ -178,13 +241,16 @@ pub fn scorecard(input: &ScorecardInput) -> Vec<Measure> {
             measure("certification", "Certification", s.label().into(), "certified", rating)
         }
     });
-    out.push(measure(
-        "support",
-        "Support tickets within SLA",
-        "—".into(),
-        "every first response on time",
-        Rating::NoData,
-    ));
+    let target = "every first response on time";
+    out.push(match input.support.met_bps() {
+        None => measure("support", "Support tickets within SLA", "—".into(), target, Rating::NoData),
+        Some(bps) => {
+            let c = &input.support;
+            let rating = at_least(bps, 10_000, 1_000);
+            let value = format!("{} ({} of {} on time)", percent(bps), c.met, c.met + c.breached);
+            measure("support", "Support tickets within SLA", value, target, rating)
+        }
+    });
     out.push(match input.revenue {
         None | Some((0, 0)) => measure("revenue", "Commission trend", "—".into(), "growing", Rating::NoData),
         Some((recent, before)) => {
@@ -255,6 +321,35 @@ mod tests {
     }
 
     #[test]
+    fn a_review_sums_the_quarter_per_currency() {
+        let usd = crate::domain::revenue::Currency::parse("USD").unwrap();
+        let eur = crate::domain::revenue::Currency::parse("EUR").unwrap();
+        let fig = |month, currency, revenue_minor, commission_minor| MonthlyFigure {
+            organisation_id: 1,
+            organisation: "P".into(),
+            month: Month { year: 2026, month },
+            currency,
+            revenue_minor,
+            commission_minor,
+        };
+        let lines = review_business(
+            &[fig(7, usd, 100_000, 10_000), fig(8, usd, 50_050, 5_005), fig(9, eur, 2_000, 200)],
+            Environment::Production,
+            1_234,
+            3,
+            CertState::Listed,
+        );
+        let get = |label: &str| lines.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone()).unwrap();
+        assert_eq!(get("Revenue recorded (USD)"), Money::new(150_050, usd).to_string());
+        assert_eq!(get("Commission earned (USD)"), Money::new(15_005, usd).to_string());
+        assert_eq!(get("Commission earned (EUR)"), Money::new(200, eur).to_string());
+        assert_eq!(get("API requests (production)"), "1234");
+        assert_eq!(get("Support tickets opened"), "3");
+        let empty = review_business(&[], Environment::Sandbox, 0, 0, CertState::Development);
+        assert_eq!(empty[0], ("Revenue recorded".to_owned(), "none this quarter".to_owned()));
+    }
+
+    #[test]
     fn the_handbook_example_is_on_target() {
         // 99.97 % reliable, 0.03 % errors, fast.
         let input = ScorecardInput {
@@ -317,6 +412,15 @@ mod tests {
         assert_eq!(rating(&card, "onboarding"), Rating::Green);
         assert_eq!(rating(&card, "certification"), Rating::Green);
         assert_eq!(rating(&card, "revenue"), Rating::Amber);
+        let card = scorecard(&ScorecardInput {
+            support: SlaCounts { opened: 11, met: 9, breached: 1, waiting: 1 },
+            ..Default::default()
+        });
+        assert_eq!(
+            (rating(&card, "support"), card[6].value.as_str()),
+            (Rating::Amber, "90.00 % (9 of 10 on time)"),
+            "a ticket still within its target is not judged yet"
+        );
         let card = scorecard(&ScorecardInput { revenue: Some((500, 0)), ..Default::default() });
         assert_eq!(rating(&card, "revenue"), Rating::Green, "from nothing, any revenue is growth");
     }

@@ -74,6 +74,9 @@ pub struct Config {
     /// Per-key API rate limit: requests per second, and the burst allowed.
     pub api_rate_per_second: u32,
     pub api_rate_burst: u32,
+    /// A first-response target for Tier 1 (critical) tickets, in minutes,
+    /// when it should be tighter than the partner's support tier's.
+    pub support_tier1_minutes: Option<i64>,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             webhook_allow_private: Vec::new(),
             api_rate_per_second: 50,
             api_rate_burst: 100,
+            support_tier1_minutes: None,
         }
     }
 }
@@ -191,6 +195,14 @@ impl Config {
                 .ok()
                 .filter(|n| *n > 0)
                 .ok_or_else(|| anyhow::anyhow!("APP_API_RATE_BURST: a positive number"))?;
+        }
+        if let Some(v) = get("APP_SUPPORT_TIER1_MINUTES") {
+            self.support_tier1_minutes = Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| anyhow::anyhow!("APP_SUPPORT_TIER1_MINUTES: a positive number of minutes"))?,
+            );
         }
         url::Url::parse(&self.public_url).map_err(|e| anyhow::anyhow!("APP_PUBLIC_URL: {e}"))?;
         Ok(())

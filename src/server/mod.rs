@@ -17,6 +17,7 @@ pub mod security;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod support_http;
 pub mod tenant;
 
 use crate::ui::app::{shell, App};
@@ -58,6 +59,7 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(revenue_http::routes())
+        .merge(support_http::routes())
         .merge(brand_http::routes())
         .merge(api_v1::routes(&state))
         .leptos_routes_with_context(

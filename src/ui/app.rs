@@ -123,6 +123,12 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/developers/api") view=pages::developers::ApiReferencePage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/verify") view=pages::developers::VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/scorecard") view=pages::scorecard::ScorecardPage ssr=SsrMode::Async/>
+                <Route path=path!("/support") view=pages::support::SupportPage ssr=SsrMode::Async/>
+                <Route path=path!("/support/tickets/:id") view=pages::support::TicketDetailPage ssr=SsrMode::Async/>
+                <Route path=path!("/support/queue") view=pages::support::SupportQueuePage ssr=SsrMode::Async/>
+                <Route path=path!("/support/report") view=pages::support::SlaReportPage ssr=SsrMode::Async/>
+                <Route path=path!("/reviews") view=pages::reviews::ReviewsPage ssr=SsrMode::Async/>
+                <Route path=path!("/reviews/:id") view=pages::reviews::ReviewDetailPage ssr=SsrMode::Async/>
                 <Route path=path!("/agents") view=pages::developers::CustomerAgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
             </Routes>

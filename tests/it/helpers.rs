@@ -398,6 +398,38 @@ impl Client {
         self.send(req).await
     }
 
+    /// Posts a multipart form (text fields and at most one file named
+    /// `file`), as a browser does with or without JavaScript.
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Reply {
+        let boundary = "XPARTBOUNDARYX";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((file_name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::ORIGIN, format!("https://{}", self.host))
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
     pub async fn whoami(&mut self) -> Option<CurrentUser> {
         use leptos::server_fn::ServerFn;
         let r = self.call(partner_portal::api::auth::GetCurrentUser::PATH, &[]).await;
@@ -412,5 +444,35 @@ impl Client {
 
     pub fn session_cookie(&self) -> Option<String> {
         self.cookies.get("__Host-pp_session").cloned()
+    }
+}
+
+/// Moves `org` (from registered, or development) through testing and
+/// review to certified, as
+/// the partner (`p`) and a manager (`m`) do on the certification page.
+pub async fn certify(app: &TestApp, p: &mut Client, m: &mut Client, org: i64) {
+    use leptos::server_fn::ServerFn;
+    use partner_portal::api::certification::FireCertificationEvent;
+    let registered = app.state.store.certification(1, org).await.unwrap().unwrap().state
+        == partner_portal::domain::certification::CertState::Registered;
+    let grant = registered.then_some((false, "sandbox_access_granted", ""));
+    for (by_partner, event, evidence) in grant.into_iter().chain([
+        (true, "integration_built", ""),
+        (true, "submitted_for_review", "https://docs.example/integration"),
+        (false, "passed", ""),
+    ]) {
+        let who = if by_partner { &mut *p } else { &mut *m };
+        let version = app.state.store.certification(1, org).await.unwrap().unwrap().version.to_string();
+        let org_s = org.to_string();
+        let fields = [
+            ("org", org_s.as_str()),
+            ("version", version.as_str()),
+            ("event", event),
+            ("note", ""),
+            ("evidence", evidence),
+            ("back", "/certification"),
+        ];
+        let r = who.call(FireCertificationEvent::PATH, &fields).await;
+        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
     }
 }

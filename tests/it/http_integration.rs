@@ -3,7 +3,7 @@
 //! sandbox's limits and weekly reset, the request log, and webhook
 //! delivery against a real local receiver.
 
-use crate::helpers::{Client, Reply, TestApp, PASSWORD};
+use crate::helpers::{certify, Client, Reply, TestApp, PASSWORD};
 use crate::on_both;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -646,31 +646,6 @@ on_both!(program_events_reach_subscribers_and_connect_time_checks_refuse_private
         (Some("development"), Some("testing"))
     );
 });
-
-/// Moves `org` through development, testing and review to certified, as
-/// the partner (`p`) and a manager (`m`) do on the certification page.
-async fn certify(app: &TestApp, p: &mut Client, m: &mut Client, org: i64) {
-    use partner_portal::api::certification::FireCertificationEvent;
-    for (by_partner, event, evidence) in [
-        (true, "integration_built", ""),
-        (true, "submitted_for_review", "https://docs.example/integration"),
-        (false, "passed", ""),
-    ] {
-        let who = if by_partner { &mut *p } else { &mut *m };
-        let version = app.state.store.certification(1, org).await.unwrap().unwrap().version.to_string();
-        let org_s = org.to_string();
-        let fields = [
-            ("org", org_s.as_str()),
-            ("version", version.as_str()),
-            ("event", event),
-            ("note", ""),
-            ("evidence", evidence),
-            ("back", "/certification"),
-        ];
-        let r = who.call(FireCertificationEvent::PATH, &fields).await;
-        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
-    }
-}
 
 on_both!(production_keys_come_with_certification_and_see_only_production_data, |e| async move {
     let (app, mut mgr) = start(e, |_| {}).await;

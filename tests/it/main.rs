@@ -15,6 +15,7 @@ mod http_invite;
 mod http_isolation;
 mod http_partners;
 mod http_revenue;
+mod http_support;
 mod store;
 mod store_partners;
 mod store_revenue;

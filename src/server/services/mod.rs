@@ -8,4 +8,5 @@ pub mod integration;
 pub mod partners;
 pub mod revenue;
 pub mod scorecard;
+pub mod support;
 pub mod webhooks;

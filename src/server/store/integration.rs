@@ -1111,14 +1111,20 @@ macro_rules! integration_store {
                     .collect())
             }
 
-            async fn webhook_attempt_counts(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+            async fn webhook_attempt_counts(
+                &self,
+                organisation_id: i64,
+                since: DateTime<Utc>,
+                until: DateTime<Utc>,
+            ) -> StoreResult<(i64, i64)> {
                 Ok(sqlx::query_as(
                     "SELECT CAST(COALESCE(SUM(CASE WHEN w.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), 0) \
                      AS BIGINT), COUNT(*) FROM webhook_attempts w JOIN webhook_deliveries d ON d.id = w.delivery_id \
-                     WHERE d.organisation_id = $1 AND w.at >= $2",
+                     WHERE d.organisation_id = $1 AND w.at >= $2 AND w.at < $3",
                 )
                 .bind(organisation_id)
                 .bind(ms(since))
+                .bind(ms(until))
                 .fetch_one(&self.pool)
                 .await?)
             }

@@ -17,6 +17,8 @@ mod revenue;
 mod brands;
 #[macro_use]
 mod integration;
+#[macro_use]
+mod support;
 mod postgres;
 mod sqlite;
 
@@ -28,6 +30,7 @@ use crate::domain::account::{CurrentUser, InvitationView, PendingInvitation, Tea
 use crate::domain::application::{ApplicationDetail, ApplicationStatus, ApplicationSummary, Decision, NewApplication};
 use crate::domain::audit::AuditEntry;
 use crate::domain::brand::Brand;
+use crate::domain::certification::SupportTier;
 pub use crate::domain::certification::TimelineEntry as TransitionRecord;
 use crate::domain::certification::{CertState, Transition};
 use crate::domain::evaluation::Scores;
@@ -40,6 +43,8 @@ use crate::domain::ledger::{
 };
 use crate::domain::onboarding::{Binding, Phase, PlanItem, TemplateItem};
 use crate::domain::role::{OrgRole, Role};
+pub use crate::domain::scorecard::{ReviewRecord, ReviewSnapshot};
+use crate::domain::support::{MessageView, Resolution, Severity, TicketClock, TicketStatus, TicketView};
 use crate::domain::terms::{Terms, TermsVersion};
 use crate::domain::token::TokenError;
 use async_trait::async_trait;
@@ -161,7 +166,7 @@ pub struct NewUser {
 
 #[async_trait]
 pub trait Store:
-    PartnerStore + CertStore + RevenueStore + BrandStore + IntegrationStore + Send + Sync + 'static
+    PartnerStore + CertStore + RevenueStore + BrandStore + IntegrationStore + SupportStore + Send + Sync + 'static
 {
     /// Applies pending migrations. Safe to call from several instances.
     async fn migrate(&self) -> StoreResult<()>;
@@ -882,9 +887,149 @@ pub trait IntegrationStore: Send + Sync + 'static {
     async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<(DeliveryView, String)>>;
     async fn delivery(&self, subscription_id: i64, id: i64) -> StoreResult<Option<(DeliveryView, String)>>;
     async fn attempts(&self, delivery_id: i64) -> StoreResult<Vec<AttemptView>>;
-    /// Delivery attempts to a partner's receivers since `since`: (answered
-    /// 2xx, all).
-    async fn webhook_attempt_counts(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<(i64, i64)>;
+    /// Delivery attempts to a partner's receivers from `since` until
+    /// before `until`: (answered 2xx, all).
+    async fn webhook_attempt_counts(
+        &self,
+        organisation_id: i64,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<(i64, i64)>;
+}
+
+/// A ticket about to be opened.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub opened_by: i64,
+    pub subject: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tier: SupportTier,
+    pub target_minutes: i64,
+    pub opened_at: DateTime<Utc>,
+    pub attachment: Option<NewAttachment>,
+}
+
+/// A checked file: its content type was sniffed from the bytes.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub author_id: i64,
+    pub from_staff: bool,
+    pub body: String,
+    pub attachment: Option<NewAttachment>,
+}
+
+/// Which tickets to list: one partner's or the brand's; the queue order
+/// (waiting for a first response, by due time) or newest first.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub organisation_id: Option<i64>,
+    pub status: Option<TicketStatus>,
+    pub queue: bool,
+    pub limit: i64,
+}
+
+/// A ticket with the addresses its emails go to.
+#[derive(Debug, Clone)]
+pub struct TicketRecord {
+    pub view: TicketView,
+    pub opener_email: String,
+    pub assignee_email: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttachmentFile {
+    pub ticket_id: i64,
+    pub organisation_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReview {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub quarter: String,
+    pub snapshot: ReviewSnapshot,
+    pub recommendations: String,
+    pub created_by: i64,
+}
+
+#[async_trait]
+pub trait SupportStore: Send + Sync + 'static {
+    /// Opens a ticket with its description as the first message; `mails`
+    /// gets the new ticket's id.
+    async fn open_ticket(
+        &self,
+        ticket: NewTicket,
+        mails: &(dyn Fn(i64) -> Vec<OutgoingEmail> + Send + Sync),
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    async fn ticket(&self, brand_id: i64, ticket_id: i64) -> StoreResult<Option<TicketRecord>>;
+    async fn ticket_messages(&self, brand_id: i64, ticket_id: i64) -> StoreResult<Vec<MessageView>>;
+    async fn tickets(&self, brand_id: i64, filter: TicketFilter) -> StoreResult<Vec<TicketView>>;
+    /// Adds a message to an open ticket; a staff reply stops the clock if
+    /// it is the first. A resolved ticket refuses replies.
+    async fn add_reply(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        reply: NewReply,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    /// Assigns to an active manager or admin of the brand, or nobody.
+    async fn assign_ticket(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        assignee_id: Option<i64>,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn resolve_ticket(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        by: i64,
+        resolution: &Resolution,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn reopen_ticket(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        by: i64,
+        reason: &str,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn attachment(&self, brand_id: i64, attachment_id: i64) -> StoreResult<Option<AttachmentFile>>;
+    /// Tickets opened from `from` until before `until`, as the SLA report
+    /// and the scorecard judge them.
+    async fn ticket_clocks(
+        &self,
+        brand_id: i64,
+        organisation_id: Option<i64>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<TicketClock>>;
+    /// Saves a quarterly review; generating a quarter again replaces it.
+    async fn save_review(&self, review: NewReview, audit: NewAudit) -> StoreResult<i64>;
+    /// A partner's reviews, latest quarter first.
+    async fn reviews(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<ReviewRecord>>;
+    async fn review(&self, brand_id: i64, review_id: i64) -> StoreResult<Option<ReviewRecord>>;
 }
 
 pub async fn connect(url: &str) -> anyhow::Result<(Arc<dyn Store>, AnySessionStore)> {

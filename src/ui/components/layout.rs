@@ -68,6 +68,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/manager/partners" class=link>"Partners"</a></li>
                 <li><a href="/manager/certification" class=link>"Certification"</a></li>
                 <li><a href="/manager/revenue" class=link>"Revenue"</a></li>
+                <li><a href="/support/queue" class=link>"Support"</a></li>
             })}
             {(partner && has_org).then(|| view! {
                 <li><a href="/plan" class=link>"Onboarding"</a></li>
@@ -75,6 +76,8 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/revenue" class=link>"Revenue"</a></li>
                 <li><a href="/developers" class=link>"Developers"</a></li>
                 <li><a href="/scorecard" class=link>"Scorecard"</a></li>
+                <li><a href="/support" class=link>"Support"</a></li>
+                <li><a href="/reviews" class=link>"Reviews"</a></li>
                 <li><a href="/team" class=link>"Team"</a></li>
                 {white_label.then(|| view! { <li><a href="/branding" class=link>"Branding"</a></li> })}
             })}

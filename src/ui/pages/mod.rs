@@ -12,5 +12,7 @@ pub mod onboarding;
 pub mod password;
 pub mod revenue;
 pub mod review;
+pub mod reviews;
 pub mod scorecard;
+pub mod support;
 pub mod team;

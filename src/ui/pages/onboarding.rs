@@ -192,6 +192,8 @@ pub fn PartnersPage() -> impl IntoView {
                                             " · "<a class="text-sm text-brand underline" href=format!("/revenue?org={}", p.organisation_id)>"revenue"</a>
                                             " · "<a class="text-sm text-brand underline" href=format!("/scorecard?org={}", p.organisation_id)>"scorecard"</a>
                                             " · "<a class="text-sm text-brand underline" href=format!("/developers?org={}", p.organisation_id)>"integration"</a>
+                                            " · "<a class="text-sm text-brand underline" href=format!("/support?org={}", p.organisation_id)>"tickets"</a>
+                                            " · "<a class="text-sm text-brand underline" href=format!("/reviews?org={}", p.organisation_id)>"reviews"</a>
                                         </td>
                                         <td class="whitespace-nowrap px-4 py-2">{day(p.approved_at_ms)}</td>
                                         <td class="min-w-40 px-4 py-2">
