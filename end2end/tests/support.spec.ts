@@ -46,6 +46,9 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   await expect(page.getByTestId("sla")).toContainText("first response due in 2 d 23 h");
   await expect(page.getByTestId("attachment")).toHaveText("screenshot.png");
   const ticketPath = new URL(page.url()).pathname;
+  await goto(page, "/support");
+  await expect(page.getByTestId("ticket-list")).toContainText("Trust scores stopped updating");
+  await page.screenshot({ path: info.outputPath("support.png"), fullPage: true });
   await signOut(page);
 
   // The manager finds it in the queue, answers (the clock stops), and resolves.
@@ -55,6 +58,7 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   const row = page.getByTestId("ticket-list").locator("tr", { hasText: "Trust scores stopped updating" });
   await expect(row).toContainText(company);
   await expect(row.getByTestId("sla-state")).toHaveText("On track");
+  await page.screenshot({ path: info.outputPath("queue.png"), fullPage: true });
   await row.getByRole("link", { name: "Trust scores stopped updating" }).click();
   await ready(page);
   await page.getByLabel("Reply").fill("We see it: the consumer crashed on a malformed record. Restarting now.");

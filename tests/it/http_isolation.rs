@@ -21,6 +21,8 @@ use partner_portal::api::integration::{
 use partner_portal::api::revenue::{
     GetRevenueDashboard, GetRevenueProgram, GetStatement, RecordRevenueEvent, RevenueDashboard,
 };
+use partner_portal::api::scorecard::{GenerateReview, GetReview, GetReviews, ReviewsView};
+use partner_portal::api::support::{GetSupport, GetSupportQueue, GetTicket};
 use partner_portal::domain::role::Role;
 
 async fn white_label_partner(app: &TestApp, admin: &mut Client, dns: &DnsServer, n: &str) -> (Client, i64, String) {
@@ -98,6 +100,15 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
     assert_eq!((mine[0].agent.name.as_str(), mine[0].agent.trust_score), ("Carol's assistant", 500));
     // Only customers have such a page; partners are refused it.
     assert_eq!(a.call(GetCustomerAgents::PATH, &[]).await.status, StatusCode::FORBIDDEN);
+    // A ticket of A's and a quarterly review of A.
+    let fields = [("subject", "Help"), ("severity", "tier2"), ("description", "Something broke.")];
+    let r = a.post_multipart("/support/tickets", &fields, Some(("log.txt", b"error 42\n"))).await;
+    let ticket = r.location().unwrap().trim_start_matches("/support/tickets/").split('?').next().unwrap().to_owned();
+    let quarter = partner_portal::domain::ledger::Month::of(app.clock_now()).quarter_key();
+    let fields = [("org", o.as_str()), ("quarter", quarter.as_str()), ("recommendations", "Keep going.")];
+    assert_eq!(admin.call(GenerateReview::PATH, &fields).await.status, StatusCode::OK);
+    let reviews: ReviewsView = serde_json::from_str(&a.call(GetReviews::PATH, &[]).await.body).unwrap();
+    let review = reviews.reviews[0].id.to_string();
     let hosts = [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()];
     // (identity, the client it signed in with, the host where it is valid)
     let identities: Vec<(&str, Client, Option<String>)> = vec![
@@ -119,6 +130,11 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         ("agents of A", GetAgents::PATH, vec![("org", o.clone())]),
         ("webhooks of A", GetWebhooks::PATH, vec![("org", o.clone())]),
         ("API traffic of A", GetTraffic::PATH, vec![("org", o.clone())]),
+        ("tickets of A", GetSupport::PATH, vec![("org", o.clone())]),
+        ("a ticket of A", GetTicket::PATH, vec![("id", ticket.clone())]),
+        ("support queue", GetSupportQueue::PATH, vec![]),
+        ("reviews of A", GetReviews::PATH, vec![("org", o.clone())]),
+        ("a review of A", GetReview::PATH, vec![("id", review.clone())]),
         // A write: saving A's brand (with the look it already has).
         (
             "save A's brand",
@@ -156,7 +172,7 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
                         && host == &program
                         && match (*who, *what) {
                             ("admin", _) => true,
-                            ("partner A", "program revenue") => false,
+                            ("partner A", "program revenue" | "support queue") => false,
                             ("partner A", _) => true,
                             _ => false,
                         };

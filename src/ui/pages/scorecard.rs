@@ -10,10 +10,14 @@ use leptos_router::hooks::use_query_map;
 
 fn pill(r: Rating) -> &'static str {
     match r {
-        Rating::Green => "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900",
-        Rating::Amber => "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900",
-        Rating::Red => "rounded-full bg-red-100 px-2 py-0.5 text-xs font-semibold text-red-900",
-        Rating::NoData => "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700",
+        Rating::Green => {
+            "whitespace-nowrap rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900"
+        }
+        Rating::Amber => "whitespace-nowrap rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900",
+        Rating::Red => "whitespace-nowrap rounded-full bg-red-100 px-2 py-0.5 text-xs font-semibold text-red-900",
+        Rating::NoData => {
+            "whitespace-nowrap rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700"
+        }
     }
 }
 

@@ -26,10 +26,14 @@ const TD: &str = "px-2 py-2 align-top";
 fn pill(state: SlaState) -> &'static str {
     match state {
         SlaState::OnTrack | SlaState::Met => {
-            "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900"
+            "whitespace-nowrap rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900"
         }
-        SlaState::AtRisk => "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900",
-        SlaState::Breached => "rounded-full bg-red-100 px-2 py-0.5 text-xs font-semibold text-red-900",
+        SlaState::AtRisk => {
+            "whitespace-nowrap rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900"
+        }
+        SlaState::Breached => {
+            "whitespace-nowrap rounded-full bg-red-100 px-2 py-0.5 text-xs font-semibold text-red-900"
+        }
     }
 }
 
@@ -250,7 +254,7 @@ fn Ticket(
             <span data-testid="ticket-status" class="font-semibold">{t.status.label()}</span>
             <Clock ticket=t.clone() now_ms=p.now_ms/>
         </div>
-        <div class="grid gap-6 lg:grid-cols-[3fr_2fr]">
+        <div class=if p.is_staff { "grid gap-6 lg:grid-cols-[3fr_2fr]" } else { "max-w-3xl" }>
             <div class="min-w-0">
                 <ol class="space-y-3" data-testid="messages">
                     {p.messages.iter().map(|m| {
