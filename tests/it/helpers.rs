@@ -447,32 +447,46 @@ impl Client {
     }
 }
 
-/// Moves `org` (from registered, or development) through testing and
-/// review to certified, as
-/// the partner (`p`) and a manager (`m`) do on the certification page.
-pub async fn certify(app: &TestApp, p: &mut Client, m: &mut Client, org: i64) {
+/// An app with a manager `mgr@example.com`, signed in.
+pub async fn start_with_manager(
+    e: Engine,
+    configure: impl FnOnce(&mut partner_portal::server::config::Config),
+) -> (TestApp, Client) {
+    let app = TestApp::start_with(e, configure).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut mgr = app.client();
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+    (app, mgr)
+}
+
+/// Fires a certification event on `org` as `who`, at its current version.
+pub async fn fire_cert_event(app: &TestApp, who: &mut Client, org: i64, event: &str, note: &str, evidence: &str) {
     use leptos::server_fn::ServerFn;
     use partner_portal::api::certification::FireCertificationEvent;
+    let version = app.state.store.certification(1, org).await.unwrap().unwrap().version.to_string();
+    let org_s = org.to_string();
+    let fields = [
+        ("org", org_s.as_str()),
+        ("version", version.as_str()),
+        ("event", event),
+        ("note", note),
+        ("evidence", evidence),
+        ("back", "/certification"),
+    ];
+    let r = who.call(FireCertificationEvent::PATH, &fields).await;
+    assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+}
+
+/// Moves `org` (from registered, or development) through testing and
+/// review to certified, as the partner (`p`) and a manager (`m`) do on the
+/// certification page.
+pub async fn certify(app: &TestApp, p: &mut Client, m: &mut Client, org: i64) {
     let registered = app.state.store.certification(1, org).await.unwrap().unwrap().state
         == partner_portal::domain::certification::CertState::Registered;
-    let grant = registered.then_some((false, "sandbox_access_granted", ""));
-    for (by_partner, event, evidence) in grant.into_iter().chain([
-        (true, "integration_built", ""),
-        (true, "submitted_for_review", "https://docs.example/integration"),
-        (false, "passed", ""),
-    ]) {
-        let who = if by_partner { &mut *p } else { &mut *m };
-        let version = app.state.store.certification(1, org).await.unwrap().unwrap().version.to_string();
-        let org_s = org.to_string();
-        let fields = [
-            ("org", org_s.as_str()),
-            ("version", version.as_str()),
-            ("event", event),
-            ("note", ""),
-            ("evidence", evidence),
-            ("back", "/certification"),
-        ];
-        let r = who.call(FireCertificationEvent::PATH, &fields).await;
-        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+    if registered {
+        fire_cert_event(app, m, org, "sandbox_access_granted", "", "").await;
     }
+    fire_cert_event(app, p, org, "integration_built", "", "").await;
+    fire_cert_event(app, p, org, "submitted_for_review", "", "https://docs.example/integration").await;
+    fire_cert_event(app, m, org, "passed", "", "").await;
 }

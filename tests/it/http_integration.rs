@@ -3,7 +3,7 @@
 //! sandbox's limits and weekly reset, the request log, and webhook
 //! delivery against a real local receiver.
 
-use crate::helpers::{certify, Client, Reply, TestApp, PASSWORD};
+use crate::helpers::{certify, fire_cert_event, start_with_manager as start, Client, Reply, TestApp, PASSWORD};
 use crate::on_both;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -14,23 +14,11 @@ use partner_portal::api::integration::{
 use partner_portal::domain::certification::CertState;
 use partner_portal::domain::integration::{day_of, week_of, Environment, EventIn, KeyStatus};
 use partner_portal::domain::onboarding::Binding;
-use partner_portal::domain::role::Role;
 use partner_portal::domain::webhook::{sign, Outcome};
 use partner_portal::server::services::webhooks::{deliver_once, Deliverer};
 use partner_portal::server::store::{EventBatch, StoreError};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
-
-async fn start(
-    e: crate::helpers::Engine,
-    configure: impl FnOnce(&mut partner_portal::server::config::Config),
-) -> (TestApp, Client) {
-    let app = TestApp::start_with(e, configure).await;
-    app.create_user("mgr@example.com", Role::Manager).await;
-    let mut mgr = app.client();
-    mgr.sign_in("mgr@example.com", PASSWORD).await;
-    (app, mgr)
-}
 
 async fn partner(app: &TestApp, mgr: &mut Client, company: &str, email: &str) -> (Client, i64) {
     app.approved_partner(mgr, company, email, "technology/ai_platform", "technology").await
@@ -679,20 +667,8 @@ on_both!(production_keys_come_with_certification_and_see_only_production_data, |
 
     // Keys follow the partner's standing: a failed recertification
     // suspends it, and then no key of its works.
-    use partner_portal::api::certification::FireCertificationEvent;
     for event in ["annual_review_due", "recertification_failed"] {
-        let version = app.state.store.certification(1, org).await.unwrap().unwrap().version.to_string();
-        let org_s = org.to_string();
-        let fields = [
-            ("org", org_s.as_str()),
-            ("version", version.as_str()),
-            ("event", event),
-            ("note", "Integration no longer meets the requirements."),
-            ("evidence", ""),
-            ("back", "/certification"),
-        ];
-        let r = mgr.call(FireCertificationEvent::PATH, &fields).await;
-        assert_eq!(r.status, StatusCode::OK, "{event}: {}", r.body);
+        fire_cert_event(&app, &mut mgr, org, event, "Integration no longer meets the requirements.", "").await;
     }
     assert_eq!(api(&mut c, "GET", "/api/v1/agents", &live, None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(api(&mut c, "GET", "/api/v1/agents", &sandbox, None).await.0, StatusCode::UNAUTHORIZED);
@@ -789,7 +765,10 @@ on_both!(the_scorecard_rates_real_traffic_webhooks_onboarding_and_certification,
     let v: ScorecardView = serde_json::from_str(&ada.call(GetScorecard::PATH, &[]).await.body).unwrap();
     assert_eq!(v.environment, Environment::Sandbox);
     assert_eq!((card(&v, "reliability").rating, card(&v, "reliability").value.as_str()), (Rating::Green, "100.00 %"));
-    assert_eq!(card(&v, "latency").rating, Rating::Green, "{:?}", card(&v, "latency"));
+    // Real response times on a shared machine: the rating's thresholds are
+    // the domain tests' business; here, that the latency was measured.
+    let latency = card(&v, "latency");
+    assert!(latency.rating != Rating::NoData && latency.value.contains(" ms / "), "{latency:?}");
     assert_eq!((card(&v, "errors").rating, card(&v, "errors").value.as_str()), (Rating::Red, "4.34 %"));
     assert_eq!((card(&v, "webhooks").rating, card(&v, "webhooks").value.as_str()), (Rating::Green, "100.00 %"));
     assert_eq!(card(&v, "onboarding").rating, Rating::Green);

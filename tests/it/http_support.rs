@@ -3,7 +3,7 @@
 //! who sees what, the queue, the SLA report and the scorecard's support
 //! measure.
 
-use crate::helpers::{certify, Client, Reply, TestApp, PASSWORD};
+use crate::helpers::{certify, start_with_manager, Client, Reply, TestApp, PASSWORD};
 use crate::on_both;
 use axum::http::{header, StatusCode};
 use leptos::server_fn::ServerFn;
@@ -14,18 +14,13 @@ use partner_portal::api::support::{
 };
 use partner_portal::domain::certification::SupportTier;
 use partner_portal::domain::ledger::Month;
-use partner_portal::domain::role::Role;
 use partner_portal::domain::scorecard::{Rating, ReviewRecord};
 use partner_portal::domain::support::{SlaState, TicketStatus};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00";
 
 async fn start(e: crate::helpers::Engine, tier1_minutes: Option<i64>) -> (TestApp, Client) {
-    let app = TestApp::start_with(e, |c| c.support_tier1_minutes = tier1_minutes).await;
-    app.create_user("mgr@example.com", Role::Manager).await;
-    let mut mgr = app.client();
-    mgr.sign_in("mgr@example.com", PASSWORD).await;
-    (app, mgr)
+    start_with_manager(e, |c| c.support_tier1_minutes = tier1_minutes).await
 }
 
 async fn partner(app: &TestApp, mgr: &mut Client, company: &str, email: &str) -> (Client, i64) {

@@ -2,10 +2,10 @@
 //! generate one, and a review's page.
 
 use crate::api::scorecard::{get_review, get_reviews, GenerateReview};
-use crate::domain::scorecard::Rating;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::format::time_utc;
 use crate::ui::pages::review::access_problem;
+use crate::ui::pages::scorecard::pill;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,19 +14,6 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 const CARD: &str = "min-w-0 rounded-lg border border-slate-200 bg-white p-5";
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2";
 const BUTTON: &str = "rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90";
-
-fn pill(r: Rating) -> &'static str {
-    match r {
-        Rating::Green => {
-            "whitespace-nowrap rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900"
-        }
-        Rating::Amber => "whitespace-nowrap rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900",
-        Rating::Red => "whitespace-nowrap rounded-full bg-red-100 px-2 py-0.5 text-xs font-semibold text-red-900",
-        Rating::NoData => {
-            "whitespace-nowrap rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700"
-        }
-    }
-}
 
 #[component]
 pub fn ReviewsPage() -> impl IntoView {

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-fn pill(r: Rating) -> &'static str {
+/// The badge of a rating, shared by the scorecard and quarterly reviews.
+pub fn pill(r: Rating) -> &'static str {
     match r {
         Rating::Green => {
             "whitespace-nowrap rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900"
