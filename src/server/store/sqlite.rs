@@ -5,6 +5,7 @@
 
 use super::brands::*;
 use super::certification::*;
+use super::funds::*;
 use super::integration::*;
 use super::partners::*;
 use super::revenue::*;
@@ -70,3 +71,4 @@ cert_store!(SqliteStore, Sqlite);
 revenue_store!(SqliteStore, Sqlite);
 brand_store!(SqliteStore, Sqlite);
 integration_store!(SqliteStore, Sqlite);
+fund_store!(SqliteStore, Sqlite);
