@@ -45,6 +45,13 @@ pub const WEBHOOK_DELETED: &str = "integration.webhook_deleted";
 pub const WEBHOOK_SECRET_ROTATED: &str = "integration.webhook_secret_rotated";
 pub const WEBHOOK_ENABLED: &str = "integration.webhook_enabled";
 pub const WEBHOOK_DISABLED: &str = "integration.webhook_disabled";
+pub const FUND_REQUESTED: &str = "funds.requested";
+pub const FUND_APPROVED: &str = "funds.approved";
+pub const FUND_REJECTED: &str = "funds.rejected";
+pub const FUND_WITHDRAWN: &str = "funds.withdrawn";
+pub const FUND_CLAIMED: &str = "funds.claimed";
+pub const FUND_CLAIM_APPROVED: &str = "funds.claim_approved";
+pub const FUND_CLAIM_REJECTED: &str = "funds.claim_rejected";
 
 /// One row of the audit log as shown to an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -123,6 +123,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/developers/api") view=pages::developers::ApiReferencePage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/verify") view=pages::developers::VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/scorecard") view=pages::scorecard::ScorecardPage ssr=SsrMode::Async/>
+                <Route path=path!("/funds") view=pages::funds::FundsPage ssr=SsrMode::Async/>
+                <Route path=path!("/funds/review") view=pages::funds::FundReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/agents") view=pages::developers::CustomerAgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
             </Routes>
