@@ -176,9 +176,16 @@ impl TemplateKind {
             TemplateKind::StatementReady => {
                 &["brand_name", "recipient_email", "support_email", "link", "organisation", "month", "currency"]
             }
-            TemplateKind::FundDecision => {
-                &["brand_name", "recipient_email", "support_email", "link", "organisation", "activity", "outcome", "note"]
-            }
+            TemplateKind::FundDecision => &[
+                "brand_name",
+                "recipient_email",
+                "support_email",
+                "link",
+                "organisation",
+                "activity",
+                "outcome",
+                "note",
+            ],
         }
     }
 }

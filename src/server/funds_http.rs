@@ -68,7 +68,12 @@ async fn claim(
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => return back_with(id, AppError::field("file", "The upload could not be read; use a file of at most 5 MiB.")),
+            Err(_) => {
+                return back_with(
+                    id,
+                    AppError::field("file", "The upload could not be read; use a file of at most 5 MiB."),
+                )
+            }
         };
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().unwrap_or_default().to_owned();

@@ -8,7 +8,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use partner_portal::api::funds::{DecideFundRequest, FundReview, FundsView, GetFundReview, GetFunds, RequestFunds};
-use partner_portal::api::revenue::{GetRevenueDashboard, GetStatement, RevenueDashboard, SaveRevenueTerms, StatementView};
+use partner_portal::api::revenue::{
+    GetRevenueDashboard, GetStatement, RevenueDashboard, SaveRevenueTerms, StatementView,
+};
 use partner_portal::domain::funds::{BountyState, FundStatus};
 use partner_portal::domain::ledger::LineKind;
 use partner_portal::domain::role::Role;
@@ -61,7 +63,9 @@ on_both!(a_technology_partner_requests_is_approved_claims_and_is_paid_on_its_sta
     let v = funds(&mut ada, None).await;
     assert!(v.budget.is_none() && !v.can_request);
     assert!(v.no_budget.unwrap().contains("No co-marketing fund budget"));
-    let form = |amount: &'static str| vec![("kind", "webinar"), ("title", "Agents in production"), ("date", today.as_str()), ("amount", amount)];
+    let form = |amount: &'static str| {
+        vec![("kind", "webinar"), ("title", "Agents in production"), ("date", today.as_str()), ("amount", amount)]
+    };
     assert_eq!(ada.call(RequestFunds::PATH, &form("100.00")).await.status, StatusCode::BAD_REQUEST);
     // A reseller below Premier has none either.
     assert!(funds(&mut bob, None).await.no_budget.unwrap().contains("Premier"));
@@ -107,7 +111,10 @@ on_both!(a_technology_partner_requests_is_approved_claims_and_is_paid_on_its_sta
     // Other partners neither read nor decide it; the partner does not decide.
     assert_eq!(bob.call(GetFunds::PATH, &[("org", &o)]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(bob.call(DecideFundRequest::PATH, &decide(&id, "1", "approve", "")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(bob.call(DecideFundRequest::PATH, &decide(&id, "1", "withdraw", "")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.call(DecideFundRequest::PATH, &decide(&id, "1", "withdraw", "")).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(ada.call(DecideFundRequest::PATH, &decide(&id, "1", "approve", "")).await.status, StatusCode::FORBIDDEN);
     assert_eq!(ada.call(GetFundReview::PATH, &[]).await.status, StatusCode::FORBIDDEN);
 
@@ -129,7 +136,10 @@ on_both!(a_technology_partner_requests_is_approved_claims_and_is_paid_on_its_sta
     let r = claim(&mut ada, v.requests[0].id, 2, "3750.01", "javascript:alert(1)", b"<html>").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let back = r.location().unwrap().to_owned();
-    assert!(back.starts_with(&format!("/funds?claim={id}")) && back.contains("e_link") && back.contains("e_file"), "{back}");
+    assert!(
+        back.starts_with(&format!("/funds?claim={id}")) && back.contains("e_link") && back.contains("e_file"),
+        "{back}"
+    );
     assert!(back.contains("e_amount"), "{back}");
     assert_eq!(funds(&mut ada, None).await.requests[0].status, FundStatus::Approved);
     // Another partner cannot claim it.

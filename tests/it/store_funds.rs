@@ -11,8 +11,8 @@ use partner_portal::domain::ledger::LineKind;
 use partner_portal::domain::role::Role;
 use partner_portal::domain::terms::default_terms;
 use partner_portal::server::store::{
-    DecisionRecord, FundClaim, FundMove, NewAudit, NewFundRequest, NewToken, NewUser, OutgoingEmail, ProofFile,
-    Store, StoreError,
+    DecisionRecord, FundClaim, FundMove, NewAudit, NewFundRequest, NewToken, NewUser, OutgoingEmail, ProofFile, Store,
+    StoreError,
 };
 use std::sync::Arc;
 
@@ -162,10 +162,7 @@ on_both!(concurrent_requests_cannot_both_exceed_the_budget_and_approvals_recheck
     store.add_terms_version(b, org, day(2026, 4, 1), &terms, mgr, audit(b, "terms")).await.unwrap();
     let approve = |id| change(id, 1, FundStatus::Requested, FundStatus::Approved, None, mgr);
     let refused = store.move_fund_request(b, approve(c), vec![mail()], audit_at(b, at(2026, 4, 3))).await.unwrap();
-    assert_eq!(
-        refused.unwrap_err().to_string(),
-        "Only $1,000.00 remains of the Q2 2026 fund budget of $4,000.00."
-    );
+    assert_eq!(refused.unwrap_err().to_string(), "Only $1,000.00 remains of the Q2 2026 fund budget of $4,000.00.");
     assert!(store.move_fund_request(b, approve(a), vec![], audit_at(b, at(2026, 4, 3))).await.unwrap().is_err());
     // A rejection needs no budget; then the other request fits.
     let reject = change(c, 1, FundStatus::Requested, FundStatus::Rejected, Some("Over budget"), mgr);
@@ -232,7 +229,10 @@ on_both!(an_approved_claim_writes_exactly_one_ledger_line, |e| async move {
         .unwrap()
         .unwrap();
     let r = store.fund_request(b, id).await.unwrap().unwrap();
-    assert_eq!((r.status, r.claim_note.as_deref(), r.claim_file.clone()), (FundStatus::Approved, Some("Blurry receipt"), None));
+    assert_eq!(
+        (r.status, r.claim_note.as_deref(), r.claim_file.clone()),
+        (FundStatus::Approved, Some("Blurry receipt"), None)
+    );
     store.claim_funds(b, claim(150_000, 4), audit_at(b, at(2026, 5, 23))).await.unwrap();
     // Approved: one fund line of 1,500.00 on the May statement.
     let pay = change(id, 5, FundStatus::Claimed, FundStatus::Paid, None, mgr);
@@ -261,15 +261,26 @@ on_both!(withdrawn_and_rejected_requests_free_their_budget_and_partners_touch_on
     let when = day(2026, 5, 20);
     let a = store.request_funds(b, &req(org, ada, when, 100_000), audit_at(b, at(2026, 4, 2))).await.unwrap().unwrap();
     // Another organisation cannot withdraw it.
-    let foreign = FundMove { organisation_id: Some(org + 1000), ..change(a, 1, FundStatus::Requested, FundStatus::Withdrawn, None, ada) };
+    let foreign = FundMove {
+        organisation_id: Some(org + 1000),
+        ..change(a, 1, FundStatus::Requested, FundStatus::Withdrawn, None, ada)
+    };
     assert!(matches!(store.move_fund_request(b, foreign, vec![], audit(b, "x")).await, Err(StoreError::NotFound)));
     // Nor can another brand see it.
     assert!(store.fund_request(b + 1000, a).await.unwrap().is_none());
-    let own = FundMove { organisation_id: Some(org), ..change(a, 1, FundStatus::Requested, FundStatus::Withdrawn, None, ada) };
+    let own = FundMove {
+        organisation_id: Some(org),
+        ..change(a, 1, FundStatus::Requested, FundStatus::Withdrawn, None, ada)
+    };
     store.move_fund_request(b, own, vec![], audit(b, "x")).await.unwrap().unwrap();
     let c = store.request_funds(b, &req(org, ada, when, 100_000), audit_at(b, at(2026, 4, 2))).await.unwrap().unwrap();
     store
-        .move_fund_request(b, change(c, 1, FundStatus::Requested, FundStatus::Rejected, Some("Off-brand"), mgr), vec![mail()], audit(b, "x"))
+        .move_fund_request(
+            b,
+            change(c, 1, FundStatus::Requested, FundStatus::Rejected, Some("Off-brand"), mgr),
+            vec![mail()],
+            audit(b, "x"),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -320,7 +331,14 @@ on_both!(bounty_lines_carry_their_payout_state, |e| async move {
     ] {
         let rec = store.certification(b, org).await.unwrap().unwrap();
         let t = transition(rec.state, rec.interrupted, event, who, "evidence").unwrap();
-        let w = TransitionWrite { organisation_id: org, version: rec.version, transition: t, actor: &actor, note: "", evidence: "" };
+        let w = TransitionWrite {
+            organisation_id: org,
+            version: rec.version,
+            transition: t,
+            actor: &actor,
+            note: "",
+            evidence: "",
+        };
         store.record_transition(b, w, vec![], audit(b, "certification.transition")).await.unwrap();
     }
     let lines = store.bounty_lines(b, org).await.unwrap();

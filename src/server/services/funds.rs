@@ -135,9 +135,9 @@ pub async fn review(ctx: &Ctx) -> Result<FundReview, AppError> {
             let all = store.fund_requests(brand, r.organisation_id).await.map_err(store_error)?;
             orgs.insert(r.organisation_id, (versions, state, all));
         }
-        let budget = orgs.get(&r.organisation_id).and_then(|(versions, state, all)| {
-            budget_use(versions, *state, all, r.quarter, r.activity_ms).ok()
-        });
+        let budget = orgs
+            .get(&r.organisation_id)
+            .and_then(|(versions, state, all)| budget_use(versions, *state, all, r.quarter, r.activity_ms).ok());
         items.push(QueueItem { request: r, budget });
     }
     Ok(FundReview { items, now_ms: ctx.now().timestamp_millis() })
@@ -308,15 +308,8 @@ pub async fn decide(ctx: &Ctx, id: i64, version: i64, action: &str, reason: &str
         format!("fund_request:{id}"),
         json!({ "organisation_id": r.organisation_id, "before": r.status.key(), "after": to.key(), "reason": note }),
     );
-    let change = FundMove {
-        id,
-        organisation_id: partner_org,
-        version,
-        from: r.status,
-        to,
-        note: note.as_deref(),
-        by: user.id,
-    };
+    let change =
+        FundMove { id, organisation_id: partner_org, version, from: r.status, to, note: note.as_deref(), by: user.id };
     match store.move_fund_request(brand, change, mails, a).await.map_err(store_error)? {
         Ok(()) => Ok(()),
         Err(over) => Err(AppError::Refused(format!("Not approved: {over}"))),
@@ -334,8 +327,7 @@ pub struct Upload {
 fn safe_file_name(name: &str, ext: &str) -> String {
     let stem = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let stem = stem.rsplit_once('.').map(|(s, _)| s).unwrap_or(stem);
-    let clean: String =
-        stem.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).take(80).collect();
+    let clean: String = stem.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).take(80).collect();
     format!("{}.{ext}", if clean.is_empty() { "proof" } else { &clean })
 }
 
@@ -356,7 +348,10 @@ pub async fn claim(
         return Err(AppError::Conflict("The request changed since you looked. Reload and try again.".into()));
     }
     if r.status != FundStatus::Approved {
-        return Err(AppError::Refused(format!("This request is {}; only an approved request is claimed.", r.status.label().to_lowercase())));
+        return Err(AppError::Refused(format!(
+            "This request is {}; only an approved request is claimed.",
+            r.status.label().to_lowercase()
+        )));
     }
     let approved = r.approved.unwrap_or(r.requested);
     let mut checks = Checks::default();
@@ -380,7 +375,9 @@ pub async fn claim(
     let activity = DateTime::from_timestamp_millis(r.activity_ms).unwrap_or_default().date_naive();
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(a) = amount {
-        for (field, message) in check_claim(activity, today(ctx), approved, a, link.is_some() || file.is_some() || had_file_error) {
+        for (field, message) in
+            check_claim(activity, today(ctx), approved, a, link.is_some() || file.is_some() || had_file_error)
+        {
             errors.push(FieldError { field: field.into(), message });
         }
     }

@@ -5,11 +5,11 @@
 //! is an `UPDATE` guarded by the request's version and status.
 
 use super::*;
-use crate::domain::revenue::Money;
 pub(super) use crate::domain::funds::{
     check_fits, committed, fund_budget, no_budget_reason, ActivityKind, Commitment, FundRequest, FundStatus,
     OverBudget, Quarter,
 };
+use crate::domain::revenue::Money;
 
 /// A request about to be stored (already checked by the service).
 #[derive(Debug, Clone)]

@@ -18,7 +18,8 @@ const TH: &str = "px-3 py-2 font-medium";
 const TD: &str = "px-3 py-2 align-top";
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2";
 const BUTTON: &str = "rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90";
-const SECONDARY: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-semibold text-slate-800 hover:bg-slate-100";
+const SECONDARY: &str =
+    "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-semibold text-slate-800 hover:bg-slate-100";
 
 /// An amount as typed into a form: `1250.00`, no currency.
 fn plain(m: Money) -> String {
