@@ -124,7 +124,7 @@ pub async fn review(ctx: &Ctx) -> Result<FundReview, AppError> {
     let mut orgs: std::collections::HashMap<i64, (Vec<TermsVersion>, CertState, Vec<FundRequest>)> =
         std::collections::HashMap::new();
     for r in queue {
-        if !orgs.contains_key(&r.organisation_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = orgs.entry(r.organisation_id) {
             let versions = store.terms_versions(brand, r.organisation_id).await.map_err(store_error)?;
             let state = store
                 .certification(brand, r.organisation_id)
@@ -133,7 +133,7 @@ pub async fn review(ctx: &Ctx) -> Result<FundReview, AppError> {
                 .map(|c| c.state)
                 .unwrap_or(CertState::Registered);
             let all = store.fund_requests(brand, r.organisation_id).await.map_err(store_error)?;
-            orgs.insert(r.organisation_id, (versions, state, all));
+            slot.insert((versions, state, all));
         }
         let budget = orgs
             .get(&r.organisation_id)
