@@ -7,6 +7,7 @@ pub mod auth;
 pub mod branding;
 pub mod certification;
 pub mod error;
+pub mod funds;
 pub mod integration;
 pub mod partners;
 pub mod revenue;

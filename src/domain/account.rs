@@ -22,6 +22,9 @@ pub struct OrganisationSummary {
     /// A white-label partner: it has a brand of its own to manage.
     #[serde(default)]
     pub white_label: bool,
+    /// A technology or Premier partner: co-marketing funds apply to it.
+    #[serde(default)]
+    pub funds: bool,
 }
 
 /// A display name: trimmed, 1 to 100 characters, no control characters.

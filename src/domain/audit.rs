@@ -51,6 +51,13 @@ pub const TICKET_ASSIGNED: &str = "support.ticket_assigned";
 pub const TICKET_RESOLVED: &str = "support.ticket_resolved";
 pub const TICKET_REOPENED: &str = "support.ticket_reopened";
 pub const REVIEW_SAVED: &str = "review.saved";
+pub const FUND_REQUESTED: &str = "funds.requested";
+pub const FUND_APPROVED: &str = "funds.approved";
+pub const FUND_REJECTED: &str = "funds.rejected";
+pub const FUND_WITHDRAWN: &str = "funds.withdrawn";
+pub const FUND_CLAIMED: &str = "funds.claimed";
+pub const FUND_CLAIM_APPROVED: &str = "funds.claim_approved";
+pub const FUND_CLAIM_REJECTED: &str = "funds.claim_rejected";
 
 /// One row of the audit log as shown to an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,6 +24,7 @@ choices!(
         Clawback => "clawback", "Refund clawback";
         Bonus => "bonus", "Volume bonus";
         Bounty => "bounty", "Integration bounty";
+        Fund => "fund", "Co-marketing fund";
     }
 );
 
@@ -867,6 +868,9 @@ pub struct StatementLine {
     pub refunds_external_id: Option<String>,
     pub customer_price_minor: Option<i64>,
     pub milestone: Option<String>,
+    /// The co-marketing activity of a fund line: "Webinar: Scaling agents".
+    #[serde(default)]
+    pub fund_activity: Option<String>,
     pub belongs: Month,
     pub adjustment: bool,
     pub base: Money,

@@ -184,6 +184,7 @@ choices!(
         NoShare => "no_share", "No revenue share for this model";
         VolumeBonus => "volume_bonus", "Quarterly volume bonus";
         Bounty => "bounty", "Integration bounty";
+        Fund => "fund", "Approved co-marketing fund claim";
     }
 );
 

@@ -15,7 +15,8 @@ pub struct Terms {
     pub ongoing_bps: Option<i64>,
     /// Reseller and white-label: margin on list price.
     pub margin_bps: Option<i64>,
-    /// Technology: co-marketing fund budget per period.
+    /// Co-marketing fund budget per calendar quarter: technology partners,
+    /// and Premier partners of any model, draw on it (`domain::funds`).
     pub fund_budget_minor: Option<i64>,
     /// Reseller: quarterly volume bonuses as (revenue threshold, bonus), in
     /// minor units of `currency`.

@@ -160,6 +160,7 @@ choices!(
         PasswordReset => "password_reset", "Password reset";
         CertificationDecision => "certification_decision", "Certification decision";
         StatementReady => "statement_ready", "Statement ready";
+        FundDecision => "fund_decision", "Co-marketing fund decision";
     }
 );
 
@@ -175,6 +176,16 @@ impl TemplateKind {
             TemplateKind::StatementReady => {
                 &["brand_name", "recipient_email", "support_email", "link", "organisation", "month", "currency"]
             }
+            TemplateKind::FundDecision => &[
+                "brand_name",
+                "recipient_email",
+                "support_email",
+                "link",
+                "organisation",
+                "activity",
+                "outcome",
+                "note",
+            ],
         }
     }
 }
@@ -199,6 +210,10 @@ impl TemplateKind {
                 "{{ brand_name }}: your {{ month }} statement is ready",
                 "Hello,\n\nThe {{ month }} statement for {{ organisation }} in {{ currency }} is closed.\n\nSee every line, and download it as CSV, at {{ link }}\n",
             ),
+            TemplateKind::FundDecision => (
+                "{{ brand_name }} co-marketing funds: {{ activity }}: {{ outcome }}",
+                "Hello,\n\n{{ organisation }}'s co-marketing fund request \"{{ activity }}\": {{ outcome }}.\n\n{{ note }}\n\nSee your requests at {{ link }}\n",
+            ),
         }
     }
 
@@ -222,6 +237,12 @@ impl TemplateKind {
                 v.push(("organisation", "Example Customer Ltd".to_owned()));
                 v.push(("month", "November 2026".to_owned()));
                 v.push(("currency", "USD".to_owned()));
+            }
+            TemplateKind::FundDecision => {
+                v.push(("organisation", "Example Customer Ltd".to_owned()));
+                v.push(("activity", "Webinar: Agents in production".to_owned()));
+                v.push(("outcome", "approved for $2,500.00".to_owned()));
+                v.push(("note", String::new()));
             }
         }
         v

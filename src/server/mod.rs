@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod dns;
+pub mod funds_http;
 pub mod logo;
 pub mod mail;
 pub mod revenue_http;
@@ -60,6 +61,7 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
         .route("/readyz", get(readyz))
         .merge(revenue_http::routes())
         .merge(support_http::routes())
+        .merge(funds_http::routes())
         .merge(brand_http::routes())
         .merge(api_v1::routes(&state))
         .leptos_routes_with_context(

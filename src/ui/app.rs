@@ -129,6 +129,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/support/report") view=pages::support::SlaReportPage ssr=SsrMode::Async/>
                 <Route path=path!("/reviews") view=pages::reviews::ReviewsPage ssr=SsrMode::Async/>
                 <Route path=path!("/reviews/:id") view=pages::reviews::ReviewDetailPage ssr=SsrMode::Async/>
+                <Route path=path!("/funds") view=pages::funds::FundsPage ssr=SsrMode::Async/>
+                <Route path=path!("/funds/review") view=pages::funds::FundReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/agents") view=pages::developers::CustomerAgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
             </Routes>

@@ -15,6 +15,7 @@ use partner_portal::api::branding::{
     AddCustomDomain, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding, VerifyCustomDomain,
 };
 use partner_portal::api::certification::GetCertification;
+use partner_portal::api::funds::{GetFundReview, GetFunds};
 use partner_portal::api::integration::{
     CreateApiKey, CustomerAgent, DeveloperView, GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks,
 };
@@ -126,6 +127,8 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         ("certification of A", GetCertification::PATH, vec![("org", o.clone())]),
         ("statement of A", GetStatement::PATH, vec![("id", statement.clone())]),
         ("program revenue", GetRevenueProgram::PATH, vec![]),
+        ("co-marketing funds of A", GetFunds::PATH, vec![("org", o.clone())]),
+        ("fund review queue", GetFundReview::PATH, vec![]),
         ("API keys of A", GetDeveloper::PATH, vec![("org", o.clone())]),
         ("agents of A", GetAgents::PATH, vec![("org", o.clone())]),
         ("webhooks of A", GetWebhooks::PATH, vec![("org", o.clone())]),
@@ -172,7 +175,7 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
                         && host == &program
                         && match (*who, *what) {
                             ("admin", _) => true,
-                            ("partner A", "program revenue" | "support queue") => false,
+                            ("partner A", "program revenue" | "support queue" | "fund review queue") => false,
                             ("partner A", _) => true,
                             _ => false,
                         };

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod branding;
 pub mod certification;
+pub mod funds;
 pub mod integration;
 pub mod partners;
 pub mod revenue;

@@ -178,7 +178,12 @@ pub async fn statement_csv(ctx: &Ctx, id: i64) -> Result<(String, String), AppEr
             l.kind.key().to_owned(),
             spreadsheet_safe(&l.customer),
             spreadsheet_safe(
-                l.event_external_id.as_ref().or(l.milestone.as_ref()).map(String::as_str).unwrap_or_default(),
+                l.event_external_id
+                    .as_ref()
+                    .or(l.milestone.as_ref())
+                    .or(l.fund_activity.as_ref())
+                    .map(String::as_str)
+                    .unwrap_or_default(),
             ),
             l.event_date_ms.map(crate::ui::format::date_utc).unwrap_or_default(),
             spreadsheet_safe(l.refunds_external_id.as_deref().unwrap_or_default()),
@@ -359,7 +364,11 @@ pub async fn save_terms(ctx: &Ctx, org: i64, form: TermsForm) -> Result<(), AppE
         (Some(c), t) => checks.check(field, Money::parse(t, c).map(|m| m.minor)),
         (None, _) => None,
     };
-    let fund_budget_minor = if technology { money(&mut checks, "fund_budget", &form.fund_budget) } else { None };
+    // Technology partners, and Premier partners of any model, draw on it.
+    let fund_budget_minor = match money(&mut checks, "fund_budget", &form.fund_budget) {
+        Some(0) if !technology => None,
+        other => other,
+    };
     let bonus_schedule = match (model, currency) {
         (RevenueModel::Reseller, Some(c)) => checks.check("bonus_schedule", parse_schedule(&form.bonus_schedule, c)),
         _ => Some(Vec::new()),

@@ -19,9 +19,12 @@ mod brands;
 mod integration;
 #[macro_use]
 mod support;
+#[macro_use]
+mod funds;
 mod postgres;
 mod sqlite;
 
+pub use funds::{FundClaim, FundMove, NewFundRequest, ProofFile};
 pub use postgres::PgStore;
 pub use sessions::AnySessionStore;
 pub use sqlite::SqliteStore;
@@ -166,7 +169,16 @@ pub struct NewUser {
 
 #[async_trait]
 pub trait Store:
-    PartnerStore + CertStore + RevenueStore + BrandStore + IntegrationStore + SupportStore + Send + Sync + 'static
+    PartnerStore
+    + CertStore
+    + RevenueStore
+    + BrandStore
+    + IntegrationStore
+    + SupportStore
+    + FundStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Applies pending migrations. Safe to call from several instances.
     async fn migrate(&self) -> StoreResult<()>;
@@ -527,6 +539,50 @@ pub trait RevenueStore: Send + Sync + 'static {
         from: Month,
         to: Month,
     ) -> StoreResult<Vec<CustomerFigure>>;
+}
+
+#[async_trait]
+pub trait FundStore: Send + Sync + 'static {
+    /// Stores a request if it fits in what remains of its quarter's budget
+    /// (checked in the transaction); otherwise writes nothing and says what
+    /// remains. Refused (`Rule`) if the partner has no fund budget.
+    async fn request_funds(
+        &self,
+        brand_id: i64,
+        request: &NewFundRequest,
+        audit: NewAudit,
+    ) -> StoreResult<Result<i64, crate::domain::funds::OverBudget>>;
+    /// Applies a decision (`domain::funds::fund_step`) if the request is
+    /// still at its version and state: an approval re-checks the budget; an
+    /// approved claim writes its payable ledger line. Emails and audit row in
+    /// the same transaction.
+    async fn move_fund_request(
+        &self,
+        brand_id: i64,
+        change: FundMove<'_>,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<Result<(), crate::domain::funds::OverBudget>>;
+    /// Records a claim (and its proof file, replacing any earlier one).
+    async fn claim_funds(&self, brand_id: i64, claim: FundClaim, audit: NewAudit) -> StoreResult<()>;
+    /// One partner's requests, latest activity first.
+    async fn fund_requests(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<Vec<crate::domain::funds::FundRequest>>;
+    /// Requests and claims waiting for a manager, oldest first.
+    async fn fund_queue(&self, brand_id: i64) -> StoreResult<Vec<crate::domain::funds::FundRequest>>;
+    async fn fund_request(&self, brand_id: i64, id: i64) -> StoreResult<Option<crate::domain::funds::FundRequest>>;
+    /// A claim's proof file and the organisation it belongs to.
+    async fn fund_proof_file(&self, brand_id: i64, id: i64) -> StoreResult<Option<(i64, ProofFile)>>;
+    /// The partner's bounty lines: (milestone, amount, payout status of
+    /// their statement).
+    async fn bounty_lines(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<Vec<(String, crate::domain::revenue::Money, Option<PayoutStatus>)>>;
 }
 
 /// A white-label brand's look as saved from its branding page.

@@ -4,6 +4,7 @@
 
 use super::brands::*;
 use super::certification::*;
+use super::funds::*;
 use super::integration::*;
 use super::partners::*;
 use super::revenue::*;
@@ -32,7 +33,7 @@ impl PgStore {
     /// left, first invoices, closed months) stay true until it commits.
     const LEDGER_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7411000000 + $1)");
 
-    // One partner's agent and event writes run one at a time (agent limit,
+    // One partner's agent, event and fund writes run one at a time (agent limit,
     // daily quota and trust scores are read-then-write).
     const ORG_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7412000000 + $1)");
     const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \
@@ -69,3 +70,4 @@ revenue_store!(PgStore, Postgres);
 brand_store!(PgStore, Postgres);
 integration_store!(PgStore, Postgres);
 support_store!(PgStore, Postgres);
+fund_store!(PgStore, Postgres);

@@ -210,6 +210,8 @@ pub(super) struct LineRow {
     pub refunds: Option<String>,
     pub customer_price_minor: Option<i64>,
     pub milestone: Option<String>,
+    pub fund_kind: Option<String>,
+    pub fund_title: Option<String>,
     pub belongs_month: String,
     pub adjustment: bool,
     pub base_minor: i64,
@@ -234,6 +236,10 @@ impl LineRow {
             refunds_external_id: self.refunds,
             customer_price_minor: self.customer_price_minor,
             milestone: self.milestone,
+            fund_activity: self.fund_title.map(|t| {
+                let kind = self.fund_kind.as_deref().and_then(crate::domain::funds::ActivityKind::parse);
+                format!("{}: {t}", kind.map(|k| k.label()).unwrap_or("Activity"))
+            }),
             belongs: month(&self.belongs_month)?,
             adjustment: self.adjustment,
             base: Money::new(self.base_minor, c),
@@ -247,10 +253,11 @@ impl LineRow {
 }
 
 pub(super) const LINE_SELECT: &str = "SELECT l.id, l.kind, l.customer, e.external_id, e.occurred_at, \
-     inv.external_id AS refunds, e.customer_price_minor, l.milestone, l.belongs_month, l.adjustment, l.base_minor, \
+     inv.external_id AS refunds, e.customer_price_minor, l.milestone, f.kind AS fund_kind, f.title AS fund_title, \
+     l.belongs_month, l.adjustment, l.base_minor, \
      l.currency, l.rate_bps, l.rule, l.amount_minor, l.terms_version, l.first_invoice_at \
      FROM commission_lines l LEFT JOIN revenue_events e ON e.id = l.event_id \
-     LEFT JOIN revenue_events inv ON inv.id = e.refunds_event_id";
+     LEFT JOIN revenue_events inv ON inv.id = e.refunds_event_id LEFT JOIN fund_requests f ON f.id = l.fund_request_id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ImportRow {

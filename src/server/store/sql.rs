@@ -74,6 +74,7 @@ pub(super) struct SessionUserRow {
     pub org_name: Option<String>,
     pub org_role: Option<String>,
     pub org_model: Option<String>,
+    pub org_state: Option<String>,
     pub brand_name: String,
     pub session_epoch: i64,
     pub disabled_at: Option<i64>,
@@ -88,6 +89,7 @@ impl SessionUserRow {
                 name,
                 org_role: r.parse().unwrap_or(OrgRole::Member),
                 white_label: self.org_model.as_deref() == Some("white_label"),
+                funds: self.org_model.as_deref() == Some("technology") || self.org_state.as_deref() == Some("premier"),
             }),
             _ => None,
         };
@@ -189,7 +191,7 @@ pub(super) const SELECT_TOKEN: &str =
     "SELECT id, email, user_id, role, display_name, created_by, expires_at, used_at, org_id, org_role \
      FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND brand_id = $3";
 pub(super) const SESSION_USER: &str = "SELECT u.id, u.email, u.display_name, u.role, u.org_id, o.name AS org_name, \
-     u.org_role, o.revenue_model AS org_model, b.name AS brand_name, u.session_epoch, u.disabled_at \
+     u.org_role, o.revenue_model AS org_model, o.certification_state AS org_state, b.name AS brand_name, u.session_epoch, u.disabled_at \
      FROM users u JOIN brands b ON b.id = u.brand_id LEFT JOIN organisations o ON o.id = u.org_id \
      WHERE u.brand_id = $1 AND u.id = $2";
 pub(super) const LOGIN_BY_EMAIL: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \

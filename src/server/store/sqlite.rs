@@ -5,6 +5,7 @@
 
 use super::brands::*;
 use super::certification::*;
+use super::funds::*;
 use super::integration::*;
 use super::partners::*;
 use super::revenue::*;
@@ -72,3 +73,4 @@ revenue_store!(SqliteStore, Sqlite);
 brand_store!(SqliteStore, Sqlite);
 integration_store!(SqliteStore, Sqlite);
 support_store!(SqliteStore, Sqlite);
+fund_store!(SqliteStore, Sqlite);

@@ -60,6 +60,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
     let partner = user.role == Role::Partner;
     let has_org = user.organisation.is_some();
     let white_label = user.organisation.as_ref().is_some_and(|o| o.white_label);
+    let funds = user.organisation.as_ref().is_some_and(|o| o.funds);
     view! {
         <ul class="flex flex-wrap items-center gap-1">
             <li><a href="/" class=link>"Home"</a></li>
@@ -69,11 +70,13 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <li><a href="/manager/certification" class=link>"Certification"</a></li>
                 <li><a href="/manager/revenue" class=link>"Revenue"</a></li>
                 <li><a href="/support/queue" class=link>"Support"</a></li>
+                <li><a href="/funds/review" class=link>"Funds"</a></li>
             })}
             {(partner && has_org).then(|| view! {
                 <li><a href="/plan" class=link>"Onboarding"</a></li>
                 <li><a href="/certification" class=link>"Certification"</a></li>
                 <li><a href="/revenue" class=link>"Revenue"</a></li>
+                {funds.then(|| view! { <li><a href="/funds" class=link>"Funds"</a></li> })}
                 <li><a href="/developers" class=link>"Developers"</a></li>
                 <li><a href="/scorecard" class=link>"Scorecard"</a></li>
                 <li><a href="/support" class=link>"Support"</a></li>

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod branding;
 pub mod certification;
 pub mod developers;
+pub mod funds;
 pub mod home;
 pub mod invitation;
 pub mod login;

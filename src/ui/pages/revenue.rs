@@ -178,12 +178,18 @@ fn describe_terms(t: &TermsVersion) -> String {
             s
         }
         RevenueModel::Technology => {
-            let mut s = format!("co-marketing fund {} per period", money(x.fund_budget_minor.unwrap_or(0)));
+            let mut s = format!("co-marketing fund {} per quarter", money(x.fund_budget_minor.unwrap_or(0)));
             for (m, a) in &x.bounties {
                 s.push_str(&format!("; bounty when {m}: {}", money(*a)));
             }
             s
         }
+    };
+    let body = match x.fund_budget_minor {
+        Some(b) if b > 0 && x.model != RevenueModel::Technology => {
+            format!("{body}; co-marketing fund {} per quarter once Premier", money(b))
+        }
+        _ => body,
     };
     format!("Version {} from {} ({}): {body}.", t.version, date_utc(t.effective_from_ms), x.currency)
 }
@@ -360,12 +366,6 @@ fn TermsEditor(
         }
         RevenueModel::Technology => {
             fields.push(field(
-                "fund_budget",
-                "Co-marketing fund per period",
-                "",
-                amount(t.fund_budget_minor.unwrap_or(0)),
-            ));
-            fields.push(field(
                 "bounty_certified",
                 "Bounty when certified",
                 "Paid once; leave empty for none.",
@@ -379,6 +379,16 @@ fn TermsEditor(
             ));
         }
     }
+    fields.push(field(
+        "fund_budget",
+        "Co-marketing fund per quarter",
+        if t.model == RevenueModel::Technology {
+            "Per calendar quarter; 0 for none."
+        } else {
+            "Per calendar quarter, drawn on once the partner is Premier; leave empty for none."
+        },
+        t.fund_budget_minor.map(amount).unwrap_or_default(),
+    ));
     view! {
         <h3 class="mb-2 mt-5 font-semibold">"New version"</h3>
         <FormError value/>
@@ -425,6 +435,12 @@ fn why(l: &crate::domain::ledger::StatementLine) -> Vec<String> {
             out.push(format!("Quarter revenue {} reached a threshold paying {}.", l.base, l.amount))
         }
         ShareRule::Bounty => out.push(format!("Fixed amount {}.", l.amount)),
+        ShareRule::Fund => {
+            if let Some(a) = &l.fund_activity {
+                out.push(format!("Co-marketing activity: {a}."));
+            }
+            out.push(format!("The approved claim: {}, paid as claimed.", l.amount));
+        }
         _ => {
             out.push(format!(
                 "{} × {} = {} exactly; rounded to the nearest minor unit, halves away from zero: {}.",
@@ -534,6 +550,7 @@ fn StatementBody(
                             let title = match l.kind {
                                 LineKind::Bonus => "Quarterly volume bonus".to_owned(),
                                 LineKind::Bounty => format!("Bounty: {}", l.milestone.clone().unwrap_or_default()),
+                                LineKind::Fund => l.fund_activity.clone().unwrap_or_default(),
                                 _ => format!("{} · {}", l.customer, l.event_external_id.clone().unwrap_or_default()),
                             };
                             view! {
