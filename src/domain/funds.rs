@@ -24,6 +24,7 @@ use super::certification::CertState;
 use super::ledger::PayoutStatus;
 use super::revenue::{Currency, Money};
 use super::terms::Terms;
+use super::upload::sniff_document;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -71,60 +72,13 @@ choices!(
 /// The largest request, in minor units (as for a revenue event).
 pub const MAX_FUND_MINOR: i64 = 1_000_000_000_000;
 /// The largest proof file.
-pub const MAX_PROOF_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_PROOF_BYTES: usize = super::upload::MAX_UPLOAD_BYTES;
 pub const TITLE_MAX: usize = 200;
 pub const REASON_MAX: usize = 1_000;
 /// How far ahead an activity may be planned.
 pub const MAX_DAYS_AHEAD: i64 = 366;
 
-/// A UTC calendar quarter, the period of a fund budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Quarter {
-    pub year: i32,
-    /// 1 to 4.
-    pub q: u32,
-}
-
-impl Quarter {
-    pub fn of_date(d: NaiveDate) -> Quarter {
-        Quarter { year: d.year(), q: (d.month() - 1) / 3 + 1 }
-    }
-
-    pub fn of(t: DateTime<Utc>) -> Quarter {
-        Quarter::of_date(t.date_naive())
-    }
-
-    pub fn of_ms(ms: i64) -> Quarter {
-        Quarter::of(DateTime::from_timestamp_millis(ms).unwrap_or_default())
-    }
-
-    /// The first day of the quarter.
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
-    }
-
-    pub fn start_ms(self) -> i64 {
-        Utc.from_utc_datetime(&self.first_day().and_hms_opt(0, 0, 0).unwrap_or_default()).timestamp_millis()
-    }
-
-    /// `2026-Q3`: stored, and sorts in time order.
-    pub fn key(self) -> String {
-        format!("{:04}-Q{}", self.year, self.q)
-    }
-
-    pub fn parse(s: &str) -> Option<Quarter> {
-        let (y, q) = s.split_once("-Q")?;
-        let (year, q) = (y.parse().ok()?, q.parse().ok()?);
-        (1..=4).contains(&q).then_some(Quarter { year, q })
-    }
-}
-
-impl fmt::Display for Quarter {
-    /// `Q3 2026`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Q{} {}", self.q, self.year)
-    }
-}
+pub use super::ledger::Quarter;
 
 /// Money as people read it: `$1,250.00`, `€80.50`, `¥1,000`, `1,000.000 KWD`.
 pub fn format_money(m: Money) -> String {
@@ -296,19 +250,6 @@ pub fn parse_proof_link(text: &str) -> Result<Option<String>, String> {
     parse_website(t).map(|(url, _)| Some(url)).map_err(|e| e.to_owned())
 }
 
-/// The kinds of proof file accepted, sniffed from their first bytes.
-pub fn sniff_proof(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"%PDF-") {
-        Some(("application/pdf", "pdf"))
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else {
-        None
-    }
-}
-
 /// Checks a proof file: not empty, at most 5 MiB, a PDF, PNG or JPEG.
 pub fn check_proof_file(bytes: &[u8]) -> Result<&'static str, String> {
     if bytes.is_empty() {
@@ -317,7 +258,7 @@ pub fn check_proof_file(bytes: &[u8]) -> Result<&'static str, String> {
     if bytes.len() > MAX_PROOF_BYTES {
         return Err("Use a file of at most 5 MiB.".into());
     }
-    sniff_proof(bytes).map(|(t, _)| t).ok_or_else(|| "Use a PDF, PNG or JPEG file.".into())
+    sniff_document(bytes).map(|(t, _)| t).ok_or_else(|| "Use a PDF, PNG or JPEG file.".into())
 }
 
 /// Checks a claim: after the activity (its day has come), a positive amount

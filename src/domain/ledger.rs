@@ -142,30 +142,6 @@ impl Month {
         [first, first.next(), first.next().next()]
     }
 
-    /// `2026-Q3`: the key of this month's quarter.
-    pub fn quarter_key(self) -> String {
-        format!("{:04}-Q{}", self.year, self.quarter())
-    }
-
-    /// The first month of the quarter `2026-Q3`.
-    pub fn parse_quarter(s: &str) -> Option<Month> {
-        let (y, q) = s.trim().split_once("-Q")?;
-        let (year, q): (i32, u32) = (y.parse().ok()?, q.parse().ok()?);
-        (y.len() == 4 && (1..=4).contains(&q)).then_some(Month { year, month: (q - 1) * 3 + 1 })
-    }
-
-    /// `Q3 2026 (July–September)`.
-    pub fn quarter_label(self) -> String {
-        let [first, _, last] = self.quarter_months();
-        format!(
-            "Q{} {} ({}–{})",
-            self.quarter(),
-            self.year,
-            &first.label()[..first.label().len() - 5],
-            &last.label()[..last.label().len() - 5]
-        )
-    }
-
     /// The `n` months ending with this one, oldest first.
     pub fn last_n(self, n: usize) -> Vec<Month> {
         let mut out = vec![self];
@@ -175,6 +151,76 @@ impl Month {
         }
         out.reverse();
         out
+    }
+}
+
+/// A UTC calendar quarter: the period of a fund budget and of a
+/// quarterly review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Quarter {
+    pub year: i32,
+    /// 1 to 4.
+    pub q: u32,
+}
+
+impl Quarter {
+    pub fn of_date(d: NaiveDate) -> Quarter {
+        Quarter { year: d.year(), q: (d.month() - 1) / 3 + 1 }
+    }
+
+    pub fn of(t: DateTime<Utc>) -> Quarter {
+        Quarter::of_date(t.date_naive())
+    }
+
+    pub fn of_ms(ms: i64) -> Quarter {
+        Quarter::of(DateTime::from_timestamp_millis(ms).unwrap_or_default())
+    }
+
+    /// The first day of the quarter.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
+    }
+
+    pub fn start_ms(self) -> i64 {
+        Utc.from_utc_datetime(&self.first_day().and_hms_opt(0, 0, 0).unwrap_or_default()).timestamp_millis()
+    }
+
+    /// `2026-Q3`: stored, and sorts in time order.
+    pub fn key(self) -> String {
+        format!("{:04}-Q{}", self.year, self.q)
+    }
+
+    /// Its three months.
+    pub fn months(self) -> [Month; 3] {
+        Month { year: self.year, month: (self.q - 1) * 3 + 1 }.quarter_months()
+    }
+
+    /// The quarter before this one.
+    pub fn prev(self) -> Quarter {
+        if self.q == 1 {
+            Quarter { year: self.year - 1, q: 4 }
+        } else {
+            Quarter { year: self.year, q: self.q - 1 }
+        }
+    }
+
+    /// `Q3 2026 (July–September)`.
+    pub fn long_label(self) -> String {
+        let [first, _, last] = self.months();
+        format!("{self} ({}–{})", MONTH_NAMES[first.month as usize - 1], MONTH_NAMES[last.month as usize - 1])
+    }
+
+    pub fn parse(s: &str) -> Option<Quarter> {
+        let (y, q) = s.split_once("-Q")?;
+        let (year, q) = (y.parse().ok()?, q.parse().ok()?);
+        (1..=4).contains(&q).then_some(Quarter { year, q })
+    }
+}
+
+impl fmt::Display for Quarter {
+    /// `Q3 2026`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Q{} {}", self.q, self.year)
     }
 }
 
@@ -1021,12 +1067,12 @@ mod tests {
     }
 
     #[test]
-    fn quarters_have_keys_and_labels() {
-        assert_eq!(m(2026, 8).quarter_key(), "2026-Q3");
-        assert_eq!(Month::parse_quarter("2026-Q3"), Some(m(2026, 7)));
-        assert_eq!(Month::parse_quarter("2026-Q5"), None);
-        assert_eq!(Month::parse_quarter("26-Q1"), None);
-        assert_eq!(m(2026, 8).quarter_label(), "Q3 2026 (July–September)");
+    fn quarters_know_their_months_neighbours_and_labels() {
+        let q = Quarter::parse("2026-Q3").unwrap();
+        assert_eq!(q.months(), [m(2026, 7), m(2026, 8), m(2026, 9)]);
+        assert_eq!(q.long_label(), "Q3 2026 (July–September)");
+        assert_eq!(Quarter::parse("2026-Q1").unwrap().prev().key(), "2025-Q4");
+        assert_eq!(Quarter::parse("2026-Q5"), None);
     }
 
     #[test]

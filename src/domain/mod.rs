@@ -39,5 +39,6 @@ pub mod support;
 pub mod terms;
 pub mod throttle;
 pub mod token;
+pub mod upload;
 pub mod webhook;
 pub mod whitelabel;

@@ -159,7 +159,7 @@ pub fn check_resolution(severity: Severity, r: &Resolution) -> Result<Resolution
     }
 }
 
-pub const ATTACHMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
+pub const ATTACHMENT_MAX_BYTES: usize = super::upload::MAX_UPLOAD_BYTES;
 
 /// The content type of an attachment, judged from its bytes (the name and
 /// the browser's claim are not trusted): PDF, PNG, JPEG, GIF, or UTF-8
@@ -171,12 +171,8 @@ pub fn sniff_attachment(bytes: &[u8]) -> Result<&'static str, String> {
     if bytes.len() > ATTACHMENT_MAX_BYTES {
         return Err(format!("Files can be at most {} MiB.", ATTACHMENT_MAX_BYTES / 1024 / 1024));
     }
-    let kind = if bytes.starts_with(b"%PDF-") {
-        "application/pdf"
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
+    let kind = if let Some((kind, _)) = super::upload::sniff_document(bytes) {
+        kind
     } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
         "image/gif"
     } else if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) {

@@ -105,7 +105,7 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
     let fields = [("subject", "Help"), ("severity", "tier2"), ("description", "Something broke.")];
     let r = a.post_multipart("/support/tickets", &fields, Some(("log.txt", b"error 42\n"))).await;
     let ticket = r.location().unwrap().trim_start_matches("/support/tickets/").split('?').next().unwrap().to_owned();
-    let quarter = partner_portal::domain::ledger::Month::of(app.clock_now()).quarter_key();
+    let quarter = partner_portal::domain::ledger::Quarter::of(app.clock_now()).key();
     let fields = [("org", o.as_str()), ("quarter", quarter.as_str()), ("recommendations", "Keep going.")];
     assert_eq!(admin.call(GenerateReview::PATH, &fields).await.status, StatusCode::OK);
     let reviews: ReviewsView = serde_json::from_str(&a.call(GetReviews::PATH, &[]).await.body).unwrap();

@@ -13,7 +13,7 @@ use partner_portal::api::support::{
     ResolveTicket, SupportView, TicketPage,
 };
 use partner_portal::domain::certification::SupportTier;
-use partner_portal::domain::ledger::Month;
+use partner_portal::domain::ledger::{Month, Quarter};
 use partner_portal::domain::scorecard::{Rating, ReviewRecord};
 use partner_portal::domain::support::{SlaState, TicketStatus};
 
@@ -264,7 +264,7 @@ on_both!(managers_save_quarterly_reviews_that_their_partner_reads, |e| async mov
     let (mut bob, _) = partner(&app, &mut mgr, "Other Co", "bob@other.example").await;
     opened(&mut ada, "Question", "tier3").await;
     let o = org.to_string();
-    let quarter = Month::of(app.clock_now()).quarter_key();
+    let quarter = Quarter::of(app.clock_now()).key();
 
     let r = mgr.call(GenerateReview::PATH, &[("org", &o), ("quarter", "1999-Q1"), ("recommendations", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

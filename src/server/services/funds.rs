@@ -11,7 +11,7 @@ use crate::domain::audit;
 use crate::domain::certification::CertState;
 use crate::domain::funds::{
     bounty_state, check_claim, check_proof_file, committed, format_money, fund_budget, fund_step, needs_reason,
-    no_budget_reason, parse_activity_date, parse_amount, parse_proof_link, parse_text, sniff_proof, ActivityKind,
+    no_budget_reason, parse_activity_date, parse_amount, parse_proof_link, parse_text, ActivityKind,
     BudgetUse, Commitment, FundAction, FundRequest, FundStatus, Quarter, REASON_MAX, TITLE_MAX,
 };
 use crate::domain::ledger::BOUNTY_MILESTONES;
@@ -362,7 +362,7 @@ pub async fn claim(
         None => (None, false),
         Some(f) => match check_proof_file(&f.bytes) {
             Ok(content_type) => {
-                let ext = sniff_proof(&f.bytes).map(|(_, e)| e).unwrap_or("bin");
+                let ext = crate::domain::upload::sniff_document(&f.bytes).map(|(_, e)| e).unwrap_or("bin");
                 let name = safe_file_name(&f.file_name, ext);
                 (Some(ProofFile { content_type: content_type.to_owned(), file_name: name, bytes: f.bytes }), false)
             }

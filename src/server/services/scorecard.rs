@@ -5,7 +5,7 @@ use crate::api::error::{AppError, Checks};
 use crate::api::scorecard::{ReviewsView, ScorecardView};
 use crate::domain::audit;
 use crate::domain::integration::{summarise, Environment, TrafficSummary};
-use crate::domain::ledger::Month;
+use crate::domain::ledger::{Month, Quarter};
 use crate::domain::onboarding::progress;
 use crate::domain::role::Permission;
 use crate::domain::scorecard::{commission_trend, review_business, scorecard, Measure, ReviewSnapshot, ScorecardInput};
@@ -86,13 +86,7 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<ScorecardView, AppError
 
 /// The quarters a review can be generated for: this one and the four before.
 fn review_quarters(now: DateTime<Utc>) -> Vec<(String, String)> {
-    let mut m = Month::of(now).quarter_months()[0];
-    let mut out = Vec::new();
-    for _ in 0..5 {
-        out.push((m.quarter_key(), m.quarter_label()));
-        m = m.prev().quarter_months()[0];
-    }
-    out
+    std::iter::successors(Some(Quarter::of(now)), |q| Some(q.prev())).take(5).map(|q| (q.key(), q.long_label())).collect()
 }
 
 /// A partner's saved reviews; staff also get the quarters they can
@@ -130,10 +124,10 @@ pub async fn generate(ctx: &Ctx, org: i64, quarter: &str, recommendations: &str)
     let now = ctx.now();
     let mut checks = Checks::default();
     let allowed = review_quarters(now);
-    let first = checks.check(
+    let chosen = checks.check(
         "quarter",
-        Month::parse_quarter(quarter)
-            .filter(|m| allowed.iter().any(|(k, _)| *k == m.quarter_key()))
+        Quarter::parse(quarter)
+            .filter(|q| allowed.iter().any(|(k, _)| *k == q.key()))
             .ok_or("Choose this quarter or one of the four before it."),
     );
     let recommendations = recommendations.trim().to_owned();
@@ -143,9 +137,9 @@ pub async fn generate(ctx: &Ctx, org: i64, quarter: &str, recommendations: &str)
         checks.check::<(), _>("recommendations", Err(format!("At most {RECOMMENDATIONS_MAX} characters.")));
     }
     checks.finish()?;
-    let first = first.expect("checked");
-    let months = first.quarter_months();
-    let since = from_ms(first.start_ms());
+    let chosen = chosen.expect("checked");
+    let months = chosen.months();
+    let since = from_ms(chosen.start_ms());
     let quarter_end = from_ms(months[2].next().start_ms());
     let until = quarter_end.min(now + chrono::Duration::milliseconds(1));
     let (environment, traffic, measures) = gather(ctx, org, &cert, since, until).await?;
@@ -153,7 +147,7 @@ pub async fn generate(ctx: &Ctx, org: i64, quarter: &str, recommendations: &str)
     let clocks = store.ticket_clocks(brand, Some(org), since, until).await.map_err(store_error)?;
     let business = review_business(&figures, environment, traffic.requests, clocks.len(), cert.state);
     let snapshot = ReviewSnapshot {
-        quarter_label: first.quarter_label(),
+        quarter_label: chosen.long_label(),
         environment: environment.label().to_owned(),
         measures,
         business,
@@ -163,12 +157,12 @@ pub async fn generate(ctx: &Ctx, org: i64, quarter: &str, recommendations: &str)
         Some(&user),
         audit::REVIEW_SAVED,
         String::new(),
-        json!({ "organisation_id": org, "quarter": first.quarter_key() }),
+        json!({ "organisation_id": org, "quarter": chosen.key() }),
     );
     let review = NewReview {
         brand_id: brand,
         organisation_id: org,
-        quarter: first.quarter_key(),
+        quarter: chosen.key(),
         snapshot,
         recommendations,
         created_by: user.id,
