@@ -25,7 +25,7 @@ use super::ledger::PayoutStatus;
 use super::revenue::{Currency, Money};
 use super::terms::Terms;
 use super::upload::sniff_document;
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -369,6 +369,7 @@ pub struct FundRequest {
 mod tests {
     use super::*;
     use crate::domain::terms::default_terms;
+    use chrono::{TimeZone, Utc};
 
     fn usd(minor: i64) -> Money {
         Money::new(minor, Currency::parse("USD").unwrap())

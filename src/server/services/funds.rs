@@ -11,8 +11,8 @@ use crate::domain::audit;
 use crate::domain::certification::CertState;
 use crate::domain::funds::{
     bounty_state, check_claim, check_proof_file, committed, format_money, fund_budget, fund_step, needs_reason,
-    no_budget_reason, parse_activity_date, parse_amount, parse_proof_link, parse_text, ActivityKind,
-    BudgetUse, Commitment, FundAction, FundRequest, FundStatus, Quarter, REASON_MAX, TITLE_MAX,
+    no_budget_reason, parse_activity_date, parse_amount, parse_proof_link, parse_text, ActivityKind, BudgetUse,
+    Commitment, FundAction, FundRequest, FundStatus, Quarter, REASON_MAX, TITLE_MAX,
 };
 use crate::domain::ledger::BOUNTY_MILESTONES;
 use crate::domain::revenue::Money;

@@ -86,7 +86,10 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<ScorecardView, AppError
 
 /// The quarters a review can be generated for: this one and the four before.
 fn review_quarters(now: DateTime<Utc>) -> Vec<(String, String)> {
-    std::iter::successors(Some(Quarter::of(now)), |q| Some(q.prev())).take(5).map(|q| (q.key(), q.long_label())).collect()
+    std::iter::successors(Some(Quarter::of(now)), |q| Some(q.prev()))
+        .take(5)
+        .map(|q| (q.key(), q.long_label()))
+        .collect()
 }
 
 /// A partner's saved reviews; staff also get the quarters they can
