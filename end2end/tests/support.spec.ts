@@ -52,7 +52,7 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   await signOut(page);
 
   // The manager finds it in the queue, answers (the clock stops), and resolves.
-  expect(await latestMail(manager)).toContain("Trust scores stopped updating");
+  await expect.poll(() => latestMail(manager)).toContain("Trust scores stopped updating");
   await signIn(page, manager);
   await goto(page, "/support/queue");
   const row = page.getByTestId("ticket-list").locator("tr", { hasText: "Trust scores stopped updating" });
@@ -67,6 +67,27 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   await ready(page);
   await expect(page.getByTestId("sla-state")).toHaveText("Responded in time");
   await expect(page.getByTestId("messages").getByTestId("message")).toHaveCount(2);
+  await signOut(page);
+
+  // The partner answers with a log file; the manager sees it on the ticket.
+  await expect.poll(() => latestMail(owner)).toContain("the consumer crashed on a malformed record");
+  await signIn(page, owner);
+  await goto(page, ticketPath);
+  await page.getByLabel("Reply").fill("Here is our consumer log from the outage.");
+  await page.getByTestId("reply-form").getByLabel(/Attachment/).setInputFiles({
+    name: "consumer.log",
+    mimeType: "text/plain",
+    buffer: Buffer.from("09:12:03 ERROR parse failed at offset 41\n"),
+  });
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page.getByText("Reply sent.")).toBeVisible();
+  await ready(page);
+  await expect(page.getByTestId("attachment").last()).toHaveText("consumer.log");
+  await signOut(page);
+  await signIn(page, manager);
+  await goto(page, ticketPath);
+  await expect(page.getByTestId("messages").getByTestId("message")).toHaveCount(3);
+  await expect(page.getByTestId("attachment").last()).toHaveText("consumer.log");
 
   await page.getByLabel("Summary for the partner").fill("Consumer restarted; backlog drained.");
   await page.getByRole("button", { name: "Resolve ticket" }).click();
@@ -90,10 +111,17 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   await ready(page);
   await goto(page, "/support/report");
   await expect(page.getByTestId("tier-registered").getByTestId("met")).not.toHaveText("0");
+  const thisMonth = (await page.getByTestId("report-month").textContent()) ?? "";
+  await page.getByRole("link", { name: "← Earlier" }).click();
+  await expect(page.getByTestId("report-month")).not.toHaveText(thisMonth);
+  await ready(page);
+  await page.getByRole("link", { name: "Later →" }).click();
+  await expect(page.getByTestId("report-month")).toHaveText(thisMonth);
+  await ready(page);
   await signOut(page);
 
   // The partner reads the answer and the resolution.
-  expect(await latestMail(owner)).toContain("Consumer restarted; backlog drained.");
+  await expect.poll(() => latestMail(owner)).toContain("Consumer restarted; backlog drained.");
   await signIn(page, owner);
   await goto(page, ticketPath);
   await expect(page.getByTestId("ticket-status")).toHaveText("Resolved");
