@@ -490,3 +490,77 @@ pub async fn certify(app: &TestApp, p: &mut Client, m: &mut Client, org: i64) {
     fire_cert_event(app, p, org, "submitted_for_review", "", "https://docs.example/integration").await;
     fire_cert_event(app, m, org, "passed", "", "").await;
 }
+
+/// Noon UTC on a day: the store tests' instants.
+pub fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+}
+
+/// Any email, for store calls that take one.
+pub fn any_mail() -> partner_portal::server::store::OutgoingEmail {
+    partner_portal::server::store::OutgoingEmail {
+        from_name: None,
+        html: None,
+        to: "a@example.com".into(),
+        subject: "s".into(),
+        text: "t".into(),
+    }
+}
+
+/// A fresh database with a manager and a partner of `model` approved on
+/// 2026-01-05 under `terms`, straight through the store: (db, store,
+/// brand, manager, organisation).
+pub async fn store_partner(
+    e: Engine,
+    model: partner_portal::domain::application::RevenueModel,
+    terms: partner_portal::domain::terms::Terms,
+) -> (TestDb, Arc<dyn Store>, i64, i64, i64) {
+    use partner_portal::domain::application::{ApplicationInput, Decision, RevenueModel};
+    use partner_portal::server::store::{DecisionRecord, NewToken};
+    let db = TestDb::new(e).await;
+    let store = db.store().await;
+    let b = store.default_brand().await.unwrap().id;
+    let manager = NewUser {
+        brand_id: b,
+        email: "mgr@example.com".into(),
+        display_name: "M".into(),
+        role: Role::Manager,
+        password_hash: "x".into(),
+        created_at: Utc::now(),
+    };
+    let mgr = store.create_user(manager, audit(b, "user.created")).await.unwrap();
+    let technology = model == RevenueModel::Technology;
+    let app = ApplicationInput {
+        company: "Acme".into(),
+        website: "https://acme.example".into(),
+        contact_name: "Ada".into(),
+        email: "ada@acme.example".into(),
+        kind: if technology { "technology/ai_platform" } else { "reseller/var" }.into(),
+        category: if technology { "technology_integration" } else { "distribution_channels" }.into(),
+        integration: "api".into(),
+        revenue_model: model.key().into(),
+        pitch: "We partner.".into(),
+    }
+    .parse()
+    .unwrap();
+    let now = Utc::now();
+    let token = NewToken {
+        token_hash: "h".into(),
+        brand_id: b,
+        email: "ada@acme.example".into(),
+        user_id: None,
+        role: None,
+        display_name: None,
+        org: None,
+        created_by: None,
+        created_at: now,
+        expires_at: now + chrono::Duration::days(7),
+    };
+    let id = store.submit_application(b, &app, "!", token, any_mail(), audit(b, "x")).await.unwrap();
+    let record =
+        DecisionRecord { application_id: id, version: 0, decision: &Decision::Approve, terms: &terms, decided_by: mgr };
+    let approved = NewAudit { at: at(2026, 1, 5), ..audit(b, "application.approved") };
+    let org = store.decide_application(b, record, any_mail(), approved).await.unwrap().unwrap();
+    (db, store, b, mgr, org)
+}

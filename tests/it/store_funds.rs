@@ -2,23 +2,15 @@
 //! quarter's budget, decisions under version and state guards, claims, the
 //! ledger line of an approved claim, and bounty lines.
 
-use crate::helpers::{audit, Engine, TestDb};
+use crate::helpers::{any_mail as mail, at, audit, store_partner, Engine, TestDb};
 use crate::on_both;
 use chrono::{TimeZone, Utc};
-use partner_portal::domain::application::{ApplicationInput, Decision, RevenueModel};
+use partner_portal::domain::application::RevenueModel;
 use partner_portal::domain::funds::{ActivityKind, FundStatus};
 use partner_portal::domain::ledger::LineKind;
-use partner_portal::domain::role::Role;
 use partner_portal::domain::terms::default_terms;
-use partner_portal::server::store::{
-    DecisionRecord, FundClaim, FundMove, NewAudit, NewFundRequest, NewToken, NewUser, OutgoingEmail, ProofFile, Store,
-    StoreError,
-};
+use partner_portal::server::store::{FundClaim, FundMove, NewAudit, NewFundRequest, ProofFile, Store, StoreError};
 use std::sync::Arc;
-
-fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
-}
 
 fn day(y: i32, m: u32, d: u32) -> i64 {
     Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap().timestamp_millis()
@@ -28,63 +20,12 @@ fn audit_at(b: i64, when: chrono::DateTime<Utc>) -> NewAudit {
     NewAudit { at: when, ..audit(b, "funds.test") }
 }
 
-fn mail() -> OutgoingEmail {
-    OutgoingEmail { from_name: None, html: None, to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
-}
-
 /// A partner of `model` approved on 2026-01-05 with a fund budget of
 /// `budget` (minor units, USD) from then: (db, store, brand, manager, org).
 async fn partner(e: Engine, model: RevenueModel, budget: i64) -> (TestDb, Arc<dyn Store>, i64, i64, i64) {
-    let db = TestDb::new(e).await;
-    let store = db.store().await;
-    let b = store.default_brand().await.unwrap().id;
-    let mgr = store
-        .create_user(
-            NewUser {
-                brand_id: b,
-                email: "mgr@example.com".into(),
-                display_name: "M".into(),
-                role: Role::Manager,
-                password_hash: "x".into(),
-                created_at: Utc::now(),
-            },
-            audit(b, "user.created"),
-        )
-        .await
-        .unwrap();
-    let app = ApplicationInput {
-        company: "Acme".into(),
-        website: "https://acme.example".into(),
-        contact_name: "Ada".into(),
-        email: "ada@acme.example".into(),
-        kind: "technology/ai_platform".into(),
-        category: "technology_integration".into(),
-        integration: "api".into(),
-        revenue_model: model.key().into(),
-        pitch: "We integrate.".into(),
-    }
-    .parse()
-    .unwrap();
-    let now = Utc::now();
-    let token = NewToken {
-        token_hash: "h".into(),
-        brand_id: b,
-        email: "ada@acme.example".into(),
-        user_id: None,
-        role: None,
-        display_name: None,
-        org: None,
-        created_by: None,
-        created_at: now,
-        expires_at: now + chrono::Duration::days(7),
-    };
-    let id = store.submit_application(b, &app, "!", token, mail(), audit(b, "x")).await.unwrap();
     let mut terms = default_terms(model);
     terms.fund_budget_minor = Some(budget);
-    let record =
-        DecisionRecord { application_id: id, version: 0, decision: &Decision::Approve, terms: &terms, decided_by: mgr };
-    let org = store.decide_application(b, record, mail(), audit_at(b, at(2026, 1, 5))).await.unwrap().unwrap();
-    (db, store, b, mgr, org)
+    store_partner(e, model, terms).await
 }
 
 fn req(org: i64, by: i64, activity_ms: i64, amount: i64) -> NewFundRequest {

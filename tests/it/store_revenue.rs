@@ -1,24 +1,17 @@
 //! The revenue ledger in the store, both engines: imports, statements,
 //! closing, payouts and rollups.
 
-use crate::helpers::{audit, Engine, TestDb};
+use crate::helpers::{any_mail as mail, at, audit, store_partner, Engine, TestDb};
 use crate::on_both;
 use chrono::{TimeZone, Utc};
-use partner_portal::domain::application::{ApplicationInput, Decision, RevenueModel};
+use partner_portal::domain::application::RevenueModel;
 use partner_portal::domain::ledger::{
     EventInput, EventKind, ImportRecord, LineKind, Month, PayoutStatus, StatementStatus,
 };
 use partner_portal::domain::revenue::{Currency, Money};
-use partner_portal::domain::role::Role;
 use partner_portal::domain::terms::default_terms;
-use partner_portal::server::store::{
-    DecisionRecord, ImportBatch, ImportOutcome, NewAudit, NewToken, NewUser, OutgoingEmail, Store, StoreError,
-};
+use partner_portal::server::store::{ImportBatch, ImportOutcome, NewAudit, Store, StoreError};
 use std::sync::Arc;
-
-fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
-}
 
 fn audit_at(b: i64, when: chrono::DateTime<Utc>) -> NewAudit {
     NewAudit { at: when, ..audit(b, "revenue.test") }
@@ -28,56 +21,10 @@ fn month(y: i32, m: u32) -> Month {
     Month { year: y, month: m }
 }
 
-fn mail() -> OutgoingEmail {
-    OutgoingEmail { from_name: None, html: None, to: "a@example.com".into(), subject: "s".into(), text: "t".into() }
-}
-
-/// A partner of `model` approved on 2026-01-05; returns (store, brand, manager, org).
+/// A partner of `model` approved on 2026-01-05 under the default terms:
+/// (db, store, brand, manager, org).
 async fn partner(e: Engine, model: RevenueModel) -> (TestDb, Arc<dyn Store>, i64, i64, i64) {
-    let db = TestDb::new(e).await;
-    let store = db.store().await;
-    let b = store.default_brand().await.unwrap().id;
-    let user = |email: &str| NewUser {
-        brand_id: b,
-        email: email.into(),
-        display_name: "M".into(),
-        role: Role::Manager,
-        password_hash: "x".into(),
-        created_at: Utc::now(),
-    };
-    let mgr = store.create_user(user("mgr@example.com"), audit(b, "user.created")).await.unwrap();
-    let app = ApplicationInput {
-        company: "Acme".into(),
-        website: "https://acme.example".into(),
-        contact_name: "Ada".into(),
-        email: "ada@acme.example".into(),
-        kind: "reseller/var".into(),
-        category: "distribution_channels".into(),
-        integration: "api".into(),
-        revenue_model: model.key().into(),
-        pitch: "We sell.".into(),
-    }
-    .parse()
-    .unwrap();
-    let now = Utc::now();
-    let token = NewToken {
-        token_hash: "h".into(),
-        brand_id: b,
-        email: "ada@acme.example".into(),
-        user_id: None,
-        role: None,
-        display_name: None,
-        org: None,
-        created_by: None,
-        created_at: now,
-        expires_at: now + chrono::Duration::days(7),
-    };
-    let id = store.submit_application(b, &app, "!", token, mail(), audit(b, "x")).await.unwrap();
-    let terms = default_terms(model);
-    let record =
-        DecisionRecord { application_id: id, version: 0, decision: &Decision::Approve, terms: &terms, decided_by: mgr };
-    let org = store.decide_application(b, record, mail(), audit_at(b, at(2026, 1, 5))).await.unwrap().unwrap();
-    (db, store, b, mgr, org)
+    store_partner(e, model, default_terms(model)).await
 }
 
 fn usd(minor: i64) -> Money {
