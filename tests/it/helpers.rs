@@ -564,3 +564,30 @@ pub async fn store_partner(
     let org = store.decide_application(b, record, any_mail(), approved).await.unwrap().unwrap();
     (db, store, b, mgr, org)
 }
+
+/// Moves `org` through `steps` straight through the store, each decided by
+/// the domain's transition rule at the partner's current state.
+pub async fn walk_certification(
+    store: &Arc<dyn Store>,
+    b: i64,
+    org: i64,
+    by: i64,
+    steps: &[(partner_portal::domain::certification::CertEvent, partner_portal::domain::certification::CertActor)],
+) {
+    use partner_portal::domain::certification::transition;
+    use partner_portal::server::store::{Actor, TransitionWrite};
+    let actor = Actor { id: Some(by), label: "mgr".into() };
+    for (event, who) in steps {
+        let rec = store.certification(b, org).await.unwrap().unwrap();
+        let t = transition(rec.state, rec.interrupted, *event, *who, "evidence").unwrap();
+        let w = TransitionWrite {
+            organisation_id: org,
+            version: rec.version,
+            transition: t,
+            actor: &actor,
+            note: "",
+            evidence: "",
+        };
+        store.record_transition(b, w, vec![], audit(b, "certification.transition")).await.unwrap();
+    }
+}

@@ -2,7 +2,7 @@
 //! quarter's budget, decisions under version and state guards, claims, the
 //! ledger line of an approved claim, and bounty lines.
 
-use crate::helpers::{any_mail as mail, at, audit, store_partner, Engine, TestDb};
+use crate::helpers::{any_mail as mail, at, audit, store_partner, walk_certification, Engine, TestDb};
 use crate::on_both;
 use chrono::{TimeZone, Utc};
 use partner_portal::domain::application::RevenueModel;
@@ -256,32 +256,19 @@ on_both!(a_premier_partner_of_any_model_draws_on_its_budget, |e| async move {
 });
 
 on_both!(bounty_lines_carry_their_payout_state, |e| async move {
-    use partner_portal::domain::certification::{transition, CertActor, CertEvent};
-    use partner_portal::server::store::{Actor, TransitionWrite};
+    use partner_portal::domain::certification::{CertActor, CertEvent};
     let (_db, store, b, mgr, org) = partner(e, RevenueModel::Technology, 0).await;
     let mut terms = default_terms(RevenueModel::Technology);
     terms.bounties = vec![("certified".into(), 250_000), ("listed".into(), 100_000)];
     store.add_terms_version(b, org, day(2026, 1, 5), &terms, mgr, audit(b, "terms")).await.unwrap();
     assert!(store.bounty_lines(b, org).await.unwrap().is_empty(), "open: no line yet");
-    let actor = Actor { id: Some(mgr), label: "mgr".into() };
-    for (event, who) in [
+    let steps = [
         (CertEvent::SandboxAccessGranted, CertActor::System),
         (CertEvent::IntegrationBuilt, CertActor::Partner),
         (CertEvent::SubmittedForReview, CertActor::Partner),
         (CertEvent::Passed, CertActor::Manager),
-    ] {
-        let rec = store.certification(b, org).await.unwrap().unwrap();
-        let t = transition(rec.state, rec.interrupted, event, who, "evidence").unwrap();
-        let w = TransitionWrite {
-            organisation_id: org,
-            version: rec.version,
-            transition: t,
-            actor: &actor,
-            note: "",
-            evidence: "",
-        };
-        store.record_transition(b, w, vec![], audit(b, "certification.transition")).await.unwrap();
-    }
+    ];
+    walk_certification(&store, b, org, mgr, &steps).await;
     let lines = store.bounty_lines(b, org).await.unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!((lines[0].0.as_str(), lines[0].1.minor, lines[0].2), ("certified", 250_000, None), "earned, not paid");

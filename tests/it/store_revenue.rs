@@ -1,7 +1,7 @@
 //! The revenue ledger in the store, both engines: imports, statements,
 //! closing, payouts and rollups.
 
-use crate::helpers::{any_mail as mail, at, audit, store_partner, Engine, TestDb};
+use crate::helpers::{any_mail as mail, at, audit, store_partner, walk_certification, Engine, TestDb};
 use crate::on_both;
 use chrono::{TimeZone, Utc};
 use partner_portal::domain::application::RevenueModel;
@@ -208,14 +208,12 @@ on_both!(a_reseller_earns_the_volume_bonus_of_the_threshold_its_quarter_reached,
 });
 
 on_both!(a_technology_partner_earns_its_certification_bounty_once, |e| async move {
-    use partner_portal::domain::certification::{transition, CertActor, CertEvent};
-    use partner_portal::server::store::{Actor, TransitionWrite};
+    use partner_portal::domain::certification::{CertActor, CertEvent};
     let (_db, store, b, mgr, org) = partner(e, RevenueModel::Technology).await;
     let mut terms = default_terms(RevenueModel::Technology);
     terms.bounties = vec![("certified".into(), 250_000)];
     let from = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap().timestamp_millis();
     store.add_terms_version(b, org, from, &terms, mgr, audit(b, "terms")).await.unwrap();
-    let actor = Actor { id: Some(mgr), label: "mgr".into() };
     let steps = [
         (CertEvent::SandboxAccessGranted, CertActor::System),
         (CertEvent::IntegrationBuilt, CertActor::Partner),
@@ -223,19 +221,7 @@ on_both!(a_technology_partner_earns_its_certification_bounty_once, |e| async mov
         (CertEvent::Passed, CertActor::Manager),
         (CertEvent::Published, CertActor::Manager),
     ];
-    for (event, who) in steps {
-        let rec = store.certification(b, org).await.unwrap().unwrap();
-        let t = transition(rec.state, rec.interrupted, event, who, "evidence and notes").unwrap();
-        let w = TransitionWrite {
-            organisation_id: org,
-            version: rec.version,
-            transition: t,
-            actor: &actor,
-            note: "",
-            evidence: "",
-        };
-        store.record_transition(b, w, vec![], audit(b, "certification.transition")).await.unwrap();
-    }
+    walk_certification(&store, b, org, mgr, &steps).await;
     let statements = store.statements(b, Some(org), None).await.unwrap();
     assert_eq!(statements.len(), 1);
     let (s, lines) = store.statement(b, statements[0].id).await.unwrap().unwrap();
