@@ -800,6 +800,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let (api, _) = build();
     let api = api
         .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
+        // A panic in a handler answers in the API's error shape (and the gate
+        // still records the call); the app-wide catcher would send a page.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
+                .into_response()
+        }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .layer(Extension(limits));
     Router::new()

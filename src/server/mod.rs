@@ -12,6 +12,7 @@ pub mod dns;
 pub mod funds_http;
 pub mod logo;
 pub mod mail;
+pub mod panics;
 pub mod revenue_http;
 pub mod secrets;
 pub mod security;
@@ -40,8 +41,28 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    let config = state.config.clone();
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(revenue_http::routes())
+        .merge(support_http::routes())
+        .merge(funds_http::routes())
+        .merge(brand_http::routes())
+        .merge(api_v1::routes(&state))
+        .leptos_routes_with_context(&state, routes, page_context(state.clone()), {
+            let o = leptos_options.clone();
+            move || shell(o.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(state.clone()), shell));
+    with_layers(app, state, sessions)
+}
 
+/// The cross-cutting layers every route runs inside, outermost last: a
+/// span per request, tenancy, security headers, the panic catcher (inside
+/// the headers, so the error page carries them too), the origin check and
+/// sessions.
+pub fn with_layers(app: Router<AppState>, state: AppState, sessions: AnySessionStore) -> Router {
+    let config = state.config.clone();
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(config.session_cookie_name())
         .with_secure(config.cookie_secure)
@@ -51,37 +72,29 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
             config.session_idle_minutes,
         )));
-
-    let context_state = state.clone();
-    let dev_reload = std::env::var("LEPTOS_WATCH").ok().map(|_| leptos_options.reload_port as u16);
+    let dev_reload = std::env::var("LEPTOS_WATCH").ok().map(|_| state.leptos_options.reload_port as u16);
     let secure = config.cookie_secure;
-
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .merge(revenue_http::routes())
-        .merge(support_http::routes())
-        .merge(funds_http::routes())
-        .merge(brand_http::routes())
-        .merge(api_v1::routes(&state))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            {
-                let s = context_state.clone();
-                move || provide_context(s.clone())
-            },
-            {
-                let o = leptos_options.clone();
-                move || shell(o.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(session_layer)
+    app.layer(session_layer)
         .layer(axum::middleware::from_fn(security::check_origin))
+        .layer(panics::catch_layer())
         .layer(axum::middleware::from_fn(move |req, next| security::headers(secure, dev_reload, req, next)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), tenant::resolve))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(panics::span_for))
         .with_state(state)
+}
+
+/// What every rendered page finds in its reactive context: the app state,
+/// and the request's brand for what the shell must know synchronously (page
+/// titles, which are rendered outside the page's reactive owner).
+fn page_context(state: AppState) -> impl Fn() + Clone + Send + 'static {
+    move || {
+        provide_context(state.clone());
+        let brand = use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<tenant::RequestMeta>().map(|m| m.brand.clone()));
+        if let Some(brand) = brand {
+            provide_context(brand);
+        }
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
@@ -103,6 +116,7 @@ pub async fn run() -> anyhow::Result<()> {
         )
         .init();
 
+    panics::install_hook();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(result) = cli::run(&args).await {
         return result;
@@ -148,7 +162,8 @@ pub async fn run() -> anyhow::Result<()> {
 
     let app = router(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    tracing::info!("listening on http://{addr}");
+    // The bound address, so a port of 0 (tests) tells where it landed.
+    tracing::info!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -4,6 +4,7 @@ use crate::api::auth::get_current_user;
 use crate::api::branding::{get_brand_face, BrandFace};
 use crate::api::error::AppError;
 use crate::domain::account::CurrentUser;
+use crate::domain::brand::Brand;
 use crate::ui::components::layout::{Footer, Header};
 use crate::ui::pages;
 use leptos::prelude::*;
@@ -64,6 +65,18 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The title suffix of the program's own pages.
+const DEFAULT_TITLE: &str = "Partner Portal";
+
+/// The name page titles end with: a white-label brand's own, else the
+/// program's. The server provides the request's `Brand` as context.
+fn title_brand_name(brand: Option<&Brand>) -> String {
+    match brand {
+        Some(b) if !b.is_default => b.name.clone(),
+        _ => DEFAULT_TITLE.to_owned(),
+    }
+}
+
 #[component]
 fn Frame() -> impl IntoView {
     let location = use_location();
@@ -72,20 +85,30 @@ fn Frame() -> impl IntoView {
     provide_context(user);
     let face: BrandFaceResource = Resource::new(|| (), |_| get_brand_face());
     provide_context(face);
-    // Titles carry the brand the page is served under.
-    let brand_name = move || {
-        face.get()
-            .and_then(|r| r.ok())
-            .filter(|f| !f.is_default)
-            .map(|f| f.name)
-            .unwrap_or_else(|| "Partner Portal".into())
-    };
+    // Titles carry the brand the page is served under. leptos_meta renders
+    // `<title>` after the page, outside the request's reactive owner and its
+    // arena, so the formatter must not read arena-held values such as `face`:
+    // under concurrent requests that read another request's arena and
+    // panicked. It reads a reference-counted signal instead, filled on the
+    // server from the request's brand and in the browser from `face`.
+    let title_brand = ArcRwSignal::new(title_brand_name(use_context::<Brand>().as_ref()));
+    Effect::new({
+        let title_brand = title_brand.clone();
+        move |_| {
+            if let Some(Ok(f)) = face.get() {
+                let name = if f.is_default { DEFAULT_TITLE.to_owned() } else { f.name };
+                if title_brand.get_untracked() != name {
+                    title_brand.set(name);
+                }
+            }
+        }
+    });
     // Set once the browser has hydrated the page; tests wait for it.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
         <Title formatter=move |page: String| {
-            let brand = brand_name();
+            let brand = title_brand.get();
             if page.is_empty() { brand } else { format!("{page} · {brand}") }
         }/>
         <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
