@@ -4,82 +4,29 @@
 //! B, a customer of A, anonymous). Only the owners of the data, on the host
 //! they signed in on, read it; everything else is refused. Both engines.
 
-use crate::dns_server::DnsServer;
-use crate::helpers::{Client, TestApp, PASSWORD};
+use crate::helpers::Client;
 use crate::on_both;
+use crate::program::Program;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
-use partner_portal::api::auth::AcceptInvitation;
-use partner_portal::api::branding::{
-    AddCustomDomain, BrandingView, GetBrandFace, GetBranding, InviteCustomer, SaveBranding, VerifyCustomDomain,
-};
+use partner_portal::api::branding::{GetBrandFace, GetBranding, SaveBranding};
 use partner_portal::api::certification::GetCertification;
 use partner_portal::api::funds::{GetFundReview, GetFunds};
-use partner_portal::api::integration::{
-    CreateApiKey, CustomerAgent, DeveloperView, GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks,
-};
-use partner_portal::api::revenue::{
-    GetRevenueDashboard, GetRevenueProgram, GetStatement, RecordRevenueEvent, RevenueDashboard,
-};
-use partner_portal::api::scorecard::{GenerateReview, GetReview, GetReviews, ReviewsView};
+use partner_portal::api::integration::{GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks};
+use partner_portal::api::revenue::{GetRevenueDashboard, GetRevenueProgram, GetStatement};
+use partner_portal::api::scorecard::{GetReview, GetReviews};
 use partner_portal::api::support::{GetSupport, GetSupportQueue, GetTicket};
-use partner_portal::domain::role::Role;
-
-async fn white_label_partner(app: &TestApp, admin: &mut Client, dns: &DnsServer, n: &str) -> (Client, i64, String) {
-    let email = format!("owner@{n}.example");
-    let (mut p, org) = app.approved_partner(admin, n, &email, "reseller/var", "white_label").await;
-    let look = [("name", n), ("primary", "#0b3d91"), ("accent", "#b45309"), ("support_email", ""), ("support_url", "")];
-    assert_eq!(p.call(SaveBranding::PATH, &look).await.status, StatusCode::OK);
-    let domain = format!("{n}.test");
-    p.call(AddCustomDomain::PATH, &[("domain", &domain)]).await;
-    let v: BrandingView = serde_json::from_str(&p.call(GetBranding::PATH, &[]).await.body).unwrap();
-    dns.set_txt(&v.domains[0].record_name, &v.domains[0].record.token);
-    assert_eq!(p.call(VerifyCustomDomain::PATH, &[("domain", &domain)]).await.body, "true");
-    (p, org, domain)
-}
 
 on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
-    let dns = DnsServer::start().await;
-    let resolver = dns.addr.to_string();
-    let app = TestApp::start_with(e, |c| c.dns_resolver = resolver).await;
-    app.create_user("admin@example.com", Role::Admin).await;
-    let mut admin = app.client();
-    admin.sign_in("admin@example.com", PASSWORD).await;
-    let (a, org_a, domain_a) = white_label_partner(&app, &mut admin, &dns, "alpha").await;
-    let (b, _org_b, domain_b) = white_label_partner(&app, &mut admin, &dns, "bravo").await;
+    let Program { app, admin, a, b, carol, org_a, domain_a, domain_b, key, statement, ticket, review, .. } =
+        Program::start(e).await;
     let mut a = a;
-    let today = app.clock_now().date_naive().to_string();
-    let o = org_a.to_string();
-    let event = [
-        ("partner", o.as_str()),
-        ("customer", "Globex"),
-        ("date", today.as_str()),
-        ("amount", "10.00"),
-        ("currency", "USD"),
-        ("kind", "invoice"),
-        ("refunds", ""),
-        ("external_id", "inv-a"),
-        ("customer_price", ""),
-    ];
-    assert_eq!(admin.call(RecordRevenueEvent::PATH, &event).await.status, StatusCode::OK);
-    let d: RevenueDashboard = serde_json::from_str(&a.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
-    let statement = d.statements[0].id.to_string();
-    // A customer of A, signed in on A's domain.
-    a.call(InviteCustomer::PATH, &[("email", "carol@c.example"), ("display_name", "Carol")]).await;
-    let token = app.mailed_token(&format!("https://{domain_a}/invitation")).await;
-    let mut carol = app.client_on(&domain_a);
-    carol.call(AcceptInvitation::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
-    carol.sign_in("carol@c.example", PASSWORD).await;
-    assert!(carol.whoami().await.is_some());
+    let (o, statement, ticket, review) =
+        (org_a.to_string(), statement.to_string(), ticket.to_string(), review.to_string());
 
     // A's sandbox key opens the API under the program's brand only (an
     // unknown host is served as the program's here), never on a partner's domain.
-    let form = [("name", "CI"), ("environment", "sandbox"), ("agents_read", "on"), ("agents_write", "on")];
-    assert_eq!(a.call(CreateApiKey::PATH, &form).await.status, StatusCode::OK);
-    let v: DeveloperView = serde_json::from_str(&a.call(GetDeveloper::PATH, &[]).await.body).unwrap();
-    let key = v.new_key.unwrap().1;
-
     let program = app.client().host;
     for host in [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()] {
         let req = Request::get("/api/v1/agents").header(header::AUTHORIZATION, format!("Bearer {key}"));
@@ -88,28 +35,8 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         let expected = if partner_domain { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
         assert_eq!(status, expected, "A's key on {host}");
     }
-    // An agent A assigns to its customer Carol: she sees it, with its score.
-    let req = Request::post("/api/v1/agents")
-        .header(header::AUTHORIZATION, format!("Bearer {key}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(r#"{"name": "Carol's assistant", "customer": "carol@c.example"}"#))
-        .unwrap();
-    let created = app.client().send(req).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let mine: Vec<CustomerAgent> = serde_json::from_str(&carol.call(GetCustomerAgents::PATH, &[]).await.body).unwrap();
-    assert_eq!(mine.len(), 1);
-    assert_eq!((mine[0].agent.name.as_str(), mine[0].agent.trust_score), ("Carol's assistant", 500));
-    // Only customers have such a page; partners are refused it.
+    // Only customers have a page of their agents; partners are refused it.
     assert_eq!(a.call(GetCustomerAgents::PATH, &[]).await.status, StatusCode::FORBIDDEN);
-    // A ticket of A's and a quarterly review of A.
-    let fields = [("subject", "Help"), ("severity", "tier2"), ("description", "Something broke.")];
-    let r = a.post_multipart("/support/tickets", &fields, Some(("log.txt", b"error 42\n"))).await;
-    let ticket = r.location().unwrap().trim_start_matches("/support/tickets/").split('?').next().unwrap().to_owned();
-    let quarter = partner_portal::domain::ledger::Quarter::of(app.clock_now()).key();
-    let fields = [("org", o.as_str()), ("quarter", quarter.as_str()), ("recommendations", "Keep going.")];
-    assert_eq!(admin.call(GenerateReview::PATH, &fields).await.status, StatusCode::OK);
-    let reviews: ReviewsView = serde_json::from_str(&a.call(GetReviews::PATH, &[]).await.body).unwrap();
-    let review = reviews.reviews[0].id.to_string();
     let hosts = [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()];
     // (identity, the client it signed in with, the host where it is valid)
     let identities: Vec<(&str, Client, Option<String>)> = vec![
