@@ -1,115 +1,91 @@
 //! Sign-in, sign-out, passwords, invitations, and who is asking.
 
-use crate::api::error::AppError;
 use crate::domain::account::{CurrentUser, InvitationView};
 use crate::domain::brand::Brand;
+use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use crate::server::context::Ctx;
-    crate::server::context::respond(async move { Ctx::load().await?.user().await }.await)
+    use crate::server::context::serve;
+    serve(|ctx| async move { ctx.user().await }).await
 }
 
 #[server]
 pub async fn current_brand() -> Result<Brand, AppError> {
-    use crate::server::context::Ctx;
-    crate::server::context::respond(async move { Ok(Ctx::load().await?.meta.brand) }.await)
+    use crate::server::context::serve;
+    serve(|ctx| async move { Ok(ctx.meta.brand) }).await
 }
 
 #[server]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::domain::account::safe_redirect_target;
-    use crate::server::{context::Ctx, services::accounts};
-    crate::server::context::respond(
-        async move {
-            let ctx = Ctx::load().await?;
-            accounts::sign_in(&ctx, &email, &password).await?;
-            leptos_axum::redirect(&safe_redirect_target(next.as_deref()));
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::sign_in(&ctx, &email, &password).await?;
+        leptos_axum::redirect(&safe_redirect_target(next.as_deref()));
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{context::Ctx, services::accounts};
-    crate::server::context::respond(
-        async move {
-            let ctx = Ctx::load().await?;
-            accounts::sign_out(&ctx).await?;
-            leptos_axum::redirect("/login?signed_out=1");
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::sign_out(&ctx).await?;
+        leptos_axum::redirect("/login?signed_out=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{context::Ctx, services::accounts};
-    crate::server::context::respond(
-        async move {
-            let ctx = Ctx::load().await?;
-            accounts::request_password_reset(&ctx, &email).await?;
-            leptos_axum::redirect("/forgot-password?sent=1");
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::request_password_reset(&ctx, &email).await?;
+        leptos_axum::redirect("/forgot-password?sent=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn reset_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
-    use crate::server::{context::Ctx, services::accounts};
-    crate::server::context::respond(
-        async move {
-            let ctx = Ctx::load().await?;
-            accounts::reset_password(&ctx, &token, &password, &confirm).await?;
-            leptos_axum::redirect("/login?reset=1");
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::reset_password(&ctx, &token, &password, &confirm).await?;
+        leptos_axum::redirect("/login?reset=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn change_password(current: String, password: String, confirm: String) -> Result<(), AppError> {
-    use crate::server::{context::Ctx, services::accounts};
-    crate::server::context::respond(
-        async move {
-            let ctx = Ctx::load().await?;
-            accounts::change_password(&ctx, &current, &password, &confirm).await?;
-            leptos_axum::redirect("/account?changed=1");
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::change_password(&ctx, &current, &password, &confirm).await?;
+        leptos_axum::redirect("/account?changed=1");
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
-    use crate::server::{context::Ctx, services::accounts};
-    crate::server::context::respond(
-        async move {
-            let ctx = Ctx::load().await?;
-            accounts::invitation(&ctx, &token).await
-        }
-        .await,
-    )
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move { accounts::invitation(&ctx, &token).await }).await
 }
 
 #[server]
 pub async fn accept_invitation(token: String, password: String, confirm: String) -> Result<(), AppError> {
-    use crate::server::{context::Ctx, services::accounts};
-    crate::server::context::respond(
-        async move {
-            let ctx = Ctx::load().await?;
-            accounts::accept_invitation(&ctx, &token, &password, &confirm).await?;
-            leptos_axum::redirect("/login?welcome=1");
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::accept_invitation(&ctx, &token, &password, &confirm).await?;
+        leptos_axum::redirect("/login?welcome=1");
+        Ok(())
+    })
+    .await
 }

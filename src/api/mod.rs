@@ -6,7 +6,6 @@ pub mod admin;
 pub mod auth;
 pub mod branding;
 pub mod certification;
-pub mod error;
 pub mod funds;
 pub mod integration;
 pub mod partners;

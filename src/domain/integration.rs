@@ -424,14 +424,6 @@ pub fn format_bps(bps: i64) -> String {
     format!("{}.{:02} %", bps / 100, bps % 100)
 }
 
-/// An instant as RFC 3339 in UTC with milliseconds, as the API and webhook
-/// bodies write times.
-pub fn rfc3339_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
-}
-
 /// An hour of a partner's API traffic in one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficHour {

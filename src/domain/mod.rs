@@ -26,6 +26,7 @@ pub mod brand;
 pub mod certification;
 pub mod email;
 pub mod evaluation;
+pub mod format;
 pub mod funds;
 pub mod integration;
 pub mod ledger;

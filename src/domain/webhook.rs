@@ -183,7 +183,7 @@ pub fn apply_outcome(score: i64, outcome: Outcome) -> i64 {
 /// The body of a delivery (Standard Webhooks' recommended shape): the
 /// event's type, when it happened, and its data.
 pub fn envelope(event_type: &str, at_ms: i64, data: &serde_json::Value) -> String {
-    let at = super::integration::rfc3339_ms(at_ms);
+    let at = super::format::rfc3339_ms(at_ms);
     serde_json::json!({ "type": event_type, "timestamp": at, "data": data }).to_string()
 }
 

@@ -7,9 +7,10 @@
 //! Bearer keys are not ambient credentials, so these routes are exempt from
 //! the browser origin check (`security::check_origin`).
 
-use crate::api::error::{AppError, FieldError};
 use crate::domain::certification::support_tier;
-use crate::domain::integration::{rfc3339_ms as rfc3339, AgentView, Scope, SubscriptionView};
+use crate::domain::format::rfc3339_ms as rfc3339;
+use crate::domain::integration::{AgentView, Scope, SubscriptionView};
+use crate::error::{AppError, FieldError};
 use crate::server::secrets::Secrets;
 use crate::server::services::integration::{self as svc, AgentForm, ApiCaller, AuthFailure, EventForm};
 use crate::server::services::webhooks::{self, Who};

@@ -6,13 +6,17 @@ use super::auth::{SessionAuth, SESSION_KEY};
 use super::state::AppState;
 use super::store::{NewAudit, StoreError};
 use super::tenant::RequestMeta;
-use crate::api::error::AppError;
 use crate::domain::account::CurrentUser;
 use crate::domain::role::{can, Permission};
 use crate::domain::session::{SessionLimits, SessionVerdict};
-use axum::Extension;
+use crate::error::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::use_context;
+use std::future::Future;
 use tower_sessions::Session;
 
 pub struct Ctx {
@@ -21,15 +25,28 @@ pub struct Ctx {
     pub session: Session,
 }
 
+/// The context as an axum extractor, for the plain HTTP handlers (uploads,
+/// downloads): `async fn handler(ctx: Ctx, …)`.
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Tenancy runs before every route, so a request without its meta is
+        // a wiring fault, not a client's.
+        let meta = parts.extensions.get::<RequestMeta>().cloned().ok_or_else(|| {
+            tracing::error!("request meta missing: tenancy did not run");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })?;
+        let session = Session::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        Ok(Ctx { state: state.clone(), meta, session })
+    }
+}
+
 impl Ctx {
     /// Builds the context inside a server function or during SSR.
     pub async fn load() -> Result<Self, AppError> {
         let state = use_context::<AppState>().ok_or_else(|| internal("app state missing from context"))?;
-        let Extension(meta) = leptos_axum::extract::<Extension<RequestMeta>>()
-            .await
-            .map_err(|e| internal(format!("request meta: {e}")))?;
-        let session = leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("session: {e:?}")))?;
-        Ok(Ctx { state, meta, session })
+        leptos_axum::extract_with_state::<Ctx, AppState>(&state).await.map_err(|_| internal("request context"))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -140,6 +157,24 @@ impl Ctx {
             Err(_) => format!("https://{domain}"),
         }
     }
+}
+
+/// The body of a server function: runs `body` with the request's context
+/// and gives a failure the HTTP status it deserves (see `respond`).
+///
+/// ```ignore
+/// serve(|ctx| async move { revenue::statement(&ctx, id).await }).await
+/// ```
+pub async fn serve<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let result = match Ctx::load().await {
+        Ok(ctx) => body(ctx).await,
+        Err(e) => Err(e),
+    };
+    respond(result)
 }
 
 /// Gives a failed server function the HTTP status its error deserves. A

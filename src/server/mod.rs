@@ -4,6 +4,7 @@
 pub mod api_v1;
 pub mod auth;
 pub mod brand_http;
+pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -22,7 +23,6 @@ pub mod store;
 pub mod support_http;
 pub mod tenant;
 
-use crate::ui::app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -37,9 +37,20 @@ use store::AnySessionStore;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// The whole HTTP application, ready to serve (also used by the tests).
-pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
-    let routes = generate_route_list(App);
+/// The whole HTTP application, ready to serve. The pages (`app`, the root
+/// component, and `shell`, the HTML document around it) belong to the layer
+/// above this one, so whoever starts the server hands them in.
+pub fn router<IV, SV>(
+    state: AppState,
+    sessions: AnySessionStore,
+    app: fn() -> IV,
+    shell: fn(LeptosOptions) -> SV,
+) -> Router
+where
+    IV: IntoView + 'static,
+    SV: IntoView + 'static,
+{
+    let routes = generate_route_list(app);
     let leptos_options = state.leptos_options.clone();
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -49,10 +60,7 @@ pub fn router(state: AppState, sessions: AnySessionStore) -> Router {
         .merge(funds_http::routes())
         .merge(brand_http::routes())
         .merge(api_v1::routes(&state))
-        .leptos_routes_with_context(&state, routes, page_context(state.clone()), {
-            let o = leptos_options.clone();
-            move || shell(o.clone())
-        })
+        .leptos_routes_with_context(&state, routes, page_context(state.clone()), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(state.clone()), shell));
     with_layers(app, state, sessions)
 }
@@ -83,16 +91,18 @@ pub fn with_layers(app: Router<AppState>, state: AppState, sessions: AnySessionS
         .with_state(state)
 }
 
-/// What every rendered page finds in its reactive context: the app state,
-/// and the request's brand for what the shell must know synchronously (page
-/// titles, which are rendered outside the page's reactive owner).
+/// What every rendered page finds in its reactive context: the app state;
+/// the request's CSP nonce, which Leptos puts on its inline scripts; and the
+/// request's brand, for what the shell must know synchronously (page titles,
+/// which are rendered outside the page's reactive owner).
 fn page_context(state: AppState) -> impl Fn() + Clone + Send + 'static {
     move || {
         provide_context(state.clone());
-        let brand = use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<tenant::RequestMeta>().map(|m| m.brand.clone()));
-        if let Some(brand) = brand {
-            provide_context(brand);
+        let meta =
+            use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<tenant::RequestMeta>().cloned());
+        if let Some(meta) = meta {
+            provide_context(leptos::nonce::Nonce::from_value(meta.nonce));
+            provide_context(meta.brand);
         }
     }
 }
@@ -107,8 +117,12 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Start-up: configuration, database, workers, then serve until stopped.
-pub async fn run() -> anyhow::Result<()> {
+/// Builds the whole application from its state (see `router`).
+pub type BuildRouter = fn(AppState, AnySessionStore) -> Router;
+
+/// Start-up: configuration, database, workers, then serve what `build`
+/// makes until stopped.
+pub async fn run(build: BuildRouter) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -160,7 +174,7 @@ pub async fn run() -> anyhow::Result<()> {
         );
     }
 
-    let app = router(state, sessions);
+    let app = build(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     // The bound address, so a port of 0 (tests) tells where it landed.
     tracing::info!("listening on http://{}", listener.local_addr()?);

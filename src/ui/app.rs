@@ -1,28 +1,18 @@
 //! The application shell and routes.
 
 use crate::api::auth::get_current_user;
-use crate::api::branding::{get_brand_face, BrandFace};
-use crate::api::error::AppError;
-use crate::domain::account::CurrentUser;
+use crate::api::branding::get_brand_face;
 use crate::domain::brand::Brand;
 use crate::ui::components::layout::{Footer, Header};
 use crate::ui::pages;
+use crate::ui::resources::{BrandFaceResource, UserResource};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
-/// The signed-in user, refetched on every navigation so sign-in, sign-out and
-/// session expiry show at once.
-pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
-
-/// The brand the request is served under (name, logo, support contact).
-pub type BrandFaceResource = Resource<Result<BrandFace, AppError>>;
-
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    provide_request_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -40,17 +30,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// Hands the request's CSP nonce to Leptos so its inline scripts carry it.
-#[cfg(feature = "ssr")]
-fn provide_request_nonce() {
-    use crate::server::tenant::RequestMeta;
-    if let Some(parts) = use_context::<http::request::Parts>() {
-        if let Some(meta) = parts.extensions.get::<RequestMeta>() {
-            provide_context(leptos::nonce::Nonce::from_value(meta.nonce.clone()));
-        }
     }
 }
 

@@ -3,5 +3,5 @@
 
 pub mod app;
 pub mod components;
-pub mod format;
 pub mod pages;
+pub mod resources;

@@ -168,7 +168,7 @@ impl TestApp {
         let leptos_options = LeptosOptions::builder().output_name("partner-portal").site_root("target/site").build();
         let verifier = Arc::new(partner_portal::server::dns::DomainVerifier::new(&config.dns_resolver).unwrap());
         let state = AppState { leptos_options, config: Arc::new(config), store, clock: clock.clone(), verifier };
-        let router = partner_portal::server::router(state.clone(), sessions);
+        let router = partner_portal::router(state.clone(), sessions);
         TestApp { router, state, clock, outbox_dir, _db: db }
     }
 
@@ -176,7 +176,7 @@ impl TestApp {
     pub async fn second_instance(&self) -> TestApp {
         let (store, sessions) = store::connect(&self._db.url).await.expect("connect");
         let state = AppState { store, ..self.state.clone() };
-        let router = partner_portal::server::router(state.clone(), sessions);
+        let router = partner_portal::router(state.clone(), sessions);
         TestApp {
             router,
             state,

@@ -1,6 +1,5 @@
 //! Sign-in, sign-out, passwords and invitations.
 
-use crate::api::error::{AppError, Checks};
 use crate::domain::account::{parse_display_name, CurrentUser, InvitationView};
 use crate::domain::audit;
 use crate::domain::email::Email;
@@ -8,12 +7,15 @@ use crate::domain::password::check_new_password;
 use crate::domain::role::{may_change_role, may_invite, may_set_disabled, Permission, Role};
 use crate::domain::throttle::{blocked_until, minutes_to_wait, window, MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
 use crate::domain::token::TokenPurpose;
+use crate::error::AppError;
 use crate::server::auth::{
     dummy_hash, hash_password, hash_token, new_token, verify_password, SessionAuth, SESSION_KEY,
 };
+use crate::server::checks::Checks;
 use crate::server::context::{internal, store_error, Ctx};
 use crate::server::mail::{invitation_email, password_reset_email};
 use crate::server::store::NewToken;
+use crate::views::admin::{AuditPage, UsersData, AUDIT_PAGE_SIZE};
 use serde_json::json;
 
 pub const BAD_CREDENTIALS: &str = "The email address or password is not correct.";
@@ -282,4 +284,22 @@ pub async fn set_disabled(ctx: &Ctx, user_id: i64, disabled: bool) -> Result<(),
     let action = if disabled { audit::USER_DISABLED } else { audit::USER_ENABLED };
     let a = ctx.audit(Some(&admin), action, format!("user:{user_id}"), json!({}));
     ctx.state.store.update_user_access(user_id, target.user.role, disabled, a).await.map_err(store_error)
+}
+
+/// The users page: every account of the brand and the invitations waiting.
+pub async fn users_overview(ctx: &Ctx) -> Result<UsersData, AppError> {
+    let viewer = ctx.require(Permission::ListUsers).await?;
+    let store = &ctx.state.store;
+    let users = store.list_users(ctx.meta.brand.id).await.map_err(store_error)?;
+    let invitations = store.pending_invitations(ctx.meta.brand.id, ctx.now()).await.map_err(store_error)?;
+    Ok(UsersData { viewer_id: viewer.id, users, invitations })
+}
+
+/// One page of the audit log, newest first, from before the entry `before`.
+pub async fn audit_page(ctx: &Ctx, before: Option<i64>) -> Result<AuditPage, AppError> {
+    ctx.require(Permission::ReadAuditLog).await?;
+    let entries =
+        ctx.state.store.audit_entries(ctx.meta.brand.id, before, AUDIT_PAGE_SIZE).await.map_err(store_error)?;
+    let older = (entries.len() as i64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
+    Ok(AuditPage { entries, older })
 }

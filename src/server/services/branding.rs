@@ -1,8 +1,6 @@
 //! White-label branding use cases: the brand's look, its logo and its
 //! custom domains, for the owners of a white-label partner.
 
-use crate::api::branding::{BrandingView, DomainView, TemplateView};
-use crate::api::error::{AppError, Checks};
 use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
 use crate::domain::audit;
@@ -12,10 +10,13 @@ use crate::domain::role::{OrgAccess, OrgRole};
 use crate::domain::whitelabel::{
     check_brand_colours, check_template, parse_domain, render_email, verification_record, Colour, TemplateKind,
 };
+use crate::error::AppError;
+use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
 use crate::server::logo::check_logo;
 use crate::server::services::partners::org_for;
 use crate::server::store::{BrandLook, Logo};
+use crate::views::branding::{BrandFace, BrandingView, DomainView, TemplateView};
 use serde_json::json;
 
 /// The organisation whose brand the user manages, if they may.
@@ -37,6 +38,20 @@ fn is_program_host(ctx: &Ctx, domain: &str) -> bool {
         .ok()
         .and_then(|u| u.host_str().map(|h| h.eq_ignore_ascii_case(domain)))
         .unwrap_or(false)
+}
+
+/// The face every page shows for the request's brand: name, logo, support
+/// contact.
+pub async fn face(ctx: &Ctx) -> Result<BrandFace, AppError> {
+    let b = &ctx.meta.brand;
+    let has_logo = !b.is_default && ctx.state.store.logo(b.id).await.map_err(store_error)?.is_some();
+    Ok(BrandFace {
+        name: b.name.clone(),
+        is_default: b.is_default,
+        logo: has_logo.then(|| format!("/brand/logo?v={}", b.updated_at_ms)),
+        support_email: b.support_email.clone(),
+        support_url: b.support_url.clone(),
+    })
 }
 
 pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<BrandingView, AppError> {
@@ -248,7 +263,7 @@ pub async fn save_template(ctx: &Ctx, org: Option<i64>, kind: &str, subject: &st
         return Err(AppError::Invalid(
             errors
                 .into_iter()
-                .map(|(f, m)| crate::api::error::FieldError { field: format!("{}_{f}", kind.key()), message: m })
+                .map(|(f, m)| crate::error::FieldError { field: format!("{}_{f}", kind.key()), message: m })
                 .collect(),
         ));
     }

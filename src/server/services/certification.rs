@@ -1,7 +1,5 @@
 //! Certification use cases and the recertification scheduler.
 
-use crate::api::certification::{CertOverview, CertView, Waiting};
-use crate::api::error::AppError;
 use crate::domain::account::CurrentUser;
 use crate::domain::audit;
 use crate::domain::certification::{
@@ -9,10 +7,12 @@ use crate::domain::certification::{
     CertActor, CertEvent, CertState, RECERT_FLAG_DAYS,
 };
 use crate::domain::role::{OrgAccess, Permission};
+use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::partners::org_for;
 use crate::server::state::AppState;
 use crate::server::store::{Actor, NewAudit, OutgoingEmail, StoreError, TransitionWrite};
+use crate::views::certification::{CertOverview, CertView, Waiting};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::HashMap;

@@ -3,8 +3,6 @@
 //! proof download. The budget arithmetic is `domain::funds`; the store
 //! re-checks it inside each transaction.
 
-use crate::api::error::{AppError, Checks, FieldError};
-use crate::api::funds::{BountyView, FundReview, FundsView, QueueItem};
 use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
 use crate::domain::audit;
@@ -18,9 +16,12 @@ use crate::domain::ledger::BOUNTY_MILESTONES;
 use crate::domain::revenue::Money;
 use crate::domain::role::{OrgAccess, OrgRole, Permission};
 use crate::domain::terms::{in_force, TermsVersion};
+use crate::error::{AppError, FieldError};
+use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::partners::org_for;
 use crate::server::store::{FundClaim, FundMove, NewFundRequest, OutgoingEmail, ProofFile};
+use crate::views::funds::{BountyView, FundReview, FundsView, QueueItem};
 use chrono::{DateTime, NaiveDate};
 use serde_json::json;
 

@@ -3,8 +3,6 @@
 //! trust scores, outcome events under the sandbox's limits, simulated
 //! streams, the API traffic view, and the weekly sandbox reset.
 
-use crate::api::error::{AppError, Checks};
-use crate::api::integration::{DeveloperView, TrafficView};
 use crate::domain::account::CurrentUser;
 use crate::domain::audit;
 use crate::domain::certification::{transition, CertActor, CertEvent, CertState};
@@ -16,6 +14,8 @@ use crate::domain::integration::{
 use crate::domain::onboarding::Binding;
 use crate::domain::role::{OrgAccess, OrgRole};
 use crate::domain::webhook::Outcome;
+use crate::error::AppError;
+use crate::server::checks::Checks;
 use crate::server::context::{internal, store_error, Ctx};
 use crate::server::secrets::{new_api_key, new_public_id, Secrets};
 use crate::server::services::partners::org_for;
@@ -23,6 +23,7 @@ use crate::server::state::AppState;
 use crate::server::store::{
     ApiKeyRecord, EventBatch, EventResult, KeyAuth, NewAgent, NewApiKey, NewAudit, StoreError, TransitionWrite,
 };
+use crate::views::integration::{DeveloperView, TrafficView};
 use serde_json::json;
 
 /// The partner an API call acts for, from its key. Scopes are checked where
@@ -496,11 +497,11 @@ pub async fn agents_page(
     ctx: &Ctx,
     org: Option<i64>,
     env: Environment,
-) -> Result<crate::api::integration::AgentsView, AppError> {
+) -> Result<crate::views::integration::AgentsView, AppError> {
     let user = ctx.require_user().await?;
     let (org, can_manage) = integration_org(&user, org)?;
     let agents = ctx.state.store.agents(org, env).await.map_err(store_error)?;
-    Ok(crate::api::integration::AgentsView { organisation_id: org, environment: env, can_manage, agents })
+    Ok(crate::views::integration::AgentsView { organisation_id: org, environment: env, can_manage, agents })
 }
 
 pub async fn agent_page(
@@ -589,11 +590,11 @@ async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(i64, super::webhooks::Who
     Ok((org, who_of(ctx, &user)))
 }
 
-pub async fn webhooks_page(ctx: &Ctx, org: Option<i64>) -> Result<crate::api::integration::WebhooksView, AppError> {
+pub async fn webhooks_page(ctx: &Ctx, org: Option<i64>) -> Result<crate::views::integration::WebhooksView, AppError> {
     let user = ctx.require_user().await?;
     let (org, can_manage) = integration_org(&user, org)?;
     let subscriptions = super::webhooks::list(&ctx.state, org, None).await?;
-    Ok(crate::api::integration::WebhooksView { organisation_id: org, can_manage, subscriptions })
+    Ok(crate::views::integration::WebhooksView { organisation_id: org, can_manage, subscriptions })
 }
 
 /// Returns the new subscription's id.
@@ -615,8 +616,8 @@ pub async fn webhook_page(
     ctx: &Ctx,
     org: Option<i64>,
     id: &str,
-) -> Result<crate::api::integration::SubscriptionDetail, AppError> {
-    use crate::api::integration::{DeliveryLine, SubscriptionDetail};
+) -> Result<crate::views::integration::SubscriptionDetail, AppError> {
+    use crate::views::integration::{DeliveryLine, SubscriptionDetail};
     let user = ctx.require_user().await?;
     let (org, can_manage) = integration_org(&user, org)?;
     let s = super::webhooks::find(&ctx.state, org, id).await?;

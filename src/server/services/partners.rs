@@ -1,8 +1,5 @@
 //! Applications, their review, and onboarding plans.
 
-use crate::api::error::Checks;
-use crate::api::error::{AppError, FieldError};
-use crate::api::partners::{PartnerRow, PartnersOverview, PlanView, Review, TeamView};
 use crate::domain::account::parse_display_name;
 use crate::domain::account::CurrentUser;
 use crate::domain::application::{
@@ -16,11 +13,14 @@ use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, Ph
 use crate::domain::role::{may_manage_team, organisation_access, OrgAccess, OrgAccessError, OrgRole, Permission, Role};
 use crate::domain::terms::{default_terms, Terms};
 use crate::domain::token::TokenPurpose;
+use crate::error::{AppError, FieldError};
 use crate::server::auth::{hash_password, new_token};
+use crate::server::checks::Checks;
 use crate::server::context::{internal, store_error, Ctx};
 use crate::server::mail::invitation_email;
 use crate::server::mail::{application_received_email, decision_email};
 use crate::server::store::{Actor, DecisionRecord, NewToken, OrgPlanItem};
+use crate::views::partners::{PartnerRow, PartnersOverview, PlanView, Review, TeamView};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 

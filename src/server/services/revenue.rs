@@ -1,8 +1,6 @@
 //! Revenue use cases: dashboards, recording revenue (one event or a CSV
 //! import), terms versions, closing statements and moving payouts.
 
-use crate::api::error::{AppError, Checks, FieldError};
-use crate::api::revenue::{BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementView};
 use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
 use crate::domain::audit;
@@ -14,9 +12,12 @@ use crate::domain::ledger::{
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
 use crate::domain::role::{OrgAccess, OrgRole, Permission};
 use crate::domain::terms::{in_force, Terms};
+use crate::error::{AppError, FieldError};
+use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::partners::org_for;
 use crate::server::store::{ImportBatch, ImportOutcome, OutgoingEmail};
+use crate::views::revenue::{BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementView};
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -185,7 +186,7 @@ pub async fn statement_csv(ctx: &Ctx, id: i64) -> Result<(String, String), AppEr
                     .map(String::as_str)
                     .unwrap_or_default(),
             ),
-            l.event_date_ms.map(crate::ui::format::date_utc).unwrap_or_default(),
+            l.event_date_ms.map(crate::domain::format::date_utc).unwrap_or_default(),
             spreadsheet_safe(l.refunds_external_id.as_deref().unwrap_or_default()),
             l.belongs.key(),
             if l.adjustment { "yes" } else { "no" }.to_owned(),

@@ -1,8 +1,6 @@
 //! The partner scorecard and quarterly reviews: gathers a period's figures
 //! from the stores and rates them with `domain::scorecard`.
 
-use crate::api::error::{AppError, Checks};
-use crate::api::scorecard::{ReviewsView, ScorecardView};
 use crate::domain::audit;
 use crate::domain::integration::{summarise, Environment, TrafficSummary};
 use crate::domain::ledger::{Month, Quarter};
@@ -10,9 +8,12 @@ use crate::domain::onboarding::progress;
 use crate::domain::role::Permission;
 use crate::domain::scorecard::{commission_trend, review_business, scorecard, Measure, ReviewSnapshot, ScorecardInput};
 use crate::domain::support::sla_report;
+use crate::error::AppError;
+use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::partners::org_for;
 use crate::server::store::{from_ms, CertRecord, NewReview};
+use crate::views::scorecard::{ReviewsView, ScorecardView};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 

@@ -3,8 +3,6 @@
 //! support tier at opening (`domain::support`); every change writes its
 //! audit row and the emails it implies in one transaction.
 
-use crate::api::error::{AppError, Checks, FieldError};
-use crate::api::support::{QueueView, ReportView, SupportView, TicketDraft, TicketPage};
 use crate::domain::account::CurrentUser;
 use crate::domain::audit;
 use crate::domain::certification::support_tier;
@@ -14,11 +12,14 @@ use crate::domain::support::{
     check_resolution, clean_file_name, response_target_minutes, sla_report, sniff_attachment, Resolution, Severity,
     TicketStatus, TicketView, BODY_MAX, SUBJECT_MAX,
 };
+use crate::error::{AppError, FieldError};
+use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::partners::org_for;
 use crate::server::store::{
     AttachmentFile, NewAttachment, NewReply, NewTicket, OutgoingEmail, TicketFilter, TicketRecord,
 };
+use crate::views::support::{QueueView, ReportView, SupportView, TicketDraft, TicketPage};
 use serde_json::json;
 
 /// Where a draft that failed its checks waits for the form to show it again

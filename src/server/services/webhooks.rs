@@ -7,12 +7,13 @@
 //! Receivers must be public addresses, checked when subscribing and again
 //! when connecting (DNS may change in between), unless allow-listed.
 
-use crate::api::error::{AppError, Checks};
 use crate::domain::audit;
 use crate::domain::integration::{parse_patterns, Environment, SubscriptionView};
 use crate::domain::webhook::{
     envelope, is_delivered, legacy_signature, may_connect, parse_cidr, retry_delay_secs, signature_header,
 };
+use crate::error::AppError;
+use crate::server::checks::Checks;
 use crate::server::config::Config;
 use crate::server::context::store_error;
 use crate::server::secrets::{new_public_id, new_webhook_secret, Secrets};

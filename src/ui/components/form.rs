@@ -1,7 +1,7 @@
 //! Form pieces shared by every page: labelled inputs that show their own
 //! error, a banner for the form's overall error, a submit button.
 
-use crate::api::error::AppError;
+use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The error of the last submission, if any.

@@ -3,14 +3,14 @@
 use crate::api::auth::SignOut;
 use crate::domain::account::CurrentUser;
 use crate::domain::role::{can, Permission, Role};
-use crate::ui::app::UserResource;
+use crate::ui::resources::UserResource;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let user = expect_context::<UserResource>();
-    let face = expect_context::<crate::ui::app::BrandFaceResource>();
+    let face = expect_context::<crate::ui::resources::BrandFaceResource>();
     view! {
         <header class="border-b border-slate-200 bg-white">
             <nav class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3" aria-label="Main">
@@ -114,7 +114,7 @@ pub fn role_label(role: Role) -> &'static str {
 
 #[component]
 pub fn Footer() -> impl IntoView {
-    let face = expect_context::<crate::ui::app::BrandFaceResource>();
+    let face = expect_context::<crate::ui::resources::BrandFaceResource>();
     view! {
         <footer class="mx-auto max-w-6xl px-4 py-8 text-center text-xs text-slate-500">
             <Transition fallback=|| "Partner Portal">

@@ -1,8 +1,8 @@
 use crate::api::auth::ChangePassword;
-use crate::ui::app::UserResource;
 use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
 use crate::ui::components::layout::SignInPrompt;
 use crate::ui::pages::password::password_hint;
+use crate::ui::resources::UserResource;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

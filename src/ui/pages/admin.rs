@@ -1,11 +1,11 @@
 use crate::api::admin::{audit_log, get_users_overview, ChangeRole, InviteUser, SetAccountDisabled};
-use crate::api::error::AppError;
 use crate::domain::account::UserSummary;
 use crate::domain::audit::describe;
+use crate::domain::format::time_utc;
 use crate::domain::role::Role;
+use crate::error::AppError;
 use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
 use crate::ui::components::layout::{Forbidden, SignInPrompt};
-use crate::ui::format::time_utc;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

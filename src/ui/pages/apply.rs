@@ -2,10 +2,10 @@
 
 use crate::api::partners::{get_my_application, AnswerApplication, SubmitApplication};
 use crate::domain::application::{ApplicationStatus, Category, IntegrationOption, PartnerKind, RevenueModel};
-use crate::ui::app::UserResource;
+use crate::domain::format::time_utc;
 use crate::ui::components::form::{field_error, Card, Field, FormError, LastResult, Notice, Submit};
 use crate::ui::components::layout::SignInPrompt;
-use crate::ui::format::time_utc;
+use crate::ui::resources::UserResource;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

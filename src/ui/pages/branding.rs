@@ -5,8 +5,8 @@ use crate::api::branding::{
     get_branding, AddCustomDomain, BrandingView, InviteCustomer, RemoveCustomDomain, ResetEmailTemplate, SaveBranding,
     SaveEmailTemplate, SendTestEmail, TemplateView, VerifyCustomDomain,
 };
+use crate::domain::format::time_utc;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::format::time_utc;
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -4,8 +4,8 @@ use crate::api::certification::{
     get_certification, get_certification_overview, CertView, FireCertificationEvent, Waiting,
 };
 use crate::domain::certification::{needs_note, CertEvent, CertState};
+use crate::domain::format::{days_waiting, time_utc};
 use crate::ui::components::form::{field_error, FormError, LastResult};
-use crate::ui::format::{days_waiting, time_utc};
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -8,12 +8,12 @@ use crate::api::integration::{
     CreateApiKey, CreateWebhook, DeveloperView, RevokeApiKey, RotateApiKey, SimulateEvents, SubscriptionDetail,
     WebhookAction,
 };
+use crate::domain::format::time_utc;
 use crate::domain::integration::{
     format_bps as percent, ApiKeyView, DeliveryStatus, Environment, Grace, KeyStatus, Scope, TrafficSummary,
     TrustChange, EVENT_TYPES,
 };
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::format::time_utc;
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

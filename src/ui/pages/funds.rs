@@ -3,10 +3,10 @@
 //! staff's view of one partner (`?org=`), and the managers' queue.
 
 use crate::api::funds::{get_fund_review, get_funds, DecideFundRequest, FundReview, FundsView, RequestFunds};
+use crate::domain::format::{date_utc, days_waiting};
 use crate::domain::funds::{format_money, ActivityKind, BountyState, FundRequest, FundStatus};
 use crate::domain::revenue::Money;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::format::{date_utc, days_waiting};
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

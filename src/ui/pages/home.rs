@@ -1,10 +1,10 @@
 use crate::api::admin::get_users_overview;
 use crate::domain::account::CurrentUser;
 use crate::domain::role::Role;
-use crate::ui::app::UserResource;
 use crate::ui::pages::admin::UsersTable;
 use crate::ui::pages::certification::CertificationCard;
 use crate::ui::pages::onboarding::NextSteps;
+use crate::ui::resources::UserResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -25,7 +25,7 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Landing() -> impl IntoView {
-    let face = expect_context::<crate::ui::app::BrandFaceResource>();
+    let face = expect_context::<crate::ui::resources::BrandFaceResource>();
     view! {
         <Title text=""/>
         <Suspense fallback=|| ()>

@@ -5,11 +5,11 @@ use crate::api::partners::{
     get_onboarding_plan, get_partners_overview, get_plan_template, AddTemplateItem, PlanView, RemoveTemplateItem,
     SetPlanItem,
 };
+use crate::domain::format::time_utc;
 use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem};
 use crate::domain::terms::format_bps;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::components::progress::ProgressBar;
-use crate::ui::format::time_utc;
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -7,11 +7,11 @@ use crate::api::revenue::{
     MovePayout, ProgramView, Ranked, RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, Series, StatementView,
 };
 use crate::domain::application::RevenueModel;
+use crate::domain::format::{date_utc, time_utc};
 use crate::domain::ledger::{exact_share, LineKind, Payout, PayoutStatus, Statement, StatementStatus, CSV_COLUMNS};
 use crate::domain::revenue::{Money, ShareRule};
 use crate::domain::terms::{format_bps, TermsVersion};
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::format::{date_utc, time_utc};
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

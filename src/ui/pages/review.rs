@@ -1,12 +1,12 @@
 //! The managers' review queue and the review page of one application.
 
-use crate::api::error::AppError;
 use crate::api::partners::{get_application_queue, get_application_review, DecideApplication, ScoreApplication};
 use crate::domain::application::ApplicationStatus;
 use crate::domain::evaluation::{format_tenths, tenths, Criterion, Recommendation};
+use crate::domain::format::{days_waiting, time_utc};
+use crate::error::AppError;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::components::layout::{Forbidden, SignInPrompt};
-use crate::ui::format::{days_waiting, time_utc};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

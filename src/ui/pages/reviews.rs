@@ -2,8 +2,8 @@
 //! generate one, and a review's page.
 
 use crate::api::scorecard::{get_review, get_reviews, GenerateReview};
+use crate::domain::format::time_utc;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::format::time_utc;
 use crate::ui::pages::review::access_problem;
 use crate::ui::pages::scorecard::pill;
 use leptos::form::ActionForm;

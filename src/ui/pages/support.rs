@@ -2,14 +2,14 @@
 //! (conversation, clock, staff actions), the staff queue and the monthly
 //! SLA report.
 
-use crate::api::error::AppError;
 use crate::api::support::{
     get_sla_report, get_support, get_support_queue, get_ticket, AssignTicket, ReopenTicket, ResolveTicket, TicketPage,
 };
+use crate::domain::format::time_utc;
 use crate::domain::support::Severity;
 use crate::domain::support::{format_duration, SlaClock, SlaState, TicketStatus, TicketView, RESOLUTION_STEPS};
+use crate::error::AppError;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::format::time_utc;
 use crate::ui::pages::review::access_problem;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

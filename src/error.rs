@@ -1,4 +1,5 @@
-//! The one error type server functions return. It crosses to the browser, so
+//! The error types both sides share: what a server function returns and the
+//! browser shows. The one error type server functions return. It crosses to the browser, so
 //! it carries only what a user may read: database and internal details are
 //! logged on the server and replaced by `Internal`.
 
@@ -72,29 +73,5 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
-    }
-}
-
-/// Collects field errors so a form reports every problem at once.
-#[derive(Default)]
-pub struct Checks(Vec<FieldError>);
-
-impl Checks {
-    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.0.push(FieldError { field: field.into(), message: e.to_string() });
-                None
-            }
-        }
-    }
-
-    pub fn finish(self) -> Result<(), AppError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Invalid(self.0))
-        }
     }
 }

@@ -1,4 +1,5 @@
-//! Display formatting shared by pages.
+//! How times read, on pages, in emails, CSV files and API bodies: one
+//! formatter for each form, shared by the server and the browser.
 
 use chrono::DateTime;
 
@@ -20,6 +21,14 @@ pub fn days_waiting(since_ms: i64, now_ms: i64) -> String {
     } else {
         format!("{days} days")
     }
+}
+
+/// An instant as RFC 3339 in UTC with milliseconds, as the API and webhook
+/// bodies write times.
+pub fn rfc3339_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

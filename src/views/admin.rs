@@ -1,0 +1,23 @@
+//! What the admin pages receive from the server: the types its server
+//! functions return and its services build.
+
+use crate::domain::account::{PendingInvitation, UserSummary};
+use crate::domain::audit::AuditEntry;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersData {
+    /// The admin looking, whose own row offers no changes.
+    pub viewer_id: i64,
+    pub users: Vec<UserSummary>,
+    pub invitations: Vec<PendingInvitation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` to see older entries.
+    pub older: Option<i64>,
+}
+
+pub const AUDIT_PAGE_SIZE: i64 = 50;

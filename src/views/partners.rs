@@ -1,0 +1,61 @@
+//! What the partners pages receive from the server: the types its server
+//! functions return and its services build.
+
+use crate::domain::account::{PendingInvitation, TeamMember};
+use crate::domain::application::{ApplicationDetail, ApplicationSummary};
+use crate::domain::evaluation::Summary;
+use crate::domain::onboarding::{Phase, PlanItem, Progress, Stall};
+use crate::domain::terms::Terms;
+use serde::{Deserialize, Serialize};
+
+/// An application as the review page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub application: ApplicationDetail,
+    pub summary: Option<Summary>,
+    pub viewer_id: i64,
+}
+
+/// A partner's plan with its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanView {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub items: Vec<PlanItem>,
+    pub overall: Progress,
+    pub phases: Vec<(Phase, Progress)>,
+    pub now_ms: i64,
+    pub terms: Option<Terms>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerRow {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub approved_at_ms: i64,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnersOverview {
+    pub partners: Vec<PartnerRow>,
+    pub stalls: Vec<Stall>,
+}
+
+/// The review queue, with the time it was read so pages can show waiting days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub now_ms: i64,
+    pub items: Vec<ApplicationSummary>,
+}
+
+/// A partner organisation's people, as its team page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    pub organisation: String,
+    pub members: Vec<TeamMember>,
+    pub invitations: Vec<PendingInvitation>,
+    /// Whether the viewer is an owner, who may invite and remove.
+    pub can_manage: bool,
+    pub viewer_id: i64,
+}

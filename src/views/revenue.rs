@@ -1,0 +1,78 @@
+//! What the revenue pages receive from the server: the types its server
+//! functions return and its services build.
+
+use crate::domain::ledger::{CustomerFigure, ImportRecord, Month, Payout, Statement, StatementLine};
+use crate::domain::revenue::{Currency, Money};
+use crate::domain::terms::TermsVersion;
+use serde::{Deserialize, Serialize};
+
+/// One currency's figures for the months of a chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    pub currency: Currency,
+    /// (month, revenue, commission) for every month shown, zeros included.
+    pub points: Vec<(Month, i64, i64)>,
+}
+
+/// A reseller's progress through this quarter's volume-bonus schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BonusProgress {
+    pub quarter: String,
+    pub revenue: Money,
+    /// The bonus reached so far (paid when the quarter closes).
+    pub reached: Money,
+    /// (threshold, still to go, bonus it pays).
+    pub next: Option<(Money, Money, Money)>,
+    pub has_schedule: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevenueDashboard {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub now: Month,
+    /// Commission this month and this year, per currency.
+    pub month_to_date: Vec<Money>,
+    pub year_to_date: Vec<Money>,
+    pub trend: Vec<Series>,
+    pub customers: Vec<CustomerFigure>,
+    pub statements: Vec<Statement>,
+    pub terms: Vec<TermsVersion>,
+    /// The version in force today.
+    pub current_version: Option<i64>,
+    pub bonus: Option<BonusProgress>,
+    /// Staff see the terms editor.
+    pub can_manage: bool,
+    pub today: String,
+}
+
+/// One partner's place in a ranking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranked {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub revenue: Money,
+    pub commission: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramView {
+    pub now: Month,
+    pub trend: Vec<Series>,
+    pub by_revenue: Vec<Ranked>,
+    pub by_commission: Vec<Ranked>,
+    pub payouts_pending: Vec<Payout>,
+    pub payouts_approved: Vec<Payout>,
+    /// Open statements of months that are over, oldest first.
+    pub closable: Vec<Statement>,
+    pub imports: Vec<ImportRecord>,
+    pub partners: Vec<(i64, String)>,
+    pub today: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementView {
+    pub statement: Statement,
+    pub lines: Vec<StatementLine>,
+    pub can_manage: bool,
+}
