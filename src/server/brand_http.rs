@@ -6,6 +6,7 @@ use super::context::Ctx;
 use super::services::branding;
 use super::state::AppState;
 use super::tenant::RequestMeta;
+use super::upload::UploadForm;
 use crate::domain::brand::brand_css;
 use crate::domain::whitelabel::{parse_domain, Colour};
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use std::collections::HashMap;
-use tower_sessions::Session;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -88,13 +88,7 @@ async fn logo(State(state): State<AppState>, Extension(meta): Extension<RequestM
 
 /// A partner's logo as its branding page shows it (on the program's own
 /// host, where the request's brand is not the partner's).
-async fn own_logo(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = Ctx { state, meta, session };
+async fn own_logo(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Response {
     let org = q.get("org").and_then(|o| o.parse::<i64>().ok());
     match branding::own_logo(&ctx, org).await {
         Ok(Some(l)) => {
@@ -106,34 +100,15 @@ async fn own_logo(
     }
 }
 
-async fn upload(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    mut form: Multipart,
-) -> Response {
-    let ctx = Ctx { state, meta, session };
+async fn upload(ctx: Ctx, form: Multipart) -> Response {
     if ctx.user().await.ok().flatten().is_none() {
         return Redirect::to("/login?next=/branding").into_response();
     }
-    let (mut bytes, mut org) = (Vec::new(), None);
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let Ok(data) = field.bytes().await else {
-                    return back(None, "The upload could not be read; the limit is 512 KB.");
-                };
-                match name.as_str() {
-                    "logo" => bytes = data.to_vec(),
-                    "org" => org = std::str::from_utf8(&data).ok().and_then(|s| s.trim().parse::<i64>().ok()),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return back(None, "The upload could not be read; the limit is 512 KB."),
-        }
-    }
+    let Ok(mut form) = UploadForm::read(form).await else {
+        return back(None, "The upload could not be read; the limit is 512 KB.");
+    };
+    let org = form.text("org").trim().parse::<i64>().ok();
+    let bytes = form.take_file("logo").map(|f| f.bytes).unwrap_or_default();
     match branding::upload_logo(&ctx, org, &bytes).await {
         Ok(()) => Redirect::to(&match org {
             Some(o) => format!("/branding?org={o}&logo=1"),

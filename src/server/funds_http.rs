@@ -5,15 +5,14 @@
 use super::context::Ctx;
 use super::services::funds::{self, Upload};
 use super::state::AppState;
-use super::tenant::RequestMeta;
+use super::upload::UploadForm;
 use crate::domain::funds::MAX_PROOF_BYTES;
 use crate::error::AppError;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
-use tower_sessions::Session;
+use axum::Router;
 
 /// The proof file and the form's few short fields.
 const MAX_UPLOAD: usize = MAX_PROOF_BYTES + 64 * 1024;
@@ -22,10 +21,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/funds/{id}/claim", post(claim).layer(DefaultBodyLimit::max(MAX_UPLOAD)))
         .route("/funds/{id}/proof", get(proof))
-}
-
-fn ctx(state: AppState, meta: RequestMeta, session: Session) -> Ctx {
-    Ctx { state, meta, session }
 }
 
 fn enc(s: &str) -> String {
@@ -51,58 +46,22 @@ fn back_with(id: i64, e: AppError) -> Response {
     }
 }
 
-async fn claim(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    Path(id): Path<i64>,
-    mut form: Multipart,
-) -> Response {
-    let ctx = ctx(state, meta, session);
+async fn claim(ctx: Ctx, Path(id): Path<i64>, form: Multipart) -> Response {
     // Refuse a stranger before reading the upload.
     if let Err(e) = ctx.require_user().await {
         return back_with(id, e);
     }
-    let (mut version, mut amount, mut link, mut file) = (String::new(), String::new(), String::new(), None);
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => {
-                return back_with(
-                    id,
-                    AppError::field("file", "The upload could not be read; use a file of at most 5 MiB."),
-                )
-            }
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().unwrap_or_default().to_owned();
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(_) => return back_with(id, AppError::field("file", "Use a file of at most 5 MiB.")),
-        };
-        let text = || String::from_utf8_lossy(&bytes).chars().take(2_000).collect::<String>();
-        match name.as_str() {
-            "version" => version = text(),
-            "amount" => amount = text(),
-            "link" => link = text(),
-            "file" => file = Some(Upload { file_name, bytes: bytes.to_vec() }),
-            _ => {}
-        }
-    }
-    match funds::claim(&ctx, id, &version, &amount, &link, file).await {
+    let Ok(mut form) = UploadForm::read(form).await else {
+        return back_with(id, AppError::field("file", "The upload could not be read; use a file of at most 5 MiB."));
+    };
+    let file = form.take_file("file").map(|f| Upload { file_name: f.file_name, bytes: f.bytes });
+    match funds::claim(&ctx, id, &form.text("version"), &form.text("amount"), &form.text("link"), file).await {
         Ok(()) => Redirect::to(&format!("/funds?claimed={id}")).into_response(),
         Err(e) => back_with(id, e),
     }
 }
 
-async fn proof(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    Path(id): Path<i64>,
-) -> Response {
-    let ctx = ctx(state, meta, session);
+async fn proof(ctx: Ctx, Path(id): Path<i64>) -> Response {
     match funds::proof(&ctx, id).await {
         Ok(f) => (
             [

@@ -1,4 +1,5 @@
-//! Outgoing email: the texts, and the worker that drains the outbox.
+//! Outgoing email: the worker that drains the outbox (the texts are in
+//! `emails.rs`).
 //!
 //! A use case writes its email into the outbox in the same transaction as the
 //! change it reports; this worker delivers it later, by SMTP when configured
@@ -8,79 +9,10 @@
 use super::config::Config;
 use super::state::AppState;
 use super::store::{OutboxItem, OutgoingEmail};
-use crate::domain::application::Decision;
-use crate::domain::role::Role;
 use chrono::Duration;
 use lettre::message::{header::ContentType, Mailbox, Message};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration as StdDuration;
-
-pub fn password_reset_email(to: &str, name: &str, brand: &str, link: &str) -> OutgoingEmail {
-    OutgoingEmail {
-        from_name: None,
-        html: None,
-        to: to.to_owned(),
-        subject: format!("Reset your {brand} password"),
-        text: format!(
-            "Hello {name},\n\nSomeone asked to reset the password of your {brand} account. \
-             If it was you, open this link within one hour to choose a new password:\n\n{link}\n\n\
-             The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n"
-        ),
-    }
-}
-
-pub fn invitation_email(to: &str, name: &str, role: Role, inviter: &str, brand: &str, link: &str) -> OutgoingEmail {
-    OutgoingEmail {
-        from_name: None,
-        html: None,
-        to: to.to_owned(),
-        subject: format!("You are invited to {brand}"),
-        text: format!(
-            "Hello {name},\n\n{inviter} invited you to {brand} as {role}. \
-             Open this link within seven days to set your password and sign in:\n\n{link}\n\n\
-             The link works once.\n",
-            role = role.label().to_lowercase()
-        ),
-    }
-}
-
-pub fn application_received_email(to: &str, name: &str, company: &str, brand: &str, link: &str) -> OutgoingEmail {
-    OutgoingEmail {
-        from_name: None,
-        html: None,
-        to: to.to_owned(),
-        subject: format!("We received {company}'s application to {brand}"),
-        text: format!(
-            "Hello {name},\n\nThank you for applying to the {brand} partner program on behalf of {company}. \
-             Confirm your email address and choose a password with this link, within seven days:\n\n{link}\n\n\
-             Then sign in to follow your application. A partner manager will review it.\n"
-        ),
-    }
-}
-
-pub fn decision_email(to: &str, name: &str, brand: &str, decision: &Decision, base: &str) -> OutgoingEmail {
-    let (subject, body) = match decision {
-        Decision::Approve => (
-            format!("Welcome to the {brand} partner program"),
-            format!("your application has been approved. Sign in at {base}/login to see your onboarding plan."),
-        ),
-        Decision::Reject { reason } => (
-            format!("Your {brand} partner application"),
-            format!("thank you for your interest. We cannot accept your application at this time.\n\nReason: {reason}"),
-        ),
-        Decision::RequestInfo { question } => (
-            format!("{brand} needs more information about your application"),
-            format!("a partner manager has a question about your application:\n\n{question}\n\nAnswer it at {base}/application."),
-        ),
-    };
-    OutgoingEmail {
-        from_name: None,
-        html: None,
-        to: to.to_owned(),
-        subject,
-        text: format!("Hello {name},\n\n{body}\n"),
-    }
-}
 
 /// Delivery by SMTP or into a folder, chosen by configuration.
 pub enum Mailer {
@@ -184,13 +116,5 @@ mod tests {
         assert_eq!(retry_delay(2), Duration::seconds(20));
         assert_eq!(retry_delay(4), Duration::seconds(80));
         assert_eq!(retry_delay(30), Duration::hours(1));
-    }
-
-    #[test]
-    fn a_reset_email_carries_the_link_and_says_how_long_it_lasts() {
-        let m = password_reset_email("a@example.com", "Ada", "Partner Portal", "https://p/reset?token=x");
-        assert!(m.text.contains("https://p/reset?token=x"));
-        assert!(m.text.contains("one hour"));
-        assert_eq!(m.subject, "Reset your Partner Portal password");
     }
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod dns;
+pub mod emails;
 pub mod funds_http;
 pub mod logo;
 pub mod mail;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod store;
 pub mod support_http;
 pub mod tenant;
+pub mod upload;
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -5,15 +5,14 @@
 use super::context::Ctx;
 use super::services::revenue;
 use super::state::AppState;
-use super::tenant::RequestMeta;
+use super::upload::UploadForm;
 use crate::domain::role::Permission;
 use crate::error::AppError;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
-use tower_sessions::Session;
+use axum::Router;
 
 /// The largest import accepted: 5 000 rows fit well within it.
 const MAX_UPLOAD: usize = 2 * 1024 * 1024;
@@ -22,10 +21,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/manager/revenue/import", post(import).layer(DefaultBodyLimit::max(MAX_UPLOAD)))
         .route("/statements/{id}/csv", get(download))
-}
-
-fn ctx(state: AppState, meta: RequestMeta, session: Session) -> Ctx {
-    Ctx { state, meta, session }
 }
 
 /// A failure as a plain page; a signed-out visitor is sent to sign in and
@@ -41,55 +36,31 @@ fn error_page(e: AppError, back: &str) -> Response {
 
 /// Takes the uploaded file, or else the pasted text, imports it whole or
 /// not at all, and shows the result page of the attempt.
-async fn import(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    mut form: Multipart,
-) -> Response {
-    let ctx = ctx(state, meta, session);
+async fn import(ctx: Ctx, form: Multipart) -> Response {
     // Refuse before reading the upload.
     if let Err(e) = ctx.require(Permission::ManageRevenue).await {
         return error_page(e, "/manager/revenue");
     }
-    let (mut file_name, mut file, mut pasted) = (String::new(), String::new(), String::new());
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return (StatusCode::BAD_REQUEST, format!("The upload could not be read: {e}")).into_response(),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let fname = field.file_name().unwrap_or_default().to_owned();
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                return (StatusCode::PAYLOAD_TOO_LARGE, format!("The upload could not be read: {e}")).into_response()
-            }
-        };
-        let Ok(text) = String::from_utf8(bytes.to_vec()) else {
-            return (StatusCode::BAD_REQUEST, "The file must be UTF-8 text (CSV).").into_response();
-        };
-        match name.as_str() {
-            "file" => (file_name, file) = (fname, text),
-            "csv" => pasted = text,
-            _ => {}
-        }
-    }
-    let (source, text) = if !file.trim().is_empty() { (file_name, file) } else { ("pasted".to_owned(), pasted) };
+    let Ok(mut form) = UploadForm::read(form).await else {
+        let limit = MAX_UPLOAD / 1024 / 1024;
+        let message = format!("The upload could not be read: a file can be at most {limit} MiB.");
+        return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
+    };
+    let file = form.take_file("file");
+    let (source, bytes) = match file {
+        Some(f) if !f.bytes.iter().all(u8::is_ascii_whitespace) => (f.file_name, f.bytes),
+        _ => ("pasted".to_owned(), form.text("csv").into_bytes()),
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return (StatusCode::BAD_REQUEST, "The file must be UTF-8 text (CSV).").into_response();
+    };
     match revenue::import_csv(&ctx, &source, &text).await {
         Ok(id) => Redirect::to(&format!("/manager/revenue/imports/{id}")).into_response(),
         Err(e) => error_page(e, "/manager/revenue"),
     }
 }
 
-async fn download(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    Path(id): Path<i64>,
-) -> Response {
-    let ctx = ctx(state, meta, session);
+async fn download(ctx: Ctx, Path(id): Path<i64>) -> Response {
     match revenue::statement_csv(&ctx, id).await {
         Ok((name, body)) => (
             [

@@ -5,15 +5,14 @@
 use super::context::Ctx;
 use super::services::support::{self, TicketForm};
 use super::state::AppState;
-use super::tenant::RequestMeta;
+use super::upload::UploadForm;
 use crate::domain::support::ATTACHMENT_MAX_BYTES;
 use crate::error::AppError;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
-use tower_sessions::Session;
+use axum::Router;
 
 /// The largest post: one attachment at its limit plus the text fields.
 const MAX_POST: usize = ATTACHMENT_MAX_BYTES + 256 * 1024;
@@ -35,54 +34,20 @@ fn signed_out(back: &str) -> Response {
     Redirect::to(&format!("/login?next={back}")).into_response()
 }
 
-/// Reads every field: text as text, `file` as (name, bytes).
-async fn read_form(mut form: Multipart) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), String> {
-    let (mut fields, mut file) = (Vec::new(), None);
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return Err(too_large()),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(|_| too_large())?;
-        if name == "file" {
-            file = Some((file_name.unwrap_or_default(), bytes.to_vec()));
-        } else {
-            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
-    Ok((fields, file))
-}
-
 fn too_large() -> String {
     format!("The upload could not be read: files can be at most {} MiB.", ATTACHMENT_MAX_BYTES / 1024 / 1024)
 }
 
-fn take(fields: &[(String, String)], name: &str) -> String {
-    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
-}
-
-async fn open(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    form: Multipart,
-) -> Response {
-    let ctx = Ctx { state, meta, session };
+async fn open(ctx: Ctx, form: Multipart) -> Response {
     if ctx.user().await.ok().flatten().is_none() {
         return signed_out("/support");
     }
-    let (fields, file) = match read_form(form).await {
-        Ok(f) => f,
-        Err(message) => return back_with("/support", &message),
-    };
+    let Ok(mut form) = UploadForm::read(form).await else { return back_with("/support", &too_large()) };
     let form = TicketForm {
-        subject: take(&fields, "subject"),
-        severity: take(&fields, "severity"),
-        description: take(&fields, "description"),
-        file,
+        subject: form.text("subject"),
+        severity: form.text("severity"),
+        description: form.text("description"),
+        file: form.take_file("file").map(|f| (f.file_name, f.bytes)),
     };
     match support::open(&ctx, form).await {
         Ok(id) => Redirect::to(&format!("/support/tickets/{id}?done=opened")).into_response(),
@@ -93,23 +58,14 @@ async fn open(
     }
 }
 
-async fn reply(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    Path(id): Path<i64>,
-    form: Multipart,
-) -> Response {
-    let ctx = Ctx { state, meta, session };
+async fn reply(ctx: Ctx, Path(id): Path<i64>, form: Multipart) -> Response {
     let page = format!("/support/tickets/{id}");
     if ctx.user().await.ok().flatten().is_none() {
         return signed_out(&page);
     }
-    let (fields, file) = match read_form(form).await {
-        Ok(f) => f,
-        Err(message) => return back_with(&page, &message),
-    };
-    match support::reply(&ctx, id, &take(&fields, "body"), file).await {
+    let Ok(mut form) = UploadForm::read(form).await else { return back_with(&page, &too_large()) };
+    let file = form.take_file("file").map(|f| (f.file_name, f.bytes));
+    match support::reply(&ctx, id, &form.text("body"), file).await {
         Ok(()) => Redirect::to(&format!("{page}?done=replied")).into_response(),
         Err(AppError::Unauthenticated) => signed_out(&page),
         Err(AppError::Invalid(errors)) => {
@@ -120,13 +76,7 @@ async fn reply(
     }
 }
 
-async fn download(
-    State(state): State<AppState>,
-    Extension(meta): Extension<RequestMeta>,
-    session: Session,
-    Path(id): Path<i64>,
-) -> Response {
-    let ctx = Ctx { state, meta, session };
+async fn download(ctx: Ctx, Path(id): Path<i64>) -> Response {
     match support::download(&ctx, id).await {
         Ok(f) => {
             // Images may open in the browser; documents and logs download.

@@ -13,7 +13,7 @@ use crate::server::auth::{
 };
 use crate::server::checks::Checks;
 use crate::server::context::{internal, store_error, Ctx};
-use crate::server::mail::{invitation_email, password_reset_email};
+use crate::server::emails::{self, invitation_email, Wording};
 use crate::server::store::NewToken;
 use crate::views::admin::{AuditPage, UsersData, AUDIT_PAGE_SIZE};
 use serde_json::json;
@@ -112,19 +112,10 @@ pub async fn request_password_reset(ctx: &Ctx, email: &str) -> Result<(), AppErr
     let now = ctx.now();
     let (raw, hash) = new_token();
     let link = format!("{}/reset-password?token={raw}", ctx.brand_url());
-    let mail = if ctx.meta.brand.is_default {
-        password_reset_email(email.as_str(), &user.display_name, &ctx.meta.brand.name, &link)
-    } else {
-        // A white-label brand's customer: its wording, its name, its domain.
-        crate::server::services::branding::branded_email(
-            &ctx.state.store,
-            &ctx.meta.brand,
-            crate::domain::whitelabel::TemplateKind::PasswordReset,
-            email.as_str(),
-            &[("link", link.clone())],
-        )
-        .await?
-    };
+    // A white-label brand's customer hears in its wording, on its domain.
+    let own_brand = (!ctx.meta.brand.is_default).then_some(&ctx.meta.brand);
+    let wording = Wording::PasswordReset { name: user.display_name.clone(), link };
+    let mail = emails::compose(store, own_brand, &ctx.meta.brand.name, email.as_str(), &wording).await?;
     let token = NewToken {
         token_hash: hash,
         brand_id,

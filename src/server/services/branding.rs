@@ -13,6 +13,7 @@ use crate::domain::whitelabel::{
 use crate::error::AppError;
 use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
+use crate::server::emails::{self, Wording};
 use crate::server::logo::check_logo;
 use crate::server::services::partners::org_for;
 use crate::server::store::{BrandLook, Logo};
@@ -189,43 +190,6 @@ pub async fn own_logo(ctx: &Ctx, org: Option<i64>) -> Result<Option<Logo>, AppEr
     ctx.state.store.logo(brand.id).await.map_err(store_error)
 }
 
-/// An email of `kind` under a white-label brand: its own wording if it wrote
-/// one, else the built-in wording, sent in its name.
-pub async fn branded_email(
-    store: &std::sync::Arc<dyn crate::server::store::Store>,
-    brand: &Brand,
-    kind: TemplateKind,
-    to: &str,
-    values: &[(&str, String)],
-) -> Result<crate::server::store::OutgoingEmail, AppError> {
-    let custom = store.email_templates(brand.id).await.map_err(store_error)?;
-    let (subject, body) =
-        custom.iter().find(|(k, _, _)| k == kind.key()).map(|(_, s, b)| (s.clone(), b.clone())).unwrap_or_else(|| {
-            let (s, b) = kind.default_template();
-            (s.to_owned(), b.to_owned())
-        });
-    let mut all: Vec<(&str, String)> = vec![
-        ("brand_name", brand.name.clone()),
-        ("recipient_email", to.to_owned()),
-        ("support_email", brand.support_email.clone().unwrap_or_default()),
-    ];
-    all.extend(values.iter().cloned());
-    let r = render_email(&subject, &body, &all);
-    Ok(crate::server::store::OutgoingEmail {
-        to: to.to_owned(),
-        subject: r.subject,
-        text: r.text,
-        from_name: Some(brand.name.clone()),
-        html: Some(r.html),
-    })
-}
-
-/// The brand a partner organisation's emails go out under: its own if it is
-/// a white-label partner that saved one.
-pub async fn brand_of_org(ctx: &Ctx, org: i64) -> Result<Option<Brand>, AppError> {
-    ctx.state.store.partner_brand(org).await.map_err(store_error)
-}
-
 fn template_views(brand: &Brand, custom: &[(String, String, String)], to: &str) -> Vec<TemplateView> {
     TemplateKind::ALL
         .iter()
@@ -295,7 +259,7 @@ pub async fn send_test(ctx: &Ctx, org: Option<i64>, kind: &str) -> Result<(), Ap
     let (_, brand) = own_brand(ctx, &user, org).await?;
     let kind = TemplateKind::parse(kind).ok_or_else(|| AppError::Refused("Unknown email kind.".into()))?;
     let sample = kind.sample_values(&brand.name, brand.support_email.as_deref().unwrap_or(""), &user.email);
-    let mut mail = branded_email(&ctx.state.store, &brand, kind, &user.email, &sample).await?;
+    let mut mail = emails::branded_email(&ctx.state.store, &brand, kind, &user.email, &sample).await?;
     mail.subject = format!("[Test] {}", mail.subject);
     ctx.state.store.queue_email(mail, ctx.now()).await.map_err(store_error)
 }
@@ -327,8 +291,8 @@ pub async fn invite_customer(ctx: &Ctx, org: Option<i64>, email: &str, name: &st
     let now = ctx.now();
     let (raw, hash) = crate::server::auth::new_token();
     let link = format!("{base}/invitation?token={raw}");
-    let values = [("link", link.clone()), ("inviter", user.display_name.clone())];
-    let mail = branded_email(&ctx.state.store, &brand, TemplateKind::Invitation, email.as_str(), &values).await?;
+    let wording = Wording::Invitation { name: name.clone(), inviter: user.display_name.clone(), link };
+    let mail = emails::compose(store, Some(&brand), &ctx.meta.brand.name, email.as_str(), &wording).await?;
     let token = NewToken {
         token_hash: hash,
         brand_id: brand.id,

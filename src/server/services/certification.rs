@@ -9,6 +9,7 @@ use crate::domain::certification::{
 use crate::domain::role::{OrgAccess, Permission};
 use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
+use crate::server::emails::{self, Wording};
 use crate::server::services::partners::org_for;
 use crate::server::state::AppState;
 use crate::server::store::{Actor, NewAudit, OutgoingEmail, StoreError, TransitionWrite};
@@ -49,28 +50,6 @@ pub async fn view(ctx: &Ctx, org: Option<i64>) -> Result<CertView, AppError> {
     })
 }
 
-fn state_email(
-    to: &str,
-    organisation: &str,
-    brand: &str,
-    from: CertState,
-    state: CertState,
-    note: &str,
-    base: &str,
-) -> OutgoingEmail {
-    let note =
-        if note.trim().is_empty() { String::new() } else { format!("\n\nNote from your partner manager:\n{note}") };
-    OutgoingEmail { from_name: None, html: None,
-        to: to.to_owned(),
-        subject: format!("{brand} certification: {organisation} is now {}", state.label().to_lowercase()),
-        text: format!(
-            "Hello,\n\n{organisation}'s certification moved from {} to {}.{note}\n\nSee the details at {base}/certification.\n",
-            from.label(),
-            state.label()
-        ),
-    }
-}
-
 /// Fires `event` on `org` as the signed-in user.
 pub async fn fire(ctx: &Ctx, org: i64, version: i64, event: &str, note: &str, evidence: &str) -> Result<(), AppError> {
     let user = ctx.require_user().await?;
@@ -89,38 +68,14 @@ pub async fn fire(ctx: &Ctx, org: i64, version: i64, event: &str, note: &str, ev
         }
         other => AppError::Refused(other.to_string()),
     })?;
-    let owners: Vec<String> = store
-        .org_members(ctx.meta.brand.id, org)
-        .await
-        .map_err(store_error)?
-        .into_iter()
-        .filter(|m| !m.removed && m.org_role == crate::domain::role::OrgRole::Owner)
-        .map(|m| m.email)
-        .collect();
-    let mut mails = Vec::new();
-    let own_brand = crate::server::services::branding::brand_of_org(ctx, org).await?;
-    for to in &owners {
-        mails.push(match &own_brand {
-            // A white-label partner hears in its own brand's wording.
-            Some(b) => {
-                let values = [
-                    ("organisation", rec.organisation.clone()),
-                    ("state", t.to.label().to_owned()),
-                    ("note", note.to_owned()),
-                    ("link", format!("{}/certification", ctx.public_url())),
-                ];
-                crate::server::services::branding::branded_email(
-                    &ctx.state.store,
-                    b,
-                    crate::domain::whitelabel::TemplateKind::CertificationDecision,
-                    to,
-                    &values,
-                )
-                .await?
-            }
-            None => state_email(to, &rec.organisation, &ctx.meta.brand.name, t.from, t.to, note, &ctx.public_url()),
-        });
-    }
+    let email = Wording::CertificationDecision {
+        organisation: rec.organisation.clone(),
+        from: t.from,
+        to: t.to,
+        note: note.to_owned(),
+        link: format!("{}/certification", ctx.public_url()),
+    };
+    let mails = emails::to_owners(ctx, org, &email).await?;
     let label = Actor { id: Some(user.id), label: user.email.clone() };
     let a = ctx.audit(
         Some(&user),

@@ -14,11 +14,12 @@ use crate::domain::funds::{
 };
 use crate::domain::ledger::BOUNTY_MILESTONES;
 use crate::domain::revenue::Money;
-use crate::domain::role::{OrgAccess, OrgRole, Permission};
+use crate::domain::role::{OrgAccess, Permission};
 use crate::domain::terms::{in_force, TermsVersion};
 use crate::error::{AppError, FieldError};
 use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
+use crate::server::emails::{self, Wording};
 use crate::server::services::partners::org_for;
 use crate::server::store::{FundClaim, FundMove, NewFundRequest, OutgoingEmail, ProofFile};
 use crate::views::funds::{BountyView, FundReview, FundsView, QueueItem};
@@ -201,59 +202,17 @@ pub async fn request(ctx: &Ctx, kind: &str, title: &str, date: &str, amount: &st
     }
 }
 
-async fn owner_emails(ctx: &Ctx, org: i64) -> Result<Vec<String>, AppError> {
-    Ok(ctx
-        .state
-        .store
-        .org_members(ctx.meta.brand.id, org)
-        .await
-        .map_err(store_error)?
-        .into_iter()
-        .filter(|m| !m.removed && m.org_role == OrgRole::Owner)
-        .map(|m| m.email)
-        .collect())
-}
-
 /// The owners' emails about a decision, in the partner's own brand's
 /// wording if it is a white-label partner.
 async fn decision_mails(ctx: &Ctx, r: &FundRequest, outcome: &str, note: &str) -> Result<Vec<OutgoingEmail>, AppError> {
-    let activity = format!("{}: {}", r.kind.label(), r.title);
-    let link = format!("{}/funds", ctx.public_url());
-    let own_brand = crate::server::services::branding::brand_of_org(ctx, r.organisation_id).await?;
-    let mut mails = Vec::new();
-    for to in owner_emails(ctx, r.organisation_id).await? {
-        mails.push(match &own_brand {
-            Some(b) => {
-                let values = [
-                    ("organisation", r.organisation.clone()),
-                    ("activity", activity.clone()),
-                    ("outcome", outcome.to_owned()),
-                    ("note", note.to_owned()),
-                    ("link", link.clone()),
-                ];
-                crate::server::services::branding::branded_email(
-                    &ctx.state.store,
-                    b,
-                    crate::domain::whitelabel::TemplateKind::FundDecision,
-                    &to,
-                    &values,
-                )
-                .await?
-            }
-            None => OutgoingEmail {
-                to,
-                subject: format!("{}: co-marketing funds for \"{activity}\": {outcome}", ctx.meta.brand.name),
-                text: format!(
-                    "Hello,\n\n{}'s co-marketing fund request \"{activity}\": {outcome}.\n\n{}See your requests at {link}\n",
-                    r.organisation,
-                    if note.is_empty() { String::new() } else { format!("{note}\n\n") }
-                ),
-                from_name: None,
-                html: None,
-            },
-        });
-    }
-    Ok(mails)
+    let email = Wording::FundDecision {
+        organisation: r.organisation.clone(),
+        activity: format!("{}: {}", r.kind.label(), r.title),
+        outcome: outcome.to_owned(),
+        note: note.to_owned(),
+        link: format!("{}/funds", ctx.public_url()),
+    };
+    emails::to_owners(ctx, r.organisation_id, &email).await
 }
 
 pub async fn decide(ctx: &Ctx, id: i64, version: i64, action: &str, reason: &str) -> Result<(), AppError> {

@@ -10,13 +10,14 @@ use crate::domain::ledger::{
     BOUNTY_MILESTONES,
 };
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
-use crate::domain::role::{OrgAccess, OrgRole, Permission};
+use crate::domain::role::{OrgAccess, Permission};
 use crate::domain::terms::{in_force, Terms};
 use crate::error::{AppError, FieldError};
 use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
+use crate::server::emails::{self, Wording};
 use crate::server::services::partners::org_for;
-use crate::server::store::{ImportBatch, ImportOutcome, OutgoingEmail};
+use crate::server::store::{ImportBatch, ImportOutcome};
 use crate::views::revenue::{BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementView};
 use chrono::NaiveDate;
 use serde_json::json;
@@ -423,59 +424,18 @@ pub async fn save_terms(ctx: &Ctx, org: i64, form: TermsForm) -> Result<(), AppE
     Ok(())
 }
 
-async fn owner_emails(ctx: &Ctx, org: i64) -> Result<Vec<String>, AppError> {
-    Ok(ctx
-        .state
-        .store
-        .org_members(ctx.meta.brand.id, org)
-        .await
-        .map_err(store_error)?
-        .into_iter()
-        .filter(|m| !m.removed && m.org_role == OrgRole::Owner)
-        .map(|m| m.email)
-        .collect())
-}
-
 pub async fn close(ctx: &Ctx, id: i64) -> Result<(), AppError> {
     let user = ctx.require(Permission::ManageRevenue).await?;
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let (s, _) = store.statement(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
-    let link = format!("{}/statements/{id}", ctx.public_url());
-    let own_brand = crate::server::services::branding::brand_of_org(ctx, s.organisation_id).await?;
-    let mut mails = Vec::new();
-    for to in owner_emails(ctx, s.organisation_id).await? {
-        mails.push(match &own_brand {
-            Some(b) => {
-                let values = [
-                    ("organisation", s.organisation.clone()),
-                    ("month", s.month.label()),
-                    ("currency", s.currency.code().to_owned()),
-                    ("link", link.clone()),
-                ];
-                crate::server::services::branding::branded_email(
-                    &ctx.state.store,
-                    b,
-                    crate::domain::whitelabel::TemplateKind::StatementReady,
-                    &to,
-                    &values,
-                )
-                .await?
-            }
-            None => OutgoingEmail {
-                to,
-                subject: format!("{}: your {} statement is ready", ctx.meta.brand.name, s.month.label()),
-                text: format!(
-                    "Hello,\n\nThe {} statement for {} in {} is closed.\n\nSee every line, and download it as CSV, at {link}.\n",
-                    s.month.label(),
-                    s.organisation,
-                    s.currency.code()
-                ),
-                from_name: None,
-                html: None,
-            },
-        });
-    }
+    let email = Wording::StatementReady {
+        organisation: s.organisation.clone(),
+        month: s.month.label(),
+        currency: s.currency.code().to_owned(),
+        link: format!("{}/statements/{id}", ctx.public_url()),
+    };
+    let mails = emails::to_owners(ctx, s.organisation_id, &email).await?;
     let a = ctx.audit(Some(&user), audit::STATEMENT_CLOSED, format!("statement:{id}"), json!({}));
     store.close_statement(brand, id, Month::of(ctx.now()), user.id, mails, a).await.map_err(store_error)
 }
