@@ -1,7 +1,72 @@
 //! SQL for white-label brands, logos and custom domains, shared by both
 //! engines through `brand_store!`.
 
+use super::common::*;
+
 pub(super) use crate::domain::brand::{DomainRecord, MAX_DOMAIN_FAILURES};
+
+/// A white-label brand's look as saved from its branding page.
+#[derive(Debug, Clone)]
+pub struct BrandLook {
+    pub name: String,
+    pub primary_colour: Option<String>,
+    pub accent_colour: Option<String>,
+    pub support_email: Option<String>,
+    pub support_url: Option<String>,
+}
+
+/// A checked logo image.
+#[derive(Debug, Clone)]
+pub struct Logo {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub width: i64,
+    pub height: i64,
+    pub etag: String,
+}
+
+#[async_trait]
+pub trait BrandStore: Send + Sync + 'static {
+    /// The brand a white-label partner owns, once it has saved one.
+    async fn partner_brand(&self, organisation_id: i64) -> StoreResult<Option<Brand>>;
+    /// Creates or updates the partner's brand.
+    async fn save_partner_brand(
+        &self,
+        organisation_id: i64,
+        look: &BrandLook,
+        now: DateTime<Utc>,
+        audit: NewAudit,
+    ) -> StoreResult<Brand>;
+    async fn save_logo(&self, brand_id: i64, logo: &Logo, now: DateTime<Utc>, audit: NewAudit) -> StoreResult<()>;
+    async fn logo(&self, brand_id: i64) -> StoreResult<Option<Logo>>;
+    async fn brand_domains(&self, brand_id: i64) -> StoreResult<Vec<crate::domain::brand::DomainRecord>>;
+    /// Registers a domain waiting for verification; a domain belongs to one
+    /// brand only.
+    async fn request_domain(&self, brand_id: i64, domain: &str, token: &str, audit: NewAudit) -> StoreResult<()>;
+    async fn remove_domain(&self, brand_id: i64, domain: &str, audit: NewAudit) -> StoreResult<()>;
+    /// Records a verification: success verifies (and resets failures);
+    /// failures in a row beyond the limit stop a verified domain serving.
+    async fn domain_checked(&self, domain: &str, outcome: Result<(), &str>, now: DateTime<Utc>) -> StoreResult<()>;
+    /// The brand's own email wording: (kind, subject, body).
+    async fn email_templates(&self, brand_id: i64) -> StoreResult<Vec<(String, String, String)>>;
+    async fn save_email_template(
+        &self,
+        brand_id: i64,
+        kind: &str,
+        subject: &str,
+        body: &str,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Back to the built-in wording.
+    async fn reset_email_template(&self, brand_id: i64, kind: &str, audit: NewAudit) -> StoreResult<()>;
+    /// Claims the verified domains last checked before `due_before`:
+    /// (domain, token).
+    async fn claim_domain_checks(
+        &self,
+        due_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, String)>>;
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct DomainRow {
@@ -54,9 +119,10 @@ macro_rules! brand_store {
                     .bind(organisation_id)
                     .fetch_optional(&mut *tx)
                     .await?;
-                let id: i64 = match existing {
-                    Some(id) => {
-                        sqlx::query(
+                let id: i64 =
+                    match existing {
+                        Some(id) => {
+                            sqlx::query(
                             "UPDATE brands SET name = $1, primary_colour = $2, accent_colour = $3, support_email = $4, \
                              support_url = $5, updated_at = $6 WHERE id = $7",
                         )
@@ -69,10 +135,9 @@ macro_rules! brand_store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                        id
-                    }
-                    None => {
-                        sqlx::query_scalar(
+                            id
+                        }
+                        None => sqlx::query_scalar(
                             "INSERT INTO brands (slug, name, is_default, created_at, organisation_id, primary_colour, \
                              accent_colour, support_email, support_url, updated_at) \
                              VALUES ($1, $2, FALSE, $3, $4, $5, $6, $7, $8, $3) RETURNING id",
@@ -86,9 +151,8 @@ macro_rules! brand_store {
                         .bind(&look.support_email)
                         .bind(&look.support_url)
                         .fetch_one(&mut *tx)
-                        .await?
-                    }
-                };
+                        .await?,
+                    };
                 Self::insert_audit(&mut tx, &audit).await?;
                 let row: BrandRow =
                     sqlx::query_as(&format!("{} WHERE id = $1", $crate::server::store::sql::BRAND_SELECT))
@@ -99,7 +163,13 @@ macro_rules! brand_store {
                 Ok(row.into())
             }
 
-            async fn save_logo(&self, brand_id: i64, logo: &Logo, now: DateTime<Utc>, audit: NewAudit) -> StoreResult<()> {
+            async fn save_logo(
+                &self,
+                brand_id: i64,
+                logo: &Logo,
+                now: DateTime<Utc>,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO brand_logos (brand_id, content_type, bytes, width, height, etag, updated_at) \
@@ -133,7 +203,13 @@ macro_rules! brand_store {
                 .bind(brand_id)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(|(content_type, bytes, width, height, etag)| Logo { content_type, bytes, width, height, etag }))
+                Ok(row.map(|(content_type, bytes, width, height, etag)| Logo {
+                    content_type,
+                    bytes,
+                    width,
+                    height,
+                    etag,
+                }))
             }
 
             async fn brand_domains(&self, brand_id: i64) -> StoreResult<Vec<DomainRecord>> {
@@ -147,7 +223,13 @@ macro_rules! brand_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            async fn request_domain(&self, brand_id: i64, domain: &str, token: &str, audit: NewAudit) -> StoreResult<()> {
+            async fn request_domain(
+                &self,
+                brand_id: i64,
+                domain: &str,
+                token: &str,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let res = sqlx::query(
                     "INSERT INTO brand_domains (domain, brand_id, verified_at, token, created_at, failures) \
@@ -186,7 +268,12 @@ macro_rules! brand_store {
                 Ok(())
             }
 
-            async fn domain_checked(&self, domain: &str, outcome: Result<(), &str>, now: DateTime<Utc>) -> StoreResult<()> {
+            async fn domain_checked(
+                &self,
+                domain: &str,
+                outcome: Result<(), &str>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 match outcome {
                     Ok(()) => {
@@ -236,7 +323,8 @@ macro_rules! brand_store {
             ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
-                    "INSERT INTO email_templates (brand_id, kind, subject, body, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                    "INSERT INTO email_templates (brand_id, kind, subject, body, updated_at) VALUES ($1, $2, $3, $4, \
+                     $5) \
                      ON CONFLICT (brand_id, kind) DO UPDATE SET subject = excluded.subject, body = excluded.body, \
                      updated_at = excluded.updated_at",
                 )
@@ -264,7 +352,11 @@ macro_rules! brand_store {
                 Ok(())
             }
 
-            async fn claim_domain_checks(&self, due_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<Vec<(String, String)>> {
+            async fn claim_domain_checks(
+                &self,
+                due_before: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<(String, String)>> {
                 let mut tx = self.begin_write().await?;
                 // One UPDATE claims each check once, whichever instance runs it.
                 let rows: Vec<(String, Option<String>)> = sqlx::query_as(

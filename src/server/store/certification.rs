@@ -1,8 +1,64 @@
 //! SQL for certification, shared by both engines through `cert_store!`.
 
-use super::*;
+use super::common::*;
+use super::partners::Actor;
 pub(super) use crate::domain::certification::CertEvent;
 pub(super) use crate::domain::onboarding::Binding as OnboardingBinding;
+
+/// A partner's certification standing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CertRecord {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub state: CertState,
+    pub interrupted: Option<CertState>,
+    pub version: i64,
+    pub certified_at_ms: Option<i64>,
+    pub state_since_ms: i64,
+}
+
+/// A transition to store, as decided by the domain at `version`.
+#[derive(Debug, Clone, Copy)]
+pub struct TransitionWrite<'a> {
+    pub organisation_id: i64,
+    pub version: i64,
+    pub transition: Transition,
+    pub actor: &'a Actor,
+    pub note: &'a str,
+    pub evidence: &'a str,
+}
+
+#[async_trait]
+pub trait CertStore: Send + Sync + 'static {
+    async fn certification(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<CertRecord>>;
+    async fn certification_history(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<TransitionRecord>>;
+    /// Every partner's standing in the brand (for queues and the funnel).
+    async fn certifications(&self, brand_id: i64) -> StoreResult<Vec<CertRecord>>;
+    /// Applies a transition decided by the domain, if the partner is still at
+    /// `version` in `transition.from`. In the same transaction: the timeline
+    /// row, a `cert.state_changed` event, bound onboarding ticks, the audit
+    /// row and the emails.
+    async fn record_transition(
+        &self,
+        brand_id: i64,
+        write: TransitionWrite<'_>,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Partners in a recertifiable state certified at or before `cutoff`,
+    /// across brands: (brand, organisation, version, state).
+    async fn due_for_recertification(&self, cutoff: DateTime<Utc>) -> StoreResult<Vec<(i64, i64, i64, CertState)>>;
+    /// Claims the 30-day reminder for partners certified at or before
+    /// `cutoff`; returns (brand, organisation, owner emails) claimed now.
+    async fn claim_recert_reminders(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, i64, Vec<String>)>>;
+    async fn queue_email(&self, mail: OutgoingEmail, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Every stored transition of the brand, oldest first (for the funnel).
+    async fn all_transitions(&self, brand_id: i64) -> StoreResult<Vec<(i64, TransitionRecord)>>;
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct CertRow {
@@ -70,7 +126,8 @@ macro_rules! cert_store {
         impl $store {
             async fn owner_emails(&self, organisation_id: i64) -> StoreResult<Vec<String>> {
                 Ok(sqlx::query_scalar(
-                    "SELECT email FROM users WHERE org_id = $1 AND org_role = 'owner' AND disabled_at IS NULL ORDER BY email",
+                    "SELECT email FROM users WHERE org_id = $1 AND org_role = 'owner' AND disabled_at IS NULL ORDER BY \
+                     email",
                 )
                 .bind(organisation_id)
                 .fetch_all(&self.pool)
@@ -92,7 +149,11 @@ macro_rules! cert_store {
                 row.map(CertRow::into_record).transpose()
             }
 
-            async fn certification_history(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<TransitionRecord>> {
+            async fn certification_history(
+                &self,
+                brand_id: i64,
+                organisation_id: i64,
+            ) -> StoreResult<Vec<TransitionRecord>> {
                 let rows: Vec<TransitionRow> = sqlx::query_as(
                     "SELECT t.organisation_id, t.from_state, t.to_state, t.event, t.actor, t.note, t.evidence, t.at \
                      FROM cert_transitions t JOIN organisations o ON o.id = t.organisation_id \
@@ -152,7 +213,8 @@ macro_rules! cert_store {
                     ));
                 }
                 sqlx::query(
-                    "INSERT INTO cert_transitions (organisation_id, from_state, to_state, event, actor_id, actor, note, \
+                    "INSERT INTO cert_transitions (organisation_id, from_state, to_state, event, actor_id, actor, \
+                     note, \
                      evidence, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(organisation_id)
@@ -210,7 +272,10 @@ macro_rules! cert_store {
                 Ok(())
             }
 
-            async fn due_for_recertification(&self, cutoff: DateTime<Utc>) -> StoreResult<Vec<(i64, i64, i64, CertState)>> {
+            async fn due_for_recertification(
+                &self,
+                cutoff: DateTime<Utc>,
+            ) -> StoreResult<Vec<(i64, i64, i64, CertState)>> {
                 let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
                     "SELECT brand_id, id, version, certification_state FROM organisations \
                      WHERE certification_state IN {} AND certified_at <= $1 ORDER BY id",
@@ -222,7 +287,11 @@ macro_rules! cert_store {
                 Ok(rows.into_iter().filter_map(|(b, id, v, s)| Some((b, id, v, CertState::parse(&s)?))).collect())
             }
 
-            async fn claim_recert_reminders(&self, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<Vec<(i64, i64, Vec<String>)>> {
+            async fn claim_recert_reminders(
+                &self,
+                cutoff: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<(i64, i64, Vec<String>)>> {
                 let mut tx = self.begin_write().await?;
                 // One UPDATE claims each reminder once, whichever instance runs it.
                 let claimed: Vec<(i64, i64)> = sqlx::query_as(&format!(

@@ -4,12 +4,56 @@
 //! approval is checked against stays true until it commits; every decision
 //! is an `UPDATE` guarded by the request's version and status.
 
-use super::*;
+use super::common::*;
 pub(super) use crate::domain::funds::{
     check_fits, committed, fund_budget, no_budget_reason, ActivityKind, Commitment, FundRequest, FundStatus,
     OverBudget, Quarter,
 };
 use crate::domain::revenue::Money;
+
+#[async_trait]
+pub trait FundStore: Send + Sync + 'static {
+    /// Stores a request if it fits in what remains of its quarter's budget
+    /// (checked in the transaction); otherwise writes nothing and says what
+    /// remains. Refused (`Rule`) if the partner has no fund budget.
+    async fn request_funds(
+        &self,
+        brand_id: i64,
+        request: &NewFundRequest,
+        audit: NewAudit,
+    ) -> StoreResult<Result<i64, crate::domain::funds::OverBudget>>;
+    /// Applies a decision (`domain::funds::fund_step`) if the request is
+    /// still at its version and state: an approval re-checks the budget; an
+    /// approved claim writes its payable ledger line. Emails and audit row in
+    /// the same transaction.
+    async fn move_fund_request(
+        &self,
+        brand_id: i64,
+        change: FundMove<'_>,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<Result<(), crate::domain::funds::OverBudget>>;
+    /// Records a claim (and its proof file, replacing any earlier one).
+    async fn claim_funds(&self, brand_id: i64, claim: FundClaim, audit: NewAudit) -> StoreResult<()>;
+    /// One partner's requests, latest activity first.
+    async fn fund_requests(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<Vec<crate::domain::funds::FundRequest>>;
+    /// Requests and claims waiting for a manager, oldest first.
+    async fn fund_queue(&self, brand_id: i64) -> StoreResult<Vec<crate::domain::funds::FundRequest>>;
+    async fn fund_request(&self, brand_id: i64, id: i64) -> StoreResult<Option<crate::domain::funds::FundRequest>>;
+    /// A claim's proof file and the organisation it belongs to.
+    async fn fund_proof_file(&self, brand_id: i64, id: i64) -> StoreResult<Option<(i64, ProofFile)>>;
+    /// The partner's bounty lines: (milestone, amount, payout status of
+    /// their statement).
+    async fn bounty_lines(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+    ) -> StoreResult<Vec<(String, crate::domain::revenue::Money, Option<PayoutStatus>)>>;
+}
 
 /// A request about to be stored (already checked by the service).
 #[derive(Debug, Clone)]
@@ -150,13 +194,12 @@ macro_rules! fund_store {
                 activity_ms: i64,
                 except: Option<i64>,
             ) -> StoreResult<(Money, Quarter, i64)> {
-                let state: Option<String> = sqlx::query_scalar(
-                    "SELECT certification_state FROM organisations WHERE id = $1 AND brand_id = $2",
-                )
-                .bind(organisation_id)
-                .bind(brand_id)
-                .fetch_optional(&mut **tx)
-                .await?;
+                let state: Option<String> =
+                    sqlx::query_scalar("SELECT certification_state FROM organisations WHERE id = $1 AND brand_id = $2")
+                        .bind(organisation_id)
+                        .bind(brand_id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
                 let state = state
                     .as_deref()
                     .and_then(crate::domain::certification::CertState::parse)
@@ -206,7 +249,8 @@ macro_rules! fund_store {
                     return Ok(Err(over));
                 }
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO fund_requests (brand_id, organisation_id, kind, title, activity_at, quarter, currency, \
+                    "INSERT INTO fund_requests (brand_id, organisation_id, kind, title, activity_at, quarter, \
+                     currency, \
                      requested_minor, status, requested_by, requested_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9, $10) RETURNING id",
                 )
@@ -430,7 +474,8 @@ macro_rules! fund_store {
                 sqlx::query("DELETE FROM fund_claim_files WHERE request_id = $1").bind(c.id).execute(&mut *tx).await?;
                 if let Some(f) = &c.file {
                     sqlx::query(
-                        "INSERT INTO fund_claim_files (request_id, content_type, file_name, size_bytes, bytes, created_at) \
+                        "INSERT INTO fund_claim_files (request_id, content_type, file_name, size_bytes, bytes, \
+                         created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(c.id)
@@ -449,7 +494,8 @@ macro_rules! fund_store {
 
             async fn fund_requests(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<FundRequest>> {
                 let rows: Vec<FundRow> = sqlx::query_as(&format!(
-                    "{} WHERE f.brand_id = $1 AND f.organisation_id = $2 ORDER BY f.activity_at DESC, f.id DESC LIMIT 500",
+                    "{} WHERE f.brand_id = $1 AND f.organisation_id = $2 ORDER BY f.activity_at DESC, f.id DESC LIMIT \
+                     500",
                     $crate::server::store::funds::FUND_SELECT
                 ))
                 .bind(brand_id)

@@ -1,8 +1,116 @@
 //! SQL for applications, evaluation, terms and onboarding plans, shared by
 //! both engines through `partner_store!` (see `sql.rs` for the conventions).
 
-use super::*;
+use super::common::*;
 pub(super) use crate::domain::application::{Category, IntegrationOption, PartnerKind, RevenueModel};
+
+/// Organisation facts pages need next to a plan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrgPlanItem {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub approved_at_ms: i64,
+    pub item: PlanItem,
+}
+
+/// A manager's decision on one application, as seen at `version`.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionRecord<'a> {
+    pub application_id: i64,
+    pub version: i64,
+    pub decision: &'a Decision,
+    /// Terms to store if the decision is an approval.
+    pub terms: &'a Terms,
+    pub decided_by: i64,
+}
+
+/// Who did something, for "ticked by" and "decided by".
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub label: String,
+}
+
+#[async_trait]
+pub trait PartnerStore: Send + Sync + 'static {
+    /// Creates the applicant's account (no usable password until they follow
+    /// the emailed link), the application, the link's token and its email.
+    async fn submit_application(
+        &self,
+        brand_id: i64,
+        app: &NewApplication,
+        unusable_hash: &str,
+        token: NewToken,
+        mail: OutgoingEmail,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    /// Oldest first; empty filters match everything; `kind_prefix` is a
+    /// partner type such as `technology`.
+    async fn application_queue(
+        &self,
+        brand_id: i64,
+        status: &str,
+        kind_prefix: &str,
+    ) -> StoreResult<Vec<ApplicationSummary>>;
+    async fn application(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationDetail>>;
+    async fn application_of_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<ApplicationDetail>>;
+    /// A manager's scorecard, replacing their earlier one. Only while the
+    /// application awaits a decision.
+    async fn save_scorecard(
+        &self,
+        brand_id: i64,
+        application_id: i64,
+        manager_id: i64,
+        scores: Scores,
+        notes: &[String; 5],
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Records a decision if the application is still at `version` and
+    /// awaiting one. Approval creates the organisation (applicant as owner,
+    /// state `registered`), its terms and its onboarding plan.
+    async fn decide_application(
+        &self,
+        brand_id: i64,
+        record: DecisionRecord<'_>,
+        mail: OutgoingEmail,
+        audit: NewAudit,
+    ) -> StoreResult<Option<i64>>;
+    /// The applicant answers a request for information; the application
+    /// returns to the queue.
+    async fn answer_application(&self, brand_id: i64, user_id: i64, answer: &str, audit: NewAudit) -> StoreResult<()>;
+    async fn application_status(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationStatus>>;
+
+    async fn current_terms(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<Terms>>;
+    async fn plan(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<PlanItem>>;
+    /// Ticks or unticks one item of the organisation's plan.
+    async fn set_plan_item(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+        item_id: i64,
+        done: bool,
+        actor: &Actor,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Ticks the open items bound to `binding`; returns how many.
+    async fn raise_onboarding_event(
+        &self,
+        organisation_id: i64,
+        binding: Binding,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// Every plan item of every partner of the brand.
+    async fn all_plan_items(&self, brand_id: i64) -> StoreResult<Vec<OrgPlanItem>>;
+    async fn template_items(&self) -> StoreResult<Vec<TemplateItem>>;
+    async fn add_template_item(
+        &self,
+        phase: Phase,
+        title: &str,
+        binding: Option<Binding>,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    async fn remove_template_item(&self, id: i64, audit: NewAudit) -> StoreResult<()>;
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ApplicationRow {
@@ -256,7 +364,11 @@ macro_rules! partner_store {
                 rows.into_iter().map(ScoreRow::into_scorecard).collect()
             }
 
-            async fn complete_detail(&self, brand_id: i64, row: Option<ApplicationRow>) -> StoreResult<Option<ApplicationDetail>> {
+            async fn complete_detail(
+                &self,
+                brand_id: i64,
+                row: Option<ApplicationRow>,
+            ) -> StoreResult<Option<ApplicationDetail>> {
                 let Some(row) = row else { return Ok(None) };
                 let mut detail = row.into_detail()?;
                 detail.scorecards = self.scorecards(detail.id).await?;
@@ -287,7 +399,8 @@ macro_rules! partner_store {
             ) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let user: Result<i64, sqlx::Error> = sqlx::query_scalar(
-                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at) \
+                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, \
+                     password_changed_at) \
                      VALUES ($1, $2, $3, $4, 'partner', $5, $5) RETURNING id",
                 )
                 .bind(brand_id)
@@ -307,7 +420,8 @@ macro_rules! partner_store {
                     Err(e) => return Err(e.into()),
                 };
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO applications (brand_id, user_id, company, website, company_domain, contact_name, email, \
+                    "INSERT INTO applications (brand_id, user_id, company, website, company_domain, contact_name, \
+                     email, \
                      partner_kind, category, integration, revenue_model, pitch, status, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'submitted', $13, $13) RETURNING id",
                 )
@@ -335,7 +449,12 @@ macro_rules! partner_store {
                 Ok(id)
             }
 
-            async fn application_queue(&self, brand_id: i64, status: &str, kind_prefix: &str) -> StoreResult<Vec<ApplicationSummary>> {
+            async fn application_queue(
+                &self,
+                brand_id: i64,
+                status: &str,
+                kind_prefix: &str,
+            ) -> StoreResult<Vec<ApplicationSummary>> {
                 let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
                     "{} WHERE a.brand_id = $1 AND ($2 = '' OR a.status = $2) AND a.partner_kind LIKE $3 \
                      ORDER BY a.created_at, a.id",
@@ -404,12 +523,14 @@ macro_rules! partner_store {
                 sqlx::query(
                     "INSERT INTO application_scores (application_id, manager_id, strategic_alignment, market_impact, \
                      technical_compatibility, operational_feasibility, financial_value, strategic_alignment_note, \
-                     market_impact_note, technical_compatibility_note, operational_feasibility_note, financial_value_note, \
+                    market_impact_note, technical_compatibility_note, operational_feasibility_note, \
+                     financial_value_note, \
                      scored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                      ON CONFLICT (application_id, manager_id) DO UPDATE SET \
                      strategic_alignment = excluded.strategic_alignment, market_impact = excluded.market_impact, \
                      technical_compatibility = excluded.technical_compatibility, \
-                     operational_feasibility = excluded.operational_feasibility, financial_value = excluded.financial_value, \
+                    operational_feasibility = excluded.operational_feasibility, financial_value = \
+                     excluded.financial_value, \
                      strategic_alignment_note = excluded.strategic_alignment_note, \
                      market_impact_note = excluded.market_impact_note, \
                      technical_compatibility_note = excluded.technical_compatibility_note, \
@@ -471,15 +592,17 @@ macro_rules! partner_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((user_id, company, revenue_model, partner_kind)) = row else {
-                    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 AND brand_id = $2")
-                        .bind(application_id)
-                        .bind(brand_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let exists: Option<i64> =
+                        sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 AND brand_id = $2")
+                            .bind(application_id)
+                            .bind(brand_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                     return Err(match exists {
                         None => StoreError::NotFound,
                         Some(_) => StoreError::Conflict(
-                            "This application changed since you opened it (someone else decided, or the applicant answered). Reload to see it.",
+                            "This application changed since you opened it (someone else decided, or the applicant \
+                             answered). Reload to see it.",
                         ),
                     });
                 };
@@ -487,7 +610,8 @@ macro_rules! partner_store {
                 if *decision == Decision::Approve {
                     let org: i64 = sqlx::query_scalar(
                         "INSERT INTO organisations (brand_id, name, created_at, revenue_model, partner_kind, \
-                         certification_state, approved_at, state_since) VALUES ($1, $2, $3, $4, $5, 'registered', $3, $3) \
+                        certification_state, approved_at, state_since) VALUES ($1, $2, $3, $4, $5, 'registered', $3, \
+                         $3) \
                          RETURNING id",
                     )
                     .bind(brand_id)
@@ -559,10 +683,17 @@ macro_rules! partner_store {
                 Ok(organisation_id)
             }
 
-            async fn answer_application(&self, brand_id: i64, user_id: i64, answer: &str, audit: NewAudit) -> StoreResult<()> {
+            async fn answer_application(
+                &self,
+                brand_id: i64,
+                user_id: i64,
+                answer: &str,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
-                    "UPDATE applications SET status = 'submitted', info_answer = $1, updated_at = $2, version = version + 1 \
+                    "UPDATE applications SET status = 'submitted', info_answer = $1, updated_at = $2, version = \
+                     version + 1 \
                      WHERE brand_id = $3 AND user_id = $4 AND status = 'info_requested'",
                 )
                 .bind(answer)
@@ -580,11 +711,12 @@ macro_rules! partner_store {
             }
 
             async fn application_status(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationStatus>> {
-                let s: Option<String> = sqlx::query_scalar("SELECT status FROM applications WHERE id = $1 AND brand_id = $2")
-                    .bind(id)
-                    .bind(brand_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
+                let s: Option<String> =
+                    sqlx::query_scalar("SELECT status FROM applications WHERE id = $1 AND brand_id = $2")
+                        .bind(id)
+                        .bind(brand_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
                 Ok(s.as_deref().and_then(ApplicationStatus::parse))
             }
 
@@ -645,7 +777,12 @@ macro_rules! partner_store {
                 Ok(())
             }
 
-            async fn raise_onboarding_event(&self, organisation_id: i64, binding: Binding, now: DateTime<Utc>) -> StoreResult<u64> {
+            async fn raise_onboarding_event(
+                &self,
+                organisation_id: i64,
+                binding: Binding,
+                now: DateTime<Utc>,
+            ) -> StoreResult<u64> {
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE onboarding_items SET done_at = $1, done_by = 'system' \
@@ -693,7 +830,13 @@ macro_rules! partner_store {
                     .collect()
             }
 
-            async fn add_template_item(&self, phase: Phase, title: &str, binding: Option<Binding>, audit: NewAudit) -> StoreResult<i64> {
+            async fn add_template_item(
+                &self,
+                phase: Phase,
+                title: &str,
+                binding: Option<Binding>,
+                audit: NewAudit,
+            ) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO onboarding_template_items (phase, position, title, binding) \
@@ -712,7 +855,10 @@ macro_rules! partner_store {
 
             async fn remove_template_item(&self, id: i64, audit: NewAudit) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                let gone = sqlx::query("DELETE FROM onboarding_template_items WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                let gone = sqlx::query("DELETE FROM onboarding_template_items WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 if gone.rows_affected() != 1 {
                     return Err(StoreError::NotFound);
                 }

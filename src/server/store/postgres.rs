@@ -2,15 +2,17 @@
 //! Outbox rows are claimed with `FOR UPDATE SKIP LOCKED` so instances share
 //! the work without ever sending the same message twice at once.
 
+use super::api_log::*;
 use super::brands::*;
 use super::certification::*;
+use super::common::*;
 use super::funds::*;
-use super::integration::*;
+use super::keys::*;
 use super::partners::*;
 use super::revenue::*;
 use super::sql::*;
 use super::support::*;
-use super::*;
+use super::webhooks::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
@@ -68,6 +70,8 @@ partner_store!(PgStore, Postgres);
 cert_store!(PgStore, Postgres);
 revenue_store!(PgStore, Postgres);
 brand_store!(PgStore, Postgres);
-integration_store!(PgStore, Postgres);
+key_store!(PgStore, Postgres);
+api_log_store!(PgStore, Postgres);
+webhook_store!(PgStore, Postgres);
 support_store!(PgStore, Postgres);
 fund_store!(PgStore, Postgres);

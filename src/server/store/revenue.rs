@@ -3,7 +3,7 @@
 //! moves its statement's total and the rollups in the same transaction, so
 //! dashboards never scan the ledger and totals never drift from lines.
 
-use super::*;
+use super::common::*;
 pub(super) use crate::domain::ledger::{
     bounty, check_close, close_statement, in_force_for_close, plan_import, quarter_bonus, statement_month,
     CustomerFigure, EventInput, EventKind, ImportRecord, KnownEvent, KnownLine, LedgerContext, LineKind, Month,
@@ -12,6 +12,117 @@ pub(super) use crate::domain::ledger::{
 pub(super) use crate::domain::revenue::{Commission, Currency, Money, ShareRule};
 pub(super) use crate::domain::terms::{in_force, TermsVersion};
 pub(super) use std::collections::HashMap;
+
+/// Revenue events to check and record as one import.
+#[derive(Debug, Clone)]
+pub struct ImportBatch {
+    /// A file name, "pasted" or "form".
+    pub source: String,
+    pub rows: Vec<EventInput>,
+    /// Rows in the file, including any refused before planning.
+    pub row_count: usize,
+    pub created_by: i64,
+    /// Check only: report the rows' problems and write nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum ImportOutcome {
+    Imported(ImportRecord),
+    /// Nothing was written.
+    Rejected(Vec<RowError>),
+}
+
+#[async_trait]
+pub trait RevenueStore: Send + Sync + 'static {
+    /// Every version of a partner's terms, oldest first.
+    async fn terms_versions(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<TermsVersion>>;
+    /// Adds the next version, taking effect at `effective_from_ms` (not before
+    /// the latest version's date); returns its number.
+    async fn add_terms_version(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+        effective_from_ms: i64,
+        terms: &Terms,
+        created_by: i64,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    /// Approved partners that revenue can be recorded for: (id, name).
+    async fn revenue_partners(&self, brand_id: i64) -> StoreResult<Vec<(i64, String)>>;
+    /// Plans the batch against the ledger (`domain::ledger::plan_import`)
+    /// and, if every row passes, writes events, lines, statement totals and
+    /// rollups in one transaction. Otherwise writes nothing.
+    async fn import_revenue(&self, brand_id: i64, batch: ImportBatch, audit: NewAudit) -> StoreResult<ImportOutcome>;
+    /// Keeps a refused import and its row errors for the import history.
+    async fn record_rejected_import(
+        &self,
+        brand_id: i64,
+        source: &str,
+        row_count: usize,
+        errors: &[RowError],
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    async fn revenue_imports(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<ImportRecord>>;
+    async fn revenue_import(&self, brand_id: i64, id: i64) -> StoreResult<Option<ImportRecord>>;
+    /// Newest month first.
+    async fn statements(
+        &self,
+        brand_id: i64,
+        organisation_id: Option<i64>,
+        status: Option<StatementStatus>,
+    ) -> StoreResult<Vec<Statement>>;
+    async fn statement(&self, brand_id: i64, id: i64) -> StoreResult<Option<(Statement, Vec<StatementLine>)>>;
+    /// Closes a statement (rules: `domain::ledger::check_close`), adding the
+    /// quarter's volume bonus, carrying in a negative balance, creating the
+    /// payout of a positive one, and writing a `statement.closed` event.
+    async fn close_statement(
+        &self,
+        brand_id: i64,
+        id: i64,
+        now: Month,
+        closed_by: i64,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Moves a payout from the state it was seen in (at its version) to `to`.
+    async fn move_payout(
+        &self,
+        brand_id: i64,
+        payout: &Payout,
+        to: PayoutStatus,
+        reference: Option<&str>,
+        by: i64,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn payouts(&self, brand_id: i64, status: Option<PayoutStatus>) -> StoreResult<Vec<Payout>>;
+    async fn payout(&self, brand_id: i64, id: i64) -> StoreResult<Option<Payout>>;
+    /// For each quarter (its three months) with revenue but no statement for
+    /// its last month, opens that statement so its close computes the
+    /// quarter's volume bonus. Returns how many were opened.
+    async fn open_quarter_end_statements(
+        &self,
+        brand_id: i64,
+        quarters: &[[Month; 3]],
+        now_ms: i64,
+    ) -> StoreResult<u64>;
+    /// Rollup figures between two months inclusive, for one partner or all.
+    async fn monthly_figures(
+        &self,
+        brand_id: i64,
+        organisation_id: Option<i64>,
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<MonthlyFigure>>;
+    /// One partner's customers between two months, by revenue.
+    async fn customer_figures(
+        &self,
+        brand_id: i64,
+        organisation_id: i64,
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<CustomerFigure>>;
+}
 
 /// SQLite and PostgreSQL both take this many parameters in one statement
 /// with room to spare.
@@ -365,7 +476,8 @@ macro_rules! revenue_store {
                 .await?;
                 let Some(statement) = statement else {
                     return Err(StoreError::Conflict(
-                        "A statement closed while this was being recorded. Record it again: it will land in the next open statement.",
+                        "A statement closed while this was being recorded. Record it again: it will land in the next \
+                         open statement.",
                     ));
                 };
                 let id: i64 = sqlx::query_scalar(
@@ -412,7 +524,8 @@ macro_rules! revenue_store {
                          ON CONFLICT (organisation_id, currency, month, customer) DO UPDATE SET \
                          revenue_minor = revenue_by_customer.revenue_minor + excluded.revenue_minor, \
                          commission_minor = revenue_by_customer.commission_minor + excluded.commission_minor, \
-                         customer_price_minor = revenue_by_customer.customer_price_minor + excluded.customer_price_minor",
+                        customer_price_minor = revenue_by_customer.customer_price_minor + \
+                         excluded.customer_price_minor",
                     )
                     .bind(l.organisation_id)
                     .bind(code)
@@ -453,7 +566,8 @@ macro_rules! revenue_store {
                 code: &str,
             ) -> StoreResult<Option<Month>> {
                 let m: Option<String> = sqlx::query_scalar(
-                    "SELECT MAX(month) FROM statements WHERE organisation_id = $1 AND currency = $2 AND status = 'closed'",
+                    "SELECT MAX(month) FROM statements WHERE organisation_id = $1 AND currency = $2 AND status = \
+                     'closed'",
                 )
                 .bind(organisation_id)
                 .bind(code)
@@ -473,13 +587,12 @@ macro_rules! revenue_store {
                 now_ms: i64,
             ) -> StoreResult<()> {
                 Self::lock_ledger(tx, brand_id).await?;
-                let paid: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM commission_lines WHERE organisation_id = $1 AND milestone = $2",
-                )
-                .bind(organisation_id)
-                .bind(milestone)
-                .fetch_optional(&mut **tx)
-                .await?;
+                let paid: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM commission_lines WHERE organisation_id = $1 AND milestone = $2")
+                        .bind(organisation_id)
+                        .bind(milestone)
+                        .fetch_optional(&mut **tx)
+                        .await?;
                 if paid.is_some() {
                     return Ok(());
                 }
@@ -599,7 +712,8 @@ macro_rules! revenue_store {
             ) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let latest: Option<(i64, i64)> = sqlx::query_as(
-                    "SELECT t.version, t.effective_from FROM revenue_terms t JOIN organisations o ON o.id = t.organisation_id \
+                    "SELECT t.version, t.effective_from FROM revenue_terms t JOIN organisations o ON o.id = \
+                     t.organisation_id \
                      WHERE o.brand_id = $1 AND t.organisation_id = $2 ORDER BY t.version DESC LIMIT 1",
                 )
                 .bind(brand_id)
@@ -614,7 +728,8 @@ macro_rules! revenue_store {
                     )));
                 }
                 let res = sqlx::query(
-                    "INSERT INTO revenue_terms (organisation_id, version, model, effective_from, currency, first_year_bps, \
+                    "INSERT INTO revenue_terms (organisation_id, version, model, effective_from, currency, \
+                     first_year_bps, \
                      ongoing_bps, margin_bps, fund_budget_minor, created_at, created_by, bonus_schedule, bounties) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 )
@@ -636,7 +751,9 @@ macro_rules! revenue_store {
                 match res {
                     Ok(_) => {}
                     Err(e) if is_unique_violation(&e) => {
-                        return Err(StoreError::Conflict("Someone saved new terms at the same time. Reload and try again."))
+                        return Err(StoreError::Conflict(
+                            "Someone saved new terms at the same time. Reload and try again.",
+                        ))
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -647,14 +764,20 @@ macro_rules! revenue_store {
 
             async fn revenue_partners(&self, brand_id: i64) -> StoreResult<Vec<(i64, String)>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, name FROM organisations WHERE brand_id = $1 AND approved_at IS NOT NULL ORDER BY name, id",
+                    "SELECT id, name FROM organisations WHERE brand_id = $1 AND approved_at IS NOT NULL ORDER BY name, \
+                     id",
                 )
                 .bind(brand_id)
                 .fetch_all(&self.pool)
                 .await?)
             }
 
-            async fn import_revenue(&self, brand_id: i64, batch: ImportBatch, audit: NewAudit) -> StoreResult<ImportOutcome> {
+            async fn import_revenue(
+                &self,
+                brand_id: i64,
+                batch: ImportBatch,
+                audit: NewAudit,
+            ) -> StoreResult<ImportOutcome> {
                 let mut tx = self.begin_write().await?;
                 Self::lock_ledger(&mut tx, brand_id).await?;
                 let (ctx, mut ids) = Self::ledger_context(&mut tx, brand_id, &batch.rows).await?;
@@ -688,8 +811,10 @@ macro_rules! revenue_store {
                     let e = &p.event;
                     let refunds_id = e.refunds.as_ref().and_then(|r| ids.get(r).copied());
                     let res = sqlx::query_scalar(
-                        "INSERT INTO revenue_events (brand_id, organisation_id, external_id, customer, occurred_at, kind, \
-                         amount_minor, currency, refunds_event_id, customer_price_minor, import_id, created_at, created_by) \
+                        "INSERT INTO revenue_events (brand_id, organisation_id, external_id, customer, occurred_at, \
+                         kind, \
+                        amount_minor, currency, refunds_event_id, customer_price_minor, import_id, created_at, \
+                         created_by) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                     )
                     .bind(brand_id)
@@ -711,7 +836,8 @@ macro_rules! revenue_store {
                         Ok(id) => id,
                         Err(err) if is_unique_violation(&err) => {
                             return Err(StoreError::Conflict(
-                                "Another import recorded some of these events at the same time. Import again: rows already recorded are skipped.",
+                                "Another import recorded some of these events at the same time. Import again: rows \
+                                 already recorded are skipped.",
                             ))
                         }
                         Err(err) => return Err(err.into()),
@@ -815,7 +941,8 @@ macro_rules! revenue_store {
                 status: Option<StatementStatus>,
             ) -> StoreResult<Vec<Statement>> {
                 let rows: Vec<StatementRow> = sqlx::query_as(&format!(
-                    "{} WHERE o.brand_id = $1 AND ($2 IS NULL OR s.organisation_id = $2) AND ($3 IS NULL OR s.status = $3) \
+                    "{} WHERE o.brand_id = $1 AND ($2 IS NULL OR s.organisation_id = $2) AND ($3 IS NULL OR s.status = \
+                     $3) \
                      ORDER BY s.month DESC, o.name, s.currency LIMIT 500",
                     $crate::server::store::revenue::STATEMENT_SELECT
                 ))
@@ -844,7 +971,10 @@ macro_rules! revenue_store {
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(Some((row.into_statement()?, lines.into_iter().map(LineRow::into_line).collect::<StoreResult<_>>()?)))
+                Ok(Some((
+                    row.into_statement()?,
+                    lines.into_iter().map(LineRow::into_line).collect::<StoreResult<_>>()?,
+                )))
             }
 
             async fn close_statement(
@@ -871,7 +1001,8 @@ macro_rules! revenue_store {
                 let m = Month::parse(&month_key).ok_or_else(|| super::partners::corrupt("month"))?;
                 let status = StatementStatus::parse(&status).ok_or_else(|| super::partners::corrupt("statement"))?;
                 let earliest: Option<String> = sqlx::query_scalar(
-                    "SELECT MIN(month) FROM statements WHERE organisation_id = $1 AND currency = $2 AND status = 'open'",
+                    "SELECT MIN(month) FROM statements WHERE organisation_id = $1 AND currency = $2 AND status = \
+                     'open'",
                 )
                 .bind(org)
                 .bind(&code)
@@ -937,7 +1068,8 @@ macro_rules! revenue_store {
                 let carried_in = previous.unwrap_or(0).min(0);
                 let closing = close_statement(carried_in, total);
                 let done = sqlx::query(
-                    "UPDATE statements SET status = 'closed', carried_in_minor = $1, balance_minor = $2, closed_at = $3, \
+                    "UPDATE statements SET status = 'closed', carried_in_minor = $1, balance_minor = $2, closed_at = \
+                     $3, \
                      closed_by = $4 WHERE id = $5 AND status = 'open' AND lines_total_minor = $6",
                 )
                 .bind(carried_in)
@@ -953,7 +1085,8 @@ macro_rules! revenue_store {
                 }
                 if let Some(amount) = closing.payout_minor {
                     sqlx::query(
-                        "INSERT INTO payouts (statement_id, organisation_id, amount_minor, currency, status, created_at) \
+                        "INSERT INTO payouts (statement_id, organisation_id, amount_minor, currency, status, \
+                         created_at) \
                          VALUES ($1, $2, $3, $4, 'pending', $5)",
                     )
                     .bind(id)
@@ -1078,7 +1211,12 @@ macro_rules! revenue_store {
                 Ok(row.map(StatementRow::into_statement).transpose()?.and_then(|s| s.payout))
             }
 
-            async fn open_quarter_end_statements(&self, brand_id: i64, quarters: &[[Month; 3]], now_ms: i64) -> StoreResult<u64> {
+            async fn open_quarter_end_statements(
+                &self,
+                brand_id: i64,
+                quarters: &[[Month; 3]],
+                now_ms: i64,
+            ) -> StoreResult<u64> {
                 let mut tx = self.begin_write().await?;
                 Self::lock_ledger(&mut tx, brand_id).await?;
                 let mut opened = 0;

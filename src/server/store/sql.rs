@@ -3,11 +3,100 @@
 //! which SQLite requires) and `RETURNING`, which both engines understand.
 //! Each engine type supplies `begin_write()` and the `CLAIM_OUTBOX` statement.
 
-use super::*;
+use super::common::*;
 pub(super) use crate::domain::account::OrganisationSummary;
 pub(super) use crate::domain::audit;
 pub(super) use crate::domain::role::OrgRole;
 pub(super) use crate::domain::token::{check_redeemable, TokenPurpose};
+
+#[async_trait]
+pub trait CoreStore: Send + Sync + 'static {
+    /// Applies pending migrations. Safe to call from several instances.
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn default_brand(&self) -> StoreResult<Brand>;
+    /// The brand serving a verified custom domain, if any.
+    async fn brand_for_domain(&self, domain: &str) -> StoreResult<Option<Brand>>;
+    async fn create_brand(&self, slug: &str, name: &str, now: DateTime<Utc>) -> StoreResult<Brand>;
+    /// Records a custom domain for a brand; `verified_at` set means it serves.
+    async fn add_domain(&self, brand_id: i64, domain: &str, verified_at: Option<DateTime<Utc>>) -> StoreResult<()>;
+
+    async fn create_user(&self, user: NewUser, audit: NewAudit) -> StoreResult<i64>;
+    async fn login_record(&self, brand_id: i64, email: &str) -> StoreResult<Option<LoginRecord>>;
+    async fn login_record_by_id(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<LoginRecord>>;
+    /// Recent failure times for the account and for the client address.
+    async fn login_failures_since(
+        &self,
+        brand_id: i64,
+        email: &str,
+        client_ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>)>;
+    async fn record_login_failure(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
+    /// Clears the account's failure count and audits the sign-in.
+    async fn record_login_success(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
+    async fn session_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<SessionUser>>;
+    async fn list_users(&self, brand_id: i64) -> StoreResult<Vec<UserSummary>>;
+    /// Sets a user's role and disabled flag; the audit row gets before/after.
+    /// Disabling ends the user's sessions.
+    async fn update_user_access(&self, user_id: i64, role: Role, disabled: bool, audit: NewAudit) -> StoreResult<()>;
+    /// Sets a new password and ends every other session of the user.
+    async fn change_password(&self, user_id: i64, password_hash: &str, audit: NewAudit) -> StoreResult<i64>;
+
+    async fn create_password_reset(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
+    /// Redeems a reset token: sets the password, uses the token, ends sessions.
+    async fn redeem_password_reset(
+        &self,
+        brand_id: i64,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        client_ip: &str,
+    ) -> StoreResult<i64>;
+
+    async fn create_invitation(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
+    async fn invitation(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<InvitationView>;
+    async fn accept_invitation(
+        &self,
+        brand_id: i64,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        client_ip: &str,
+    ) -> StoreResult<i64>;
+    async fn pending_invitations(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>>;
+    /// Invitations waiting to join one organisation.
+    async fn pending_org_invitations(
+        &self,
+        brand_id: i64,
+        org_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<PendingInvitation>>;
+    /// The people of one partner organisation.
+    async fn org_members(&self, brand_id: i64, org_id: i64) -> StoreResult<Vec<TeamMember>>;
+    /// Removes a person from the organisation: the account is disabled and
+    /// its sessions end. The last active owner cannot be removed.
+    async fn remove_org_member(&self, brand_id: i64, org_id: i64, user_id: i64, audit: NewAudit) -> StoreResult<()>;
+
+    async fn record_audit(&self, audit: NewAudit) -> StoreResult<()>;
+    /// Newest first; `before_id` pages backwards.
+    async fn audit_entries(&self, brand_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Leases up to `limit` due outbox rows until `lease_until`. Two workers
+    /// never hold the same row.
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxItem>>;
+    /// Marks a row delivered and drops its payload, which may hold a link.
+    async fn finish_outbox(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn retry_outbox(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Rows not yet delivered (for tests and the operator's health view).
+    async fn pending_outbox_count(&self) -> StoreResult<i64>;
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct BrandRow {
@@ -185,13 +274,15 @@ pub(super) const INSERT_AUDIT: &str =
 pub(super) const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (kind, payload, created_at, available_at) VALUES ($1, $2, $3, $3)";
 pub(super) const INSERT_TOKEN: &str = "INSERT INTO one_time_tokens \
-     (token_hash, purpose, brand_id, email, user_id, role, display_name, created_by, created_at, expires_at, org_id, org_role) \
+    (token_hash, purpose, brand_id, email, user_id, role, display_name, created_by, created_at, expires_at, org_id, \
+     org_role) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 pub(super) const SELECT_TOKEN: &str =
     "SELECT id, email, user_id, role, display_name, created_by, expires_at, used_at, org_id, org_role \
      FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND brand_id = $3";
 pub(super) const SESSION_USER: &str = "SELECT u.id, u.email, u.display_name, u.role, u.org_id, o.name AS org_name, \
-     u.org_role, o.revenue_model AS org_model, o.certification_state AS org_state, b.name AS brand_name, u.session_epoch, u.disabled_at \
+    u.org_role, o.revenue_model AS org_model, o.certification_state AS org_state, b.name AS brand_name, \
+     u.session_epoch, u.disabled_at \
      FROM users u JOIN brands b ON b.id = u.brand_id LEFT JOIN organisations o ON o.id = u.org_id \
      WHERE u.brand_id = $1 AND u.id = $2";
 pub(super) const LOGIN_BY_EMAIL: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \
@@ -199,7 +290,7 @@ pub(super) const LOGIN_BY_EMAIL: &str = "SELECT id, email, password_hash, disabl
 pub(super) const LOGIN_BY_ID: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \
      FROM users WHERE brand_id = $1 AND id = $2";
 
-/// Emits `impl Store for $store` over sqlx database `$db`.
+/// Emits `impl CoreStore for $store` over sqlx database `$db`.
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -287,7 +378,7 @@ macro_rules! sql_store {
         }
 
         #[async_trait]
-        impl Store for $store {
+        impl CoreStore for $store {
             async fn migrate(&self) -> StoreResult<()> {
                 Self::MIGRATOR.run(&self.pool).await?;
                 Ok(())
@@ -299,9 +390,10 @@ macro_rules! sql_store {
             }
 
             async fn default_brand(&self) -> StoreResult<Brand> {
-                let row: BrandRow = sqlx::query_as(&format!("{} WHERE is_default", $crate::server::store::sql::BRAND_SELECT))
-                    .fetch_one(&self.pool)
-                    .await?;
+                let row: BrandRow =
+                    sqlx::query_as(&format!("{} WHERE is_default", $crate::server::store::sql::BRAND_SELECT))
+                        .fetch_one(&self.pool)
+                        .await?;
                 Ok(row.into())
             }
 
@@ -339,7 +431,12 @@ macro_rules! sql_store {
                 Ok(row.into())
             }
 
-            async fn add_domain(&self, brand_id: i64, domain: &str, verified_at: Option<DateTime<Utc>>) -> StoreResult<()> {
+            async fn add_domain(
+                &self,
+                brand_id: i64,
+                domain: &str,
+                verified_at: Option<DateTime<Utc>>,
+            ) -> StoreResult<()> {
                 let res = sqlx::query("INSERT INTO brand_domains (domain, brand_id, verified_at) VALUES ($1, $2, $3)")
                     .bind(domain)
                     .bind(brand_id)
@@ -356,7 +453,8 @@ macro_rules! sql_store {
             async fn create_user(&self, u: NewUser, audit: NewAudit) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let res = sqlx::query_scalar(
-                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at) \
+                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, \
+                     password_changed_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
                 )
                 .bind(u.brand_id)
@@ -407,7 +505,8 @@ macro_rules! sql_store {
                 since: DateTime<Utc>,
             ) -> StoreResult<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>)> {
                 let by_account: Vec<i64> = sqlx::query_scalar(
-                    "SELECT at FROM login_failures WHERE brand_id = $1 AND email = $2 AND at > $3 ORDER BY at DESC LIMIT 100",
+                    "SELECT at FROM login_failures WHERE brand_id = $1 AND email = $2 AND at > $3 ORDER BY at DESC \
+                     LIMIT 100",
                 )
                 .bind(brand_id)
                 .bind(email)
@@ -489,7 +588,13 @@ macro_rules! sql_store {
                     .collect())
             }
 
-            async fn update_user_access(&self, user_id: i64, role: Role, disabled: bool, audit: NewAudit) -> StoreResult<()> {
+            async fn update_user_access(
+                &self,
+                user_id: i64,
+                role: Role,
+                disabled: bool,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let before: Option<(String, Option<i64>)> =
                     sqlx::query_as("SELECT role, disabled_at FROM users WHERE id = $1 AND brand_id = $2")
@@ -542,7 +647,12 @@ macro_rules! sql_store {
                 Ok(epoch)
             }
 
-            async fn create_password_reset(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()> {
+            async fn create_password_reset(
+                &self,
+                token: NewToken,
+                mail: OutgoingEmail,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 // Only the newest link works: earlier unused ones are spent.
                 sqlx::query(
@@ -600,7 +710,12 @@ macro_rules! sql_store {
                 Ok(user_id)
             }
 
-            async fn create_invitation(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()> {
+            async fn create_invitation(
+                &self,
+                token: NewToken,
+                mail: OutgoingEmail,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE brand_id = $1 AND email = $2")
                     .bind(token.brand_id)
@@ -627,7 +742,12 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn invitation(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<InvitationView> {
+            async fn invitation(
+                &self,
+                brand_id: i64,
+                token_hash: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<InvitationView> {
                 let row: Option<TokenRow> = sqlx::query_as($crate::server::store::sql::SELECT_TOKEN)
                     .bind(token_hash)
                     .bind(TokenPurpose::Invitation.as_str())
@@ -655,7 +775,8 @@ macro_rules! sql_store {
                 let token = Self::take_token(&mut tx, brand_id, token_hash, TokenPurpose::Invitation, now).await?;
                 let role: Role = token.role.as_deref().and_then(|r| r.parse().ok()).ok_or(TokenError::Unknown)?;
                 let res = sqlx::query_scalar(
-                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, password_changed_at, \
+                    "INSERT INTO users (brand_id, email, display_name, password_hash, role, created_at, \
+                     password_changed_at, \
                      org_id, org_role) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
                 )
                 .bind(brand_id)
@@ -690,7 +811,11 @@ macro_rules! sql_store {
                 Ok(user_id)
             }
 
-            async fn pending_invitations(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>> {
+            async fn pending_invitations(
+                &self,
+                brand_id: i64,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<PendingInvitation>> {
                 let rows: Vec<PendingInvitationRow> = sqlx::query_as(
                     "SELECT t.email, t.display_name, t.role, u.email AS invited_by, t.expires_at \
                      FROM one_time_tokens t LEFT JOIN users u ON u.id = t.created_by \
@@ -704,7 +829,12 @@ macro_rules! sql_store {
                 Ok(rows.into_iter().filter_map(PendingInvitationRow::into_pending).collect())
             }
 
-            async fn pending_org_invitations(&self, brand_id: i64, org_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<PendingInvitation>> {
+            async fn pending_org_invitations(
+                &self,
+                brand_id: i64,
+                org_id: i64,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<PendingInvitation>> {
                 let rows: Vec<PendingInvitationRow> = sqlx::query_as(
                     "SELECT t.email, t.display_name, t.role, u.email AS invited_by, t.expires_at \
                      FROM one_time_tokens t LEFT JOIN users u ON u.id = t.created_by \
@@ -740,7 +870,13 @@ macro_rules! sql_store {
                     .collect())
             }
 
-            async fn remove_org_member(&self, brand_id: i64, org_id: i64, user_id: i64, audit: NewAudit) -> StoreResult<()> {
+            async fn remove_org_member(
+                &self,
+                brand_id: i64,
+                org_id: i64,
+                user_id: i64,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 let target: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
                     "SELECT org_role, disabled_at FROM users WHERE id = $1 AND brand_id = $2 AND org_id = $3",
@@ -782,7 +918,12 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn audit_entries(&self, brand_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+            async fn audit_entries(
+                &self,
+                brand_id: i64,
+                before_id: Option<i64>,
+                limit: i64,
+            ) -> StoreResult<Vec<AuditEntry>> {
                 let rows: Vec<AuditRow> = sqlx::query_as(
                     "SELECT id, at, actor_email, action, subject, detail, client_ip FROM audit_log \
                      WHERE brand_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
@@ -806,7 +947,12 @@ macro_rules! sql_store {
                     .collect())
             }
 
-            async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxItem>> {
+            async fn claim_outbox(
+                &self,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                limit: i64,
+            ) -> StoreResult<Vec<OutboxItem>> {
                 let mut tx = self.begin_write().await?;
                 let rows: Vec<OutboxRow> = sqlx::query_as(Self::CLAIM_OUTBOX)
                     .bind(ms(lease_until))
@@ -822,7 +968,8 @@ macro_rules! sql_store {
             }
 
             async fn finish_outbox(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-                sqlx::query("UPDATE outbox SET done_at = $1, payload = '{}', locked_until = NULL, last_error = NULL WHERE id = $2")
+                sqlx::query("UPDATE outbox SET done_at = $1, payload = '{}', locked_until = NULL, last_error = NULL \
+                             WHERE id = $2")
                     .bind(ms(now))
                     .bind(id)
                     .execute(&self.pool)
@@ -841,7 +988,9 @@ macro_rules! sql_store {
             }
 
             async fn pending_outbox_count(&self) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE done_at IS NULL").fetch_one(&self.pool).await?)
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE done_at IS NULL")
+                    .fetch_one(&self.pool)
+                    .await?)
             }
         }
     };

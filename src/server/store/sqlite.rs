@@ -3,15 +3,17 @@
 //! so a write transaction takes the write lock up front rather than failing
 //! half-way when it upgrades from a read.
 
+use super::api_log::*;
 use super::brands::*;
 use super::certification::*;
+use super::common::*;
 use super::funds::*;
-use super::integration::*;
+use super::keys::*;
 use super::partners::*;
 use super::revenue::*;
 use super::sql::*;
 use super::support::*;
-use super::*;
+use super::webhooks::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
@@ -71,6 +73,8 @@ partner_store!(SqliteStore, Sqlite);
 cert_store!(SqliteStore, Sqlite);
 revenue_store!(SqliteStore, Sqlite);
 brand_store!(SqliteStore, Sqlite);
-integration_store!(SqliteStore, Sqlite);
+key_store!(SqliteStore, Sqlite);
+api_log_store!(SqliteStore, Sqlite);
+webhook_store!(SqliteStore, Sqlite);
 support_store!(SqliteStore, Sqlite);
 fund_store!(SqliteStore, Sqlite);

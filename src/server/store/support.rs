@@ -1,11 +1,146 @@
 //! SQL for support tickets and quarterly reviews, shared by both engines
 //! through `support_store!`.
 
-use super::*;
+use super::common::*;
 pub(super) use crate::domain::certification::SupportTier;
 pub(super) use crate::domain::support::{
     AttachmentView, MessageView, Resolution, Severity, TicketClock, TicketStatus, TicketView,
 };
+
+/// A ticket about to be opened.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub opened_by: i64,
+    pub subject: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tier: SupportTier,
+    pub target_minutes: i64,
+    pub opened_at: DateTime<Utc>,
+    pub attachment: Option<NewAttachment>,
+}
+
+/// A checked file: its content type was sniffed from the bytes.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub author_id: i64,
+    pub from_staff: bool,
+    pub body: String,
+    pub attachment: Option<NewAttachment>,
+}
+
+/// Which tickets to list: one partner's or the brand's; the queue order
+/// (waiting for a first response, by due time) or newest first.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub organisation_id: Option<i64>,
+    pub status: Option<TicketStatus>,
+    pub queue: bool,
+    pub limit: i64,
+}
+
+/// A ticket with the addresses its emails go to.
+#[derive(Debug, Clone)]
+pub struct TicketRecord {
+    pub view: TicketView,
+    pub opener_email: String,
+    pub assignee_email: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttachmentFile {
+    pub ticket_id: i64,
+    pub organisation_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReview {
+    pub brand_id: i64,
+    pub organisation_id: i64,
+    pub quarter: String,
+    pub snapshot: ReviewSnapshot,
+    pub recommendations: String,
+    pub created_by: i64,
+}
+
+#[async_trait]
+pub trait SupportStore: Send + Sync + 'static {
+    /// Opens a ticket with its description as the first message; `mails`
+    /// gets the new ticket's id.
+    async fn open_ticket(
+        &self,
+        ticket: NewTicket,
+        mails: &(dyn Fn(i64) -> Vec<OutgoingEmail> + Send + Sync),
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    async fn ticket(&self, brand_id: i64, ticket_id: i64) -> StoreResult<Option<TicketRecord>>;
+    async fn ticket_messages(&self, brand_id: i64, ticket_id: i64) -> StoreResult<Vec<MessageView>>;
+    async fn tickets(&self, brand_id: i64, filter: TicketFilter) -> StoreResult<Vec<TicketView>>;
+    /// Adds a message to an open ticket; a staff reply stops the clock if
+    /// it is the first. A resolved ticket refuses replies.
+    async fn add_reply(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        reply: NewReply,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<i64>;
+    /// Assigns to an active manager or admin of the brand, or nobody.
+    async fn assign_ticket(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        assignee_id: Option<i64>,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn resolve_ticket(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        by: i64,
+        resolution: &Resolution,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn reopen_ticket(
+        &self,
+        brand_id: i64,
+        ticket_id: i64,
+        by: i64,
+        reason: &str,
+        mails: Vec<OutgoingEmail>,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    async fn attachment(&self, brand_id: i64, attachment_id: i64) -> StoreResult<Option<AttachmentFile>>;
+    /// Tickets opened from `from` until before `until`, as the SLA report
+    /// and the scorecard judge them.
+    async fn ticket_clocks(
+        &self,
+        brand_id: i64,
+        organisation_id: Option<i64>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<TicketClock>>;
+    /// Saves a quarterly review; generating a quarter again replaces it.
+    async fn save_review(&self, review: NewReview, audit: NewAudit) -> StoreResult<i64>;
+    /// A partner's reviews, latest quarter first.
+    async fn reviews(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<ReviewRecord>>;
+    async fn review(&self, brand_id: i64, review_id: i64) -> StoreResult<Option<ReviewRecord>>;
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TicketRow {
@@ -173,7 +308,8 @@ macro_rules! support_store {
                 let due = now + t.target_minutes * $crate::domain::support::MINUTE_MS;
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO support_tickets (brand_id, organisation_id, opened_by, subject, severity, support_tier, \
+                    "INSERT INTO support_tickets (brand_id, organisation_id, opened_by, subject, severity, \
+                     support_tier, \
                      target_minutes, opened_at, due_at, status, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $8) RETURNING id",
                 )
@@ -252,7 +388,8 @@ macro_rules! support_store {
                 // The queue: tickets still waiting for a first response by
                 // due time, then the rest by their last activity.
                 let order = if filter.queue {
-                    "(t.first_response_at IS NOT NULL), CASE WHEN t.first_response_at IS NULL THEN t.due_at ELSE 0 END, \
+                    "(t.first_response_at IS NOT NULL), CASE WHEN t.first_response_at IS NULL THEN t.due_at ELSE 0 \
+                     END, \
                      t.updated_at DESC, t.id"
                 } else {
                     "t.opened_at DESC, t.id DESC"
@@ -285,8 +422,10 @@ macro_rules! support_store {
                 // and takes an unassigned ticket.
                 let changed = sqlx::query(
                     "UPDATE support_tickets SET updated_at = $1, version = version + 1, \
-                     first_response_at = CASE WHEN $2 AND first_response_at IS NULL THEN $1 ELSE first_response_at END, \
-                     first_response_by = CASE WHEN $2 AND first_response_at IS NULL THEN $3 ELSE first_response_by END, \
+                    first_response_at = CASE WHEN $2 AND first_response_at IS NULL THEN $1 ELSE first_response_at \
+                     END, \
+                    first_response_by = CASE WHEN $2 AND first_response_at IS NULL THEN $3 ELSE first_response_by \
+                     END, \
                      assignee_id = CASE WHEN $2 AND assignee_id IS NULL THEN $3 ELSE assignee_id END \
                      WHERE id = $4 AND brand_id = $5 AND status = 'open'",
                 )
@@ -335,7 +474,9 @@ macro_rules! support_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                     if staff.is_none() {
-                        return Err(StoreError::Rule("Tickets can be assigned to active partner managers only.".into()));
+                        return Err(StoreError::Rule(
+                            "Tickets can be assigned to active partner managers only.".into(),
+                        ));
                     }
                 }
                 let changed = sqlx::query(

@@ -1,0 +1,331 @@
+//! The API's operations, each annotated for the OpenAPI document, and the
+//! document assembled from them.
+
+use super::error::*;
+use super::wire::*;
+use crate::domain::certification::support_tier;
+use crate::domain::format::rfc3339_ms as rfc3339;
+use crate::domain::integration::Scope;
+use crate::error::AppError;
+use crate::server::services::integration::{self as svc, AgentForm, ApiCaller, EventForm};
+use crate::server::services::webhooks::{self, Who};
+use crate::server::state::AppState;
+use crate::server::tenant::RequestMeta;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) type ApiResult<T> = Result<T, ApiError>;
+
+pub(super) fn fail(state: &AppState) -> impl Fn(AppError) -> ApiError + '_ {
+    move |e| ApiError::from_app(e, state.clock.now().timestamp_millis())
+}
+
+pub(super) fn need(caller: &ApiCaller, scope: Scope) -> ApiResult<()> {
+    if caller.scopes.contains(&scope) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            format!("This key lacks the {} scope.", scope.key()),
+        ))
+    }
+}
+
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            format!("The body is not the JSON expected: {e}"),
+        )
+    })
+}
+
+pub(super) fn who(caller: &ApiCaller, meta: &RequestMeta) -> Who {
+    Who {
+        brand_id: caller.brand_id,
+        actor_id: None,
+        label: format!("API key {}", caller.key_id),
+        client_ip: meta.client_ip.clone(),
+    }
+}
+
+// ---- Handlers -------------------------------------------------------------------
+
+/// List the agents of the key's environment.
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents",
+    responses((status = 200, body = AgentList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn list_agents(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> ApiResult<Json<AgentList>> {
+    need(&caller, Scope::AgentsRead)?;
+    let list = svc::list_agents(&state, &caller).await.map_err(fail(&state))?;
+    Ok(Json(AgentList { data: list.into_iter().map(Agent::from).collect() }))
+}
+
+/// Register an agent. The sandbox holds at most 100 until its weekly reset.
+#[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = NewAgentRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe")),
+    responses((status = 201, body = Agent), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub(super) async fn register_agent(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Agent>)> {
+    need(&caller, Scope::AgentsWrite)?;
+    let req: NewAgentRequest = parse_json(&body)?;
+    let form = AgentForm { name: req.name, external_ref: req.external_ref, customer: req.customer };
+    let agent = svc::register_agent(&state, &caller, form).await.map_err(fail(&state))?;
+    Ok((StatusCode::CREATED, Json(agent.into())))
+}
+
+/// One agent.
+#[utoipa::path(get, path = "/api/v1/agents/{agent_id}", tag = "agents",
+    params(("agent_id" = String, Path, description = "The agent's id, agt_…")),
+    responses((status = 200, body = Agent), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_agent(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(agent_id): Path<String>,
+) -> ApiResult<Json<Agent>> {
+    need(&caller, Scope::AgentsRead)?;
+    Ok(Json(svc::agent(&state, &caller, &agent_id).await.map_err(fail(&state))?.into()))
+}
+
+/// An agent's trust score (0–1000) and its 50 latest changes.
+#[utoipa::path(get, path = "/api/v1/trust/{agent_id}", tag = "trust",
+    params(("agent_id" = String, Path, description = "The agent's id, agt_…")),
+    responses((status = 200, body = Trust), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_trust(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(agent_id): Path<String>,
+) -> ApiResult<Json<Trust>> {
+    need(&caller, Scope::AgentsRead)?;
+    let (agent, history) = svc::trust(&state, &caller, &agent_id).await.map_err(fail(&state))?;
+    Ok(Json(Trust {
+        agent_id: agent.id,
+        trust_score: agent.trust_score,
+        history: history
+            .into_iter()
+            .map(|h| TrustPoint {
+                event_id: h.event_id,
+                outcome: h.outcome.key().into(),
+                score_before: h.score_before,
+                score_after: h.score_after,
+                at: rfc3339(h.at_ms),
+            })
+            .collect(),
+    }))
+}
+
+/// Report agent outcomes; each moves its agent's trust score. The sandbox
+/// takes 10 000 events a day.
+#[utoipa::path(post, path = "/api/v1/events", tag = "trust", request_body = EventsRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe")),
+    responses((status = 200, body = EventsResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub(super) async fn post_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    body: Bytes,
+) -> ApiResult<Json<EventsResponse>> {
+    need(&caller, Scope::EventsWrite)?;
+    let req: EventsRequest = parse_json(&body)?;
+    let list = match req {
+        EventsRequest::Batch { events } => events,
+        EventsRequest::One(e) => vec![e],
+    };
+    let forms = list
+        .into_iter()
+        .map(|e| EventForm { event_id: e.event_id, agent_id: e.agent_id, outcome: e.outcome })
+        .collect();
+    let results = svc::record_events(&state, &caller, forms).await.map_err(fail(&state))?;
+    Ok(Json(EventsResponse {
+        results: results
+            .into_iter()
+            .map(|r| EventOutcome {
+                event_id: r.event_id,
+                agent_id: r.agent_id,
+                applied: r.applied,
+                trust_score: r.trust_score,
+            })
+            .collect(),
+    }))
+}
+
+/// Webhook subscriptions of the key's environment.
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    responses((status = 200, body = SubscriptionList), (status = 403, body = ErrorBody)))]
+pub(super) async fn list_webhooks(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> ApiResult<Json<SubscriptionList>> {
+    need(&caller, Scope::WebhooksManage)?;
+    let list = webhooks::list(&state, caller.organisation_id, Some(caller.environment)).await.map_err(fail(&state))?;
+    Ok(Json(SubscriptionList { data: list.into_iter().map(Subscription::from).collect() }))
+}
+
+/// Subscribe a receiver. Its URL must be a public address. The secret is
+/// returned once here (owners can also read it on the portal).
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = NewSubscriptionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe")),
+    responses((status = 201, body = CreatedSubscription), (status = 422, body = ErrorBody)))]
+pub(super) async fn create_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Extension(meta): Extension<RequestMeta>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<CreatedSubscription>)> {
+    need(&caller, Scope::WebhooksManage)?;
+    let req: NewSubscriptionRequest = parse_json(&body)?;
+    let (sub, secret) = webhooks::create(
+        &state,
+        &who(&caller, &meta),
+        caller.organisation_id,
+        caller.environment,
+        &req.url,
+        &req.patterns.join(" "),
+    )
+    .await
+    .map_err(fail(&state))?;
+    Ok((StatusCode::CREATED, Json(CreatedSubscription { subscription: sub.into(), secret })))
+}
+
+/// The subscription, if it is in the key's environment.
+pub(super) async fn own_subscription(state: &AppState, caller: &ApiCaller, id: &str) -> ApiResult<()> {
+    let s = webhooks::find(state, caller.organisation_id, id).await.map_err(fail(state))?;
+    if s.environment != caller.environment {
+        return Err(ApiError::from_app(AppError::NotFound, 0));
+    }
+    Ok(())
+}
+
+/// Delete a subscription; its pending deliveries are cancelled.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    params(("id" = String, Path, description = "The subscription's id, whk_…")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Extension(meta): Extension<RequestMeta>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    need(&caller, Scope::WebhooksManage)?;
+    own_subscription(&state, &caller, &id).await?;
+    webhooks::delete(&state, &who(&caller, &meta), caller.organisation_id, &id).await.map_err(fail(&state))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace the signing secret; the old one also signs for 24 hours.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/rotate-secret", tag = "webhooks",
+    params(("id" = String, Path, description = "The subscription's id, whk_…")),
+    responses((status = 200, body = RotatedSecret), (status = 404, body = ErrorBody)))]
+pub(super) async fn rotate_webhook_secret(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Extension(meta): Extension<RequestMeta>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RotatedSecret>> {
+    need(&caller, Scope::WebhooksManage)?;
+    own_subscription(&state, &caller, &id).await?;
+    let (secret, until) = webhooks::rotate_secret(&state, &who(&caller, &meta), caller.organisation_id, &id)
+        .await
+        .map_err(fail(&state))?;
+    Ok(Json(RotatedSecret { secret, previous_valid_until: rfc3339(until.timestamp_millis()) }))
+}
+
+/// Send a `webhook.test` event to this subscription.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/test", tag = "webhooks",
+    params(("id" = String, Path, description = "The subscription's id, whk_…")),
+    responses((status = 202, body = QueuedDelivery), (status = 404, body = ErrorBody)))]
+pub(super) async fn test_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<QueuedDelivery>)> {
+    need(&caller, Scope::WebhooksManage)?;
+    own_subscription(&state, &caller, &id).await?;
+    let delivery_id = webhooks::send_test(&state, caller.organisation_id, &id).await.map_err(fail(&state))?;
+    Ok((StatusCode::ACCEPTED, Json(QueuedDelivery { delivery_id })))
+}
+
+/// The partner's certification status.
+#[utoipa::path(get, path = "/api/v1/certification", tag = "certification",
+    responses((status = 200, body = Certification), (status = 403, body = ErrorBody)))]
+pub(super) async fn get_certification(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> ApiResult<Json<Certification>> {
+    need(&caller, Scope::CertificationRead)?;
+    let rec = state
+        .store
+        .certification(caller.brand_id, caller.organisation_id)
+        .await
+        .map_err(|e| fail(&state)(crate::server::context::store_error(e)))?
+        .ok_or_else(|| ApiError::from_app(AppError::NotFound, 0))?;
+    Ok(Json(Certification {
+        state: rec.state.key().into(),
+        since: rfc3339(rec.state_since_ms),
+        certified_at: rec.certified_at_ms.map(rfc3339),
+        support_tier: support_tier(rec.state).label().into(),
+    }))
+}
+
+pub(super) async fn unknown_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route; see /api/v1/openapi.json.")
+}
+
+// ---- The document ---------------------------------------------------------------
+
+pub(super) struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        // utoipa copies the crate's (empty) license; OpenAPI 3.1 needs a
+        // licence to name an identifier or URL, so none is stated.
+        openapi.info.license = None;
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("pk_test_… or pk_live_…").build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Partner Portal API",
+        version = "1",
+        description = "Agents, trust scores, outcome events, webhook subscriptions and certification status. \
+                       Authenticate with `Authorization: Bearer <key>`; sandbox keys start `pk_test_`, production \
+                       keys `pk_live_`. Errors share one shape with a stable `code`. Each key has a rate limit (by \
+                       default 50 requests a second, bursts of 100); beyond it the answer is 429 with `Retry-After`. POST requests \
+                       accept an `Idempotency-Key` header: a retry with the same key and body gets the first answer."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub(super) struct ApiDoc;
+
+pub(super) fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(list_agents, register_agent))
+        .routes(routes!(get_agent))
+        .routes(routes!(get_trust))
+        .routes(routes!(post_events))
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(delete_webhook))
+        .routes(routes!(rotate_webhook_secret))
+        .routes(routes!(test_webhook))
+        .routes(routes!(get_certification))
+        .split_for_parts()
+}

@@ -1,0 +1,103 @@
+//! The partner REST API under `/api/v1`: JSON, authenticated by
+//! `Authorization: Bearer <key>`, one error shape, per-key rate limits,
+//! idempotency keys on POST, and every request recorded for the partner's
+//! traffic view. The OpenAPI document is generated from these handlers'
+//! annotations (utoipa), so routes and document cannot drift apart.
+//!
+//! Bearer keys are not ambient credentials, so these routes are exempt from
+//! the browser origin check (`security::check_origin`).
+
+mod error;
+mod gate;
+mod handlers;
+mod wire;
+
+use crate::server::state::AppState;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::{Extension, Router};
+use error::ApiError;
+use gate::{gate, Limiter, Limits};
+use handlers::{build, unknown_route};
+use std::sync::{Arc, OnceLock};
+
+/// The OpenAPI 3 document, built once.
+pub fn openapi_json() -> String {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| build().1.to_pretty_json().unwrap_or_default()).clone()
+}
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let limits = Arc::new(Limits {
+        keys: Limiter::new(state.config.api_rate_per_second, state.config.api_rate_burst),
+        failures: Limiter::new(5, 20),
+    });
+    let (api, _) = build();
+    let api = api
+        .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
+        // A panic in a handler answers in the API's error shape (and the gate
+        // still records the call); the app-wide catcher would send a page.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
+                .into_response()
+        }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
+        .layer(Extension(limits));
+    Router::new()
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }),
+        )
+        .merge(api)
+}
+
+/// Whether a path belongs to the bearer-authenticated API (no cookies, so
+/// no origin check).
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/v1/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_every_route_with_its_methods() {
+        let doc: serde_json::Value = serde_json::from_str(&openapi_json()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        for (path, method) in [
+            ("/api/v1/agents", "get"),
+            ("/api/v1/agents", "post"),
+            ("/api/v1/agents/{agent_id}", "get"),
+            ("/api/v1/trust/{agent_id}", "get"),
+            ("/api/v1/events", "post"),
+            ("/api/v1/webhooks", "get"),
+            ("/api/v1/webhooks", "post"),
+            ("/api/v1/webhooks/{id}", "delete"),
+            ("/api/v1/webhooks/{id}/rotate-secret", "post"),
+            ("/api/v1/webhooks/{id}/test", "post"),
+            ("/api/v1/certification", "get"),
+        ] {
+            assert!(paths[path][method].is_object(), "{method} {path} documented");
+        }
+        assert_eq!(paths.len(), 9);
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    }
+
+    #[test]
+    fn over_the_burst_a_key_waits_and_others_do_not() {
+        let l = Limiter::new(1, 2);
+        assert!(l.check(&1).is_ok() && l.check(&1).is_ok());
+        assert_eq!(l.check(&1), Err(1));
+        assert!(l.check(&2).is_ok());
+    }
+
+    #[test]
+    fn only_api_paths_skip_the_origin_check() {
+        assert!(is_api_path("/api/v1/agents"));
+        assert!(!is_api_path("/api/get_branding"));
+        assert!(!is_api_path("/api/v1"));
+    }
+}

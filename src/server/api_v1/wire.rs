@@ -1,0 +1,201 @@
+//! What the API reads and writes: the JSON bodies, as the OpenAPI document
+//! describes them.
+
+use crate::domain::format::rfc3339_ms as rfc3339;
+use crate::domain::integration::{AgentView, SubscriptionView};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An AI agent of the partner's, in the key's environment.
+#[derive(Serialize, ToSchema)]
+pub struct Agent {
+    /// Public id, `agt_…`.
+    pub(super) id: String,
+    pub(super) name: String,
+    /// `sandbox` or `production`.
+    pub(super) environment: String,
+    pub(super) external_ref: Option<String>,
+    /// Email of the white-label customer it is assigned to.
+    pub(super) customer: Option<String>,
+    /// 0 to 1000; new agents start at 500.
+    pub(super) trust_score: i64,
+    pub(super) events: i64,
+    pub(super) created_at: String,
+    pub(super) updated_at: String,
+}
+
+impl From<AgentView> for Agent {
+    fn from(a: AgentView) -> Self {
+        Agent {
+            id: a.id,
+            name: a.name,
+            environment: a.environment.key().into(),
+            external_ref: a.external_ref,
+            customer: a.customer,
+            trust_score: a.trust_score,
+            events: a.events,
+            created_at: rfc3339(a.created_at_ms),
+            updated_at: rfc3339(a.updated_at_ms),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgentList {
+    pub(super) data: Vec<Agent>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewAgentRequest {
+    /// 1 to 60 characters.
+    pub(super) name: String,
+    /// Your own reference: letters, digits and `._:-`, up to 128.
+    #[serde(default)]
+    pub(super) external_ref: Option<String>,
+    /// Email of one of your white-label customers, to show them this agent.
+    #[serde(default)]
+    pub(super) customer: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrustPoint {
+    pub(super) event_id: String,
+    /// `success`, `failure`, `timeout` or `policy_violation`.
+    pub(super) outcome: String,
+    pub(super) score_before: i64,
+    pub(super) score_after: i64,
+    pub(super) at: String,
+}
+
+/// An agent's trust score and its latest changes (newest first).
+#[derive(Serialize, ToSchema)]
+pub struct Trust {
+    pub(super) agent_id: String,
+    pub(super) trust_score: i64,
+    pub(super) history: Vec<TrustPoint>,
+}
+
+/// One agent outcome. The score moves by success +5, timeout −10, failure
+/// −20, policy violation −100, and stays within 0–1000. Sending the same
+/// `event_id` again changes nothing.
+#[derive(Deserialize, ToSchema)]
+pub struct EventRequest {
+    pub(super) event_id: String,
+    pub(super) agent_id: String,
+    pub(super) outcome: String,
+}
+
+/// One event, or up to 100 as `{"events": [...]}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum EventsRequest {
+    Batch { events: Vec<EventRequest> },
+    One(EventRequest),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventOutcome {
+    pub(super) event_id: String,
+    pub(super) agent_id: String,
+    /// False when this event id was received before.
+    pub(super) applied: bool,
+    pub(super) trust_score: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventsResponse {
+    pub(super) results: Vec<EventOutcome>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Subscription {
+    pub(super) id: String,
+    pub(super) url: String,
+    pub(super) environment: String,
+    pub(super) patterns: Vec<String>,
+    pub(super) active: bool,
+    pub(super) disabled_reason: Option<String>,
+    pub(super) created_at: String,
+}
+
+impl From<SubscriptionView> for Subscription {
+    fn from(s: SubscriptionView) -> Self {
+        Subscription {
+            id: s.id,
+            url: s.url,
+            environment: s.environment.key().into(),
+            patterns: s.patterns,
+            active: s.active,
+            disabled_reason: s.disabled_reason,
+            created_at: rfc3339(s.created_at_ms),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SubscriptionList {
+    pub(super) data: Vec<Subscription>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewSubscriptionRequest {
+    /// A public http(s) address.
+    pub(super) url: String,
+    /// `*`, a family such as `trust.*`, or event names such as `payout.paid`.
+    pub(super) patterns: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedSubscription {
+    pub(super) subscription: Subscription,
+    /// The signing secret (`whsec_…`).
+    pub(super) secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RotatedSecret {
+    pub(super) secret: String,
+    /// Until then, deliveries carry a signature under the old secret too.
+    pub(super) previous_valid_until: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuedDelivery {
+    pub(super) delivery_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Certification {
+    /// registered, development, testing, review, certified, listed,
+    /// featured, premier, recertification or suspended.
+    pub(super) state: String,
+    pub(super) since: String,
+    pub(super) certified_at: Option<String>,
+    pub(super) support_tier: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub(super) field: String,
+    pub(super) message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: unauthorized, insufficient_scope, not_found, invalid_request,
+    /// conflict, refused, rate_limited, sandbox_limit_exceeded,
+    /// idempotency_key_reused, idempotency_key_in_use, internal.
+    pub(super) code: String,
+    pub(super) message: String,
+    pub(super) fields: Vec<FieldProblem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) resets_at: Option<String>,
+}
+
+/// Every error has this shape.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub(super) error: ErrorDetail,
+}
