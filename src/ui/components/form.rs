@@ -2,6 +2,7 @@
 //! error, a banner for the form's overall error, a submit button.
 
 use crate::error::AppError;
+use crate::ui::components::style::FIELD_ERROR;
 use leptos::prelude::*;
 
 /// The error of the last submission, if any.
@@ -61,7 +62,7 @@ pub fn Field(
                 aria-describedby=described
             />
             {move || error.get().map(|e| view! {
-                <p id=format!("field-{name}-error") class="mt-1 text-sm text-red-700" role="alert">{e}</p>
+                <p id=format!("field-{name}-error") class=FIELD_ERROR role="alert">{e}</p>
             })}
         </div>
     }
@@ -103,13 +104,17 @@ pub fn Submit(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl 
     }
 }
 
-/// A centred card for the sign-in style pages.
+/// The message for one field of a hand-built form, under its input. Its id
+/// follows `Field`'s, so a field's message is found the same way whichever
+/// built the input.
 #[component]
-pub fn Card(title: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <div class="mx-auto mt-8 max-w-md rounded-lg border border-slate-200 bg-white p-6 shadow-sm sm:p-8">
-            <h1 class="mb-6 text-2xl font-bold text-slate-900">{title}</h1>
-            {children()}
-        </div>
-    }
+pub fn FieldMessage<T: Send + Sync + Clone + 'static>(value: LastResult<T>, field: &'static str) -> impl IntoView {
+    let message = field_error(value, field);
+    move || message.get().map(|m| view! { <p id=format!("field-{field}-error") class=FIELD_ERROR role="alert">{m}</p> })
+}
+
+/// A field message that does not come from an action, such as one carried
+/// back in the address after a plain form post.
+pub fn error_line(message: Option<String>) -> impl IntoView {
+    message.map(|m| view! { <p class=FIELD_ERROR role="alert">{m}</p> })
 }

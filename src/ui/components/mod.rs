@@ -1,3 +1,10 @@
+//! Pieces pages share. Components never import pages or the app shell.
+
+pub mod card;
 pub mod form;
+pub mod invite;
 pub mod layout;
+pub mod loaded;
 pub mod progress;
+pub mod style;
+pub mod table;

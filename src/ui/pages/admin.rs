@@ -3,22 +3,22 @@ use crate::domain::account::UserSummary;
 use crate::domain::audit::describe;
 use crate::domain::format::time_utc;
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
-use crate::ui::components::layout::{Forbidden, SignInPrompt};
+use crate::ui::components::form::{FormError, Notice};
+use crate::ui::components::invite::{InviteForm, InviteRole};
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
+use crate::ui::components::table::{DataTable, Head, Pager, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// What to show instead of a page when loading its data failed.
-fn access_problem(e: AppError) -> AnyView {
-    match e {
-        AppError::Unauthenticated => view! { <SignInPrompt/> }.into_any(),
-        AppError::Forbidden => view! { <Forbidden/> }.into_any(),
-        other => view! { <p role="alert" class="text-red-700">{other.to_string()}</p> }.into_any(),
-    }
-}
+/// The roles an administrator gives a colleague they invite.
+const STAFF_ROLES: InviteRole = InviteRole {
+    id: "field-role",
+    name: "role",
+    options: &[("manager", "Partner manager"), ("admin", "Administrator")],
+};
 
 /// Row actions for an administrator: change a staff role, disable or
 /// re-enable the account. The viewer's own row has none.
@@ -31,38 +31,37 @@ pub struct ManageUsers {
 
 #[component]
 pub fn UsersTable(users: Vec<UserSummary>, #[prop(optional)] manage: Option<ManageUsers>) -> impl IntoView {
+    let rows = users
+        .into_iter()
+        .map(|u| {
+            let actions = manage
+                .filter(|m| m.viewer_id != u.id)
+                .map(|m| view! { <td class=TD_BOXED><UserActions user=u.clone() manage=m/></td> });
+            let own_row = manage.is_some_and(|m| m.viewer_id == u.id);
+            let email_attr = u.email.clone();
+            view! {
+                <tr data-email=email_attr>
+                    <td class=TD_BOXED_NOWRAP>{u.display_name}</td>
+                    <td class=TD_BOXED_NOWRAP>{u.email}</td>
+                    <td class=TD_BOXED_NOWRAP>{u.role.label()}{u.disabled.then_some(" (disabled)")}</td>
+                    <td class=TD_BOXED>{u.organisation.unwrap_or_else(|| "—".into())}</td>
+                    <td class="px-4 py-2 whitespace-nowrap text-slate-500">{time_utc(u.created_at_ms)}</td>
+                    {actions}
+                    {own_row.then(|| view! { <td class="px-4 py-2 text-xs text-slate-500">"You"</td> })}
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="users">
-                <thead class="bg-slate-50 text-left text-slate-600">
-                    <tr>
-                        <th scope="col" class="px-4 py-2 font-medium">"Name"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Email"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Role"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Organisation"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Since"</th>
-                        {manage.map(|_| view! { <th scope="col" class="px-4 py-2 font-medium">"Manage"</th> })}
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {users.into_iter().map(|u| {
-                        let actions = manage.filter(|m| m.viewer_id != u.id).map(|m| view! { <td class="px-4 py-2"><UserActions user=u.clone() manage=m/></td> });
-                        let own_row = manage.is_some_and(|m| m.viewer_id == u.id);
-                        let email_attr = u.email.clone();
-                        view! {
-                        <tr data-email=email_attr>
-                            <td class="whitespace-nowrap px-4 py-2">{u.display_name}</td>
-                            <td class="whitespace-nowrap px-4 py-2">{u.email}</td>
-                            <td class="whitespace-nowrap px-4 py-2">{u.role.label()}{u.disabled.then_some(" (disabled)")}</td>
-                            <td class="px-4 py-2">{u.organisation.unwrap_or_else(|| "—".into())}</td>
-                            <td class="px-4 py-2 whitespace-nowrap text-slate-500">{time_utc(u.created_at_ms)}</td>
-                            {actions}
-                            {own_row.then(|| view! { <td class="px-4 py-2 text-xs text-slate-500">"You"</td> })}
-                        </tr>
-                    }}).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable
+            look=TableLook::Boxed
+            testid="users"
+            head=vec![
+                "Name".into(), "Email".into(), "Role".into(), "Organisation".into(), "Since".into(),
+                Head::from("Manage").when(manage.is_some()),
+            ]
+            rows
+        />
     }
 }
 
@@ -97,7 +96,6 @@ fn UserActions(user: UserSummary, manage: ManageUsers) -> impl IntoView {
 pub fn UsersPage() -> impl IntoView {
     let location = use_location();
     let action = ServerAction::<InviteUser>::new();
-    let value = Signal::derive(move || action.value().get());
     let change_role = ServerAction::<ChangeRole>::new();
     let set_disabled = ServerAction::<SetAccountDisabled>::new();
     let role_value = Signal::derive(move || change_role.value().get());
@@ -115,57 +113,33 @@ pub fn UsersPage() -> impl IntoView {
     let updated = move || query.read().get("updated").is_some();
     view! {
         <Title text="Users"/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Err(e) => access_problem(e),
-                    Ok(o) => view! {
-                        <h1 class="mb-6 text-2xl font-bold">"Users"</h1>
-                        {move || updated().then(|| view! { <Notice text="The account has been updated."/> })}
-                        <FormError value=role_value/>
-                        <FormError value=disabled_value/>
-                        <section class="mb-8 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="invite-heading">
-                            <h2 id="invite-heading" class="mb-4 text-lg font-semibold">"Invite a colleague"</h2>
-                            {move || invited().map(|e| view! { <Notice text=format!("Invitation sent to {e}.")/> })}
-                            <FormError value/>
-                            <ActionForm action=action>
-                                <div class="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start">
-                                    <Field label="Email address" name="email" kind="email" autocomplete="off" error=field_error(value, "email")/>
-                                    <Field label="Name" name="display_name" autocomplete="off" error=field_error(value, "display_name")/>
-                                    <div class="mb-4">
-                                        <label for="field-role" class="block text-sm font-medium text-slate-800">"Role"</label>
-                                        <select id="field-role" name="role" class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2">
-                                            <option value="manager" selected>"Partner manager"</option>
-                                            <option value="admin">"Administrator"</option>
-                                        </select>
-                                        {move || field_error(value, "role").get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
-                                    </div>
-                                    <div class="mb-4 lg:pt-6">
-                                        <Submit label="Send invitation" pending=action.pending()/>
-                                    </div>
-                                </div>
-                            </ActionForm>
-                        </section>
-                        <UsersTable users=o.users manage=ManageUsers { viewer_id: o.viewer_id, change_role, set_disabled }/>
-                        <h2 class="mb-3 mt-8 text-lg font-semibold">"Pending invitations"</h2>
-                        {if o.invitations.is_empty() {
-                            view! { <p class="text-sm text-slate-600">"No invitations are waiting."</p> }.into_any()
-                        } else {
-                            view! {
-                                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm" data-testid="invitations">
-                                    {o.invitations.into_iter().map(|i| view! {
-                                        <li class="px-4 py-2">
-                                            <span class="font-medium">{i.display_name}</span> " <" {i.email} "> · " {i.role.label()}
-                                            <span class="text-slate-500">" · invited by " {i.invited_by} ", expires " {time_utc(i.expires_at_ms)}</span>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }}
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=overview let:o>
+            <h1 class="mb-6 text-2xl font-bold">"Users"</h1>
+            {move || updated().then(|| view! { <Notice text="The account has been updated."/> })}
+            <FormError value=role_value/>
+            <FormError value=disabled_value/>
+            <section class="mb-8 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="invite-heading">
+                <h2 id="invite-heading" class="mb-4 text-lg font-semibold">"Invite a colleague"</h2>
+                {move || invited().map(|e| view! { <Notice text=format!("Invitation sent to {e}.")/> })}
+                <InviteForm action role=STAFF_ROLES submit="Send invitation"/>
+            </section>
+            <UsersTable users=o.users manage=ManageUsers { viewer_id: o.viewer_id, change_role, set_disabled }/>
+            <h2 class="mb-3 mt-8 text-lg font-semibold">"Pending invitations"</h2>
+            {if o.invitations.is_empty() {
+                view! { <p class="text-sm text-slate-600">"No invitations are waiting."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm" data-testid="invitations">
+                        {o.invitations.into_iter().map(|i| view! {
+                            <li class="px-4 py-2">
+                                <span class="font-medium">{i.display_name}</span> " <" {i.email} "> · " {i.role.label()}
+                                <span class="text-slate-500">" · invited by " {i.invited_by} ", expires " {time_utc(i.expires_at_ms)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -176,44 +150,24 @@ pub fn AuditPage() -> impl IntoView {
     let page = Resource::new(before, audit_log);
     view! {
         <Title text="Audit log"/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(e) => access_problem(e),
-                    Ok(p) => view! {
-                        <h1 class="mb-6 text-2xl font-bold">"Audit log"</h1>
-                        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit">
-                                <thead class="bg-slate-50 text-left text-slate-600">
-                                    <tr>
-                                        <th scope="col" class="px-4 py-2 font-medium">"When"</th>
-                                        <th scope="col" class="px-4 py-2 font-medium">"Who"</th>
-                                        <th scope="col" class="px-4 py-2 font-medium">"What"</th>
-                                        <th scope="col" class="px-4 py-2 font-medium">"Subject"</th>
-                                        <th scope="col" class="px-4 py-2 font-medium">"Details"</th>
-                                        <th scope="col" class="px-4 py-2 font-medium">"From"</th>
-                                    </tr>
-                                </thead>
-                                <tbody class="divide-y divide-slate-100">
-                                    {p.entries.into_iter().map(|e| view! {
-                                        <tr>
-                                            <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
-                                            <td class="break-all px-4 py-2">{e.actor_email}</td>
-                                            <td class="whitespace-nowrap px-4 py-2" title=e.action.clone()>{describe(&e.action)}</td>
-                                            <td class="px-4 py-2">{e.subject}</td>
-                                            <td class="max-w-xs break-all px-4 py-2 font-mono text-xs text-slate-600">{(e.detail != "{}").then_some(e.detail)}</td>
-                                            <td class="px-4 py-2 text-slate-500">{e.client_ip}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                        {p.older.map(|id| view! {
-                            <p class="mt-4"><a class="text-brand underline" href=format!("/admin/audit?before={id}")>"Older entries"</a></p>
-                        })}
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=page let:p>
+            <h1 class="mb-6 text-2xl font-bold">"Audit log"</h1>
+            <DataTable
+                look=TableLook::Boxed
+                testid="audit"
+                head=vec!["When".into(), "Who".into(), "What".into(), "Subject".into(), "Details".into(), "From".into()]
+                rows=p.entries.into_iter().map(|e| view! {
+                    <tr>
+                        <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
+                        <td class="break-all px-4 py-2">{e.actor_email}</td>
+                        <td class=TD_BOXED_NOWRAP title=e.action.clone()>{describe(&e.action)}</td>
+                        <td class=TD_BOXED>{e.subject}</td>
+                        <td class="max-w-xs break-all px-4 py-2 font-mono text-xs text-slate-600">{(e.detail != "{}").then_some(e.detail)}</td>
+                        <td class="px-4 py-2 text-slate-500">{e.client_ip}</td>
+                    </tr>
+                }).collect_view()
+                pager=Pager { older: p.older.map(|id| format!("/admin/audit?before={id}")), newer: None }
+            />
+        </Loaded>
     }
 }

@@ -3,7 +3,8 @@
 use crate::api::partners::{get_my_application, AnswerApplication, SubmitApplication};
 use crate::domain::application::{ApplicationStatus, Category, IntegrationOption, PartnerKind, RevenueModel};
 use crate::domain::format::time_utc;
-use crate::ui::components::form::{field_error, Card, Field, FormError, LastResult, Notice, Submit};
+use crate::ui::components::card::CentredCard;
+use crate::ui::components::form::{field_error, Field, FormError, LastResult, Notice, Submit};
 use crate::ui::components::layout::SignInPrompt;
 use crate::ui::resources::UserResource;
 use leptos::form::ActionForm;
@@ -90,9 +91,9 @@ pub fn ApplyPage() -> impl IntoView {
                 </ActionForm>
             </div>
         }>
-            <Card title="Thank you for applying">
+            <CentredCard title="Thank you for applying">
                 <Notice text="We have received your application. Check your email: the message we sent has a link to confirm your address and choose a password, so you can sign in and follow your application."/>
-            </Card>
+            </CentredCard>
         </Show>
     }
 }
@@ -141,9 +142,9 @@ pub fn ApplicationPage() -> impl IntoView {
                         }.into_any()
                     }
                     Ok(None) => view! {
-                        <Card title="No application">
+                        <CentredCard title="No application">
                             <p class="text-sm">"You have not applied yet. "<a class="text-brand underline" href="/apply">"Become a partner"</a></p>
-                        </Card>
+                        </CentredCard>
                     }.into_any(),
                     Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
                 }

@@ -6,16 +6,16 @@ use crate::api::branding::{
     SaveEmailTemplate, SendTestEmail, TemplateView, VerifyCustomDomain,
 };
 use crate::domain::format::time_utc;
-use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::pages::review::access_problem;
+use crate::ui::components::card::Card;
+use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::invite::InviteForm;
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{BUTTON, FIELD_ERROR, INPUT};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
-const CARD: &str = "min-w-0 rounded-lg border border-slate-200 bg-white p-5";
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2";
-const BUTTON: &str = "rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90";
 const DEFAULT_PRIMARY: &str = "#1d4ed8";
 const DEFAULT_ACCENT: &str = "#0f766e";
 
@@ -49,20 +49,15 @@ pub fn BrandingPage() -> impl IntoView {
     );
     view! {
         <Title text="Branding"/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(v) => {
-                        let v_emails = v.clone();
-                        view! {
-                        <Branding v save add verify remove invite/>
-                        <Emails v=v_emails save_tpl reset_tpl test_tpl/>
-                    }.into_any()
-                    }
+        <Loaded data let:v>
+            {
+                let v_emails = v.clone();
+                view! {
+                    <Branding v save add verify remove invite/>
+                    <Emails v=v_emails save_tpl reset_tpl test_tpl/>
                 }
-            })}
-        </Suspense>
+            }
+        </Loaded>
     }
 }
 
@@ -75,7 +70,6 @@ fn Branding(
     remove: ServerAction<RemoveCustomDomain>,
     invite: ServerAction<InviteCustomer>,
 ) -> impl IntoView {
-    let invite_value: LastResult<()> = Signal::derive(move || invite.value().get());
     let query = use_query_map();
     let save_value: LastResult<()> = Signal::derive(move || save.value().get());
     let add_value: LastResult<()> = Signal::derive(move || add.value().get());
@@ -122,7 +116,7 @@ fn Branding(
                 <label for=format!("brand-{id}") class="block text-sm font-medium">{label}</label>
                 {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
                 <input id=format!("brand-{id}") name=id class=INPUT value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
-                {move || field_error(save_value, id).get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                <FieldMessage value=save_value field=id/>
             </div>
         }
     };
@@ -136,8 +130,7 @@ fn Branding(
         {move || notice().map(|t| view! { <Notice text=t/> })}
         <link rel="stylesheet" href=preview_href/>
         <div class="mb-6 grid gap-4 lg:grid-cols-2">
-            <section class=CARD aria-labelledby="look">
-                <h2 id="look" class="mb-3 font-semibold">"Name, colours and support"</h2>
+            <Card title="Name, colours and support" id="look">
                 <FormError value=save_value/>
                 <ActionForm action=save>
                     {hidden_org()}
@@ -159,9 +152,8 @@ fn Branding(
                         <button type="submit" class="rounded-md border border-slate-300 px-3 py-1">"Preview"</button>
                     </div>
                 </form>
-            </section>
-            <section class=CARD aria-labelledby="preview">
-                <h2 id="preview" class="mb-3 font-semibold">"Preview"</h2>
+            </Card>
+            <Card title="Preview" id="preview">
                 <div class="brand-preview overflow-hidden rounded-md border border-slate-200" data-testid="brand-preview">
                     <div class="flex items-center justify-between bg-brand px-4 py-3 text-white">
                         <strong>{move || name.get()}</strong>
@@ -173,10 +165,9 @@ fn Branding(
                         <span class="inline-block rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white">"Primary button"</span>
                     </div>
                 </div>
-            </section>
+            </Card>
         </div>
-        <section class=format!("{CARD} mb-6") aria-labelledby="logo">
-            <h2 id="logo" class="mb-3 font-semibold">"Logo"</h2>
+        <Card title="Logo" id="logo" margin="mb-6">
             {v.has_logo.then(|| view! { <img src=format!("/branding/logo?org={}&v={}", v.organisation_id, v.brand.as_ref().map(|b| b.updated_at_ms).unwrap_or_default()) alt="Current logo" class="mb-3 max-h-16" data-testid="current-logo"/> })}
             {move || logo_error().map(|m| view! { <p class="mb-2 text-sm text-red-700" role="alert">{m}</p> })}
             {if has_brand && can_edit {
@@ -192,9 +183,8 @@ fn Branding(
             } else {
                 view! { <p class="text-sm text-slate-600">"Save the brand first, then upload a logo."</p> }.into_any()
             }}
-        </section>
-        <section class=CARD aria-labelledby="domains">
-            <h2 id="domains" class="mb-3 font-semibold">"Custom domains"</h2>
+        </Card>
+        <Card title="Custom domains" id="domains">
             {move || failed().then(|| view! { <p class="mb-2 text-sm text-red-700" role="alert">"Verification failed; see the domain's status below."</p> })}
             <FormError value=remove_value/>
             {if v.domains.is_empty() {
@@ -253,12 +243,11 @@ fn Branding(
                         <input id="brand-domain" name="domain" placeholder="partners.example.com" class="mt-1 block w-72 rounded-md border border-slate-300 px-3 py-2"/>
                         <button type="submit" class=format!("{BUTTON} mt-1")>"Add domain"</button>
                     </div>
-                    {move || field_error(add_value, "domain").get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                    <FieldMessage value=add_value field="domain"/>
                 </ActionForm>
             })}
-        </section>
-        <section class=format!("{CARD} mt-6") aria-labelledby="customers">
-            <h2 id="customers" class="mb-3 font-semibold">"Customers"</h2>
+        </Card>
+        <Card title="Customers" id="customers" margin="mt-6">
             <p class="mb-3 text-sm text-slate-600">"Your customers sign in on your verified domain and see only your brand and their own account."</p>
             {if v.customers.is_empty() {
                 view! { <p class="mb-3 text-sm text-slate-600">"No customers yet."</p> }.into_any()
@@ -272,25 +261,11 @@ fn Branding(
                 }.into_any()
             }}
             {(has_brand && can_edit).then(|| view! {
-                <FormError value=invite_value/>
-                <ActionForm action=invite>
+                <InviteForm action=invite email_label="Customer's email" name_label="Customer's name" submit="Invite customer">
                     {hidden_org()}
-                    <div class="grid gap-3 sm:grid-cols-2">
-                        <div>
-                            <label for="customer-email" class="block text-sm font-medium">"Customer's email"</label>
-                            <input id="customer-email" name="email" type="email" class=INPUT/>
-                            {move || field_error(invite_value, "email").get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
-                        </div>
-                        <div>
-                            <label for="customer-name" class="block text-sm font-medium">"Customer's name"</label>
-                            <input id="customer-name" name="display_name" class=INPUT/>
-                            {move || field_error(invite_value, "display_name").get().map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
-                        </div>
-                    </div>
-                    <button type="submit" class=format!("{BUTTON} mt-3")>"Invite customer"</button>
-                </ActionForm>
+                </InviteForm>
             })}
-        </section>
+        </Card>
     }
 }
 
@@ -309,8 +284,7 @@ fn Emails(
     let open_kind = query.read_untracked().get("template");
     let can_edit = v.can_edit;
     (!v.templates.is_empty()).then(|| view! {
-        <section class=format!("{CARD} mt-6") aria-labelledby="emails">
-            <h2 id="emails" class="mb-1 font-semibold">"Emails"</h2>
+        <Card title="Emails" id="emails" heading="mb-1 font-semibold" margin="mt-6">
             <p class="mb-3 text-sm text-slate-600">"What your customers and your team receive, in your name. Placeholders in {{ }} are filled in when sent; values are escaped."</p>
             <FormError value/>
             <FormError value=test_value/>
@@ -336,8 +310,8 @@ fn Emails(
                                     <label for=body_id.clone() class="mt-3 block text-sm font-medium">{format!("{} body", t.kind.label())}</label>
                                     <textarea id=body_id name="body" rows="8" class=format!("{INPUT} font-mono text-xs")>{t.body.clone()}</textarea>
                                     <p class="mt-1 text-xs text-slate-500">{format!("Placeholders: {}", t.placeholders.iter().map(|p| format!("{{{{ {p} }}}}")).collect::<Vec<_>>().join(", "))}</p>
-                                    {move || error_for("subject").map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
-                                    {move || error_for("body").map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })}
+                                    {move || error_for("subject").map(|m| view! { <p class=FIELD_ERROR role="alert">{m}</p> })}
+                                    {move || error_for("body").map(|m| view! { <p class=FIELD_ERROR role="alert">{m}</p> })}
                                     {can_edit.then(|| view! { <button type="submit" class=format!("{BUTTON} mt-2")>{format!("Save {}", t.kind.label().to_lowercase())}</button> })}
                                 </ActionForm>
                                 {can_edit.then(|| view! {
@@ -366,6 +340,6 @@ fn Emails(
                     </details>
                 }
             }).collect_view()}
-        </section>
+        </Card>
     })
 }

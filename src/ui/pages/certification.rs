@@ -5,8 +5,11 @@ use crate::api::certification::{
 };
 use crate::domain::certification::{needs_note, CertEvent, CertState};
 use crate::domain::format::{days_waiting, time_utc};
+use crate::ui::components::card::Card;
 use crate::ui::components::form::{field_error, FormError, LastResult};
-use crate::ui::pages::review::access_problem;
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{CARD, INPUT, TD_BOXED, TD_BOXED_NOWRAP};
+use crate::ui::components::table::{DataTable, Frame, Head, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -82,20 +85,15 @@ pub fn CertificationPage() -> impl IntoView {
     view! {
         <Title text="Certification"/>
         <FormError value/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(v) => {
-                        let back = match org() {
-                            Some(o) => format!("/certification?org={o}"),
-                            None => "/certification".to_owned(),
-                        };
-                        view! { <Certification view=v fire value back/> }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded data let:v>
+            {
+                let back = match org() {
+                    Some(o) => format!("/certification?org={o}"),
+                    None => "/certification".to_owned(),
+                };
+                view! { <Certification view=v fire value back/> }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -111,7 +109,7 @@ fn Certification(
         <h1 class="mb-1 text-2xl font-bold">"Certification"</h1>
         <p class="mb-4 text-sm text-slate-600">{v.organisation.clone()}</p>
         <div class="mb-6 grid gap-4 lg:grid-cols-3">
-            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5 lg:col-span-2">
+            <section class=format!("{CARD} lg:col-span-2")>
                 <p class="mb-2 text-sm">"Current state: " <strong data-testid="cert-state">{v.state.label()}</strong>
                     <span class="text-slate-500">{format!(" since {}", time_utc(v.state_since_ms))}</span>
                     {v.interrupted.map(|s| view! { <span class="text-slate-500">{format!(" (returns to {} when passed)", s.label())}</span> })}
@@ -119,15 +117,14 @@ fn Certification(
                 <Diagram current=v.state/>
                 <p class="mt-3 text-sm text-slate-700">{v.next_step.clone()}</p>
             </section>
-            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="tier">
+            <section class=CARD aria-labelledby="tier">
                 <h2 id="tier" class="mb-1 font-semibold">"Support tier: " <span data-testid="support-tier">{v.tier.label()}</span></h2>
                 <p class="text-sm text-slate-700">{format!("First response within {} hours.", v.tier.response_hours())}</p>
                 <p class="mt-1 text-sm text-slate-600">{v.tier.benefits()}</p>
             </section>
         </div>
         {(!v.allowed.is_empty()).then(|| view! {
-            <section class="mb-6 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="actions">
-                <h2 id="actions" class="mb-3 font-semibold">"Actions"</h2>
+            <Card title="Actions" id="actions" margin="mb-6">
                 <div class="grid gap-4 md:grid-cols-2">
                     {v.allowed.iter().map(|e| {
                         let e = *e;
@@ -145,14 +142,14 @@ fn Certification(
                                 {if submit {
                                     view! {
                                         <label for=note_id.clone() class="block text-sm font-medium">"Evidence: notes, links, sandbox test results"</label>
-                                        <textarea id=note_id name="evidence" rows="3" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                        <textarea id=note_id name="evidence" rows="3" class=INPUT></textarea>
                                         <input type="hidden" name="note" value=""/>
                                         {move || field_error(value, "evidence").get().map(|m| view! { <p class="text-sm text-red-700" role="alert">{m}</p> })}
                                     }.into_any()
                                 } else {
                                     view! {
                                         <label for=note_id.clone() class="block text-sm font-medium">{if needs_note(e) { "Note (required, sent to the partner)" } else { "Note (optional)" }}</label>
-                                        <textarea id=note_id name="note" rows="2" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                        <textarea id=note_id name="note" rows="2" class=INPUT></textarea>
                                         <input type="hidden" name="evidence" value=""/>
                                         {move || field_error(value, "note").get().map(|m| view! { <p class="text-sm text-red-700" role="alert">{m}</p> })}
                                     }.into_any()
@@ -162,10 +159,9 @@ fn Certification(
                         }
                     }).collect_view()}
                 </div>
-            </section>
+            </Card>
         })}
-        <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="timeline">
-            <h2 id="timeline" class="mb-3 font-semibold">"Timeline"</h2>
+        <Card title="Timeline" id="timeline">
             {if v.timeline.is_empty() {
                 view! { <p class="text-sm text-slate-600">"No transitions yet."</p> }.into_any()
             } else {
@@ -181,18 +177,19 @@ fn Certification(
                     </ol>
                 }.into_any()
             }}
-        </section>
+        </Card>
     }
 }
 
-fn waiting_rows(list: Vec<Waiting>, now: i64) -> impl IntoView {
+/// Rows of partners waiting in a state, with how long they have waited.
+fn waiting_rows(list: Vec<Waiting>, now: i64) -> Vec<impl IntoView> {
     list.into_iter()
         .map(|w| {
             view! {
                 <tr>
-                    <td class="whitespace-nowrap px-4 py-2"><a class="text-brand underline" href=format!("/certification?org={}", w.organisation_id)>{w.organisation}</a></td>
-                    <td class="whitespace-nowrap px-4 py-2">{w.state.label()}</td>
-                    <td class="whitespace-nowrap px-4 py-2">{days_waiting(w.since_ms, now)}</td>
+                    <td class=TD_BOXED_NOWRAP><a class="text-brand underline" href=format!("/certification?org={}", w.organisation_id)>{w.organisation}</a></td>
+                    <td class=TD_BOXED_NOWRAP>{w.state.label()}</td>
+                    <td class=TD_BOXED_NOWRAP>{days_waiting(w.since_ms, now)}</td>
                 </tr>
             }
         })
@@ -202,72 +199,47 @@ fn waiting_rows(list: Vec<Waiting>, now: i64) -> impl IntoView {
 #[component]
 pub fn CertificationOverviewPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_certification_overview());
-    let head = || {
-        view! {
-            <thead class="bg-slate-50 text-left text-slate-600">
-                <tr>
-                    <th scope="col" class="px-4 py-2 font-medium">"Partner"</th>
-                    <th scope="col" class="px-4 py-2 font-medium">"State"</th>
-                    <th scope="col" class="px-4 py-2 font-medium">"Waiting"</th>
-                </tr>
-            </thead>
-        }
-    };
+    let head = || -> Vec<Head> { vec!["Partner".into(), "State".into(), "Waiting".into()] };
     view! {
         <Title text="Certification"/>
         <h1 class="mb-4 text-2xl font-bold">"Certification"</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let o = match data.await {
-                    Ok(o) => o,
-                    Err(e) => return access_problem(e),
-                };
+        <Loaded data let:o>
+            {
                 let now = o.now_ms;
+                let funnel = o.funnel.into_iter().map(|(s, n, d)| view! {
+                    <tr>
+                        <td class=TD_BOXED>{s.label()}</td>
+                        <td class=TD_BOXED>{n}</td>
+                        <td class=TD_BOXED>{d.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view();
                 view! {
                     <h2 class="mb-2 text-lg font-semibold">"Submissions to review"</h2>
-                    {if o.review.is_empty() {
-                        view! { <p class="mb-6 text-sm text-slate-600">"Nothing is waiting for review."</p> }.into_any()
-                    } else {
-                        view! {
-                            <div class="mb-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="cert-review-queue">{head()}<tbody class="divide-y divide-slate-100">{waiting_rows(o.review, now)}</tbody></table>
-                            </div>
-                        }.into_any()
-                    }}
+                    <DataTable
+                        look=TableLook::Boxed
+                        margin="mb-6"
+                        testid="cert-review-queue"
+                        empty="Nothing is waiting for review."
+                        head=head()
+                        rows=waiting_rows(o.review, now)
+                    />
                     {(!o.stale_recertifications.is_empty()).then(|| view! {
                         <h2 class="mb-2 text-lg font-semibold text-red-800">"Recertifications open for more than 60 days"</h2>
-                        <div class="mb-6 overflow-x-auto rounded-lg border border-red-200 bg-white">
-                            <table class="min-w-full divide-y divide-slate-200 text-sm">{head()}<tbody class="divide-y divide-slate-100">{waiting_rows(o.stale_recertifications, now)}</tbody></table>
-                        </div>
+                        <DataTable look=TableLook::Boxed frame=Frame::Alert margin="mb-6" head=head() rows=waiting_rows(o.stale_recertifications, now)/>
                     })}
                     <h2 class="mb-2 text-lg font-semibold">"Funnel"</h2>
-                    <div class="mb-6 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="funnel">
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr>
-                                    <th scope="col" class="px-4 py-2 font-medium">"State"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Partners now"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Median days spent"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {o.funnel.into_iter().map(|(s, n, d)| view! {
-                                    <tr>
-                                        <td class="px-4 py-2">{s.label()}</td>
-                                        <td class="px-4 py-2">{n}</td>
-                                        <td class="px-4 py-2">{d.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable
+                        look=TableLook::Boxed
+                        margin="mb-6"
+                        testid="funnel"
+                        head=vec!["State".into(), "Partners now".into(), "Median days spent".into()]
+                        rows=funnel
+                    />
                     <h2 class="mb-2 text-lg font-semibold">"Longest in their current state"</h2>
-                    <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                        <table class="min-w-full divide-y divide-slate-200 text-sm">{head()}<tbody class="divide-y divide-slate-100">{waiting_rows(o.longest_waiting, now)}</tbody></table>
-                    </div>
+                    <DataTable look=TableLook::Boxed head=head() rows=waiting_rows(o.longest_waiting, now)/>
                 }.into_any()
-            })}
-        </Suspense>
+            }
+        </Loaded>
     }
 }
 

@@ -3,23 +3,19 @@
 //! staff's view of one partner (`?org=`), and the managers' queue.
 
 use crate::api::funds::{get_fund_review, get_funds, DecideFundRequest, FundReview, FundsView, RequestFunds};
+use crate::domain::certification::CertState;
 use crate::domain::format::{date_utc, days_waiting};
 use crate::domain::funds::{format_money, ActivityKind, BountyState, FundRequest, FundStatus};
 use crate::domain::revenue::Money;
-use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::pages::review::access_problem;
+use crate::ui::components::card::Card;
+use crate::ui::components::form::{error_line, field_error, FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{BUTTON, CARD, INPUT, SECONDARY, TD_SHADED};
+use crate::ui::components::table::{DataTable, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
-
-const CARD: &str = "min-w-0 rounded-lg border border-slate-200 bg-white p-5";
-const TH: &str = "px-3 py-2 font-medium";
-const TD: &str = "px-3 py-2 align-top";
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2";
-const BUTTON: &str = "rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90";
-const SECONDARY: &str =
-    "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-semibold text-slate-800 hover:bg-slate-100";
 
 /// An amount as typed into a form: `1250.00`, no currency.
 fn plain(m: Money) -> String {
@@ -38,10 +34,6 @@ fn status_pill(s: FundStatus) -> &'static str {
             "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700"
         }
     }
-}
-
-fn error_line(message: Option<String>) -> impl IntoView {
-    message.map(|m| view! { <p class="mt-1 text-sm text-red-700" role="alert">{m}</p> })
 }
 
 /// What happened to a request, in a sentence or two.
@@ -133,14 +125,9 @@ pub fn FundsPage() -> impl IntoView {
         <Title text="Co-marketing funds"/>
         <FormError value=decide_value/>
         {move || field_error(decide_value, "reason").get().map(|m| view! { <p class="mb-4 text-sm text-red-700" role="alert">{m}</p> })}
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(v) => view! { <Funds v request request_value decide/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data let:v>
+            <Funds v request request_value decide/>
+        </Loaded>
     }
 }
 
@@ -170,9 +157,31 @@ fn Funds(
         }
     };
     let back = if v.staff { format!("/funds?org={}", v.organisation_id) } else { "/funds".to_owned() };
-    let err = move |field: &'static str| field_error(request_value, field);
     let currency = v.budget.map(|b| b.budget.currency.code()).unwrap_or_default();
     let requests = v.requests.clone();
+    let bounties = v
+        .bounties
+        .iter()
+        .map(|b| {
+            let milestone = CertState::parse(&b.milestone).map(|s| s.label().to_owned()).unwrap_or_else(|| b.milestone.clone());
+            let pill = match b.state {
+                BountyState::Open => "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700",
+                BountyState::Earned => "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900",
+                BountyState::Paid => "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900",
+            };
+            view! {
+                <tr>
+                    <td class=TD_SHADED>{milestone}</td>
+                    <td class=TD_SHADED>{format_money(b.amount)}</td>
+                    <td class=TD_SHADED>
+                        <span class=pill>{b.state.label()}</span>
+                        {(b.state == BountyState::Open).then(|| view! { <span class="ml-2 text-xs text-slate-500">"milestone not reached yet"</span> })}
+                        {(b.state == BountyState::Earned).then(|| view! { <span class="ml-2 text-xs text-slate-500">"on a statement, not paid out yet"</span> })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         {v.staff.then(|| view! { <p class="mb-2 text-sm"><a class="text-brand underline" href="/funds/review">"← Funds to review"</a></p> })}
         <h1 class="mb-1 text-2xl font-bold">"Co-marketing funds"</h1>
@@ -197,15 +206,13 @@ fn Funds(
                 </section>
             }.into_any(),
             None => view! {
-                <section class=format!("{CARD} mb-6")>
-                    <h2 class="mb-1 font-semibold">"No fund budget"</h2>
+                <Card title="No fund budget" heading="mb-1 font-semibold" margin="mb-6">
                     <p class="text-sm text-slate-700" data-testid="no-budget">{v.no_budget.clone().unwrap_or_default()}</p>
-                </section>
+                </Card>
             }.into_any(),
         }}
         {v.can_request.then(|| view! {
-            <section class=format!("{CARD} mb-6") aria-labelledby="request">
-                <h2 id="request" class="mb-1 font-semibold">"Request funds"</h2>
+            <Card title="Request funds" id="request" heading="mb-1 font-semibold" margin="mb-6">
                 <p class="mb-3 text-sm text-slate-600">"Ask before the activity. The budget is per calendar quarter (UTC) of the activity's date; after the activity, claim with a link or a file as proof."</p>
                 <FormError value=request_value/>
                 <ActionForm action=request>
@@ -215,30 +222,29 @@ fn Funds(
                             <select id="fund-kind" name="kind" class=INPUT>
                                 {ActivityKind::ALL.iter().map(|k| view! { <option value=k.key()>{k.label()}</option> }).collect_view()}
                             </select>
-                            {move || error_line(err("kind").get())}
+                            <FieldMessage value=request_value field="kind"/>
                         </div>
                         <div>
                             <label for="fund-title" class="block text-sm font-medium">"What it is"</label>
                             <input id="fund-title" name="title" required=true maxlength="200" class=INPUT/>
-                            {move || error_line(err("title").get())}
+                            <FieldMessage value=request_value field="title"/>
                         </div>
                         <div>
                             <label for="fund-date" class="block text-sm font-medium">"Activity date"</label>
                             <input id="fund-date" name="date" type="date" required=true value=v.today.clone() class=INPUT/>
-                            {move || error_line(err("date").get())}
+                            <FieldMessage value=request_value field="date"/>
                         </div>
                         <div>
                             <label for="fund-amount" class="block text-sm font-medium">{format!("Amount ({currency})")}</label>
                             <input id="fund-amount" name="amount" inputmode="decimal" required=true class=INPUT/>
-                            {move || error_line(err("amount").get())}
+                            <FieldMessage value=request_value field="amount"/>
                         </div>
                     </div>
                     <button type="submit" class=format!("{BUTTON} mt-4")>"Request funds"</button>
                 </ActionForm>
-            </section>
+            </Card>
         })}
-        <section class=format!("{CARD} mb-6") aria-labelledby="requests">
-            <h2 id="requests" class="mb-3 font-semibold">"Requests"</h2>
+        <Card title="Requests" id="requests" margin="mb-6">
             {if requests.is_empty() {
                 view! { <p class="text-sm text-slate-600">"No requests yet."</p> }.into_any()
             } else {
@@ -248,40 +254,18 @@ fn Funds(
                     </ul>
                 }.into_any()
             }}
-        </section>
+        </Card>
         {v.technology.then(|| view! {
-            <section class=format!("{CARD} mb-6") aria-labelledby="bounties">
-                <h2 id="bounties" class="mb-1 font-semibold">"Integration bounties"</h2>
+            <Card title="Integration bounties" id="bounties" heading="mb-1 font-semibold" margin="mb-6">
                 <p class="mb-3 text-sm text-slate-600">"Paid once per certification milestone, as a line on your revenue statement."</p>
-                {if v.bounties.is_empty() {
-                    view! { <p class="text-sm text-slate-600">"Your terms name no integration bounties."</p> }.into_any()
-                } else {
-                    view! {
-                        <table class="min-w-full text-sm" data-testid="bounties">
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr><th scope="col" class=TH>"Milestone"</th><th scope="col" class=TH>"Bounty"</th><th scope="col" class=TH>"State"</th></tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {v.bounties.iter().map(|b| view! {
-                                    <tr>
-                                        <td class=TD>{crate::domain::certification::CertState::parse(&b.milestone).map(|s| s.label().to_owned()).unwrap_or_else(|| b.milestone.clone())}</td>
-                                        <td class=TD>{format_money(b.amount)}</td>
-                                        <td class=TD>
-                                            <span class=match b.state {
-                                                BountyState::Open => "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700",
-                                                BountyState::Earned => "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900",
-                                                BountyState::Paid => "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900",
-                                            }>{b.state.label()}</span>
-                                            {(b.state == BountyState::Open).then(|| view! { <span class="ml-2 text-xs text-slate-500">"milestone not reached yet"</span> })}
-                                            {(b.state == BountyState::Earned).then(|| view! { <span class="ml-2 text-xs text-slate-500">"on a statement, not paid out yet"</span> })}
-                                        </td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any()
-                }}
-            </section>
+                <DataTable
+                    look=TableLook::Shaded
+                    testid="bounties"
+                    empty="Your terms name no integration bounties."
+                    head=vec!["Milestone".into(), "Bounty".into(), "State".into()]
+                    rows=bounties
+                />
+            </Card>
         })}
     }
 }
@@ -368,14 +352,9 @@ pub fn FundReviewPage() -> impl IntoView {
         {move || decided().then(|| view! { <Notice text="Decision recorded; the partner's owners are told by email."/> })}
         <FormError value/>
         {move || field_error(value, "reason").get().map(|m| view! { <p class="mb-4 text-sm text-red-700" role="alert">{m}</p> })}
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(v) => view! { <Queue v decide/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data let:v>
+            <Queue v decide/>
+        </Loaded>
     }
 }
 

@@ -1,5 +1,6 @@
 use crate::api::auth::{invitation, AcceptInvitation};
-use crate::ui::components::form::{field_error, Card, Field, FormError, Submit};
+use crate::ui::components::card::CentredCard;
+use crate::ui::components::form::{field_error, Field, FormError, Submit};
 use crate::ui::pages::password::password_hint;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -15,7 +16,7 @@ pub fn InvitationPage() -> impl IntoView {
     let details = Resource::new(token, invitation);
     view! {
         <Title text="Accept your invitation"/>
-        <Card title="Accept your invitation">
+        <CentredCard title="Accept your invitation">
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match details.await {
@@ -39,6 +40,6 @@ pub fn InvitationPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </Card>
+        </CentredCard>
     }
 }

@@ -1,5 +1,6 @@
 use crate::api::auth::SignIn;
-use crate::ui::components::form::{field_error, Card, Field, FormError, Notice, Submit};
+use crate::ui::components::card::CentredCard;
+use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,7 +26,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <Title text="Sign in"/>
-        <Card title="Sign in">
+        <CentredCard title="Sign in">
             {move || notice().map(|t| view! { <Notice text=t/> })}
             <FormError value/>
             <ActionForm action=action>
@@ -37,6 +38,6 @@ pub fn LoginPage() -> impl IntoView {
             <p class="mt-4 text-center text-sm">
                 <a href="/forgot-password" class="text-brand underline">"Forgot your password?"</a>
             </p>
-        </Card>
+        </CentredCard>
     }
 }

@@ -9,8 +9,10 @@ use crate::domain::format::time_utc;
 use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem};
 use crate::domain::terms::format_bps;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
+use crate::ui::components::loaded::Loaded;
 use crate::ui::components::progress::ProgressBar;
-use crate::ui::pages::review::access_problem;
+use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
+use crate::ui::components::table::{DataTable, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,20 +34,15 @@ pub fn PlanPage() -> impl IntoView {
     view! {
         <Title text="Onboarding plan"/>
         <FormError value=tick_value/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match plan.await {
-                    Err(e) => access_problem(e),
-                    Ok(p) => {
-                        let back = match org() {
-                            Some(o) => format!("/plan?org={o}"),
-                            None => "/plan".to_owned(),
-                        };
-                        view! { <Plan plan=p tick back/> }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded data=plan let:p>
+            {
+                let back = match org() {
+                    Some(o) => format!("/plan?org={o}"),
+                    None => "/plan".to_owned(),
+                };
+                view! { <Plan plan=p tick back/> }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -158,81 +155,62 @@ pub fn PartnersPage() -> impl IntoView {
     view! {
         <Title text="Partners"/>
         <h1 class="mb-4 text-2xl font-bold">"Partners"</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let o = match data.await {
-                    Ok(o) => o,
-                    Err(e) => return access_problem(e),
-                };
+        <Loaded data let:o>
+            {
                 if o.partners.is_empty() {
                     return view! { <p class="text-slate-600">"No partners yet: approved applications appear here with their onboarding progress."</p> }.into_any();
                 }
+                let partners = o.partners.into_iter().map(|p| view! {
+                    <tr>
+                        <td class=TD_BOXED_NOWRAP>
+                            <a class="text-brand underline" href=format!("/plan?org={}", p.organisation_id)>{p.organisation}</a>
+                            " · "<a class="text-sm text-brand underline" href=format!("/certification?org={}", p.organisation_id)>"certification"</a>
+                            " · "<a class="text-sm text-brand underline" href=format!("/revenue?org={}", p.organisation_id)>"revenue"</a>
+                            " · "<a class="text-sm text-brand underline" href=format!("/scorecard?org={}", p.organisation_id)>"scorecard"</a>
+                            " · "<a class="text-sm text-brand underline" href=format!("/developers?org={}", p.organisation_id)>"integration"</a>
+                            " · "<a class="text-sm text-brand underline" href=format!("/support?org={}", p.organisation_id)>"tickets"</a>
+                            " · "<a class="text-sm text-brand underline" href=format!("/reviews?org={}", p.organisation_id)>"reviews"</a>
+                        </td>
+                        <td class=TD_BOXED_NOWRAP>{day(p.approved_at_ms)}</td>
+                        <td class="min-w-40 px-4 py-2">
+                            <span class="text-xs">{format!("{} % ({}/{})", p.progress.percent(), p.progress.done, p.progress.total)}</span>
+                            <ProgressBar percent=p.progress.percent() label="Progress"/>
+                        </td>
+                        <td class=TD_BOXED>{p.progress.overdue}</td>
+                    </tr>
+                }).collect_view();
+                let stalls = o.stalls.into_iter().take(10).map(|s| view! {
+                    <tr>
+                        <td class=TD_BOXED>{s.title}</td>
+                        <td class=TD_BOXED>{s.overdue}</td>
+                        <td class=TD_BOXED>{s.completed}</td>
+                        <td class=TD_BOXED>{s.median_days.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view();
                 view! {
                     <p class="mb-2 text-sm">"Sort by: "
                         <a class="text-brand underline" href="/manager/partners">"name"</a>" · "
                         <a class="text-brand underline" href="/manager/partners?sort=progress">"progress"</a>" · "
                         <a class="text-brand underline" href="/manager/partners?sort=overdue">"overdue items"</a>
                     </p>
-                    <div class="mb-8 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="partners">
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Partner"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Approved"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Progress"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Overdue"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {o.partners.into_iter().map(|p| view! {
-                                    <tr>
-                                        <td class="whitespace-nowrap px-4 py-2">
-                                            <a class="text-brand underline" href=format!("/plan?org={}", p.organisation_id)>{p.organisation}</a>
-                                            " · "<a class="text-sm text-brand underline" href=format!("/certification?org={}", p.organisation_id)>"certification"</a>
-                                            " · "<a class="text-sm text-brand underline" href=format!("/revenue?org={}", p.organisation_id)>"revenue"</a>
-                                            " · "<a class="text-sm text-brand underline" href=format!("/scorecard?org={}", p.organisation_id)>"scorecard"</a>
-                                            " · "<a class="text-sm text-brand underline" href=format!("/developers?org={}", p.organisation_id)>"integration"</a>
-                                            " · "<a class="text-sm text-brand underline" href=format!("/support?org={}", p.organisation_id)>"tickets"</a>
-                                            " · "<a class="text-sm text-brand underline" href=format!("/reviews?org={}", p.organisation_id)>"reviews"</a>
-                                        </td>
-                                        <td class="whitespace-nowrap px-4 py-2">{day(p.approved_at_ms)}</td>
-                                        <td class="min-w-40 px-4 py-2">
-                                            <span class="text-xs">{format!("{} % ({}/{})", p.progress.percent(), p.progress.done, p.progress.total)}</span>
-                                            <ProgressBar percent=p.progress.percent() label="Progress"/>
-                                        </td>
-                                        <td class="px-4 py-2">{p.progress.overdue}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable
+                        look=TableLook::Boxed
+                        margin="mb-8"
+                        testid="partners"
+                        head=vec!["Partner".into(), "Approved".into(), "Progress".into(), "Overdue".into()]
+                        rows=partners
+                    />
                     <h2 class="mb-2 text-lg font-semibold">"Where partners stall"</h2>
                     <p class="mb-2 text-sm text-slate-600">"Items most often overdue now, and the median days from approval to completion."</p>
-                    <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="stalls">
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Item"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Overdue"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Completed"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Median days"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {o.stalls.into_iter().take(10).map(|s| view! {
-                                    <tr>
-                                        <td class="px-4 py-2">{s.title}</td>
-                                        <td class="px-4 py-2">{s.overdue}</td>
-                                        <td class="px-4 py-2">{s.completed}</td>
-                                        <td class="px-4 py-2">{s.median_days.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable
+                        look=TableLook::Boxed
+                        testid="stalls"
+                        head=vec!["Item".into(), "Overdue".into(), "Completed".into(), "Median days".into()]
+                        rows=stalls
+                    />
                 }.into_any()
-            })}
-        </Suspense>
+            }
+        </Loaded>
     }
 }
 
@@ -256,12 +234,8 @@ pub fn TemplatePage() -> impl IntoView {
         {move || changed().then(|| view! { <Notice text="The template has been updated."/> })}
         <FormError value=add_value/>
         <FormError value=remove_value/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let list = match items.await {
-                    Ok(l) => l,
-                    Err(e) => return access_problem(e),
-                };
+        <Loaded data=items let:list>
+            {
                 view! {
                     {Phase::ALL.into_iter().map(|ph| view! {
                         <section class="mb-4 rounded-lg border border-slate-200 bg-white p-4">
@@ -280,8 +254,8 @@ pub fn TemplatePage() -> impl IntoView {
                         </section>
                     }).collect_view()}
                 }.into_any()
-            })}
-        </Suspense>
+            }
+        </Loaded>
         <section class="rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="add-heading">
             <h2 id="add-heading" class="mb-2 font-semibold">"Add an item"</h2>
             <ActionForm action=add>

@@ -1,6 +1,7 @@
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
 use crate::domain::password::MIN_CHARS;
-use crate::ui::components::form::{field_error, Card, Field, FormError, Notice, Submit};
+use crate::ui::components::card::CentredCard;
+use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,7 +15,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let sent = move || query.read().get("sent").is_some();
     view! {
         <Title text="Reset your password"/>
-        <Card title="Reset your password">
+        <CentredCard title="Reset your password">
             <Show
                 when=sent
                 fallback=move || view! {
@@ -29,7 +30,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 <Notice text="If an account exists for that address, we have sent it a link to reset the password. The link works once, within one hour."/>
             </Show>
             <p class="mt-4 text-center text-sm"><a href="/login" class="text-brand underline">"Back to sign in"</a></p>
-        </Card>
+        </CentredCard>
     }
 }
 
@@ -49,7 +50,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let token = move || query.read().get("token").unwrap_or_default();
     view! {
         <Title text="Choose a new password"/>
-        <Card title="Choose a new password">
+        <CentredCard title="Choose a new password">
             <FormError value/>
             <ActionForm action=action>
                 <input type="hidden" name="token" value=token/>
@@ -57,6 +58,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <Field label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password" error=field_error(value, "confirm")/>
                 <Submit label="Set new password" pending=action.pending()/>
             </ActionForm>
-        </Card>
+        </CentredCard>
     }
 }

@@ -4,20 +4,19 @@ use crate::api::partners::{get_application_queue, get_application_review, Decide
 use crate::domain::application::ApplicationStatus;
 use crate::domain::evaluation::{format_tenths, tenths, Criterion, Recommendation};
 use crate::domain::format::{days_waiting, time_utc};
-use crate::error::AppError;
+use crate::ui::components::card::Card;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::components::layout::{Forbidden, SignInPrompt};
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{INPUT, TD_BOXED, TD_BOXED_NOWRAP};
+use crate::ui::components::table::{DataTable, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-pub fn access_problem(e: AppError) -> AnyView {
-    match e {
-        AppError::Unauthenticated => view! { <SignInPrompt/> }.into_any(),
-        AppError::Forbidden => view! { <Forbidden/> }.into_any(),
-        other => view! { <p role="alert" class="text-red-700">{other.to_string()}</p> }.into_any(),
-    }
+/// The choices of a filter, the one in the address selected.
+fn filter_options(current: String, choices: &'static [(&'static str, &'static str)]) -> impl IntoView {
+    choices.iter().map(|(k, l)| view! { <option value=*k selected=current == *k>{*l}</option> }).collect_view()
 }
 
 #[component]
@@ -34,73 +33,46 @@ pub fn QueuePage() -> impl IntoView {
             <div>
                 <label for="filter-status" class="block text-sm font-medium">"Status"</label>
                 <select id="filter-status" name="status" class=select>
-                    {move || {
-                        let current = status();
-                        [("", "Any"), ("submitted", "Waiting for review"), ("info_requested", "Information requested"), ("approved", "Approved"), ("rejected", "Rejected")]
-                            .into_iter()
-                            .map(|(k, l)| view! { <option value=k selected=current == k>{l}</option> })
-                            .collect_view()
-                    }}
+                    {move || filter_options(status(), &[("", "Any"), ("submitted", "Waiting for review"), ("info_requested", "Information requested"), ("approved", "Approved"), ("rejected", "Rejected")])}
                 </select>
             </div>
             <div>
                 <label for="filter-kind" class="block text-sm font-medium">"Partner type"</label>
                 <select id="filter-kind" name="kind" class=select>
-                    {move || {
-                        let current = kind();
-                        [("", "Any"), ("technology", "Technology"), ("solution", "Solution"), ("reseller", "Reseller")]
-                            .into_iter()
-                            .map(|(k, l)| view! { <option value=k selected=current == k>{l}</option> })
-                            .collect_view()
-                    }}
+                    {move || filter_options(kind(), &[("", "Any"), ("technology", "Technology"), ("solution", "Solution"), ("reseller", "Reseller")])}
                 </select>
             </div>
             <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium hover:bg-slate-100">"Filter"</button>
         </form>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match queue.await {
-                    Err(e) => access_problem(e),
-                    Ok(q) if q.items.is_empty() => view! { <p class="text-slate-600">"No applications match."</p> }.into_any(),
-                    Ok(q) => {
-                        let now = q.now_ms;
-                        view! {
-                            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="queue">
-                                    <thead class="bg-slate-50 text-left text-slate-600">
-                                        <tr>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Company"</th>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Type"</th>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Category"</th>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Status"</th>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Waiting"</th>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Scorecards"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody class="divide-y divide-slate-100">
-                                        {q.items.into_iter().map(|a| view! {
-                                            <tr>
-                                                <td class="whitespace-nowrap px-4 py-2">
-                                                    <a class="font-medium text-brand underline" href=format!("/manager/applications/{}", a.id)>{a.company}</a>
-                                                    {(a.duplicates > 0).then(|| view! {
-                                                        <span class="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900" title=format!("{} other application(s) from {}", a.duplicates, a.company_domain)>"possible duplicate"</span>
-                                                    })}
-                                                </td>
-                                                <td class="whitespace-nowrap px-4 py-2">{a.kind.label()}</td>
-                                                <td class="whitespace-nowrap px-4 py-2">{a.category.label()}</td>
-                                                <td class="whitespace-nowrap px-4 py-2">{a.status.label()}</td>
-                                                <td class="whitespace-nowrap px-4 py-2">{days_waiting(a.created_at_ms, now)}</td>
-                                                <td class="px-4 py-2">{a.scorecards}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded data=queue let:q>
+            {if q.items.is_empty() {
+                return view! { <p class="text-slate-600">"No applications match."</p> }.into_any();
+            }
+            let now = q.now_ms;
+            let rows = q.items.into_iter().map(|a| view! {
+                <tr>
+                    <td class=TD_BOXED_NOWRAP>
+                        <a class="font-medium text-brand underline" href=format!("/manager/applications/{}", a.id)>{a.company}</a>
+                        {(a.duplicates > 0).then(|| view! {
+                            <span class="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900" title=format!("{} other application(s) from {}", a.duplicates, a.company_domain)>"possible duplicate"</span>
+                        })}
+                    </td>
+                    <td class=TD_BOXED_NOWRAP>{a.kind.label()}</td>
+                    <td class=TD_BOXED_NOWRAP>{a.category.label()}</td>
+                    <td class=TD_BOXED_NOWRAP>{a.status.label()}</td>
+                    <td class=TD_BOXED_NOWRAP>{days_waiting(a.created_at_ms, now)}</td>
+                    <td class=TD_BOXED>{a.scorecards}</td>
+                </tr>
+            }).collect_view();
+            view! {
+                <DataTable
+                    look=TableLook::Boxed
+                    testid="queue"
+                    head=vec!["Company".into(), "Type".into(), "Category".into(), "Status".into(), "Waiting".into(), "Scorecards".into()]
+                    rows
+                />
+            }.into_any()}
+        </Loaded>
     }
 }
 
@@ -130,15 +102,12 @@ pub fn ReviewPage() -> impl IntoView {
     };
     view! {
         <Title text="Review application"/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let r = match review.await {
-                    Ok(r) => r,
-                    Err(e) => return access_problem(e),
-                };
+        <Loaded data=review let:r>
+            {
                 let app = r.application.clone();
                 let mine = app.scorecards.iter().find(|c| c.manager_id == r.viewer_id).cloned();
                 let open = app.status == ApplicationStatus::Submitted;
+                let heading = "mb-3 text-lg font-semibold";
                 view! {
                     <p class="mb-2 text-sm"><a class="text-brand underline" href="/manager/applications">"← Applications"</a></p>
                     <h1 class="mb-1 text-2xl font-bold">{app.company.clone()}</h1>
@@ -153,8 +122,7 @@ pub fn ReviewPage() -> impl IntoView {
                         </div>
                     })}
                     <div class="grid gap-6 lg:grid-cols-2">
-                        <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5">
-                            <h2 class="mb-3 text-lg font-semibold">"Application"</h2>
+                        <Card title="Application" heading=heading>
                             <dl class="grid grid-cols-3 gap-2 text-sm">
                                 <dt class="text-slate-500">"Status"</dt><dd class="col-span-2 font-semibold" data-testid="status">{app.status.label()}</dd>
                                 <dt class="text-slate-500">"Website"</dt><dd class="col-span-2 break-all">{app.website.clone()}</dd>
@@ -170,9 +138,8 @@ pub fn ReviewPage() -> impl IntoView {
                                 })}
                                 {app.decision_reason.clone().map(|r| view! { <dt class="text-slate-500">"Reason"</dt><dd class="col-span-2">{r}</dd> })}
                             </dl>
-                        </section>
-                        <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5">
-                            <h2 class="mb-3 text-lg font-semibold">"Evaluation"</h2>
+                        </Card>
+                        <Card title="Evaluation" heading=heading>
                             {match r.summary.clone() {
                                 None => view! { <p class="text-sm text-slate-600">"Nobody has scored this application yet."</p> }.into_any(),
                                 Some(s) => {
@@ -215,12 +182,11 @@ pub fn ReviewPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                        </section>
+                        </Card>
                     </div>
                     {open.then(|| view! {
                         <div class="mt-6 grid gap-6 lg:grid-cols-2">
-                            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="score-heading">
-                                <h2 id="score-heading" class="mb-3 text-lg font-semibold">"Your scorecard"</h2>
+                            <Card title="Your scorecard" id="score-heading" heading=heading>
                                 <FormError value=score_value/>
                                 <ActionForm action=score>
                                     <input type="hidden" name="id" value=app.id.to_string()/>
@@ -255,9 +221,8 @@ pub fn ReviewPage() -> impl IntoView {
                                     }).collect_view()}
                                     <button type="submit" class="rounded-md bg-brand px-4 py-2 font-semibold text-white">"Save scorecard"</button>
                                 </ActionForm>
-                            </section>
-                            <section class="min-w-0 rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="decide-heading">
-                                <h2 id="decide-heading" class="mb-3 text-lg font-semibold">"Decision"</h2>
+                            </Card>
+                            <Card title="Decision" id="decide-heading" heading=heading>
                                 <FormError value=decide_value/>
                                 <ActionForm action=decide>
                                     <input type="hidden" name="id" value=app.id.to_string()/>
@@ -271,7 +236,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     <input type="hidden" name="version" value=app.version.to_string()/>
                                     <input type="hidden" name="decision" value="request_info"/>
                                     <label for="question" class="block text-sm font-medium">"Question for the applicant"</label>
-                                    <textarea id="question" name="text" rows="2" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                    <textarea id="question" name="text" rows="2" class=INPUT></textarea>
                                     {move || field_error(decide_value, "question").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
                                     <button type="submit" class="mb-4 mt-2 rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold">"Ask for information"</button>
                                 </ActionForm>
@@ -280,15 +245,15 @@ pub fn ReviewPage() -> impl IntoView {
                                     <input type="hidden" name="version" value=app.version.to_string()/>
                                     <input type="hidden" name="decision" value="reject"/>
                                     <label for="reason" class="block text-sm font-medium">"Reason for rejection (emailed)"</label>
-                                    <textarea id="reason" name="text" rows="2" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"></textarea>
+                                    <textarea id="reason" name="text" rows="2" class=INPUT></textarea>
                                     {move || field_error(decide_value, "reason").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
                                     <button type="submit" class="mt-2 rounded-md border border-red-300 px-4 py-2 text-sm font-semibold text-red-800">"Reject"</button>
                                 </ActionForm>
-                            </section>
+                            </Card>
                         </div>
                     })}
                 }.into_any()
-            })}
-        </Suspense>
+            }
+        </Loaded>
     }
 }

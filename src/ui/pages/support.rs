@@ -9,19 +9,15 @@ use crate::domain::format::time_utc;
 use crate::domain::support::Severity;
 use crate::domain::support::{format_duration, SlaClock, SlaState, TicketStatus, TicketView, RESOLUTION_STEPS};
 use crate::error::AppError;
-use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
-use crate::ui::pages::review::access_problem;
+use crate::ui::components::card::Card;
+use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED};
+use crate::ui::components::table::{DataTable, Head, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-const CARD: &str = "min-w-0 rounded-lg border border-slate-200 bg-white p-5";
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2";
-const BUTTON: &str = "rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90";
-const QUIET: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50";
-const TH: &str = "px-2 py-2 text-left font-semibold";
-const TD: &str = "px-2 py-2 align-top";
 
 fn pill(state: SlaState) -> &'static str {
     match state {
@@ -74,121 +70,100 @@ pub fn SupportPage() -> impl IntoView {
         <Title text="Support"/>
         <h1 class="mb-1 text-2xl font-bold">"Support"</h1>
         {error_banner()}
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(v) => {
-                        let targets = v.targets.iter().map(|(s, m)| format!("{}: {}", s.label(), format_duration(m * 60_000))).collect::<Vec<_>>().join(" · ");
-                        let draft = v.draft.clone().unwrap_or_default();
-                        let errors: LastResult<()> = {
-                            let errs = draft.errors.clone();
-                            Signal::derive(move || (!errs.is_empty()).then(|| Err(AppError::Invalid(errs.clone()))))
-                        };
-                        let now = v.now_ms;
-                        view! {
-                            <p class="mb-4 text-sm text-slate-600">
-                                {v.organisation.clone()} " · " <strong>{v.tier.label()}</strong> " support · first response within " {targets}
-                            </p>
-                            <div class="grid gap-6 lg:grid-cols-[3fr_2fr]">
-                                <section class=CARD aria-labelledby="tickets">
-                                    <h2 id="tickets" class="mb-3 font-semibold">"Tickets"</h2>
-                                    {if v.tickets.is_empty() {
-                                        view! { <p class="text-sm text-slate-600">"No tickets yet."</p> }.into_any()
-                                    } else {
-                                        view! { <TicketTable tickets=v.tickets.clone() now_ms=now show_partner=false/> }.into_any()
-                                    }}
-                                </section>
-                                {v.may_open.then(|| view! {
-                                    <section class=CARD aria-labelledby="open">
-                                        <h2 id="open" class="mb-3 font-semibold">"Open a ticket"</h2>
-                                        {(!draft.errors.is_empty()).then(|| view! {
-                                            <div class="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">
-                                                "Please fix the fields below. Attach your file again if you had chosen one."
-                                            </div>
-                                        })}
-                                        <form method="post" action="/support/tickets" enctype="multipart/form-data" data-testid="open-ticket">
-                                            <label for="ticket-subject" class="block text-sm font-medium">"Subject"</label>
-                                            <input id="ticket-subject" name="subject" class=INPUT maxlength="200" value=draft.subject.clone() required/>
-                                            <FieldMessage value=errors field="subject"/>
-                                            <fieldset class="mt-3">
-                                                <legend class="text-sm font-medium">"Severity"</legend>
-                                                {Severity::ALL.iter().map(|s| {
-                                                    let checked = draft.severity == s.key() || (draft.severity.is_empty() && *s == Severity::Tier3);
-                                                    view! {
-                                                        <label class="mt-1 flex items-start gap-2 text-sm">
-                                                            <input type="radio" name="severity" value=s.key() checked=checked class="mt-1"/>
-                                                            <span><strong>{s.label()}</strong> " — " {s.description()}</span>
-                                                        </label>
-                                                    }
-                                                }).collect_view()}
-                                            </fieldset>
-                                            <FieldMessage value=errors field="severity"/>
-                                            <label for="ticket-description" class="mt-3 block text-sm font-medium">"Description"</label>
-                                            <textarea id="ticket-description" name="description" rows="6" class=INPUT required>{draft.description.clone()}</textarea>
-                                            <FieldMessage value=errors field="description"/>
-                                            <label for="ticket-file" class="mt-3 block text-sm font-medium">"Attachment (optional)"</label>
-                                            <p class="text-xs text-slate-500">"PDF, PNG, JPEG, GIF or a plain-text log; at most 5 MiB."</p>
-                                            <input id="ticket-file" type="file" name="file" class="mt-1 block w-full text-sm"/>
-                                            <FieldMessage value=errors field="file"/>
-                                            <button type="submit" class=format!("{BUTTON} mt-4")>"Open ticket"</button>
-                                        </form>
-                                    </section>
+        <Loaded data let:v>
+            {
+                let targets = v.targets.iter().map(|(s, m)| format!("{}: {}", s.label(), format_duration(m * 60_000))).collect::<Vec<_>>().join(" · ");
+                let draft = v.draft.clone().unwrap_or_default();
+                let errors: LastResult<()> = {
+                    let errs = draft.errors.clone();
+                    Signal::derive(move || (!errs.is_empty()).then(|| Err(AppError::Invalid(errs.clone()))))
+                };
+                let now = v.now_ms;
+                view! {
+                    <p class="mb-4 text-sm text-slate-600">
+                        {v.organisation.clone()} " · " <strong>{v.tier.label()}</strong> " support · first response within " {targets}
+                    </p>
+                    <div class="grid gap-6 lg:grid-cols-[3fr_2fr]">
+                        <Card title="Tickets" id="tickets">
+                            <TicketTable tickets=v.tickets.clone() now_ms=now show_partner=false empty="No tickets yet."/>
+                        </Card>
+                        {v.may_open.then(|| view! {
+                            <Card title="Open a ticket" id="open">
+                                {(!draft.errors.is_empty()).then(|| view! {
+                                    <div class="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">
+                                        "Please fix the fields below. Attach your file again if you had chosen one."
+                                    </div>
                                 })}
-                            </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                                <form method="post" action="/support/tickets" enctype="multipart/form-data" data-testid="open-ticket">
+                                    <label for="ticket-subject" class="block text-sm font-medium">"Subject"</label>
+                                    <input id="ticket-subject" name="subject" class=INPUT maxlength="200" value=draft.subject.clone() required/>
+                                    <FieldMessage value=errors field="subject"/>
+                                    <fieldset class="mt-3">
+                                        <legend class="text-sm font-medium">"Severity"</legend>
+                                        {Severity::ALL.iter().map(|s| {
+                                            let checked = draft.severity == s.key() || (draft.severity.is_empty() && *s == Severity::Tier3);
+                                            view! {
+                                                <label class="mt-1 flex items-start gap-2 text-sm">
+                                                    <input type="radio" name="severity" value=s.key() checked=checked class="mt-1"/>
+                                                    <span><strong>{s.label()}</strong> " — " {s.description()}</span>
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                    </fieldset>
+                                    <FieldMessage value=errors field="severity"/>
+                                    <label for="ticket-description" class="mt-3 block text-sm font-medium">"Description"</label>
+                                    <textarea id="ticket-description" name="description" rows="6" class=INPUT required>{draft.description.clone()}</textarea>
+                                    <FieldMessage value=errors field="description"/>
+                                    <label for="ticket-file" class="mt-3 block text-sm font-medium">"Attachment (optional)"</label>
+                                    <p class="text-xs text-slate-500">"PDF, PNG, JPEG, GIF or a plain-text log; at most 5 MiB."</p>
+                                    <input id="ticket-file" type="file" name="file" class="mt-1 block w-full text-sm"/>
+                                    <FieldMessage value=errors field="file"/>
+                                    <button type="submit" class=format!("{BUTTON} mt-4")>"Open ticket"</button>
+                                </form>
+                            </Card>
+                        })}
+                    </div>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 
+/// Tickets, one a row; with partner and assignee for staff's queue.
 #[component]
-fn FieldMessage(value: LastResult<()>, field: &'static str) -> impl IntoView {
-    let message = field_error(value, field);
-    move || {
-        message.get().map(
-            |m| view! { <p id=format!("field-{field}-error") class="mt-1 text-sm text-red-700" role="alert">{m}</p> },
-        )
-    }
-}
-
-#[component]
-fn TicketTable(tickets: Vec<TicketView>, now_ms: i64, show_partner: bool) -> impl IntoView {
-    view! {
-        <div class="overflow-x-auto">
-            <table class="w-full text-sm" data-testid="ticket-list">
-                <thead class="border-b border-slate-200">
-                    <tr>
-                        <th class=TH>"#"</th>
-                        <th class=TH>"Subject"</th>
-                        {show_partner.then(|| view! { <th class=TH>"Partner"</th> })}
-                        <th class=TH>"Severity"</th>
-                        <th class=TH>"Status"</th>
-                        <th class=TH>"First response"</th>
-                        {show_partner.then(|| view! { <th class=TH>"Assignee"</th> })}
-                    </tr>
-                </thead>
-                <tbody>
-                    {tickets.into_iter().map(|t| {
-                        let href = format!("/support/tickets/{}", t.id);
-                        view! {
-                            <tr class="border-b border-slate-100" data-testid=format!("ticket-{}", t.id)>
-                                <td class=TD>{t.id}</td>
-                                <td class=TD><a class="text-brand underline" href=href>{t.subject.clone()}</a></td>
-                                {show_partner.then(|| view! { <td class=TD>{t.organisation.clone()}</td> })}
-                                <td class=TD>{t.severity.label()}</td>
-                                <td class=TD>{t.status.label()}</td>
-                                <td class=TD><Clock ticket=t.clone() now_ms/></td>
-                                {show_partner.then(|| view! { <td class=TD>{t.assignee.clone().unwrap_or_else(|| "—".into())}</td> })}
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
+fn TicketTable(
+    tickets: Vec<TicketView>,
+    now_ms: i64,
+    show_partner: bool,
+    #[prop(optional)] empty: Option<&'static str>,
+) -> impl IntoView {
+    let rows = tickets
+        .into_iter()
+        .map(|t| {
+            let href = format!("/support/tickets/{}", t.id);
+            view! {
+                <tr class="border-b border-slate-100" data-testid=format!("ticket-{}", t.id)>
+                    <td class=TD_RULED>{t.id}</td>
+                    <td class=TD_RULED><a class="text-brand underline" href=href>{t.subject.clone()}</a></td>
+                    {show_partner.then(|| view! { <td class=TD_RULED>{t.organisation.clone()}</td> })}
+                    <td class=TD_RULED>{t.severity.label()}</td>
+                    <td class=TD_RULED>{t.status.label()}</td>
+                    <td class=TD_RULED><Clock ticket=t.clone() now_ms/></td>
+                    {show_partner.then(|| view! { <td class=TD_RULED>{t.assignee.clone().unwrap_or_else(|| "—".into())}</td> })}
+                </tr>
+            }
+        })
+        .collect_view();
+    let head = vec![
+        "#".into(),
+        "Subject".into(),
+        Head::from("Partner").when(show_partner),
+        "Severity".into(),
+        "Status".into(),
+        "First response".into(),
+        Head::from("Assignee").when(show_partner),
+    ];
+    view! { <DataTable look=TableLook::Ruled testid="ticket-list" head rows empty/> }
 }
 
 #[component]
@@ -222,24 +197,22 @@ pub fn TicketDetailPage() -> impl IntoView {
         <Title text="Ticket"/>
         {move || notice().map(|t| view! { <Notice text=t/> })}
         {error_banner()}
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(p) => view! { <Ticket p assign resolve reopen/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data let:p>
+            <Ticket p staff=StaffActions { assign, resolve, reopen }/>
+        </Loaded>
     }
 }
 
-#[component]
-fn Ticket(
-    p: TicketPage,
+/// What staff do to a ticket.
+#[derive(Clone, Copy)]
+struct StaffActions {
     assign: ServerAction<AssignTicket>,
     resolve: ServerAction<ResolveTicket>,
     reopen: ServerAction<ReopenTicket>,
-) -> impl IntoView {
+}
+
+#[component]
+fn Ticket(p: TicketPage, staff: StaffActions) -> impl IntoView {
     let t = p.ticket.clone();
     let id = t.id;
     let open = t.status == TicketStatus::Open;
@@ -305,18 +278,14 @@ fn Ticket(
                     view! { <p class="mt-4 text-sm text-slate-600">"This ticket is resolved. If the issue is back, your partner manager can reopen it, or you can open a new ticket."</p> }.into_any()
                 }}
             </div>
-            {p.is_staff.then(|| view! { <StaffPanel p=p.clone() assign resolve reopen/> })}
+            {p.is_staff.then(|| view! { <StaffPanel p=p.clone() actions=staff/> })}
         </div>
     }
 }
 
 #[component]
-fn StaffPanel(
-    p: TicketPage,
-    assign: ServerAction<AssignTicket>,
-    resolve: ServerAction<ResolveTicket>,
-    reopen: ServerAction<ReopenTicket>,
-) -> impl IntoView {
+fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
+    let StaffActions { assign, resolve, reopen } = actions;
     let t = p.ticket.clone();
     let (id_assign, id_resolve, id_reopen) = (t.id.to_string(), t.id.to_string(), t.id.to_string());
     let assign_value: LastResult<()> = Signal::derive(move || assign.value().get());
@@ -325,8 +294,7 @@ fn StaffPanel(
     let tier1 = t.severity == Severity::Tier1;
     view! {
         <div class="space-y-4">
-            <section class=CARD aria-labelledby="assign">
-                <h2 id="assign" class="mb-2 font-semibold">"Assignee"</h2>
+            <Card title="Assignee" id="assign" heading="mb-2 font-semibold">
                 <FormError value=assign_value/>
                 <ActionForm action=assign>
                     <input type="hidden" name="id" value=id_assign/>
@@ -339,11 +307,10 @@ fn StaffPanel(
                     </select>
                     <button type="submit" class=format!("{QUIET} mt-2")>"Assign"</button>
                 </ActionForm>
-            </section>
+            </Card>
             {if t.status == TicketStatus::Open {
                 view! {
-                    <section class=CARD aria-labelledby="resolve">
-                        <h2 id="resolve" class="mb-2 font-semibold">"Resolve"</h2>
+                    <Card title="Resolve" id="resolve" heading="mb-2 font-semibold">
                         {tier1.then(|| view! { <p class="mb-2 text-xs text-slate-600">"Tier 1: the handbook's six resolution steps are required."</p> })}
                         <FormError value=resolve_value/>
                         <ActionForm action=resolve>
@@ -370,12 +337,11 @@ fn StaffPanel(
                             }).collect_view())}
                             <button type="submit" class=format!("{BUTTON} mt-3")>"Resolve ticket"</button>
                         </ActionForm>
-                    </section>
+                    </Card>
                 }.into_any()
             } else {
                 view! {
-                    <section class=CARD aria-labelledby="reopen">
-                        <h2 id="reopen" class="mb-2 font-semibold">"Reopen"</h2>
+                    <Card title="Reopen" id="reopen" heading="mb-2 font-semibold">
                         <FormError value=reopen_value/>
                         <ActionForm action=reopen>
                             <input type="hidden" name="id" value=id_reopen/>
@@ -383,7 +349,7 @@ fn StaffPanel(
                             <textarea id="reopen-reason" name="reason" rows="2" class=INPUT></textarea>
                             <button type="submit" class=format!("{QUIET} mt-2")>"Reopen ticket"</button>
                         </ActionForm>
-                    </section>
+                    </Card>
                 }.into_any()
             }}
         </div>
@@ -409,15 +375,13 @@ pub fn SupportQueuePage() -> impl IntoView {
             {move || view! { {tab("open", "Open")} {tab("resolved", "Resolved")} {tab("all", "All")} }}
         </nav>
         <p class="mb-3 text-sm text-slate-600">"Tickets waiting for a first response come first, the soonest due at the top."</p>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(v) if v.tickets.is_empty() => view! { <p class="text-sm text-slate-600">"No tickets here."</p> }.into_any(),
-                    Ok(v) => view! { <div class=CARD><TicketTable tickets=v.tickets now_ms=v.now_ms show_partner=true/></div> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data let:v>
+            {if v.tickets.is_empty() {
+                view! { <p class="text-sm text-slate-600">"No tickets here."</p> }.into_any()
+            } else {
+                view! { <div class=CARD><TicketTable tickets=v.tickets now_ms=v.now_ms show_partner=true/></div> }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -428,60 +392,51 @@ pub fn SlaReportPage() -> impl IntoView {
     view! {
         <Title text="SLA report"/>
         <h1 class="mb-4 text-2xl font-bold">"Support SLA report"</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => access_problem(e),
-                    Ok(r) => {
-                        let pct = |c: &crate::domain::support::SlaCounts| c.met_bps().map(crate::domain::integration::format_bps).unwrap_or_else(|| "—".into());
-                        view! {
-                            <div class="mb-3 flex items-center gap-3 text-sm">
-                                <a class=QUIET href=format!("/support/report?month={}", r.previous)>"← Earlier"</a>
-                                <strong data-testid="report-month">{r.label.clone()}</strong>
-                                {r.next.clone().map(|n| view! { <a class=QUIET href=format!("/support/report?month={n}")>"Later →"</a> })}
-                            </div>
-                            <div class=CARD>
-                                <table class="w-full text-sm" data-testid="sla-report">
-                                    <thead class="border-b border-slate-200">
-                                        <tr>
-                                            <th class=TH>"Support tier at opening"</th>
-                                            <th class=TH>"Target"</th>
-                                            <th class=TH>"Opened"</th>
-                                            <th class=TH>"Met"</th>
-                                            <th class=TH>"Breached"</th>
-                                            <th class=TH>"Waiting, within target"</th>
-                                            <th class=TH>"Met share"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {r.tiers.iter().map(|(tier, c)| view! {
-                                            <tr class="border-b border-slate-100" data-testid=format!("tier-{}", tier.key())>
-                                                <td class=TD>{tier.label()}</td>
-                                                <td class=TD>{format!("{} h", tier.response_hours())}</td>
-                                                <td class=TD>{c.opened}</td>
-                                                <td class=TD data-testid="met">{c.met}</td>
-                                                <td class=TD data-testid="breached">{c.breached}</td>
-                                                <td class=TD>{c.waiting}</td>
-                                                <td class=TD>{pct(c)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                        <tr class="font-semibold" data-testid="tier-total">
-                                            <td class=TD>"All"</td>
-                                            <td class=TD></td>
-                                            <td class=TD>{r.total.opened}</td>
-                                            <td class=TD>{r.total.met}</td>
-                                            <td class=TD>{r.total.breached}</td>
-                                            <td class=TD>{r.total.waiting}</td>
-                                            <td class=TD>{pct(&r.total)}</td>
-                                        </tr>
-                                    </tbody>
-                                </table>
-                            </div>
-                            <p class="mt-3 text-xs text-slate-500">"Tickets opened in the month, judged now. A ticket is met when its first response came within the target its partner's support tier set when it was opened; it is breached once its due time passes without one. The clock runs around the clock."</p>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded data let:r>
+            {
+                let pct = |c: &crate::domain::support::SlaCounts| c.met_bps().map(crate::domain::integration::format_bps).unwrap_or_else(|| "—".into());
+                let total = view! {
+                    <tr class="font-semibold" data-testid="tier-total">
+                        <td class=TD_RULED>"All"</td>
+                        <td class=TD_RULED></td>
+                        <td class=TD_RULED>{r.total.opened}</td>
+                        <td class=TD_RULED>{r.total.met}</td>
+                        <td class=TD_RULED>{r.total.breached}</td>
+                        <td class=TD_RULED>{r.total.waiting}</td>
+                        <td class=TD_RULED>{pct(&r.total)}</td>
+                    </tr>
+                };
+                let rows = r.tiers.iter().map(|(tier, c)| view! {
+                    <tr class="border-b border-slate-100" data-testid=format!("tier-{}", tier.key())>
+                        <td class=TD_RULED>{tier.label()}</td>
+                        <td class=TD_RULED>{format!("{} h", tier.response_hours())}</td>
+                        <td class=TD_RULED>{c.opened}</td>
+                        <td class=TD_RULED data-testid="met">{c.met}</td>
+                        <td class=TD_RULED data-testid="breached">{c.breached}</td>
+                        <td class=TD_RULED>{c.waiting}</td>
+                        <td class=TD_RULED>{pct(c)}</td>
+                    </tr>
+                }.into_any()).chain(std::iter::once(total.into_any())).collect::<Vec<_>>();
+                view! {
+                    <div class="mb-3 flex items-center gap-3 text-sm">
+                        <a class=QUIET href=format!("/support/report?month={}", r.previous)>"← Earlier"</a>
+                        <strong data-testid="report-month">{r.label.clone()}</strong>
+                        {r.next.clone().map(|n| view! { <a class=QUIET href=format!("/support/report?month={n}")>"Later →"</a> })}
+                    </div>
+                    <div class=CARD>
+                        <DataTable
+                            look=TableLook::Ruled
+                            testid="sla-report"
+                            head=vec![
+                                "Support tier at opening".into(), "Target".into(), "Opened".into(), "Met".into(),
+                                "Breached".into(), "Waiting, within target".into(), "Met share".into(),
+                            ]
+                            rows
+                        />
+                    </div>
+                    <p class="mt-3 text-xs text-slate-500">"Tickets opened in the month, judged now. A ticket is met when its first response came within the target its partner's support tier set when it was opened; it is breached once its due time passes without one. The clock runs around the clock."</p>
+                }.into_any()
+            }
+        </Loaded>
     }
 }

@@ -1,0 +1,142 @@
+//! Tables of records: a header row, the rows, a wrapper that scrolls
+//! sideways on narrow screens instead of widening the page, a sentence in
+//! place of the table when there is nothing to list, and links to older and
+//! newer pages where a list comes in pages.
+
+use crate::ui::components::style::{TH_BOXED, TH_RULED, TH_SHADED};
+use leptos::prelude::*;
+
+/// How a table is drawn.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TableLook {
+    /// A line under the header and under each row (rows draw their own);
+    /// for tables inside a card.
+    Ruled,
+    /// A shaded header row over rows divided by hairlines.
+    Shaded,
+    /// Shaded, wider cells, in a box of its own: staff lists that stand
+    /// on the page rather than in a card.
+    Boxed,
+}
+
+/// The border around a table's scrolling wrapper.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Frame {
+    Bare,
+    Box,
+    /// A red box, for a list of things that are late.
+    Alert,
+}
+
+/// One header cell.
+#[derive(Clone, Copy, Debug)]
+pub struct Head {
+    label: &'static str,
+    /// Read to screen readers only: columns of buttons or links whose
+    /// purpose the cells show.
+    quiet: bool,
+    shown: bool,
+}
+
+impl From<&'static str> for Head {
+    fn from(label: &'static str) -> Self {
+        Head { label, quiet: false, shown: true }
+    }
+}
+
+impl Head {
+    /// A header read to screen readers only.
+    pub fn quiet(label: &'static str) -> Self {
+        Head { label, quiet: true, shown: true }
+    }
+
+    /// Keeps the column only when `shown`, for columns some viewers lack.
+    pub fn when(self, shown: bool) -> Self {
+        Head { shown, ..self }
+    }
+}
+
+/// Links to the neighbouring pages of a long list; each is an address with
+/// the query that selects that page.
+#[derive(Clone, Debug, Default)]
+pub struct Pager {
+    pub older: Option<String>,
+    pub newer: Option<String>,
+}
+
+#[component]
+pub fn DataTable<V: IntoView + 'static>(
+    look: TableLook,
+    head: Vec<Head>,
+    rows: Vec<V>,
+    /// Shown instead of the table when there are no rows; without it an
+    /// empty table is drawn.
+    #[prop(default = None, into)]
+    empty: Option<&'static str>,
+    #[prop(optional)] testid: Option<&'static str>,
+    /// Classes put before the wrapper's (and the empty sentence's), for
+    /// their margin.
+    #[prop(optional)]
+    margin: &'static str,
+    /// The wrapper's border; by default boxed tables have one and others
+    /// none.
+    #[prop(optional)]
+    frame: Option<Frame>,
+    #[prop(optional)] pager: Option<Pager>,
+) -> impl IntoView {
+    let spaced = |class: &str| if margin.is_empty() { class.to_owned() } else { format!("{margin} {class}") };
+    let pages = pager.filter(|p| p.older.is_some() || p.newer.is_some()).map(|p| {
+        let both = p.older.is_some() && p.newer.is_some();
+        view! {
+            <p class="mt-4">
+                {p.newer.map(|href| view! { <a class="text-brand underline" href=href>"Newer entries"</a> })}
+                {both.then_some(" · ")}
+                {p.older.map(|href| view! { <a class="text-brand underline" href=href>"Older entries"</a> })}
+            </p>
+        }
+    });
+    if rows.is_empty() {
+        if let Some(text) = empty {
+            return view! { <p class=spaced("text-sm text-slate-600")>{text}</p> {pages} }.into_any();
+        }
+    }
+    let frame = frame.unwrap_or(if look == TableLook::Boxed { Frame::Box } else { Frame::Bare });
+    let wrapper = spaced(match frame {
+        Frame::Bare => "overflow-x-auto",
+        Frame::Box => "overflow-x-auto rounded-lg border border-slate-200 bg-white",
+        Frame::Alert => "overflow-x-auto rounded-lg border border-red-200 bg-white",
+    });
+    let (table, thead, tbody, th) = match look {
+        TableLook::Ruled => ("w-full text-sm", "border-b border-slate-200", None, TH_RULED),
+        TableLook::Shaded => {
+            ("min-w-full text-sm", "bg-slate-50 text-left text-slate-600", Some("divide-y divide-slate-100"), TH_SHADED)
+        }
+        TableLook::Boxed => (
+            "min-w-full divide-y divide-slate-200 text-sm",
+            "bg-slate-50 text-left text-slate-600",
+            Some("divide-y divide-slate-100"),
+            TH_BOXED,
+        ),
+    };
+    let cells = head
+        .into_iter()
+        .filter(|h| h.shown)
+        .map(|h| {
+            let label =
+                if h.quiet { view! { <span class="sr-only">{h.label}</span> }.into_any() } else { h.label.into_any() };
+            view! { <th scope="col" class=th>{label}</th> }
+        })
+        .collect_view();
+    view! {
+        <div class=wrapper>
+            <table class=table data-testid=testid>
+                <thead class=thead>
+                    <tr>{cells}</tr>
+                </thead>
+                <tbody class=tbody>{rows}</tbody>
+            </table>
+        </div>
+        {pages}
+    }
+    .into_any()
+}

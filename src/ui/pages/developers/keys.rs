@@ -1,0 +1,197 @@
+//! /developers: the partner's API keys, with sandbox usage.
+
+use super::shared::{hidden_org, org_param, DevHeader};
+use crate::api::integration::{get_developer, CreateApiKey, DeveloperView, RevokeApiKey, RotateApiKey};
+use crate::domain::format::time_utc;
+use crate::domain::integration::{ApiKeyView, Grace, KeyStatus, Scope};
+use crate::ui::components::card::Card;
+use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{BUTTON, DANGER, INPUT, QUIET, TD_RULED};
+use crate::ui::components::table::{DataTable, Head, TableLook};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+
+#[component]
+pub fn DevelopersPage() -> impl IntoView {
+    let location = use_location();
+    let create = ServerAction::<CreateApiKey>::new();
+    let rotate = ServerAction::<RotateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    // Only the address: every action lands on an address of its own, and a
+    // second load would find the shown-once key already taken.
+    let data = Resource::new(move || location.search.get(), |_| get_developer(org_param()));
+    view! {
+        <Title text="Developers"/>
+        <DevHeader current="/developers"/>
+        <Loaded data let:v>
+            <Keys v create rotate revoke/>
+        </Loaded>
+    }
+}
+
+#[component]
+fn Keys(
+    v: DeveloperView,
+    create: ServerAction<CreateApiKey>,
+    rotate: ServerAction<RotateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let org = org_param();
+    let create_value: LastResult<()> = Signal::derive(move || create.value().get());
+    let rotate_value: LastResult<()> = Signal::derive(move || rotate.value().get());
+    let revoke_value: LastResult<()> = Signal::derive(move || revoke.value().get());
+    let notice = move || {
+        let q = query.read();
+        if q.get("created").is_some() {
+            Some("Key created.")
+        } else if q.get("rotated").is_some() {
+            Some("Key rotated. The old key keeps working until its end time.")
+        } else if q.get("revoked").is_some() {
+            Some("Key revoked. It stopped working at once.")
+        } else {
+            None
+        }
+    };
+    let can_manage = v.can_manage;
+    let production_refusal = v.production_refusal.clone();
+    let rows = v.keys.iter().cloned().map(|k| view! { <KeyRow k org can_manage rotate revoke/> }).collect_view();
+    view! {
+        <p class="mb-4 text-sm text-slate-600">{v.organisation.clone()} " · API keys authenticate your integration's calls to " <code>"/api/v1"</code> "."</p>
+        {move || notice().map(|t| view! { <Notice text=t/> })}
+        {v.new_key.clone().map(|(_, key)| view! {
+            <section class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-5" aria-labelledby="new-key-title">
+                <h2 id="new-key-title" class="font-semibold">"Copy your new key now"</h2>
+                <p class="mb-2 text-sm">"It is shown only this once; we keep only a hash of it."</p>
+                <code class="block break-all rounded bg-white p-3 font-mono text-sm" data-testid="new-key">{key}</code>
+            </section>
+        })}
+        <div class="mb-6 grid gap-4 sm:grid-cols-2">
+            <Card title="Sandbox usage" id="usage" heading="mb-2 font-semibold">
+                <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                    <dt class="text-slate-600">"Agents"</dt>
+                    <dd data-testid="sandbox-agents">{format!("{} of {}", v.sandbox_agents, v.agent_limit)}</dd>
+                    <dt class="text-slate-600">"Events today"</dt>
+                    <dd data-testid="sandbox-events">{format!("{} of {}", v.sandbox_events_today, v.event_limit)}</dd>
+                    <dt class="text-slate-600">"Daily quota resets"</dt>
+                    <dd>{time_utc(v.day_resets_at_ms)}</dd>
+                    <dt class="text-slate-600">"Sandbox cleared"</dt>
+                    <dd>{time_utc(v.week_resets_at_ms)} " (every Monday)"</dd>
+                </dl>
+            </Card>
+            <Card title="Try it" id="start" heading="mb-2 font-semibold">
+                <pre class="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100"><code>{"curl -H \"Authorization: Bearer $KEY\" \\\n  "}{"https://<this portal>/api/v1/agents"}</code></pre>
+                <p class="mt-2 text-sm text-slate-600">"Your first sandbox key grants sandbox access; your first sandbox event ticks \"test in sandbox\" on your onboarding plan."</p>
+            </Card>
+        </div>
+        <Card title="Keys" id="keys" margin="mb-6">
+            <FormError value=rotate_value/>
+            <FormError value=revoke_value/>
+            <DataTable
+                look=TableLook::Ruled
+                testid="keys"
+                empty="No keys yet."
+                head=vec![
+                    "Name".into(), "Key".into(), "Environment".into(), "Scopes".into(),
+                    "Created".into(), "Last used".into(), "Status".into(), Head::from("Actions").when(can_manage),
+                ]
+                rows
+            />
+        </Card>
+        {can_manage.then(|| view! {
+            <Card title="Create a key" id="new-key">
+                <FormError value=create_value/>
+                <ActionForm action=create>
+                    {hidden_org(org)}
+                    <div class="grid gap-3 sm:grid-cols-2">
+                        <div>
+                            <label for="key-name" class="block text-sm font-medium">"Name"</label>
+                            <input id="key-name" name="name" class=INPUT placeholder="CI pipeline" required/>
+                            <FieldMessage value=create_value field="name"/>
+                        </div>
+                        <div>
+                            <label for="key-env" class="block text-sm font-medium">"Environment"</label>
+                            <select id="key-env" name="environment" class=INPUT>
+                                <option value="sandbox">"Sandbox (pk_test_…)"</option>
+                                <option value="production">"Production (pk_live_…)"</option>
+                            </select>
+                            {production_refusal.clone().map(|m| view! { <p class="mt-1 text-xs text-slate-500">{m}</p> })}
+                            <FieldMessage value=create_value field="environment"/>
+                        </div>
+                    </div>
+                    <fieldset class="mt-3">
+                        <legend class="text-sm font-medium">"Scopes"</legend>
+                        <div class="mt-1 grid gap-1 sm:grid-cols-2">
+                            {Scope::ALL.iter().map(|s| {
+                                let name = s.key().replace(':', "_");
+                                let checked = !matches!(s, Scope::WebhooksManage | Scope::CertificationRead);
+                                view! {
+                                    <label class="flex items-center gap-2 text-sm">
+                                        <input type="checkbox" name=name value="on" checked=checked/>
+                                        <span><code>{s.key()}</code> " · " {s.label()}</span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                        <FieldMessage value=create_value field="scopes"/>
+                    </fieldset>
+                    <button type="submit" class=format!("{BUTTON} mt-4")>"Create key"</button>
+                </ActionForm>
+            </Card>
+        })}
+    }
+}
+
+#[component]
+fn KeyRow(
+    k: ApiKeyView,
+    org: Option<i64>,
+    can_manage: bool,
+    rotate: ServerAction<RotateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+) -> impl IntoView {
+    let status = match (k.status, k.expires_at_ms) {
+        (KeyStatus::Expiring, Some(t)) => format!("Expiring {}", time_utc(t)),
+        (s, _) => s.label().to_owned(),
+    };
+    let live = k.status == KeyStatus::Active;
+    let usable = k.status.authenticates();
+    let id = k.id.to_string();
+    let id2 = id.clone();
+    view! {
+        <tr class="border-b border-slate-100" data-testid="key-row">
+            <td class=TD_RULED>{k.name.clone()}</td>
+            <td class=format!("{TD_RULED} font-mono text-xs")>{k.hint.clone()}</td>
+            <td class=TD_RULED>{k.environment.label()}</td>
+            <td class=format!("{TD_RULED} text-xs")>{k.scopes.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ")}</td>
+            <td class=format!("{TD_RULED} text-xs")>{time_utc(k.created_at_ms)} <br/> {k.created_by.clone()}</td>
+            <td class=format!("{TD_RULED} text-xs")>{k.last_used_at_ms.map(time_utc).unwrap_or_else(|| "Never".into())}</td>
+            <td class=TD_RULED data-testid="key-status">{status}</td>
+            {can_manage.then(|| view! {
+                <td class=TD_RULED>
+                    {live.then(|| view! {
+                        <ActionForm action=rotate attr:class="mb-1 flex items-center gap-1">
+                            {hidden_org(org)}
+                            <input type="hidden" name="id" value=id.clone()/>
+                            <label class="sr-only" for=format!("grace-{id}")>"Old key works for"</label>
+                            <select id=format!("grace-{id}") name="grace" class="rounded border border-slate-300 px-1 py-1 text-xs">
+                                {Grace::ALL.iter().map(|g| view! { <option value=g.key() selected=*g == Grace::OneDay>{g.label()}</option> }).collect_view()}
+                            </select>
+                            <button type="submit" class=QUIET>"Rotate"</button>
+                        </ActionForm>
+                    })}
+                    {usable.then(|| view! {
+                        <ActionForm action=revoke>
+                            {hidden_org(org)}
+                            <input type="hidden" name="id" value=id2.clone()/>
+                            <button type="submit" class=DANGER>"Revoke"</button>
+                        </ActionForm>
+                    })}
+                </td>
+            })}
+        </tr>
+    }
+}

@@ -1,0 +1,211 @@
+//! /developers/webhooks and /developers/webhooks/:id: the partner's webhook
+//! subscriptions, and one subscription with its delivery log.
+
+use super::shared::{hidden_org, org_param, with_org, DevHeader};
+use crate::api::integration::{get_webhook, get_webhooks, CreateWebhook, SubscriptionDetail, WebhookAction};
+use crate::domain::format::time_utc;
+use crate::domain::integration::{DeliveryStatus, EVENT_TYPES};
+use crate::ui::components::card::Card;
+use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{BUTTON, CARD, DANGER, INPUT, QUIET, TD_RULED, TH_RULED};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+
+#[component]
+pub fn WebhooksPage() -> impl IntoView {
+    let location = use_location();
+    let create = ServerAction::<CreateWebhook>::new();
+    let data = Resource::new(move || (location.search.get(), create.version().get()), |_| get_webhooks(org_param()));
+    let create_value: LastResult<()> = Signal::derive(move || create.value().get());
+    let query = use_query_map();
+    view! {
+        <Title text="Webhooks"/>
+        <DevHeader current="/developers/webhooks"/>
+        {move || (query.read().get("done").as_deref() == Some("deleted")).then(|| view! { <Notice text="Subscription deleted."/> })}
+        <Loaded data let:v>
+            {
+                let org = org_param();
+                view! {
+                    <Card title="Subscriptions" margin="mb-6">
+                        {if v.subscriptions.is_empty() {
+                            view! { <p class="text-sm text-slate-600">"No subscriptions yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="divide-y divide-slate-100 text-sm" data-testid="subscriptions">
+                                    {v.subscriptions.iter().map(|s| view! {
+                                        <li class="flex flex-wrap items-center justify-between gap-2 py-2">
+                                            <div>
+                                                <a class="font-medium text-brand underline" href=with_org(&format!("/developers/webhooks/{}", s.id), org)>{s.url.clone()}</a>
+                                                <p class="text-xs text-slate-600">{s.environment.label()} " · " {s.patterns.join(", ")}</p>
+                                            </div>
+                                            <span class=if s.active { "text-emerald-700" } else { "text-red-700" }>{if s.active { "Active" } else { "Disabled" }}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </Card>
+                    {v.can_manage.then(|| view! {
+                        <Card title="Add a subscription" id="new-sub">
+                            <FormError value=create_value/>
+                            <ActionForm action=create>
+                                {hidden_org(org)}
+                                <label for="sub-url" class="block text-sm font-medium">"Receiver URL"</label>
+                                <input id="sub-url" name="url" class=INPUT placeholder="https://hooks.example.com/partner-portal" required/>
+                                <FieldMessage value=create_value field="url"/>
+                                <div class="mt-3 grid gap-3 sm:grid-cols-2">
+                                    <div>
+                                        <label for="sub-patterns" class="block text-sm font-medium">"Events"</label>
+                                        <input id="sub-patterns" name="patterns" class=INPUT value="trust.*, cert.*"/>
+                                        <p class="mt-1 text-xs text-slate-500">{format!("*, a family such as trust.*, or names: {}", EVENT_TYPES.join(", "))}</p>
+                                        <FieldMessage value=create_value field="patterns"/>
+                                    </div>
+                                    <div>
+                                        <label for="sub-env" class="block text-sm font-medium">"Environment"</label>
+                                        <select id="sub-env" name="environment" class=INPUT>
+                                            <option value="sandbox">"Sandbox"</option>
+                                            <option value="production">"Production"</option>
+                                        </select>
+                                    </div>
+                                </div>
+                                <button type="submit" class=format!("{BUTTON} mt-4")>"Add subscription"</button>
+                            </ActionForm>
+                        </Card>
+                    })}
+                }.into_any()
+            }
+        </Loaded>
+    }
+}
+
+#[component]
+pub fn WebhookPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let act = ServerAction::<WebhookAction>::new();
+    let data = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), location.search.get(), act.version().get()),
+        |(id, ..)| get_webhook(org_param(), id),
+    );
+    let act_value: LastResult<()> = Signal::derive(move || act.value().get());
+    let query = use_query_map();
+    let notice = move || {
+        query.read().get("done").map(|d| match d.as_str() {
+            "rotated" => "Secret rotated. The old secret also signs for 24 hours.",
+            "test" => "Test event queued; it appears in the log below within seconds.",
+            "replayed" => "Delivery queued again.",
+            "enabled" => "Subscription enabled.",
+            "disabled" => "Subscription disabled; pending deliveries were cancelled.",
+            _ => "Done.",
+        })
+    };
+    view! {
+        <Title text="Webhook"/>
+        <DevHeader current="/developers/webhooks"/>
+        {move || query.read().get("created").map(|_| view! { <Notice text="Subscription added. Copy its signing secret below."/> })}
+        {move || notice().map(|t| view! { <Notice text=t/> })}
+        <FormError value=act_value/>
+        <Loaded data let:v>
+            <Subscription v act/>
+        </Loaded>
+    }
+}
+
+#[component]
+fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl IntoView {
+    let org = org_param();
+    let s = v.subscription.clone();
+    let id = s.id.clone();
+    let button = move |action: &'static str, label: &'static str, danger: bool| {
+        let id = id.clone();
+        view! {
+            <ActionForm action=act>
+                {hidden_org(org)}
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="action" value=action/>
+                <button type="submit" class=if danger { DANGER } else { QUIET }>{label}</button>
+            </ActionForm>
+        }
+    };
+    let can_manage = v.can_manage;
+    let sub_id = s.id.clone();
+    view! {
+        <section class=format!("{CARD} mb-6")>
+            <h2 class="mb-1 break-all font-semibold" data-testid="subscription-url">{s.url.clone()}</h2>
+            <p class="mb-3 text-sm text-slate-600">{s.environment.label()} " · " {s.patterns.join(", ")} " · "
+                <span data-testid="subscription-status">{if s.active { "Active".to_owned() } else { format!("Disabled{}", s.disabled_reason.clone().map(|r| format!(": {r}")).unwrap_or_default()) }}</span>
+            </p>
+            {v.secret.clone().map(|secret| view! {
+                <details class="mb-3 text-sm">
+                    <summary class="cursor-pointer font-medium">"Signing secret"</summary>
+                    <code class="mt-1 block break-all rounded bg-slate-100 p-2 font-mono text-xs" data-testid="signing-secret">{secret}</code>
+                    {s.rotating_until_ms.map(|t| view! { <p class="mt-1 text-xs text-slate-600">{format!("The previous secret also signs until {}.", time_utc(t))}</p> })}
+                </details>
+            })}
+            {can_manage.then(|| view! {
+                <div class="flex flex-wrap gap-2">
+                    {s.active.then(|| button("test", "Send test event", false))}
+                    {button("rotate", "Rotate secret", false)}
+                    {if s.active { button("disable", "Disable", false).into_any() } else { button("enable", "Enable", false).into_any() }}
+                    {button("delete", "Delete", true)}
+                </div>
+            })}
+        </section>
+        <Card title="Delivery log" id="log">
+            {if v.deliveries.is_empty() {
+                view! { <p class="text-sm text-slate-600">"Nothing delivered yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 text-sm" data-testid="deliveries">
+                        {v.deliveries.into_iter().map(|line| {
+                            let d = line.delivery;
+                            let status = match (d.status, d.next_attempt_at_ms) {
+                                (DeliveryStatus::Pending, Some(t)) if d.attempts > 0 => format!("Retrying at {}", time_utc(t)),
+                                (s, _) => s.label().to_owned(),
+                            };
+                            let last = d.last_response_status.map(|c| format!("HTTP {c}")).or(d.last_error.clone()).unwrap_or_default();
+                            let sub_id = sub_id.clone();
+                            view! {
+                                <li class="py-2" data-testid="delivery">
+                                    <div class="flex flex-wrap items-center justify-between gap-2">
+                                        <span><code>{d.event_type.clone()}</code> " · " <span data-testid="delivery-status">{status}</span> " · " {format!("{} attempt(s)", d.attempts)} " · " {last}</span>
+                                        {can_manage.then(|| view! {
+                                            <ActionForm action=act>
+                                                {hidden_org(org)}
+                                                <input type="hidden" name="id" value=sub_id/>
+                                                <input type="hidden" name="action" value="replay"/>
+                                                <input type="hidden" name="delivery" value=d.id.to_string()/>
+                                                <button type="submit" class=QUIET>"Replay"</button>
+                                            </ActionForm>
+                                        })}
+                                    </div>
+                                    <details class="mt-1">
+                                        <summary class="cursor-pointer text-xs text-slate-600">{format!("{} · {}", d.msg_id, time_utc(d.created_at_ms))}</summary>
+                                        <pre class="mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs">{line.payload}</pre>
+                                        <table class="mt-1 w-full text-xs">
+                                            <thead><tr><th class=TH_RULED>"#"</th><th class=TH_RULED>"When"</th><th class=TH_RULED>"Answer"</th><th class=TH_RULED>"Duration"</th><th class=TH_RULED>"Response"</th></tr></thead>
+                                            <tbody>
+                                                {line.attempts.into_iter().map(|a| view! {
+                                                    <tr class="border-t border-slate-100">
+                                                        <td class=TD_RULED>{a.attempt}</td>
+                                                        <td class=TD_RULED>{time_utc(a.at_ms)}</td>
+                                                        <td class=TD_RULED>{a.response_status.map(|c| format!("HTTP {c}")).unwrap_or_default()} " " {a.error.unwrap_or_default()}</td>
+                                                        <td class=TD_RULED>{format!("{} ms", a.duration_ms)}</td>
+                                                        <td class=format!("{TD_RULED} font-mono")>{a.response_body.unwrap_or_default()}</td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </details>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </Card>
+    }
+}

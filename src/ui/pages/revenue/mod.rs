@@ -1,0 +1,16 @@
+//! Revenue share pages: the partner's dashboard (also staff's view of one
+//! partner, with the terms editor), a statement with "why this amount",
+//! the managers' program page, and an import's result.
+
+mod dashboard;
+mod import;
+mod program;
+mod shared;
+mod statement;
+mod terms;
+mod trend;
+
+pub use dashboard::RevenuePage;
+pub use import::ImportPage;
+pub use program::ProgramPage;
+pub use statement::StatementPage;

@@ -1,0 +1,180 @@
+//! /manager/revenue: the program's totals and rankings, payouts and
+//! statements waiting for staff, and the ways revenue comes in (a CSV
+//! import or one event at a time).
+
+use super::shared::{statements_table, PayoutActions};
+use super::trend::TrendChart;
+use crate::api::revenue::{
+    get_revenue_program, ClosePastStatements, MovePayout, ProgramView, Ranked, RecordRevenueEvent,
+};
+use crate::domain::format::time_utc;
+use crate::domain::ledger::{Payout, CSV_COLUMNS};
+use crate::ui::components::card::Card;
+use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::loaded::Loaded;
+use crate::ui::components::style::{BUTTON, INPUT};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// Partners ranked by a figure of this year, each linking to its dashboard.
+fn ranking_table(title: &'static str, list: &[Ranked]) -> impl IntoView {
+    let ranking = if list.is_empty() {
+        view! { <p class="text-sm text-slate-600">"No revenue this year."</p> }.into_any()
+    } else {
+        view! {
+            <ol class="space-y-1 text-sm">
+                {list.iter().map(|r| view! {
+                    <li class="flex justify-between gap-3">
+                        <a class="min-w-0 truncate text-brand underline" href=format!("/revenue?org={}", r.organisation_id)>{r.organisation.clone()}</a>
+                        <span class="shrink-0 text-right text-slate-700">{format!("{} · {} commission", r.revenue, r.commission)}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        }
+        .into_any()
+    };
+    view! { <Card title>{ranking}</Card> }
+}
+
+#[component]
+pub fn ProgramPage() -> impl IntoView {
+    let location = use_location();
+    let record = ServerAction::<RecordRevenueEvent>::new();
+    let close_all = ServerAction::<ClosePastStatements>::new();
+    let pay = ServerAction::<MovePayout>::new();
+    let record_value: LastResult<()> = Signal::derive(move || record.value().get());
+    let close_value: LastResult<usize> = Signal::derive(move || close_all.value().get());
+    let pay_value: LastResult<()> = Signal::derive(move || pay.value().get());
+    let data = Resource::new(
+        move || (location.search.get(), record.version().get(), close_all.version().get(), pay.version().get()),
+        |_| get_revenue_program(),
+    );
+    view! {
+        <Title text="Revenue"/>
+        <h1 class="mb-4 text-2xl font-bold">"Revenue"</h1>
+        <FormError value=close_value/>
+        <FormError value=pay_value/>
+        <Loaded data let:p>
+            <Program p record record_value close_all pay/>
+        </Loaded>
+    }
+}
+
+#[component]
+fn Program(
+    p: ProgramView,
+    record: ServerAction<RecordRevenueEvent>,
+    record_value: LastResult<()>,
+    close_all: ServerAction<ClosePastStatements>,
+    pay: ServerAction<MovePayout>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        let q = query.read();
+        if q.get("recorded").is_some() {
+            Some("Revenue recorded.".to_owned())
+        } else {
+            q.get("closed").map(|n| format!("Closed {n} statement(s)."))
+        }
+    };
+    let payouts: Vec<Payout> = p.payouts_pending.iter().chain(p.payouts_approved.iter()).cloned().collect();
+    view! {
+        {move || notice().map(|t| view! { <Notice text=t/> })}
+        <Card title="Program totals, last 12 months" id="program-trend" margin="mb-6">
+            {if p.trend.is_empty() {
+                view! { <p class="text-sm text-slate-600">"No revenue recorded yet."</p> }.into_any()
+            } else {
+                p.trend.clone().into_iter().map(|s| view! { <TrendChart series=s what="Partner commission"/> }).collect_view().into_any()
+            }}
+        </Card>
+        <div class="mb-6 grid gap-4 md:grid-cols-2">
+            {ranking_table("Partners by revenue this year", &p.by_revenue)}
+            {ranking_table("Partners by commission this year", &p.by_commission)}
+        </div>
+        <Card title="Payouts waiting" id="payouts" margin="mb-6">
+            {if payouts.is_empty() {
+                view! { <p class="text-sm text-slate-600">"No payout is waiting for approval or payment."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 text-sm" data-testid="payouts">
+                        {payouts.into_iter().map(|po| view! {
+                            <li class="flex flex-wrap items-end justify-between gap-3 py-3">
+                                <span>
+                                    <a class="text-brand underline" href=format!("/statements/{}", po.statement_id)>{format!("{} · {}", po.organisation, po.month.label())}</a>
+                                    {format!(" · {} · {}", po.amount, po.status.label())}
+                                </span>
+                                <PayoutActions p=po back="/manager/revenue".to_owned() pay/>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </Card>
+        <Card title="Statements to close" id="closable" margin="mb-6">
+            {if p.closable.is_empty() {
+                view! { <p class="text-sm text-slate-600">"Every statement of a finished month is closed."</p> }.into_any()
+            } else {
+                view! {
+                    {statements_table(p.closable.clone(), true)}
+                    <ActionForm action=close_all>
+                        <button type="submit" class=format!("{BUTTON} mt-3")>{format!("Close all {} statements of past months", p.closable.len())}</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </Card>
+        <div class="mb-6 grid gap-4 lg:grid-cols-2">
+            <Card title="Import revenue (CSV)" id="import" heading="mb-1 font-semibold">
+                <p class="mb-3 text-xs text-slate-600">{format!(
+                    "Header row with the columns {}. Partner: its name or number. Date: YYYY-MM-DD. Kind: invoice or refund; a refund names its invoice's external id in refunds. Every row is checked first: if one fails, nothing is imported. Rows already recorded are skipped.",
+                    CSV_COLUMNS.join(", ")
+                )}</p>
+                <form method="post" action="/manager/revenue/import" enctype="multipart/form-data">
+                    <label for="import-file" class="block text-sm font-medium">"CSV file"</label>
+                    <input id="import-file" type="file" name="file" accept=".csv,text/csv" class="mt-1 block w-full text-sm"/>
+                    <label for="import-csv" class="mt-3 block text-sm font-medium">"…or paste the rows"</label>
+                    <textarea id="import-csv" name="csv" rows="6" class=format!("{INPUT} font-mono text-xs")></textarea>
+                    <button type="submit" class=format!("{BUTTON} mt-3")>"Import"</button>
+                </form>
+                {(!p.imports.is_empty()).then(|| view! {
+                    <h3 class="mb-1 mt-4 text-sm font-semibold">"Recent imports"</h3>
+                    <ul class="text-sm" data-testid="imports">
+                        {p.imports.iter().map(|i| view! {
+                            <li><a class="text-brand underline" href=format!("/manager/revenue/imports/{}", i.id)>{format!("{} · {}", time_utc(i.created_at_ms), i.source)}</a>
+                                {if i.imported { format!(" · {} new, {} already recorded", i.new_count, i.unchanged_count) } else { format!(" · refused, {} problem(s)", i.errors.len()) }}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            </Card>
+            <Card title="Record one event" id="record">
+                <FormError value=record_value/>
+                <ActionForm action=record>
+                    <label for="ev-partner" class="block text-sm font-medium">"Partner"</label>
+                    <select id="ev-partner" name="partner" class=INPUT>
+                        {p.partners.iter().map(|(id, n)| view! { <option value=id.to_string()>{n.clone()}</option> }).collect_view()}
+                    </select>
+                    <div class="grid gap-3 sm:grid-cols-2">
+                        {[("customer", "Customer", "text", String::new()), ("date", "Date", "date", p.today.clone()), ("amount", "Amount", "text", String::new()), ("currency", "Currency", "text", "USD".to_owned()), ("external_id", "External id", "text", String::new()), ("refunds", "Refunds invoice (refunds only)", "text", String::new()), ("customer_price", "Partner's price to the customer (optional)", "text", String::new())]
+                            .into_iter().map(|(name, label, kind, v)| view! {
+                                <div class="mt-3">
+                                    <label for=format!("ev-{name}") class="block text-sm font-medium">{label}</label>
+                                    <input id=format!("ev-{name}") name=name type=kind value=v class=INPUT/>
+                                    <FieldMessage value=record_value field=name/>
+                                </div>
+                            }).collect_view()}
+                        <div class="mt-3">
+                            <label for="ev-kind" class="block text-sm font-medium">"Kind"</label>
+                            <select id="ev-kind" name="kind" class=INPUT>
+                                <option value="invoice">"Invoice"</option>
+                                <option value="refund">"Refund"</option>
+                            </select>
+                        </div>
+                    </div>
+                    <button type="submit" class=format!("{BUTTON} mt-4")>"Record"</button>
+                </ActionForm>
+            </Card>
+        </div>
+    }
+}

@@ -1,0 +1,87 @@
+//! What the revenue pages share: statement lists and the steps of a payout.
+
+use crate::api::revenue::MovePayout;
+use crate::domain::ledger::{Payout, PayoutStatus, Statement};
+use crate::domain::revenue::Money;
+use crate::ui::components::style::{BUTTON, INPUT, TD_SHADED_NOWRAP};
+use crate::ui::components::table::{DataTable, Head, TableLook};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+pub(super) fn payout_label(p: &Option<Payout>) -> String {
+    match p {
+        None => "—".to_owned(),
+        Some(p) => match (&p.status, &p.reference) {
+            (PayoutStatus::Paid, Some(r)) => format!("Paid ({r})"),
+            (s, _) => s.label().to_owned(),
+        },
+    }
+}
+
+/// Statements, one a row; with the partner's name for staff's lists that
+/// span partners.
+pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool) -> impl IntoView {
+    let rows = list
+        .iter()
+        .map(|s| {
+            let balance = s.balance_minor.map(|b| Money::new(b, s.currency).to_string()).unwrap_or_else(|| "—".into());
+            view! {
+                <tr>
+                    {with_partner.then(|| view! { <td class=TD_SHADED_NOWRAP>{s.organisation.clone()}</td> })}
+                    <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/statements/{}", s.id)>{s.month.label()}</a></td>
+                    <td class=TD_SHADED_NOWRAP>{s.currency.code()}</td>
+                    <td class=TD_SHADED_NOWRAP>{s.status.label()}</td>
+                    <td class=TD_SHADED_NOWRAP>{Money::new(s.lines_total_minor, s.currency).to_string()}</td>
+                    <td class=TD_SHADED_NOWRAP>{balance}</td>
+                    <td class=TD_SHADED_NOWRAP>{payout_label(&s.payout)}</td>
+                    <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/statements/{}/csv", s.id) download="">"CSV"</a></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <DataTable
+            look=TableLook::Shaded
+            testid="statements"
+            empty="No statements yet: one opens with the first revenue of a month."
+            head=vec![
+                Head::from("Partner").when(with_partner), "Month".into(), "Currency".into(), "Status".into(),
+                "Lines".into(), "Balance".into(), "Payout".into(), Head::quiet("Download"),
+            ]
+            rows
+        />
+    }
+}
+
+/// The next step of a payout for staff: approve it, then record its payment.
+#[component]
+pub(super) fn PayoutActions(p: Payout, back: String, pay: ServerAction<MovePayout>) -> impl IntoView {
+    let id = p.id.to_string();
+    let version = p.version.to_string();
+    let ref_id = format!("reference-{}", p.id);
+    match p.status {
+        PayoutStatus::Pending => view! {
+            <ActionForm action=pay>
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="version" value=version/>
+                <input type="hidden" name="action" value="approve"/>
+                <input type="hidden" name="back" value=back/>
+                <button type="submit" class=format!("{BUTTON} mt-2")>{format!("Approve {}", p.amount)}</button>
+            </ActionForm>
+        }
+        .into_any(),
+        PayoutStatus::Approved => view! {
+            <ActionForm action=pay>
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="version" value=version/>
+                <input type="hidden" name="action" value="pay"/>
+                <input type="hidden" name="back" value=back/>
+                <label for=ref_id.clone() class="mt-2 block text-sm font-medium">"Payment reference"</label>
+                <input id=ref_id name="reference" required class=INPUT/>
+                <button type="submit" class=format!("{BUTTON} mt-2")>"Mark as paid"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        PayoutStatus::Paid => ().into_any(),
+    }
+}

@@ -1,0 +1,145 @@
+//! A partner's revenue-share terms: in words, and the editor staff use to
+//! set a new version.
+
+use crate::api::revenue::SaveRevenueTerms;
+use crate::domain::application::RevenueModel;
+use crate::domain::format::date_utc;
+use crate::domain::revenue::Money;
+use crate::domain::terms::{format_bps, TermsVersion};
+use crate::ui::components::form::{FieldMessage, FormError, LastResult};
+use crate::ui::components::style::{BUTTON, INPUT};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+pub(super) fn describe_terms(t: &TermsVersion) -> String {
+    let x = &t.terms;
+    let money = |minor: i64| {
+        crate::domain::revenue::Currency::parse(&x.currency)
+            .map(|c| Money::new(minor, c).to_string())
+            .unwrap_or_default()
+    };
+    let body = match x.model {
+        RevenueModel::Referral => format!(
+            "{} of a referred customer's revenue in the 12 months after its first invoice, then {}",
+            format_bps(x.first_year_bps.unwrap_or(0)),
+            format_bps(x.ongoing_bps.unwrap_or(0))
+        ),
+        RevenueModel::Reseller | RevenueModel::WhiteLabel => {
+            let mut s = format!("{} margin on list price", format_bps(x.margin_bps.unwrap_or(0)));
+            if !x.bonus_schedule.is_empty() {
+                let tiers: Vec<String> =
+                    x.bonus_schedule.iter().map(|(t, b)| format!("{} → {}", money(*t), money(*b))).collect();
+                s.push_str(&format!("; quarterly volume bonus: {}", tiers.join(", ")));
+            }
+            s
+        }
+        RevenueModel::Technology => {
+            let mut s = format!("co-marketing fund {} per quarter", money(x.fund_budget_minor.unwrap_or(0)));
+            for (m, a) in &x.bounties {
+                s.push_str(&format!("; bounty when {m}: {}", money(*a)));
+            }
+            s
+        }
+    };
+    let body = match x.fund_budget_minor {
+        Some(b) if b > 0 && x.model != RevenueModel::Technology => {
+            format!("{body}; co-marketing fund {} per quarter once Premier", money(b))
+        }
+        _ => body,
+    };
+    format!("Version {} from {} ({}): {body}.", t.version, date_utc(t.effective_from_ms), x.currency)
+}
+
+fn pct(bps: Option<i64>) -> String {
+    bps.map(|b| format_bps(b).trim_end_matches(" %").to_owned()).unwrap_or_default()
+}
+
+#[component]
+pub(super) fn TermsEditor(
+    org: i64,
+    current: TermsVersion,
+    today: String,
+    save: ServerAction<SaveRevenueTerms>,
+    value: LastResult<()>,
+) -> impl IntoView {
+    let t = current.terms.clone();
+    let c = crate::domain::revenue::Currency::parse(&t.currency).ok();
+    let amount = move |minor: i64| {
+        c.map(|c| Money::new(minor, c).to_string().trim_end_matches(c.code()).trim().to_owned()).unwrap_or_default()
+    };
+    let schedule: String = t.bonus_schedule.iter().map(|(a, b)| format!("{} = {}\n", amount(*a), amount(*b))).collect();
+    let bounty = |m: &str| t.bounties.iter().find(|(k, _)| k == m).map(|(_, a)| amount(*a)).unwrap_or_default();
+    let field = move |id: &'static str, label: &'static str, hint: &'static str, v: String| {
+        view! {
+            <div>
+                <label for=format!("terms-{id}") class="block text-sm font-medium">{label}</label>
+                <input id=format!("terms-{id}") name=id value=v class=INPUT/>
+                {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
+                <FieldMessage value field=id/>
+            </div>
+        }
+        .into_any()
+    };
+    let mut fields = vec![
+        field("effective", "Takes effect on", "A date, today or later (UTC). Earlier lines keep their version.", today),
+        field("currency", "Currency", "ISO 4217 code.", t.currency.clone()),
+    ];
+    match t.model {
+        RevenueModel::Referral => {
+            fields.push(field("first_year", "First-year rate (%)", "10 to 15 %.", pct(t.first_year_bps)));
+            fields.push(field(
+                "ongoing",
+                "Ongoing rate (%)",
+                "After the first 12 months; default 5 %.",
+                pct(t.ongoing_bps),
+            ));
+        }
+        RevenueModel::Reseller => {
+            fields.push(field("margin", "Margin on list price (%)", "20 to 30 %.", pct(t.margin_bps)))
+        }
+        RevenueModel::WhiteLabel => {
+            fields.push(field("margin", "Margin on list price (%)", "50 to 60 %.", pct(t.margin_bps)))
+        }
+        RevenueModel::Technology => {
+            fields.push(field(
+                "bounty_certified",
+                "Bounty when certified",
+                "Paid once; leave empty for none.",
+                bounty("certified"),
+            ));
+            fields.push(field(
+                "bounty_listed",
+                "Bounty when listed",
+                "Paid once; leave empty for none.",
+                bounty("listed"),
+            ));
+        }
+    }
+    fields.push(field(
+        "fund_budget",
+        "Co-marketing fund per quarter",
+        if t.model == RevenueModel::Technology {
+            "Per calendar quarter; 0 for none."
+        } else {
+            "Per calendar quarter, drawn on once the partner is Premier; leave empty for none."
+        },
+        t.fund_budget_minor.map(amount).unwrap_or_default(),
+    ));
+    view! {
+        <h3 class="mb-2 mt-5 font-semibold">"New version"</h3>
+        <FormError value/>
+        <ActionForm action=save>
+            <input type="hidden" name="org" value=org.to_string()/>
+            <div class="grid gap-4 sm:grid-cols-2">{fields}</div>
+            {(t.model == RevenueModel::Reseller).then(|| view! {
+                <div class="mt-4">
+                    <label for="terms-bonus_schedule" class="block text-sm font-medium">"Quarterly volume bonus"</label>
+                    <p class="text-xs text-slate-500">"One tier per line: quarterly revenue threshold = bonus, e.g. 100000.00 = 1000.00."</p>
+                    <textarea id="terms-bonus_schedule" name="bonus_schedule" rows="3" class=INPUT>{schedule}</textarea>
+                    <FieldMessage value field="bonus_schedule"/>
+                </div>
+            })}
+            <button type="submit" class=format!("{BUTTON} mt-4")>"Save new version"</button>
+        </ActionForm>
+    }
+}
