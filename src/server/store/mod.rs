@@ -46,41 +46,31 @@ pub use webhooks::*;
 
 use std::sync::Arc;
 
-/// The one door to the database: every feature's use cases. Each part is a
-/// trait of its own beside its SQL; both engines implement them all.
-pub trait Store:
-    CoreStore
-    + PartnerStore
-    + CertStore
-    + RevenueStore
-    + BrandStore
-    + KeyStore
-    + ApiLogStore
-    + WebhookStore
-    + SupportStore
-    + FundStore
-    + Send
-    + Sync
-    + 'static
-{
+/// Declares `Store` as all its parts together, and implements it for
+/// anything that implements every part, from one list.
+macro_rules! umbrella {
+    ($(#[$doc:meta])* $($part:ident),+) => {
+        $(#[$doc])*
+        pub trait Store: $($part +)+ Send + Sync + 'static {}
+
+        impl<T> Store for T where T: $($part +)+ Send + Sync + 'static {}
+    };
 }
 
-impl<T> Store for T where
-    T: CoreStore
-        + PartnerStore
-        + CertStore
-        + RevenueStore
-        + BrandStore
-        + KeyStore
-        + ApiLogStore
-        + WebhookStore
-        + SupportStore
-        + FundStore
-        + Send
-        + Sync
-        + 'static
-{
-}
+umbrella!(
+    /// The one door to the database: every feature's use cases. Each part is
+    /// a trait of its own beside its SQL; both engines implement them all.
+    CoreStore,
+    PartnerStore,
+    CertStore,
+    RevenueStore,
+    BrandStore,
+    KeyStore,
+    ApiLogStore,
+    WebhookStore,
+    SupportStore,
+    FundStore
+);
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a
 /// SQLite file if needed, and applies migrations.
