@@ -27,6 +27,10 @@ pub enum MoneyError {
     UnknownCurrency(String),
     #[error("Enter an amount like 1234.56.")]
     Malformed,
+    /// A comma that may be a decimal comma (`12,50`, `1,250` in a currency
+    /// with cents) or a separator other than a comma between thousands.
+    #[error("Write {0} with a decimal point and no thousands separators, like 1250.00 (commas only between thousands, as in 1,250.00).")]
+    AmbiguousSeparator(String),
     #[error("{currency} has {digits} decimal places; the amount has more.")]
     TooPrecise { currency: &'static str, digits: u32 },
     #[error("The amount is too large.")]
@@ -66,6 +70,35 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// The digits of `text` without its thousands commas, if every comma
+/// separates thousands unambiguously (see `Money::parse`).
+fn strip_thousands(text: &str, currency: Currency) -> Result<String, MoneyError> {
+    let ambiguous = || MoneyError::AmbiguousSeparator(format!("\"{text}\""));
+    if text.chars().any(|c| matches!(c, ' ' | '\'' | '_' | '\u{a0}' | '\u{202f}' | '\u{2019}')) {
+        return Err(ambiguous());
+    }
+    if !text.contains(',') {
+        return Ok(text.to_owned());
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, frac) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let grouped = (1..=3).contains(&first.len())
+        && groups.all(|g| g.len() == 3)
+        && whole.chars().all(|c| c.is_ascii_digit() || c == ',')
+        && frac.is_none_or(|f| !f.contains(','));
+    // Without a decimal point, `1,250` reads as 1.25 in much of the world;
+    // only a currency without minor units makes it certainly thousands.
+    if !grouped || (frac.is_none() && currency.minor_digits() > 0) {
+        return Err(ambiguous());
+    }
+    Ok(text.replace(',', ""))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     pub minor: i64,
@@ -78,8 +111,16 @@ impl Money {
     }
 
     /// Parses a decimal amount such as `1234.56` or `-10` exactly.
+    /// Reads an amount written with a decimal point: `1234.56`, `-10`,
+    /// `0.5`. Commas are accepted only where they cannot mean anything else:
+    /// between groups of three digits, with a decimal point after them or in
+    /// a currency without minor units (`1,250.00`, `1,000` yen). A decimal
+    /// comma (`12,50`), a lone comma group in a currency with cents
+    /// (`1,250`), and spaces, apostrophes or underscores between digits are
+    /// refused rather than guessed.
     pub fn parse(amount: &str, currency: Currency) -> Result<Money, MoneyError> {
-        let t = amount.trim().replace(',', "");
+        let trimmed = amount.trim();
+        let t = strip_thousands(trimmed, currency)?;
         let (neg, digits) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, t.as_str()),
@@ -273,6 +314,42 @@ mod tests {
         for bad in ["", "abc", "1.2.3", "--1", "1e5"] {
             assert!(Money::parse(bad, usd()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_decimal_comma_is_refused_not_read_as_thousands() {
+        let eur = Currency::parse("EUR").unwrap();
+        let e = Money::parse("12,50", eur).unwrap_err();
+        assert!(matches!(e, MoneyError::AmbiguousSeparator(_)));
+        assert!(e.to_string().contains("like 1250.00"), "{e}");
+        assert!(Money::parse("1.234,56", eur).is_err());
+    }
+
+    #[test]
+    fn a_lone_comma_group_is_ambiguous_in_a_currency_with_cents() {
+        assert!(matches!(Money::parse("1,250", usd()), Err(MoneyError::AmbiguousSeparator(_))));
+        assert_eq!(Money::parse("1,250", Currency::parse("JPY").unwrap()).unwrap().minor, 1_250);
+    }
+
+    #[test]
+    fn commas_between_thousands_before_a_decimal_point_are_read() {
+        assert_eq!(Money::parse("1,250.00", usd()).unwrap().minor, 125_000);
+        assert_eq!(Money::parse("-12,345,678.9", usd()).unwrap().minor, -1_234_567_890);
+    }
+
+    #[test]
+    fn misplaced_commas_are_refused() {
+        for bad in ["12,5.00", "1,2345.00", ",100.00", "1,,000.00", "1000,.00", "1,000.0,0"] {
+            assert!(matches!(Money::parse(bad, usd()), Err(MoneyError::AmbiguousSeparator(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn spaces_apostrophes_and_underscores_between_digits_are_refused() {
+        for bad in ["1 250.00", "1'250.00", "1_250.00", "1\u{a0}250.00", "1\u{202f}250.00", "1\u{2019}250.00"] {
+            assert!(matches!(Money::parse(bad, usd()), Err(MoneyError::AmbiguousSeparator(_))), "{bad:?}");
+        }
+        assert_eq!(Money::parse("  12.50 ", usd()).unwrap().minor, 1_250, "surrounding space is trimmed");
     }
 
     #[test]

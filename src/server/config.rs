@@ -27,6 +27,16 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// How emails leave the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// By SMTP, to `smtp_url`.
+    Smtp,
+    /// As `.eml` files in `outbox_dir`, for someone to pick up.
+    Files,
+}
+
 /// What to do with a request whose Host is not a known domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,6 +63,9 @@ pub struct Config {
     /// `smtp://user:pass@host:587` or `smtps://…`; when empty, emails are
     /// written as `.eml` files to `outbox_dir`.
     pub smtp_url: Secret,
+    /// Chosen explicitly, or (unset) SMTP when `smtp_url` is set and files
+    /// otherwise; production refuses to guess files (see `problems`).
+    pub mail_transport: Option<MailTransport>,
     pub mail_from: String,
     pub outbox_dir: PathBuf,
     /// Addresses of reverse proxies whose `X-Forwarded-For` and
@@ -88,6 +101,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             smtp_url: Secret::default(),
+            mail_transport: None,
             mail_from: "Partner Portal <no-reply@partner-portal.localhost>".into(),
             outbox_dir: PathBuf::from("data/outbox"),
             trusted_proxies: Vec::new(),
@@ -139,6 +153,13 @@ impl Config {
         }
         if let Some(v) = get("APP_SMTP_URL") {
             self.smtp_url = Secret::new(v);
+        }
+        if let Some(v) = get("APP_MAIL_TRANSPORT") {
+            self.mail_transport = match v.as_str() {
+                "smtp" => Some(MailTransport::Smtp),
+                "files" => Some(MailTransport::Files),
+                _ => anyhow::bail!("APP_MAIL_TRANSPORT must be smtp or files"),
+            };
         }
         if let Some(v) = get("APP_MAIL_FROM") {
             self.mail_from = v;
@@ -208,6 +229,58 @@ impl Config {
         Ok(())
     }
 
+    /// Serving for real: secure cookies on a public URL that is not this
+    /// machine. A development run (`http://127.0.0.1:3000`, or cookies
+    /// without `Secure`) needs no configuration.
+    pub fn is_production(&self) -> bool {
+        let local =
+            url::Url::parse(&self.public_url).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some_and(|h| {
+                h == "localhost" || h.ends_with(".localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            });
+        self.cookie_secure && !local
+    }
+
+    /// The transport emails actually take.
+    pub fn mail_transport(&self) -> MailTransport {
+        self.mail_transport.unwrap_or(if self.smtp_url.expose().is_empty() {
+            MailTransport::Files
+        } else {
+            MailTransport::Smtp
+        })
+    }
+
+    /// What stops this configuration from serving, each with what to set.
+    /// Production fails closed: no development secret, no emails quietly
+    /// written to files.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let key = self.secret_key.expose();
+        if !key.is_empty() && key.len() < 32 {
+            out.push("APP_SECRET_KEY must be at least 32 characters.".to_owned());
+        }
+        if self.mail_transport == Some(MailTransport::Smtp) && self.smtp_url.expose().is_empty() {
+            out.push("APP_MAIL_TRANSPORT=smtp needs APP_SMTP_URL (smtp://user:password@host:587).".to_owned());
+        }
+        if self.is_production() {
+            if key.is_empty() {
+                out.push(
+                    "APP_SECRET_KEY is not set. In production (secure cookies on a public APP_PUBLIC_URL) set a \
+                     random secret of at least 32 characters, the same on every instance, for example the output \
+                     of `openssl rand -base64 48`."
+                        .to_owned(),
+                );
+            }
+            if self.mail_transport.is_none() && self.smtp_url.expose().is_empty() {
+                out.push(
+                    "No mail transport. In production set APP_SMTP_URL (smtp://user:password@host:587), or \
+                     APP_MAIL_TRANSPORT=files to write emails into APP_OUTBOX_DIR on purpose."
+                        .to_owned(),
+                );
+            }
+        }
+        out
+    }
+
     pub fn session_cookie_name(&self) -> &'static str {
         // Browsers accept the `__Host-` prefix only on Secure cookies.
         if self.cookie_secure {
@@ -226,7 +299,7 @@ impl Config {
             self.cookie_secure,
             self.session_idle_minutes,
             self.session_absolute_hours,
-            if self.smtp_url.expose().is_empty() { "files".to_owned() } else { format!("smtp {}", redact_url(self.smtp_url.expose())) },
+            match self.mail_transport() { MailTransport::Files => "files".to_owned(), MailTransport::Smtp => format!("smtp {}", redact_url(self.smtp_url.expose())) },
             self.outbox_dir.display(),
             self.trusted_proxies,
             self.unknown_host,
@@ -285,6 +358,51 @@ mod tests {
         let d = c.describe();
         assert!(!d.contains("hunter2") && !d.contains("s3cret"), "{d}");
         assert!(format!("{c:?}").contains("[redacted]"));
+    }
+
+    fn production() -> Config {
+        Config { public_url: "https://partners.example.com".into(), ..Config::default() }
+    }
+
+    #[test]
+    fn production_without_a_secret_key_or_a_mail_transport_is_refused_with_what_to_set() {
+        let problems = production().problems();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("APP_SECRET_KEY") && problems[0].contains("32"));
+        assert!(problems[1].contains("APP_SMTP_URL") && problems[1].contains("APP_MAIL_TRANSPORT=files"));
+    }
+
+    #[test]
+    fn production_with_a_secret_and_files_chosen_on_purpose_starts() {
+        let c = Config {
+            secret_key: Secret::new("k".repeat(32)),
+            mail_transport: Some(MailTransport::Files),
+            ..production()
+        };
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        assert_eq!(c.mail_transport(), MailTransport::Files);
+    }
+
+    #[test]
+    fn development_needs_no_configuration() {
+        assert!(!Config::default().is_production());
+        assert!(Config::default().problems().is_empty());
+        let plain_http = Config { cookie_secure: false, ..production() };
+        assert!(!plain_http.is_production());
+        let localhost = Config { public_url: "https://app.localhost:8443".into(), ..Config::default() };
+        assert!(!localhost.is_production());
+    }
+
+    #[test]
+    fn smtp_chosen_without_a_url_is_refused_everywhere() {
+        let c = Config { mail_transport: Some(MailTransport::Smtp), ..Config::default() };
+        assert!(c.problems()[0].contains("APP_SMTP_URL"));
+    }
+
+    #[test]
+    fn a_short_secret_from_a_file_is_refused_too() {
+        let c = Config { secret_key: Secret::new("short"), ..Config::default() };
+        assert!(c.problems()[0].contains("at least 32"));
     }
 
     #[test]

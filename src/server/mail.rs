@@ -6,7 +6,7 @@
 //! or as an `.eml` file in the outbox folder otherwise, and retries with
 //! backoff on failure. Several app instances may run the worker at once.
 
-use super::config::Config;
+use super::config::{Config, MailTransport};
 use super::state::AppState;
 use super::store::{OutboxItem, OutgoingEmail};
 use chrono::Duration;
@@ -22,12 +22,14 @@ pub enum Mailer {
 
 impl Mailer {
     pub fn from_config(cfg: &Config) -> anyhow::Result<Self> {
-        let url = cfg.smtp_url.expose();
-        if url.is_empty() {
-            std::fs::create_dir_all(&cfg.outbox_dir)?;
-            Ok(Mailer::Files(AsyncFileTransport::new(&cfg.outbox_dir)))
-        } else {
-            Ok(Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()))
+        match cfg.mail_transport() {
+            MailTransport::Files => {
+                std::fs::create_dir_all(&cfg.outbox_dir)?;
+                Ok(Mailer::Files(AsyncFileTransport::new(&cfg.outbox_dir)))
+            }
+            MailTransport::Smtp => {
+                Ok(Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(cfg.smtp_url.expose())?.build()))
+            }
         }
     }
 

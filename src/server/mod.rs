@@ -139,6 +139,13 @@ pub async fn run(build: BuildRouter) -> anyhow::Result<()> {
     }
 
     let config = config::Config::load()?;
+    let problems = config.problems();
+    if !problems.is_empty() {
+        anyhow::bail!("the configuration cannot serve:\n- {}", problems.join("\n- "));
+    }
+    if !config.is_production() && config.secret_key.expose().is_empty() {
+        tracing::warn!("development mode: API keys and webhook secrets are protected by a development secret");
+    }
     // cargo-leptos passes the site settings in LEPTOS_* variables; started
     // by hand from the project root, read them from Cargo.toml instead.
     let from_env = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || !std::path::Path::new("Cargo.toml").exists();
@@ -170,11 +177,6 @@ pub async fn run(build: BuildRouter) -> anyhow::Result<()> {
     let deliverer = services::webhooks::Deliverer::new(&state.config)?;
     let every = std::time::Duration::from_millis(state.config.worker_interval_ms);
     tokio::spawn(services::webhooks::run_worker(state.clone(), deliverer, every));
-    if state.config.cookie_secure && state.config.secret_key.expose().is_empty() {
-        tracing::warn!(
-            "APP_SECRET_KEY is not set: API keys and webhook secrets are protected by a development default"
-        );
-    }
 
     let app = build(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;

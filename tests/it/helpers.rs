@@ -141,6 +141,9 @@ pub fn audit(brand_id: i64, action: &'static str) -> NewAudit {
 
 pub const HOST: &str = "portal.test";
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The server secret of the tests' apps (a server binary started on the same
+/// database needs the same one to read sealed secrets).
+pub const SECRET_KEY: &str = "tests-secret-key-of-forty-characters-xx";
 
 /// The whole app on a fresh database with a controllable clock.
 pub struct TestApp {
@@ -161,8 +164,12 @@ impl TestApp {
         let db = TestDb::new(engine).await;
         let (store, sessions) = store::connect(&db.url).await.expect("connect");
         let outbox_dir = temp_path("outbox");
-        let mut config =
-            Config { public_url: format!("https://{HOST}"), outbox_dir: outbox_dir.clone(), ..Config::default() };
+        let mut config = Config {
+            public_url: format!("https://{HOST}"),
+            outbox_dir: outbox_dir.clone(),
+            secret_key: partner_portal::server::config::Secret::new(SECRET_KEY),
+            ..Config::default()
+        };
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let leptos_options = LeptosOptions::builder().output_name("partner-portal").site_root("target/site").build();

@@ -10,7 +10,7 @@
 //! `PP_LOAD_SECONDS` (default 12) and `PP_LOAD_CLIENTS` (default 6) make the
 //! run longer or wider.
 
-use crate::helpers::{temp_path, Client, Engine};
+use crate::helpers::{temp_path, Client, Engine, SECRET_KEY};
 use crate::on_both;
 use crate::program::Program;
 use std::path::PathBuf;
@@ -34,6 +34,8 @@ impl Server {
             .env("APP_PUBLIC_URL", &p.app.state.config.public_url)
             .env("APP_DNS_RESOLVER", p.dns.addr.to_string())
             .env("APP_OUTBOX_DIR", temp_path("server-outbox"))
+            .env("APP_SECRET_KEY", SECRET_KEY)
+            .env("APP_MAIL_TRANSPORT", "files")
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("LEPTOS_OUTPUT_NAME", "partner-portal")
             .env("LEPTOS_SITE_ROOT", "target/site")

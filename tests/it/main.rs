@@ -20,6 +20,7 @@ mod http_revenue;
 mod http_support;
 mod load;
 mod program;
+mod startup;
 mod store;
 mod store_funds;
 mod store_partners;
