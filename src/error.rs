@@ -33,6 +33,9 @@ pub enum AppError {
     Limit(crate::domain::integration::LimitExceeded),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// The database could not be reached in time; nothing was changed.
+    #[error("The portal is briefly unavailable. Nothing was changed; please try again in a moment.")]
+    Unavailable,
     #[error("The request could not be completed: {0}")]
     Transport(String),
 }
@@ -55,6 +58,7 @@ impl AppError {
             AppError::Refused(_) => S::BAD_REQUEST,
             AppError::Limit(_) => S::TOO_MANY_REQUESTS,
             AppError::Internal => S::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
             AppError::Transport(_) => S::BAD_REQUEST,
         }
     }

@@ -1,5 +1,6 @@
 //! Administration: users, invitations, audit log.
 
+use crate::domain::email::FailedEmail;
 use crate::error::AppError;
 pub use crate::views::admin::*;
 use leptos::prelude::*;
@@ -48,4 +49,21 @@ pub async fn set_account_disabled(user_id: i64, disabled: bool) -> Result<(), Ap
 pub async fn audit_log(before: Option<i64>) -> Result<AuditPage, AppError> {
     use crate::server::{context::serve, services::accounts};
     serve(|ctx| async move { accounts::audit_page(&ctx, before).await }).await
+}
+
+#[server]
+pub async fn get_failed_emails() -> Result<Vec<FailedEmail>, AppError> {
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move { accounts::failed_emails(&ctx).await }).await
+}
+
+#[server]
+pub async fn resend_email(id: i64) -> Result<(), AppError> {
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::resend_email(&ctx, id).await?;
+        leptos_axum::redirect("/admin/emails?resent=1");
+        Ok(())
+    })
+    .await
 }

@@ -13,6 +13,7 @@ pub const USER_CREATED: &str = "user.created";
 pub const ROLE_CHANGED: &str = "user.role_changed";
 pub const USER_DISABLED: &str = "user.disabled";
 pub const USER_ENABLED: &str = "user.enabled";
+pub const EMAIL_RESENT: &str = "email.resent";
 pub const APPLICATION_SUBMITTED: &str = "application.submitted";
 pub const APPLICATION_SCORED: &str = "application.scored";
 pub const APPLICATION_APPROVED: &str = "application.approved";
@@ -85,6 +86,7 @@ pub fn describe(action: &str) -> &'static str {
         ROLE_CHANGED => "Changed role",
         USER_DISABLED => "Disabled account",
         USER_ENABLED => "Re-enabled account",
+        EMAIL_RESENT => "Sent a failed email again",
         INVITATION_SENT => "Sent invitation",
         CERT_TRANSITION => "Moved a certification",
         MEMBER_REMOVED => "Removed a colleague",

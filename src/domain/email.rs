@@ -59,6 +59,18 @@ impl fmt::Display for Email {
     }
 }
 
+/// An email the outbox gave up on, as an administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FailedEmail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub attempts: i64,
+    pub last_error: String,
+    pub created_at_ms: i64,
+    pub failed_at_ms: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

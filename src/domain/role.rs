@@ -104,6 +104,9 @@ pub enum Permission {
     ManagePlanTemplate,
     /// Record revenue, edit terms, close statements and move payouts.
     ManageRevenue,
+    /// See the emails the outbox gave up on and send them again (they may
+    /// hold anyone's links, so administrators only).
+    ManageFailedEmails,
 }
 
 /// Whether `role` holds `permission`.
@@ -112,7 +115,7 @@ pub fn can(role: Role, permission: Permission) -> bool {
         Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => role == Role::Admin,
         Permission::ChangeOwnPassword => true,
         Permission::ReviewApplications | Permission::ManageRevenue => role.is_staff(),
-        Permission::ManagePlanTemplate => role == Role::Admin,
+        Permission::ManagePlanTemplate | Permission::ManageFailedEmails => role == Role::Admin,
     }
 }
 
@@ -265,6 +268,7 @@ mod tests {
             assert_eq!(can(role, Permission::ListUsers), admin);
             assert_eq!(can(role, Permission::InviteManager), admin);
             assert_eq!(can(role, Permission::ReadAuditLog), admin);
+            assert_eq!(can(role, Permission::ManageFailedEmails), admin);
         }
     }
 

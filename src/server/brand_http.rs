@@ -17,14 +17,16 @@ use axum::{Extension, Router};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/brand.css", get(stylesheet))
-        .route("/brand/logo", get(logo))
-        .route(
-            "/branding/logo",
-            get(own_logo).post(upload).layer(DefaultBodyLimit::max(super::logo::MAX_LOGO_BYTES + 64 * 1024)),
-        )
-        .route("/tls/ask", get(ask))
+    Router::new().route("/brand.css", get(stylesheet)).route("/brand/logo", get(logo)).route(
+        "/branding/logo",
+        get(own_logo).post(upload).layer(DefaultBodyLimit::max(super::logo::MAX_LOGO_BYTES + 64 * 1024)),
+    )
+}
+
+/// The TLS proxy's question, served outside tenancy (the proxy asks over
+/// loopback, by address, before any brand is known).
+pub fn tls_routes() -> Router<AppState> {
+    Router::new().route("/tls/ask", get(ask))
 }
 
 fn not_modified(headers: &HeaderMap, etag: &str) -> bool {

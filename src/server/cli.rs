@@ -1,5 +1,6 @@
-//! Command-line administration. The first admin is created here, with the
-//! password read from standard input so it never lands in shell history.
+//! The command line: serving (the default), migrating the database as a
+//! deploy step, and creating the first administrator (the password read
+//! from standard input so it never lands in shell history).
 
 use super::auth::hash_password;
 use super::clock::{Clock, SystemClock};
@@ -10,47 +11,69 @@ use crate::domain::audit;
 use crate::domain::email::Email;
 use crate::domain::password::check_new_password;
 use crate::domain::role::Role;
+use clap::{Parser, Subcommand};
 use std::io::Read;
 
-pub const USAGE: &str = "usage:
-  partner-portal                                   serve the portal
-  partner-portal admin create --email EMAIL [--name NAME]
-                                                   create an administrator; the password is read from stdin";
-
-/// Runs a command if the arguments name one; `None` means "serve".
-pub async fn run(args: &[String]) -> Option<anyhow::Result<()>> {
-    match args.first().map(String::as_str) {
-        None => None,
-        Some("admin") if args.get(1).map(String::as_str) == Some("create") => Some(admin_create(&args[2..]).await),
-        Some("help") | Some("--help") | Some("-h") => {
-            println!("{USAGE}");
-            Some(Ok(()))
-        }
-        Some(other) => Some(Err(anyhow::anyhow!("unknown command {other}\n{USAGE}"))),
-    }
+/// Partner Portal: a partner program's portal. Configuration comes from
+/// `APP_*` variables and `DATABASE_URL` (see the README).
+#[derive(Debug, Parser)]
+#[command(name = "partner-portal", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
-async fn admin_create(args: &[String]) -> anyhow::Result<()> {
-    let mut email = None;
-    let mut name = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--email" => email = it.next().cloned(),
-            "--name" => name = it.next().cloned(),
-            other => anyhow::bail!("unknown option {other}\n{USAGE}"),
-        }
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal (what runs without a command).
+    Serve,
+    /// Apply the database migrations this build carries, then exit. Run it
+    /// before starting instances with APP_MIGRATE_ON_START=false.
+    Migrate,
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Create an administrator; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+/// Applies what the database lacks and says what was there and what is now.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let options = store::DbOptions { migrate: false, ..Default::default() };
+    let (store, _) = match store::connect_with(config.database_url.expose(), &options).await {
+        Ok(opened) => opened,
+        // It lacks migrations: that is what this command is for.
+        Err(_) => store::connect_with(config.database_url.expose(), &store::DbOptions::default()).await?,
+    };
+    let before = store.pending_migrations().await?;
+    store.migrate().await?;
+    if before.is_empty() {
+        println!("the database is up to date");
+    } else {
+        println!("applied: {}", before.join(", "));
     }
-    let email = Email::parse(&email.ok_or_else(|| anyhow::anyhow!("--email is required\n{USAGE}"))?)
-        .map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-    let name =
-        parse_display_name(name.as_deref().unwrap_or("Administrator")).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    Ok(())
+}
+
+pub async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let name = parse_display_name(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     check_new_password(&password, &password, email.as_str()).map_err(|e| anyhow::anyhow!("password: {e}"))?;
 
-    let config = Config::load()?;
     let (store, _) = store::connect(config.database_url.expose()).await?;
     let brand = store.default_brand().await?;
     let now = SystemClock.now();

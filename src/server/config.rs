@@ -90,6 +90,25 @@ pub struct Config {
     /// A first-response target for Tier 1 (critical) tickets, in minutes,
     /// when it should be tighter than the partner's support tier's.
     pub support_tier1_minutes: Option<i64>,
+    /// Log lines as JSON objects (`APP_LOG_FORMAT=json`) instead of text.
+    pub log_json: bool,
+    /// Where `/metrics` (Prometheus) is served: an address of its own, so
+    /// it is never reachable through the public one. Unset: no metrics.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// How long a request waits for a database connection, in ms, before
+    /// the database counts as unavailable (503).
+    pub db_wait_ms: u64,
+    /// Apply missing migrations at start; off for deploys that run
+    /// `partner-portal migrate` as a step of their own.
+    pub migrate_on_start: bool,
+    /// On SIGTERM or SIGINT, how long requests in flight and background
+    /// rounds may take to finish, in seconds.
+    pub shutdown_grace_seconds: u64,
+    /// The longest a request may take before it is answered 408, in seconds.
+    pub request_timeout_seconds: u64,
+    /// How long the outbox keeps retrying an email before giving up on it,
+    /// in hours (administrators see given-up emails and can send them again).
+    pub mail_give_up_hours: i64,
 }
 
 impl Default for Config {
@@ -113,6 +132,13 @@ impl Default for Config {
             api_rate_per_second: 50,
             api_rate_burst: 100,
             support_tier1_minutes: None,
+            log_json: false,
+            metrics_addr: None,
+            db_wait_ms: 2_000,
+            migrate_on_start: true,
+            shutdown_grace_seconds: 20,
+            request_timeout_seconds: 30,
+            mail_give_up_hours: 24,
         }
     }
 }
@@ -224,6 +250,38 @@ impl Config {
                     .filter(|n| *n > 0)
                     .ok_or_else(|| anyhow::anyhow!("APP_SUPPORT_TIER1_MINUTES: a positive number of minutes"))?,
             );
+        }
+        if let Some(v) = get("APP_LOG_FORMAT") {
+            self.log_json = match v.as_str() {
+                "json" => true,
+                "text" => false,
+                _ => anyhow::bail!("APP_LOG_FORMAT must be text or json"),
+            };
+        }
+        if let Some(v) = get("APP_METRICS_ADDR") {
+            self.metrics_addr = if v.is_empty() {
+                None
+            } else {
+                Some(v.parse().map_err(|_| anyhow::anyhow!("APP_METRICS_ADDR: an address such as 127.0.0.1:9100"))?)
+            };
+        }
+        let positive = |name: &str, v: String| -> anyhow::Result<u64> {
+            v.parse().ok().filter(|n| *n > 0).ok_or_else(|| anyhow::anyhow!("{name}: a positive number"))
+        };
+        if let Some(v) = get("APP_DB_WAIT_MS") {
+            self.db_wait_ms = positive("APP_DB_WAIT_MS", v)?;
+        }
+        if let Some(v) = get("APP_MIGRATE_ON_START") {
+            self.migrate_on_start = parse_bool("APP_MIGRATE_ON_START", &v)?;
+        }
+        if let Some(v) = get("APP_SHUTDOWN_GRACE_SECONDS") {
+            self.shutdown_grace_seconds = positive("APP_SHUTDOWN_GRACE_SECONDS", v)?;
+        }
+        if let Some(v) = get("APP_REQUEST_TIMEOUT_SECONDS") {
+            self.request_timeout_seconds = positive("APP_REQUEST_TIMEOUT_SECONDS", v)?;
+        }
+        if let Some(v) = get("APP_MAIL_GIVE_UP_HOURS") {
+            self.mail_give_up_hours = positive("APP_MAIL_GIVE_UP_HOURS", v)? as i64;
         }
         url::Url::parse(&self.public_url).map_err(|e| anyhow::anyhow!("APP_PUBLIC_URL: {e}"))?;
         Ok(())

@@ -203,6 +203,10 @@ pub fn store_error(e: StoreError) -> AppError {
         StoreError::NotFound => AppError::NotFound,
         StoreError::Token(t) => AppError::Refused(t.to_string()),
         StoreError::Rule(m) => AppError::Refused(m),
+        StoreError::Unavailable(e) => {
+            tracing::warn!(error = %e, "database unavailable");
+            AppError::Unavailable
+        }
         StoreError::Database(e) => internal(format!("database: {e}")),
     }
 }

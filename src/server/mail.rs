@@ -9,10 +9,10 @@
 use super::config::{Config, MailTransport};
 use super::state::AppState;
 use super::store::{OutboxItem, OutgoingEmail};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use lettre::message::{header::ContentType, Mailbox, Message};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::time::Duration as StdDuration;
+use tokio_util::sync::CancellationToken;
 
 /// Delivery by SMTP or into a folder, chosen by configuration.
 pub enum Mailer {
@@ -63,15 +63,29 @@ pub fn retry_delay(attempts: i64) -> Duration {
     Duration::seconds((10i64 << exp.min(9)).min(3600))
 }
 
-/// Delivers what is due now; returns how many rows it handled.
-pub async fn drain_once(state: &AppState, mailer: &Mailer) -> anyhow::Result<usize> {
+/// Delivers what is due now; returns how many rows it handled. Stops between
+/// emails when `stop` is cancelled and hands the rest of its batch back.
+pub async fn drain_once(state: &AppState, mailer: &Mailer, stop: &CancellationToken) -> anyhow::Result<usize> {
     let now = state.clock.now();
     let items = state.store.claim_outbox(now, now + Duration::minutes(5), 20).await?;
     let n = items.len();
-    for item in items {
+    let mut items = items.into_iter();
+    for item in items.by_ref() {
         deliver(state, mailer, item).await;
+        if stop.is_cancelled() {
+            break;
+        }
+    }
+    let untried: Vec<i64> = items.map(|i| i.id).collect();
+    if !untried.is_empty() {
+        state.store.release_outbox(&untried).await?;
     }
     Ok(n)
+}
+
+/// Whether the outbox stops retrying an email first queued at `created`.
+pub fn gives_up(created: DateTime<Utc>, now: DateTime<Utc>, window_hours: i64) -> bool {
+    now - created >= Duration::hours(window_hours)
 }
 
 async fn deliver(state: &AppState, mailer: &Mailer, item: OutboxItem) {
@@ -84,27 +98,23 @@ async fn deliver(state: &AppState, mailer: &Mailer, item: OutboxItem) {
     };
     let now = state.clock.now();
     let outcome = match result {
-        Ok(()) => state.store.finish_outbox(item.id, now).await,
+        Ok(()) => {
+            metrics::counter!("emails_total", "outcome" => "sent").increment(1);
+            state.store.finish_outbox(item.id, now).await
+        }
+        Err(e) if gives_up(item.created_at, now, state.config.mail_give_up_hours) => {
+            metrics::counter!("emails_total", "outcome" => "given_up").increment(1);
+            tracing::error!(id = item.id, attempts = item.attempts, error = %e, "outbox gave up on an email");
+            state.store.fail_outbox(item.id, &e.to_string(), now).await
+        }
         Err(e) => {
+            metrics::counter!("emails_total", "outcome" => "retry").increment(1);
             tracing::warn!(id = item.id, attempts = item.attempts, error = %e, "outbox delivery failed");
             state.store.retry_outbox(item.id, &e.to_string(), now + retry_delay(item.attempts)).await
         }
     };
     if let Err(e) = outcome {
         tracing::error!(id = item.id, error = %e, "cannot record outbox outcome");
-    }
-}
-
-/// Runs until the process ends.
-pub async fn run_worker(state: AppState, mailer: Mailer) {
-    let interval = StdDuration::from_millis(state.config.worker_interval_ms.max(50));
-    loop {
-        match drain_once(&state, &mailer).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "outbox worker"),
-        }
-        tokio::time::sleep(interval).await;
     }
 }
 
@@ -118,5 +128,12 @@ mod tests {
         assert_eq!(retry_delay(2), Duration::seconds(20));
         assert_eq!(retry_delay(4), Duration::seconds(80));
         assert_eq!(retry_delay(30), Duration::hours(1));
+    }
+
+    #[test]
+    fn the_outbox_gives_up_once_the_window_has_passed() {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        assert!(!gives_up(t, t + Duration::hours(23), 24));
+        assert!(gives_up(t, t + Duration::hours(24), 24));
     }
 }

@@ -11,10 +11,13 @@ pub mod config;
 pub mod context;
 pub mod dns;
 pub mod emails;
+pub mod error_pages;
 pub mod funds_http;
 pub mod logo;
 pub mod mail;
+pub mod observe;
 pub mod panics;
+pub mod paths;
 pub mod revenue_http;
 pub mod secrets;
 pub mod security;
@@ -22,12 +25,13 @@ pub mod services;
 pub mod state;
 pub mod store;
 pub mod support_http;
+pub mod tasks;
 pub mod tenant;
 pub mod upload;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
@@ -35,7 +39,10 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use state::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use store::AnySessionStore;
+use tasks::Tasks;
+use tokio_util::sync::CancellationToken;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -55,8 +62,6 @@ where
     let routes = generate_route_list(app);
     let leptos_options = state.leptos_options.clone();
     let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
         .merge(revenue_http::routes())
         .merge(support_http::routes())
         .merge(funds_http::routes())
@@ -67,10 +72,21 @@ where
     with_layers(app, state, sessions)
 }
 
-/// The cross-cutting layers every route runs inside, outermost last: a
-/// span per request, tenancy, security headers, the panic catcher (inside
-/// the headers, so the error page carries them too), the origin check and
-/// sessions.
+/// Routes that answer on any host without tenancy or sessions: probes
+/// (liveness must not depend on the database, or a database blip restarts
+/// every instance) and the TLS proxy's question, asked over loopback.
+fn outside_tenancy(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(brand_http::tls_routes())
+        .with_state(state)
+}
+
+/// The cross-cutting layers every route runs inside: tenancy, security
+/// headers, the panic catcher (inside the headers, so the error page carries
+/// them too), the origin check and sessions; then, around everything (the
+/// probes too), request ids, spans, metrics, compression and a time limit.
 pub fn with_layers(app: Router<AppState>, state: AppState, sessions: AnySessionStore) -> Router {
     let config = state.config.clone();
     let session_layer = SessionManagerLayer::new(sessions)
@@ -84,13 +100,24 @@ pub fn with_layers(app: Router<AppState>, state: AppState, sessions: AnySessionS
         )));
     let dev_reload = std::env::var("LEPTOS_WATCH").ok().map(|_| state.leptos_options.reload_port as u16);
     let secure = config.cookie_secure;
+    let timeout = Duration::from_secs(config.request_timeout_seconds);
     app.layer(session_layer)
         .layer(axum::middleware::from_fn(security::check_origin))
         .layer(panics::catch_layer())
         .layer(axum::middleware::from_fn(move |req, next| security::headers(secure, dev_reload, req, next)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), tenant::resolve))
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(panics::span_for))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(outside_tenancy(state))
+        // Outermost last: a request id (a proxy's, if well-formed), a span
+        // carrying it, the id echoed on the response, compression, the
+        // request's metrics and log line, then a time limit.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn(observe::track))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(observe::span_for))
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
+        .layer(axum::middleware::from_fn(observe::drop_malformed_request_id))
 }
 
 /// What every rendered page finds in its reactive context: the app state;
@@ -109,36 +136,44 @@ fn page_context(state: AppState) -> impl Fn() + Clone + Send + 'static {
     }
 }
 
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::error!(error = %e, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
-        }
-    }
+/// Ready when the database answers within two seconds; otherwise 503 with
+/// the cause, for the operator reading the probe.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let wait = std::time::Duration::from_secs(2);
+    let cause = match tokio::time::timeout(wait, state.store.ping()).await {
+        Ok(Ok(())) => return (StatusCode::OK, "ready").into_response(),
+        Ok(Err(e)) => format!("database unreachable: {e}"),
+        Err(_) => format!("database unreachable: no answer within {} s", wait.as_secs()),
+    };
+    tracing::warn!(%cause, "not ready");
+    (StatusCode::SERVICE_UNAVAILABLE, [(http::header::CACHE_CONTROL, "no-store")], format!("not ready: {cause}"))
+        .into_response()
 }
 
 /// Builds the whole application from its state (see `router`).
 pub type BuildRouter = fn(AppState, AnySessionStore) -> Router;
 
-/// Start-up: configuration, database, workers, then serve what `build`
-/// makes until stopped.
+/// The binary's entry: reads the command line and the configuration, then
+/// serves, migrates or administers.
 pub async fn run(build: BuildRouter) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
-        )
-        .init();
-
-    panics::install_hook();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(result) = cli::run(&args).await {
-        return result;
-    }
-
+    use clap::Parser;
+    let cli = cli::Cli::parse();
     let config = config::Config::load()?;
+    observe::init_logging(config.log_json);
+    panics::install_hook();
+    match cli.command.unwrap_or(cli::Command::Serve) {
+        cli::Command::Serve => serve(config, build).await,
+        cli::Command::Migrate => cli::migrate(&config).await,
+        cli::Command::Admin { action: cli::AdminAction::Create { email, name } } => {
+            cli::admin_create(&config, &email, &name).await
+        }
+    }
+}
+
+/// Start-up, serving until SIGTERM or SIGINT, then a graceful stop: no new
+/// connections, requests in flight and background rounds finish within the
+/// grace period, exit 0.
+async fn serve(config: config::Config, build: BuildRouter) -> anyhow::Result<()> {
     let problems = config.problems();
     if !problems.is_empty() {
         anyhow::bail!("the configuration cannot serve:\n- {}", problems.join("\n- "));
@@ -154,38 +189,153 @@ pub async fn run(build: BuildRouter) -> anyhow::Result<()> {
     let addr: SocketAddr = leptos_options.site_addr;
     tracing::info!("configuration: {}", config.describe());
 
-    let (store, sessions) = store::connect(config.database_url.expose()).await?;
+    let db = store::DbOptions {
+        acquire_timeout: Duration::from_millis(config.db_wait_ms),
+        migrate: config.migrate_on_start,
+    };
+    let (store, sessions) = store::connect_with(config.database_url.expose(), &db).await?;
     let verifier = Arc::new(dns::DomainVerifier::new(&config.dns_resolver)?);
     let state =
         AppState { leptos_options, config: Arc::new(config), store, clock: Arc::new(clock::SystemClock), verifier };
-
-    let mailer = mail::Mailer::from_config(&state.config)?;
-    tokio::spawn(mail::run_worker(state.clone(), mailer));
-    {
-        use tower_sessions::session_store::ExpiredDeletion;
-        let s = sessions.clone();
-        tokio::spawn(async move {
-            if let Err(e) = s.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {
-                tracing::error!(error = %e, "expired-session cleanup stopped");
-            }
-        });
+    let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
+    let token = CancellationToken::new();
+    let tasks = start_tasks(&state, &sessions, &token)?;
+    if let Some(metrics_addr) = state.config.metrics_addr {
+        serve_metrics(&state, metrics_addr, &token).await?;
     }
-
-    tokio::spawn(services::certification::run_scheduler(state.clone(), std::time::Duration::from_secs(300)));
-    tokio::spawn(services::branding::run_domain_checks(state.clone(), std::time::Duration::from_secs(600)));
-    tokio::spawn(services::integration::run_maintenance(state.clone(), std::time::Duration::from_secs(300)));
-    let deliverer = services::webhooks::Deliverer::new(&state.config)?;
-    let every = std::time::Duration::from_millis(state.config.worker_interval_ms);
-    tokio::spawn(services::webhooks::run_worker(state.clone(), deliverer, every));
 
     let app = build(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     // The bound address, so a port of 0 (tests) tells where it landed.
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(token.clone().cancelled_owned());
+    let mut server = tokio::spawn(std::future::IntoFuture::into_future(server));
+    tokio::select! {
+        () = shutdown_signal() => {}
+        ended = &mut server => {
+            tasks.shutdown(grace).await;
+            return match ended {
+                Ok(result) => result.map_err(Into::into),
+                Err(e) => Err(anyhow::anyhow!("the server stopped: {e}")),
+            };
+        }
+    }
+    tracing::info!("stopping: no new connections; finishing what is in flight (at most {grace:?})");
+    token.cancel();
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => tracing::error!(error = %e, "server error while stopping"),
+        Ok(Err(e)) => tracing::error!(error = %e, "server task failed while stopping"),
+        Err(_) => {
+            tracing::warn!("requests still in flight after {grace:?}; closing them");
+            server.abort();
+        }
+    }
+    tasks.shutdown(grace).await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// `/metrics` on an address of its own.
+async fn serve_metrics(state: &AppState, addr: SocketAddr, token: &CancellationToken) -> anyhow::Result<()> {
+    let Some(handle) = observe::install_recorder() else {
+        tracing::warn!("a metrics recorder is installed already; APP_METRICS_ADDR ignored");
+        return Ok(());
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+    let metrics = observe::metrics_router(state.clone(), handle);
+    let stop = token.clone();
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, metrics).with_graceful_shutdown(stop.cancelled_owned()).await {
+            tracing::error!(error = %e, "metrics listener stopped");
+        }
+    });
+    Ok(())
+}
+
+/// SIGTERM (how orchestrators stop a process) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// The background work, each task supervised.
+fn start_tasks(state: &AppState, sessions: &AnySessionStore, token: &CancellationToken) -> anyhow::Result<Tasks> {
+    let mut tasks = Tasks::new(token.clone());
+    let interval = Duration::from_millis(state.config.worker_interval_ms.max(50));
+
+    let mailer = Arc::new(mail::Mailer::from_config(&state.config)?);
+    let (s, stop) = (state.clone(), token.clone());
+    tasks.every("outbox", interval, move || {
+        let (s, m, stop) = (s.clone(), mailer.clone(), stop.clone());
+        async move { Ok(mail::drain_once(&s, &m, &stop).await? > 0) }
+    });
+
+    let sessions = sessions.clone();
+    tasks.every("expired sessions", Duration::from_secs(600), move || {
+        let sessions = sessions.clone();
+        async move {
+            use tower_sessions::session_store::ExpiredDeletion;
+            sessions.delete_expired().await?;
+            Ok(false)
+        }
+    });
+
+    let s = state.clone();
+    tasks.every("recertification", Duration::from_secs(300), move || {
+        let s = s.clone();
+        async move {
+            let (moved, reminded) = services::certification::run_scheduler_once(&s).await?;
+            if moved + reminded > 0 {
+                tracing::info!(moved, reminded, "recertification scheduler");
+            }
+            Ok(false)
+        }
+    });
+
+    let s = state.clone();
+    tasks.every("domain checks", Duration::from_secs(600), move || {
+        let s = s.clone();
+        async move {
+            services::branding::recheck_domains_once(&s).await?;
+            Ok(false)
+        }
+    });
+
+    let s = state.clone();
+    tasks.every("integration maintenance", Duration::from_secs(300), move || {
+        let s = s.clone();
+        async move {
+            if services::integration::run_maintenance_once(&s).await? {
+                tracing::info!("weekly sandbox reset done");
+            }
+            Ok(false)
+        }
+    });
+
+    let deliverer = Arc::new(services::webhooks::Deliverer::new(&state.config)?);
+    let s = state.clone();
+    tasks.every("webhooks", interval, move || {
+        let (s, d) = (s.clone(), deliverer.clone());
+        async move { Ok(services::webhooks::deliver_once(&s, &d).await? > 0) }
+    });
+    Ok(tasks)
 }

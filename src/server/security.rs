@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 /// is refused too: every browser we support sends one of them.
 pub async fn check_origin(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || super::api_v1::is_api_path(req.uri().path())
+        || super::paths::is_api_path(req.uri().path())
     {
         return next.run(req).await;
     }

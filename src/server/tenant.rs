@@ -54,19 +54,20 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
         Ok(None) => match state.store.default_brand().await {
             Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot load the default brand");
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
-            }
+            Err(e) => return unreachable(e, &req),
         },
-        Err(e) => {
-            tracing::error!(error = %e, "cannot resolve the brand");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+        Err(e) => return unreachable(e, &req),
     };
     let nonce = crate::server::auth::new_token().0;
     req.extensions_mut().insert(RequestMeta { host, client_ip, brand, nonce });
     next.run(req).await
+}
+
+/// No brand without the database: a clear 503 (a page, or the API's error
+/// shape), never an empty answer.
+fn unreachable(e: super::store::StoreError, req: &Request) -> Response {
+    tracing::error!(error = %e, "cannot resolve the brand");
+    super::error_pages::unavailable(super::paths::is_api_path(req.uri().path()))
 }
 
 fn is_program_host(state: &AppState, host: &str) -> bool {

@@ -102,6 +102,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/emails") view=pages::admin::FailedEmailsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/onboarding-template") view=pages::onboarding::TemplatePage ssr=SsrMode::Async/>
                 <Route path=path!("/apply") view=pages::apply::ApplyPage ssr=SsrMode::Async/>
                 <Route path=path!("/application") view=pages::apply::ApplicationPage ssr=SsrMode::Async/>

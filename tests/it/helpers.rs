@@ -162,7 +162,19 @@ impl TestApp {
 
     pub async fn start_with(engine: Engine, configure: impl FnOnce(&mut Config)) -> Self {
         let db = TestDb::new(engine).await;
-        let (store, sessions) = store::connect(&db.url).await.expect("connect");
+        let url = db.url.clone();
+        Self::start_on(db, &url, &store::DbOptions::default(), configure).await
+    }
+
+    /// The app on `db`, reached at `url` (another route to it, such as a
+    /// proxy the test controls) with `options`.
+    pub async fn start_on(
+        db: TestDb,
+        url: &str,
+        options: &store::DbOptions,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        let (store, sessions) = store::connect_with(url, options).await.expect("connect");
         let outbox_dir = temp_path("outbox");
         let mut config = Config {
             public_url: format!("https://{HOST}"),
@@ -275,7 +287,8 @@ impl TestApp {
     /// Delivers the outbox to files and returns the texts of all mail sent.
     pub async fn mail(&self) -> Vec<String> {
         let mailer = Mailer::from_config(&self.state.config).unwrap();
-        while drain_once(&self.state, &mailer).await.unwrap() > 0 {}
+        let running = tokio_util::sync::CancellationToken::new();
+        while drain_once(&self.state, &mailer, &running).await.unwrap() > 0 {}
         let mut out = Vec::new();
         if let Ok(dir) = std::fs::read_dir(&self.outbox_dir) {
             let mut paths: Vec<_> = dir.flatten().map(|e| e.path()).collect();

@@ -10,73 +10,12 @@
 //! `PP_LOAD_SECONDS` (default 12) and `PP_LOAD_CLIENTS` (default 6) make the
 //! run longer or wider.
 
-use crate::helpers::{temp_path, Client, Engine, SECRET_KEY};
+use crate::binary::Server;
+use crate::helpers::{Client, Engine};
 use crate::on_both;
 use crate::program::Program;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The server binary on the program's database, on a free loopback port.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    async fn start(p: &Program) -> Server {
-        let log = temp_path("server").with_extension("log");
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_partner-portal"))
-            .env("DATABASE_URL", &p.app._db.url)
-            .env("APP_PUBLIC_URL", &p.app.state.config.public_url)
-            .env("APP_DNS_RESOLVER", p.dns.addr.to_string())
-            .env("APP_OUTBOX_DIR", temp_path("server-outbox"))
-            .env("APP_SECRET_KEY", SECRET_KEY)
-            .env("APP_MAIL_TRANSPORT", "files")
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("LEPTOS_OUTPUT_NAME", "partner-portal")
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env("NO_COLOR", "1")
-            .env_remove("APP_CONFIG")
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().unwrap())
-            .stderr(file)
-            .spawn()
-            .expect("the server binary starts");
-        let mut server = Server { child, base: String::new(), log };
-        let started = Instant::now();
-        while server.base.is_empty() {
-            let text = server.log_text();
-            if let Some(i) = text.find("listening on http://") {
-                let rest = &text[i + "listening on ".len()..];
-                server.base = rest.split_whitespace().next().unwrap().to_owned();
-            } else if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("the server exited with {status}:\n{text}");
-            } else if started.elapsed() > Duration::from_secs(60) {
-                panic!("the server did not start within 60 s:\n{text}");
-            } else {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-        server
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
-}
 
 /// One page as one identity sees it.
 struct Visit {

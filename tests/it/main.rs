@@ -5,6 +5,7 @@
 //! `postgres://postgres@127.0.0.1:5432/test`); each test gets a fresh
 //! database, dropped afterwards.
 
+mod binary;
 mod certification;
 mod dns_server;
 mod helpers;
@@ -14,11 +15,14 @@ mod http_funds;
 mod http_integration;
 mod http_invite;
 mod http_isolation;
+mod http_operations;
 mod http_panics;
 mod http_partners;
 mod http_revenue;
 mod http_support;
+mod lifecycle;
 mod load;
+mod outage;
 mod program;
 mod startup;
 mod store;

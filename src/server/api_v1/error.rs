@@ -54,6 +54,12 @@ impl ApiError {
                 err.detail.resets_at = Some(rfc3339(l.resets_at_ms));
                 err
             }
+            AppError::Unavailable => {
+                let mut err =
+                    Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", AppError::Unavailable.to_string());
+                err.retry_after = Some(5);
+                err
+            }
             AppError::Internal | AppError::Transport(_) => {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
             }

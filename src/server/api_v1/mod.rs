@@ -51,11 +51,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(api)
 }
 
-/// Whether a path belongs to the bearer-authenticated API (no cookies, so
-/// no origin check).
-pub fn is_api_path(path: &str) -> bool {
-    path.starts_with("/api/v1/")
-}
+pub use super::paths::is_api_path;
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 use crate::domain::account::{parse_display_name, CurrentUser, InvitationView};
 use crate::domain::audit;
 use crate::domain::email::Email;
+use crate::domain::email::FailedEmail;
 use crate::domain::password::check_new_password;
 use crate::domain::role::{may_change_role, may_invite, may_set_disabled, Permission, Role};
 use crate::domain::throttle::{blocked_until, minutes_to_wait, window, MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
@@ -14,7 +15,7 @@ use crate::server::auth::{
 use crate::server::checks::Checks;
 use crate::server::context::{internal, store_error, Ctx};
 use crate::server::emails::{self, invitation_email, Wording};
-use crate::server::store::NewToken;
+use crate::server::store::{NewToken, StoreError};
 use crate::views::admin::{AuditPage, UsersData, AUDIT_PAGE_SIZE};
 use serde_json::json;
 
@@ -293,4 +294,22 @@ pub async fn audit_page(ctx: &Ctx, before: Option<i64>) -> Result<AuditPage, App
         ctx.state.store.audit_entries(ctx.meta.brand.id, before, AUDIT_PAGE_SIZE).await.map_err(store_error)?;
     let older = (entries.len() as i64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
     Ok(AuditPage { entries, older })
+}
+
+/// The emails the outbox gave up on, newest first.
+pub async fn failed_emails(ctx: &Ctx) -> Result<Vec<FailedEmail>, AppError> {
+    ctx.require(Permission::ManageFailedEmails).await?;
+    ctx.state.store.failed_emails(200).await.map_err(store_error)
+}
+
+/// Queues a given-up email again, with a fresh delivery window.
+pub async fn resend_email(ctx: &Ctx, id: i64) -> Result<(), AppError> {
+    let admin = ctx.require(Permission::ManageFailedEmails).await?;
+    let a = ctx.audit(Some(&admin), audit::EMAIL_RESENT, format!("email:{id}"), json!({}));
+    ctx.state.store.resend_email(id, ctx.now(), a).await.map_err(|e| match e {
+        StoreError::NotFound => {
+            AppError::Conflict("This email is no longer waiting: it was sent again already.".into())
+        }
+        other => store_error(other),
+    })
 }

@@ -372,12 +372,3 @@ pub async fn recheck_domains_once(
     }
     Ok(due.len())
 }
-
-pub async fn run_domain_checks(state: crate::server::state::AppState, every: std::time::Duration) {
-    loop {
-        if let Err(e) = recheck_domains_once(&state).await {
-            tracing::error!(error = %e, "custom domain re-check failed");
-        }
-        tokio::time::sleep(every).await;
-    }
-}

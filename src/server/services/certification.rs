@@ -190,15 +190,3 @@ pub async fn run_scheduler_once(state: &AppState) -> anyhow::Result<(usize, usiz
     }
     Ok((moved, reminded))
 }
-
-/// Runs the scheduler until the process ends.
-pub async fn run_scheduler(state: AppState, every: std::time::Duration) {
-    loop {
-        match run_scheduler_once(&state).await {
-            Ok((m, r)) if m + r > 0 => tracing::info!(moved = m, reminded = r, "recertification scheduler"),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "recertification scheduler"),
-        }
-        tokio::time::sleep(every).await;
-    }
-}

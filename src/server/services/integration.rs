@@ -560,17 +560,6 @@ pub async fn run_maintenance_once(state: &AppState) -> anyhow::Result<bool> {
     Ok(reset)
 }
 
-pub async fn run_maintenance(state: AppState, every: std::time::Duration) {
-    loop {
-        match run_maintenance_once(&state).await {
-            Ok(true) => tracing::info!("weekly sandbox reset done"),
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "integration maintenance"),
-        }
-        tokio::time::sleep(every).await;
-    }
-}
-
 fn who_of(ctx: &Ctx, user: &CurrentUser) -> super::webhooks::Who {
     super::webhooks::Who {
         brand_id: ctx.meta.brand.id,

@@ -426,15 +426,3 @@ async fn attempt(
     state.store.finish_attempt(record(duration_ms, status, error, body), next).await?;
     Ok(())
 }
-
-/// Delivers until the process ends.
-pub async fn run_worker(state: AppState, deliverer: Deliverer, every: Duration) {
-    loop {
-        match deliver_once(&state, &deliverer).await {
-            Ok(n) if n > 0 => tracing::debug!(attempts = n, "webhook deliveries"),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "webhook delivery"),
-        }
-        tokio::time::sleep(every).await;
-    }
-}

@@ -11,6 +11,7 @@ pub(super) use crate::domain::brand::Brand;
 pub(super) use crate::domain::certification::SupportTier;
 pub use crate::domain::certification::TimelineEntry as TransitionRecord;
 pub(super) use crate::domain::certification::{CertState, Transition};
+pub use crate::domain::email::FailedEmail;
 pub(super) use crate::domain::evaluation::Scores;
 pub(super) use crate::domain::integration::{
     AgentView, AttemptView, DeliveryView, Environment, EventIn, RequestLogEntry, Scope, TrafficHour, TrustChange,
@@ -42,6 +43,10 @@ pub enum StoreError {
     /// A business rule checked inside the transaction refused the change.
     #[error("{0}")]
     Rule(String),
+    /// The database could not be reached in time (down, or every
+    /// connection busy): nothing was done, and trying again may work.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// Anything else from the database. Its text is logged, never shown.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -49,7 +54,12 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(e)
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            e => StoreError::Database(e),
+        }
     }
 }
 
@@ -128,6 +138,17 @@ pub struct OutboxItem {
     pub kind: String,
     pub payload: String,
     pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Work waiting, for the operator's metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backlogs {
+    pub outbox: i64,
+    pub outbox_oldest_secs: i64,
+    pub outbox_failed: i64,
+    pub webhooks: i64,
+    pub webhooks_oldest_secs: i64,
 }
 
 /// A new account created directly (command line), not through an invitation.

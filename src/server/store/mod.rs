@@ -45,6 +45,7 @@ pub use support::*;
 pub use webhooks::*;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Declares `Store` as all its parts together, and implements it for
 /// anything that implements every part, from one list.
@@ -72,20 +73,52 @@ umbrella!(
     FundStore
 );
 
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// How long a request waits for a connection before the database counts
+    /// as unavailable (a 503, not a hang).
+    pub acquire_timeout: Duration,
+    /// Apply missing migrations at start (development, single instances);
+    /// otherwise refuse to start if this build needs one (`partner-portal
+    /// migrate` runs them as a deploy step).
+    pub migrate: bool,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions { acquire_timeout: Duration::from_secs(5), migrate: true }
+    }
+}
+
 /// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a
 /// SQLite file if needed, and applies migrations.
 pub async fn connect(url: &str) -> anyhow::Result<(Arc<dyn Store>, AnySessionStore)> {
-    if url.starts_with("sqlite:") {
-        let store = SqliteStore::connect(url).await?;
+    connect_with(url, &DbOptions::default()).await
+}
+
+pub async fn connect_with(url: &str, options: &DbOptions) -> anyhow::Result<(Arc<dyn Store>, AnySessionStore)> {
+    let (store, sessions): (Arc<dyn Store>, AnySessionStore) = if url.starts_with("sqlite:") {
+        let store = SqliteStore::connect(url, options.acquire_timeout).await?;
         let sessions = AnySessionStore::sqlite(store.pool().clone()).await?;
-        store.migrate().await?;
-        Ok((Arc::new(store), sessions))
+        (Arc::new(store), sessions)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        let store = PgStore::connect(url).await?;
+        let store = PgStore::connect(url, options.acquire_timeout).await?;
         let sessions = AnySessionStore::postgres(store.pool().clone()).await?;
-        store.migrate().await?;
-        Ok((Arc::new(store), sessions))
+        (Arc::new(store), sessions)
     } else {
         anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:")
+    };
+    if options.migrate {
+        store.migrate().await?;
+    } else {
+        let pending = store.pending_migrations().await?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database lacks migrations this build needs ({}): run `partner-portal migrate` first",
+                pending.join(", ")
+            );
+        }
     }
+    Ok((store, sessions))
 }

@@ -26,10 +26,10 @@ impl PgStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
     const CLAIM_OUTBOX: &'static str = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $2 \
+         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
                       AND (locked_until IS NULL OR locked_until <= $2) ORDER BY id LIMIT $3 \
                       FOR UPDATE SKIP LOCKED) \
-         RETURNING id, kind, payload, attempts";
+         RETURNING id, kind, payload, attempts, created_at";
 
     /// Revenue writes of one brand take turns: an import's checks (refunds
     /// left, first invoices, closed months) stay true until it commits.
@@ -46,13 +46,10 @@ impl PgStore {
                       FOR UPDATE SKIP LOCKED) \
          RETURNING id, subscription_id, msg_id, event_type, payload, attempts, created_at";
 
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await?;
+        let pool =
+            PgPoolOptions::new().max_connections(16).acquire_timeout(acquire_timeout).connect_with(options).await?;
         Ok(Self { pool })
     }
 

@@ -832,16 +832,15 @@ macro_rules! revenue_store {
                     .bind(batch.created_by)
                     .fetch_one(&mut *tx)
                     .await;
-                    let event_id: i64 = match res {
-                        Ok(id) => id,
-                        Err(err) if is_unique_violation(&err) => {
-                            return Err(StoreError::Conflict(
+                    let event_id: i64 =
+                        match res {
+                            Ok(id) => id,
+                            Err(err) if is_unique_violation(&err) => return Err(StoreError::Conflict(
                                 "Another import recorded some of these events at the same time. Import again: rows \
                                  already recorded are skipped.",
-                            ))
-                        }
-                        Err(err) => return Err(err.into()),
-                    };
+                            )),
+                            Err(err) => return Err(err.into()),
+                        };
                     ids.insert(e.external_id.clone(), event_id);
                     let line = NewLine {
                         organisation_id: e.organisation_id,

@@ -11,8 +11,14 @@ pub(super) use crate::domain::token::{check_redeemable, TokenPurpose};
 
 #[async_trait]
 pub trait CoreStore: Send + Sync + 'static {
-    /// Applies pending migrations. Safe to call from several instances.
+    /// Applies the migrations this build carries that the database lacks.
+    /// Safe to call from several instances. Migrations a newer build applied
+    /// are left alone: under the expand/contract rule a newer schema still
+    /// serves this build, so a rollback or a rolling deploy keeps running.
     async fn migrate(&self) -> StoreResult<()>;
+    /// The migrations this build needs that the database has not applied
+    /// (version and description), for a start-up that does not migrate.
+    async fn pending_migrations(&self) -> StoreResult<Vec<String>>;
     async fn ping(&self) -> StoreResult<()>;
 
     async fn default_brand(&self) -> StoreResult<Brand>;
@@ -94,8 +100,22 @@ pub trait CoreStore: Send + Sync + 'static {
     /// Marks a row delivered and drops its payload, which may hold a link.
     async fn finish_outbox(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
     async fn retry_outbox(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Gives up on a row: it is no longer tried, and administrators see it.
+    async fn fail_outbox(&self, id: i64, error: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Hands back leased rows not yet tried (the worker is stopping).
+    async fn release_outbox(&self, ids: &[i64]) -> StoreResult<()>;
     /// Rows not yet delivered (for tests and the operator's health view).
     async fn pending_outbox_count(&self) -> StoreResult<i64>;
+    /// Emails given up on, newest first.
+    async fn failed_emails(&self, limit: i64) -> StoreResult<Vec<FailedEmail>>;
+    /// Queues a given-up email again from now, with a fresh delivery window.
+    /// `NotFound` unless it is still failed (resent once, even if two admins
+    /// click at once).
+    async fn resend_email(&self, id: i64, now: DateTime<Utc>, audit: NewAudit) -> StoreResult<()>;
+    /// What waits in the outbox and the webhook queue, and for how long.
+    async fn backlogs(&self, now: DateTime<Utc>) -> StoreResult<Backlogs>;
+    /// Connections open and idle in the pool.
+    fn pool_use(&self) -> (u32, u32);
 }
 
 #[derive(sqlx::FromRow)]
@@ -266,6 +286,32 @@ pub(super) struct OutboxRow {
     pub kind: String,
     pub payload: String,
     pub attempts: i64,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct FailedRow {
+    pub id: i64,
+    pub payload: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub failed_at: i64,
+}
+
+impl From<FailedRow> for FailedEmail {
+    fn from(r: FailedRow) -> Self {
+        let mail: Option<OutgoingEmail> = serde_json::from_str(&r.payload).ok();
+        FailedEmail {
+            id: r.id,
+            to: mail.as_ref().map(|m| m.to.clone()).unwrap_or_default(),
+            subject: mail.map(|m| m.subject).unwrap_or_default(),
+            attempts: r.attempts,
+            last_error: r.last_error.unwrap_or_default(),
+            created_at_ms: r.created_at,
+            failed_at_ms: r.failed_at,
+        }
+    }
 }
 
 pub(super) const INSERT_AUDIT: &str =
@@ -380,8 +426,27 @@ macro_rules! sql_store {
         #[async_trait]
         impl CoreStore for $store {
             async fn migrate(&self) -> StoreResult<()> {
-                Self::MIGRATOR.run(&self.pool).await?;
+                let mut migrator = Self::MIGRATOR;
+                migrator.set_ignore_missing(true);
+                migrator.run(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn pending_migrations(&self) -> StoreResult<Vec<String>> {
+                let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(&self.pool)
+                    .await
+                {
+                    Ok(v) => v,
+                    // No bookkeeping table yet: nothing applied.
+                    Err(sqlx::Error::Database(_)) => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                };
+                Ok(Self::MIGRATOR
+                    .iter()
+                    .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+                    .map(|m| format!("{} {}", m.version, m.description))
+                    .collect())
             }
 
             async fn ping(&self) -> StoreResult<()> {
@@ -963,17 +1028,25 @@ macro_rules! sql_store {
                 tx.commit().await?;
                 Ok(rows
                     .into_iter()
-                    .map(|r| OutboxItem { id: r.id, kind: r.kind, payload: r.payload, attempts: r.attempts })
+                    .map(|r| OutboxItem {
+                        id: r.id,
+                        kind: r.kind,
+                        payload: r.payload,
+                        attempts: r.attempts,
+                        created_at: from_ms(r.created_at),
+                    })
                     .collect())
             }
 
             async fn finish_outbox(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-                sqlx::query("UPDATE outbox SET done_at = $1, payload = '{}', locked_until = NULL, last_error = NULL \
-                             WHERE id = $2")
-                    .bind(ms(now))
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
+                sqlx::query(
+                    "UPDATE outbox SET done_at = $1, payload = '{}', locked_until = NULL, last_error = NULL \
+                             WHERE id = $2",
+                )
+                .bind(ms(now))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
                 Ok(())
             }
 
@@ -988,9 +1061,90 @@ macro_rules! sql_store {
             }
 
             async fn pending_outbox_count(&self) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE done_at IS NULL")
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE done_at IS NULL AND failed_at IS NULL")
                     .fetch_one(&self.pool)
                     .await?)
+            }
+
+            async fn fail_outbox(&self, id: i64, error: &str, now: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE outbox SET failed_at = $1, last_error = $2, locked_until = NULL WHERE id = $3")
+                    .bind(ms(now))
+                    .bind(error)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn release_outbox(&self, ids: &[i64]) -> StoreResult<()> {
+                for id in ids {
+                    // Taking back the attempt the claim counted: it was never made.
+                    sqlx::query(
+                        "UPDATE outbox SET locked_until = NULL, attempts = attempts - 1 \
+                         WHERE id = $1 AND done_at IS NULL AND attempts > 0",
+                    )
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn failed_emails(&self, limit: i64) -> StoreResult<Vec<FailedEmail>> {
+                let rows: Vec<FailedRow> = sqlx::query_as(
+                    "SELECT id, payload, attempts, last_error, created_at, failed_at FROM outbox \
+                     WHERE failed_at IS NOT NULL AND done_at IS NULL AND kind = 'email' \
+                     ORDER BY failed_at DESC, id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(FailedEmail::from).collect())
+            }
+
+            async fn resend_email(&self, id: i64, now: DateTime<Utc>, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE outbox SET failed_at = NULL, attempts = 0, available_at = $1, created_at = $1, \
+                     locked_until = NULL WHERE id = $2 AND failed_at IS NOT NULL AND done_at IS NULL",
+                )
+                .bind(ms(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if done == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn backlogs(&self, now: DateTime<Utc>) -> StoreResult<Backlogs> {
+                let (outbox, oldest, failed): (i64, Option<i64>, i64) = sqlx::query_as(
+                    "SELECT COUNT(*) FILTER (WHERE failed_at IS NULL), \
+                     MIN(created_at) FILTER (WHERE failed_at IS NULL), COUNT(*) FILTER (WHERE failed_at IS NOT NULL) \
+                     FROM outbox WHERE done_at IS NULL",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                let (webhooks, hook_oldest): (i64, Option<i64>) =
+                    sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM webhook_deliveries WHERE status = 'pending'")
+                        .fetch_one(&self.pool)
+                        .await?;
+                let age = |since: Option<i64>| since.map_or(0, |t| (ms(now) - t).max(0) / 1000);
+                Ok(Backlogs {
+                    outbox,
+                    outbox_oldest_secs: age(oldest),
+                    outbox_failed: failed,
+                    webhooks,
+                    webhooks_oldest_secs: age(hook_oldest),
+                })
+            }
+
+            fn pool_use(&self) -> (u32, u32) {
+                (self.pool.size(), self.pool.num_idle() as u32)
             }
         }
     };

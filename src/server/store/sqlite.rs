@@ -28,9 +28,9 @@ impl SqliteStore {
 
     // SQLite has a single writer, so no row can be claimed twice.
     const CLAIM_OUTBOX: &'static str = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND available_at <= $2 \
+         WHERE id IN (SELECT id FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
                       AND (locked_until IS NULL OR locked_until <= $2) ORDER BY id LIMIT $3) \
-         RETURNING id, kind, payload, attempts";
+         RETURNING id, kind, payload, attempts, created_at";
 
     // `BEGIN IMMEDIATE` already makes every write transaction the only one.
     const LEDGER_LOCK: Option<&'static str> = None;
@@ -43,7 +43,7 @@ impl SqliteStore {
                       AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3) \
          RETURNING id, subscription_id, msg_id, event_type, payload, attempts, created_at";
 
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -55,7 +55,8 @@ impl SqliteStore {
                 std::fs::create_dir_all(parent)?;
             }
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool =
+            SqlitePoolOptions::new().max_connections(8).acquire_timeout(acquire_timeout).connect_with(options).await?;
         Ok(Self { pool })
     }
 

@@ -89,6 +89,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
             {admin.then(|| view! {
                 <li><a href="/admin/users" class=link>"Users"</a></li>
                 <li><a href="/admin/audit" class=link>"Audit log"</a></li>
+                <li><a href="/admin/emails" class=link>"Failed emails"</a></li>
                 <li><a href="/admin/onboarding-template" class=link>"Template"</a></li>
             })}
             <li><a href="/account" class=link>"Account"</a></li>

@@ -101,10 +101,12 @@ pub fn DataTable<V: IntoView + 'static>(
         }
     }
     let frame = frame.unwrap_or(if look == TableLook::Boxed { Frame::Box } else { Frame::Bare });
+    // `relative`: visually hidden (absolutely placed) labels inside stay
+    // in the scrolling box instead of widening the page on a phone.
     let wrapper = spaced(match frame {
-        Frame::Bare => "overflow-x-auto",
-        Frame::Box => "overflow-x-auto rounded-lg border border-slate-200 bg-white",
-        Frame::Alert => "overflow-x-auto rounded-lg border border-red-200 bg-white",
+        Frame::Bare => "relative overflow-x-auto",
+        Frame::Box => "relative overflow-x-auto rounded-lg border border-slate-200 bg-white",
+        Frame::Alert => "relative overflow-x-auto rounded-lg border border-red-200 bg-white",
     });
     let (table, thead, tbody, th) = match look {
         TableLook::Ruled => ("w-full text-sm", "border-b border-slate-200", None, TH_RULED),

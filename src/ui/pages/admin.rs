@@ -1,4 +1,6 @@
-use crate::api::admin::{audit_log, get_users_overview, ChangeRole, InviteUser, SetAccountDisabled};
+use crate::api::admin::{
+    audit_log, get_failed_emails, get_users_overview, ChangeRole, InviteUser, ResendEmail, SetAccountDisabled,
+};
 use crate::domain::account::UserSummary;
 use crate::domain::audit::describe;
 use crate::domain::format::time_utc;
@@ -167,6 +169,56 @@ pub fn AuditPage() -> impl IntoView {
                     </tr>
                 }).collect_view()
                 pager=Pager { older: p.older.map(|id| format!("/admin/audit?before={id}")), newer: None }
+            />
+        </Loaded>
+    }
+}
+
+/// Emails the outbox gave up on after its delivery window, with what went
+/// wrong last, and a way to send each again.
+#[component]
+pub fn FailedEmailsPage() -> impl IntoView {
+    let location = use_location();
+    let resend = ServerAction::<ResendEmail>::new();
+    let resend_value = Signal::derive(move || resend.value().get());
+    let emails = Resource::new(move || (location.search.get(), resend.version().get()), |_| get_failed_emails());
+    let query = use_query_map();
+    let resent = move || query.read().get("resent").is_some();
+    view! {
+        <Title text="Failed emails"/>
+        <Loaded data=emails let:list>
+            <h1 class="mb-2 text-2xl font-bold">"Failed emails"</h1>
+            <p class="mb-6 max-w-2xl text-sm text-slate-600">
+                "The outbox retries an email with growing pauses and gives up after its delivery window. \
+                 These are the ones it gave up on. Fix what the last error points at (often the SMTP settings), \
+                 then send them again."
+            </p>
+            {move || resent().then(|| view! { <Notice text="The email is queued again."/> })}
+            <FormError value=resend_value/>
+            <DataTable
+                look=TableLook::Boxed
+                testid="failed-emails"
+                empty="No email has failed."
+                head=vec!["To".into(), "Subject".into(), "Tries".into(), "Last error".into(), "Given up".into(), Head::quiet("Action")]
+                rows=list.into_iter().map(|m| {
+                    let id = m.id.to_string();
+                    let label = format!("Send again to {}", m.to);
+                    view! {
+                        <tr>
+                            <td class=TD_BOXED_NOWRAP>{m.to}</td>
+                            <td class=TD_BOXED>{m.subject}</td>
+                            <td class=TD_BOXED_NOWRAP>{m.attempts}</td>
+                            <td class="max-w-xs px-4 py-2 text-xs text-slate-600">{m.last_error}</td>
+                            <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(m.failed_at_ms)}</td>
+                            <td class=TD_BOXED>
+                                <ActionForm action=resend>
+                                    <input type="hidden" name="id" value=id/>
+                                    <button type="submit" class="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium text-slate-800 hover:bg-slate-100" aria-label=label>"Send again"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()
             />
         </Loaded>
     }

@@ -1,0 +1,8 @@
+//! Which part of the site a path belongs to, for the layers that treat
+//! parts differently before any route is matched.
+
+/// Whether a path belongs to the bearer-authenticated API: no cookies, so no
+/// origin check, and failures answer in the API's error shape.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/v1/")
+}

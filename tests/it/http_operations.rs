@@ -1,0 +1,144 @@
+//! What an operator relies on: probes that answer on any host without the
+//! tenancy (or the database, for liveness), a request id on every answer,
+//! compressed pages, an outbox that gives up and lets an administrator send
+//! again, migrations that tolerate a newer schema and refuse to serve an
+//! older one, and metrics. Both engines.
+
+use crate::helpers::{start_with_manager, Engine, TestApp, TestDb, PASSWORD};
+use crate::on_both;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use leptos::server_fn::ServerFn;
+use partner_portal::api::admin::{GetFailedEmails, ResendEmail};
+use partner_portal::api::auth::RequestPasswordReset;
+use partner_portal::domain::email::FailedEmail;
+use partner_portal::domain::role::Role;
+use partner_portal::server::config::{MailTransport, Secret, UnknownHost};
+use partner_portal::server::store::{connect_with, DbOptions};
+
+on_both!(probes_and_the_tls_question_answer_on_any_host_without_tenancy, |e| async move {
+    let app = TestApp::start_with(e, |c| c.unknown_host = UnknownHost::Reject).await;
+    let mut by_address = app.client_on("10.0.0.5:3000");
+    assert_eq!(by_address.get("/login").await.status, StatusCode::NOT_FOUND, "pages refuse an unknown host");
+    let live = by_address.get("/healthz").await;
+    assert_eq!((live.status, live.body.as_str()), (StatusCode::OK, "ok"));
+    let ready = by_address.get("/readyz").await;
+    assert_eq!((ready.status, ready.body.as_str()), (StatusCode::OK, "ready"));
+    let mut proxy = app.client_on("127.0.0.1");
+    let ask = proxy.get("/tls/ask?domain=unknown.example").await;
+    assert_eq!((ask.status, ask.body.as_str()), (StatusCode::NOT_FOUND, "not a verified domain"));
+    assert_eq!(proxy.get("/tls/ask?domain=").await.status, StatusCode::BAD_REQUEST);
+});
+
+on_both!(every_answer_carries_a_request_id_and_a_proxys_is_kept_only_if_well_formed, |e| async move {
+    let app = TestApp::start(e).await;
+    let mut c = app.client();
+    let fresh = c.get("/login").await;
+    let id = fresh.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_ne!(c.get("/login").await.headers["x-request-id"], id.as_str(), "one per request");
+    for (sent, kept) in [("lb-7f3a.9", true), ("<script>", false), ("a b", false), (&"x".repeat(65)[..], false)] {
+        let req = Request::get("/healthz").header("x-request-id", sent).body(Body::empty()).unwrap();
+        let got = c.send(req).await.headers["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(got == sent, kept, "{sent:?} → {got}");
+    }
+});
+
+on_both!(pages_are_compressed_for_browsers_that_accept_it, |e| async move {
+    let app = TestApp::start(e).await;
+    let mut c = app.client();
+    for (accept, encoding) in [("gzip", "gzip"), ("br, gzip", "br")] {
+        let req = Request::get("/login")
+            .header(header::ACCEPT, "text/html")
+            .header(header::ACCEPT_ENCODING, accept)
+            .body(Body::empty())
+            .unwrap();
+        let r = c.send(req).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers[header::CONTENT_ENCODING], encoding);
+    }
+    assert!(c.get("/login").await.headers.get(header::CONTENT_ENCODING).is_none(), "plain when not asked");
+});
+
+on_both!(the_outbox_gives_up_after_its_window_and_an_administrator_sends_the_email_again, |e| async move {
+    // A mail server that refuses every connection.
+    let (app, mut manager) = start_with_manager(e, |c| {
+        c.smtp_url = Secret::new("smtp://127.0.0.1:1");
+        c.mail_transport = Some(MailTransport::Smtp);
+        c.mail_give_up_hours = 24;
+    })
+    .await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let mut someone = app.client();
+    assert_eq!(someone.call(RequestPasswordReset::PATH, &[("email", "mgr@example.com")]).await.status, StatusCode::OK);
+
+    app.mail().await;
+    let failed = |r: String| serde_json::from_str::<Vec<FailedEmail>>(&r).unwrap();
+    assert!(failed(admin.call(GetFailedEmails::PATH, &[]).await.body).is_empty(), "still retrying");
+    assert_eq!(app.state.store.pending_outbox_count().await.unwrap(), 1);
+
+    app.clock.advance(chrono::Duration::hours(25));
+    app.mail().await;
+    // A day later the sessions have ended too.
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let list = failed(admin.call(GetFailedEmails::PATH, &[]).await.body);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].to, "mgr@example.com");
+    assert!(list[0].subject.starts_with("Reset your"), "{}", list[0].subject);
+    assert!(!list[0].last_error.is_empty() && list[0].attempts >= 2, "{:?}", list[0]);
+    assert_eq!(app.state.store.pending_outbox_count().await.unwrap(), 0, "no longer tried");
+    let b = app.state.store.backlogs(app.clock_now()).await.unwrap();
+    assert_eq!((b.outbox, b.outbox_failed), (0, 1));
+
+    // Only administrators see them (they hold people's links).
+    assert_eq!(manager.call(GetFailedEmails::PATH, &[]).await.status, StatusCode::FORBIDDEN);
+    let id = list[0].id.to_string();
+    assert_eq!(manager.call(ResendEmail::PATH, &[("id", &id)]).await.status, StatusCode::FORBIDDEN);
+
+    assert_eq!(admin.call(ResendEmail::PATH, &[("id", &id)]).await.status, StatusCode::OK);
+    assert!(failed(admin.call(GetFailedEmails::PATH, &[]).await.body).is_empty());
+    assert_eq!(app.state.store.pending_outbox_count().await.unwrap(), 1, "queued again");
+    assert_eq!(admin.call(ResendEmail::PATH, &[("id", &id)]).await.status, StatusCode::CONFLICT, "once only");
+    let audit = app.state.store.audit_entries(1, None, 5).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "email.resent" && a.actor_email == "admin@example.com"));
+});
+
+async fn execute(url: &str, sql: &str) {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+on_both!(a_newer_schema_still_serves_and_an_older_one_is_refused_until_migrated, |e: Engine| async move {
+    let db = TestDb::new(e).await;
+    let apply = DbOptions::default();
+    let verify = DbOptions { migrate: false, ..DbOptions::default() };
+    assert!(connect_with(&db.url, &verify).await.is_err(), "an empty database is refused without migrating");
+    connect_with(&db.url, &apply).await.unwrap();
+    connect_with(&db.url, &verify).await.expect("up to date");
+
+    // A newer build applied a migration this one does not know (expand):
+    // this build keeps starting, migrating or not (a rollback, a rolling deploy).
+    let newer = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (99990101000000, 'from a newer build', TRUE, X'00', 0)";
+    let newer = if e == Engine::Postgres { newer.replace("X'00'", "'\\x00'::bytea") } else { newer.to_owned() };
+    execute(&db.url, &newer).await;
+    connect_with(&db.url, &verify).await.expect("a newer schema serves");
+    connect_with(&db.url, &apply).await.expect("and migrating leaves it alone");
+
+    // An older schema (this build's last migration undone) is refused with
+    // what to run, and migrating brings it up.
+    execute(&db.url, "DROP INDEX outbox_failed; ALTER TABLE outbox DROP COLUMN failed_at; DELETE FROM _sqlx_migrations WHERE version = 12;").await;
+    let refused = connect_with(&db.url, &verify).await.err().expect("refused").to_string();
+    assert!(refused.contains("12 outbox failures") && refused.contains("partner-portal migrate"), "{refused}");
+    let (store, _) = connect_with(&db.url, &apply).await.unwrap();
+    assert!(store.pending_migrations().await.unwrap().is_empty());
+});
