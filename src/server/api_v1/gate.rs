@@ -68,6 +68,7 @@ pub(super) fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError>
 
 /// Answers 429 for a limiter that said no.
 pub(super) fn rate_limited(secs: u64) -> Response {
+    metrics::counter!("api_rate_limited_total").increment(1);
     let mut e = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",

@@ -57,6 +57,7 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUs
             a.actor_email = email.to_string();
             a.actor_id = other.map(|r| r.user_id);
             store.record_login_failure(email.as_str(), a).await.map_err(store_error)?;
+            metrics::counter!("signin_failures_total").increment(1);
             return Err(AppError::Refused(BAD_CREDENTIALS.into()));
         }
     };

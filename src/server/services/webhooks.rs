@@ -423,6 +423,13 @@ async fn attempt(
         Some(410) => AttemptNext::Disable("The receiver answered 410 Gone.".into()),
         _ => retry(),
     };
+    let outcome = match &next {
+        AttemptNext::Delivered => "delivered",
+        AttemptNext::Disable(_) => "disabled",
+        AttemptNext::RetryAt(_) => "retry",
+        AttemptNext::GiveUp => "given_up",
+    };
+    metrics::counter!("webhook_deliveries_total", "outcome" => outcome).increment(1);
     state.store.finish_attempt(record(duration_ms, status, error, body), next).await?;
     Ok(())
 }
