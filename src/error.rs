@@ -33,6 +33,12 @@ pub enum AppError {
     Limit(crate::domain::integration::LimitExceeded),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// Too many attempts of this kind from here; the text says how long to wait.
+    #[error("{0}")]
+    Throttled(String),
+    /// The server is at its limit for expensive work (password hashing).
+    #[error("The server is busy. Nothing was changed; please try again in a few seconds.")]
+    Busy,
     /// The database could not be reached in time; nothing was changed.
     #[error("The portal is briefly unavailable. Nothing was changed; please try again in a moment.")]
     Unavailable,
@@ -58,7 +64,8 @@ impl AppError {
             AppError::Refused(_) => S::BAD_REQUEST,
             AppError::Limit(_) => S::TOO_MANY_REQUESTS,
             AppError::Internal => S::INTERNAL_SERVER_ERROR,
-            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy => S::SERVICE_UNAVAILABLE,
+            AppError::Throttled(_) => S::TOO_MANY_REQUESTS,
             AppError::Transport(_) => S::BAD_REQUEST,
         }
     }

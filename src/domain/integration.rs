@@ -189,6 +189,11 @@ pub fn week_of(now_ms: i64) -> i64 {
     (day_of(now_ms) + 3).div_euclid(7)
 }
 
+/// When week `week` (as `week_of` counts) began: its Monday 00:00 UTC.
+pub fn week_start_ms(week: i64) -> i64 {
+    (week * 7 - 3) * DAY_MS
+}
+
 /// When the sandbox is next cleared: the next Monday 00:00 UTC.
 pub fn week_resets_at_ms(now_ms: i64) -> i64 {
     ((week_of(now_ms) + 1) * 7 - 3) * DAY_MS
@@ -532,6 +537,14 @@ pub struct RequestLogEntry {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_week_starts_on_monday_at_midnight_utc_and_the_next_reset_is_the_next_week_start() {
+        let tuesday_noon = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z").unwrap().timestamp_millis();
+        let monday = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z").unwrap().timestamp_millis();
+        assert_eq!(week_start_ms(week_of(tuesday_noon)), monday);
+        assert_eq!(week_resets_at_ms(tuesday_noon), week_start_ms(week_of(tuesday_noon) + 1));
+    }
+
     use super::*;
 
     #[test]

@@ -6,6 +6,7 @@
 //! is enough for values that cannot be guessed.
 
 use crate::domain::session::{judge, SessionLimits, SessionVerdict};
+use crate::error::AppError;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
@@ -14,30 +15,69 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
-    })
-    .await?
+/// At most one password hash per core runs at once (each takes 19 MiB and
+/// tens of milliseconds), so a flood of anonymous posts cannot take the
+/// machine's memory; a request waits at most `HASH_WAIT` for its turn.
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())))
 }
 
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+/// How long a request waits for a hashing turn before "busy".
+pub const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every hashing turn was taken for longer than `HASH_WAIT`.
+    #[error("the server is busy hashing passwords")]
+    Busy,
+    #[error("hashing failed: {0}")]
+    Failed(String),
+}
+
+impl From<HashError> for AppError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => AppError::Busy,
+            HashError::Failed(m) => {
+                tracing::error!("{m}");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// Runs `work` on the blocking pool once a hashing turn is free.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
+    let _turn = tokio::time::timeout(HASH_WAIT, permits().acquire())
+        .await
+        .map_err(|_| HashError::Busy)?
+        .map_err(|_| HashError::Busy)?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| HashError::Failed(e.to_string()))
+}
+
+pub async fn hash_password(password: String) -> Result<String, HashError> {
+    hashing(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await?
+    .map_err(|e| HashError::Failed(e.to_string()))
+}
+
+pub async fn verify_password(password: String, hash: String) -> Result<bool, HashError> {
+    hashing(move || match PasswordHash::new(&hash) {
         Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     })
     .await
-    .unwrap_or(false)
 }
 
 /// A hash to verify against when the account does not exist, so that an
@@ -99,6 +139,17 @@ impl SessionAuth {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn a_hash_waits_for_a_free_turn_and_gives_up_busy() {
+        let all = super::permits().acquire_many(super::permits().available_permits() as u32).await.unwrap();
+        let started = std::time::Instant::now();
+        let r = super::hash_password("correct horse battery".into()).await;
+        assert!(matches!(r, Err(super::HashError::Busy)), "{r:?}");
+        assert!(started.elapsed() >= super::HASH_WAIT);
+        drop(all);
+        assert!(super::hash_password("correct horse battery".into()).await.is_ok());
+    }
+
     use super::*;
 
     #[test]
@@ -118,8 +169,8 @@ mod tests {
     async fn a_password_verifies_against_its_own_hash_only() {
         let h = hash_password("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse battery".into(), h.clone()).await);
-        assert!(!verify_password("correct horse batterY".into(), h).await);
-        assert!(!verify_password("x".into(), "not a hash".into()).await);
+        assert!(verify_password("correct horse battery".into(), h.clone()).await.unwrap());
+        assert!(!verify_password("correct horse batterY".into(), h).await.unwrap());
+        assert!(!verify_password("x".into(), "not a hash".into()).await.unwrap());
     }
 }

@@ -109,6 +109,10 @@ pub struct Config {
     /// How long the outbox keeps retrying an email before giving up on it,
     /// in hours (administrators see given-up emails and can send them again).
     pub mail_give_up_hours: i64,
+    /// Multiplies the limits counted per client address alone (sign-ins from
+    /// one address, applications, reset requests), where many people share
+    /// one address.
+    pub address_limit_factor: i64,
 }
 
 impl Default for Config {
@@ -139,6 +143,7 @@ impl Default for Config {
             shutdown_grace_seconds: 20,
             request_timeout_seconds: 30,
             mail_give_up_hours: 24,
+            address_limit_factor: 1,
         }
     }
 }
@@ -282,6 +287,9 @@ impl Config {
         }
         if let Some(v) = get("APP_MAIL_GIVE_UP_HOURS") {
             self.mail_give_up_hours = positive("APP_MAIL_GIVE_UP_HOURS", v)? as i64;
+        }
+        if let Some(v) = get("APP_ADDRESS_LIMIT_FACTOR") {
+            self.address_limit_factor = positive("APP_ADDRESS_LIMIT_FACTOR", v)? as i64;
         }
         url::Url::parse(&self.public_url).map_err(|e| anyhow::anyhow!("APP_PUBLIC_URL: {e}"))?;
         Ok(())

@@ -54,6 +54,20 @@ pub fn application_received_email(to: &str, name: &str, company: &str, brand: &s
     )
 }
 
+/// To an address that applied although it has an account: nothing was
+/// created; how to get in.
+pub fn existing_account_email(to: &str, brand: &str, sign_in: &str, reset: &str) -> OutgoingEmail {
+    plain(
+        to,
+        format!("Your {brand} account"),
+        format!(
+            "Hello,\n\nSomeone applied to the {brand} partner program with this email address, which already \
+             has an account. No new application was made.\n\nSign in at {sign_in}\nForgot your password? \
+             Choose a new one at {reset}\n\nIf it was not you, you can ignore this email.\n"
+        ),
+    )
+}
+
 pub fn decision_email(to: &str, name: &str, brand: &str, decision: &Decision, base: &str) -> OutgoingEmail {
     let (subject, body) = match decision {
         Decision::Approve => (

@@ -27,6 +27,7 @@ pub mod store;
 pub mod support_http;
 pub mod tasks;
 pub mod tenant;
+pub mod throttle;
 pub mod upload;
 
 use axum::extract::State;

@@ -21,6 +21,7 @@ const DEVELOPMENT_SECRET: &str = "partner-portal development secret: set APP_SEC
 pub struct Secrets {
     hash_key: [u8; 32],
     seal_key: [u8; 32],
+    counter_key: [u8; 32],
 }
 
 fn derive(secret: &str, label: &str) -> [u8; 32] {
@@ -35,12 +36,26 @@ impl Secrets {
             "" => DEVELOPMENT_SECRET,
             s => s,
         };
-        Secrets { hash_key: derive(secret, "api-key-hash"), seal_key: derive(secret, "webhook-secret-seal") }
+        Secrets {
+            hash_key: derive(secret, "api-key-hash"),
+            seal_key: derive(secret, "webhook-secret-seal"),
+            counter_key: derive(secret, "rate-counter-key"),
+        }
     }
 
     /// The stored form of an API key.
     pub fn hash_api_key(&self, key: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key).expect("HMAC takes any key length");
+        mac.update(key.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The stored key of a rate counter: a keyed hash, so the table holds no
+    /// email or client address that a dump could read back.
+    pub fn hash_counter_key(&self, scope: &str, key: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.counter_key).expect("HMAC takes any key length");
+        mac.update(scope.as_bytes());
+        mac.update(b"\0");
         mac.update(key.as_bytes());
         mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }

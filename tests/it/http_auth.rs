@@ -67,7 +67,7 @@ on_both!(signing_in_rotates_the_session_id, |e| async move {
     assert!(c.whoami().await.is_some());
 });
 
-on_both!(repeated_failures_lock_the_account_for_a_while, |e| async move {
+on_both!(repeated_failures_lock_that_address_out_of_the_account_for_a_while, |e| async move {
     let app = TestApp::start(e).await;
     app.create_user("ada@example.com", Role::Admin).await;
     let mut c = app.client();
@@ -75,14 +75,19 @@ on_both!(repeated_failures_lock_the_account_for_a_while, |e| async move {
         let r = c.sign_in("ada@example.com", "wrong password here").await;
         assert!(r.body.contains(BAD_CREDENTIALS), "{}", r.body);
     }
-    // Even the right password is refused now, with a time to wait.
+    // From the guessing address even the right password is refused now,
+    // with a time to wait.
     let r = c.sign_in("ada@example.com", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.body.contains("Too many failed sign-ins"), "{}", r.body);
     assert!(c.whoami().await.is_none());
-    // From another address the account is still locked: the limit is per account.
-    let mut other = app.client();
-    other.peer = "198.51.100.20:1234".parse().unwrap();
-    assert!(other.sign_in("ada@example.com", PASSWORD).await.body.contains("Too many"));
+    // The owner, from an address that has not been failing, still signs in:
+    // guessing cannot lock anyone out (the tight limit is per account and
+    // address, as OWASP advises against lockout denial of service).
+    let mut owner = app.client();
+    owner.peer = "198.51.100.20:1234".parse().unwrap();
+    assert_eq!(owner.sign_in("ada@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert!(owner.whoami().await.is_some());
     app.clock.advance(Duration::minutes(16));
     assert_eq!(c.sign_in("ada@example.com", PASSWORD).await.status, StatusCode::OK);
 });

@@ -12,7 +12,7 @@ use partner_portal::api::integration::{
     CreateApiKey, DeveloperView, GetDeveloper, GetTraffic, RevokeApiKey, RotateApiKey, SimulateEvents, TrafficView,
 };
 use partner_portal::domain::certification::CertState;
-use partner_portal::domain::integration::{day_of, week_of, Environment, EventIn, KeyStatus};
+use partner_portal::domain::integration::{day_of, week_of, week_start_ms, Environment, EventIn, KeyStatus};
 use partner_portal::domain::onboarding::Binding;
 use partner_portal::domain::webhook::{sign, Outcome};
 use partner_portal::server::services::webhooks::{deliver_once, Deliverer};
@@ -323,15 +323,33 @@ on_both!(sandbox_limits_refuse_with_the_limit_and_the_reset_time, |e| async move
     assert_eq!(store.sandbox_events_on(org, day_of(now.timestamp_millis())).await.unwrap(), 3);
     assert!(matches!(store.record_events(batch(&["q4"], 3)).await, Err(StoreError::Rule(_))));
 
-    // The weekly reset clears sandbox agents once per week, whichever instance runs it.
+    // The weekly reset clears the sandbox agents of the weeks before, once
+    // per week, whichever instance runs it; an agent made this week stays.
     let second = app.second_instance().await;
-    let week = week_of(now.timestamp_millis());
-    let (a, b) = tokio::join!(store.reset_sandbox(week), second.state.store.reset_sandbox(week));
+    app.clock.advance(chrono::Duration::days(7));
+    let fresh = partner_portal::server::store::NewAgent {
+        brand_id: 1,
+        organisation_id: org,
+        environment: Environment::Sandbox,
+        public_id: "agt_freshweek".into(),
+        name: "fresh week".into(),
+        external_ref: None,
+        customer_user_id: None,
+        now: app.clock_now(),
+    };
+    // Straight through the store: the sandbox is full until the reset.
+    store.register_agent(fresh, None).await.unwrap();
+    let week = week_of(app.clock_now().timestamp_millis());
+    let start = chrono::DateTime::from_timestamp_millis(week_start_ms(week)).unwrap();
+    let (a, b) = tokio::join!(store.reset_sandbox(week, start), second.state.store.reset_sandbox(week, start));
     assert!(a.unwrap() ^ b.unwrap(), "exactly one instance resets");
-    assert_eq!(store.agent_count(org, Environment::Sandbox).await.unwrap(), 0);
-    assert!(!store.reset_sandbox(week).await.unwrap());
-    let (s, _, _) = api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "fresh week" }))).await;
+    let left = store.agents(org, Environment::Sandbox).await.unwrap();
+    assert_eq!(left.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["fresh week"]);
+    assert!(!store.reset_sandbox(week, start).await.unwrap());
+    let (s, _, _) = api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "after the reset" }))).await;
     assert_eq!(s, StatusCode::CREATED);
+    // A week on, Ada signs in again.
+    ada.sign_in("ada@acme.example", crate::helpers::PASSWORD).await;
 
     // Simulating events creates test agents and moves their scores.
     let r = ada.call(SimulateEvents::PATH, &[("count", "500")]).await;

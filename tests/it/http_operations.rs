@@ -142,3 +142,38 @@ on_both!(a_newer_schema_still_serves_and_an_older_one_is_refused_until_migrated,
     let (store, _) = connect_with(&db.url, &apply).await.unwrap();
     assert!(store.pending_migrations().await.unwrap().is_empty());
 });
+
+on_both!(pages_that_do_not_apply_to_the_visitor_answer_with_the_status_they_say, |e| async move {
+    use partner_portal::api::auth::ResetPassword;
+    use partner_portal::api::partners::SubmitApplication;
+    let app = TestApp::start(e).await;
+    // An applicant: signed in, no partner organisation yet.
+    let mut c = app.client();
+    let form = [
+        ("company", "Waiting Co"),
+        ("website", "https://waiting.example"),
+        ("contact_name", "Wai"),
+        ("email", "wai@waiting.example"),
+        ("kind", "reseller/var"),
+        ("category", "distribution_channels"),
+        ("integration", "api"),
+        ("revenue_model", "reseller"),
+        ("pitch", "We partner."),
+    ];
+    assert_eq!(c.call(SubmitApplication::PATH, &form).await.status, StatusCode::OK);
+    let token = app.mailed_token("/reset-password").await;
+    c.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    assert_eq!(c.sign_in("wai@waiting.example", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(c.get("/application").await.status, StatusCode::OK);
+    for page in ["/developers", "/support", "/plan", "/revenue", "/funds"] {
+        let r = c.get(page).await;
+        assert!(matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{page}: {}", r.status);
+    }
+    assert_eq!(c.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.client().get("/developers").await.status,
+        StatusCode::UNAUTHORIZED,
+        "signed out: the sign-in prompt"
+    );
+    assert_eq!(app.client().get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+});

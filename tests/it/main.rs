@@ -9,6 +9,7 @@ mod binary;
 mod certification;
 mod dns_server;
 mod helpers;
+mod http_abuse;
 mod http_auth;
 mod http_branding;
 mod http_funds;

@@ -180,28 +180,33 @@ on_both!(an_invitation_creates_the_account_once, |e| async move {
     assert_eq!(store.pending_outbox_count().await.unwrap(), 1, "a refused invitation queues no email");
 });
 
-on_both!(login_failures_are_counted_per_account_and_address_and_cleared_by_success, |e| async move {
+on_both!(attempts_are_counted_atomically_per_window_and_given_back, |e| async move {
     let (_db, store) = fresh(e).await;
-    let b = store.default_brand().await.unwrap().id;
-    let now = Utc::now();
-    for i in 0..3 {
-        let mut a = audit(b, "auth.sign_in_failed");
-        a.at = now + Duration::seconds(i);
-        a.client_ip = "198.51.100.1".into();
-        store.record_login_failure("ada@example.com", a).await.unwrap();
+    // Twenty attempts at once on one key: each gets its own count.
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.count_attempt("sign_in:account", "k1", 1_000).await.unwrap() })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for t in tasks {
+        counts.push(t.await.unwrap());
     }
-    let mut a = audit(b, "auth.sign_in_failed");
-    a.client_ip = "198.51.100.1".into();
-    store.record_login_failure("bob@example.com", a).await.unwrap();
-    let (acct, ip) =
-        store.login_failures_since(b, "ada@example.com", "198.51.100.1", now - Duration::minutes(15)).await.unwrap();
-    assert_eq!((acct.len(), ip.len()), (3, 4));
-    let (acct, _) = store.login_failures_since(b, "ada@example.com", "x", now + Duration::seconds(1)).await.unwrap();
-    assert_eq!(acct.len(), 1, "only failures after `since` count");
-    store.record_login_success("ada@example.com", audit(b, "auth.sign_in")).await.unwrap();
-    let (acct, ip) =
-        store.login_failures_since(b, "ada@example.com", "198.51.100.1", now - Duration::minutes(15)).await.unwrap();
-    assert_eq!((acct.len(), ip.len()), (0, 1));
+    counts.sort();
+    assert_eq!(counts, (1..=20).collect::<Vec<i64>>());
+    assert_eq!(store.count_attempt("sign_in:address", "k1", 1_000).await.unwrap(), 1, "scopes count apart");
+    store.uncount_attempt("sign_in:account", "k1", 1_000).await.unwrap();
+    assert_eq!(store.count_attempt("sign_in:account", "k1", 1_000).await.unwrap(), 20, "given back");
+    store.uncount_attempt("sign_in:account", "k1", 500).await.unwrap();
+    assert_eq!(
+        store.count_attempt("sign_in:account", "k1", 1_000).await.unwrap(),
+        21,
+        "an old window gives nothing back"
+    );
+    assert_eq!(store.count_attempt("sign_in:account", "k1", 2_000).await.unwrap(), 1, "a new window starts afresh");
+    store.prune_rate_counters(1_500).await.unwrap();
+    assert_eq!(store.count_attempt("sign_in:address", "k1", 1_000).await.unwrap(), 1, "pruned");
 });
 
 on_both!(outbox_rows_are_leased_retried_and_redacted, |e| async move {

@@ -54,6 +54,16 @@ impl ApiError {
                 err.detail.resets_at = Some(rfc3339(l.resets_at_ms));
                 err
             }
+            AppError::Throttled(m) => {
+                let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", m);
+                err.retry_after = Some(60);
+                err
+            }
+            AppError::Busy => {
+                let mut err = Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", AppError::Busy.to_string());
+                err.retry_after = Some(2);
+                err
+            }
             AppError::Unavailable => {
                 let mut err =
                     Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", AppError::Unavailable.to_string());

@@ -6,7 +6,9 @@ use crate::domain::email::Email;
 use crate::domain::email::FailedEmail;
 use crate::domain::password::check_new_password;
 use crate::domain::role::{may_change_role, may_invite, may_set_disabled, Permission, Role};
-use crate::domain::throttle::{blocked_until, minutes_to_wait, window, MAX_PER_ACCOUNT, MAX_PER_ADDRESS};
+use crate::domain::throttle::{
+    LINK_ADDRESS, RESET_ADDRESS, RESET_MAILBOX, SIGN_IN_ACCOUNT, SIGN_IN_ACCOUNT_ADDRESS, SIGN_IN_ADDRESS,
+};
 use crate::domain::token::TokenPurpose;
 use crate::error::AppError;
 use crate::server::auth::{
@@ -16,6 +18,7 @@ use crate::server::checks::Checks;
 use crate::server::context::{internal, store_error, Ctx};
 use crate::server::emails::{self, invitation_email, Wording};
 use crate::server::store::{NewToken, StoreError};
+use crate::server::throttle;
 use crate::views::admin::{AuditPage, UsersData, AUDIT_PAGE_SIZE};
 use serde_json::json;
 
@@ -33,23 +36,29 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUs
     let brand_id = ctx.meta.brand.id;
     let store = &ctx.state.store;
 
-    let (by_account, by_ip) = store
-        .login_failures_since(brand_id, email.as_str(), &ctx.meta.client_ip, now - window())
-        .await
-        .map_err(store_error)?;
-    let blocked = blocked_until(&by_account, MAX_PER_ACCOUNT, now).max(blocked_until(&by_ip, MAX_PER_ADDRESS, now));
-    if let Some(until) = blocked {
-        return Err(AppError::Refused(format!(
-            "Too many failed sign-ins. Try again in {} minutes, or reset your password.",
-            minutes_to_wait(until, now)
-        )));
-    }
+    // Counted before the password is checked, so guesses sent at once
+    // cannot all slip under the limits; given back if the password is right.
+    let ip = ctx.meta.client_ip.as_str();
+    let account_address = format!("{brand_id}|{email}|{ip}");
+    let account = format!("{brand_id}|{email}");
+    let limits =
+        [(SIGN_IN_ACCOUNT_ADDRESS, account_address.as_str()), (SIGN_IN_ACCOUNT, &account), (SIGN_IN_ADDRESS, ip)];
+    let counted = match throttle::count(ctx, &limits).await? {
+        Ok(counted) => counted,
+        Err(over) => {
+            metrics::counter!("signin_throttled_total").increment(1);
+            return Err(AppError::Throttled(format!(
+                "Too many failed sign-ins. Try again in {} minutes, or reset your password.",
+                over.minutes
+            )));
+        }
+    };
 
     let record = store.login_record(brand_id, email.as_str()).await.map_err(store_error)?;
     // Always run one argon2 verification so timing does not reveal whether
     // the account exists.
     let hash = record.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(dummy_hash);
-    let matches = verify_password(password.to_owned(), hash).await;
+    let matches = verify_password(password.to_owned(), hash).await?;
     let record = match record {
         Some(r) if matches && !r.disabled => r,
         other => {
@@ -61,6 +70,8 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUs
             return Err(AppError::Refused(BAD_CREDENTIALS.into()));
         }
     };
+
+    counted.give_back(ctx).await;
 
     // A new id at sign-in, so an id planted before sign-in is worthless.
     ctx.session.cycle_id().await.map_err(|e| internal(format!("cycle session: {e}")))?;
@@ -104,6 +115,15 @@ pub async fn request_password_reset(ctx: &Ctx, email: &str) -> Result<(), AppErr
     let email = email.expect("checked");
     let store = &ctx.state.store;
     let brand_id = ctx.meta.brand.id;
+    if let Err(over) = throttle::count(ctx, &[(RESET_ADDRESS, ctx.meta.client_ip.as_str())]).await? {
+        return Err(over.refusal("password reset requests"));
+    }
+    // A mailbox gets a few links an hour however many people ask; beyond
+    // that the answer is the same, so it reveals nothing.
+    let mailbox = format!("{brand_id}|{email}");
+    if throttle::count(ctx, &[(RESET_MAILBOX, mailbox.as_str())]).await?.is_err() {
+        return Ok(());
+    }
     let Some(record) = store.login_record(brand_id, email.as_str()).await.map_err(store_error)? else {
         return Ok(());
     };
@@ -139,7 +159,10 @@ pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &st
     let mut checks = Checks::default();
     checks.check("password", check_new_password(password, confirm, ""));
     checks.finish()?;
-    let hash = hash_password(password.to_owned()).await.map_err(internal)?;
+    if let Err(over) = throttle::count(ctx, &[(LINK_ADDRESS, ctx.meta.client_ip.as_str())]).await? {
+        return Err(over.refusal("attempts"));
+    }
+    let hash = hash_password(password.to_owned()).await?;
     ctx.state
         .store
         .redeem_password_reset(ctx.meta.brand.id, &hash_token(token), &hash, ctx.now(), &ctx.meta.client_ip)
@@ -160,11 +183,11 @@ pub async fn change_password(ctx: &Ctx, current: &str, password: &str, confirm: 
         .ok_or(AppError::Unauthenticated)?;
     let mut checks = Checks::default();
     checks.check("password", check_new_password(password, confirm, &user.email));
-    if !verify_password(current.to_owned(), record.password_hash).await {
+    if !verify_password(current.to_owned(), record.password_hash).await? {
         checks.check::<(), _>("current", Err("Your current password is not correct."));
     }
     checks.finish()?;
-    let hash = hash_password(password.to_owned()).await.map_err(internal)?;
+    let hash = hash_password(password.to_owned()).await?;
     let epoch = store
         .change_password(
             user.id,
@@ -237,7 +260,10 @@ pub async fn accept_invitation(ctx: &Ctx, token: &str, password: &str, confirm: 
     let mut checks = Checks::default();
     checks.check("password", check_new_password(password, confirm, &view.email));
     checks.finish()?;
-    let hash = hash_password(password.to_owned()).await.map_err(internal)?;
+    if let Err(over) = throttle::count(ctx, &[(LINK_ADDRESS, ctx.meta.client_ip.as_str())]).await? {
+        return Err(over.refusal("attempts"));
+    }
+    let hash = hash_password(password.to_owned()).await?;
     ctx.state
         .store
         .accept_invitation(ctx.meta.brand.id, &hash_token(token), &hash, ctx.now(), &ctx.meta.client_ip)

@@ -8,8 +8,8 @@ use crate::domain::audit;
 use crate::domain::certification::{transition, CertActor, CertEvent, CertState};
 use crate::domain::integration::{
     check_agent_limit, check_name, check_reference, day_of, event_quota_exceeded, key_status, may_create_key,
-    parse_scopes, simulate as simulated_stream, summarise, week_of, AgentView, ApiKeyView, Environment, EventIn, Grace,
-    Scope, TrustChange, SANDBOX_EVENTS_PER_DAY, SANDBOX_MAX_AGENTS,
+    parse_scopes, simulate as simulated_stream, summarise, week_of, week_start_ms, AgentView, ApiKeyView, Environment,
+    EventIn, Grace, Scope, TrustChange, SANDBOX_EVENTS_PER_DAY, SANDBOX_MAX_AGENTS,
 };
 use crate::domain::onboarding::Binding;
 use crate::domain::role::{OrgAccess, OrgRole};
@@ -555,7 +555,10 @@ pub async fn traffic(ctx: &Ctx, org: Option<i64>) -> Result<TrafficView, AppErro
 /// instance of several claims each week) and pruning of the request log.
 pub async fn run_maintenance_once(state: &AppState) -> anyhow::Result<bool> {
     let now = state.clock.now();
-    let reset = state.store.reset_sandbox(week_of(now.timestamp_millis())).await?;
+    let week = week_of(now.timestamp_millis());
+    let start = chrono::DateTime::from_timestamp_millis(week_start_ms(week)).unwrap_or(now);
+    let reset = state.store.reset_sandbox(week, start).await?;
+    state.store.prune_rate_counters((now - chrono::Duration::days(1)).timestamp_millis()).await?;
     state.store.prune_api_log(now - chrono::Duration::days(7)).await?;
     Ok(reset)
 }

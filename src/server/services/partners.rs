@@ -12,13 +12,15 @@ use crate::domain::onboarding::TemplateItem;
 use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, Phase, Progress};
 use crate::domain::role::{may_manage_team, organisation_access, OrgAccess, OrgAccessError, OrgRole, Permission, Role};
 use crate::domain::terms::{default_terms, Terms};
+use crate::domain::throttle::APPLY_ADDRESS;
 use crate::domain::token::TokenPurpose;
 use crate::error::{AppError, FieldError};
 use crate::server::auth::{hash_password, new_token};
 use crate::server::checks::Checks;
-use crate::server::context::{internal, store_error, Ctx};
-use crate::server::emails::{application_received_email, decision_email, invitation_email};
-use crate::server::store::{Actor, DecisionRecord, NewToken, OrgPlanItem};
+use crate::server::context::{store_error, Ctx};
+use crate::server::emails::{application_received_email, decision_email, existing_account_email, invitation_email};
+use crate::server::store::{Actor, DecisionRecord, NewToken, OrgPlanItem, StoreError};
+use crate::server::throttle;
 use crate::views::partners::{PartnerRow, PartnersOverview, PlanView, Review, TeamView};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -35,6 +37,9 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
         return Err(AppError::NotFound);
     }
     let app: NewApplication = input.parse().map_err(invalid)?;
+    if let Err(over) = throttle::count(ctx, &[(APPLY_ADDRESS, ctx.meta.client_ip.as_str())]).await? {
+        return Err(over.refusal("applications"));
+    }
     let now = ctx.now();
     let (raw, hash) = new_token();
     let link = format!("{}/reset-password?token={raw}", ctx.public_url());
@@ -56,14 +61,20 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
     a.actor_email = app.email.to_string();
     // A real hash of a secret nobody knows, so signing in to the account
     // costs the same time as any other until the applicant sets a password.
-    let unusable = hash_password(new_token().0).await.map_err(internal)?;
-    ctx.state.store.submit_application(ctx.meta.brand.id, &app, &unusable, token, mail, a).await.map_err(|e| {
-        match store_error(e) {
-            AppError::Conflict(m) => AppError::field("email", m),
-            other => other,
+    let unusable = hash_password(new_token().0).await?;
+    match ctx.state.store.submit_application(ctx.meta.brand.id, &app, &unusable, token, mail, a).await {
+        Ok(_) => Ok(()),
+        // The address has an account already. Saying so would tell anyone
+        // which addresses have accounts: the answer is the same as for a new
+        // application, and the address's owner hears what happened.
+        Err(StoreError::Conflict(_)) => {
+            let sign_in = format!("{}/login", ctx.public_url());
+            let reset = format!("{}/forgot-password", ctx.public_url());
+            let mail = existing_account_email(app.email.as_str(), &ctx.meta.brand.name, &sign_in, &reset);
+            ctx.state.store.queue_email(mail, now).await.map_err(store_error)
         }
-    })?;
-    Ok(())
+        Err(e) => Err(store_error(e)),
+    }
 }
 
 pub async fn queue(ctx: &Ctx, status: &str, kind: &str) -> Result<Vec<ApplicationSummary>, AppError> {

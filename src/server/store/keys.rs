@@ -140,7 +140,7 @@ pub trait KeyStore: Send + Sync + 'static {
     /// Clears every sandbox agent and its outcome events once per week number
     /// (whichever instance claims the week does it). Returns whether this
     /// call did it.
-    async fn reset_sandbox(&self, week: i64) -> StoreResult<bool>;
+    async fn reset_sandbox(&self, week: i64, week_start: DateTime<Utc>) -> StoreResult<bool>;
 }
 
 pub(super) fn env_of(s: &str) -> Environment {
@@ -598,7 +598,7 @@ macro_rules! key_store {
                 Ok(n.unwrap_or(0))
             }
 
-            async fn reset_sandbox(&self, week: i64) -> StoreResult<bool> {
+            async fn reset_sandbox(&self, week: i64, week_start: DateTime<Utc>) -> StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
                 let claimed = sqlx::query(
                     "UPDATE integration_schedule SET sandbox_reset_week = $1 WHERE id = 1 AND sandbox_reset_week < $1",
@@ -613,11 +613,15 @@ macro_rules! key_store {
                 // The event log and its deliveries stay: deleting the newest
                 // rows would let SQLite hand their ids out again, and ids
                 // are message ids and the fan-out's "since" marks.
+                // Agents made this week stay: a reset clears the weeks before
+                // (a first start, or one late after downtime, must not wipe
+                // what partners made minutes ago).
                 for sql in [
-                    "DELETE FROM agent_events WHERE environment = 'sandbox'",
-                    "DELETE FROM agents WHERE environment = 'sandbox'",
+                    "DELETE FROM agent_events WHERE agent_id IN \
+                     (SELECT id FROM agents WHERE environment = 'sandbox' AND created_at < $1)",
+                    "DELETE FROM agents WHERE environment = 'sandbox' AND created_at < $1",
                 ] {
-                    sqlx::query(sql).execute(&mut *tx).await?;
+                    sqlx::query(sql).bind(ms(week_start)).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(true)

@@ -32,13 +32,15 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn login_record(&self, brand_id: i64, email: &str) -> StoreResult<Option<LoginRecord>>;
     async fn login_record_by_id(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<LoginRecord>>;
     /// Recent failure times for the account and for the client address.
-    async fn login_failures_since(
-        &self,
-        brand_id: i64,
-        email: &str,
-        client_ip: &str,
-        since: DateTime<Utc>,
-    ) -> StoreResult<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>)>;
+    /// Counts one attempt for `key_hash` under `scope` in the window that
+    /// starts at `window_start_ms`, in one atomic step, and returns the
+    /// window's count including it. A new window starts the count afresh.
+    async fn count_attempt(&self, scope: &str, key_hash: &str, window_start_ms: i64) -> StoreResult<i64>;
+    /// Gives back an attempt that turned out not to count (a sign-in that
+    /// succeeded), if its window is still the current one.
+    async fn uncount_attempt(&self, scope: &str, key_hash: &str, window_start_ms: i64) -> StoreResult<()>;
+    /// Forgets counters of windows that started before `before_ms`.
+    async fn prune_rate_counters(&self, before_ms: i64) -> StoreResult<()>;
     async fn record_login_failure(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
     /// Clears the account's failure count and audits the sign-in.
     async fn record_login_success(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
@@ -562,30 +564,39 @@ macro_rules! sql_store {
                 Ok(row.map(Into::into))
             }
 
-            async fn login_failures_since(
-                &self,
-                brand_id: i64,
-                email: &str,
-                client_ip: &str,
-                since: DateTime<Utc>,
-            ) -> StoreResult<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>)> {
-                let by_account: Vec<i64> = sqlx::query_scalar(
-                    "SELECT at FROM login_failures WHERE brand_id = $1 AND email = $2 AND at > $3 ORDER BY at DESC \
-                     LIMIT 100",
+            async fn count_attempt(&self, scope: &str, key_hash: &str, window_start_ms: i64) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO rate_counters (scope, key_hash, window_start, count) VALUES ($1, $2, $3, 1) \
+                     ON CONFLICT (scope, key_hash) DO UPDATE SET \
+                     count = CASE WHEN rate_counters.window_start = $3 THEN rate_counters.count + 1 ELSE 1 END, \
+                     window_start = $3 RETURNING count",
                 )
-                .bind(brand_id)
-                .bind(email)
-                .bind(ms(since))
-                .fetch_all(&self.pool)
-                .await?;
-                let by_ip: Vec<i64> = sqlx::query_scalar(
-                    "SELECT at FROM login_failures WHERE client_ip = $1 AND at > $2 ORDER BY at DESC LIMIT 100",
+                .bind(scope)
+                .bind(key_hash)
+                .bind(window_start_ms)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn uncount_attempt(&self, scope: &str, key_hash: &str, window_start_ms: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE rate_counters SET count = count - 1 \
+                     WHERE scope = $1 AND key_hash = $2 AND window_start = $3 AND count > 0",
                 )
-                .bind(client_ip)
-                .bind(ms(since))
-                .fetch_all(&self.pool)
+                .bind(scope)
+                .bind(key_hash)
+                .bind(window_start_ms)
+                .execute(&self.pool)
                 .await?;
-                Ok((by_account.into_iter().map(from_ms).collect(), by_ip.into_iter().map(from_ms).collect()))
+                Ok(())
+            }
+
+            async fn prune_rate_counters(&self, before_ms: i64) -> StoreResult<()> {
+                sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
+                    .bind(before_ms)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn record_login_failure(&self, email: &str, audit: NewAudit) -> StoreResult<()> {

@@ -5,8 +5,14 @@ use crate::error::AppError;
 use crate::ui::components::layout::{Forbidden, SignInPrompt};
 use leptos::prelude::*;
 
-/// What to show instead of a page when loading its data failed.
+/// What to show instead of a page when loading its data failed. The page's
+/// status says the same: a page that is not there, or not for this visitor,
+/// is not a 200.
 fn access_problem(e: AppError) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(e.status());
+    }
     match e {
         AppError::Unauthenticated => view! { <SignInPrompt/> }.into_any(),
         AppError::Forbidden => view! { <Forbidden/> }.into_any(),

@@ -1,0 +1,58 @@
+//! Counting attempts against the limits of `domain::throttle`, in the
+//! database so every instance shares the counts, before the expensive or
+//! revealing work is done.
+
+use super::context::{store_error, Ctx};
+use super::secrets::Secrets;
+use crate::domain::throttle::{minutes_to_wait, Limit};
+use crate::error::AppError;
+
+/// Attempts counted; a sign-in that succeeds gives them back.
+pub struct Counted(Vec<(&'static str, String, i64)>);
+
+/// A limit was reached: when its window ends.
+pub struct Exceeded {
+    pub limit: Limit,
+    pub minutes: i64,
+}
+
+impl Exceeded {
+    /// The refusal a person reads: what to do and how long to wait.
+    pub fn refusal(&self, what: &str) -> AppError {
+        AppError::Throttled(format!(
+            "Too many {what} from here. Try again in {} minute{}.",
+            self.minutes,
+            if self.minutes == 1 { "" } else { "s" }
+        ))
+    }
+}
+
+/// Counts one attempt against each `(limit, key)`; the first limit gone over
+/// refuses (the attempts counted so far stay counted).
+pub async fn count(ctx: &Ctx, limits: &[(Limit, &str)]) -> Result<Result<Counted, Exceeded>, AppError> {
+    let secrets = Secrets::of(&ctx.state.config);
+    let now = ctx.now();
+    let mut counted = Vec::new();
+    for (limit, key) in limits {
+        let limit = limit.scaled(ctx.state.config.address_limit_factor);
+        let hash = secrets.hash_counter_key(limit.scope, key);
+        let window = limit.window_start_ms(now);
+        let n = ctx.state.store.count_attempt(limit.scope, &hash, window).await.map_err(store_error)?;
+        if limit.exceeded_by(n) {
+            return Ok(Err(Exceeded { limit, minutes: minutes_to_wait(limit.resets_at(now), now).max(1) }));
+        }
+        counted.push((limit.scope, hash, window));
+    }
+    Ok(Ok(Counted(counted)))
+}
+
+impl Counted {
+    /// The attempts turned out not to count (the password was right).
+    pub async fn give_back(self, ctx: &Ctx) {
+        for (scope, hash, window) in self.0 {
+            if let Err(e) = ctx.state.store.uncount_attempt(scope, &hash, window).await {
+                tracing::warn!(error = %e, "could not give back a counted attempt");
+            }
+        }
+    }
+}
