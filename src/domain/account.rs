@@ -39,6 +39,9 @@ pub fn parse_display_name(input: &str) -> Result<String, &'static str> {
     if s.chars().any(char::is_control) {
         return Err("A name cannot contain control characters.");
     }
+    if s.chars().any(super::text::is_direction_control) {
+        return Err(super::text::DIRECTION_CONTROLS);
+    }
     Ok(s.to_owned())
 }
 

@@ -113,6 +113,8 @@ fn text(field: &'static str, v: &str, max: usize, errors: &mut Vec<(&'static str
         errors.push((field, format!("Use at most {max} characters.")));
     } else if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         errors.push((field, "Remove control characters.".into()));
+    } else if t.chars().any(super::text::is_direction_control) {
+        errors.push((field, super::text::DIRECTION_CONTROLS.into()));
     }
     t.to_owned()
 }

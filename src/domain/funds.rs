@@ -205,19 +205,9 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<i64, String> {
     Ok(m.minor)
 }
 
-/// A short line of text: trimmed, 1 to `max` characters, no control characters.
+/// A short text of a request or a decision, over one or more lines.
 pub fn parse_text(text: &str, max: usize, missing: &str) -> Result<String, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(missing.to_owned());
-    }
-    if t.chars().count() > max {
-        return Err(format!("Use at most {max} characters."));
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
-        return Err("Remove control characters.".into());
-    }
-    Ok(t.to_owned())
+    super::text::check(text, max, true, missing)
 }
 
 /// The activity date of a request: `YYYY-MM-DD`, from the first day of the

@@ -100,6 +100,9 @@ pub fn check_name(name: &str) -> Result<String, String> {
     if n.chars().count() > KEY_NAME_MAX || n.chars().any(char::is_control) {
         return Err(format!("Use at most {KEY_NAME_MAX} characters on one line."));
     }
+    if n.chars().any(super::text::is_direction_control) {
+        return Err(super::text::DIRECTION_CONTROLS.into());
+    }
     Ok(n.to_owned())
 }
 

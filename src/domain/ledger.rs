@@ -383,6 +383,8 @@ fn text_field(row: usize, field: &str, v: &str, max: usize, errors: &mut Vec<Row
         errors.push(RowError::new(row, field, format!("Use at most {max} characters.")));
     } else if t.chars().any(char::is_control) {
         errors.push(RowError::new(row, field, "Remove control characters."));
+    } else if t.chars().any(super::text::is_direction_control) {
+        errors.push(RowError::new(row, field, super::text::DIRECTION_CONTROLS));
     }
     t.to_owned()
 }

@@ -38,6 +38,7 @@ pub mod scorecard;
 pub mod session;
 pub mod support;
 pub mod terms;
+pub mod text;
 pub mod throttle;
 pub mod token;
 pub mod upload;

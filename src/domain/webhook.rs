@@ -241,6 +241,15 @@ pub fn legacy_signature(secret: &str, timestamp: i64, body: &str) -> Result<Stri
     Ok(format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
+/// The `X-Signature` header under every secret in force: during a rotation's
+/// grace, one `sha256=` value per secret, newest first, separated by ", ",
+/// so a receiver still holding the old secret keeps verifying.
+pub fn legacy_signature_header(secrets: &[&str], timestamp: i64, body: &str) -> Result<String, SecretError> {
+    let values: Result<Vec<String>, SecretError> =
+        secrets.iter().map(|s| legacy_signature(s, timestamp, body)).collect();
+    Ok(values?.join(", "))
+}
+
 /// Whether a receiver's answer ends a delivery: any 2xx.
 pub fn is_delivered(status: u16) -> bool {
     (200..300).contains(&status)
@@ -371,5 +380,16 @@ mod tests {
         let events = [Outcome::Success, Outcome::Failure, Outcome::Timeout, Outcome::Success];
         assert_eq!(replay(&events), replay(&events));
         assert_eq!(replay(&events), 480);
+    }
+
+    #[test]
+    fn during_a_rotation_the_legacy_header_carries_a_value_under_each_secret() {
+        let (new, old) = ("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let header = legacy_signature_header(&[new, old], 1_649_367_553, "{}").unwrap();
+        let values: Vec<&str> = header.split(", ").collect();
+        assert_eq!(values.len(), 2);
+        assert_eq!(values[0], legacy_signature(new, 1_649_367_553, "{}").unwrap());
+        assert_eq!(values[1], legacy_signature(old, 1_649_367_553, "{}").unwrap());
+        assert_eq!(legacy_signature_header(&[new], 1, "{}").unwrap(), legacy_signature(new, 1, "{}").unwrap());
     }
 }

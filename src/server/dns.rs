@@ -4,9 +4,10 @@
 //! or `ip:port`; tests run a small DNS server on loopback).
 
 use crate::domain::whitelabel::verification_record;
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::{ResolveErrorKind, Resolver, TokioResolver};
+use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::RData;
+use hickory_resolver::{Resolver, TokioResolver};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -26,13 +27,16 @@ impl DomainVerifier {
         } else {
             let addr: SocketAddr =
                 setting.parse().map_err(|_| anyhow::anyhow!("APP_DNS_RESOLVER must be \"system\" or ip:port"))?;
-            let group = NameServerConfigGroup::from_ips_clear(&[addr.ip()], addr.port(), true);
+            let mut server = NameServerConfig::udp_and_tcp(addr.ip());
+            for connection in &mut server.connections {
+                connection.port = addr.port();
+            }
             Resolver::builder_with_config(
-                ResolverConfig::from_parts(None, vec![], group),
-                TokioConnectionProvider::default(),
+                ResolverConfig::from_parts(None, vec![], vec![server]),
+                TokioRuntimeProvider::default(),
             )
         };
-        Ok(DomainVerifier { resolver: builder.with_options(opts).build() })
+        Ok(DomainVerifier { resolver: builder.with_options(opts).build()? })
     }
 
     /// Whether `domain` publishes `token`; otherwise what the partner should
@@ -42,9 +46,13 @@ impl DomainVerifier {
         match self.resolver.txt_lookup(name.as_str()).await {
             Ok(found) => {
                 let values: Vec<String> = found
+                    .answers()
                     .iter()
-                    .map(|txt| {
-                        txt.txt_data().iter().map(|d| String::from_utf8_lossy(d).into_owned()).collect::<String>()
+                    .filter_map(|record| match &record.data {
+                        RData::TXT(txt) => Some(
+                            txt.txt_data.iter().map(|d| String::from_utf8_lossy(d).into_owned()).collect::<String>(),
+                        ),
+                        _ => None,
                     })
                     .collect();
                 if values.iter().any(|v| v.trim() == token) {
@@ -57,7 +65,7 @@ impl DomainVerifier {
                     ))
                 }
             }
-            Err(e) if matches!(e.kind(), ResolveErrorKind::Proto(p) if p.is_no_records_found()) => Err(format!(
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => Err(format!(
                 "No TXT record {} was found. Create it (DNS changes can take a while to appear) and try again.",
                 verification_record(domain)
             )),

@@ -1,7 +1,7 @@
 //! A small authoritative DNS server on loopback for verification tests: it
 //! answers TXT questions from a table the test fills, NXDOMAIN otherwise.
 
-use hickory_proto::op::{Message, MessageType, ResponseCode};
+use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{RData, Record, RecordType};
 use std::collections::HashMap;
@@ -26,21 +26,18 @@ impl DnsServer {
             loop {
                 let Ok((n, peer)) = socket.recv_from(&mut buf).await else { return };
                 let Ok(q) = Message::from_vec(&buf[..n]) else { continue };
-                let mut r = Message::new();
-                r.set_id(q.id());
-                r.set_message_type(MessageType::Response);
-                r.set_op_code(q.op_code());
-                r.set_recursion_desired(q.recursion_desired());
-                r.set_recursion_available(true);
-                r.set_authoritative(true);
-                r.add_queries(q.queries().to_vec());
+                let mut r = Message::response(q.metadata.id, q.metadata.op_code);
+                r.metadata.recursion_desired = q.metadata.recursion_desired;
+                r.metadata.recursion_available = true;
+                r.metadata.authoritative = true;
+                r.add_queries(q.queries.to_vec());
                 let mut found = false;
-                for query in q.queries() {
-                    let name = query.name().to_ascii().trim_end_matches('.').to_lowercase();
-                    if query.query_type() == RecordType::TXT {
+                for query in &q.queries {
+                    let name = query.name.to_ascii().trim_end_matches('.').to_lowercase();
+                    if query.query_type == RecordType::TXT {
                         if let Some(v) = table.lock().unwrap().get(&name) {
                             r.add_answer(Record::from_rdata(
-                                query.name().clone(),
+                                query.name.clone(),
                                 60,
                                 RData::TXT(TXT::new(vec![v.clone()])),
                             ));
@@ -49,7 +46,7 @@ impl DnsServer {
                     }
                 }
                 if !found {
-                    r.set_response_code(ResponseCode::NXDomain);
+                    r.metadata.response_code = ResponseCode::NXDomain;
                 }
                 if let Ok(bytes) = r.to_vec() {
                     let _ = socket.send_to(&bytes, peer).await;

@@ -134,3 +134,27 @@ on_both!(applying_with_an_existing_accounts_address_reveals_nothing_and_tells_it
     let to_ada = mails.iter().find(|m| m.contains("To: ada@example.com")).expect("ada hears of it");
     assert!(to_ada.contains("already has an account") && to_ada.contains("/forgot-password"), "{to_ada}");
 });
+
+on_both!(a_refused_huge_ticket_is_kept_as_a_draft_only_up_to_its_limits, |e| async move {
+    let (app, mut mgr) = crate::helpers::start_with_manager(e, |_| {}).await;
+    let (mut p, _) = app.approved_partner(&mut mgr, "Acme", "ada@acme.example", "reseller/var", "reseller").await;
+    let huge = "x".repeat(4 * 1024 * 1024);
+    let fields = [("subject", "Help"), ("severity", "tier2"), ("description", huge.as_str())];
+    let r = p.post_multipart("/support/tickets", &fields, None).await;
+    assert!(r.location().unwrap_or_default().starts_with("/support"), "{} {:?}", r.status, r.location());
+    let page = p.get("/support").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.len() < 200_000, "the page carries {} bytes", page.body.len());
+    assert!(page.body.contains("xxxxxxxxxx"), "what was typed comes back, clipped");
+});
+
+on_both!(names_with_direction_controls_are_refused_and_nothing_is_written, |e| async move {
+    let app = TestApp::start(e).await;
+    let mut c = app.client();
+    let r = apply(&mut c, "Acme\u{202E}moc.evil", "ada@acme.example").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("\"company\"") && r.body.contains("direction-control"), "{}", r.body);
+    let b = app.state.store.default_brand().await.unwrap().id;
+    assert!(app.state.store.application_queue(b, "submitted", "").await.unwrap().is_empty());
+    assert!(app.state.store.login_record(b, "ada@acme.example").await.unwrap().is_none(), "no account either");
+});

@@ -572,6 +572,13 @@ on_both!(webhooks_are_signed_retried_not_redirected_and_disabled_on_410, |e| asy
         (h["webhook-id"].to_str().unwrap().to_owned(), h["webhook-timestamp"].to_str().unwrap().parse().unwrap());
     let sigs: Vec<String> = h["webhook-signature"].to_str().unwrap().split(' ').map(str::to_owned).collect();
     assert_eq!(sigs, [sign(&new_secret, &id, ts, &body).unwrap(), sign(&secret, &id, ts, &body).unwrap()]);
+    // The guide's X-Signature honours the same grace: one value per secret.
+    let legacy: Vec<&str> = h["x-signature"].to_str().unwrap().split(", ").collect();
+    use partner_portal::domain::webhook::legacy_signature;
+    assert_eq!(
+        legacy,
+        [legacy_signature(&new_secret, ts, &body).unwrap(), legacy_signature(&secret, ts, &body).unwrap()]
+    );
 
     // 410 Gone disables the subscription and stops its deliveries.
     rx.script.lock().unwrap().push(410);

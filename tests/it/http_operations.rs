@@ -177,3 +177,96 @@ on_both!(pages_that_do_not_apply_to_the_visitor_answer_with_the_status_they_say,
     );
     assert_eq!(app.client().get("/no/such/page").await.status, StatusCode::NOT_FOUND);
 });
+
+/// An API request cut off by the time limit while it holds an
+/// Idempotency-Key hands the key back, so the client's retry runs instead of
+/// answering 409 until the key is deemed abandoned. PostgreSQL, where a
+/// partner's agent writes take an advisory lock the test can hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_cut_off_mid_way_hands_its_idempotency_key_back() {
+    use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetDeveloper};
+    use sqlx::Connection;
+    let (app, mut mgr) = start_with_manager(Engine::Postgres, |c| c.request_timeout_seconds = 1).await;
+    let (mut p, org) =
+        app.approved_partner(&mut mgr, "Acme", "ada@acme.example", "technology/ai_platform", "technology").await;
+    let form = [("name", "CI"), ("environment", "sandbox"), ("agents_write", "on")];
+    assert_eq!(p.call(CreateApiKey::PATH, &form).await.status, StatusCode::OK);
+    let v: DeveloperView = serde_json::from_str(&p.call(GetDeveloper::PATH, &[]).await.body).unwrap();
+    let key = v.new_key.unwrap().1;
+    let register = |idem: &str| {
+        Request::post("/api/v1/agents")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", idem)
+            .body(Body::from(r#"{"name": "slow"}"#))
+            .unwrap()
+    };
+    // Another session holds the partner's write lock, so the registration
+    // waits inside the handler, after taking the key, until the limit.
+    let mut holder = sqlx::PgConnection::connect(&app._db.url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(7412000000 + $1)").bind(org).execute(&mut holder).await.unwrap();
+    let cut = app.client().send(register("k-1")).await;
+    assert_eq!(cut.status, StatusCode::REQUEST_TIMEOUT);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    let retry = app.client().send(register("k-1")).await;
+    assert_eq!(retry.status, StatusCode::CREATED, "the retry ran: {}", retry.body);
+    let replay = app.client().send(register("k-1")).await;
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+}
+
+on_both!(every_api_answer_is_in_the_document_and_in_the_error_shape, |e| async move {
+    let app = TestApp::start(e).await;
+    let mut c = app.client();
+    let doc: serde_json::Value = serde_json::from_str(&c.get("/api/v1/openapi.json").await.body).unwrap();
+    let post = &doc["paths"]["/api/v1/agents"]["post"]["responses"];
+    for status in ["201", "400", "401", "403", "409", "413", "422", "429", "500", "503"] {
+        assert!(post[status].is_object(), "POST /api/v1/agents documents {status}");
+    }
+    assert!(doc["paths"]["/api/v1/trust/{agent_id}"]["get"]["responses"]["404"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["NewAgentRequest"]["properties"]["name"]["maxLength"], 60);
+    let batch = serde_json::to_string(&schemas["EventsRequest"]).unwrap();
+    assert!(batch.contains("\"maxItems\":100"), "{batch}");
+
+    let shape = |body: &str| {
+        serde_json::from_str::<serde_json::Value>(body).expect("the error shape")["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // Unknown paths, and no key at all.
+    let r = c.send(Request::get("/api/v1/nothing").body(Body::empty()).unwrap()).await;
+    assert_eq!(shape(&r.body), if r.status == StatusCode::NOT_FOUND { "not_found" } else { "unauthorized" });
+});
+
+on_both!(an_api_body_over_the_limit_and_a_wrong_method_answer_in_the_error_shape, |e| async move {
+    use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetDeveloper};
+    let (app, mut mgr) = start_with_manager(e, |_| {}).await;
+    let (mut p, _) =
+        app.approved_partner(&mut mgr, "Acme", "ada@acme.example", "technology/ai_platform", "technology").await;
+    let form = [("name", "CI"), ("environment", "sandbox"), ("agents_write", "on"), ("events_write", "on")];
+    assert_eq!(p.call(CreateApiKey::PATH, &form).await.status, StatusCode::OK);
+    let v: DeveloperView = serde_json::from_str(&p.call(GetDeveloper::PATH, &[]).await.body).unwrap();
+    let key = v.new_key.unwrap().1;
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(1_100_000));
+    for idem in [None, Some("k-big")] {
+        let mut req = Request::post("/api/v1/agents")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(k) = idem {
+            req = req.header("idempotency-key", k);
+        }
+        let r = app.client().send(req.body(Body::from(big.clone())).unwrap()).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "idempotency key {idem:?}");
+        let body: serde_json::Value = serde_json::from_str(&r.body).expect("JSON");
+        assert_eq!(body["error"]["code"], "payload_too_large");
+    }
+    // A method a route does not take: 405, in the error shape.
+    let put = Request::put("/api/v1/agents").header(header::AUTHORIZATION, format!("Bearer {key}"));
+    let r = app.client().send(put.body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = serde_json::from_str(&r.body).expect("JSON");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+});

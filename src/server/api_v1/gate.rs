@@ -66,6 +66,10 @@ pub(super) fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError>
     }
 }
 
+fn too_large() -> Response {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is over 1 MiB.").into_response()
+}
+
 /// Answers 429 for a limiter that said no.
 pub(super) fn rate_limited(secs: u64) -> Response {
     metrics::counter!("api_rate_limited_total").increment(1);
@@ -131,6 +135,12 @@ pub(super) async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, 
     if req.method() != Method::POST {
         return next.run(req).await;
     }
+    // One body limit for every POST, answered in the error shape.
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return too_large();
+    };
+    let req = Request::from_parts(parts, Body::from(bytes));
     let key = match idempotency_key(&req) {
         Ok(Some(k)) => k,
         Ok(None) => return next.run(req).await,
@@ -138,8 +148,7 @@ pub(super) async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, 
     };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "The body is over 1 MiB.")
-            .into_response();
+        return too_large();
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str().as_bytes());
@@ -148,7 +157,10 @@ pub(super) async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, 
     let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let (org, env) = (caller.organisation_id, caller.environment);
     let now = state.clock.now();
-    match state.store.begin_idempotent(org, env, &key, &hash, now).await {
+    // Requests end (answered or cut off by the time limit) well within this;
+    // a key left "in progress" longer belongs to a process that died.
+    let abandoned_after = chrono::Duration::seconds(state.config.request_timeout_seconds as i64 + 5);
+    match state.store.begin_idempotent(org, env, &key, &hash, now, abandoned_after).await {
         Err(e) => {
             tracing::error!(error = %e, "idempotency key");
             return ApiError::from_app(AppError::Internal, 0).into_response();
@@ -181,7 +193,11 @@ pub(super) async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, 
         }
         Ok(IdempotencyState::New) => {}
     }
+    // If the request is dropped before it answers (the client went away, the
+    // time limit cut it off), the key is handed back so a retry runs.
+    let mut pending = PendingKey { state: state.clone(), org, env, key: key.clone(), answered: false };
     let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    pending.answered = true;
     let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
     // Server errors, rate limits and conflicts are not kept: the client's
@@ -195,4 +211,27 @@ pub(super) async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, 
         tracing::error!(error = %e, "idempotency key");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// An idempotency key taken by a request that has not answered yet.
+struct PendingKey {
+    state: AppState,
+    org: i64,
+    env: crate::domain::integration::Environment,
+    key: String,
+    answered: bool,
+}
+
+impl Drop for PendingKey {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        let (state, org, env, key) = (self.state.clone(), self.org, self.env, std::mem::take(&mut self.key));
+        tokio::spawn(async move {
+            if let Err(e) = state.store.finish_idempotent(org, env, &key, None).await {
+                tracing::warn!(error = %e, "could not release an idempotency key");
+            }
+        });
+    }
 }

@@ -278,6 +278,15 @@ pub(super) async fn get_certification(
     }))
 }
 
+/// A known route asked with a method it does not take.
+pub(super) async fn wrong_method() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This route does not take that method; see /api/v1/openapi.json.",
+    )
+}
+
 pub(super) async fn unknown_route() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route; see /api/v1/openapi.json.")
 }
@@ -317,7 +326,7 @@ impl Modify for BearerAuth {
 pub(super) struct ApiDoc;
 
 pub(super) fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list_agents, register_agent))
         .routes(routes!(get_agent))
         .routes(routes!(get_trust))
@@ -327,5 +336,49 @@ pub(super) fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rotate_webhook_secret))
         .routes(routes!(test_webhook))
         .routes(routes!(get_certification))
-        .split_for_parts()
+        .split_for_parts();
+    let mut doc = doc;
+    add_common_errors(&mut doc);
+    (router, doc)
+}
+
+/// Every answer an operation can give, in the document: the gate's (401,
+/// 429, 503 while the database is away, 500), a body's (413, 422), an
+/// Idempotency-Key's (409, 422) and a path's (404), each in the one error
+/// shape, beside what the operation itself declares.
+fn add_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |text: &str| {
+        ResponseBuilder::new()
+            .description(text)
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let has_param = path.contains('{');
+        for (op, is_post) in [(&mut item.get, false), (&mut item.post, true), (&mut item.delete, false)] {
+            let Some(op) = op.as_mut() else { continue };
+            let mut add = |status: &str, text: &str| {
+                op.responses.responses.entry(status.to_owned()).or_insert_with(|| error(text).into());
+            };
+            add("401", "No valid API key (code `unauthorized`).");
+            add("403", "The key lacks the scope this needs (code `insufficient_scope`).");
+            add("429", "Over the key's rate limit or a sandbox limit (`rate_limited`, `sandbox_limit_exceeded`); see Retry-After.");
+            add("500", "Something went wrong on our side (code `internal`).");
+            add("503", "Briefly unavailable (code `unavailable`); nothing was changed; see Retry-After.");
+            if has_param {
+                add("404", "No such resource for this key (code `not_found`).");
+            }
+            if is_post {
+                add("400", "Refused by a rule of the program (code `refused`).");
+                add("409", "A request with this Idempotency-Key is still running (code `idempotency_key_in_use`).");
+                add("413", "The body is over 1 MiB (code `payload_too_large`).");
+                add(
+                    "422",
+                    "Invalid fields, or an Idempotency-Key used with another body (`invalid_request`, \
+                     `idempotency_key_reused`).",
+                );
+            }
+        }
+    }
 }

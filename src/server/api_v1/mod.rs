@@ -18,7 +18,7 @@ use axum::response::IntoResponse;
 use axum::{Extension, Router};
 use error::ApiError;
 use gate::{gate, Limiter, Limits};
-use handlers::{build, unknown_route};
+use handlers::{build, unknown_route, wrong_method};
 use std::sync::{Arc, OnceLock};
 
 /// The OpenAPI 3 document, built once.
@@ -35,6 +35,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let (api, _) = build();
     let api = api
         .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
+        .method_not_allowed_fallback(wrong_method)
         // A panic in a handler answers in the API's error shape (and the gate
         // still records the call); the app-wide catcher would send a page.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {

@@ -47,13 +47,16 @@ pub struct AgentList {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewAgentRequest {
-    /// 1 to 60 characters.
+    /// 1 to 60 characters on one line.
+    #[schema(min_length = 1, max_length = 60)]
     pub(super) name: String,
     /// Your own reference: letters, digits and `._:-`, up to 128.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
     pub(super) external_ref: Option<String>,
     /// Email of one of your white-label customers, to show them this agent.
     #[serde(default)]
+    #[schema(max_length = 254)]
     pub(super) customer: Option<String>,
 }
 
@@ -80,8 +83,13 @@ pub struct Trust {
 /// `event_id` again changes nothing.
 #[derive(Deserialize, ToSchema)]
 pub struct EventRequest {
+    /// Your id for the event: letters, digits and `._:-`, up to 128.
+    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
     pub(super) event_id: String,
+    #[schema(min_length = 1, max_length = 64)]
     pub(super) agent_id: String,
+    /// `success`, `failure`, `timeout` or `policy_violation`.
+    #[schema(pattern = "^(success|failure|timeout|policy_violation)$")]
     pub(super) outcome: String,
 }
 
@@ -89,7 +97,10 @@ pub struct EventRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum EventsRequest {
-    Batch { events: Vec<EventRequest> },
+    Batch {
+        #[schema(min_items = 1, max_items = 100)]
+        events: Vec<EventRequest>,
+    },
     One(EventRequest),
 }
 
@@ -140,8 +151,10 @@ pub struct SubscriptionList {
 #[derive(Deserialize, ToSchema)]
 pub struct NewSubscriptionRequest {
     /// A public http(s) address.
+    #[schema(min_length = 1, max_length = 2048)]
     pub(super) url: String,
     /// `*`, a family such as `trust.*`, or event names such as `payout.paid`.
+    #[schema(min_items = 1, max_items = 10)]
     pub(super) patterns: Vec<String>,
 }
 
@@ -184,7 +197,8 @@ pub struct FieldProblem {
 pub struct ErrorDetail {
     /// Stable: unauthorized, insufficient_scope, not_found, invalid_request,
     /// conflict, refused, rate_limited, sandbox_limit_exceeded,
-    /// idempotency_key_reused, idempotency_key_in_use, internal.
+    /// idempotency_key_reused, idempotency_key_in_use, payload_too_large,
+    /// method_not_allowed, busy, unavailable, internal.
     pub(super) code: String,
     pub(super) message: String,
     pub(super) fields: Vec<FieldProblem>,

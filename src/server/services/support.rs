@@ -47,13 +47,7 @@ fn attachment(checks: &mut Checks, file: Option<(String, Vec<u8>)>) -> Option<Ne
 }
 
 fn text(checks: &mut Checks, field: &str, value: &str, max: usize, missing: &str) -> String {
-    let v = value.trim();
-    if v.is_empty() {
-        checks.check::<(), _>(field, Err(missing));
-    } else if v.chars().count() > max {
-        checks.check::<(), _>(field, Err(format!("At most {max} characters.")));
-    }
-    v.to_owned()
+    checks.check(field, crate::domain::text::check(value, max, true, missing)).unwrap_or_default()
 }
 
 fn mail(to: &str, subject: String, text: String) -> OutgoingEmail {
@@ -88,10 +82,13 @@ pub async fn open(ctx: &Ctx, form: TicketForm) -> Result<i64, AppError> {
     let severity = checks.check("severity", Severity::parse(&form.severity).ok_or("Choose a severity."));
     let file = attachment(&mut checks, form.file);
     if let Err(e) = checks.finish() {
+        // What was typed comes back for fixing, but never more than the
+        // limits (plus the overflow the error is about): a session holds it.
+        let clip = |s: String, max: usize| s.chars().take(max + 100).collect::<String>();
         let draft = TicketDraft {
-            subject: form.subject,
-            severity: form.severity,
-            description: form.description,
+            subject: clip(form.subject, SUBJECT_MAX),
+            severity: clip(form.severity, 20),
+            description: clip(form.description, BODY_MAX),
             errors: match &e {
                 AppError::Invalid(f) => f.clone(),
                 _ => Vec::new(),

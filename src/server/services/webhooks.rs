@@ -10,7 +10,7 @@
 use crate::domain::audit;
 use crate::domain::integration::{parse_patterns, Environment, SubscriptionView};
 use crate::domain::webhook::{
-    envelope, is_delivered, legacy_signature, may_connect, parse_cidr, retry_delay_secs, signature_header,
+    envelope, is_delivered, legacy_signature_header, may_connect, parse_cidr, retry_delay_secs, signature_header,
 };
 use crate::error::AppError;
 use crate::server::checks::Checks;
@@ -383,7 +383,7 @@ async fn attempt(
         .header("webhook-id", &d.msg_id)
         .header("webhook-timestamp", ts.to_string())
         .header("webhook-signature", signature)
-        .header("x-signature", legacy_signature(&current, ts, &d.payload)?)
+        .header("x-signature", legacy_signature_header(&key_refs, ts, &d.payload)?)
         .header("x-event-type", &d.event_type)
         .header("x-event-id", &d.msg_id)
         .header("x-timestamp", ts.to_string())

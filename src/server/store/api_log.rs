@@ -42,6 +42,9 @@ pub trait ApiLogStore: Send + Sync + 'static {
     /// Forgets request-log rows and idempotency keys older than `before`.
     async fn prune_api_log(&self, before: DateTime<Utc>) -> StoreResult<()>;
 
+    /// Takes `key` for a request, or says what became of it. A first request
+    /// still without an answer after `abandoned_after` died (a crash): the
+    /// new one takes over.
     async fn begin_idempotent(
         &self,
         organisation_id: i64,
@@ -49,6 +52,7 @@ pub trait ApiLogStore: Send + Sync + 'static {
         key: &str,
         request_hash: &str,
         now: DateTime<Utc>,
+        abandoned_after: chrono::Duration,
     ) -> StoreResult<IdempotencyState>;
     /// Keeps the answer; a `None` status forgets the key so it can be retried.
     async fn finish_idempotent(
@@ -195,6 +199,7 @@ macro_rules! api_log_store {
                 key: &str,
                 request_hash: &str,
                 now: DateTime<Utc>,
+                abandoned_after: chrono::Duration,
             ) -> StoreResult<IdempotencyState> {
                 let mut tx = self.begin_write().await?;
                 let inserted = sqlx::query(
@@ -226,10 +231,9 @@ macro_rules! api_log_store {
                         (true, Some(status), Some(body)) => {
                             IdempotencyState::Replay { status: u16::try_from(status).unwrap_or(200), body }
                         }
-                        // A first request that has had no answer for ten
-                        // minutes died (requests time out long before): this
-                        // one takes over.
-                        (true, _, _) if created < ms(now) - 600_000 => {
+                        // A first request with no answer past the time limit of
+                        // requests died: this one takes over.
+                        (true, _, _) if created < ms(now - abandoned_after) => {
                             sqlx::query(
                                 "UPDATE idempotency_keys SET created_at = $1 WHERE organisation_id = $2 \
                                  AND environment = $3 AND idem_key = $4",

@@ -84,7 +84,7 @@ pub fn VerifyPage() -> impl IntoView {
                 <li><code>"webhook-id"</code> ": the message id; the same on every retry and replay, so you can drop duplicates."</li>
                 <li><code>"webhook-timestamp"</code> ": seconds since 1970; refuse messages more than five minutes old."</li>
                 <li><code>"webhook-signature"</code> ": " <code>"v1,<base64 HMAC-SHA256 of id.timestamp.body>"</code> " under your secret's bytes (the base64 after " <code>"whsec_"</code> "). During a rotation it holds two signatures separated by a space; accept either."</li>
-                <li><code>"X-Signature"</code> " (" <code>"sha256=<hex HMAC of timestamp.body>"</code> ") and " <code>"X-Event-Type"</code> " are sent too, for older receivers."</li>
+                <li><code>"X-Signature"</code> " (" <code>"sha256=<hex HMAC of timestamp.body>"</code> ") and " <code>"X-Event-Type"</code> " are sent too, for older receivers; during a rotation X-Signature holds one value per secret, separated by a comma."</li>
             </ul>
             <p>"Answer with any 2xx within 10 seconds. Other answers are retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; 410 Gone disables the subscription; redirects are not followed."</p>
         </div>
