@@ -16,7 +16,7 @@ use common::{approved_partner, on_engines};
 use partner_portal::domain::application::RevenueModel;
 use partner_portal::domain::integration::{day_of, Environment, EventIn, SANDBOX_EVENTS_PER_DAY};
 use partner_portal::domain::webhook::Outcome;
-use partner_portal::server::store::{EventBatch, NewAgent, Store};
+use partner_portal::server::store::{EventBatch, NewAgent, OrgRef, Store};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -67,7 +67,7 @@ async fn agent(store: &Arc<dyn Store>, b: i64, org: i64, name: &str) -> anyhow::
 }
 
 /// Median time of reading an agent and its 50 latest changes, in µs.
-async fn read_us(store: &Arc<dyn Store>, org: i64, id: &str) -> anyhow::Result<u128> {
+async fn read_us(store: &Arc<dyn Store>, org: OrgRef, id: &str) -> anyhow::Result<u128> {
     let mut times = Vec::new();
     for _ in 0..100 {
         let t = Instant::now();
@@ -93,7 +93,8 @@ async fn main() -> anyhow::Result<()> {
         );
         let small = agent(&store, b, org, "small").await?;
         send(&store, b, org, &small, "small", 100, 100).await?;
-        let (small_us, large_us) = (read_us(&store, org, &small).await?, read_us(&store, org, &batched).await?);
+        let scope = store.organisation_in(b, org).await?.expect("the partner just approved");
+        let (small_us, large_us) = (read_us(&store, scope, &small).await?, read_us(&store, scope, &batched).await?);
         println!(
             "{label}: trust read median {small_us} µs at 100 events, {large_us} µs at 20 000; ratio {:.2}",
             large_us as f64 / small_us.max(1) as f64

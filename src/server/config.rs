@@ -87,6 +87,10 @@ pub struct Config {
     /// Per-key API rate limit: requests per second, and the burst allowed.
     pub api_rate_per_second: u32,
     pub api_rate_burst: u32,
+    /// Requests without a valid key allowed per client address: a second's
+    /// worth, and the burst. Guessing keys costs a hash and a lookup each.
+    pub api_auth_failures_per_second: u32,
+    pub api_auth_failures_burst: u32,
     /// A first-response target for Tier 1 (critical) tickets, in minutes,
     /// when it should be tighter than the partner's support tier's.
     pub support_tier1_minutes: Option<i64>,
@@ -135,6 +139,8 @@ impl Default for Config {
             webhook_allow_private: Vec::new(),
             api_rate_per_second: 50,
             api_rate_burst: 100,
+            api_auth_failures_per_second: 5,
+            api_auth_failures_burst: 20,
             support_tier1_minutes: None,
             log_json: false,
             metrics_addr: None,
@@ -234,6 +240,9 @@ impl Config {
                 }
             }
         }
+        let positive = |name: &str, v: String| -> anyhow::Result<u64> {
+            v.parse().ok().filter(|n| *n > 0).ok_or_else(|| anyhow::anyhow!("{name}: a positive number"))
+        };
         if let Some(v) = get("APP_API_RATE_PER_SECOND") {
             self.api_rate_per_second = v
                 .parse()
@@ -247,6 +256,12 @@ impl Config {
                 .ok()
                 .filter(|n| *n > 0)
                 .ok_or_else(|| anyhow::anyhow!("APP_API_RATE_BURST: a positive number"))?;
+        }
+        if let Some(v) = get("APP_API_AUTH_FAILURES_PER_SECOND") {
+            self.api_auth_failures_per_second = positive("APP_API_AUTH_FAILURES_PER_SECOND", v)? as u32;
+        }
+        if let Some(v) = get("APP_API_AUTH_FAILURES_BURST") {
+            self.api_auth_failures_burst = positive("APP_API_AUTH_FAILURES_BURST", v)? as u32;
         }
         if let Some(v) = get("APP_SUPPORT_TIER1_MINUTES") {
             self.support_tier1_minutes = Some(
@@ -270,9 +285,6 @@ impl Config {
                 Some(v.parse().map_err(|_| anyhow::anyhow!("APP_METRICS_ADDR: an address such as 127.0.0.1:9100"))?)
             };
         }
-        let positive = |name: &str, v: String| -> anyhow::Result<u64> {
-            v.parse().ok().filter(|n| *n > 0).ok_or_else(|| anyhow::anyhow!("{name}: a positive number"))
-        };
         if let Some(v) = get("APP_DB_WAIT_MS") {
             self.db_wait_ms = positive("APP_DB_WAIT_MS", v)?;
         }

@@ -33,13 +33,17 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, from: &str, mail: &OutgoingEmail) -> anyhow::Result<()> {
+    /// `message_id` names the outbox row, so a delivery repeated after a
+    /// crash between sending and recording carries the same Message-ID and
+    /// mail clients show it once.
+    pub async fn send(&self, from: &str, mail: &OutgoingEmail, message_id: &str) -> anyhow::Result<()> {
         let mut from: Mailbox = from.parse()?;
         if let Some(name) = &mail.from_name {
             from = Mailbox::new(Some(name.clone()), from.email);
         }
         let to: Mailbox = mail.to.parse()?;
-        let builder = Message::builder().from(from).to(to).subject(&mail.subject);
+        let builder =
+            Message::builder().message_id(Some(message_id.to_owned())).from(from).to(to).subject(&mail.subject);
         let message = match &mail.html {
             Some(html) => builder
                 .multipart(lettre::message::MultiPart::alternative_plain_html(mail.text.clone(), html.clone()))?,
@@ -83,6 +87,12 @@ pub async fn drain_once(state: &AppState, mailer: &Mailer, stop: &CancellationTo
     Ok(n)
 }
 
+/// `<outbox-ID@host>`: one per outbox row, the same on every attempt.
+pub fn message_id(id: i64, public_url: &str) -> String {
+    let host = url::Url::parse(public_url).ok().and_then(|u| u.host_str().map(str::to_owned));
+    format!("<outbox-{id}@{}>", host.unwrap_or_else(|| "localhost".into()))
+}
+
 /// Whether the outbox stops retrying an email first queued at `created`.
 pub fn gives_up(created: DateTime<Utc>, now: DateTime<Utc>, window_hours: i64) -> bool {
     now - created >= Duration::hours(window_hours)
@@ -91,7 +101,9 @@ pub fn gives_up(created: DateTime<Utc>, now: DateTime<Utc>, window_hours: i64) -
 async fn deliver(state: &AppState, mailer: &Mailer, item: OutboxItem) {
     let result = match item.kind.as_str() {
         "email" => match serde_json::from_str::<OutgoingEmail>(&item.payload) {
-            Ok(mail) => mailer.send(&state.config.mail_from, &mail).await,
+            Ok(mail) => {
+                mailer.send(&state.config.mail_from, &mail, &message_id(item.id, &state.config.public_url)).await
+            }
             Err(e) => Err(anyhow::anyhow!("unreadable email payload: {e}")),
         },
         other => Err(anyhow::anyhow!("no handler for outbox kind {other}")),
@@ -128,6 +140,12 @@ mod tests {
         assert_eq!(retry_delay(2), Duration::seconds(20));
         assert_eq!(retry_delay(4), Duration::seconds(80));
         assert_eq!(retry_delay(30), Duration::hours(1));
+    }
+
+    #[test]
+    fn every_attempt_at_one_email_carries_the_same_message_id() {
+        assert_eq!(message_id(42, "https://portal.example.com/"), "<outbox-42@portal.example.com>");
+        assert_eq!(message_id(42, "not a url"), "<outbox-42@localhost>");
     }
 
     #[test]

@@ -611,3 +611,21 @@ pub async fn walk_certification(
         store.record_transition(b, w, vec![], audit(b, "certification.transition")).await.unwrap();
     }
 }
+
+/// One number from the database at `url` (either engine), for tests that
+/// look at what was written without going through the app.
+pub async fn scalar(url: &str, sql: &str) -> i64 {
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    }
+}
+
+/// The store's brand-checked handle for `org`, in the brand it belongs to.
+pub async fn org_ref(app: &TestApp, org: i64) -> partner_portal::server::store::OrgRef {
+    let brand = scalar(&app._db.url, &format!("SELECT brand_id FROM organisations WHERE id = {org}")).await;
+    app.state.store.organisation_in(brand, org).await.unwrap().expect("the organisation exists")
+}

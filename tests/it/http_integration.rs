@@ -194,7 +194,10 @@ on_both!(agents_and_events_move_trust_scores_once_per_event_id, |e| async move {
     let (s, body, _) =
         api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "x", "customer": "nobody@x.example" }))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(app.state.store.agent_count(org, Environment::Sandbox).await.unwrap(), 0);
+    assert_eq!(
+        app.state.store.agent_count(crate::helpers::org_ref(&app, org).await, Environment::Sandbox).await.unwrap(),
+        0
+    );
 
     let (s, agent, _) =
         api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "Support bot", "external_ref": "bot-1" })))
@@ -259,7 +262,13 @@ on_both!(agents_and_events_move_trust_scores_once_per_event_id, |e| async move {
     let (_, list, _) = api(&mut c, "GET", "/api/v1/agents", &bob_key, None).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
     // Production never sees sandbox agents.
-    assert!(app.state.store.agents(org, Environment::Production).await.unwrap().is_empty());
+    assert!(app
+        .state
+        .store
+        .agents(crate::helpers::org_ref(&app, org).await, Environment::Production)
+        .await
+        .unwrap()
+        .is_empty());
 
     // The first sandbox event ticked its plan item; a trust event was logged for webhooks.
     let plan = app.state.store.plan(1, org).await.unwrap();
@@ -299,10 +308,16 @@ on_both!(sandbox_limits_refuse_with_the_limit_and_the_reset_time, |e| async move
     assert_eq!(body["error"]["limit"], 100);
     assert!(body["error"]["resets_at"].as_str().unwrap().ends_with('Z'));
     assert!(reply.headers.get(header::RETRY_AFTER).is_some());
-    assert_eq!(app.state.store.agent_count(org, Environment::Sandbox).await.unwrap(), 100);
+    assert_eq!(
+        app.state.store.agent_count(crate::helpers::org_ref(&app, org).await, Environment::Sandbox).await.unwrap(),
+        100
+    );
 
     // The daily event quota is one guarded counter: a batch that would pass it writes nothing.
-    let agent = app.state.store.agents(org, Environment::Sandbox).await.unwrap()[0].id.clone();
+    let agent = app.state.store.agents(crate::helpers::org_ref(&app, org).await, Environment::Sandbox).await.unwrap()
+        [0]
+    .id
+    .clone();
     let now = app.clock_now();
     let batch = |ids: &[&str], limit: i64| EventBatch {
         brand_id: 1,
@@ -320,7 +335,13 @@ on_both!(sandbox_limits_refuse_with_the_limit_and_the_reset_time, |e| async move
     assert!(matches!(store.record_events(batch(&["q3", "q4"], 3)).await, Err(StoreError::Rule(_))));
     // Repeats do not count against the quota.
     assert!(store.record_events(batch(&["q1", "q2", "q3"], 3)).await.is_ok());
-    assert_eq!(store.sandbox_events_on(org, day_of(now.timestamp_millis())).await.unwrap(), 3);
+    assert_eq!(
+        store
+            .sandbox_events_on(crate::helpers::org_ref(&app, org).await, day_of(now.timestamp_millis()))
+            .await
+            .unwrap(),
+        3
+    );
     assert!(matches!(store.record_events(batch(&["q4"], 3)).await, Err(StoreError::Rule(_))));
 
     // The weekly reset clears the sandbox agents of the weeks before, once
@@ -343,7 +364,7 @@ on_both!(sandbox_limits_refuse_with_the_limit_and_the_reset_time, |e| async move
     let start = chrono::DateTime::from_timestamp_millis(week_start_ms(week)).unwrap();
     let (a, b) = tokio::join!(store.reset_sandbox(week, start), second.state.store.reset_sandbox(week, start));
     assert!(a.unwrap() ^ b.unwrap(), "exactly one instance resets");
-    let left = store.agents(org, Environment::Sandbox).await.unwrap();
+    let left = store.agents(crate::helpers::org_ref(&app, org).await, Environment::Sandbox).await.unwrap();
     assert_eq!(left.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["fresh week"]);
     assert!(!store.reset_sandbox(week, start).await.unwrap());
     let (s, _, _) = api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "after the reset" }))).await;
@@ -356,7 +377,7 @@ on_both!(sandbox_limits_refuse_with_the_limit_and_the_reset_time, |e| async move
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = ada.call(SimulateEvents::PATH, &[("count", "40")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let agents = store.agents(org, Environment::Sandbox).await.unwrap();
+    let agents = store.agents(crate::helpers::org_ref(&app, org).await, Environment::Sandbox).await.unwrap();
     assert_eq!(agents.iter().map(|a| a.events).sum::<i64>(), 40);
     assert!(agents.iter().any(|a| a.trust_score != 500));
 });
@@ -376,7 +397,10 @@ on_both!(rate_limits_answer_429_and_idempotency_keys_replay_the_first_answer, |e
     let (s2, again, reply) = api_with(&mut c, "POST", "/api/v1/agents", &key, Some(body), Some("req-1")).await;
     assert_eq!((s2, &again), (StatusCode::CREATED, &first));
     assert_eq!(reply.headers.get("idempotent-replayed").unwrap(), "true");
-    assert_eq!(app.state.store.agent_count(org, Environment::Sandbox).await.unwrap(), 1);
+    assert_eq!(
+        app.state.store.agent_count(crate::helpers::org_ref(&app, org).await, Environment::Sandbox).await.unwrap(),
+        1
+    );
     let (s3, err, _) =
         api_with(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "Other" })), Some("req-1")).await;
     assert_eq!((s3, err["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")));
@@ -386,6 +410,20 @@ on_both!(rate_limits_answer_429_and_idempotency_keys_replay_the_first_answer, |e
     assert_eq!(body["error"]["code"], "rate_limited");
     let wait: u64 = reply.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=2).contains(&wait));
+});
+
+on_both!(an_idempotency_key_outside_the_documented_characters_is_refused_and_nothing_is_written, |e| async move {
+    let (app, mut mgr) = start(e, |c| c.api_rate_burst = 1_000).await;
+    let (mut ada, org) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let key = new_key(&mut ada, "sandbox").await;
+    let mut c = app.client();
+    for bad in ["two words", &"k".repeat(256)] {
+        let body = json!({ "name": "Once" });
+        let (s, err, _) = api_with(&mut c, "POST", "/api/v1/agents", &key, Some(body), Some(bad)).await;
+        assert_eq!((s, err["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request")));
+    }
+    let org = crate::helpers::org_ref(&app, org).await;
+    assert_eq!(app.state.store.agent_count(org, Environment::Sandbox).await.unwrap(), 0);
 });
 
 on_both!(the_openapi_document_matches_the_routes, |e| async move {
@@ -538,7 +576,7 @@ on_both!(webhooks_are_signed_retried_not_redirected_and_disabled_on_410, |e| asy
     app.clock.advance(chrono::Duration::seconds(301));
     assert_eq!(deliver_once(&app.state, &deliverer).await.unwrap(), 1);
     assert_eq!(rx.hits()[2].0["webhook-id"], id, "a retry keeps the message id");
-    let s = app.state.store.subscription(ada_org, &sub).await.unwrap().unwrap();
+    let s = app.state.store.subscription(crate::helpers::org_ref(&app, ada_org).await, &sub).await.unwrap().unwrap();
     let log: Vec<_> = app.state.store.deliveries(s.id, 10).await.unwrap().into_iter().map(|(d, _)| d).collect();
     assert_eq!(log[0].status, partner_portal::domain::integration::DeliveryStatus::Delivered);
     assert_eq!(log[0].attempts, 3);
@@ -642,7 +680,7 @@ on_both!(program_events_reach_subscribers_and_connect_time_checks_refuse_private
     let strict = Deliverer::new(&partner_portal::server::config::Config::default()).unwrap();
     deliver_once(&app.state, &strict).await.unwrap();
     assert!(rx.hits().is_empty(), "a private address is refused at connect time");
-    let subs = app.state.store.subscriptions(org).await.unwrap();
+    let subs = app.state.store.subscriptions(crate::helpers::org_ref(&app, org).await).await.unwrap();
     assert_eq!(subs.len(), 2, "{subs:?}");
     assert!(app.state.store.deliveries(subs[0].id, 10).await.unwrap().is_empty(), "nothing to the sandbox");
     let log: Vec<_> = app.state.store.deliveries(subs[1].id, 10).await.unwrap().into_iter().map(|(d, _)| d).collect();
@@ -683,7 +721,7 @@ on_both!(production_keys_come_with_certification_and_see_only_production_data, |
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["results"][99]["trust_score"], 1000);
     let day = day_of(app.clock_now().timestamp_millis());
-    assert_eq!(app.state.store.sandbox_events_on(org, day).await.unwrap(), 0);
+    assert_eq!(app.state.store.sandbox_events_on(crate::helpers::org_ref(&app, org).await, day).await.unwrap(), 0);
     let (_, cert, _) = api(&mut c, "GET", "/api/v1/certification", &live, None).await;
     assert_eq!((cert["state"].as_str(), cert["support_tier"].as_str()), (Some("certified"), Some("Certified")));
     // A key in the wrong environment's clothing is refused: the prefix must match.
@@ -783,7 +821,8 @@ on_both!(the_scorecard_rates_real_traffic_webhooks_onboarding_and_certification,
     }
     // One bad request in 23 (with the webhook calls): 4.34 %, far over 0.1 %.
     api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "" }))).await;
-    let sub = app.state.store.subscriptions(org).await.unwrap().remove(0).public_id;
+    let sub =
+        app.state.store.subscriptions(crate::helpers::org_ref(&app, org).await).await.unwrap().remove(0).public_id;
     api(&mut c, "POST", &format!("/api/v1/webhooks/{sub}/test"), &key, None).await;
     deliver_once(&app.state, &Deliverer::new(&app.state.config).unwrap()).await.unwrap();
 

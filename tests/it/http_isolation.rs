@@ -142,3 +142,28 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
     }
     assert_eq!(checked, identities.len() * hosts.len() * 2 * routes.len());
 });
+
+// Staff open any partner's pages with `?org=`, but only within their brand:
+// an organisation of another brand is not found, whatever its id.
+on_both!(staff_reach_no_integration_data_of_another_brands_organisation, |e| async move {
+    let Program { app, mut admin, mut manager, org_a, .. } = Program::start(e).await;
+    let url = app._db.url.clone();
+    let brand = crate::helpers::scalar(
+        &url,
+        "INSERT INTO brands (slug, name, created_at) VALUES ('elsewhere', 'Elsewhere', 0) RETURNING id",
+    )
+    .await;
+    let other = crate::helpers::scalar(
+        &url,
+        &format!("INSERT INTO organisations (brand_id, name, created_at) VALUES ({brand}, 'Other', 0) RETURNING id"),
+    )
+    .await;
+    for path in [GetAgents::PATH, GetTraffic::PATH, GetWebhooks::PATH, GetDeveloper::PATH] {
+        for (who, client) in [("admin", &mut admin), ("manager", &mut manager)] {
+            let own = client.call(path, &[("org", &org_a.to_string())]).await.status;
+            assert_eq!(own, StatusCode::OK, "{who} on {path} for a partner of the brand");
+            let theirs = client.call(path, &[("org", &other.to_string())]).await.status;
+            assert_eq!(theirs, StatusCode::NOT_FOUND, "{who} on {path} for another brand's organisation");
+        }
+    }
+});

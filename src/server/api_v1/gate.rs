@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::server::secrets::Secrets;
 use crate::server::services::integration::{self as svc, ApiCaller, AuthFailure};
 use crate::server::state::AppState;
-use crate::server::store::{ApiRequestRecord, IdempotencyState};
+use crate::server::store::{ApiRequestRecord, IdempotencyState, OrgRef};
 use crate::server::tenant::RequestMeta;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -57,11 +57,12 @@ pub struct Limits {
 pub(super) fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
     let Some(v) = req.headers().get("idempotency-key") else { return Ok(None) };
     match v.to_str() {
-        Ok(s) if !s.is_empty() && s.len() <= 255 => Ok(Some(s.to_owned())),
+        // As documented: printable ASCII without spaces (`^[!-~]+$`).
+        Ok(s) if !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(s.to_owned())),
         _ => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_request",
-            "Idempotency-Key must be 1 to 255 visible characters.",
+            "Idempotency-Key must be 1 to 255 visible characters, without spaces.",
         )),
     }
 }
@@ -155,7 +156,7 @@ pub(super) async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, 
     hasher.update(parts.uri.path().as_bytes());
     hasher.update(&bytes);
     let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let (org, env) = (caller.organisation_id, caller.environment);
+    let (org, env) = (caller.org, caller.environment);
     let now = state.clock.now();
     // Requests end (answered or cut off by the time limit) well within this;
     // a key left "in progress" longer belongs to a process that died.
@@ -216,7 +217,7 @@ pub(super) async fn run(state: &AppState, caller: &ApiCaller, mut req: Request, 
 /// An idempotency key taken by a request that has not answered yet.
 struct PendingKey {
     state: AppState,
-    org: i64,
+    org: OrgRef,
     env: crate::domain::integration::Environment,
     key: String,
     answered: bool,

@@ -72,7 +72,7 @@ pub(super) async fn list_agents(
 
 /// Register an agent. The sandbox holds at most 100 until its weekly reset.
 #[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = NewAgentRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe: 1 to 255 visible characters", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     responses((status = 201, body = Agent), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub(super) async fn register_agent(
     State(state): State<AppState>,
@@ -129,7 +129,7 @@ pub(super) async fn get_trust(
 /// Report agent outcomes; each moves its agent's trust score. The sandbox
 /// takes 10 000 events a day.
 #[utoipa::path(post, path = "/api/v1/events", tag = "trust", request_body = EventsRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe: 1 to 255 visible characters", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     responses((status = 200, body = EventsResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub(super) async fn post_events(
     State(state): State<AppState>,
@@ -168,14 +168,14 @@ pub(super) async fn list_webhooks(
     Extension(caller): Extension<ApiCaller>,
 ) -> ApiResult<Json<SubscriptionList>> {
     need(&caller, Scope::WebhooksManage)?;
-    let list = webhooks::list(&state, caller.organisation_id, Some(caller.environment)).await.map_err(fail(&state))?;
+    let list = webhooks::list(&state, caller.org, Some(caller.environment)).await.map_err(fail(&state))?;
     Ok(Json(SubscriptionList { data: list.into_iter().map(Subscription::from).collect() }))
 }
 
 /// Subscribe a receiver. Its URL must be a public address. The secret is
 /// returned once here (owners can also read it on the portal).
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = NewSubscriptionRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe: 1 to 255 visible characters", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     responses((status = 201, body = CreatedSubscription), (status = 422, body = ErrorBody)))]
 pub(super) async fn create_webhook(
     State(state): State<AppState>,
@@ -188,10 +188,10 @@ pub(super) async fn create_webhook(
     let (sub, secret) = webhooks::create(
         &state,
         &who(&caller, &meta),
-        caller.organisation_id,
+        caller.org,
         caller.environment,
         &req.url,
-        &req.patterns.join(" "),
+        &req.patterns.iter().map(|p| p.0.as_str()).collect::<Vec<_>>().join(" "),
     )
     .await
     .map_err(fail(&state))?;
@@ -200,7 +200,7 @@ pub(super) async fn create_webhook(
 
 /// The subscription, if it is in the key's environment.
 pub(super) async fn own_subscription(state: &AppState, caller: &ApiCaller, id: &str) -> ApiResult<()> {
-    let s = webhooks::find(state, caller.organisation_id, id).await.map_err(fail(state))?;
+    let s = webhooks::find(state, caller.org, id).await.map_err(fail(state))?;
     if s.environment != caller.environment {
         return Err(ApiError::from_app(AppError::NotFound, 0));
     }
@@ -219,7 +219,7 @@ pub(super) async fn delete_webhook(
 ) -> ApiResult<StatusCode> {
     need(&caller, Scope::WebhooksManage)?;
     own_subscription(&state, &caller, &id).await?;
-    webhooks::delete(&state, &who(&caller, &meta), caller.organisation_id, &id).await.map_err(fail(&state))?;
+    webhooks::delete(&state, &who(&caller, &meta), caller.org, &id).await.map_err(fail(&state))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -235,9 +235,8 @@ pub(super) async fn rotate_webhook_secret(
 ) -> ApiResult<Json<RotatedSecret>> {
     need(&caller, Scope::WebhooksManage)?;
     own_subscription(&state, &caller, &id).await?;
-    let (secret, until) = webhooks::rotate_secret(&state, &who(&caller, &meta), caller.organisation_id, &id)
-        .await
-        .map_err(fail(&state))?;
+    let (secret, until) =
+        webhooks::rotate_secret(&state, &who(&caller, &meta), caller.org, &id).await.map_err(fail(&state))?;
     Ok(Json(RotatedSecret { secret, previous_valid_until: rfc3339(until.timestamp_millis()) }))
 }
 
@@ -252,7 +251,7 @@ pub(super) async fn test_webhook(
 ) -> ApiResult<(StatusCode, Json<QueuedDelivery>)> {
     need(&caller, Scope::WebhooksManage)?;
     own_subscription(&state, &caller, &id).await?;
-    let delivery_id = webhooks::send_test(&state, caller.organisation_id, &id).await.map_err(fail(&state))?;
+    let delivery_id = webhooks::send_test(&state, caller.org, &id).await.map_err(fail(&state))?;
     Ok((StatusCode::ACCEPTED, Json(QueuedDelivery { delivery_id })))
 }
 

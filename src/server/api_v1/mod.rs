@@ -30,7 +30,7 @@ pub fn openapi_json() -> String {
 pub fn routes(state: &AppState) -> Router<AppState> {
     let limits = Arc::new(Limits {
         keys: Limiter::new(state.config.api_rate_per_second, state.config.api_rate_burst),
-        failures: Limiter::new(5, 20),
+        failures: Limiter::new(state.config.api_auth_failures_per_second, state.config.api_auth_failures_burst),
     });
     let (api, _) = build();
     let api = api

@@ -86,7 +86,8 @@ pub struct EventRequest {
     /// Your id for the event: letters, digits and `._:-`, up to 128.
     #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
     pub(super) event_id: String,
-    #[schema(min_length = 1, max_length = 64)]
+    /// The agent's id, `agt_…`.
+    #[schema(min_length = 1, max_length = 64, pattern = "^agt_[A-Za-z0-9]+$")]
     pub(super) agent_id: String,
     /// `success`, `failure`, `timeout` or `policy_violation`.
     #[schema(pattern = "^(success|failure|timeout|policy_violation)$")]
@@ -151,12 +152,17 @@ pub struct SubscriptionList {
 #[derive(Deserialize, ToSchema)]
 pub struct NewSubscriptionRequest {
     /// A public http(s) address.
-    #[schema(min_length = 1, max_length = 2048)]
+    #[schema(min_length = 1, max_length = 2048, pattern = "^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/.*)?$")]
     pub(super) url: String,
     /// `*`, a family such as `trust.*`, or event names such as `payout.paid`.
-    #[schema(min_items = 1, max_items = 10)]
-    pub(super) patterns: Vec<String>,
+    #[schema(min_items = 1, max_items = 10, inline)]
+    pub(super) patterns: Vec<EventPattern>,
 }
+
+/// An event pattern: `*`, a family such as `trust.*`, or an event name.
+#[derive(Deserialize, ToSchema)]
+#[schema(value_type = String, pattern = "^(\\*|[a-z_]+\\.(\\*|[a-z_]+))$")]
+pub struct EventPattern(pub(super) String);
 
 #[derive(Serialize, ToSchema)]
 pub struct CreatedSubscription {

@@ -21,7 +21,7 @@ use crate::server::secrets::{new_api_key, new_public_id, Secrets};
 use crate::server::services::partners::org_for;
 use crate::server::state::AppState;
 use crate::server::store::{
-    ApiKeyRecord, EventBatch, EventResult, KeyAuth, NewAgent, NewApiKey, NewAudit, StoreError, TransitionWrite,
+    ApiKeyRecord, EventBatch, EventResult, KeyAuth, NewAgent, NewApiKey, NewAudit, OrgRef, StoreError, TransitionWrite,
 };
 use crate::views::integration::{DeveloperView, TrafficView};
 use serde_json::json;
@@ -33,6 +33,8 @@ pub struct ApiCaller {
     pub key_id: i64,
     pub brand_id: i64,
     pub organisation_id: i64,
+    /// The same organisation, checked against the key's brand.
+    pub org: OrgRef,
     pub environment: Environment,
     pub scopes: Vec<Scope>,
 }
@@ -40,14 +42,23 @@ pub struct ApiCaller {
 /// Session key of a just-created API key, shown once on the next page view.
 const NEW_KEY: &str = "new_api_key";
 
-/// The organisation whose integration the user works on, and whether they
-/// may change its keys and subscriptions (its owners may; staff and members
-/// look only).
-pub(crate) fn integration_org(user: &CurrentUser, org: Option<i64>) -> Result<(i64, bool), AppError> {
+/// The organisation whose integration the user works on, checked against
+/// the request's brand (404 otherwise), and whether they may change its keys
+/// and subscriptions (its owners may; staff and members look only).
+pub(crate) async fn integration_org(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    org: Option<i64>,
+) -> Result<(OrgRef, bool), AppError> {
     let (org, access) = org_for(user, org)?;
     let owner = access == OrgAccess::OwnOrganisation
         && user.organisation.as_ref().is_some_and(|o| o.org_role == OrgRole::Owner);
-    Ok((org, owner))
+    Ok((org_in_brand(&ctx.state, ctx.meta.brand.id, org).await?, owner))
+}
+
+/// `org` as a handle the integration reads take, if it belongs to `brand_id`.
+pub(crate) async fn org_in_brand(state: &AppState, brand_id: i64, org: i64) -> Result<OrgRef, AppError> {
+    state.store.organisation_in(brand_id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)
 }
 
 fn key_view(r: ApiKeyRecord, now_ms: i64) -> ApiKeyView {
@@ -72,7 +83,8 @@ async fn cert_state(ctx_state: &AppState, brand_id: i64, org: i64) -> Result<Cer
 
 pub async fn developer_view(ctx: &Ctx, org: Option<i64>) -> Result<DeveloperView, AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (scope, can_manage) = integration_org(ctx, &user, org).await?;
+    let org = scope.id();
     let store = &ctx.state.store;
     let rec = store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     let now = ctx.now();
@@ -91,8 +103,8 @@ pub async fn developer_view(ctx: &Ctx, org: Option<i64>) -> Result<DeveloperView
         production_refusal: may_create_key(Environment::Production, rec.state).err(),
         keys: keys.into_iter().map(|k| key_view(k, now_ms)).collect(),
         new_key,
-        sandbox_agents: store.agent_count(org, Environment::Sandbox).await.map_err(store_error)?,
-        sandbox_events_today: store.sandbox_events_on(org, day_of(now_ms)).await.map_err(store_error)?,
+        sandbox_agents: store.agent_count(scope, Environment::Sandbox).await.map_err(store_error)?,
+        sandbox_events_today: store.sandbox_events_on(scope, day_of(now_ms)).await.map_err(store_error)?,
         agent_limit: SANDBOX_MAX_AGENTS,
         event_limit: SANDBOX_EVENTS_PER_DAY,
         day_resets_at_ms: crate::domain::integration::day_resets_at_ms(now_ms),
@@ -133,7 +145,8 @@ pub async fn create_key(
     scopes: &[String],
 ) -> Result<i64, AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (scope, can_manage) = integration_org(ctx, &user, org).await?;
+    let org = scope.id();
     if !can_manage {
         return Err(AppError::Forbidden);
     }
@@ -225,7 +238,8 @@ async fn grant_sandbox_access(
 /// Returns the new key's id.
 pub async fn rotate_key(ctx: &Ctx, org: Option<i64>, id: i64, grace: &str) -> Result<i64, AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (scope, can_manage) = integration_org(ctx, &user, org).await?;
+    let org = scope.id();
     if !can_manage {
         return Err(AppError::Forbidden);
     }
@@ -256,7 +270,8 @@ pub async fn rotate_key(ctx: &Ctx, org: Option<i64>, id: i64, grace: &str) -> Re
 
 pub async fn revoke_key(ctx: &Ctx, org: Option<i64>, id: i64) -> Result<(), AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (scope, can_manage) = integration_org(ctx, &user, org).await?;
+    let org = scope.id();
     if !can_manage {
         return Err(AppError::Forbidden);
     }
@@ -307,6 +322,7 @@ pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>)
         key_id: k.id,
         brand_id: k.brand_id,
         organisation_id: k.organisation_id,
+        org: k.org,
         environment: k.environment,
         scopes: k.scopes,
     })
@@ -335,7 +351,7 @@ pub async fn register_agent(state: &AppState, caller: &ApiCaller, form: AgentFor
     let now = state.clock.now();
     check_agent_limit(
         caller.environment,
-        state.store.agent_count(caller.organisation_id, caller.environment).await.map_err(store_error)?,
+        state.store.agent_count(caller.org, caller.environment).await.map_err(store_error)?,
         now.timestamp_millis(),
     )
     .map_err(AppError::Limit)?;
@@ -372,16 +388,11 @@ async fn customer_of(state: &AppState, org: i64, email: &str) -> Result<i64, App
 }
 
 pub async fn list_agents(state: &AppState, caller: &ApiCaller) -> Result<Vec<AgentView>, AppError> {
-    state.store.agents(caller.organisation_id, caller.environment).await.map_err(store_error)
+    state.store.agents(caller.org, caller.environment).await.map_err(store_error)
 }
 
 pub async fn agent(state: &AppState, caller: &ApiCaller, id: &str) -> Result<AgentView, AppError> {
-    state
-        .store
-        .agent(caller.organisation_id, caller.environment, id)
-        .await
-        .map_err(store_error)?
-        .ok_or(AppError::NotFound)
+    state.store.agent(caller.org, caller.environment, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
 }
 
 /// An agent's score and its 50 latest changes.
@@ -454,7 +465,8 @@ async fn apply_events(
 /// scores and webhooks move. Counts against the daily quota like any event.
 pub async fn simulate(ctx: &Ctx, org: Option<i64>, count: i64) -> Result<usize, AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (scope, can_manage) = integration_org(ctx, &user, org).await?;
+    let org = scope.id();
     if !can_manage {
         return Err(AppError::Forbidden);
     }
@@ -462,12 +474,13 @@ pub async fn simulate(ctx: &Ctx, org: Option<i64>, count: i64) -> Result<usize, 
         return Err(AppError::field("count", "Simulate 1 to 100 events at a time."));
     }
     let state = &ctx.state;
-    let mut agents = state.store.agents(org, Environment::Sandbox).await.map_err(store_error)?;
+    let mut agents = state.store.agents(scope, Environment::Sandbox).await.map_err(store_error)?;
     if agents.is_empty() {
         let caller = ApiCaller {
             key_id: 0,
             brand_id: ctx.meta.brand.id,
             organisation_id: org,
+            org: scope,
             environment: Environment::Sandbox,
             scopes: Vec::new(),
         };
@@ -499,9 +512,9 @@ pub async fn agents_page(
     env: Environment,
 ) -> Result<crate::views::integration::AgentsView, AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (org, can_manage) = integration_org(ctx, &user, org).await?;
     let agents = ctx.state.store.agents(org, env).await.map_err(store_error)?;
-    Ok(crate::views::integration::AgentsView { organisation_id: org, environment: env, can_manage, agents })
+    Ok(crate::views::integration::AgentsView { organisation_id: org.id(), environment: env, can_manage, agents })
 }
 
 pub async fn agent_page(
@@ -511,7 +524,7 @@ pub async fn agent_page(
     id: &str,
 ) -> Result<(AgentView, Vec<TrustChange>), AppError> {
     let user = ctx.require_user().await?;
-    let (org, _) = integration_org(&user, org)?;
+    let (org, _) = integration_org(ctx, &user, org).await?;
     let a = ctx.state.store.agent(org, env, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     let history = ctx.state.store.trust_history(&a.id, 100).await.map_err(store_error)?;
     Ok((a, history))
@@ -534,7 +547,7 @@ pub async fn customer_agents(ctx: &Ctx) -> Result<Vec<(AgentView, Vec<TrustChang
 /// The last 24 hours of API traffic and the latest requests.
 pub async fn traffic(ctx: &Ctx, org: Option<i64>) -> Result<TrafficView, AppError> {
     let user = ctx.require_user().await?;
-    let (org, _) = integration_org(&user, org)?;
+    let (org, _) = integration_org(ctx, &user, org).await?;
     let now = ctx.now();
     let hours = ctx.state.store.api_traffic(org, now - chrono::Duration::hours(23)).await.map_err(store_error)?;
     let by_env = |env: Environment| {
@@ -542,7 +555,7 @@ pub async fn traffic(ctx: &Ctx, org: Option<i64>) -> Result<TrafficView, AppErro
         summarise(&h)
     };
     Ok(TrafficView {
-        organisation_id: org,
+        organisation_id: org.id(),
         sandbox: by_env(Environment::Sandbox),
         production: by_env(Environment::Production),
         hours: hours.clone(),
@@ -573,9 +586,9 @@ fn who_of(ctx: &Ctx, user: &CurrentUser) -> super::webhooks::Who {
 }
 
 /// The signed-in owner's organisation and audit identity, or 403.
-async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(i64, super::webhooks::Who), AppError> {
+async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(OrgRef, super::webhooks::Who), AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (org, can_manage) = integration_org(ctx, &user, org).await?;
     if !can_manage {
         return Err(AppError::Forbidden);
     }
@@ -584,9 +597,9 @@ async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(i64, super::webhooks::Who
 
 pub async fn webhooks_page(ctx: &Ctx, org: Option<i64>) -> Result<crate::views::integration::WebhooksView, AppError> {
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (org, can_manage) = integration_org(ctx, &user, org).await?;
     let subscriptions = super::webhooks::list(&ctx.state, org, None).await?;
-    Ok(crate::views::integration::WebhooksView { organisation_id: org, can_manage, subscriptions })
+    Ok(crate::views::integration::WebhooksView { organisation_id: org.id(), can_manage, subscriptions })
 }
 
 /// Returns the new subscription's id.
@@ -611,7 +624,7 @@ pub async fn webhook_page(
 ) -> Result<crate::views::integration::SubscriptionDetail, AppError> {
     use crate::views::integration::{DeliveryLine, SubscriptionDetail};
     let user = ctx.require_user().await?;
-    let (org, can_manage) = integration_org(&user, org)?;
+    let (org, can_manage) = integration_org(ctx, &user, org).await?;
     let s = super::webhooks::find(&ctx.state, org, id).await?;
     let secret = if can_manage { Some(super::webhooks::reveal(&ctx.state, &s)?) } else { None };
     let mut deliveries = Vec::new();
@@ -620,7 +633,7 @@ pub async fn webhook_page(
         deliveries.push(DeliveryLine { delivery: d, attempts, payload });
     }
     let subscription = super::webhooks::view(&s, ctx.now().timestamp_millis());
-    Ok(SubscriptionDetail { organisation_id: org, can_manage, subscription, secret, deliveries })
+    Ok(SubscriptionDetail { organisation_id: org.id(), can_manage, subscription, secret, deliveries })
 }
 
 /// Carries out an owner's action on a subscription; returns the page flag.

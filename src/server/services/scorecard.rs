@@ -32,7 +32,8 @@ async fn gather(
     let brand = ctx.meta.brand.id;
     // Hours that began before `until` (the current hour counts so far).
     let until_ms = until.timestamp_millis();
-    let hours = store.api_traffic(org, since).await.map_err(store_error)?;
+    let scope = super::integration::org_in_brand(&ctx.state, brand, org).await?;
+    let hours = store.api_traffic(scope, since).await.map_err(store_error)?;
     let of = |env: Environment| {
         summarise(
             &hours

@@ -18,7 +18,9 @@ use crate::server::config::Config;
 use crate::server::context::store_error;
 use crate::server::secrets::{new_public_id, new_webhook_secret, Secrets};
 use crate::server::state::AppState;
-use crate::server::store::{AttemptNext, AttemptRecord, DueDelivery, NewAudit, NewSubscription, SubscriptionRecord};
+use crate::server::store::{
+    AttemptNext, AttemptRecord, DueDelivery, NewAudit, NewSubscription, OrgRef, SubscriptionRecord,
+};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
@@ -108,7 +110,7 @@ pub fn view(r: &SubscriptionRecord, now_ms: i64) -> SubscriptionView {
     }
 }
 
-pub async fn list(state: &AppState, org: i64, env: Option<Environment>) -> Result<Vec<SubscriptionView>, AppError> {
+pub async fn list(state: &AppState, org: OrgRef, env: Option<Environment>) -> Result<Vec<SubscriptionView>, AppError> {
     let now_ms = state.clock.now().timestamp_millis();
     Ok(state
         .store
@@ -121,7 +123,7 @@ pub async fn list(state: &AppState, org: i64, env: Option<Environment>) -> Resul
         .collect())
 }
 
-pub async fn find(state: &AppState, org: i64, id: &str) -> Result<SubscriptionRecord, AppError> {
+pub async fn find(state: &AppState, org: OrgRef, id: &str) -> Result<SubscriptionRecord, AppError> {
     state.store.subscription(org, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
 }
 
@@ -133,7 +135,7 @@ pub fn reveal(state: &AppState, s: &SubscriptionRecord) -> Result<String, AppErr
 pub async fn create(
     state: &AppState,
     who: &Who,
-    org: i64,
+    org: OrgRef,
     env: Environment,
     url: &str,
     patterns: &str,
@@ -160,7 +162,7 @@ pub async fn create(
     );
     let sub = NewSubscription {
         brand_id: who.brand_id,
-        organisation_id: org,
+        organisation_id: org.id(),
         environment: env,
         public_id,
         url,
@@ -172,7 +174,7 @@ pub async fn create(
     Ok((view(&rec, now.timestamp_millis()), secret))
 }
 
-pub async fn delete(state: &AppState, who: &Who, org: i64, id: &str) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, who: &Who, org: OrgRef, id: &str) -> Result<(), AppError> {
     let s = find(state, org, id).await?;
     let now = state.clock.now();
     let a = who.audit(now, audit::WEBHOOK_DELETED, format!("webhook:{id}"), json!({ "before": { "url": s.url } }));
@@ -184,7 +186,7 @@ pub async fn delete(state: &AppState, who: &Who, org: i64, id: &str) -> Result<(
 pub async fn rotate_secret(
     state: &AppState,
     who: &Who,
-    org: i64,
+    org: OrgRef,
     id: &str,
 ) -> Result<(String, DateTime<Utc>), AppError> {
     let s = find(state, org, id).await?;
@@ -197,7 +199,7 @@ pub async fn rotate_secret(
     Ok((secret, until))
 }
 
-pub async fn set_active(state: &AppState, who: &Who, org: i64, id: &str, active: bool) -> Result<(), AppError> {
+pub async fn set_active(state: &AppState, who: &Who, org: OrgRef, id: &str, active: bool) -> Result<(), AppError> {
     let s = find(state, org, id).await?;
     let action = if active { audit::WEBHOOK_ENABLED } else { audit::WEBHOOK_DISABLED };
     let a = who.audit(state.clock.now(), action, format!("webhook:{id}"), json!({}));
@@ -205,7 +207,7 @@ pub async fn set_active(state: &AppState, who: &Who, org: i64, id: &str, active:
 }
 
 /// Queues a `webhook.test` event to this subscription alone.
-pub async fn send_test(state: &AppState, org: i64, id: &str) -> Result<i64, AppError> {
+pub async fn send_test(state: &AppState, org: OrgRef, id: &str) -> Result<i64, AppError> {
     let s = find(state, org, id).await?;
     if !s.active {
         return Err(AppError::Refused("Enable the subscription before sending a test.".into()));
@@ -222,7 +224,7 @@ pub async fn send_test(state: &AppState, org: i64, id: &str) -> Result<i64, AppE
 
 /// Sends an earlier delivery's message again (same id and body, so a
 /// receiver that already has it can tell).
-pub async fn replay(state: &AppState, org: i64, id: &str, delivery_id: i64) -> Result<i64, AppError> {
+pub async fn replay(state: &AppState, org: OrgRef, id: &str, delivery_id: i64) -> Result<i64, AppError> {
     let s = find(state, org, id).await?;
     if !s.active {
         return Err(AppError::Refused("Enable the subscription before replaying.".into()));
@@ -278,7 +280,9 @@ impl Deliverer {
     }
 }
 
-const LEASE_SECS: i64 = 60;
+/// How long a claimed delivery is held: three times an attempt's 10-second
+/// limit. A worker killed mid-attempt loses its claim after this.
+const LEASE_SECS: i64 = 30;
 const RESPONSE_KEPT: usize = 1_000;
 
 /// One pass: fan new events out to subscriptions, then attempt what is due.

@@ -36,9 +36,9 @@ pub enum IdempotencyState {
 pub trait ApiLogStore: Send + Sync + 'static {
     async fn record_api_request(&self, r: ApiRequestRecord) -> StoreResult<()>;
     /// Hourly rollups since `since`, oldest first, both environments.
-    async fn api_traffic(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<Vec<TrafficHour>>;
+    async fn api_traffic(&self, org: OrgRef, since: DateTime<Utc>) -> StoreResult<Vec<TrafficHour>>;
     /// Newest first.
-    async fn recent_api_requests(&self, organisation_id: i64, limit: i64) -> StoreResult<Vec<RequestLogEntry>>;
+    async fn recent_api_requests(&self, org: OrgRef, limit: i64) -> StoreResult<Vec<RequestLogEntry>>;
     /// Forgets request-log rows and idempotency keys older than `before`.
     async fn prune_api_log(&self, before: DateTime<Utc>) -> StoreResult<()>;
 
@@ -47,7 +47,7 @@ pub trait ApiLogStore: Send + Sync + 'static {
     /// new one takes over.
     async fn begin_idempotent(
         &self,
-        organisation_id: i64,
+        org: OrgRef,
         env: Environment,
         key: &str,
         request_hash: &str,
@@ -57,7 +57,7 @@ pub trait ApiLogStore: Send + Sync + 'static {
     /// Keeps the answer; a `None` status forgets the key so it can be retried.
     async fn finish_idempotent(
         &self,
-        organisation_id: i64,
+        org: OrgRef,
         env: Environment,
         key: &str,
         answer: Option<(u16, String)>,
@@ -133,7 +133,8 @@ macro_rules! api_log_store {
                 Ok(())
             }
 
-            async fn api_traffic(&self, organisation_id: i64, since: DateTime<Utc>) -> StoreResult<Vec<TrafficHour>> {
+            async fn api_traffic(&self, org: OrgRef, since: DateTime<Utc>) -> StoreResult<Vec<TrafficHour>> {
+                let organisation_id = org.id();
                 let rows: Vec<TrafficRow> = sqlx::query_as(
                     "SELECT environment, hour, requests, errors, client_errors, latency_sum_us, latency_max_us, fast, \
                     lat_0, lat_1, lat_2, lat_3, lat_4, lat_5, lat_6 FROM api_traffic WHERE organisation_id = $1 AND \
@@ -159,7 +160,8 @@ macro_rules! api_log_store {
                     .collect())
             }
 
-            async fn recent_api_requests(&self, organisation_id: i64, limit: i64) -> StoreResult<Vec<RequestLogEntry>> {
+            async fn recent_api_requests(&self, org: OrgRef, limit: i64) -> StoreResult<Vec<RequestLogEntry>> {
+                let organisation_id = org.id();
                 let rows: Vec<(String, String, i64, i64, i64, String)> = sqlx::query_as(
                     "SELECT method, route, status, latency_us, at, environment FROM api_requests \
                      WHERE organisation_id = $1 ORDER BY id DESC LIMIT $2",
@@ -194,13 +196,14 @@ macro_rules! api_log_store {
 
             async fn begin_idempotent(
                 &self,
-                organisation_id: i64,
+                org: OrgRef,
                 env: Environment,
                 key: &str,
                 request_hash: &str,
                 now: DateTime<Utc>,
                 abandoned_after: chrono::Duration,
             ) -> StoreResult<IdempotencyState> {
+                let organisation_id = org.id();
                 let mut tx = self.begin_write().await?;
                 let inserted = sqlx::query(
                     "INSERT INTO idempotency_keys (organisation_id, environment, idem_key, request_hash, created_at) \
@@ -255,11 +258,12 @@ macro_rules! api_log_store {
 
             async fn finish_idempotent(
                 &self,
-                organisation_id: i64,
+                org: OrgRef,
                 env: Environment,
                 key: &str,
                 answer: Option<(u16, String)>,
             ) -> StoreResult<()> {
+                let organisation_id = org.id();
                 match answer {
                     Some((status, body)) => {
                         sqlx::query(

@@ -31,6 +31,32 @@ pub(super) use chrono::{DateTime, Utc};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A partner organisation known to belong to a brand. Only the store makes
+/// one, from a lookup that checked the brand (`KeyStore::organisation_in`,
+/// or the organisation of a stored API key), so a read that takes an
+/// `OrgRef` cannot be pointed at another brand's partner by an id from a
+/// query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgRef {
+    brand_id: i64,
+    id: i64,
+}
+
+impl OrgRef {
+    /// Only for rows just read with their brand checked.
+    pub(super) fn checked(brand_id: i64, id: i64) -> OrgRef {
+        OrgRef { brand_id, id }
+    }
+
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    pub fn brand_id(&self) -> i64 {
+        self.brand_id
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness rule would be broken (the text names which, for the user).

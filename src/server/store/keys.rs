@@ -27,6 +27,8 @@ pub struct KeyAuth {
     pub id: i64,
     pub brand_id: i64,
     pub organisation_id: i64,
+    /// The key's organisation, in the key's brand.
+    pub org: OrgRef,
     pub environment: Environment,
     pub scopes: Vec<Scope>,
     pub revoked_at_ms: Option<i64>,
@@ -97,6 +99,9 @@ pub trait KeyStore: Send + Sync + 'static {
     /// Stores a key; returns its id and whether it is the partner's first
     /// sandbox key.
     async fn create_api_key(&self, key: NewApiKey, audit: NewAudit) -> StoreResult<(i64, bool)>;
+    /// The organisation `id` if it belongs to `brand_id`: the one way to an
+    /// `OrgRef`, which the integration reads below take.
+    async fn organisation_in(&self, brand_id: i64, id: i64) -> StoreResult<Option<OrgRef>>;
     async fn api_keys(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<ApiKeyRecord>>;
     /// Ends `old_id` at `old_ends` and stores its replacement, in one
     /// transaction; refused if the old key is revoked or already rotated.
@@ -121,9 +126,9 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// Registers an agent unless the environment already holds `limit`.
     async fn register_agent(&self, agent: NewAgent, limit: Option<i64>) -> StoreResult<AgentView>;
-    async fn agents(&self, organisation_id: i64, env: Environment) -> StoreResult<Vec<AgentView>>;
-    async fn agent_count(&self, organisation_id: i64, env: Environment) -> StoreResult<i64>;
-    async fn agent(&self, organisation_id: i64, env: Environment, public_id: &str) -> StoreResult<Option<AgentView>>;
+    async fn agents(&self, org: OrgRef, env: Environment) -> StoreResult<Vec<AgentView>>;
+    async fn agent_count(&self, org: OrgRef, env: Environment) -> StoreResult<i64>;
+    async fn agent(&self, org: OrgRef, env: Environment, public_id: &str) -> StoreResult<Option<AgentView>>;
     /// Newest first.
     async fn trust_history(&self, public_id: &str, limit: i64) -> StoreResult<Vec<TrustChange>>;
     /// Agents assigned to a white-label customer, any partner environment.
@@ -136,7 +141,7 @@ pub trait KeyStore: Send + Sync + 'static {
     /// (`StoreError::NotFound`).
     async fn record_events(&self, batch: EventBatch) -> StoreResult<EventsOutcome>;
     /// Sandbox events used on a UTC day.
-    async fn sandbox_events_on(&self, organisation_id: i64, day: i64) -> StoreResult<i64>;
+    async fn sandbox_events_on(&self, org: OrgRef, day: i64) -> StoreResult<i64>;
     /// Clears every sandbox agent and its outcome events once per week number
     /// (whichever instance claims the week does it). Returns whether this
     /// call did it.
@@ -233,6 +238,16 @@ macro_rules! key_store {
                 Ok((id, key.environment == Environment::Sandbox && sandbox_keys == 0))
             }
 
+            async fn organisation_in(&self, brand_id: i64, id: i64) -> StoreResult<Option<OrgRef>> {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM organisations WHERE id = $1 AND brand_id = $2")
+                        .bind(id)
+                        .bind(brand_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(found.map(|id| OrgRef::checked(brand_id, id)))
+            }
+
             async fn api_keys(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<ApiKeyRecord>> {
                 let rows: Vec<KeyRow> = sqlx::query_as(&format!(
                     "{KEY_SELECT} WHERE brand_id = $1 AND organisation_id = $2 ORDER BY id DESC"
@@ -314,6 +329,7 @@ macro_rules! key_store {
                     id,
                     brand_id,
                     organisation_id,
+                    org: OrgRef::checked(brand_id, organisation_id),
                     environment: env_of(&env),
                     scopes: scopes_from_text(&scopes),
                     revoked_at_ms: revoked,
@@ -376,37 +392,39 @@ macro_rules! key_store {
                 Ok(row.into())
             }
 
-            async fn agents(&self, organisation_id: i64, env: Environment) -> StoreResult<Vec<AgentView>> {
+            async fn agents(&self, org: OrgRef, env: Environment) -> StoreResult<Vec<AgentView>> {
                 let rows: Vec<AgentRow> = sqlx::query_as(&format!(
-                    "{AGENT_SELECT} WHERE a.organisation_id = $1 AND a.environment = $2 ORDER BY a.id DESC"
+                    "{AGENT_SELECT} WHERE a.organisation_id = $1 AND a.environment = $2 AND a.brand_id = $3 \
+                     ORDER BY a.id DESC"
                 ))
-                .bind(organisation_id)
+                .bind(org.id())
                 .bind(env.key())
+                .bind(org.brand_id())
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            async fn agent_count(&self, organisation_id: i64, env: Environment) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE organisation_id = $1 AND environment = $2")
-                    .bind(organisation_id)
-                    .bind(env.key())
+            async fn agent_count(&self, org: OrgRef, env: Environment) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM agents WHERE organisation_id = $1 AND environment = $2 AND brand_id = $3",
+                )
+                .bind(org.id())
+                .bind(env.key())
+                .bind(org.brand_id())
                     .fetch_one(&self.pool)
                     .await?)
             }
 
-            async fn agent(
-                &self,
-                organisation_id: i64,
-                env: Environment,
-                public_id: &str,
-            ) -> StoreResult<Option<AgentView>> {
+            async fn agent(&self, org: OrgRef, env: Environment, public_id: &str) -> StoreResult<Option<AgentView>> {
                 let row: Option<AgentRow> = sqlx::query_as(&format!(
-                    "{AGENT_SELECT} WHERE a.organisation_id = $1 AND a.environment = $2 AND a.public_id = $3"
+                    "{AGENT_SELECT} WHERE a.organisation_id = $1 AND a.environment = $2 AND a.public_id = $3 \
+                     AND a.brand_id = $4"
                 ))
-                .bind(organisation_id)
+                .bind(org.id())
                 .bind(env.key())
                 .bind(public_id)
+                .bind(org.brand_id())
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(Into::into))
@@ -588,10 +606,10 @@ macro_rules! key_store {
                 Ok(EventsOutcome { results: out, first_sandbox_event: first_sandbox_event && fresh > 0 })
             }
 
-            async fn sandbox_events_on(&self, organisation_id: i64, day: i64) -> StoreResult<i64> {
+            async fn sandbox_events_on(&self, org: OrgRef, day: i64) -> StoreResult<i64> {
                 let n: Option<i64> =
                     sqlx::query_scalar("SELECT events FROM sandbox_usage WHERE organisation_id = $1 AND day = $2")
-                        .bind(organisation_id)
+                        .bind(org.id())
                         .bind(day)
                         .fetch_optional(&self.pool)
                         .await?;

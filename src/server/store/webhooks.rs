@@ -77,8 +77,8 @@ pub enum AttemptNext {
 #[async_trait]
 pub trait WebhookStore: Send + Sync + 'static {
     async fn create_subscription(&self, sub: NewSubscription, audit: NewAudit) -> StoreResult<SubscriptionRecord>;
-    async fn subscriptions(&self, organisation_id: i64) -> StoreResult<Vec<SubscriptionRecord>>;
-    async fn subscription(&self, organisation_id: i64, public_id: &str) -> StoreResult<Option<SubscriptionRecord>>;
+    async fn subscriptions(&self, org: OrgRef) -> StoreResult<Vec<SubscriptionRecord>>;
+    async fn subscription(&self, org: OrgRef, public_id: &str) -> StoreResult<Option<SubscriptionRecord>>;
     async fn subscription_by_id(&self, id: i64) -> StoreResult<Option<SubscriptionRecord>>;
     /// Deletes a subscription and cancels its pending deliveries.
     async fn delete_subscription(&self, id: i64, now: DateTime<Utc>, audit: NewAudit) -> StoreResult<()>;
@@ -247,11 +247,14 @@ macro_rules! webhook_store {
                 Ok(row.into())
             }
 
-            async fn subscriptions(&self, organisation_id: i64) -> StoreResult<Vec<SubscriptionRecord>> {
+            async fn subscriptions(&self, org: OrgRef) -> StoreResult<Vec<SubscriptionRecord>> {
+                let organisation_id = org.id();
                 let rows: Vec<SubscriptionRow> = sqlx::query_as(&format!(
-                    "{SUBSCRIPTION_SELECT} WHERE organisation_id = $1 AND deleted_at IS NULL ORDER BY id"
+                    "{SUBSCRIPTION_SELECT} WHERE organisation_id = $1 AND brand_id = $2 AND deleted_at IS NULL \
+                     ORDER BY id"
                 ))
                 .bind(organisation_id)
+                .bind(org.brand_id())
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -259,14 +262,17 @@ macro_rules! webhook_store {
 
             async fn subscription(
                 &self,
-                organisation_id: i64,
+                org: OrgRef,
                 public_id: &str,
             ) -> StoreResult<Option<SubscriptionRecord>> {
+                let organisation_id = org.id();
                 let row: Option<SubscriptionRow> = sqlx::query_as(&format!(
-                    "{SUBSCRIPTION_SELECT} WHERE organisation_id = $1 AND public_id = $2 AND deleted_at IS NULL"
+                    "{SUBSCRIPTION_SELECT} WHERE organisation_id = $1 AND public_id = $2 AND brand_id = $3 \
+                     AND deleted_at IS NULL"
                 ))
                 .bind(organisation_id)
                 .bind(public_id)
+                .bind(org.brand_id())
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(Into::into))
