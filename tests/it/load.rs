@@ -8,7 +8,9 @@
 //! request's owner, which panicked only when renders overlapped.
 //!
 //! `PP_LOAD_SECONDS` (default 12) and `PP_LOAD_CLIENTS` (default 6) make the
-//! run longer or wider.
+//! run longer or wider; the soak in the reliability suite is 64 clients for
+//! ten minutes. The server's resident memory is read before, halfway and
+//! after, and may not keep growing.
 
 use crate::binary::Server;
 use crate::helpers::{Client, Engine};
@@ -125,6 +127,13 @@ async fn fetch(http: &reqwest::Client, base: &str, v: &Visit) -> Result<(u16, bo
     Ok((status, body.contains("</html>")))
 }
 
+/// The process's resident memory in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
+    line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -146,7 +155,16 @@ async fn every_page_answers_under_concurrent_load(e: Engine) {
 
     let visits = Arc::new(visits);
     let clients = setting("PP_LOAD_CLIENTS", 6) as usize;
-    let deadline = Instant::now() + Duration::from_secs(setting("PP_LOAD_SECONDS", 12));
+    let seconds = setting("PP_LOAD_SECONDS", 12);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let pid = server.child.id();
+    let rss_start = rss_kib(pid);
+    // Memory halfway through, once caches and pools have filled: what the
+    // second half adds is what a leak would add.
+    let rss_half = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(seconds) / 2).await;
+        rss_kib(pid)
+    });
     let mut tasks = Vec::new();
     for worker in 0..clients {
         let (visits, base) = (visits.clone(), server.base.clone());
@@ -174,13 +192,18 @@ async fn every_page_answers_under_concurrent_load(e: Engine) {
         sent += s;
         failures.extend(f);
     }
+    let (rss_half, rss_end) = (rss_half.await.unwrap(), rss_kib(pid));
     let log = server.log_text();
     let panics: Vec<&str> = log.lines().filter(|l| l.contains("panicked")).collect();
     println!(
-        "{e:?}: {sent} requests over {} pages from {clients} clients; {} failed; {} panics",
+        "{e:?}: {sent} requests over {} pages from {clients} clients in {seconds} s; {} failed; {} panics; \
+         RSS {} MiB before, {} MiB halfway, {} MiB after",
         visits.len(),
         failures.len(),
-        panics.len()
+        panics.len(),
+        rss_start / 1024,
+        rss_half / 1024,
+        rss_end / 1024
     );
     assert!(sent >= 2 * visits.len(), "the load ran: {sent} requests");
     assert!(
@@ -188,6 +211,14 @@ async fn every_page_answers_under_concurrent_load(e: Engine) {
         "{} of {sent} requests failed, e.g. {:#?}",
         failures.len(),
         &failures[..failures.len().min(10)]
+    );
+    // Memory is stable: the second half of the run adds at most a quarter,
+    // and 32 MiB of slack for allocator noise in short runs.
+    assert!(
+        rss_end <= rss_half + rss_half / 4 + 32 * 1024,
+        "memory grew from {} MiB halfway to {} MiB",
+        rss_half / 1024,
+        rss_end / 1024
     );
     assert!(
         panics.is_empty(),

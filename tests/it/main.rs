@@ -7,7 +7,9 @@
 
 mod binary;
 mod certification;
+mod crash;
 mod dns_server;
+mod fuzz;
 mod helpers;
 mod http_abuse;
 mod http_auth;
@@ -21,6 +23,7 @@ mod http_panics;
 mod http_partners;
 mod http_revenue;
 mod http_support;
+mod instances;
 mod lifecycle;
 mod load;
 mod outage;
