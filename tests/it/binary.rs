@@ -3,8 +3,12 @@
 
 use crate::helpers::{temp_path, SECRET_KEY};
 use crate::program::Program;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The server binary on the program's database, on a free loopback port.
@@ -78,4 +82,55 @@ impl Drop for Server {
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// A webhook receiver on loopback for the server binary to deliver to: its
+/// URL and every `webhook-id` it was sent, repeats included.
+pub async fn webhook_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            post(|State(seen): State<Arc<Mutex<Vec<String>>>>, headers: HeaderMap| async move {
+                if let Some(id) = headers.get("webhook-id").and_then(|v| v.to_str().ok()) {
+                    seen.lock().unwrap().push(id.to_owned());
+                }
+                "ok"
+            }),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+/// A new sandbox key of partner A holding `scopes` (the form's field names).
+pub async fn partner_key(p: &mut Program, name: &str, scopes: &[&str]) -> String {
+    use leptos::server_fn::ServerFn;
+    use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetDeveloper};
+    let mut form = vec![("name", name), ("environment", "sandbox")];
+    form.extend(scopes.iter().map(|s| (*s, "on")));
+    assert_eq!(p.a.call(CreateApiKey::PATH, &form).await.status, axum::http::StatusCode::OK);
+    let v: DeveloperView = serde_json::from_str(&p.a.call(GetDeveloper::PATH, &[]).await.body).unwrap();
+    v.new_key.expect("the new key is shown once").1
+}
+
+/// Subscribes `hook` to trust-score events through the API at `base`.
+pub async fn subscribe(http: &reqwest::Client, base: &str, key: &str, hook: &str) {
+    let sub = http
+        .post(format!("{base}/api/v1/webhooks"))
+        .header("host", "portal.test")
+        .bearer_auth(key)
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "url": hook, "patterns": ["trust.*"] }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sub.status(), 201, "{}", sub.text().await.unwrap());
+}
+
+/// An HTTP client for the binary: no proxy, redirects left to the caller.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).timeout(timeout).build().unwrap()
 }

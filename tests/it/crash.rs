@@ -10,35 +10,10 @@ use crate::binary::Server;
 use crate::helpers::{scalar, Engine};
 use crate::on_both;
 use crate::program::Program;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::post;
-use leptos::server_fn::ServerFn;
-use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetDeveloper};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-
-/// A webhook receiver on loopback: the message ids it was sent.
-async fn receiver() -> (String, Arc<Mutex<HashSet<String>>>) {
-    let seen: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/hook",
-            post(|State(seen): State<Arc<Mutex<HashSet<String>>>>, headers: HeaderMap| async move {
-                if let Some(id) = headers.get("webhook-id").and_then(|v| v.to_str().ok()) {
-                    seen.lock().unwrap().insert(id.to_owned());
-                }
-                "ok"
-            }),
-        )
-        .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, seen)
-}
 
 const SERVER_ENV: &[(&str, &str)] = &[("APP_WEBHOOK_ALLOW_PRIVATE", "127.0.0.1"), ("APP_WORKER_INTERVAL_MS", "100")];
 
@@ -46,30 +21,13 @@ async fn writes_survive_kills(e: Engine) {
     let kills: usize = std::env::var("PP_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let mut p = Program::start(e).await;
     let url = p.app._db.url.clone();
-    let form = [("name", "Crash"), ("environment", "sandbox"), ("events_write", "on"), ("webhooks_manage", "on")];
-    assert_eq!(p.a.call(CreateApiKey::PATH, &form).await.status, axum::http::StatusCode::OK);
-    let v: DeveloperView = serde_json::from_str(&p.a.call(GetDeveloper::PATH, &[]).await.body).unwrap();
-    let key = v.new_key.unwrap().1;
-    let (hook, seen) = receiver().await;
+    let key = crate::binary::partner_key(&mut p, "Crash", &["events_write", "webhooks_manage"]).await;
+    let (hook, seen) = crate::binary::webhook_receiver().await;
 
     let mut server = Server::start_with(&p, SERVER_ENV).await;
     let base = Arc::new(RwLock::new(server.base.clone()));
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let sub = http
-        .post(format!("{}/api/v1/webhooks", server.base))
-        .header("host", "portal.test")
-        .bearer_auth(&key)
-        .header("content-type", "application/json")
-        .body(serde_json::json!({ "url": hook, "patterns": ["trust.*"] }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sub.status(), 201, "{}", sub.text().await.unwrap());
+    let http = crate::binary::http_client(Duration::from_secs(10));
+    crate::binary::subscribe(&http, &server.base, &key, &hook).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let acked_events: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -205,7 +163,7 @@ async fn writes_survive_kills(e: Engine) {
     .await;
     let delivered =
         scalar(&url, &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = ({hook_sub})")).await;
-    let received = seen.lock().unwrap().len() as i64;
+    let received = seen.lock().unwrap().iter().collect::<HashSet<_>>().len() as i64;
     assert!(changes > 0 && delivered >= changes, "{delivered} deliveries for {changes} score changes");
     assert_eq!(received, delivered, "every delivery reached the receiver");
     println!(

@@ -12,8 +12,6 @@ use crate::binary::Server;
 use crate::helpers::Engine;
 use crate::on_both;
 use crate::program::Program;
-use leptos::server_fn::ServerFn;
-use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetDeveloper};
 
 fn schemathesis() -> String {
     std::env::var("SCHEMATHESIS").unwrap_or_else(|_| {
@@ -28,18 +26,8 @@ fn schemathesis() -> String {
 
 async fn fuzz(e: Engine) {
     let mut p = Program::start(e).await;
-    let scopes = [
-        ("name", "Fuzz"),
-        ("environment", "sandbox"),
-        ("agents_read", "on"),
-        ("agents_write", "on"),
-        ("events_write", "on"),
-        ("webhooks_manage", "on"),
-        ("certification_read", "on"),
-    ];
-    assert_eq!(p.a.call(CreateApiKey::PATH, &scopes).await.status, axum::http::StatusCode::OK);
-    let v: DeveloperView = serde_json::from_str(&p.a.call(GetDeveloper::PATH, &[]).await.body).unwrap();
-    let key = v.new_key.unwrap().1;
+    let scopes = ["agents_read", "agents_write", "events_write", "webhooks_manage", "certification_read"];
+    let key = crate::binary::partner_key(&mut p, "Fuzz", &scopes).await;
     // Rate limits are tested elsewhere; here they would only hide the
     // operations behind 429s.
     let limits = [

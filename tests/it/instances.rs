@@ -14,11 +14,6 @@
 use crate::binary::Server;
 use crate::helpers::{scalar, temp_path, Engine};
 use crate::program::Program;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::post;
-use leptos::server_fn::ServerFn;
-use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetDeveloper};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -136,27 +131,6 @@ impl Drop for Nginx {
     }
 }
 
-/// A webhook receiver that keeps every message id it is sent, repeats
-/// included.
-async fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let app = axum::Router::new()
-        .route(
-            "/hook",
-            post(|State(seen): State<Arc<Mutex<Vec<String>>>>, headers: HeaderMap| async move {
-                if let Some(id) = headers.get("webhook-id").and_then(|v| v.to_str().ok()) {
-                    seen.lock().unwrap().push(id.to_owned());
-                }
-                "ok"
-            }),
-        )
-        .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, seen)
-}
-
 fn ticket(n: usize) -> (String, String) {
     let boundary = "INSTANCESBOUNDARY";
     let mut body = String::new();
@@ -208,11 +182,8 @@ async fn two_instances_behind_nginx_survive_a_rolling_restart_postgres() {
         Duration::from_secs(std::env::var("PP_INSTANCES_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(4));
     let mut p = Program::start(Engine::Postgres).await;
     let url = p.app._db.url.clone();
-    let form = [("name", "Rolling"), ("environment", "sandbox"), ("events_write", "on"), ("webhooks_manage", "on")];
-    assert_eq!(p.a.call(CreateApiKey::PATH, &form).await.status, axum::http::StatusCode::OK);
-    let v: DeveloperView = serde_json::from_str(&p.a.call(GetDeveloper::PATH, &[]).await.body).unwrap();
-    let key = v.new_key.unwrap().1;
-    let (hook, seen) = receiver().await;
+    let key = crate::binary::partner_key(&mut p, "Rolling", &["events_write", "webhooks_manage"]).await;
+    let (hook, seen) = crate::binary::webhook_receiver().await;
 
     // Both instances share the database and the mail folder, as two
     // machines share a database and a mail relay.
@@ -234,22 +205,8 @@ async fn two_instances_behind_nginx_survive_a_rolling_restart_postgres() {
     let (a_addr, b_addr) = (a.base.clone(), b.base.clone());
     let nginx = Nginx::start(&[&a_addr, &b_addr]).await;
     let lb = nginx.base.clone();
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
-    let sub = http
-        .post(format!("{lb}/api/v1/webhooks"))
-        .header("host", "portal.test")
-        .bearer_auth(&key)
-        .header("content-type", "application/json")
-        .body(serde_json::json!({ "url": hook, "patterns": ["trust.*"] }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sub.status(), 201, "{}", sub.text().await.unwrap());
+    let http = crate::binary::http_client(Duration::from_secs(30));
+    crate::binary::subscribe(&http, &lb, &key, &hook).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let cookie =
