@@ -30,11 +30,32 @@ pub enum Command {
     /// Apply the database migrations this build carries, then exit. Run it
     /// before starting instances with APP_MIGRATE_ON_START=false.
     Migrate,
+    /// Fill an empty database with a generated program: a small believable
+    /// one to click through (--demo), or one at the scale given, for
+    /// measuring. Everyone seeded signs in with one password, generated and
+    /// printed unless --password-stdin gives it.
+    Seed(SeedArgs),
     /// Administration.
     Admin {
         #[command(subcommand)]
         action: AdminAction,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    /// Twelve partners with believable names, a few thousand ledger rows.
+    #[arg(long, conflicts_with_all = ["partners", "ledger"])]
+    pub demo: bool,
+    /// How many partners apply (every application and certification state).
+    #[arg(long, default_value_t = 12)]
+    pub partners: usize,
+    /// How many revenue ledger rows, spread over the revenue partners.
+    #[arg(long, default_value_t = 3_000)]
+    pub ledger: usize,
+    /// Read the seeded accounts' password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,4 +124,42 @@ pub async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::R
         Err(StoreError::Conflict(m)) => anyhow::bail!("{m}"),
         Err(e) => Err(e.into()),
     }
+}
+
+pub async fn seed(config: &Config, args: SeedArgs) -> anyhow::Result<()> {
+    use super::seed::{manager_email, seed, SeedOptions};
+    let password = if args.password_stdin {
+        let mut password = String::new();
+        std::io::stdin().read_to_string(&mut password)?;
+        password.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        super::secrets::new_public_id("demo")
+    };
+    let opts = SeedOptions { partners: args.partners, ledger: args.ledger, demo: args.demo, password };
+    check_new_password(&opts.password, &opts.password, &manager_email(&opts))
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let started = std::time::Instant::now();
+    let made = seed(config, &opts).await?;
+    println!(
+        "seeded {} partners ({} approved), {} ledger rows, {} quarter-end statements, {} agents with {} events, {} tickets in {:.1} s",
+        made.partners,
+        made.approved,
+        made.ledger_rows,
+        made.statements,
+        made.agents,
+        made.agent_events,
+        made.tickets,
+        started.elapsed().as_secs_f64()
+    );
+    println!("manager: {}", manager_email(&opts));
+    if let Some(owner) = &made.reseller_owner {
+        println!("reseller: {owner}");
+    }
+    for (owner, key, agent) in &made.api_partners {
+        println!("technology partner: {owner} key: {key} agent: {agent}");
+    }
+    if !args.password_stdin {
+        println!("password for every seeded account: {}", opts.password);
+    }
+    Ok(())
 }

@@ -21,6 +21,7 @@ pub mod paths;
 pub mod revenue_http;
 pub mod secrets;
 pub mod security;
+pub mod seed;
 pub mod services;
 pub mod state;
 pub mod store;
@@ -167,6 +168,7 @@ pub async fn run(build: BuildRouter) -> anyhow::Result<()> {
     match cli.command.unwrap_or(cli::Command::Serve) {
         cli::Command::Serve => serve(config, build).await,
         cli::Command::Migrate => cli::migrate(&config).await,
+        cli::Command::Seed(args) => cli::seed(&config, args).await,
         cli::Command::Admin { action: cli::AdminAction::Create { email, name } } => {
             cli::admin_create(&config, &email, &name).await
         }
