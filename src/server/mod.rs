@@ -338,9 +338,8 @@ fn start_tasks(state: &AppState, sessions: &AnySessionStore, token: &Cancellatio
 
     let deliverer = Arc::new(services::webhooks::Deliverer::new(&state.config)?);
     let s = state.clone();
-    tasks.every("webhooks", interval, move || {
-        let (s, d) = (s.clone(), deliverer.clone());
-        async move { Ok(services::webhooks::deliver_once(&s, &d).await? > 0) }
+    tasks.supervise("webhooks", move |token| {
+        services::webhooks::run_deliveries(s.clone(), deliverer.clone(), token, interval)
     });
     Ok(tasks)
 }

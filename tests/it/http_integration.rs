@@ -589,7 +589,7 @@ on_both!(webhooks_are_signed_retried_not_redirected_and_disabled_on_410, |e| asy
     let (s, _, _) = api(&mut c, "POST", &format!("/api/v1/webhooks/{sub}/test"), &key, None).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     let now = app.clock_now();
-    let claimed = app.state.store.claim_deliveries(now, now + chrono::Duration::seconds(60), 10).await.unwrap();
+    let claimed = app.state.store.claim_deliveries(now, now + chrono::Duration::seconds(60), 10, 32).await.unwrap();
     assert_eq!(claimed.len(), 1, "claimed, then the worker dies");
     let second = app.second_instance().await;
     assert_eq!(deliver_once(&second.state, &deliverer).await.unwrap(), 0, "leased: nobody else takes it");
@@ -841,4 +841,58 @@ on_both!(the_scorecard_rates_real_traffic_webhooks_onboarding_and_certification,
     assert_eq!(r.status, StatusCode::OK);
     let r = bob.call(GetScorecard::PATH, &[("org", &org.to_string())]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+});
+
+on_both!(one_receiver_holds_at_most_its_share_of_attempts_and_a_test_event_goes_first, |e| async move {
+    let (app, mut mgr) = start(e, |c| {
+        c.api_rate_burst = 1_000;
+        c.webhook_allow_private = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let (mut ada, _) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let (mut bob, _) = partner(&app, &mut mgr, "Bob Bots", "bob@bob.example").await;
+    let mut c = app.client();
+    let mut subs = Vec::new();
+    for (who, name) in [(&mut ada, "ada"), (&mut bob, "bob")] {
+        let key = new_key(who, "sandbox").await;
+        let url = format!("http://127.0.0.1:9/{name}");
+        let (s, created, _) =
+            api(&mut c, "POST", "/api/v1/webhooks", &key, Some(json!({ "url": url, "patterns": ["*"] }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let (_, agent, _) = api(&mut c, "POST", "/api/v1/agents", &key, Some(json!({ "name": "bot" }))).await;
+        let events: Vec<Value> = (0..6)
+            .map(|i| json!({ "event_id": format!("{name}{i}"), "agent_id": agent["id"], "outcome": "failure" }))
+            .collect();
+        let (s, v, _) = api(&mut c, "POST", "/api/v1/events", &key, Some(json!({ "events": events }))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        subs.push((key, created["subscription"]["id"].as_str().unwrap().to_owned()));
+    }
+    let now = app.clock_now();
+    while app.state.store.fan_out(now, 200).await.unwrap() == 200 {}
+    let lease = now + chrono::Duration::seconds(30);
+
+    // Six deliveries each are due; at most two per receiver are let out.
+    let first = app.state.store.claim_deliveries(now, lease, 100, 2).await.unwrap();
+    let mut per_sub = std::collections::HashMap::new();
+    for d in &first {
+        *per_sub.entry(d.subscription_id).or_insert(0) += 1;
+    }
+    assert_eq!(per_sub.values().copied().collect::<Vec<_>>(), [2, 2], "{per_sub:?}");
+    // Their leases still count: nothing more for either receiver.
+    assert!(app.state.store.claim_deliveries(now, lease, 100, 2).await.unwrap().is_empty());
+
+    // A test event a person sent goes at once, past the cap and the backlog.
+    let (key, sub) = &subs[0];
+    let (s, _, _) = api(&mut c, "POST", &format!("/api/v1/webhooks/{sub}/test"), key, None).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let next = app.state.store.claim_deliveries(now, lease, 1, 2).await.unwrap();
+    assert_eq!(next.iter().map(|d| d.event_type.as_str()).collect::<Vec<_>>(), ["webhook.test"]);
+
+    // Leases that run out (a worker died) free the receivers' shares again;
+    // the test event, due again, takes one of its receiver's two.
+    let later = now + chrono::Duration::seconds(31);
+    let again = app.state.store.claim_deliveries(later, later + chrono::Duration::seconds(30), 100, 2).await.unwrap();
+    let mut kinds: Vec<&str> = again.iter().map(|d| d.event_type.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["trust.score_changed", "trust.score_changed", "trust.score_changed", "webhook.test"]);
 });

@@ -259,7 +259,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
 }
 
 /// The HTTP client deliveries go through: bounded timeouts, no redirects,
-/// no proxies, and the guarded resolver.
+/// no proxies, and the guarded resolver. Cloning shares its connection pool.
+#[derive(Clone)]
 pub struct Deliverer {
     client: reqwest::Client,
     allow: Arc<Vec<(IpAddr, u8)>>,
@@ -285,46 +286,102 @@ impl Deliverer {
 const LEASE_SECS: i64 = 30;
 const RESPONSE_KEPT: usize = 1_000;
 
-/// One pass: fan new events out to subscriptions, then attempt what is due.
-/// Returns the number of attempts made.
+/// Attempts in flight per instance, and per receiver across instances. A
+/// receiver that takes the full 10 s holds at most `PER_RECEIVER` slots, so
+/// the rest keep flowing to everyone else.
+const MAX_IN_FLIGHT: usize = 256;
+const PER_RECEIVER: i64 = 32;
+
+/// One pass: fan new events out to subscriptions, then attempt what is due
+/// (up to 20) and wait for those attempts. Returns the number made. Tests
+/// drive delivery with this; the server runs `run_deliveries`.
 pub async fn deliver_once(state: &AppState, deliverer: &Deliverer) -> anyhow::Result<usize> {
     let now = state.clock.now();
     while state.store.fan_out(now, 200).await? == 200 {}
-    let due = state.store.claim_deliveries(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await?;
+    let due = state.store.claim_deliveries(now, now + chrono::Duration::seconds(LEASE_SECS), 20, PER_RECEIVER).await?;
     let n = due.len();
     let mut set = tokio::task::JoinSet::new();
     for d in due {
-        let state = state.clone();
-        let client = deliverer.client.clone();
-        let allow = deliverer.allow.clone();
-        set.spawn(async move {
-            let (id, number) = (d.id, d.attempts + 1);
-            if let Err(e) = attempt(&state, &client, &allow, d).await {
-                // Record it as a failed attempt so it backs off (and ends)
-                // like any other, instead of being claimed again each lease.
-                tracing::error!(error = %e, delivery = id, "webhook attempt failed inside the portal");
-                let now = state.clock.now();
-                let next = match retry_delay_secs(number as usize) {
-                    Some(secs) => AttemptNext::RetryAt(now + chrono::Duration::seconds(secs)),
-                    None => AttemptNext::GiveUp,
-                };
-                let record = AttemptRecord {
-                    delivery_id: id,
-                    attempt: number,
-                    at: now,
-                    duration_ms: 0,
-                    response_status: None,
-                    error: Some("The portal could not send this attempt.".into()),
-                    response_body: None,
-                };
-                if let Err(e) = state.store.finish_attempt(record, next).await {
-                    tracing::error!(error = %e, delivery = id, "webhook attempt not recorded");
-                }
-            }
-        });
+        set.spawn(attempt_logged(state.clone(), deliverer.clone(), d));
     }
     while set.join_next().await.is_some() {}
     Ok(n)
+}
+
+/// The delivery worker: keeps up to `MAX_IN_FLIGHT` attempts going, claims
+/// more as slots free up (never waiting for a whole batch), and rests for
+/// `idle` only when nothing is due. On shutdown it lets the attempts under
+/// way finish (each is bounded by the 10 s timeout).
+pub async fn run_deliveries(
+    state: AppState,
+    deliverer: Arc<Deliverer>,
+    token: tokio_util::sync::CancellationToken,
+    idle: Duration,
+) {
+    let mut set = tokio::task::JoinSet::new();
+    while !token.is_cancelled() {
+        let claimed = match claim_more(&state, MAX_IN_FLIGHT - set.len()).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook claim failed");
+                Vec::new()
+            }
+        };
+        let full = claimed.len() == MAX_IN_FLIGHT - set.len();
+        for d in claimed {
+            set.spawn(attempt_logged(state.clone(), (*deliverer).clone(), d));
+        }
+        if full && set.len() < MAX_IN_FLIGHT {
+            continue;
+        }
+        tokio::select! {
+            _ = token.cancelled() => {}
+            Some(_) = set.join_next(), if !set.is_empty() => {
+                // Let a few more finish so one claim refills several slots.
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                while set.try_join_next().is_some() {}
+            }
+            _ = tokio::time::sleep(idle) => {}
+        }
+    }
+    while set.join_next().await.is_some() {}
+}
+
+async fn claim_more(state: &AppState, free: usize) -> anyhow::Result<Vec<DueDelivery>> {
+    let now = state.clock.now();
+    while state.store.fan_out(now, 200).await? == 200 {}
+    if free == 0 {
+        return Ok(Vec::new());
+    }
+    let lease = now + chrono::Duration::seconds(LEASE_SECS);
+    Ok(state.store.claim_deliveries(now, lease, free.min(100) as i64, PER_RECEIVER).await?)
+}
+
+/// One attempt; a failure inside the portal is recorded as a failed attempt
+/// so it backs off (and ends) like any other, instead of being claimed again
+/// each lease.
+async fn attempt_logged(state: AppState, deliverer: Deliverer, d: DueDelivery) {
+    let (id, number) = (d.id, d.attempts + 1);
+    if let Err(e) = attempt(&state, &deliverer.client, &deliverer.allow, d).await {
+        tracing::error!(error = %e, delivery = id, "webhook attempt failed inside the portal");
+        let now = state.clock.now();
+        let next = match retry_delay_secs(number as usize) {
+            Some(secs) => AttemptNext::RetryAt(now + chrono::Duration::seconds(secs)),
+            None => AttemptNext::GiveUp,
+        };
+        let record = AttemptRecord {
+            delivery_id: id,
+            attempt: number,
+            at: now,
+            duration_ms: 0,
+            response_status: None,
+            error: Some("The portal could not send this attempt.".into()),
+            response_body: None,
+        };
+        if let Err(e) = state.store.finish_attempt(record, next).await {
+            tracing::error!(error = %e, delivery = id, "webhook attempt not recorded");
+        }
+    }
 }
 
 async fn attempt(

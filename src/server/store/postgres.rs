@@ -40,11 +40,7 @@ impl PgStore {
     const ORG_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7412000000 + $1)");
     const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \
          FROM event_log WHERE fanned_out = FALSE ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
-    const CLAIM_DELIVERIES: &'static str = "UPDATE webhook_deliveries SET locked_until = $1 \
-         WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-                      AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3 \
-                      FOR UPDATE SKIP LOCKED) \
-         RETURNING id, subscription_id, msg_id, event_type, payload, attempts, created_at";
+    const CLAIM_DELIVERIES: &'static str = claim_deliveries_sql!("FOR UPDATE SKIP LOCKED");
 
     pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?;

@@ -38,10 +38,7 @@ impl SqliteStore {
     const ORG_LOCK: Option<&'static str> = None;
     const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \
          FROM event_log WHERE fanned_out = FALSE ORDER BY id LIMIT $1";
-    const CLAIM_DELIVERIES: &'static str = "UPDATE webhook_deliveries SET locked_until = $1 \
-         WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-                      AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3) \
-         RETURNING id, subscription_id, msg_id, event_type, payload, attempts, created_at";
+    const CLAIM_DELIVERIES: &'static str = claim_deliveries_sql!("");
 
     pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?

@@ -8,6 +8,34 @@ use super::keys::env_of;
 pub(super) use crate::domain::integration::{AttemptView, DeliveryStatus, DeliveryView, Environment};
 pub(super) use crate::domain::webhook::{envelope, message_id};
 
+/// The claim shared by both engines, around each one's way of locking the
+/// candidates (`{lock}`): the 2,000 oldest due (a person's requests first),
+/// numbered per subscription, kept while the subscription's leases in
+/// flight plus its number stay within `$4`; a person's request always goes.
+macro_rules! claim_deliveries_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE webhook_deliveries SET locked_until = $1 WHERE id IN (\
+             SELECT r.id FROM (\
+               SELECT c.id, c.priority, c.next_attempt_at, c.subscription_id, \
+                 ROW_NUMBER() OVER (PARTITION BY c.subscription_id ORDER BY c.priority DESC, c.next_attempt_at, c.id) \
+                   AS n \
+               FROM (SELECT id, priority, next_attempt_at, subscription_id FROM webhook_deliveries \
+                     WHERE status = 'pending' AND next_attempt_at <= $2 \
+                       AND (locked_until IS NULL OR locked_until <= $2) \
+                     ORDER BY priority DESC, next_attempt_at, id LIMIT 2000 ",
+            $lock,
+            ") c) r \
+             LEFT JOIN (SELECT subscription_id, COUNT(*) AS busy FROM webhook_deliveries \
+                        WHERE status = 'pending' AND locked_until > $2 GROUP BY subscription_id) b \
+               ON b.subscription_id = r.subscription_id \
+             WHERE r.priority > 0 OR r.n + COALESCE(b.busy, 0) <= $4 \
+             ORDER BY r.priority DESC, r.next_attempt_at, r.id LIMIT $3) \
+             RETURNING id, subscription_id, msg_id, event_type, payload, attempts, created_at"
+        )
+    };
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSubscription {
     pub brand_id: i64,
@@ -91,7 +119,8 @@ pub trait WebhookStore: Send + Sync + 'static {
         audit: NewAudit,
     ) -> StoreResult<()>;
     async fn set_subscription_active(&self, id: i64, active: bool, audit: NewAudit) -> StoreResult<()>;
-    /// Queues one delivery (a test, or a replay of an earlier one).
+    /// Queues one delivery a person asked for (a test, or a replay of an
+    /// earlier one): it goes before any backlog, since someone is watching.
     async fn queue_delivery(
         &self,
         subscription_id: i64,
@@ -106,12 +135,16 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// Returns how many events it read.
     async fn fan_out(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<usize>;
     /// Claims due deliveries until `lease_until` (several instances never
-    /// claim the same one).
+    /// claim the same one): deliveries a person asked for first, then the
+    /// oldest due, but never more than `per_receiver` leased at once to one
+    /// subscription (counting every instance's leases), so one slow
+    /// receiver cannot take every attempt slot.
     async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
+        per_receiver: i64,
     ) -> StoreResult<Vec<DueDelivery>>;
     async fn finish_attempt(&self, attempt: AttemptRecord, next: AttemptNext) -> StoreResult<()>;
     /// Newest first, with the last attempt's response status and error, and
@@ -366,7 +399,7 @@ macro_rules! webhook_store {
             ) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let id =
-                    Self::insert_delivery(&mut tx, subscription_id, event_log_id, msg_id, event_type, payload, ms(now))
+                    Self::insert_delivery(&mut tx, subscription_id, event_log_id, msg_id, event_type, payload, ms(now), 1)
                         .await?;
                 tx.commit().await?;
                 Ok(id)
@@ -425,6 +458,7 @@ macro_rules! webhook_store {
                                 event_type,
                                 &body,
                                 ms(now),
+                                0,
                             )
                             .await?;
                         }
@@ -445,6 +479,7 @@ macro_rules! webhook_store {
                 now: DateTime<Utc>,
                 lease_until: DateTime<Utc>,
                 limit: i64,
+                per_receiver: i64,
             ) -> StoreResult<Vec<DueDelivery>> {
                 let due: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
@@ -461,6 +496,7 @@ macro_rules! webhook_store {
                     .bind(ms(lease_until))
                     .bind(ms(now))
                     .bind(limit)
+                    .bind(per_receiver)
                     .fetch_all(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -612,12 +648,12 @@ macro_rules! webhook_store {
                 event_type: &str,
                 payload: &str,
                 now: i64,
+                priority: i64,
             ) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO webhook_deliveries (subscription_id, organisation_id, event_log_id, msg_id, \
-                     event_type, \
-                     payload, status, attempts, next_attempt_at, created_at) \
-                     SELECT id, organisation_id, $1, $2, $3, $4, 'pending', 0, $5, $5 FROM webhook_subscriptions \
+                     event_type, payload, status, attempts, next_attempt_at, created_at, priority) \
+                     SELECT id, organisation_id, $1, $2, $3, $4, 'pending', 0, $5, $5, $7 FROM webhook_subscriptions \
                      WHERE id = $6 RETURNING id",
                 )
                 .bind(event_log_id)
@@ -626,6 +662,7 @@ macro_rules! webhook_store {
                 .bind(payload)
                 .bind(now)
                 .bind(subscription_id)
+                .bind(priority)
                 .fetch_one(&mut **tx)
                 .await?)
             }
