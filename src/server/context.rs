@@ -61,8 +61,24 @@ impl Ctx {
     }
 
     /// The signed-in user, if the session is valid for this host, brand,
-    /// password epoch and time. An invalid session is ended here.
+    /// password epoch and time. An invalid session is ended here. Worked
+    /// out once per request.
     pub async fn user(&self) -> Result<Option<CurrentUser>, AppError> {
+        if let Some(known) = self.meta.user.get() {
+            return Ok(known);
+        }
+        let user = self.find_user().await?;
+        self.meta.user.set(user.clone());
+        Ok(user)
+    }
+
+    /// The session changed hands (sign-in, new password): work the user out
+    /// again when next asked.
+    pub fn forget_user(&self) {
+        self.meta.user.clear();
+    }
+
+    async fn find_user(&self) -> Result<Option<CurrentUser>, AppError> {
         let auth: Option<SessionAuth> =
             self.session.get(SESSION_KEY).await.map_err(|e| internal(format!("session read: {e}")))?;
         let Some(mut auth) = auth else { return Ok(None) };
@@ -105,6 +121,7 @@ impl Ctx {
     }
 
     pub async fn end_session(&self) {
+        self.meta.user.set(None);
         if let Err(e) = self.session.flush().await {
             tracing::error!(error = %e, "cannot end session");
         }

@@ -20,6 +20,32 @@ pub struct RequestMeta {
     pub brand: Brand,
     /// Per-response CSP nonce for inline scripts.
     pub nonce: String,
+    /// The signed-in user once worked out for this request.
+    pub user: UserMemo,
+}
+
+/// One request's answer to "who is signed in", shared by every server
+/// function a page runs while it renders (each would otherwise read the
+/// session's user again). Cleared when the request signs in or out.
+#[derive(Debug, Clone, Default)]
+pub struct UserMemo(std::sync::Arc<std::sync::Mutex<Option<Option<crate::domain::account::CurrentUser>>>>);
+
+impl UserMemo {
+    pub fn get(&self) -> Option<Option<crate::domain::account::CurrentUser>> {
+        self.0.lock().ok().and_then(|m| m.clone())
+    }
+
+    pub fn set(&self, user: Option<crate::domain::account::CurrentUser>) {
+        if let Ok(mut m) = self.0.lock() {
+            *m = Some(user);
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            *m = None;
+        }
+    }
 }
 
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -59,7 +85,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Err(e) => return unreachable(e, &req),
     };
     let nonce = crate::server::auth::new_token().0;
-    req.extensions_mut().insert(RequestMeta { host, client_ip, brand, nonce });
+    req.extensions_mut().insert(RequestMeta { host, client_ip, brand, nonce, user: UserMemo::default() });
     next.run(req).await
 }
 

@@ -84,6 +84,7 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUs
         last_seen_ms: now.timestamp_millis(),
     };
     ctx.session.insert(SESSION_KEY, auth).await.map_err(|e| internal(format!("session write: {e}")))?;
+    ctx.forget_user();
     let user = store.session_user(brand_id, record.user_id).await.map_err(store_error)?.ok_or(AppError::Internal)?.user;
     store
         .record_login_success(
@@ -206,6 +207,7 @@ pub async fn change_password(ctx: &Ctx, current: &str, password: &str, confirm: 
     auth.epoch = epoch;
     ctx.session.cycle_id().await.map_err(|e| internal(format!("cycle session: {e}")))?;
     ctx.session.insert(SESSION_KEY, auth).await.map_err(|e| internal(format!("session write: {e}")))?;
+    ctx.forget_user();
     Ok(())
 }
 
