@@ -29,6 +29,7 @@ pub mod support_http;
 pub mod tasks;
 pub mod tenant;
 pub mod throttle;
+pub mod traffic;
 pub mod upload;
 
 use axum::extract::State;
@@ -200,8 +201,14 @@ async fn serve(config: config::Config, build: BuildRouter) -> anyhow::Result<()>
     };
     let (store, sessions) = store::connect_with(config.database_url.expose(), &db).await?;
     let verifier = Arc::new(dns::DomainVerifier::new(&config.dns_resolver)?);
-    let state =
-        AppState { leptos_options, config: Arc::new(config), store, clock: Arc::new(clock::SystemClock), verifier };
+    let state = AppState {
+        leptos_options,
+        config: Arc::new(config),
+        store,
+        clock: Arc::new(clock::SystemClock),
+        verifier,
+        traffic: Default::default(),
+    };
     let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
     let token = CancellationToken::new();
     let tasks = start_tasks(&state, &sessions, &token)?;
@@ -209,6 +216,7 @@ async fn serve(config: config::Config, build: BuildRouter) -> anyhow::Result<()>
         serve_metrics(&state, metrics_addr, &token).await?;
     }
 
+    let last = state.clone();
     let app = build(state, sessions);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     // The bound address, so a port of 0 (tests) tells where it landed.
@@ -238,6 +246,8 @@ async fn serve(config: config::Config, build: BuildRouter) -> anyhow::Result<()>
         }
     }
     tasks.shutdown(grace).await;
+    // The API calls answered since the last batch.
+    last.traffic.write_waiting(&*last.store).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -286,6 +296,15 @@ async fn shutdown_signal() {
 fn start_tasks(state: &AppState, sessions: &AnySessionStore, token: &CancellationToken) -> anyhow::Result<Tasks> {
     let mut tasks = Tasks::new(token.clone());
     let interval = Duration::from_millis(state.config.worker_interval_ms.max(50));
+
+    let s = state.clone();
+    tasks.every("api log", Duration::from_secs(1), move || {
+        let s = s.clone();
+        async move {
+            s.traffic.write_waiting(&*s.store).await;
+            Ok(false)
+        }
+    });
 
     let mailer = Arc::new(mail::Mailer::from_config(&state.config)?);
     let (s, stop) = (state.clone(), token.clone());

@@ -15,6 +15,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Looks up custom domains' verification records.
     pub verifier: Arc<super::dns::DomainVerifier>,
+    /// API calls waiting to be logged.
+    pub traffic: Arc<super::traffic::TrafficLog>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

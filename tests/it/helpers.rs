@@ -186,7 +186,14 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let leptos_options = LeptosOptions::builder().output_name("partner-portal").site_root("target/site").build();
         let verifier = Arc::new(partner_portal::server::dns::DomainVerifier::new(&config.dns_resolver).unwrap());
-        let state = AppState { leptos_options, config: Arc::new(config), store, clock: clock.clone(), verifier };
+        let state = AppState {
+            leptos_options,
+            config: Arc::new(config),
+            store,
+            clock: clock.clone(),
+            verifier,
+            traffic: Default::default(),
+        };
         let router = partner_portal::router(state.clone(), sessions);
         TestApp { router, state, clock, outbox_dir, _db: db }
     }
@@ -194,7 +201,7 @@ impl TestApp {
     /// Another app instance on the same database, as behind a load balancer.
     pub async fn second_instance(&self) -> TestApp {
         let (store, sessions) = store::connect(&self._db.url).await.expect("connect");
-        let state = AppState { store, ..self.state.clone() };
+        let state = AppState { store, traffic: Default::default(), ..self.state.clone() };
         let router = partner_portal::router(state.clone(), sessions);
         TestApp {
             router,

@@ -124,8 +124,9 @@ pub(super) async fn gate(
         latency_us: started.elapsed().as_micros() as i64,
         at: state.clock.now(),
     };
-    if let Err(e) = state.store.record_api_request(record).await {
-        tracing::warn!(error = %e, "API request log");
+    if state.traffic.push(record) {
+        let state = state.clone();
+        tokio::spawn(async move { state.traffic.write_waiting(&*state.store).await });
     }
     res
 }

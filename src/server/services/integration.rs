@@ -288,7 +288,11 @@ pub enum AuthFailure {
 
 /// Records that a key was used (at most once a minute per key).
 pub async fn key_used(state: &AppState, caller: &ApiCaller) {
-    if let Err(e) = state.store.touch_api_key(caller.key_id, state.clock.now()).await {
+    let now = state.clock.now();
+    if !state.traffic.should_touch(caller.key_id, now.timestamp_millis()) {
+        return;
+    }
+    if let Err(e) = state.store.touch_api_key(caller.key_id, now).await {
         tracing::warn!(error = %e, "recording an API key's use");
     }
 }
@@ -549,6 +553,8 @@ pub async fn traffic(ctx: &Ctx, org: Option<i64>) -> Result<TrafficView, AppErro
     let user = ctx.require_user().await?;
     let (org, _) = integration_org(ctx, &user, org).await?;
     let now = ctx.now();
+    // This instance's waiting calls first, so a partner sees the call just made.
+    ctx.state.traffic.write_waiting(&*ctx.state.store).await;
     let hours = ctx.state.store.api_traffic(org, now - chrono::Duration::hours(23)).await.map_err(store_error)?;
     let by_env = |env: Environment| {
         let h: Vec<_> = hours.iter().filter(|h| h.environment == env).cloned().collect();

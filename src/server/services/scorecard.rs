@@ -33,6 +33,7 @@ async fn gather(
     // Hours that began before `until` (the current hour counts so far).
     let until_ms = until.timestamp_millis();
     let scope = super::integration::org_in_brand(&ctx.state, brand, org).await?;
+    ctx.state.traffic.write_waiting(&**store).await;
     let hours = store.api_traffic(scope, since).await.map_err(store_error)?;
     let of = |env: Environment| {
         summarise(

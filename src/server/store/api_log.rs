@@ -34,7 +34,9 @@ pub enum IdempotencyState {
 /// The API request log and idempotency keys.
 #[async_trait]
 pub trait ApiLogStore: Send + Sync + 'static {
-    async fn record_api_request(&self, r: ApiRequestRecord) -> StoreResult<()>;
+    /// Logs a batch of calls and adds them to the hourly rollups, in one
+    /// transaction.
+    async fn record_api_requests(&self, batch: &[ApiRequestRecord]) -> StoreResult<()>;
     /// Hourly rollups since `since`, oldest first, both environments.
     async fn api_traffic(&self, org: OrgRef, since: DateTime<Utc>) -> StoreResult<Vec<TrafficHour>>;
     /// Newest first.
@@ -88,8 +90,9 @@ macro_rules! api_log_store {
     ($store:ty, $db:ty) => {
         #[async_trait]
         impl ApiLogStore for $store {
-            async fn record_api_request(&self, r: ApiRequestRecord) -> StoreResult<()> {
+            async fn record_api_requests(&self, batch: &[ApiRequestRecord]) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
+                for r in batch {
                 sqlx::query(
                     "INSERT INTO api_requests (organisation_id, environment, key_id, method, route, status, \
                      latency_us, at) \
@@ -129,6 +132,7 @@ macro_rules! api_log_store {
                 .bind(i64::from(r.latency_us < FAST_US))
                 .execute(&mut *tx)
                 .await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
