@@ -208,6 +208,7 @@ async fn serve(config: config::Config, build: BuildRouter) -> anyhow::Result<()>
         clock: Arc::new(clock::SystemClock),
         verifier,
         traffic: Default::default(),
+        brands: Default::default(),
     };
     let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
     let token = CancellationToken::new();

@@ -17,6 +17,8 @@ pub struct AppState {
     pub verifier: Arc<super::dns::DomainVerifier>,
     /// API calls waiting to be logged.
     pub traffic: Arc<super::traffic::TrafficLog>,
+    /// Which brand serves which host, remembered briefly.
+    pub brands: Arc<super::tenant::BrandCache>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

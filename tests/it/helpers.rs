@@ -193,6 +193,7 @@ impl TestApp {
             clock: clock.clone(),
             verifier,
             traffic: Default::default(),
+            brands: Default::default(),
         };
         let router = partner_portal::router(state.clone(), sessions);
         TestApp { router, state, clock, outbox_dir, _db: db }
@@ -201,7 +202,7 @@ impl TestApp {
     /// Another app instance on the same database, as behind a load balancer.
     pub async fn second_instance(&self) -> TestApp {
         let (store, sessions) = store::connect(&self._db.url).await.expect("connect");
-        let state = AppState { store, traffic: Default::default(), ..self.state.clone() };
+        let state = AppState { store, traffic: Default::default(), brands: Default::default(), ..self.state.clone() };
         let router = partner_portal::router(state.clone(), sessions);
         TestApp {
             router,

@@ -144,7 +144,9 @@ pub async fn save(ctx: &Ctx, org: Option<i64>, form: LookForm) -> Result<Brand, 
         "name": look.name, "primary": look.primary_colour, "accent": look.accent_colour,
         "support_email": look.support_email, "support_url": look.support_url } }),
     );
-    ctx.state.store.save_partner_brand(org, &look, ctx.now(), a).await.map_err(store_error)
+    let done = ctx.state.store.save_partner_brand(org, &look, ctx.now(), a).await.map_err(store_error);
+    ctx.state.brands.forget();
+    done
 }
 
 async fn own_brand(ctx: &Ctx, user: &CurrentUser, org: Option<i64>) -> Result<(i64, Brand), AppError> {
@@ -179,7 +181,9 @@ pub async fn upload_logo(ctx: &Ctx, org: Option<i64>, bytes: &[u8]) -> Result<()
         format!("organisation:{org}"),
         json!({ "type": logo.content_type, "width": logo.width, "height": logo.height, "bytes": bytes.len() }),
     );
-    ctx.state.store.save_logo(brand.id, &logo, ctx.now(), a).await.map_err(store_error)
+    let done = ctx.state.store.save_logo(brand.id, &logo, ctx.now(), a).await.map_err(store_error);
+    ctx.state.brands.forget();
+    done
 }
 
 /// The partner's logo, for its own branding page.
@@ -326,14 +330,18 @@ pub async fn add_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(),
     }
     let (token, _) = crate::server::auth::new_token();
     let a = ctx.audit(Some(&user), audit::DOMAIN_ADDED, format!("organisation:{org}"), json!({ "domain": domain }));
-    ctx.state.store.request_domain(brand.id, &domain, &format!("pp-{token}"), a).await.map_err(store_error)
+    let done = ctx.state.store.request_domain(brand.id, &domain, &format!("pp-{token}"), a).await.map_err(store_error);
+    ctx.state.brands.forget();
+    done
 }
 
 pub async fn remove_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(), AppError> {
     let user = ctx.require_user().await?;
     let (org, brand) = own_brand(ctx, &user, org).await?;
     let a = ctx.audit(Some(&user), audit::DOMAIN_REMOVED, format!("organisation:{org}"), json!({ "domain": domain }));
-    ctx.state.store.remove_domain(brand.id, domain, a).await.map_err(store_error)
+    let done = ctx.state.store.remove_domain(brand.id, domain, a).await.map_err(store_error);
+    ctx.state.brands.forget();
+    done
 }
 
 /// Looks the domain's TXT record up now and records the outcome.
@@ -353,6 +361,7 @@ pub async fn verify_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<
         .domain_checked(&record.domain, outcome.as_ref().map(|_| ()).map_err(String::as_str), ctx.now())
         .await
         .map_err(store_error)?;
+    ctx.state.brands.forget();
     Ok(outcome.is_ok())
 }
 
@@ -369,6 +378,7 @@ pub async fn recheck_domains_once(
             tracing::warn!(domain, error = %e, "custom domain check failed");
         }
         state.store.domain_checked(domain, outcome.as_ref().map(|_| ()).map_err(String::as_str), now).await?;
+        state.brands.forget();
     }
     Ok(due.len())
 }
