@@ -77,12 +77,30 @@ where
 
 /// Routes that answer on any host without tenancy or sessions: probes
 /// (liveness must not depend on the database, or a database blip restarts
-/// every instance) and the TLS proxy's question, asked over loopback.
+/// every instance), the TLS proxy's question, asked over loopback, and the
+/// built assets under `/pkg`, which are the same for every brand and need
+/// no database. Their names do not change between builds, so browsers keep
+/// them but ask again each visit (`no-cache`): an unchanged file costs a
+/// 304, and a deploy is never mixed with an old wasm module.
 fn outside_tenancy(state: AppState) -> Router {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let options = &state.leptos_options;
+    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let assets = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-cache"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            http::header::X_CONTENT_TYPE_OPTIONS,
+            http::HeaderValue::from_static("nosniff"),
+        ))
+        .service(tower_http::services::ServeDir::new(pkg));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(brand_http::tls_routes())
+        .nest_service(&format!("/{}", options.site_pkg_dir), assets)
         .with_state(state)
 }
 
