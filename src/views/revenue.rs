@@ -63,12 +63,18 @@ pub struct ProgramView {
     pub by_commission: Vec<Ranked>,
     pub payouts_pending: Vec<Payout>,
     pub payouts_approved: Vec<Payout>,
-    /// Open statements of months that are over, oldest first.
+    /// Open statements of months that are over, oldest first: the first
+    /// `CLOSABLE_SHOWN` of `closable_total`.
     pub closable: Vec<Statement>,
+    pub closable_total: usize,
     pub imports: Vec<ImportRecord>,
     pub partners: Vec<(i64, String)>,
     pub today: String,
 }
+
+/// Statements to close listed on the program page; closing them all is one
+/// button, so a long tail is counted rather than rendered.
+pub const CLOSABLE_SHOWN: usize = 25;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementView {

@@ -126,6 +126,8 @@ pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {
     let mut closable = store.statements(brand, None, Some(StatementStatus::Open)).await.map_err(store_error)?;
     closable.retain(|s| s.month < now);
     closable.reverse();
+    let closable_total = closable.len();
+    closable.truncate(crate::views::revenue::CLOSABLE_SHOWN);
     Ok(ProgramView {
         now,
         trend: series(&figures, &months),
@@ -134,6 +136,7 @@ pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {
         payouts_pending: store.payouts(brand, Some(PayoutStatus::Pending)).await.map_err(store_error)?,
         payouts_approved: store.payouts(brand, Some(PayoutStatus::Approved)).await.map_err(store_error)?,
         closable,
+        closable_total,
         imports: store.revenue_imports(brand, 10).await.map_err(store_error)?,
         partners: store.revenue_partners(brand).await.map_err(store_error)?,
         today: today(ctx).to_string(),

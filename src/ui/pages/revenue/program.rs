@@ -117,9 +117,16 @@ fn Program(
                 view! { <p class="text-sm text-slate-600">"Every statement of a finished month is closed."</p> }.into_any()
             } else {
                 view! {
+                    {(p.closable_total > p.closable.len()).then(|| view! {
+                        <p class="mb-2 text-sm text-slate-600">{format!(
+                            "The oldest {} of {} are listed; they close in order.",
+                            p.closable.len(),
+                            p.closable_total
+                        )}</p>
+                    })}
                     {statements_table(p.closable.clone(), true)}
                     <ActionForm action=close_all>
-                        <button type="submit" class=format!("{BUTTON} mt-3")>{format!("Close all {} statements of past months", p.closable.len())}</button>
+                        <button type="submit" class=format!("{BUTTON} mt-3")>{format!("Close all {} statements of past months", p.closable_total)}</button>
                     </ActionForm>
                 }.into_any()
             }}
