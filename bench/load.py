@@ -184,8 +184,9 @@ def portal_env(engine, port, work):
         LEPTOS_SITE_ADDR=f"127.0.0.1:{port}",
         LEPTOS_SITE_ROOT=os.environ.get("LEPTOS_SITE_ROOT", os.path.join(ROOT, "target", "site")),
         LEPTOS_OUTPUT_NAME="partner-portal",
-        RUST_LOG=os.environ.get("BENCH_RUST_LOG", "warn"),
     )
+    # The server's own default logging (a line per request), as deployed.
+    env.pop("RUST_LOG", None)
     env.pop("APP_CONFIG", None)
     return env
 

@@ -28,6 +28,7 @@ mod lifecycle;
 mod load;
 mod outage;
 mod program;
+mod seed;
 mod startup;
 mod store;
 mod store_funds;
