@@ -28,7 +28,10 @@ impl Exceeded {
 }
 
 /// Counts one attempt against each `(limit, key)`; the first limit gone over
-/// refuses (the attempts counted so far stay counted).
+/// refuses, and a refused attempt is given back everywhere it was counted:
+/// it was never tried, so it must not keep the limit shut. (Otherwise a few
+/// right passwords sent at once, each counted before its check, would lock
+/// the account for the whole window.)
 pub async fn count(ctx: &Ctx, limits: &[(Limit, &str)]) -> Result<Result<Counted, Exceeded>, AppError> {
     let secrets = Secrets::of(&ctx.state.config);
     let now = ctx.now();
@@ -38,10 +41,11 @@ pub async fn count(ctx: &Ctx, limits: &[(Limit, &str)]) -> Result<Result<Counted
         let hash = secrets.hash_counter_key(limit.scope, key);
         let window = limit.window_start_ms(now);
         let n = ctx.state.store.count_attempt(limit.scope, &hash, window).await.map_err(store_error)?;
+        counted.push((limit.scope, hash, window));
         if limit.exceeded_by(n) {
+            Counted(counted).give_back(ctx).await;
             return Ok(Err(Exceeded { limit, minutes: minutes_to_wait(limit.resets_at(now), now).max(1) }));
         }
-        counted.push((limit.scope, hash, window));
     }
     Ok(Ok(Counted(counted)))
 }
