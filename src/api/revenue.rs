@@ -21,9 +21,9 @@ pub async fn get_revenue_program() -> Result<ProgramView, AppError> {
 }
 
 #[server]
-pub async fn get_statement(id: i64) -> Result<StatementView, AppError> {
+pub async fn get_statement(id: i64, page: Option<usize>) -> Result<StatementView, AppError> {
     use crate::server::{context::serve, services::revenue};
-    serve(|ctx| async move { revenue::statement(&ctx, id).await }).await
+    serve(|ctx| async move { revenue::statement_page(&ctx, id, page.unwrap_or(1)).await }).await
 }
 
 #[server]

@@ -79,6 +79,14 @@ pub const CLOSABLE_SHOWN: usize = 25;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementView {
     pub statement: Statement,
+    /// One page of the lines (`LINES_PER_PAGE`), in statement order.
     pub lines: Vec<StatementLine>,
     pub can_manage: bool,
+    /// 1-based page shown, of `pages`; `lines_count` lines in all.
+    pub page: usize,
+    pub pages: usize,
+    pub lines_count: usize,
 }
+
+/// Statement lines per page: a busy partner's month has thousands.
+pub const LINES_PER_PAGE: usize = 50;

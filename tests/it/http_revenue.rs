@@ -131,6 +131,36 @@ on_both!(a_csv_import_with_a_bad_row_imports_nothing_and_its_fix_imports_once, |
     assert_eq!(d.month_to_date[0].minor, 2_000 - 1_000 + 200);
 });
 
+on_both!(a_statement_shows_its_lines_fifty_to_a_page_and_its_csv_has_them_all, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let (mut ada, mut mgr, _org) = partner_and_manager(&app, "Resell One", "ada@one.example").await;
+    let today = app.clock_now().date_naive().to_string();
+    let mut csv = "partner,customer,date,amount,currency,kind,refunds,external_id\n".to_owned();
+    for i in 0..120 {
+        csv.push_str(&format!("Resell One,Globex,{today},10.00,USD,invoice,,inv-{i}\n"));
+    }
+    assert_eq!(upload(&mut mgr, &csv).await.status, StatusCode::SEE_OTHER);
+    let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    let id = d.statements[0].id.to_string();
+    let page = |v: &StatementView| (v.page, v.pages, v.lines_count, v.lines.len());
+    let first: StatementView = serde_json::from_str(&ada.call(GetStatement::PATH, &[("id", &id)]).await.body).unwrap();
+    assert_eq!(page(&first), (1, 3, 120, 50));
+    let third: StatementView =
+        serde_json::from_str(&ada.call(GetStatement::PATH, &[("id", &id), ("page", "3")]).await.body).unwrap();
+    assert_eq!(page(&third), (3, 3, 120, 20));
+    assert_ne!(first.lines[0].id, third.lines[0].id);
+    let past: StatementView =
+        serde_json::from_str(&ada.call(GetStatement::PATH, &[("id", &id), ("page", "99")]).await.body).unwrap();
+    assert_eq!(page(&past), (3, 3, 120, 20), "past the end: the last page");
+    // The page links work without JavaScript.
+    let html = ada.get(&format!("/statements/{id}?page=2")).await;
+    assert!(html.body.contains("Page 2 of 3 (120 lines)"), "{}", html.body);
+    assert!(html.body.contains("href=\"?page=1#lines\"") && html.body.contains("href=\"?page=3#lines\""));
+    let all = ada.get(&format!("/statements/{id}/csv")).await;
+    assert_eq!(all.body.matches("commission,Globex,inv-").count(), 120);
+});
+
 on_both!(terms_versions_are_checked_and_closing_creates_a_payout_managers_move, |e| async move {
     let app = TestApp::start(e).await;
     app.create_user("mgr@example.com", Role::Manager).await;

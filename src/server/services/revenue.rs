@@ -143,13 +143,33 @@ pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {
     })
 }
 
+/// The statement with every line (exports, closing).
 pub async fn statement(ctx: &Ctx, id: i64) -> Result<StatementView, AppError> {
     let user = ctx.require_user().await?;
     let (statement, lines) =
         ctx.state.store.statement(ctx.meta.brand.id, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     // A partner reads its own statements only; staff read any.
     let (_, access) = org_for(&user, Some(statement.organisation_id)).map_err(|_| AppError::NotFound)?;
-    Ok(StatementView { statement, lines, can_manage: matches!(access, OrgAccess::Staff { .. }) })
+    let lines_count = lines.len();
+    Ok(StatementView {
+        statement,
+        lines,
+        can_manage: matches!(access, OrgAccess::Staff { .. }),
+        page: 1,
+        pages: 1,
+        lines_count,
+    })
+}
+
+/// The statement with one page of its lines, for its page; a page past the
+/// end shows the last.
+pub async fn statement_page(ctx: &Ctx, id: i64, page: usize) -> Result<StatementView, AppError> {
+    use crate::views::revenue::LINES_PER_PAGE;
+    let mut v = statement(ctx, id).await?;
+    v.pages = v.lines_count.div_ceil(LINES_PER_PAGE).max(1);
+    v.page = page.clamp(1, v.pages);
+    v.lines = v.lines.drain(..).skip((v.page - 1) * LINES_PER_PAGE).take(LINES_PER_PAGE).collect();
+    Ok(v)
 }
 
 /// The statement as CSV: one row per line, then the totals.

@@ -14,7 +14,7 @@ use crate::ui::components::style::BUTTON;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 /// The reasons behind a line's amount, one sentence each.
 fn why(l: &StatementLine) -> Vec<String> {
@@ -83,10 +83,12 @@ pub fn StatementPage() -> impl IntoView {
     let pay = ServerAction::<MovePayout>::new();
     let close_value: LastResult<()> = Signal::derive(move || close.value().get());
     let pay_value: LastResult<()> = Signal::derive(move || pay.value().get());
+    let query = use_query_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
+    let page = move || query.read().get("page").and_then(|v| v.parse::<usize>().ok());
     let data = Resource::new(
-        move || (id(), location.search.get(), close.version().get(), pay.version().get()),
-        |(id, _, _, _)| get_statement(id),
+        move || (id(), page(), location.search.get(), close.version().get(), pay.version().get()),
+        |(id, page, _, _, _)| get_statement(id, page),
     );
     view! {
         <Title text="Statement"/>
@@ -170,8 +172,23 @@ fn StatementBody(
                             }
                         }).collect_view()}
                     </ul>
+                    {(v.pages > 1).then(|| view! { <Pager page=v.page pages=v.pages count=v.lines_count/> })}
                 }.into_any()
             }}
         </Card>
+    }
+}
+
+/// Links to the neighbouring pages of lines (plain links: they work before
+/// and without hydration).
+#[component]
+fn Pager(page: usize, pages: usize, count: usize) -> impl IntoView {
+    let link = "rounded border border-slate-300 px-3 py-1 text-brand hover:bg-slate-50";
+    view! {
+        <nav class="mt-3 flex flex-wrap items-center gap-3 text-sm" aria-label="Pages of lines">
+            {(page > 1).then(|| view! { <a class=link href=format!("?page={}#lines", page - 1)>"Previous"</a> })}
+            <span class="text-slate-600" data-testid="lines-page">{format!("Page {page} of {pages} ({count} lines)")}</span>
+            {(page < pages).then(|| view! { <a class=link href=format!("?page={}#lines", page + 1)>"Next"</a> })}
+        </nav>
     }
 }
