@@ -162,14 +162,32 @@ pub async fn statement(ctx: &Ctx, id: i64) -> Result<StatementView, AppError> {
 }
 
 /// The statement with one page of its lines, for its page; a page past the
-/// end shows the last.
+/// end shows the last. Only that page's lines are read.
 pub async fn statement_page(ctx: &Ctx, id: i64, page: usize) -> Result<StatementView, AppError> {
     use crate::views::revenue::LINES_PER_PAGE;
-    let mut v = statement(ctx, id).await?;
-    v.pages = v.lines_count.div_ceil(LINES_PER_PAGE).max(1);
-    v.page = page.clamp(1, v.pages);
-    v.lines = v.lines.drain(..).skip((v.page - 1) * LINES_PER_PAGE).take(LINES_PER_PAGE).collect();
-    Ok(v)
+    let user = ctx.require_user().await?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let per = LINES_PER_PAGE as i64;
+    let offset = (page.max(1) as i64 - 1) * per;
+    let (mut statement, mut lines, count) =
+        store.statement_lines_page(brand, id, offset, per).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    // A partner reads its own statements only; staff read any.
+    let (_, access) = org_for(&user, Some(statement.organisation_id)).map_err(|_| AppError::NotFound)?;
+    let pages = (count as usize).div_ceil(LINES_PER_PAGE).max(1);
+    if page > pages {
+        let last = (pages as i64 - 1) * per;
+        (statement, lines, _) =
+            store.statement_lines_page(brand, id, last, per).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    }
+    Ok(StatementView {
+        statement,
+        lines,
+        can_manage: matches!(access, OrgAccess::Staff { .. }),
+        page: page.clamp(1, pages),
+        pages,
+        lines_count: count as usize,
+    })
 }
 
 /// The statement as CSV: one row per line, then the totals.

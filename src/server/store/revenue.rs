@@ -73,6 +73,15 @@ pub trait RevenueStore: Send + Sync + 'static {
         status: Option<StatementStatus>,
     ) -> StoreResult<Vec<Statement>>;
     async fn statement(&self, brand_id: i64, id: i64) -> StoreResult<Option<(Statement, Vec<StatementLine>)>>;
+    /// The statement with `limit` of its lines from `offset` (in line
+    /// order), and how many lines it has in all.
+    async fn statement_lines_page(
+        &self,
+        brand_id: i64,
+        id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Option<(Statement, Vec<StatementLine>, i64)>>;
     /// Closes a statement (rules: `domain::ledger::check_close`), adding the
     /// quarter's volume bonus, carrying in a negative balance, creating the
     /// payout of a positive one, and writing a `statement.closed` event.
@@ -973,6 +982,42 @@ macro_rules! revenue_store {
                 Ok(Some((
                     row.into_statement()?,
                     lines.into_iter().map(LineRow::into_line).collect::<StoreResult<_>>()?,
+                )))
+            }
+
+            async fn statement_lines_page(
+                &self,
+                brand_id: i64,
+                id: i64,
+                offset: i64,
+                limit: i64,
+            ) -> StoreResult<Option<(Statement, Vec<StatementLine>, i64)>> {
+                let row: Option<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND s.id = $2",
+                    $crate::server::store::revenue::STATEMENT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM commission_lines WHERE statement_id = $1")
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let lines: Vec<LineRow> = sqlx::query_as(&format!(
+                    "{} WHERE l.statement_id = $1 ORDER BY l.id LIMIT $2 OFFSET $3",
+                    $crate::server::store::revenue::LINE_SELECT
+                ))
+                .bind(id)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(Some((
+                    row.into_statement()?,
+                    lines.into_iter().map(LineRow::into_line).collect::<StoreResult<_>>()?,
+                    count,
                 )))
             }
 
