@@ -53,10 +53,51 @@ pub async fn count(ctx: &Ctx, limits: &[(Limit, &str)]) -> Result<Result<Counted
 impl Counted {
     /// The attempts turned out not to count (the password was right).
     pub async fn give_back(self, ctx: &Ctx) {
-        for (scope, hash, window) in self.0 {
-            if let Err(e) = ctx.state.store.uncount_attempt(scope, &hash, window).await {
-                tracing::warn!(error = %e, "could not give back a counted attempt");
-            }
+        uncount(&*ctx.state.store, self.0).await;
+    }
+
+    /// Counted until the outcome is known: see `Provisional`.
+    pub fn provisional(self, ctx: &Ctx) -> Provisional {
+        Provisional { entries: self.0, store: ctx.state.store.clone() }
+    }
+}
+
+async fn uncount(store: &dyn super::store::Store, entries: Vec<(&'static str, String, i64)>) {
+    for (scope, hash, window) in entries {
+        if let Err(e) = store.uncount_attempt(scope, &hash, window).await {
+            tracing::warn!(error = %e, "could not give back a counted attempt");
+        }
+    }
+}
+
+/// Attempts that count only if the check they guard fails (a wrong
+/// password): `keep` them then, `give_back` when the check passed. Dropped
+/// undecided (an error such as a full hashing queue, or the client gone
+/// and the request cancelled), they give themselves back, so nothing but a
+/// checked failure can fill a limit.
+pub struct Provisional {
+    entries: Vec<(&'static str, String, i64)>,
+    store: std::sync::Arc<dyn super::store::Store>,
+}
+
+impl Provisional {
+    pub fn keep(mut self) {
+        self.entries.clear();
+    }
+
+    pub async fn give_back(mut self) {
+        uncount(&*self.store, std::mem::take(&mut self.entries)).await;
+    }
+}
+
+impl Drop for Provisional {
+    fn drop(&mut self) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let (store, entries) = (self.store.clone(), std::mem::take(&mut self.entries));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { uncount(&*store, entries).await });
         }
     }
 }

@@ -44,7 +44,7 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUs
     let limits =
         [(SIGN_IN_ACCOUNT_ADDRESS, account_address.as_str()), (SIGN_IN_ACCOUNT, &account), (SIGN_IN_ADDRESS, ip)];
     let counted = match throttle::count(ctx, &limits).await? {
-        Ok(counted) => counted,
+        Ok(counted) => counted.provisional(ctx),
         Err(over) => {
             metrics::counter!("signin_throttled_total").increment(1);
             return Err(AppError::Throttled(format!(
@@ -65,13 +65,14 @@ pub async fn sign_in(ctx: &Ctx, email: &str, password: &str) -> Result<CurrentUs
             let mut a = ctx.audit(None, audit::SIGN_IN_FAILED, format!("email:{email}"), json!({}));
             a.actor_email = email.to_string();
             a.actor_id = other.map(|r| r.user_id);
+            counted.keep();
             store.record_login_failure(email.as_str(), a).await.map_err(store_error)?;
             metrics::counter!("signin_failures_total").increment(1);
             return Err(AppError::Refused(BAD_CREDENTIALS.into()));
         }
     };
 
-    counted.give_back(ctx).await;
+    counted.give_back().await;
 
     // A new id at sign-in, so an id planted before sign-in is worthless.
     ctx.session.cycle_id().await.map_err(|e| internal(format!("cycle session: {e}")))?;
