@@ -468,7 +468,7 @@ async fn partner(ctx: &Ctx, opts: &SeedOptions, i: usize) -> anyhow::Result<Opti
             made.agent = agents.first().cloned();
         }
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         let severity = Severity::ALL[i % Severity::ALL.len()];
         let tier = support_tier(target);
         let ticket = NewTicket {

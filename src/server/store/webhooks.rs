@@ -399,7 +399,7 @@ macro_rules! webhook_store {
             ) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
                 let id =
-                    Self::insert_delivery(&mut tx, subscription_id, event_log_id, msg_id, event_type, payload, ms(now), 1)
+                    Self::insert_delivery(&mut tx, subscription_id, event_log_id, (msg_id, event_type, payload), ms(now), 1)
                         .await?;
                 tx.commit().await?;
                 Ok(id)
@@ -454,9 +454,7 @@ macro_rules! webhook_store {
                                 &mut tx,
                                 *sub_id,
                                 Some(*id),
-                                &message_id(*id),
-                                event_type,
-                                &body,
+                                (&message_id(*id), event_type, &body),
                                 ms(now),
                                 0,
                             )
@@ -644,9 +642,7 @@ macro_rules! webhook_store {
                 tx: &mut sqlx::Transaction<'_, $db>,
                 subscription_id: i64,
                 event_log_id: Option<i64>,
-                msg_id: &str,
-                event_type: &str,
-                payload: &str,
+                (msg_id, event_type, payload): (&str, &str, &str),
                 now: i64,
                 priority: i64,
             ) -> StoreResult<i64> {
