@@ -3,6 +3,7 @@
 
 pub mod api_v1;
 pub mod auth;
+pub mod brand_cache;
 pub mod brand_http;
 pub mod checks;
 pub mod cli;

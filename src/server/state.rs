@@ -18,7 +18,7 @@ pub struct AppState {
     /// API calls waiting to be logged.
     pub traffic: Arc<super::traffic::TrafficLog>,
     /// Which brand serves which host, remembered briefly.
-    pub brands: Arc<super::tenant::BrandCache>,
+    pub brands: Arc<super::brand_cache::BrandCache>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -398,9 +398,8 @@ macro_rules! webhook_store {
                 now: DateTime<Utc>,
             ) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
-                let id =
-                    Self::insert_delivery(&mut tx, subscription_id, event_log_id, (msg_id, event_type, payload), ms(now), 1)
-                        .await?;
+                let message = (msg_id, event_type, payload);
+                let id = Self::insert_delivery(&mut tx, subscription_id, event_log_id, message, ms(now), 1).await?;
                 tx.commit().await?;
                 Ok(id)
             }
