@@ -41,13 +41,9 @@ pub async fn submit_application(
 }
 
 #[server]
-pub async fn get_application_queue(status: String, kind: String) -> Result<QueueView, AppError> {
+pub async fn get_application_queue(status: String, kind: String, page: Option<usize>) -> Result<QueueView, AppError> {
     use crate::server::{context::serve, services::partners};
-    serve(|ctx| async move {
-        let items = partners::queue(&ctx, &status, &kind).await?;
-        Ok(QueueView { now_ms: ctx.now().timestamp_millis(), items })
-    })
-    .await
+    serve(|ctx| async move { partners::queue(&ctx, &status, &kind, page.unwrap_or(1)).await }).await
 }
 
 #[server]
@@ -144,9 +140,9 @@ pub async fn set_plan_item(org: i64, item: i64, done: bool, back: String) -> Res
 }
 
 #[server]
-pub async fn get_partners_overview(sort: String) -> Result<PartnersOverview, AppError> {
+pub async fn get_partners_overview(sort: String, page: Option<usize>) -> Result<PartnersOverview, AppError> {
     use crate::server::{context::serve, services::partners};
-    serve(|ctx| async move { partners::partners(&ctx, &sort).await }).await
+    serve(|ctx| async move { partners::partners(&ctx, &sort, page.unwrap_or(1)).await }).await
 }
 
 #[server]

@@ -141,11 +141,10 @@ pub async fn seed(config: &Config, args: SeedArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let made = seed(config, &opts).await?;
     println!(
-        "seeded {} partners ({} approved), {} ledger rows, {} quarter-end statements, {} agents with {} events, {} tickets in {:.1} s",
+        "seeded {} partners ({} approved), {} ledger rows, {} agents with {} events, {} tickets in {:.1} s",
         made.partners,
         made.approved,
         made.ledger_rows,
-        made.statements,
         made.agents,
         made.agent_events,
         made.tickets,

@@ -38,16 +38,32 @@ pub struct PartnerRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnersOverview {
+    /// One page (`PARTNERS_PAGE`) of the partners in the chosen order.
     pub partners: Vec<PartnerRow>,
     pub stalls: Vec<Stall>,
+    /// 1-based page shown, of `pages`; `total` partners in all.
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
 }
+
+/// Partners per page of the managers' partner list.
+pub const PARTNERS_PAGE: usize = 50;
 
 /// The review queue, with the time it was read so pages can show waiting days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueView {
     pub now_ms: i64,
+    /// One page (`QUEUE_PAGE`) of the matching applications, oldest first.
     pub items: Vec<ApplicationSummary>,
+    /// 1-based page shown, of `pages`; `total` applications match.
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
 }
+
+/// Applications per page of the review queue.
+pub const QUEUE_PAGE: usize = 50;
 
 /// A partner organisation's people, as its team page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

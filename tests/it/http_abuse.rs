@@ -113,7 +113,7 @@ on_both!(applications_from_one_address_are_bounded, |e| async move {
     assert_eq!(answers[5..], [StatusCode::TOO_MANY_REQUESTS; 3]);
     let b = app.state.store.default_brand().await.unwrap().id;
     assert_eq!(
-        app.state.store.application_queue(b, "submitted", "").await.unwrap().len(),
+        app.state.store.application_queue(b, "submitted", "", 0, 100).await.unwrap().0.len(),
         5,
         "refused ones wrote nothing"
     );
@@ -128,7 +128,7 @@ on_both!(applying_with_an_existing_accounts_address_reveals_nothing_and_tells_it
     assert_eq!(fresh.status, StatusCode::OK);
     assert_eq!((existing.status, existing.body.as_str()), (fresh.status, fresh.body.as_str()), "the same answer");
     let b = app.state.store.default_brand().await.unwrap().id;
-    let queue = app.state.store.application_queue(b, "submitted", "").await.unwrap();
+    let queue = app.state.store.application_queue(b, "submitted", "", 0, 100).await.unwrap().0;
     assert_eq!(queue.len(), 1, "no application for the existing account");
     let mails = app.mail().await;
     let to_ada = mails.iter().find(|m| m.contains("To: ada@example.com")).expect("ada hears of it");
@@ -155,6 +155,6 @@ on_both!(names_with_direction_controls_are_refused_and_nothing_is_written, |e| a
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("\"company\"") && r.body.contains("direction-control"), "{}", r.body);
     let b = app.state.store.default_brand().await.unwrap().id;
-    assert!(app.state.store.application_queue(b, "submitted", "").await.unwrap().is_empty());
+    assert!(app.state.store.application_queue(b, "submitted", "", 0, 100).await.unwrap().0.is_empty());
     assert!(app.state.store.login_record(b, "ada@acme.example").await.unwrap().is_none(), "no account either");
 });

@@ -156,7 +156,11 @@ on_both!(a_statement_shows_its_lines_fifty_to_a_page_and_its_csv_has_them_all, |
     // The page links work without JavaScript.
     let html = ada.get(&format!("/statements/{id}?page=2")).await;
     assert!(html.body.contains("Page 2 of 3 (120 lines)"), "{}", html.body);
-    assert!(html.body.contains("href=\"?page=1#lines\"") && html.body.contains("href=\"?page=3#lines\""));
+    assert!(
+        html.body.contains("href=\"?page=1#lines\"") && html.body.contains("href=\"?page=3#lines\""),
+        "{}",
+        html.body
+    );
     let all = ada.get(&format!("/statements/{id}/csv")).await;
     assert_eq!(all.body.matches("commission,Globex,inv-").count(), 120);
 });

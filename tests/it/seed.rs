@@ -39,3 +39,49 @@ on_both!(seeding_makes_every_state_a_ledger_agents_and_tickets_and_refuses_a_sec
     assert!(again.contains("already holds applications"), "{again}");
     assert_eq!(count("SELECT COUNT(*) FROM applications".into()).await, 40, "nothing added");
 });
+
+on_both!(
+    the_review_queue_and_the_partner_list_show_fifty_a_page_with_links_that_keep_the_filters,
+    |e: Engine| async move {
+        use leptos::server_fn::ServerFn;
+        use partner_portal::api::partners::GetApplicationQueue;
+        use partner_portal::views::partners::QueueView;
+        let app = crate::helpers::TestApp::start(e).await;
+        let config = Config { database_url: Secret::new(&app._db.url), ..Config::default() };
+        let password = "seeded password 2026";
+        let opts = SeedOptions { partners: 120, ledger: 0, demo: false, password: password.into() };
+        seed(&config, &opts).await.unwrap();
+        let mut mgr = app.client();
+        mgr.sign_in("manager@seed.example", password).await;
+
+        let queue = |page: &'static str| {
+            let mut c = app.client();
+            c.cookies = mgr.cookies.clone();
+            async move {
+                let r = c.call(GetApplicationQueue::PATH, &[("status", ""), ("kind", ""), ("page", page)]).await;
+                serde_json::from_str::<QueueView>(&r.body).unwrap_or_else(|_| panic!("{}", r.body))
+            }
+        };
+        let first = queue("1").await;
+        assert_eq!((first.page, first.pages, first.total, first.items.len()), (1, 3, 120, 50));
+        let last = queue("3").await;
+        assert_eq!((last.page, last.items.len()), (3, 20));
+        assert!(first.items.iter().all(|a| last.items.iter().all(|b| a.id != b.id)));
+        assert_eq!(queue("9").await.page, 3, "past the end: the last page");
+
+        let html = mgr.get("/manager/applications?status=&kind=&page=2").await;
+        assert!(html.body.contains("Page 2 of 3 (120 applications)"), "{}", html.body);
+        assert!(html.body.contains("href=\"?status=&amp;kind=&amp;page=3\""), "{}", html.body);
+
+        // The partner list pages the same way, in the order chosen.
+        use partner_portal::api::partners::GetPartnersOverview;
+        use partner_portal::views::partners::PartnersOverview;
+        let r = mgr.call(GetPartnersOverview::PATH, &[("sort", "progress"), ("page", "2")]).await;
+        let o: PartnersOverview = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{}", r.body));
+        assert_eq!((o.page, o.pages, o.total, o.partners.len()), (2, 2, 96, 46));
+        let html = mgr.get("/manager/partners?sort=progress").await;
+        assert!(
+            html.body.contains("Page 1 of 2 (96 partners)") && html.body.contains("href=\"?sort=progress&amp;page=2\"")
+        );
+    }
+);

@@ -118,7 +118,11 @@ on_both!(submitting_creates_the_applicant_and_a_queued_application, |e| async mo
         .await
         .unwrap_err();
     assert!(matches!(dup, StoreError::Conflict(_)));
-    assert_eq!(store.application_queue(b, "", "").await.unwrap().len(), 1, "a refused application stores nothing");
+    assert_eq!(
+        store.application_queue(b, "", "", 0, 100).await.unwrap().0.len(),
+        1,
+        "a refused application stores nothing"
+    );
     assert_eq!(store.audit_entries(b, None, 100).await.unwrap().len(), before);
     assert_eq!(store.pending_outbox_count().await.unwrap(), 1);
 });
@@ -127,12 +131,12 @@ on_both!(the_queue_filters_and_flags_applications_from_the_same_domain, |e| asyn
     let (_db, store, b, _) = setup(e).await;
     apply(&store, b, "Acme", "one@acme.example").await;
     apply(&store, b, "Acme Again", "two@acme.example").await;
-    let q = store.application_queue(b, "submitted", "reseller").await.unwrap();
+    let q = store.application_queue(b, "submitted", "reseller", 0, 100).await.unwrap().0;
     assert_eq!(q.len(), 2);
     assert!(q.iter().all(|a| a.duplicates == 1));
     assert!(q[0].created_at_ms <= q[1].created_at_ms, "oldest first");
-    assert!(store.application_queue(b, "approved", "").await.unwrap().is_empty());
-    assert!(store.application_queue(b, "", "technology").await.unwrap().is_empty());
+    assert!(store.application_queue(b, "approved", "", 0, 100).await.unwrap().0.is_empty());
+    assert!(store.application_queue(b, "", "technology", 0, 100).await.unwrap().0.is_empty());
     let detail = store.application(b, q[0].id).await.unwrap().unwrap();
     assert_eq!(detail.duplicates.len(), 1);
     let other = store.create_brand("acme", "Acme", Utc::now()).await.unwrap();

@@ -3,7 +3,7 @@
 use crate::domain::account::parse_display_name;
 use crate::domain::account::CurrentUser;
 use crate::domain::application::{
-    ApplicationDetail, ApplicationInput, ApplicationStatus, ApplicationSummary, Decision, NewApplication, PartnerKind,
+    ApplicationDetail, ApplicationInput, ApplicationStatus, Decision, NewApplication, PartnerKind,
 };
 use crate::domain::audit;
 use crate::domain::email::Email;
@@ -21,7 +21,7 @@ use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{application_received_email, decision_email, existing_account_email, invitation_email};
 use crate::server::store::{Actor, DecisionRecord, NewToken, OrgPlanItem, StoreError};
 use crate::server::throttle;
-use crate::views::partners::{PartnerRow, PartnersOverview, PlanView, Review, TeamView};
+use crate::views::partners::{PartnerRow, PartnersOverview, PlanView, QueueView, Review, TeamView};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -77,7 +77,9 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
     }
 }
 
-pub async fn queue(ctx: &Ctx, status: &str, kind: &str) -> Result<Vec<ApplicationSummary>, AppError> {
+/// One page of the review queue; a page past the end shows the last.
+pub async fn queue(ctx: &Ctx, status: &str, kind: &str, page: usize) -> Result<QueueView, AppError> {
+    use crate::views::partners::QUEUE_PAGE;
     ctx.require(Permission::ReviewApplications).await?;
     if !kind.is_empty() && !PartnerKind::TYPES.contains(&kind) {
         return Err(AppError::field("kind", "Choose a partner type."));
@@ -85,7 +87,20 @@ pub async fn queue(ctx: &Ctx, status: &str, kind: &str) -> Result<Vec<Applicatio
     if !status.is_empty() && ApplicationStatus::parse(status).is_none() {
         return Err(AppError::field("status", "Choose a status."));
     }
-    ctx.state.store.application_queue(ctx.meta.brand.id, status, kind).await.map_err(store_error)
+    let store = &ctx.state.store;
+    let per = QUEUE_PAGE as i64;
+    let mut page = page.max(1);
+    let (mut items, total) = store
+        .application_queue(ctx.meta.brand.id, status, kind, (page as i64 - 1) * per, per)
+        .await
+        .map_err(store_error)?;
+    let pages = (total as usize).div_ceil(QUEUE_PAGE).max(1);
+    if page > pages {
+        page = pages;
+        let offset = (page as i64 - 1) * per;
+        items = store.application_queue(ctx.meta.brand.id, status, kind, offset, per).await.map_err(store_error)?.0;
+    }
+    Ok(QueueView { now_ms: ctx.now().timestamp_millis(), items, page, pages, total: total as usize })
 }
 
 pub async fn review(ctx: &Ctx, id: i64) -> Result<Review, AppError> {
@@ -260,8 +275,9 @@ pub fn overview(items: Vec<OrgPlanItem>, now: DateTime<Utc>, sort: &str) -> Part
         }
         with_start.push((oi.item.clone(), DateTime::from_timestamp_millis(oi.approved_at_ms).unwrap_or_default()));
     }
-    for p in &mut partners {
-        p.progress = progress(items.iter().filter(|i| i.organisation_id == p.organisation_id).map(|i| &i.item), now);
+    // The items come grouped by partner, in the partners' order: one pass.
+    for (p, group) in partners.iter_mut().zip(items.chunk_by(|a, b| a.organisation_id == b.organisation_id)) {
+        p.progress = progress(group.iter().map(|i| &i.item), now);
     }
     match sort {
         "progress" => partners
@@ -270,13 +286,21 @@ pub fn overview(items: Vec<OrgPlanItem>, now: DateTime<Utc>, sort: &str) -> Part
             .sort_by(|a, b| b.progress.overdue.cmp(&a.progress.overdue).then(a.organisation.cmp(&b.organisation))),
         _ => {}
     }
-    PartnersOverview { partners, stalls: stalls(&with_start, now) }
+    let total = partners.len();
+    PartnersOverview { partners, stalls: stalls(&with_start, now), page: 1, pages: 1, total }
 }
 
-pub async fn partners(ctx: &Ctx, sort: &str) -> Result<PartnersOverview, AppError> {
+/// One page of the partner list in the chosen order; a page past the end
+/// shows the last.
+pub async fn partners(ctx: &Ctx, sort: &str, page: usize) -> Result<PartnersOverview, AppError> {
+    use crate::views::partners::PARTNERS_PAGE;
     ctx.require(Permission::ReviewApplications).await?;
     let items = ctx.state.store.all_plan_items(ctx.meta.brand.id).await.map_err(store_error)?;
-    Ok(overview(items, ctx.now(), sort))
+    let mut o = overview(items, ctx.now(), sort);
+    o.pages = o.total.div_ceil(PARTNERS_PAGE).max(1);
+    o.page = page.clamp(1, o.pages);
+    o.partners = o.partners.drain(..).skip((o.page - 1) * PARTNERS_PAGE).take(PARTNERS_PAGE).collect();
+    Ok(o)
 }
 
 pub async fn template(ctx: &Ctx) -> Result<Vec<TemplateItem>, AppError> {

@@ -320,14 +320,16 @@ pub async fn run_deliveries(
 ) {
     let mut set = tokio::task::JoinSet::new();
     while !token.is_cancelled() {
-        let claimed = match claim_more(&state, MAX_IN_FLIGHT - set.len()).await {
+        let wanted = (MAX_IN_FLIGHT - set.len()).min(CLAIM_AT_ONCE);
+        let claimed = match claim_more(&state, wanted).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = %e, "webhook claim failed");
                 Vec::new()
             }
         };
-        let full = claimed.len() == MAX_IN_FLIGHT - set.len();
+        // A full claim means more may be due: claim again at once.
+        let full = wanted > 0 && claimed.len() == wanted;
         for d in claimed {
             set.spawn(attempt_logged(state.clone(), (*deliverer).clone(), d));
         }
@@ -347,14 +349,17 @@ pub async fn run_deliveries(
     while set.join_next().await.is_some() {}
 }
 
-async fn claim_more(state: &AppState, free: usize) -> anyhow::Result<Vec<DueDelivery>> {
+/// Deliveries claimed by one statement at most.
+const CLAIM_AT_ONCE: usize = 100;
+
+async fn claim_more(state: &AppState, wanted: usize) -> anyhow::Result<Vec<DueDelivery>> {
     let now = state.clock.now();
     while state.store.fan_out(now, 200).await? == 200 {}
-    if free == 0 {
+    if wanted == 0 {
         return Ok(Vec::new());
     }
     let lease = now + chrono::Duration::seconds(LEASE_SECS);
-    Ok(state.store.claim_deliveries(now, lease, free.min(100) as i64, PER_RECEIVER).await?)
+    Ok(state.store.claim_deliveries(now, lease, wanted as i64, PER_RECEIVER).await?)
 }
 
 /// One attempt; a failure inside the portal is recorded as a failed attempt

@@ -44,14 +44,17 @@ pub trait PartnerStore: Send + Sync + 'static {
         mail: OutgoingEmail,
         audit: NewAudit,
     ) -> StoreResult<i64>;
-    /// Oldest first; empty filters match everything; `kind_prefix` is a
-    /// partner type such as `technology`.
+    /// Oldest first, `limit` from `offset`, and how many match in all;
+    /// empty filters match everything; `kind_prefix` is a partner type such
+    /// as `technology`.
     async fn application_queue(
         &self,
         brand_id: i64,
         status: &str,
         kind_prefix: &str,
-    ) -> StoreResult<Vec<ApplicationSummary>>;
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<ApplicationSummary>, i64)>;
     async fn application(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationDetail>>;
     async fn application_of_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<ApplicationDetail>>;
     /// A manager's scorecard, replacing their earlier one. Only while the
@@ -454,18 +457,29 @@ macro_rules! partner_store {
                 brand_id: i64,
                 status: &str,
                 kind_prefix: &str,
-            ) -> StoreResult<Vec<ApplicationSummary>> {
+                offset: i64,
+                limit: i64,
+            ) -> StoreResult<(Vec<ApplicationSummary>, i64)> {
+                const MATCHING: &str = "a.brand_id = $1 AND ($2 = '' OR a.status = $2) AND a.partner_kind LIKE $3";
+                let total: i64 =
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM applications a WHERE {MATCHING}"))
+                        .bind(brand_id)
+                        .bind(status)
+                        .bind(format!("{kind_prefix}%"))
+                        .fetch_one(&self.pool)
+                        .await?;
                 let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-                    "{} WHERE a.brand_id = $1 AND ($2 = '' OR a.status = $2) AND a.partner_kind LIKE $3 \
-                     ORDER BY a.created_at, a.id",
+                    "{} WHERE {MATCHING} ORDER BY a.created_at, a.id LIMIT $4 OFFSET $5",
                     $crate::server::store::partners::SUMMARY_SELECT
                 ))
                 .bind(brand_id)
                 .bind(status)
                 .bind(format!("{kind_prefix}%"))
+                .bind(limit)
+                .bind(offset)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(SummaryRow::into_summary).collect()
+                Ok((rows.into_iter().map(SummaryRow::into_summary).collect::<StoreResult<_>>()?, total))
             }
 
             async fn application(&self, brand_id: i64, id: i64) -> StoreResult<Option<ApplicationDetail>> {

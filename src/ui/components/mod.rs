@@ -5,6 +5,7 @@ pub mod form;
 pub mod invite;
 pub mod layout;
 pub mod loaded;
+pub mod pager;
 pub mod progress;
 pub mod style;
 pub mod table;

@@ -10,6 +10,7 @@ use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem};
 use crate::domain::terms::format_bps;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
+use crate::ui::components::pager::Pager;
 use crate::ui::components::progress::ProgressBar;
 use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
@@ -151,7 +152,8 @@ pub fn NextSteps() -> impl IntoView {
 pub fn PartnersPage() -> impl IntoView {
     let query = use_query_map();
     let sort = move || query.read().get("sort").unwrap_or_default();
-    let data = Resource::new(sort, get_partners_overview);
+    let page = move || query.read().get("page").and_then(|p| p.parse::<usize>().ok());
+    let data = Resource::new(move || (sort(), page()), |(s, p)| get_partners_overview(s, p));
     view! {
         <Title text="Partners"/>
         <h1 class="mb-4 text-2xl font-bold">"Partners"</h1>
@@ -195,11 +197,12 @@ pub fn PartnersPage() -> impl IntoView {
                     </p>
                     <DataTable
                         look=TableLook::Boxed
-                        margin="mb-8"
                         testid="partners"
                         head=vec!["Partner".into(), "Approved".into(), "Progress".into(), "Overdue".into()]
                         rows=partners
                     />
+                    {(o.pages > 1).then(|| view! { <Pager page=o.page pages=o.pages count=o.total what="partners" query=format!("sort={}", sort())/> })}
+                    <div class="mb-8"></div>
                     <h2 class="mb-2 text-lg font-semibold">"Where partners stall"</h2>
                     <p class="mb-2 text-sm text-slate-600">"Items most often overdue now, and the median days from approval to completion."</p>
                     <DataTable

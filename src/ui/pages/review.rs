@@ -7,6 +7,7 @@ use crate::domain::format::{days_waiting, time_utc};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
+use crate::ui::components::pager::Pager;
 use crate::ui::components::style::{INPUT, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
 use leptos::form::ActionForm;
@@ -24,7 +25,8 @@ pub fn QueuePage() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").unwrap_or_else(|| "submitted".into());
     let kind = move || query.read().get("kind").unwrap_or_default();
-    let queue = Resource::new(move || (status(), kind()), |(s, k)| get_application_queue(s, k));
+    let page = move || query.read().get("page").and_then(|p| p.parse::<usize>().ok());
+    let queue = Resource::new(move || (status(), kind(), page()), |(s, k, p)| get_application_queue(s, k, p));
     let select = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm";
     view! {
         <Title text="Applications"/>
@@ -64,6 +66,7 @@ pub fn QueuePage() -> impl IntoView {
                     <td class=TD_BOXED>{a.scorecards}</td>
                 </tr>
             }).collect_view();
+            let filters = format!("status={}&kind={}", status(), kind());
             view! {
                 <DataTable
                     look=TableLook::Boxed
@@ -71,6 +74,7 @@ pub fn QueuePage() -> impl IntoView {
                     head=vec!["Company".into(), "Type".into(), "Category".into(), "Status".into(), "Waiting".into(), "Scorecards".into()]
                     rows
                 />
+                {(q.pages > 1).then(|| view! { <Pager page=q.page pages=q.pages count=q.total what="applications" query=filters/> })}
             }.into_any()}
         </Loaded>
     }

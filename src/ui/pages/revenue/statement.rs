@@ -10,6 +10,7 @@ use crate::domain::terms::format_bps;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{FormError, LastResult};
 use crate::ui::components::loaded::Loaded;
+use crate::ui::components::pager::Pager;
 use crate::ui::components::style::BUTTON;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -172,23 +173,9 @@ fn StatementBody(
                             }
                         }).collect_view()}
                     </ul>
-                    {(v.pages > 1).then(|| view! { <Pager page=v.page pages=v.pages count=v.lines_count/> })}
+                    {(v.pages > 1).then(|| view! { <Pager page=v.page pages=v.pages count=v.lines_count what="lines" anchor="#lines"/> })}
                 }.into_any()
             }}
         </Card>
-    }
-}
-
-/// Links to the neighbouring pages of lines (plain links: they work before
-/// and without hydration).
-#[component]
-fn Pager(page: usize, pages: usize, count: usize) -> impl IntoView {
-    let link = "rounded border border-slate-300 px-3 py-1 text-brand hover:bg-slate-50";
-    view! {
-        <nav class="mt-3 flex flex-wrap items-center gap-3 text-sm" aria-label="Pages of lines">
-            {(page > 1).then(|| view! { <a class=link href=format!("?page={}#lines", page - 1)>"Previous"</a> })}
-            <span class="text-slate-600" data-testid="lines-page">{format!("Page {page} of {pages} ({count} lines)")}</span>
-            {(page < pages).then(|| view! { <a class=link href=format!("?page={}#lines", page + 1)>"Next"</a> })}
-        </nav>
     }
 }
