@@ -21,10 +21,6 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// Write transactions take turns on this one connection: SQLite has a
-    /// single writer anyway, and queueing here in order beats each writer
-    /// sleeping in SQLite's busy handler and retrying.
-    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -56,14 +52,9 @@ impl SqliteStore {
                 std::fs::create_dir_all(parent)?;
             }
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(acquire_timeout)
-            .connect_with(options.clone())
-            .await?;
-        let writer =
-            SqlitePoolOptions::new().max_connections(1).acquire_timeout(acquire_timeout).connect_with(options).await?;
-        Ok(Self { pool, writer })
+        let pool =
+            SqlitePoolOptions::new().max_connections(8).acquire_timeout(acquire_timeout).connect_with(options).await?;
+        Ok(Self { pool })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -71,7 +62,7 @@ impl SqliteStore {
     }
 
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
