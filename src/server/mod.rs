@@ -2,6 +2,7 @@
 //! persistence, background work.
 
 pub mod api_v1;
+pub mod assets;
 pub mod auth;
 pub mod brand_cache;
 pub mod brand_http;
@@ -64,6 +65,12 @@ where
     SV: IntoView + 'static,
 {
     let routes = generate_route_list(app);
+    // Pages name the assets under their version (`/pkg/<version>/…`), so the
+    // options every render reads carry the versioned folder.
+    let assets = assets::Assets::read(&state.leptos_options);
+    let base_pkg_dir = state.leptos_options.site_pkg_dir.to_string();
+    let mut state = state;
+    state.leptos_options.site_pkg_dir = assets.url_dir().into();
     let leptos_options = state.leptos_options.clone();
     let app = Router::new()
         .merge(revenue_http::routes())
@@ -73,36 +80,22 @@ where
         .merge(api_v1::routes(&state))
         .leptos_routes_with_context(&state, routes, page_context(state.clone()), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(state.clone()), shell));
-    with_layers(app, state, sessions)
+    layered(app, state, sessions, &assets, &base_pkg_dir)
 }
 
 /// Routes that answer on any host without tenancy or sessions: probes
 /// (liveness must not depend on the database, or a database blip restarts
 /// every instance), the TLS proxy's question, asked over loopback, and the
-/// built assets under `/pkg`, which are the same for every brand and need
-/// no database. Their names do not change between builds, so browsers keep
-/// them but ask again each visit (`no-cache`): an unchanged file costs a
-/// 304, and a deploy is never mixed with an old wasm module.
-fn outside_tenancy(state: AppState) -> Router {
-    use tower_http::set_header::SetResponseHeaderLayer;
-    let options = &state.leptos_options;
-    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let assets = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-cache"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            http::header::X_CONTENT_TYPE_OPTIONS,
-            http::HeaderValue::from_static("nosniff"),
-        ))
-        .service(tower_http::services::ServeDir::new(pkg));
+/// built assets under `/pkg` (see `assets`), which are the same for every
+/// brand and need no database.
+fn outside_tenancy(state: AppState, assets: &assets::Assets, base_pkg_dir: &str) -> Router {
+    let rebuilt_in_place = std::env::var_os("LEPTOS_WATCH").is_some();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(brand_http::tls_routes())
-        .nest_service(&format!("/{}", options.site_pkg_dir), assets)
         .with_state(state)
+        .merge(assets.routes(base_pkg_dir, rebuilt_in_place))
 }
 
 /// The cross-cutting layers every route runs inside: tenancy, security
@@ -110,6 +103,20 @@ fn outside_tenancy(state: AppState) -> Router {
 /// them too), the origin check and sessions; then, around everything (the
 /// probes too), request ids, spans, metrics, compression and a time limit.
 pub fn with_layers(app: Router<AppState>, state: AppState, sessions: AnySessionStore) -> Router {
+    let assets = assets::Assets::read(&state.leptos_options);
+    let base_pkg_dir = state.leptos_options.site_pkg_dir.to_string();
+    layered(app, state, sessions, &assets, &base_pkg_dir)
+}
+
+/// `with_layers` for a router whose pages already name `assets` under
+/// their version.
+fn layered(
+    app: Router<AppState>,
+    state: AppState,
+    sessions: AnySessionStore,
+    assets: &assets::Assets,
+    base_pkg_dir: &str,
+) -> Router {
     let config = state.config.clone();
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(config.session_cookie_name())
@@ -129,7 +136,7 @@ pub fn with_layers(app: Router<AppState>, state: AppState, sessions: AnySessionS
         .layer(axum::middleware::from_fn(move |req, next| security::headers(secure, dev_reload, req, next)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), tenant::resolve))
         .with_state(state.clone())
-        .merge(outside_tenancy(state))
+        .merge(outside_tenancy(state, assets, base_pkg_dir))
         // Outermost last: a request id (a proxy's, if well-formed), a span
         // carrying it, the id echoed on the response, compression, the
         // request's metrics and log line, then a time limit.

@@ -7,12 +7,13 @@ use crate::ui::components::layout::{Footer, Header};
 use crate::ui::pages;
 use crate::ui::resources::{BrandFaceResource, UserResource};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -23,6 +24,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                // In the document head the server alone renders, so it may
+                // name the stylesheet under the build's version (`server::assets`).
+                <link rel="stylesheet" id="leptos" href=stylesheet/>
                 // The brand's colours, after the main stylesheet.
                 <link rel="stylesheet" href="/brand.css"/>
             </head>
@@ -37,7 +41,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/partner-portal.css"/>
         <Router>
             <Frame/>
         </Router>

@@ -213,6 +213,16 @@ impl TestApp {
         }
     }
 
+    /// The same app serving the site under `site_root` (its assets in
+    /// `site_root/pkg`).
+    pub async fn with_site_root(&self, site_root: &std::path::Path) -> TestApp {
+        let mut app = self.second_instance().await;
+        app.state.leptos_options.site_root = site_root.to_string_lossy().to_string().into();
+        let (_, sessions) = store::connect(&self._db.url).await.expect("connect");
+        app.router = partner_portal::router(app.state.clone(), sessions);
+        app
+    }
+
     pub async fn create_user(&self, email: &str, role: Role) -> i64 {
         let brand = self.state.store.default_brand().await.unwrap();
         self.state

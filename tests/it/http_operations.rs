@@ -30,6 +30,52 @@ on_both!(probes_and_the_tls_question_answer_on_any_host_without_tenancy, |e| asy
     assert_eq!(proxy.get("/tls/ask?domain=").await.status, StatusCode::BAD_REQUEST);
 });
 
+/// The `/pkg/<version>/` folder a page links its stylesheet under.
+fn asset_folder(page: &str) -> String {
+    let at = page.find("href=\"/pkg/").expect("the page links a stylesheet under /pkg") + "href=\"".len();
+    let path = &page[at..at + page[at..].find('"').unwrap()];
+    path.rsplit_once('/').unwrap().0.to_owned()
+}
+
+on_both!(assets_are_linked_under_their_content_version_and_kept_a_year, |e| async move {
+    let app = TestApp::start(e).await;
+    let root = crate::helpers::temp_path("site");
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("partner-portal.css"), "body{color:red}").unwrap();
+    std::fs::write(pkg.join("partner-portal.js"), "export default function(){}").unwrap();
+    // What `cargo leptos build --release --precompress` leaves beside a file.
+    std::fs::write(pkg.join("partner-portal.css.gz"), b"gzip bytes").unwrap();
+    let site = app.with_site_root(&root).await;
+    let mut c = site.client();
+
+    let page = c.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let folder = asset_folder(&page.body);
+    let version = folder.strip_prefix("/pkg/").unwrap();
+    assert!(version.len() == 12 && version.chars().all(|c| c.is_ascii_hexdigit()), "{folder}");
+    assert!(page.body.contains(&format!("{folder}/partner-portal.js")), "the hydration script too: {}", page.body);
+
+    let css = c.get(&format!("{folder}/partner-portal.css")).await;
+    assert_eq!((css.status, css.body.as_str()), (StatusCode::OK, "body{color:red}"));
+    assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    let req = Request::get(format!("{folder}/partner-portal.css")).header(header::ACCEPT_ENCODING, "gzip");
+    let packed = c.send(req.body(Body::empty()).unwrap()).await;
+    assert_eq!(packed.headers[header::CONTENT_ENCODING], "gzip", "the compressed copy, sent as it is");
+    assert_eq!(packed.body, "gzip bytes");
+
+    let plain = c.get("/pkg/partner-portal.css").await;
+    assert_eq!((plain.status, &plain.headers[header::CACHE_CONTROL]), (StatusCode::OK, &"no-cache".parse().unwrap()));
+    let other = c.get("/pkg/0123456789ab/partner-portal.css").await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "another build's version is not answered with this build's file");
+
+    std::fs::write(pkg.join("partner-portal.css"), "body{color:blue}").unwrap();
+    let rebuilt = app.with_site_root(&root).await;
+    let again = asset_folder(&rebuilt.client().get("/login").await.body);
+    assert_ne!(again, folder, "a changed file is a new version");
+    std::fs::remove_dir_all(&root).unwrap();
+});
+
 on_both!(every_answer_carries_a_request_id_and_a_proxys_is_kept_only_if_well_formed, |e| async move {
     let app = TestApp::start(e).await;
     let mut c = app.client();
