@@ -245,8 +245,7 @@ pub fn CertificationOverviewPage() -> impl IntoView {
 
 /// The partner's certification state and support tier, for the home page.
 #[component]
-pub fn CertificationCard() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_certification(None));
+pub fn CertificationCard(data: Resource<Result<CertView, crate::error::AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

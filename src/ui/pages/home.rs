@@ -1,21 +1,36 @@
 use crate::api::admin::get_users_overview;
+use crate::api::certification::get_certification;
+use crate::api::partners::get_onboarding_plan;
 use crate::domain::account::CurrentUser;
 use crate::domain::role::Role;
+use crate::error::AppError;
 use crate::ui::pages::admin::UsersTable;
 use crate::ui::pages::certification::CertificationCard;
 use crate::ui::pages::onboarding::NextSteps;
 use crate::ui::resources::UserResource;
+use crate::views::certification::CertView;
+use crate::views::partners::PlanView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = expect_context::<UserResource>();
+    // A partner's cards read their data through resources made here, once,
+    // outside the suspense below: made inside it, the server builds the
+    // dashboard more than once while it waits for the user (once to find
+    // what it reads, once to render) and each build read everything again.
+    // For anyone else these answer at once with "not a partner" and stay
+    // unread.
+    let cards = PartnerCards {
+        certification: Resource::new(|| (), |_| get_certification(None)),
+        plan: Resource::new(|| (), |_| get_onboarding_plan(None)),
+    };
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(u)) => view! { <Dashboard user=u/> }.into_any(),
+                    Ok(Some(u)) => view! { <Dashboard user=u cards/> }.into_any(),
                     _ => view! { <Landing/> }.into_any(),
                 }
             })}
@@ -67,8 +82,14 @@ fn ProgramLanding() -> impl IntoView {
     }
 }
 
+#[derive(Clone, Copy)]
+struct PartnerCards {
+    certification: Resource<Result<CertView, AppError>>,
+    plan: Resource<Result<PlanView, AppError>>,
+}
+
 #[component]
-fn Dashboard(user: CurrentUser) -> impl IntoView {
+fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
     let role = user.role;
     view! {
         <Title text="Home"/>
@@ -99,7 +120,7 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
                 }}
             </section>
         </div>
-        {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <CertificationCard/> <NextSteps/> })}
+        {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <CertificationCard data=cards.certification/> <NextSteps plan=cards.plan/> })}
         {(role == Role::Partner && user.organisation.is_none()).then(|| view! {
             <p class="mb-8 rounded-lg border border-slate-200 bg-white p-5 text-sm">
                 "Your application is being reviewed. "<a class="text-brand underline" href="/application">"See its status"</a>

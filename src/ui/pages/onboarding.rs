@@ -123,8 +123,7 @@ fn Plan(plan: PlanView, tick: ServerAction<SetPlanItem>, back: String) -> impl I
 
 /// The next three things to do, for the partner's home page.
 #[component]
-pub fn NextSteps() -> impl IntoView {
-    let plan = Resource::new(|| (), |_| get_onboarding_plan(None));
+pub fn NextSteps(plan: Resource<Result<PlanView, crate::error::AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
