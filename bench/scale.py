@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Pages at two program sizes, side by side: seeds a small and a large
+program (`partner-portal seed`), starts a portal on each (both on CPU 0, wrk
+on CPU 1) and times the partner dashboard and the manager's views on both,
+interleaved round by round. Prints req/s, p50, p99 and how much slower the
+large program is (small req/s ÷ large req/s; the target is at most 1.5).
+
+  python3 bench/scale.py                                  # 1,000/1M against 100,000/10M: hours of seeding
+  python3 bench/scale.py --small 100:100000 --large 1000:1000000 --engine sqlite
+
+Run bench/http.sh once first (it builds the release binaries), or set
+BENCH_PROFILE=debug for a debug build.
+"""
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+
+import load
+
+
+def size(text):
+    partners, ledger = text.split(":")
+    return int(partners), int(ledger)
+
+
+def start(name, engine_name, partners, ledger, keep):
+    work = tempfile.mkdtemp(prefix=f"pp-scale-{name}-")
+    engine = load.Engine(engine_name, work)
+    port = load.free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = load.portal_env(engine, port, work)
+    load.subprocess.run([load.PORTAL, "migrate"], env=env, check=True, capture_output=True)
+    seeded = load.seed(env, partners, ledger)
+    print(f"{name}: {partners:,} partners, {ledger:,} ledger rows seeded in {seeded['seconds']:.0f} s", flush=True)
+    portal = load.Proc([load.PORTAL], env, os.path.join(work, "portal.log"))
+    load.wait_ok(f"{base}/login")
+    _, partner = load.sign_in(base, seeded["reseller"])
+    _, manager = load.sign_in(base, seeded["manager"])
+
+    def stop():
+        portal.stop()
+        engine.drop()
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    pages = [
+        ("partner dashboard (/revenue)", f"{base}/revenue", partner),
+        ("manager program (/manager/revenue)", f"{base}/manager/revenue", manager),
+        ("manager partner list (/manager/partners)", f"{base}/manager/partners", manager),
+        ("manager review queue (/manager/applications)", f"{base}/manager/applications", manager),
+    ]
+    return pages, stop
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--small", type=size, default=(1_000, 1_000_000), help="partners:ledger rows")
+    ap.add_argument("--large", type=size, default=(100_000, 10_000_000), help="partners:ledger rows")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--keep", action="store_true", help="keep the work directories (logs)")
+    args = ap.parse_args()
+
+    stops = []
+    try:
+        small, stop = start("small", args.engine, *args.small, args.keep)
+        stops.append(stop)
+        large, stop = start("large", args.engine, *args.large, args.keep)
+        stops.append(stop)
+        time.sleep(3)
+        runs = {label: ([], []) for label, _, _ in small}
+        for _ in range(args.rounds):
+            for (label, s_url, s_cookie), (_, l_url, l_cookie) in zip(small, large):
+                runs[label][0].append(load.wrk(s_url, args.duration, args.connections, [f"Cookie: {s_cookie}"]))
+                runs[label][1].append(load.wrk(l_url, args.duration, args.connections, [f"Cookie: {l_cookie}"]))
+        print(f"\n{args.engine}: small {args.small[0]:,} partners / {args.small[1]:,} rows, "
+              f"large {args.large[0]:,} / {args.large[1]:,}; medians of {args.rounds} rounds\n")
+        print("| page | small req/s | p50 ms | p99 ms | large req/s | p50 ms | p99 ms | slower by | target |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        failed = False
+        for label, (s, l) in runs.items():
+            s_rps, l_rps = load.median([x[0] for x in s]), load.median([x[0] for x in l])
+            bad = sum(x[3] for x in s + l)
+            failed |= bad > 0
+            note = f" **{bad} failed**" if bad else ""
+            print(f"| {label}{note} | {s_rps:,.0f} | {load.median([x[1] for x in s]):.1f} | "
+                  f"{load.median([x[2] for x in s]):.1f} | {l_rps:,.0f} | {load.median([x[1] for x in l]):.1f} | "
+                  f"{load.median([x[2] for x in l]):.1f} | × {s_rps / max(l_rps, 0.001):.2f} | 1.5 |", flush=True)
+        if failed:
+            raise SystemExit("some requests failed")
+    finally:
+        for stop in stops:
+            stop()
+
+
+if __name__ == "__main__":
+    main()
