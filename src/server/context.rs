@@ -64,12 +64,7 @@ impl Ctx {
     /// password epoch and time. An invalid session is ended here. Worked
     /// out once per request.
     pub async fn user(&self) -> Result<Option<CurrentUser>, AppError> {
-        if let Some(known) = self.meta.user.get() {
-            return Ok(known);
-        }
-        let user = self.find_user().await?;
-        self.meta.user.set(user.clone());
-        Ok(user)
+        self.meta.user.get_or_load(self.find_user()).await
     }
 
     /// The session changed hands (sign-in, new password): work the user out

@@ -28,21 +28,44 @@ pub struct RequestMeta {
 /// function a page runs while it renders (each would otherwise read the
 /// session's user again). Cleared when the request signs in or out.
 #[derive(Debug, Clone, Default)]
-pub struct UserMemo(std::sync::Arc<std::sync::Mutex<Option<Option<crate::domain::account::CurrentUser>>>>);
+pub struct UserMemo {
+    known: std::sync::Arc<std::sync::Mutex<Option<Option<crate::domain::account::CurrentUser>>>>,
+    /// Held while one caller works the user out. A page's resources start
+    /// together; without the turn each missed the memo and read the user.
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
 
 impl UserMemo {
     pub fn get(&self) -> Option<Option<crate::domain::account::CurrentUser>> {
-        self.0.lock().ok().and_then(|m| m.clone())
+        self.known.lock().ok().and_then(|m| m.clone())
+    }
+
+    /// The memo's answer, or `load`'s, worked out by one caller at a time:
+    /// whoever waited finds the first caller's answer.
+    pub async fn get_or_load<E, F>(&self, load: F) -> Result<Option<crate::domain::account::CurrentUser>, E>
+    where
+        F: std::future::Future<Output = Result<Option<crate::domain::account::CurrentUser>, E>>,
+    {
+        if let Some(known) = self.get() {
+            return Ok(known);
+        }
+        let _turn = self.turn.lock().await;
+        if let Some(known) = self.get() {
+            return Ok(known);
+        }
+        let user = load.await?;
+        self.set(user.clone());
+        Ok(user)
     }
 
     pub fn set(&self, user: Option<crate::domain::account::CurrentUser>) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.known.lock() {
             *m = Some(user);
         }
     }
 
     pub fn clear(&self) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.known.lock() {
             *m = None;
         }
     }
@@ -106,4 +129,50 @@ fn is_program_host(state: &AppState, host: &str) -> bool {
             })
         })
         .is_some_and(|h| h.eq_ignore_ascii_case(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::account::CurrentUser;
+    use crate::domain::role::Role;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn someone() -> CurrentUser {
+        CurrentUser {
+            id: 7,
+            email: "p@example.com".into(),
+            display_name: "P".into(),
+            role: Role::Partner,
+            organisation: None,
+            brand_name: "Program".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn callers_that_ask_at_once_share_one_read_of_the_user() {
+        let memo = UserMemo::default();
+        let counter = AtomicUsize::new(0);
+        let reads = &counter;
+        let load = move || async move {
+            reads.fetch_add(1, Ordering::SeqCst);
+            // A read that takes a while, so the other callers arrive first.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            Ok::<_, ()>(Some(someone()))
+        };
+        let (a, b, c) = tokio::join!(memo.get_or_load(load()), memo.get_or_load(load()), memo.get_or_load(load()));
+        assert_eq!(counter.load(Ordering::SeqCst), 1);
+        for got in [a, b, c] {
+            assert_eq!(got.unwrap().map(|u| u.id), Some(7));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_is_not_remembered_and_a_cleared_memo_reads_again() {
+        let memo = UserMemo::default();
+        assert!(memo.get_or_load(async { Err::<Option<CurrentUser>, _>("down") }).await.is_err());
+        assert_eq!(memo.get_or_load(async { Ok::<_, ()>(Some(someone())) }).await.unwrap().map(|u| u.id), Some(7));
+        memo.clear();
+        assert_eq!(memo.get_or_load(async { Ok::<_, ()>(None) }).await.unwrap(), None);
+    }
 }
