@@ -129,6 +129,27 @@ impl Progress {
     }
 }
 
+/// The orders of the managers' partner list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartnerSort {
+    /// By name (the default, and what any unknown value means).
+    Name,
+    /// Least progress first, then by name.
+    Progress,
+    /// Most overdue items first, then by name.
+    Overdue,
+}
+
+impl PartnerSort {
+    pub fn parse(s: &str) -> PartnerSort {
+        match s {
+            "progress" => PartnerSort::Progress,
+            "overdue" => PartnerSort::Overdue,
+            _ => PartnerSort::Name,
+        }
+    }
+}
+
 pub fn progress<'a>(items: impl IntoIterator<Item = &'a PlanItem>, now: DateTime<Utc>) -> Progress {
     let mut p = Progress { done: 0, total: 0, overdue: 0 };
     for i in items {
@@ -164,38 +185,59 @@ pub struct Stall {
     pub median_days: Option<i64>,
 }
 
-/// `items` pairs each item with its plan's start (approval) time.
-pub fn stalls(items: &[(PlanItem, DateTime<Utc>)], now: DateTime<Utc>) -> Vec<Stall> {
+/// How many instances of one item title are in one state across the
+/// program: open (with how many of those are overdue now), or completed
+/// `days` whole days after their plan started. The store counts; the page
+/// ranks, so no request reads every partner's items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StallCount {
+    pub title: String,
+    /// `None` for open items, else whole days from plan start to completion.
+    pub days: Option<i64>,
+    pub count: usize,
+    pub overdue: usize,
+}
+
+/// Ranks item titles by how many are overdue now, then by the median days
+/// to complete them (slowest first), then by title.
+pub fn stalls(counts: &[StallCount]) -> Vec<Stall> {
     use std::collections::BTreeMap;
-    let mut by_title: BTreeMap<&str, (usize, Vec<i64>)> = BTreeMap::new();
-    for (item, started) in items {
-        let e = by_title.entry(item.title.as_str()).or_default();
-        if item.is_overdue(now) {
-            e.0 += 1;
-        }
-        if let Some(done) = item.done_at_ms {
-            e.1.push((done - started.timestamp_millis()).max(0) / 86_400_000);
+    /// Per title: overdue now, and completions as (days, how many).
+    type Tally = (usize, Vec<(i64, usize)>);
+    let mut by_title: BTreeMap<&str, Tally> = BTreeMap::new();
+    for c in counts {
+        let e = by_title.entry(c.title.as_str()).or_default();
+        e.0 += c.overdue;
+        if let Some(days) = c.days {
+            // A completion recorded before the plan started counts as day 0.
+            e.1.push((days.max(0), c.count));
         }
     }
     let mut out: Vec<Stall> = by_title
         .into_iter()
         .map(|(title, (overdue, mut days))| {
             days.sort_unstable();
-            Stall { title: title.to_owned(), overdue, completed: days.len(), median_days: median(&days) }
+            let completed = days.iter().map(|d| d.1).sum();
+            Stall { title: title.to_owned(), overdue, completed, median_days: median(&days, completed) }
         })
         .collect();
     out.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(b.median_days.cmp(&a.median_days)).then(a.title.cmp(&b.title)));
     out
 }
 
-/// The median of sorted whole days; an even count takes the lower middle
-/// so the result stays a whole day that actually occurred.
-fn median(sorted: &[i64]) -> Option<i64> {
-    if sorted.is_empty() {
-        None
-    } else {
-        Some(sorted[(sorted.len() - 1) / 2])
+/// The median of whole days counted as `(days, how many)` in ascending
+/// order; an even count takes the lower middle so the result stays a whole
+/// day that actually occurred.
+fn median(sorted: &[(i64, usize)], n: usize) -> Option<i64> {
+    let middle = n.checked_sub(1)? / 2;
+    let mut seen = 0;
+    for &(days, count) in sorted {
+        seen += count;
+        if seen > middle {
+            return Some(days);
+        }
     }
+    None
 }
 
 /// An onboarding template item (program data).
@@ -275,21 +317,43 @@ mod tests {
         assert_eq!(ids, vec![3, 1, 5]);
     }
 
+    fn count(title: &str, days: Option<i64>, count: usize, overdue: usize) -> StallCount {
+        StallCount { title: title.into(), days, count, overdue }
+    }
+
     #[test]
     fn stalls_rank_the_most_overdue_items_with_their_median_days() {
-        let now = t0() + Duration::days(30);
-        let mut slow = item(1, Phase::Preparation, None);
-        slow.title = "Sign the partner agreement".into();
-        let mut done_a = slow.clone();
-        done_a.done_at_ms = Some((t0() + Duration::days(3)).timestamp_millis());
-        let mut done_b = slow.clone();
-        done_b.done_at_ms = Some((t0() + Duration::days(9)).timestamp_millis());
-        let mut fast = item(2, Phase::Preparation, Some(t0() + Duration::days(1)));
-        fast.title = "Review documentation".into();
-        let rows = stalls(&[(slow.clone(), t0()), (slow, t0()), (done_a, t0()), (done_b, t0()), (fast, t0())], now);
+        let rows = stalls(&[
+            count("Sign the partner agreement", None, 2, 2),
+            count("Sign the partner agreement", Some(3), 1, 0),
+            count("Sign the partner agreement", Some(9), 1, 0),
+            count("Review documentation", Some(1), 1, 0),
+        ]);
         assert_eq!(rows[0].title, "Sign the partner agreement");
         assert_eq!((rows[0].overdue, rows[0].completed, rows[0].median_days), (2, 2, Some(3)));
         assert_eq!((rows[1].overdue, rows[1].median_days), (0, Some(1)));
+    }
+
+    #[test]
+    fn the_median_counts_every_completion_in_a_day_not_each_day_once() {
+        // Days 2, 2, 2, 8: the median is 2, though two distinct days were seen.
+        let rows = stalls(&[count("Go live", Some(8), 1, 0), count("Go live", Some(2), 3, 0)]);
+        assert_eq!((rows[0].completed, rows[0].median_days), (4, Some(2)));
+    }
+
+    #[test]
+    fn a_completion_before_the_plan_started_counts_as_day_zero_and_open_items_have_no_median() {
+        let rows = stalls(&[count("Early", Some(-3), 1, 0), count("Open", None, 4, 1)]);
+        assert_eq!((rows[0].title.as_str(), rows[0].median_days, rows[0].completed), ("Open", None, 0));
+        assert_eq!((rows[1].title.as_str(), rows[1].median_days), ("Early", Some(0)));
+    }
+
+    #[test]
+    fn partner_sorts_parse_and_anything_else_sorts_by_name() {
+        assert_eq!(PartnerSort::parse("progress"), PartnerSort::Progress);
+        assert_eq!(PartnerSort::parse("overdue"), PartnerSort::Overdue);
+        assert_eq!(PartnerSort::parse(""), PartnerSort::Name);
+        assert_eq!(PartnerSort::parse("name; DROP TABLE"), PartnerSort::Name);
     }
 
     #[test]

@@ -6,12 +6,11 @@ use axum::http::StatusCode;
 use leptos::server_fn::ServerFn;
 use partner_portal::api::auth::ResetPassword;
 use partner_portal::api::partners::{
-    AnswerApplication, DecideApplication, GetApplicationQueue, GetApplicationReview, GetOnboardingPlan, PlanView,
-    Review, ScoreApplication, SetPlanItem, SubmitApplication,
+    AnswerApplication, DecideApplication, GetApplicationQueue, GetApplicationReview, GetOnboardingPlan,
+    GetPartnersOverview, PartnersOverview, PlanView, Review, ScoreApplication, SetPlanItem, SubmitApplication,
 };
 use partner_portal::domain::onboarding::Binding;
 use partner_portal::domain::role::Role;
-use partner_portal::server::services::partners as svc;
 
 fn form<'a>(company: &'a str, email: &'a str, website: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![
@@ -197,7 +196,8 @@ on_both!(bound_events_tick_their_items_and_show_in_progress, |e| async move {
     assert_eq!(plan.overall.done, 2);
     let ticked: Vec<_> = plan.items.iter().filter(|i| i.done_at_ms.is_some()).map(|i| i.title.as_str()).collect();
     assert_eq!(ticked, vec!["Get sandbox access", "Submit for certification"]);
-    let overview = svc::overview(app.state.store.all_plan_items(1).await.unwrap(), app.clock_now(), "progress");
+    let r = manager.call(GetPartnersOverview::PATH, &[("sort", "progress")]).await;
+    let overview: PartnersOverview = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{}", r.body));
     assert_eq!(overview.partners[0].progress.done, 2);
 });
 

@@ -79,6 +79,24 @@ on_both!(
         let r = mgr.call(GetPartnersOverview::PATH, &[("sort", "progress"), ("page", "2")]).await;
         let o: PartnersOverview = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{}", r.body));
         assert_eq!((o.page, o.pages, o.total, o.partners.len()), (2, 2, 96, 46));
+        let list = |sort: &'static str, page: &'static str| {
+            let mut c = app.client();
+            c.cookies = mgr.cookies.clone();
+            async move {
+                let r = c.call(GetPartnersOverview::PATH, &[("sort", sort), ("page", page)]).await;
+                serde_json::from_str::<PartnersOverview>(&r.body).unwrap_or_else(|_| panic!("{}", r.body))
+            }
+        };
+        let (a, b) = (list("", "1").await, list("", "2").await);
+        let names: Vec<&str> = a.partners.iter().chain(&b.partners).map(|p| p.organisation.as_str()).collect();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]) && names.len() == 96, "by name across pages: {names:?}");
+        let slow = list("progress", "1").await;
+        let percents: Vec<usize> = slow.partners.iter().map(|p| p.progress.percent()).collect();
+        assert!(percents.windows(2).all(|w| w[0] <= w[1]), "least progress first: {percents:?}");
+        let late = list("overdue", "1").await;
+        let overdue: Vec<usize> = late.partners.iter().map(|p| p.progress.overdue).collect();
+        assert!(overdue.windows(2).all(|w| w[0] >= w[1]) && overdue[0] > 0, "most overdue first: {overdue:?}");
+        assert!(!a.stalls.is_empty(), "where partners stall is counted across the program");
         let html = mgr.get("/manager/partners?sort=progress").await;
         assert!(
             html.body.contains("Page 1 of 2 (96 partners)") && html.body.contains("href=\"?sort=progress&amp;page=2\"")

@@ -7,7 +7,7 @@ use partner_portal::domain::application::{
     ApplicationInput, ApplicationStatus, Decision, NewApplication, RevenueModel,
 };
 use partner_portal::domain::evaluation::Scores;
-use partner_portal::domain::onboarding::{Binding, Phase};
+use partner_portal::domain::onboarding::{stalls, Binding, PartnerSort, Phase};
 use partner_portal::domain::role::{OrgRole, Role};
 use partner_portal::domain::terms::{default_terms, Terms};
 use partner_portal::server::store::{Actor, DecisionRecord, NewToken, NewUser, OutgoingEmail, Store, StoreError};
@@ -182,7 +182,8 @@ on_both!(approval_creates_the_organisation_with_terms_and_a_dated_plan, |e| asyn
     let again =
         store.decide_application(b, rec(id, d.version, &Decision::Approve, &terms, mgr), mail(), audit(b, "x")).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "a stale or repeated decision is refused");
-    assert_eq!(store.all_plan_items(b).await.unwrap().len(), 23, "and creates nothing");
+    let page = store.partner_progress_page(b, PartnerSort::Name, now, 0, 50).await.unwrap();
+    assert_eq!((page.len(), page[0].progress.total), (1, 23), "and creates nothing");
 });
 
 on_both!(a_request_for_information_returns_to_the_queue_when_answered, |e| async move {
@@ -274,4 +275,54 @@ on_both!(an_organisation_keeps_at_least_one_owner, |e| async move {
     assert!(store.session_user(b, ada).await.unwrap().unwrap().disabled);
     assert!(matches!(store.remove_org_member(b, org, co, audit(b, "x")).await, Err(StoreError::Conflict(_))));
     assert!(matches!(store.remove_org_member(b, org + 1, co, audit(b, "x")).await, Err(StoreError::NotFound)));
+});
+
+on_both!(the_partner_list_is_counted_paged_and_ordered_by_the_database, |e| async move {
+    let (_db, store, b, mgr) = setup(e).await;
+    let terms = default_terms(RevenueModel::Reseller);
+    let mut orgs = Vec::new();
+    // Created out of name order, so the name order is the store's doing.
+    for (company, email) in [("Cora", "c@cora.example"), ("Acme", "a@acme.example"), ("Beta", "b@beta.example")] {
+        let id = apply(&store, b, company, email).await;
+        let v = store.application(b, id).await.unwrap().unwrap().version;
+        let org = store
+            .decide_application(
+                b,
+                rec(id, v, &Decision::Approve, &terms, mgr),
+                mail(),
+                audit(b, "application.approved"),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        orgs.push(org);
+    }
+    let (cora, beta) = (orgs[0], orgs[2]);
+    let listed = store.partner_progress_page(b, PartnerSort::Name, Utc::now(), 0, 50).await.unwrap();
+    let start = listed.iter().find(|p| p.organisation_id == cora).unwrap().approved_at_ms;
+    let start = chrono::DateTime::from_timestamp_millis(start).unwrap();
+    let later = start + Duration::days(3) + Duration::hours(1);
+    store.raise_onboarding_event(cora, Binding::SandboxKeyCreated, later).await.unwrap();
+    store.raise_onboarding_event(beta, Binding::SandboxKeyCreated, later).await.unwrap();
+    store.raise_onboarding_event(beta, Binding::CertificationSubmitted, later).await.unwrap();
+    let names = |rows: Vec<partner_portal::server::store::OrgProgress>| {
+        rows.into_iter().map(|r| (r.organisation, r.progress.done, r.progress.overdue)).collect::<Vec<_>>()
+    };
+
+    assert_eq!(store.planned_partner_count(b).await.unwrap(), 3);
+    let by_name = names(store.partner_progress_page(b, PartnerSort::Name, later, 1, 2).await.unwrap());
+    assert_eq!(by_name, vec![("Beta".into(), 2, 0), ("Cora".into(), 1, 0)]);
+    let by_progress = names(store.partner_progress_page(b, PartnerSort::Progress, later, 0, 50).await.unwrap());
+    assert_eq!(by_progress, vec![("Acme".into(), 0, 0), ("Cora".into(), 1, 0), ("Beta".into(), 2, 0)]);
+    // Nothing is overdue three days in, so the overdue order falls back to names.
+    let by_overdue = names(store.partner_progress_page(b, PartnerSort::Overdue, later, 0, 50).await.unwrap());
+    assert_eq!(by_overdue.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), vec!["Acme", "Beta", "Cora"]);
+    let year = later + Duration::days(365);
+    let by_overdue = names(store.partner_progress_page(b, PartnerSort::Overdue, year, 0, 50).await.unwrap());
+    assert_eq!(by_overdue, vec![("Acme".into(), 0, 23), ("Cora".into(), 1, 22), ("Beta".into(), 2, 21)]);
+
+    let ranked = stalls(&store.stall_counts(b, year).await.unwrap());
+    let sandbox = ranked.iter().find(|s| s.title == "Get sandbox access").unwrap();
+    assert_eq!((sandbox.overdue, sandbox.completed, sandbox.median_days), (1, 2, Some(3)));
+    assert_eq!(ranked.iter().filter(|s| s.overdue == 3).count(), 21, "every other item is overdue everywhere");
 });

@@ -9,7 +9,7 @@ use crate::domain::audit;
 use crate::domain::email::Email;
 use crate::domain::evaluation::{summarise, Criterion, Scores};
 use crate::domain::onboarding::TemplateItem;
-use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, Phase, Progress};
+use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, PartnerSort, Phase};
 use crate::domain::role::{may_manage_team, organisation_access, OrgAccess, OrgAccessError, OrgRole, Permission, Role};
 use crate::domain::terms::{default_terms, Terms};
 use crate::domain::throttle::APPLY_ADDRESS;
@@ -19,10 +19,10 @@ use crate::server::auth::{hash_password, new_token};
 use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{application_received_email, decision_email, existing_account_email, invitation_email};
-use crate::server::store::{Actor, DecisionRecord, NewToken, OrgPlanItem, StoreError};
+use crate::server::store::{Actor, DecisionRecord, NewToken, StoreError};
 use crate::server::throttle;
 use crate::views::partners::{PartnerRow, PartnersOverview, PlanView, QueueView, Review, TeamView};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::json;
 
 fn invalid(errors: Vec<(&'static str, String)>) -> AppError {
@@ -260,47 +260,32 @@ pub async fn raise(ctx: &Ctx, org: i64, binding: Binding) -> Result<u64, AppErro
     ctx.state.store.raise_onboarding_event(org, binding, ctx.now()).await.map_err(store_error)
 }
 
-/// Every partner's progress, sorted by `sort` (`progress`, `overdue` or name).
-pub fn overview(items: Vec<OrgPlanItem>, now: DateTime<Utc>, sort: &str) -> PartnersOverview {
-    let mut partners: Vec<PartnerRow> = Vec::new();
-    let mut with_start = Vec::with_capacity(items.len());
-    for oi in &items {
-        if partners.last().map(|p| p.organisation_id) != Some(oi.organisation_id) {
-            partners.push(PartnerRow {
-                organisation_id: oi.organisation_id,
-                organisation: oi.organisation.clone(),
-                approved_at_ms: oi.approved_at_ms,
-                progress: Progress { done: 0, total: 0, overdue: 0 },
-            });
-        }
-        with_start.push((oi.item.clone(), DateTime::from_timestamp_millis(oi.approved_at_ms).unwrap_or_default()));
-    }
-    // The items come grouped by partner, in the partners' order: one pass.
-    for (p, group) in partners.iter_mut().zip(items.chunk_by(|a, b| a.organisation_id == b.organisation_id)) {
-        p.progress = progress(group.iter().map(|i| &i.item), now);
-    }
-    match sort {
-        "progress" => partners
-            .sort_by(|a, b| a.progress.percent().cmp(&b.progress.percent()).then(a.organisation.cmp(&b.organisation))),
-        "overdue" => partners
-            .sort_by(|a, b| b.progress.overdue.cmp(&a.progress.overdue).then(a.organisation.cmp(&b.organisation))),
-        _ => {}
-    }
-    let total = partners.len();
-    PartnersOverview { partners, stalls: stalls(&with_start, now), page: 1, pages: 1, total }
-}
-
-/// One page of the partner list in the chosen order; a page past the end
-/// shows the last.
+/// One page of the partner list in the chosen order (`progress`,
+/// `overdue`, anything else by name), with where partners stall across the
+/// program; a page past the end shows the last.
 pub async fn partners(ctx: &Ctx, sort: &str, page: usize) -> Result<PartnersOverview, AppError> {
     use crate::views::partners::PARTNERS_PAGE;
     ctx.require(Permission::ReviewApplications).await?;
-    let items = ctx.state.store.all_plan_items(ctx.meta.brand.id).await.map_err(store_error)?;
-    let mut o = overview(items, ctx.now(), sort);
-    o.pages = o.total.div_ceil(PARTNERS_PAGE).max(1);
-    o.page = page.clamp(1, o.pages);
-    o.partners = o.partners.drain(..).skip((o.page - 1) * PARTNERS_PAGE).take(PARTNERS_PAGE).collect();
-    Ok(o)
+    let (store, brand, now) = (&ctx.state.store, ctx.meta.brand.id, ctx.now());
+    let total = store.planned_partner_count(brand).await.map_err(store_error)?.max(0) as usize;
+    let pages = total.div_ceil(PARTNERS_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let per = PARTNERS_PAGE as i64;
+    let rows = store
+        .partner_progress_page(brand, PartnerSort::parse(sort), now, (page as i64 - 1) * per, per)
+        .await
+        .map_err(store_error)?;
+    let partners = rows
+        .into_iter()
+        .map(|r| PartnerRow {
+            organisation_id: r.organisation_id,
+            organisation: r.organisation,
+            approved_at_ms: r.approved_at_ms,
+            progress: r.progress,
+        })
+        .collect();
+    let stalls = stalls(&store.stall_counts(brand, now).await.map_err(store_error)?);
+    Ok(PartnersOverview { partners, stalls, page, pages, total })
 }
 
 pub async fn template(ctx: &Ctx) -> Result<Vec<TemplateItem>, AppError> {

@@ -20,7 +20,7 @@ pub(super) use crate::domain::ledger::{
     CustomerFigure, EventInput, ImportRecord, Month, MonthlyFigure, Payout, PayoutStatus, RowError, Statement,
     StatementLine, StatementStatus,
 };
-pub(super) use crate::domain::onboarding::{Binding, Phase, PlanItem, TemplateItem};
+pub(super) use crate::domain::onboarding::{Binding, PartnerSort, Phase, PlanItem, Progress, StallCount, TemplateItem};
 pub(super) use crate::domain::role::{OrgRole, Role};
 pub use crate::domain::scorecard::{ReviewRecord, ReviewSnapshot};
 pub(super) use crate::domain::support::{MessageView, Resolution, Severity, TicketClock, TicketView};

@@ -13,6 +13,15 @@ pub struct OrgPlanItem {
     pub item: PlanItem,
 }
 
+/// One partner's onboarding progress, counted by the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgProgress {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub approved_at_ms: i64,
+    pub progress: Progress,
+}
+
 /// A manager's decision on one application, as seen at `version`.
 #[derive(Debug, Clone, Copy)]
 pub struct DecisionRecord<'a> {
@@ -102,8 +111,22 @@ pub trait PartnerStore: Send + Sync + 'static {
         binding: Binding,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
-    /// Every plan item of every partner of the brand.
-    async fn all_plan_items(&self, brand_id: i64) -> StoreResult<Vec<OrgPlanItem>>;
+    /// How many of the brand's organisations have a plan.
+    async fn planned_partner_count(&self, brand_id: i64) -> StoreResult<i64>;
+    /// `limit` partners with a plan from `offset`, in `sort` order, with
+    /// their progress at `now`. Sorted by name, only the page's plans are
+    /// read; the other orders count every plan in SQL.
+    async fn partner_progress_page(
+        &self,
+        brand_id: i64,
+        sort: PartnerSort,
+        now: DateTime<Utc>,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OrgProgress>>;
+    /// The brand's plan items counted by title and state
+    /// (`domain::onboarding::stalls` ranks them): a few rows per title.
+    async fn stall_counts(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<StallCount>>;
     async fn template_items(&self) -> StoreResult<Vec<TemplateItem>>;
     async fn add_template_item(
         &self,
@@ -298,6 +321,68 @@ impl PlanRow {
 pub(super) const PLAN_SELECT: &str = "SELECT i.id, i.organisation_id, o.name AS organisation, o.approved_at, i.phase, \
      i.position, i.title, i.binding, i.due_at, i.done_at, i.done_by \
      FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ProgressRow {
+    pub id: i64,
+    pub name: String,
+    pub approved_at: Option<i64>,
+    pub total: i64,
+    pub done: i64,
+    pub overdue: i64,
+}
+
+impl ProgressRow {
+    pub fn into_progress(self) -> OrgProgress {
+        OrgProgress {
+            organisation_id: self.id,
+            organisation: self.name,
+            approved_at_ms: self.approved_at.unwrap_or_default(),
+            progress: Progress {
+                done: self.done.max(0) as usize,
+                total: self.total.max(0) as usize,
+                overdue: self.overdue.max(0) as usize,
+            },
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StallRow {
+    pub title: String,
+    pub days: Option<i64>,
+    pub n: i64,
+    pub overdue: i64,
+}
+
+/// The partner list's page query: `$1` brand, `$2` now (ms), `$3` limit,
+/// `$4` offset. By name it walks `organisations_by_brand_name` and counts
+/// only the page's plans; by progress or overdue items it must count every
+/// plan before it can order them.
+pub(super) fn progress_page_sql(sort: PartnerSort) -> String {
+    const DONE: &str = "SUM(CASE WHEN i.done_at IS NOT NULL THEN 1 ELSE 0 END)";
+    const OVERDUE: &str = "SUM(CASE WHEN i.done_at IS NULL AND i.due_at < $2 THEN 1 ELSE 0 END)";
+    let order = match sort {
+        PartnerSort::Name => {
+            return format!(
+                "SELECT o.id, o.name, o.approved_at, \
+                 (SELECT COUNT(*) FROM onboarding_items i WHERE i.organisation_id = o.id) AS total, \
+                 (SELECT {DONE} FROM onboarding_items i WHERE i.organisation_id = o.id) AS done, \
+                 (SELECT {OVERDUE} FROM onboarding_items i WHERE i.organisation_id = o.id) AS overdue \
+                 FROM organisations o WHERE o.brand_id = $1 \
+                 AND EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id) \
+                 ORDER BY o.name, o.id LIMIT $3 OFFSET $4"
+            )
+        }
+        PartnerSort::Progress => format!("({DONE} * 100) / COUNT(*), o.name, o.id"),
+        PartnerSort::Overdue => format!("{OVERDUE} DESC, o.name, o.id"),
+    };
+    format!(
+        "SELECT o.id, o.name, o.approved_at, COUNT(*) AS total, {DONE} AS done, {OVERDUE} AS overdue \
+         FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id WHERE o.brand_id = $1 \
+         GROUP BY o.id, o.name, o.approved_at ORDER BY {order} LIMIT $3 OFFSET $4"
+    )
+}
 
 /// Phases ordered as the plan reads, for ORDER BY.
 pub(super) const PHASE_ORDER: &str = "CASE i.phase WHEN 'preparation' THEN 1 WHEN 'technical_integration' THEN 2 \
@@ -811,16 +896,56 @@ macro_rules! partner_store {
                 Ok(done.rows_affected())
             }
 
-            async fn all_plan_items(&self, brand_id: i64) -> StoreResult<Vec<OrgPlanItem>> {
-                let rows: Vec<PlanRow> = sqlx::query_as(&format!(
-                    "{} WHERE o.brand_id = $1 ORDER BY o.name, o.id, {}, i.position",
-                    $crate::server::store::partners::PLAN_SELECT,
-                    $crate::server::store::partners::PHASE_ORDER
-                ))
+            async fn planned_partner_count(&self, brand_id: i64) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM organisations o WHERE o.brand_id = $1 \
+                     AND EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id)",
+                )
                 .bind(brand_id)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn partner_progress_page(
+                &self,
+                brand_id: i64,
+                sort: PartnerSort,
+                now: DateTime<Utc>,
+                offset: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<OrgProgress>> {
+                let sql = $crate::server::store::partners::progress_page_sql(sort);
+                let rows: Vec<ProgressRow> = sqlx::query_as(&sql)
+                    .bind(brand_id)
+                    .bind(ms(now))
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(ProgressRow::into_progress).collect())
+            }
+
+            async fn stall_counts(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<StallCount>> {
+                let rows: Vec<StallRow> = sqlx::query_as(
+                    "SELECT i.title, CASE WHEN i.done_at IS NULL THEN NULL \
+                     ELSE (i.done_at - COALESCE(o.approved_at, 0)) / 86400000 END AS days, COUNT(*) AS n, \
+                     SUM(CASE WHEN i.done_at IS NULL AND i.due_at < $2 THEN 1 ELSE 0 END) AS overdue \
+                     FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
+                     WHERE o.brand_id = $1 GROUP BY i.title, days",
+                )
+                .bind(brand_id)
+                .bind(ms(now))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(PlanRow::into_org_item).collect()
+                Ok(rows
+                    .into_iter()
+                    .map(|r| StallCount {
+                        title: r.title,
+                        days: r.days,
+                        count: r.n.max(0) as usize,
+                        overdue: r.overdue.max(0) as usize,
+                    })
+                    .collect())
             }
 
             async fn template_items(&self) -> StoreResult<Vec<TemplateItem>> {
