@@ -991,23 +991,6 @@ pub fn totals_by_month(figures: &[MonthlyFigure]) -> Vec<(Month, Currency, i64, 
     map.into_iter().map(|((m, _), (c, r, k))| (m, c, r, k)).collect()
 }
 
-/// Partners ranked by the sum of `key` over the figures, highest first, per
-/// currency: (organisation, currency, revenue, commission).
-pub fn ranking(figures: &[MonthlyFigure], by_commission: bool) -> Vec<(i64, String, Currency, i64, i64)> {
-    let mut map: HashMap<(i64, &'static str), (String, Currency, i64, i64)> = HashMap::new();
-    for f in figures {
-        let e = map.entry((f.organisation_id, f.currency.code())).or_insert((f.organisation.clone(), f.currency, 0, 0));
-        e.2 += f.revenue_minor;
-        e.3 += f.commission_minor;
-    }
-    let mut out: Vec<_> = map.into_iter().map(|((id, _), (n, c, r, k))| (id, n, c, r, k)).collect();
-    out.sort_by(|a, b| {
-        let (ka, kb) = if by_commission { (a.4, b.4) } else { (a.3, b.3) };
-        kb.cmp(&ka).then_with(|| a.1.cmp(&b.1))
-    });
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1373,7 +1356,7 @@ mod tests {
     }
 
     #[test]
-    fn program_totals_add_up_per_month_and_partners_rank_by_revenue_or_commission() {
+    fn program_totals_add_up_per_month_and_currency() {
         let f = |org: i64, month: Month, revenue, commission| MonthlyFigure {
             organisation_id: org,
             organisation: format!("P{org}"),
@@ -1385,9 +1368,6 @@ mod tests {
         let figures = [f(1, m(2026, 10), 100, 10), f(2, m(2026, 10), 50, 20), f(1, m(2026, 11), 30, 3)];
         let totals = totals_by_month(&figures);
         assert_eq!(totals, vec![(m(2026, 10), usd(), 150, 30), (m(2026, 11), usd(), 30, 3)]);
-        let by_revenue: Vec<i64> = ranking(&figures, false).iter().map(|r| r.0).collect();
-        let by_commission: Vec<i64> = ranking(&figures, true).iter().map(|r| r.0).collect();
-        assert_eq!((by_revenue, by_commission), (vec![1, 2], vec![2, 1]));
     }
 
     #[test]

@@ -61,16 +61,31 @@ pub struct ProgramView {
     pub trend: Vec<Series>,
     pub by_revenue: Vec<Ranked>,
     pub by_commission: Vec<Ranked>,
-    pub payouts_pending: Vec<Payout>,
-    pub payouts_approved: Vec<Payout>,
+    /// The oldest `PAYOUTS_SHOWN` payouts waiting for approval, then for
+    /// payment, of `payouts_total`.
+    pub payouts: Vec<Payout>,
+    pub payouts_total: usize,
     /// Open statements of months that are over, oldest first: the first
     /// `CLOSABLE_SHOWN` of `closable_total`.
     pub closable: Vec<Statement>,
     pub closable_total: usize,
     pub imports: Vec<ImportRecord>,
+    /// The approved partners to choose from when recording an event; empty
+    /// when there are more than `PARTNER_CHOICES` (the form then takes a
+    /// name or number).
     pub partners: Vec<(i64, String)>,
     pub today: String,
 }
+
+/// Partners in each of the program page's rankings.
+pub const RANKED: i64 = 20;
+
+/// Waiting payouts listed on the program page; the rest are counted.
+pub const PAYOUTS_SHOWN: usize = 50;
+
+/// Above this many partners the record form asks for a name or number
+/// instead of offering a list.
+pub const PARTNER_CHOICES: usize = 200;
 
 /// Statements to close listed on the program page; closing them all is one
 /// button, so a long tail is counted rather than rendered.

@@ -163,6 +163,24 @@ on_both!(statements_close_in_order_pay_positive_balances_and_carry_negative_ones
     // Payouts: pending → approved → paid, each at the version seen.
     let pending = store.payouts(b, Some(PayoutStatus::Pending)).await.unwrap();
     assert_eq!(pending.len(), 2);
+    // The program page lists the oldest waiting payouts and counts the rest,
+    // and the statements of finished months still open.
+    let (waiting, total) = store.payouts_waiting(b, 1).await.unwrap();
+    assert_eq!((waiting.len(), total, waiting[0].id), (1, 2, pending[0].id));
+    let (closable, total) = store.closable_statements(b, month(2026, 11), 10).await.unwrap();
+    assert!(closable.iter().all(|s| s.status == StatementStatus::Open && s.month < month(2026, 11)));
+    assert_eq!(closable.len() as i64, total);
+    let (_, later) = store.closable_statements(b, month(2026, 12), 10).await.unwrap();
+    assert_eq!(later, total + 1, "November counts once it is over");
+    // Its totals and ranking add up what the partner's own figures say.
+    let own = store.monthly_figures(b, Some(org), month(2026, 1), month(2026, 11)).await.unwrap();
+    let program = store.program_monthly_totals(b, month(2026, 1), month(2026, 11)).await.unwrap();
+    let key = |f: &partner_portal::domain::ledger::MonthlyFigure| (f.month, f.revenue_minor, f.commission_minor);
+    assert_eq!(program.iter().map(key).collect::<Vec<_>>(), own.iter().map(key).collect::<Vec<_>>());
+    let top = store.top_partners(b, month(2026, 1), month(2026, 11), true, 20).await.unwrap();
+    let (revenue, commission) = own.iter().fold((0, 0), |t, f| (t.0 + f.revenue_minor, t.1 + f.commission_minor));
+    assert_eq!(top.iter().map(|t| (t.0, t.3, t.4)).collect::<Vec<_>>(), vec![(org, revenue, commission)]);
+    assert!(store.top_partners(b, month(2026, 1), month(2026, 11), false, 0).await.unwrap().is_empty());
     let p = pending[0].clone();
     store.move_payout(b, &p, PayoutStatus::Approved, None, mgr, audit_at(b, at(2026, 11, 4))).await.unwrap();
     let stale = store.move_payout(b, &p, PayoutStatus::Approved, None, mgr, audit_at(b, at(2026, 11, 4))).await;

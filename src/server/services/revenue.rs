@@ -5,9 +5,8 @@ use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::ledger::{
-    parse_event, parse_percent, parse_schedule, payout_step, ranking, read_csv, spreadsheet_safe, totals_by_month,
-    ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, StatementStatus,
-    BOUNTY_MILESTONES,
+    parse_event, parse_percent, parse_schedule, payout_step, read_csv, spreadsheet_safe, totals_by_month, ImportRecord,
+    Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, StatementStatus, BOUNTY_MILESTONES,
 };
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
 use crate::domain::role::{OrgAccess, Permission};
@@ -18,7 +17,10 @@ use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{self, Wording};
 use crate::server::services::partners::org_for;
 use crate::server::store::{ImportBatch, ImportOutcome};
-use crate::views::revenue::{BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementView};
+use crate::views::revenue::{
+    BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementView, CLOSABLE_SHOWN, PARTNER_CHOICES,
+    PAYOUTS_SHOWN, RANKED,
+};
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -109,36 +111,41 @@ pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {
     let brand = ctx.meta.brand.id;
     let now = Month::of(ctx.now());
     let months = now.last_n(12);
-    let figures = store.monthly_figures(brand, None, months[0], now).await.map_err(store_error)?;
-    let this_year: Vec<MonthlyFigure> = figures.iter().filter(|f| f.month.year == now.year).cloned().collect();
-    let ranked = |by_commission: bool| {
-        ranking(&this_year, by_commission)
-            .into_iter()
-            .take(20)
-            .map(|(organisation_id, organisation, c, r, k)| Ranked {
-                organisation_id,
-                organisation,
-                revenue: Money::new(r, c),
-                commission: Money::new(k, c),
-            })
-            .collect()
+    let figures = store.program_monthly_totals(brand, months[0], now).await.map_err(store_error)?;
+    let january = Month { year: now.year, month: 1 };
+    let top = |by_commission: bool| async move {
+        let rows = store.top_partners(brand, january, now, by_commission, RANKED).await.map_err(store_error)?;
+        Ok::<Vec<Ranked>, AppError>(
+            rows.into_iter()
+                .map(|(organisation_id, organisation, c, r, k)| Ranked {
+                    organisation_id,
+                    organisation,
+                    revenue: Money::new(r, c),
+                    commission: Money::new(k, c),
+                })
+                .collect(),
+        )
     };
-    let mut closable = store.statements(brand, None, Some(StatementStatus::Open)).await.map_err(store_error)?;
-    closable.retain(|s| s.month < now);
-    closable.reverse();
-    let closable_total = closable.len();
-    closable.truncate(crate::views::revenue::CLOSABLE_SHOWN);
+    let (closable, closable_total) =
+        store.closable_statements(brand, now, CLOSABLE_SHOWN as i64).await.map_err(store_error)?;
+    let (payouts, payouts_total) = store.payouts_waiting(brand, PAYOUTS_SHOWN as i64).await.map_err(store_error)?;
+    // A choice of partner on the form while it stays short; past that the
+    // form takes a name or number, as the CSV import does.
+    let mut partners = store.revenue_partners_upto(brand, PARTNER_CHOICES as i64 + 1).await.map_err(store_error)?;
+    if partners.len() > PARTNER_CHOICES {
+        partners.clear();
+    }
     Ok(ProgramView {
         now,
         trend: series(&figures, &months),
-        by_revenue: ranked(false),
-        by_commission: ranked(true),
-        payouts_pending: store.payouts(brand, Some(PayoutStatus::Pending)).await.map_err(store_error)?,
-        payouts_approved: store.payouts(brand, Some(PayoutStatus::Approved)).await.map_err(store_error)?,
+        by_revenue: top(false).await?,
+        by_commission: top(true).await?,
+        payouts,
+        payouts_total: payouts_total.max(0) as usize,
         closable,
-        closable_total,
+        closable_total: closable_total.max(0) as usize,
         imports: store.revenue_imports(brand, 10).await.map_err(store_error)?,
-        partners: store.revenue_partners(brand).await.map_err(store_error)?,
+        partners,
         today: today(ctx).to_string(),
     })
 }

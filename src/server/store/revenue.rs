@@ -115,6 +115,29 @@ pub trait RevenueStore: Send + Sync + 'static {
         quarters: &[[Month; 3]],
         now_ms: i64,
     ) -> StoreResult<u64>;
+    /// The whole program's figures between two months inclusive, one per
+    /// month and currency (`organisation_id` 0, no name).
+    async fn program_monthly_totals(&self, brand_id: i64, from: Month, to: Month) -> StoreResult<Vec<MonthlyFigure>>;
+    /// The `limit` partners with the most revenue (or commission) between two
+    /// months, per currency, in `domain::ledger::ranking`'s order:
+    /// (organisation, name, currency, revenue, commission).
+    async fn top_partners(
+        &self,
+        brand_id: i64,
+        from: Month,
+        to: Month,
+        by_commission: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, String, Currency, i64, i64)>>;
+    /// The oldest `limit` open statements of months before `before`, and how
+    /// many there are in all.
+    async fn closable_statements(&self, brand_id: i64, before: Month, limit: i64)
+        -> StoreResult<(Vec<Statement>, i64)>;
+    /// The oldest `limit` payouts waiting for approval, then for payment, and
+    /// how many wait in all.
+    async fn payouts_waiting(&self, brand_id: i64, limit: i64) -> StoreResult<(Vec<Payout>, i64)>;
+    /// Up to `limit` approved partners by name, for a choice on a form.
+    async fn revenue_partners_upto(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<(i64, String)>>;
     /// Rollup figures between two months inclusive, for one partner or all.
     async fn monthly_figures(
         &self,
@@ -1313,6 +1336,119 @@ macro_rules! revenue_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(FigureRow::into_figure).collect()
+            }
+
+            async fn program_monthly_totals(
+                &self,
+                brand_id: i64,
+                from: Month,
+                to: Month,
+            ) -> StoreResult<Vec<MonthlyFigure>> {
+                let rows: Vec<FigureRow> = sqlx::query_as(
+                    "SELECT CAST(0 AS BIGINT) AS organisation_id, '' AS name, r.month, r.currency, \
+                     CAST(SUM(r.revenue_minor) AS BIGINT) AS revenue_minor, \
+                     CAST(SUM(r.commission_minor) AS BIGINT) AS commission_minor \
+                     FROM revenue_monthly r JOIN organisations o ON o.id = r.organisation_id \
+                     WHERE o.brand_id = $1 AND r.month >= $2 AND r.month <= $3 \
+                     GROUP BY r.month, r.currency ORDER BY r.month, r.currency",
+                )
+                .bind(brand_id)
+                .bind(from.key())
+                .bind(to.key())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(FigureRow::into_figure).collect()
+            }
+
+            async fn top_partners(
+                &self,
+                brand_id: i64,
+                from: Month,
+                to: Month,
+                by_commission: bool,
+                limit: i64,
+            ) -> StoreResult<Vec<(i64, String, Currency, i64, i64)>> {
+                let key = if by_commission { "commission_minor" } else { "revenue_minor" };
+                let rows: Vec<FigureRow> = sqlx::query_as(&format!(
+                    "SELECT r.organisation_id, o.name, '' AS month, r.currency, \
+                     CAST(SUM(r.revenue_minor) AS BIGINT) AS revenue_minor, \
+                     CAST(SUM(r.commission_minor) AS BIGINT) AS commission_minor \
+                     FROM revenue_monthly r JOIN organisations o ON o.id = r.organisation_id \
+                     WHERE o.brand_id = $1 AND r.month >= $2 AND r.month <= $3 \
+                     GROUP BY r.organisation_id, o.name, r.currency ORDER BY SUM(r.{key}) DESC, o.name LIMIT $4"
+                ))
+                .bind(brand_id)
+                .bind(from.key())
+                .bind(to.key())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|r| Ok((r.organisation_id, r.name, currency(&r.currency)?, r.revenue_minor, r.commission_minor)))
+                    .collect()
+            }
+
+            async fn closable_statements(
+                &self,
+                brand_id: i64,
+                before: Month,
+                limit: i64,
+            ) -> StoreResult<(Vec<Statement>, i64)> {
+                let rows: Vec<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND s.status = 'open' AND s.month < $2 \
+                     ORDER BY s.month, o.name, s.currency LIMIT $3",
+                    $crate::server::store::revenue::STATEMENT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(before.key())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM statements s JOIN organisations o ON o.id = s.organisation_id \
+                     WHERE o.brand_id = $1 AND s.status = 'open' AND s.month < $2",
+                )
+                .bind(brand_id)
+                .bind(before.key())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((rows.into_iter().map(StatementRow::into_statement).collect::<StoreResult<_>>()?, total))
+            }
+
+            async fn payouts_waiting(&self, brand_id: i64, limit: i64) -> StoreResult<(Vec<Payout>, i64)> {
+                let rows: Vec<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND p.status IN ('pending', 'approved') \
+                     ORDER BY CASE p.status WHEN 'pending' THEN 0 ELSE 1 END, p.id LIMIT $2",
+                    $crate::server::store::revenue::STATEMENT_SELECT
+                ))
+                .bind(brand_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM payouts p JOIN statements s ON s.id = p.statement_id \
+                     JOIN organisations o ON o.id = s.organisation_id \
+                     WHERE o.brand_id = $1 AND p.status IN ('pending', 'approved')",
+                )
+                .bind(brand_id)
+                .fetch_one(&self.pool)
+                .await?;
+                let payouts = rows
+                    .into_iter()
+                    .filter_map(|r| r.into_statement().map(|s| s.payout).transpose())
+                    .collect::<StoreResult<_>>()?;
+                Ok((payouts, total))
+            }
+
+            async fn revenue_partners_upto(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<(i64, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, name FROM organisations WHERE brand_id = $1 AND approved_at IS NOT NULL \
+                     ORDER BY name, id LIMIT $2",
+                )
+                .bind(brand_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn customer_figures(

@@ -79,7 +79,7 @@ fn Program(
             q.get("closed").map(|n| format!("Closed {n} statement(s)."))
         }
     };
-    let payouts: Vec<Payout> = p.payouts_pending.iter().chain(p.payouts_approved.iter()).cloned().collect();
+    let payouts: Vec<Payout> = p.payouts.clone();
     view! {
         {move || notice().map(|t| view! { <Notice text=t/> })}
         <Card title="Program totals, last 12 months" id="program-trend" margin="mb-6">
@@ -98,6 +98,13 @@ fn Program(
                 view! { <p class="text-sm text-slate-600">"No payout is waiting for approval or payment."</p> }.into_any()
             } else {
                 view! {
+                    {(p.payouts_total > p.payouts.len()).then(|| view! {
+                        <p class="mb-2 text-sm text-slate-600">{format!(
+                            "The oldest {} of {} waiting payouts are listed.",
+                            p.payouts.len(),
+                            p.payouts_total
+                        )}</p>
+                    })}
                     <ul class="divide-y divide-slate-100 text-sm" data-testid="payouts">
                         {payouts.into_iter().map(|po| view! {
                             <li class="flex flex-wrap items-end justify-between gap-3 py-3">
@@ -158,10 +165,20 @@ fn Program(
             <Card title="Record one event" id="record">
                 <FormError value=record_value/>
                 <ActionForm action=record>
-                    <label for="ev-partner" class="block text-sm font-medium">"Partner"</label>
-                    <select id="ev-partner" name="partner" class=INPUT>
-                        {p.partners.iter().map(|(id, n)| view! { <option value=id.to_string()>{n.clone()}</option> }).collect_view()}
-                    </select>
+                    {if p.partners.is_empty() {
+                        view! {
+                            <label for="ev-partner" class="block text-sm font-medium">"Partner (name or number)"</label>
+                            <input id="ev-partner" name="partner" type="text" required class=INPUT/>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <label for="ev-partner" class="block text-sm font-medium">"Partner"</label>
+                            <select id="ev-partner" name="partner" class=INPUT>
+                                {p.partners.iter().map(|(id, n)| view! { <option value=id.to_string()>{n.clone()}</option> }).collect_view()}
+                            </select>
+                        }.into_any()
+                    }}
+                    <FieldMessage value=record_value field="partner"/>
                     <div class="grid gap-3 sm:grid-cols-2">
                         {[("customer", "Customer", "text", String::new()), ("date", "Date", "date", p.today.clone()), ("amount", "Amount", "text", String::new()), ("currency", "Currency", "text", "USD".to_owned()), ("external_id", "External id", "text", String::new()), ("refunds", "Refunds invoice (refunds only)", "text", String::new()), ("customer_price", "Partner's price to the customer (optional)", "text", String::new())]
                             .into_iter().map(|(name, label, kind, v)| view! {
