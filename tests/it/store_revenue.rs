@@ -330,3 +330,19 @@ on_both!(a_quarter_without_revenue_in_its_last_month_still_gets_its_bonus, |e| a
     assert_eq!(sep.1.iter().map(|l| (l.kind, l.amount.minor)).collect::<Vec<_>>(), vec![(LineKind::Bonus, 7_000)]);
     assert_eq!(sep.0.payout.map(|p| p.amount.minor), Some(7_000));
 });
+
+on_both!(a_referral_line_dates_its_first_year_from_the_customers_first_invoice_in_any_earlier_import, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Referral).await;
+    import(&store, b, mgr, vec![ev(org, 2, "inv-1", EventKind::Invoice, 10_000, at(2026, 2, 3))]).await.unwrap();
+    let mut other = ev(org, 3, "inv-3", EventKind::Invoice, 10_000, at(2026, 5, 6));
+    other.customer = "Initech".into();
+    import(&store, b, mgr, vec![ev(org, 2, "inv-2", EventKind::Invoice, 10_000, at(2026, 5, 5)), other]).await.unwrap();
+    let may = store.statements(b, Some(org), None).await.unwrap().into_iter().find(|s| s.month == month(2026, 5));
+    let (_, lines) = store.statement(b, may.unwrap().id).await.unwrap().unwrap();
+    let first =
+        |ext: &str| lines.iter().find(|l| l.event_external_id.as_deref() == Some(ext)).unwrap().first_invoice_ms;
+    let day =
+        |d: chrono::DateTime<Utc>| Some(d.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis());
+    assert_eq!(first("inv-2"), day(at(2026, 2, 3)), "Globex was first invoiced in the earlier import");
+    assert_eq!(first("inv-3"), day(at(2026, 5, 6)), "Initech's first invoice is this one");
+});

@@ -693,19 +693,38 @@ macro_rules! revenue_store {
                 let terms = Self::terms_versions_tx(tx, brand_id, &orgs).await?;
                 let mut first_invoice_ms = HashMap::new();
                 let mut last_closed = HashMap::new();
-                for chunk in orgs.chunks($crate::server::store::revenue::CHUNK) {
-                    let list = $crate::server::store::revenue::placeholders(1, chunk.len());
+                // Each customer's first invoice, looked up for the batch's
+                // own partner and customer pairs: one index seek each
+                // (`revenue_events_first_invoice`), where grouping every
+                // event of the batch's partners read their whole history on
+                // every import.
+                let mut pairs: Vec<(i64, &str)> =
+                    rows.iter().map(|r| (r.organisation_id, r.customer.as_str())).collect();
+                pairs.sort_unstable();
+                pairs.dedup();
+                for chunk in pairs.chunks($crate::server::store::revenue::CHUNK / 2) {
+                    let values = (0..chunk.len())
+                        .map(|i| format!("(CAST(${} AS BIGINT), ${})", 2 * i + 1, 2 * i + 2))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     let sql = format!(
-                        "SELECT organisation_id, customer, MIN(occurred_at) FROM revenue_events \
-                         WHERE kind = 'invoice' AND organisation_id IN ({list}) GROUP BY organisation_id, customer"
+                        "WITH pair (organisation_id, customer) AS (VALUES {values}) \
+                         SELECT p.organisation_id, p.customer, (SELECT MIN(e.occurred_at) FROM revenue_events e \
+                         WHERE e.organisation_id = p.organisation_id AND e.customer = p.customer \
+                         AND e.kind = 'invoice') AS first FROM pair p"
                     );
-                    let mut q = sqlx::query_as::<_, (i64, String, i64)>(&sql);
-                    for o in chunk {
-                        q = q.bind(*o);
+                    let mut q = sqlx::query_as::<_, (i64, String, Option<i64>)>(&sql);
+                    for (o, c) in chunk {
+                        q = q.bind(*o).bind(*c);
                     }
                     for (o, c, at) in q.fetch_all(&mut **tx).await? {
-                        first_invoice_ms.insert((o, c), at);
+                        if let Some(at) = at {
+                            first_invoice_ms.insert((o, c), at);
+                        }
                     }
+                }
+                for chunk in orgs.chunks($crate::server::store::revenue::CHUNK) {
+                    let list = $crate::server::store::revenue::placeholders(1, chunk.len());
                     let sql = format!(
                         "SELECT organisation_id, currency, MAX(month) FROM statements \
                          WHERE status = 'closed' AND organisation_id IN ({list}) GROUP BY organisation_id, currency"
@@ -1384,7 +1403,10 @@ macro_rules! revenue_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()
-                    .map(|r| Ok((r.organisation_id, r.name, currency(&r.currency)?, r.revenue_minor, r.commission_minor)))
+                    .map(|r| {
+                        let c = currency(&r.currency)?;
+                        Ok((r.organisation_id, r.name, c, r.revenue_minor, r.commission_minor))
+                    })
                     .collect()
             }
 
