@@ -990,9 +990,12 @@ macro_rules! revenue_store {
                 organisation_id: Option<i64>,
                 status: Option<StatementStatus>,
             ) -> StoreResult<Vec<Statement>> {
+                // One partner's statements are found through the partner's
+                // index; `$2 IS NULL OR …` would make SQLite walk every
+                // organisation of the brand instead.
+                let org = if organisation_id.is_some() { "s.organisation_id = $2" } else { "$2 IS NULL" };
                 let rows: Vec<StatementRow> = sqlx::query_as(&format!(
-                    "{} WHERE o.brand_id = $1 AND ($2 IS NULL OR s.organisation_id = $2) AND ($3 IS NULL OR s.status = \
-                     $3) \
+                    "{} WHERE o.brand_id = $1 AND {org} AND ($3 IS NULL OR s.status = $3) \
                      ORDER BY s.month DESC, o.name, s.currency LIMIT 500",
                     $crate::server::store::revenue::STATEMENT_SELECT
                 ))
@@ -1342,12 +1345,13 @@ macro_rules! revenue_store {
                 from: Month,
                 to: Month,
             ) -> StoreResult<Vec<MonthlyFigure>> {
-                let rows: Vec<FigureRow> = sqlx::query_as(
+                // As for statements: one partner's rows through its own index.
+                let org = if organisation_id.is_some() { "r.organisation_id = $4" } else { "$4 IS NULL" };
+                let rows: Vec<FigureRow> = sqlx::query_as(&format!(
                     "SELECT r.organisation_id, o.name, r.month, r.currency, r.revenue_minor, r.commission_minor \
                      FROM revenue_monthly r JOIN organisations o ON o.id = r.organisation_id \
-                     WHERE o.brand_id = $1 AND r.month >= $2 AND r.month <= $3 \
-                     AND ($4 IS NULL OR r.organisation_id = $4) ORDER BY r.month, o.name",
-                )
+                     WHERE o.brand_id = $1 AND r.month >= $2 AND r.month <= $3 AND {org} ORDER BY r.month, o.name"
+                ))
                 .bind(brand_id)
                 .bind(from.key())
                 .bind(to.key())
