@@ -35,6 +35,33 @@ on_both!(seeding_makes_every_state_a_ledger_agents_and_tickets_and_refuses_a_sec
     let hashes = count("SELECT COUNT(DISTINCT password_hash) FROM users".into()).await;
     assert_eq!(hashes, 1);
 
+    // The program's rollups agree with the partners' own figures.
+    use partner_portal::domain::ledger::Month;
+    use std::collections::BTreeMap;
+    let store = db.store().await;
+    let (first, last) = (Month { year: 2000, month: 1 }, Month { year: 2100, month: 12 });
+    let all = store.monthly_figures(1, None, first, last).await.unwrap();
+    let mut by_month: BTreeMap<(Month, String), (i64, i64)> = BTreeMap::new();
+    let mut by_partner: BTreeMap<(i32, i64), i64> = BTreeMap::new();
+    for f in &all {
+        let e = by_month.entry((f.month, f.currency.code().to_owned())).or_default();
+        (e.0, e.1) = (e.0 + f.revenue_minor, e.1 + f.commission_minor);
+        *by_partner.entry((f.month.year, f.organisation_id)).or_default() += f.revenue_minor;
+    }
+    let program = store.program_monthly_totals(1, first, last).await.unwrap();
+    let program: BTreeMap<(Month, String), (i64, i64)> = program
+        .into_iter()
+        .map(|f| ((f.month, f.currency.code().to_owned()), (f.revenue_minor, f.commission_minor)))
+        .collect();
+    assert_eq!(program, by_month);
+    let year = all.iter().map(|f| f.month.year).max().unwrap();
+    let mut expected: Vec<(i64, i64)> =
+        by_partner.iter().filter(|((y, _), _)| *y == year).map(|((_, o), r)| (*o, *r)).collect();
+    expected.sort_by(|a, b| b.1.cmp(&a.1));
+    expected.truncate(5);
+    let top = store.top_partners(1, year, false, 5).await.unwrap();
+    assert_eq!(top.iter().map(|t| (t.0, t.3)).collect::<Vec<_>>(), expected, "the year's top five by revenue");
+
     let again = seed(&config, &opts).await.unwrap_err().to_string();
     assert!(again.contains("already holds applications"), "{again}");
     assert_eq!(count("SELECT COUNT(*) FROM applications".into()).await, 40, "nothing added");

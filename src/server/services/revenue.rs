@@ -112,9 +112,8 @@ pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {
     let now = Month::of(ctx.now());
     let months = now.last_n(12);
     let figures = store.program_monthly_totals(brand, months[0], now).await.map_err(store_error)?;
-    let january = Month { year: now.year, month: 1 };
     let top = |by_commission: bool| async move {
-        let rows = store.top_partners(brand, january, now, by_commission, RANKED).await.map_err(store_error)?;
+        let rows = store.top_partners(brand, now.year, by_commission, RANKED).await.map_err(store_error)?;
         Ok::<Vec<Ranked>, AppError>(
             rows.into_iter()
                 .map(|(organisation_id, organisation, c, r, k)| Ranked {

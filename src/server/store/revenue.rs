@@ -118,14 +118,13 @@ pub trait RevenueStore: Send + Sync + 'static {
     /// The whole program's figures between two months inclusive, one per
     /// month and currency (`organisation_id` 0, no name).
     async fn program_monthly_totals(&self, brand_id: i64, from: Month, to: Month) -> StoreResult<Vec<MonthlyFigure>>;
-    /// The `limit` partners with the most revenue (or commission) between two
-    /// months, per currency, in `domain::ledger::ranking`'s order:
+    /// The `limit` partners with the most revenue (or commission) in a
+    /// calendar year, per currency, highest first and then by name:
     /// (organisation, name, currency, revenue, commission).
     async fn top_partners(
         &self,
         brand_id: i64,
-        from: Month,
-        to: Month,
+        year: i32,
         by_commission: bool,
         limit: i64,
     ) -> StoreResult<Vec<(i64, String, Currency, i64, i64)>>;
@@ -545,6 +544,37 @@ macro_rules! revenue_store {
                 .bind(l.organisation_id)
                 .bind(code)
                 .bind(l.belongs.key())
+                .bind(l.revenue_minor)
+                .bind(l.commission.amount.minor)
+                .execute(&mut **tx)
+                .await?;
+                // The program's own rollups (migration 0016). Every writer of
+                // lines holds the brand's ledger lock, so these shared rows
+                // are never updated by two transactions at once.
+                sqlx::query(
+                    "INSERT INTO revenue_program_monthly (brand_id, currency, month, revenue_minor, commission_minor) \
+                     SELECT o.brand_id, $2, $3, $4, $5 FROM organisations o WHERE o.id = $1 \
+                     ON CONFLICT (brand_id, currency, month) DO UPDATE SET \
+                     revenue_minor = revenue_program_monthly.revenue_minor + excluded.revenue_minor, \
+                     commission_minor = revenue_program_monthly.commission_minor + excluded.commission_minor",
+                )
+                .bind(l.organisation_id)
+                .bind(code)
+                .bind(l.belongs.key())
+                .bind(l.revenue_minor)
+                .bind(l.commission.amount.minor)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO revenue_yearly (organisation_id, currency, year, brand_id, revenue_minor, \
+                     commission_minor) SELECT $1, $2, $3, o.brand_id, $4, $5 FROM organisations o WHERE o.id = $1 \
+                     ON CONFLICT (organisation_id, currency, year) DO UPDATE SET \
+                     revenue_minor = revenue_yearly.revenue_minor + excluded.revenue_minor, \
+                     commission_minor = revenue_yearly.commission_minor + excluded.commission_minor",
+                )
+                .bind(l.organisation_id)
+                .bind(code)
+                .bind(i64::from(l.belongs.year))
                 .bind(l.revenue_minor)
                 .bind(l.commission.amount.minor)
                 .execute(&mut **tx)
@@ -1368,12 +1398,9 @@ macro_rules! revenue_store {
                 to: Month,
             ) -> StoreResult<Vec<MonthlyFigure>> {
                 let rows: Vec<FigureRow> = sqlx::query_as(
-                    "SELECT CAST(0 AS BIGINT) AS organisation_id, '' AS name, r.month, r.currency, \
-                     CAST(SUM(r.revenue_minor) AS BIGINT) AS revenue_minor, \
-                     CAST(SUM(r.commission_minor) AS BIGINT) AS commission_minor \
-                     FROM revenue_monthly r JOIN organisations o ON o.id = r.organisation_id \
-                     WHERE o.brand_id = $1 AND r.month >= $2 AND r.month <= $3 \
-                     GROUP BY r.month, r.currency ORDER BY r.month, r.currency",
+                    "SELECT CAST(0 AS BIGINT) AS organisation_id, '' AS name, p.month, p.currency, p.revenue_minor, \
+                     p.commission_minor FROM revenue_program_monthly p \
+                     WHERE p.brand_id = $1 AND p.month >= $2 AND p.month <= $3 ORDER BY p.month, p.currency",
                 )
                 .bind(brand_id)
                 .bind(from.key())
@@ -1386,23 +1413,18 @@ macro_rules! revenue_store {
             async fn top_partners(
                 &self,
                 brand_id: i64,
-                from: Month,
-                to: Month,
+                year: i32,
                 by_commission: bool,
                 limit: i64,
             ) -> StoreResult<Vec<(i64, String, Currency, i64, i64)>> {
                 let key = if by_commission { "commission_minor" } else { "revenue_minor" };
                 let rows: Vec<FigureRow> = sqlx::query_as(&format!(
-                    "SELECT r.organisation_id, o.name, '' AS month, r.currency, \
-                     CAST(SUM(r.revenue_minor) AS BIGINT) AS revenue_minor, \
-                     CAST(SUM(r.commission_minor) AS BIGINT) AS commission_minor \
-                     FROM revenue_monthly r JOIN organisations o ON o.id = r.organisation_id \
-                     WHERE o.brand_id = $1 AND r.month >= $2 AND r.month <= $3 \
-                     GROUP BY r.organisation_id, o.name, r.currency ORDER BY SUM(r.{key}) DESC, o.name LIMIT $4"
+                    "SELECT y.organisation_id, o.name, '' AS month, y.currency, y.revenue_minor, y.commission_minor \
+                     FROM revenue_yearly y JOIN organisations o ON o.id = y.organisation_id \
+                     WHERE y.brand_id = $1 AND y.year = $2 ORDER BY y.{key} DESC, o.name LIMIT $3"
                 ))
                 .bind(brand_id)
-                .bind(from.key())
-                .bind(to.key())
+                .bind(i64::from(year))
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
