@@ -57,7 +57,7 @@ on_both!(seeding_makes_every_state_a_ledger_agents_and_tickets_and_refuses_a_sec
     let year = all.iter().map(|f| f.month.year).max().unwrap();
     let mut expected: Vec<(i64, i64)> =
         by_partner.iter().filter(|((y, _), _)| *y == year).map(|((_, o), r)| (*o, *r)).collect();
-    expected.sort_by(|a, b| b.1.cmp(&a.1));
+    expected.sort_by_key(|e| std::cmp::Reverse(e.1));
     expected.truncate(5);
     let top = store.top_partners(1, year, false, 5).await.unwrap();
     assert_eq!(top.iter().map(|t| (t.0, t.3)).collect::<Vec<_>>(), expected, "the year's top five by revenue");
