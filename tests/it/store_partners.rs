@@ -6,8 +6,9 @@ use chrono::{Duration, Utc};
 use partner_portal::domain::application::{
     ApplicationInput, ApplicationStatus, Decision, NewApplication, RevenueModel,
 };
+use partner_portal::domain::certification::{CertActor, CertEvent};
 use partner_portal::domain::evaluation::Scores;
-use partner_portal::domain::onboarding::{stalls, Binding, PartnerSort, Phase};
+use partner_portal::domain::onboarding::{stalls, Binding, PartnerSort, Phase, PlanItem, Stall, StallCount};
 use partner_portal::domain::role::{OrgRole, Role};
 use partner_portal::domain::terms::{default_terms, Terms};
 use partner_portal::server::store::{Actor, DecisionRecord, NewToken, NewUser, OutgoingEmail, Store, StoreError};
@@ -326,3 +327,93 @@ on_both!(the_partner_list_is_counted_paged_and_ordered_by_the_database, |e| asyn
     assert_eq!((sandbox.overdue, sandbox.completed, sandbox.median_days), (1, 2, Some(3)));
     assert_eq!(ranked.iter().filter(|s| s.overdue == 3).count(), 21, "every other item is overdue everywhere");
 });
+
+/// Where partners stall, counted from every plan item as the page once did:
+/// completions by whole days from plan start, and what is overdue at `now`.
+fn stall_reference(plans: &[(i64, Vec<PlanItem>)], now: chrono::DateTime<Utc>) -> Vec<Stall> {
+    let counts: Vec<StallCount> = plans
+        .iter()
+        .flat_map(|(start, items)| {
+            items.iter().map(move |i| StallCount {
+                title: i.title.clone(),
+                days: i.done_at_ms.map(|d| (d - start) / 86_400_000),
+                count: 1,
+                overdue: usize::from(i.is_overdue(now)),
+            })
+        })
+        .collect();
+    stalls(&counts)
+}
+
+on_both!(
+    where_partners_stall_agrees_with_every_plan_item_through_ticks_unticks_and_automatic_completions,
+    |e| async move {
+        let (_db, store, b, mgr) = setup(e).await;
+        let terms = default_terms(RevenueModel::Reseller);
+        let mut orgs = Vec::new();
+        for (company, email) in [("Acme", "a@acme.example"), ("Beta", "b@beta.example"), ("Cora", "c@cora.example")] {
+            let id = apply(&store, b, company, email).await;
+            let r = rec(id, 0, &Decision::Approve, &terms, mgr);
+            orgs.push(store.decide_application(b, r, mail(), audit(b, "x")).await.unwrap().unwrap());
+        }
+        let actor = Actor { id: Some(mgr), label: "mgr@example.com".into() };
+        let plan = store.plan(b, orgs[0]).await.unwrap();
+        let tick = {
+            let (store, actor) = (store.clone(), actor.clone());
+            move |org: i64, item: i64, done: bool| {
+                let (store, actor) = (store.clone(), actor.clone());
+                async move { store.set_plan_item(b, org, item, done, &actor, audit(b, "x")).await.unwrap() }
+            }
+        };
+        tick(orgs[0], plan[0].id, true).await;
+        tick(orgs[0], plan[1].id, true).await;
+        tick(orgs[0], plan[1].id, false).await;
+        tick(orgs[0], plan[2].id, true).await;
+        tick(orgs[0], plan[2].id, true).await;
+        tick(orgs[0], plan[3].id, false).await;
+        let start =
+            store.partner_progress_page(b, PartnerSort::Name, Utc::now(), 0, 50).await.unwrap()[0].approved_at_ms;
+        let start = chrono::DateTime::from_timestamp_millis(start).unwrap();
+        store.raise_onboarding_event(orgs[1], Binding::SandboxKeyCreated, start + Duration::days(10)).await.unwrap();
+        store.raise_onboarding_event(orgs[2], Binding::SandboxKeyCreated, start + Duration::days(2)).await.unwrap();
+        store.raise_onboarding_event(orgs[2], Binding::SandboxKeyCreated, start + Duration::days(5)).await.unwrap();
+        // Submitting for review and passing tick their items inside the certification transition.
+        let steps = [
+            (CertEvent::SandboxAccessGranted, CertActor::System),
+            (CertEvent::IntegrationBuilt, CertActor::Partner),
+            (CertEvent::SubmittedForReview, CertActor::Partner),
+            (CertEvent::Passed, CertActor::Manager),
+        ];
+        crate::helpers::walk_certification(&store, b, orgs[2], mgr, &steps).await;
+        // Two managers toggling one item at once: each toggle moves it once.
+        let toggles: Vec<_> = (0..2)
+            .map(|k| {
+                let tick = tick.clone();
+                let (org, item) = (orgs[0], plan[4].id);
+                tokio::spawn(async move {
+                    for n in 0..12 {
+                        tick(org, item, (n + k) % 2 == 0).await;
+                    }
+                })
+            })
+            .collect();
+        for t in toggles {
+            t.await.unwrap();
+        }
+
+        let mut plans = Vec::new();
+        for page in store.partner_progress_page(b, PartnerSort::Name, Utc::now(), 0, 50).await.unwrap() {
+            plans.push((page.approved_at_ms, store.plan(b, page.organisation_id).await.unwrap()));
+        }
+        let due = chrono::DateTime::from_timestamp_millis(plan[0].due_at_ms).unwrap();
+        let ms = Duration::milliseconds(1);
+        for now in [start, due - ms, due, due + ms, due + Duration::hours(30), start + Duration::days(400)] {
+            let kept = stalls(&store.stall_counts(b, now).await.unwrap());
+            assert_eq!(kept, stall_reference(&plans, now), "at {now}");
+        }
+        assert!(
+            stall_reference(&plans, due + ms).iter().any(|s| s.overdue > 0),
+            "the times above reach an overdue item"
+        );
+    }
+);

@@ -251,6 +251,9 @@ macro_rules! cert_store {
                     _ => None,
                 };
                 if let Some(b) = binding {
+                    use $crate::server::store::partners::PlanScope;
+                    Self::lock_plan(&mut tx, organisation_id).await?;
+                    Self::tally_plan(&mut tx, organisation_id, PlanScope::Binding(b.key()), -1).await?;
                     sqlx::query(
                         "UPDATE onboarding_items SET done_at = $1, done_by = 'system' \
                          WHERE organisation_id = $2 AND binding = $3 AND done_at IS NULL",
@@ -260,6 +263,7 @@ macro_rules! cert_store {
                     .bind(b.key())
                     .execute(&mut *tx)
                     .await?;
+                    Self::tally_plan(&mut tx, organisation_id, PlanScope::Binding(b.key()), 1).await?;
                 }
                 if $crate::domain::ledger::BOUNTY_MILESTONES.contains(&t.to.key()) {
                     Self::award_bounty(&mut tx, brand_id, organisation_id, t.to.key(), now).await?;

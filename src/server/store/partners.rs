@@ -4,15 +4,6 @@
 use super::common::*;
 pub(super) use crate::domain::application::{Category, IntegrationOption, PartnerKind, RevenueModel};
 
-/// Organisation facts pages need next to a plan.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct OrgPlanItem {
-    pub organisation_id: i64,
-    pub organisation: String,
-    pub approved_at_ms: i64,
-    pub item: PlanItem,
-}
-
 /// One partner's onboarding progress, counted by the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgProgress {
@@ -286,9 +277,6 @@ pub(super) use crate::domain::application::Scorecard;
 #[derive(sqlx::FromRow)]
 pub(super) struct PlanRow {
     pub id: i64,
-    pub organisation_id: i64,
-    pub organisation: String,
-    pub approved_at: Option<i64>,
     pub phase: String,
     pub position: i64,
     pub title: String,
@@ -299,28 +287,22 @@ pub(super) struct PlanRow {
 }
 
 impl PlanRow {
-    pub fn into_org_item(self) -> StoreResult<OrgPlanItem> {
-        Ok(OrgPlanItem {
-            organisation_id: self.organisation_id,
-            organisation: self.organisation,
-            approved_at_ms: self.approved_at.unwrap_or_default(),
-            item: PlanItem {
-                id: self.id,
-                phase: Phase::parse(&self.phase).ok_or_else(|| corrupt("phase"))?,
-                position: self.position,
-                title: self.title,
-                binding: self.binding.as_deref().and_then(Binding::parse),
-                due_at_ms: self.due_at,
-                done_at_ms: self.done_at,
-                done_by: self.done_by,
-            },
+    pub fn into_item(self) -> StoreResult<PlanItem> {
+        Ok(PlanItem {
+            id: self.id,
+            phase: Phase::parse(&self.phase).ok_or_else(|| corrupt("phase"))?,
+            position: self.position,
+            title: self.title,
+            binding: self.binding.as_deref().and_then(Binding::parse),
+            due_at_ms: self.due_at,
+            done_at_ms: self.done_at,
+            done_by: self.done_by,
         })
     }
 }
 
-pub(super) const PLAN_SELECT: &str = "SELECT i.id, i.organisation_id, o.name AS organisation, o.approved_at, i.phase, \
-     i.position, i.title, i.binding, i.due_at, i.done_at, i.done_by \
-     FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id";
+pub(super) const PLAN_SELECT: &str = "SELECT i.id, i.phase, i.position, i.title, i.binding, i.due_at, i.done_at, \
+     i.done_by FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ProgressRow {
@@ -354,6 +336,60 @@ pub(super) struct StallRow {
     pub n: i64,
     pub overdue: i64,
 }
+
+/// Which of one partner's plan items a write touches, for the stall
+/// rollups (`onboarding_done_days`, `onboarding_open_due`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum PlanScope<'a> {
+    /// The whole plan, as it is created.
+    Plan,
+    Item(i64),
+    /// Every item bound to one automatic event (`Binding::key`).
+    Binding(&'a str),
+}
+
+/// The statements that move the items of `scope` (`$2` the partner, `$3`
+/// the item or binding) into the rollups, `$1` times: -1 before a write
+/// takes them out of the buckets of their old state, +1 after puts them in
+/// those of the new one. Items are never deleted, and a plan's titles, due
+/// dates and start never change, so only completion moves an item.
+pub(super) fn tally_plan_sql(scope: PlanScope<'_>) -> [String; 2] {
+    let of = match scope {
+        PlanScope::Plan => "",
+        PlanScope::Item(_) => "AND i.id = $3",
+        PlanScope::Binding(_) => "AND i.binding = $3",
+    };
+    const DAYS: &str = "(i.done_at - COALESCE(o.approved_at, 0)) / 86400000";
+    [
+        format!(
+            "INSERT INTO onboarding_done_days (brand_id, title, days, n) \
+             SELECT o.brand_id, i.title, {DAYS}, $1 * COUNT(*) \
+             FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
+             WHERE i.organisation_id = $2 {of} AND i.done_at IS NOT NULL GROUP BY o.brand_id, i.title, {DAYS} \
+             ON CONFLICT (brand_id, title, days) DO UPDATE SET n = onboarding_done_days.n + excluded.n"
+        ),
+        format!(
+            "INSERT INTO onboarding_open_due (brand_id, title, due_day, n) \
+             SELECT o.brand_id, i.title, i.due_at / 86400000, $1 * COUNT(*) \
+             FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
+             WHERE i.organisation_id = $2 {of} AND i.done_at IS NULL GROUP BY o.brand_id, i.title, i.due_at / 86400000 \
+             ON CONFLICT (brand_id, title, due_day) DO UPDATE SET n = onboarding_open_due.n + excluded.n"
+        ),
+    ]
+}
+
+/// Where partners stall, from the rollups: completions by title and days,
+/// open items by title with those due before today's UTC midnight (`$2`,
+/// a day number) overdue, plus today's overdue items counted one by one
+/// (`$3` midnight and `$4` now, in ms) through `onboarding_items_open_by_due`.
+pub(super) const STALL_COUNTS: &str = "SELECT title, days, n, 0 AS overdue FROM onboarding_done_days \
+     WHERE brand_id = $1 AND n > 0 \
+     UNION ALL SELECT title, CAST(NULL AS BIGINT), CAST(SUM(n) AS BIGINT), \
+     CAST(SUM(CASE WHEN due_day < $2 THEN n ELSE 0 END) AS BIGINT) FROM onboarding_open_due \
+     WHERE brand_id = $1 GROUP BY title HAVING SUM(n) > 0 \
+     UNION ALL SELECT i.title, CAST(NULL AS BIGINT), 0, COUNT(*) \
+     FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
+     WHERE i.done_at IS NULL AND i.due_at >= $3 AND i.due_at < $4 AND o.brand_id = $1 GROUP BY i.title";
 
 /// The partner list's page query: `$1` brand, `$2` now (ms), `$3` limit,
 /// `$4` offset. By name it walks `organisations_by_brand_name` and counts
@@ -437,6 +473,36 @@ pub(super) struct TemplateRow {
 macro_rules! partner_store {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// One partner's plan writes take turns, so the stall rollups
+            /// move each item once (see `tally_plan_sql`).
+            async fn lock_plan(tx: &mut sqlx::Transaction<'_, $db>, organisation_id: i64) -> StoreResult<()> {
+                if let Some(sql) = Self::PLAN_LOCK {
+                    sqlx::query(sql).bind(organisation_id).execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Moves the items of `scope` out of (`sign` -1) or into (+1)
+            /// the stall rollups, in the caller's transaction.
+            async fn tally_plan(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                organisation_id: i64,
+                scope: $crate::server::store::partners::PlanScope<'_>,
+                sign: i64,
+            ) -> StoreResult<()> {
+                use $crate::server::store::partners::PlanScope;
+                for sql in $crate::server::store::partners::tally_plan_sql(scope) {
+                    let q = sqlx::query(&sql).bind(sign).bind(organisation_id);
+                    let q = match scope {
+                        PlanScope::Plan => q,
+                        PlanScope::Item(id) => q.bind(id),
+                        PlanScope::Binding(key) => q.bind(key),
+                    };
+                    q.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
             async fn scorecards(&self, application_id: i64) -> StoreResult<Vec<Scorecard>> {
                 let rows: Vec<ScoreRow> = sqlx::query_as(
                     "SELECT s.manager_id, u.email AS manager, s.strategic_alignment, s.market_impact, \
@@ -764,6 +830,7 @@ macro_rules! partner_store {
                     .bind(ms(Phase::LaunchAndOptimization.due(now)))
                     .execute(&mut *tx)
                     .await?;
+                    Self::tally_plan(&mut tx, org, $crate::server::store::partners::PlanScope::Plan, 1).await?;
                     sqlx::query(
                         "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at) \
                          VALUES ($1, $2, 'partner.approved', $3, $4)",
@@ -842,7 +909,7 @@ macro_rules! partner_store {
                 .bind(organisation_id)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(|r| r.into_org_item().map(|o| o.item)).collect()
+                rows.into_iter().map(PlanRow::into_item).collect()
             }
 
             async fn set_plan_item(
@@ -854,7 +921,10 @@ macro_rules! partner_store {
                 actor: &Actor,
                 audit: NewAudit,
             ) -> StoreResult<()> {
+                use $crate::server::store::partners::PlanScope;
                 let mut tx = self.begin_write().await?;
+                Self::lock_plan(&mut tx, organisation_id).await?;
+                Self::tally_plan(&mut tx, organisation_id, PlanScope::Item(item_id), -1).await?;
                 let changed = sqlx::query(
                     "UPDATE onboarding_items SET done_at = $1, done_by_id = $2, done_by = $3 \
                      WHERE id = $4 AND organisation_id = $5 \
@@ -871,6 +941,7 @@ macro_rules! partner_store {
                 if changed.rows_affected() != 1 {
                     return Err(StoreError::NotFound);
                 }
+                Self::tally_plan(&mut tx, organisation_id, PlanScope::Item(item_id), 1).await?;
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -882,7 +953,10 @@ macro_rules! partner_store {
                 binding: Binding,
                 now: DateTime<Utc>,
             ) -> StoreResult<u64> {
+                use $crate::server::store::partners::PlanScope;
                 let mut tx = self.begin_write().await?;
+                Self::lock_plan(&mut tx, organisation_id).await?;
+                Self::tally_plan(&mut tx, organisation_id, PlanScope::Binding(binding.key()), -1).await?;
                 let done = sqlx::query(
                     "UPDATE onboarding_items SET done_at = $1, done_by = 'system' \
                      WHERE organisation_id = $2 AND binding = $3 AND done_at IS NULL",
@@ -892,6 +966,7 @@ macro_rules! partner_store {
                 .bind(binding.key())
                 .execute(&mut *tx)
                 .await?;
+                Self::tally_plan(&mut tx, organisation_id, PlanScope::Binding(binding.key()), 1).await?;
                 tx.commit().await?;
                 Ok(done.rows_affected())
             }
@@ -926,17 +1001,14 @@ macro_rules! partner_store {
             }
 
             async fn stall_counts(&self, brand_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<StallCount>> {
-                let rows: Vec<StallRow> = sqlx::query_as(
-                    "SELECT i.title, CASE WHEN i.done_at IS NULL THEN NULL \
-                     ELSE (i.done_at - COALESCE(o.approved_at, 0)) / 86400000 END AS days, COUNT(*) AS n, \
-                     SUM(CASE WHEN i.done_at IS NULL AND i.due_at < $2 THEN 1 ELSE 0 END) AS overdue \
-                     FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
-                     WHERE o.brand_id = $1 GROUP BY i.title, days",
-                )
-                .bind(brand_id)
-                .bind(ms(now))
-                .fetch_all(&self.pool)
-                .await?;
+                let midnight = $crate::server::store::partners::day_start_ms(now);
+                let rows: Vec<StallRow> = sqlx::query_as($crate::server::store::partners::STALL_COUNTS)
+                    .bind(brand_id)
+                    .bind(midnight / 86_400_000)
+                    .bind(midnight)
+                    .bind(ms(now))
+                    .fetch_all(&self.pool)
+                    .await?;
                 Ok(rows
                     .into_iter()
                     .map(|r| StallCount {

@@ -38,6 +38,8 @@ impl PgStore {
     // One partner's agent, event and fund writes run one at a time (agent limit,
     // daily quota and trust scores are read-then-write).
     const ORG_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7412000000 + $1)");
+    // One partner's plan writes take turns: the stall rollups are read-then-write.
+    const PLAN_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7413000000 + $1)");
     const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \
          FROM event_log WHERE fanned_out = FALSE ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
     const CLAIM_DELIVERIES: &'static str = claim_deliveries_sql!("FOR UPDATE SKIP LOCKED");

@@ -36,6 +36,8 @@ impl SqliteStore {
     const LEDGER_LOCK: Option<&'static str> = None;
 
     const ORG_LOCK: Option<&'static str> = None;
+    // Plan writes need no lock of their own here either (`BEGIN IMMEDIATE`).
+    const PLAN_LOCK: Option<&'static str> = None;
     const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \
          FROM event_log WHERE fanned_out = FALSE ORDER BY id LIMIT $1";
     const CLAIM_DELIVERIES: &'static str = claim_deliveries_sql!("");
