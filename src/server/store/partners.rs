@@ -382,14 +382,17 @@ pub(super) fn tally_plan_sql(scope: PlanScope<'_>) -> [String; 2] {
 /// open items by title with those due before today's UTC midnight (`$2`,
 /// a day number) overdue, plus today's overdue items counted one by one
 /// (`$3` midnight and `$4` now, in ms) through `onboarding_items_open_by_due`.
+/// `CROSS JOIN` makes SQLite start from that index: left to itself it walks
+/// every partner of the brand and their items (3 ms instead of 0.1 ms at
+/// 1,000 partners); PostgreSQL plans it as any join.
 pub(super) const STALL_COUNTS: &str = "SELECT title, days, n, 0 AS overdue FROM onboarding_done_days \
      WHERE brand_id = $1 AND n > 0 \
      UNION ALL SELECT title, CAST(NULL AS BIGINT), CAST(SUM(n) AS BIGINT), \
      CAST(SUM(CASE WHEN due_day < $2 THEN n ELSE 0 END) AS BIGINT) FROM onboarding_open_due \
      WHERE brand_id = $1 GROUP BY title HAVING SUM(n) > 0 \
      UNION ALL SELECT i.title, CAST(NULL AS BIGINT), 0, COUNT(*) \
-     FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
-     WHERE i.done_at IS NULL AND i.due_at >= $3 AND i.due_at < $4 AND o.brand_id = $1 GROUP BY i.title";
+     FROM onboarding_items i CROSS JOIN organisations o WHERE o.id = i.organisation_id \
+     AND i.done_at IS NULL AND i.due_at >= $3 AND i.due_at < $4 AND o.brand_id = $1 GROUP BY i.title";
 
 /// The partner list's page query: `$1` brand, `$2` now (ms), `$3` limit,
 /// `$4` offset. By name it walks `organisations_by_brand_name` and counts
