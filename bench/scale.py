@@ -7,12 +7,15 @@ large program is (small req/s ÷ large req/s; the target is at most 1.5).
 
   python3 bench/scale.py                                  # 1,000/1M against 100,000/10M: hours of seeding
   python3 bench/scale.py --small 100:100000 --large 1000:1000000 --engine sqlite
+  python3 bench/scale.py --keep ...          # keeps both programs (the work directories are printed)
+  python3 bench/scale.py --reuse SMALL_DIR LARGE_DIR   # times them again, migrated, without seeding
 
 Run bench/http.sh once first (it builds the release binaries), or set
 BENCH_PROFILE=debug for a debug build.
 """
 
 import argparse
+import json
 import os
 import shutil
 import tempfile
@@ -26,15 +29,29 @@ def size(text):
     return int(partners), int(ledger)
 
 
-def start(name, engine_name, partners, ledger, keep):
-    work = tempfile.mkdtemp(prefix=f"pp-scale-{name}-")
+def start(name, engine_name, partners, ledger, keep, reuse=None):
+    work = reuse or tempfile.mkdtemp(prefix=f"pp-scale-{name}-")
+    keep = keep or bool(reuse)
     engine = load.Engine(engine_name, work)
     port = load.free_port()
     base = f"http://127.0.0.1:{port}"
     env = load.portal_env(engine, port, work)
+    # A kept program is migrated as an upgrade would migrate it.
     load.subprocess.run([load.PORTAL, "migrate"], env=env, check=True, capture_output=True)
-    seeded = load.seed(env, partners, ledger)
-    print(f"{name}: {partners:,} partners, {ledger:,} ledger rows seeded in {seeded['seconds']:.0f} s", flush=True)
+    if reuse:
+        with open(os.path.join(work, "seeded.json")) as f:
+            seeded = json.load(f)
+        print(f"{name}: the program kept in {work}", flush=True)
+        partners, ledger = seeded["partners"], seeded["ledger"]
+    else:
+        seeded = load.seed(env, partners, ledger)
+        kept = f" (kept in {work})" if keep else ""
+        print(f"{name}: {partners:,} partners, {ledger:,} ledger rows seeded in {seeded['seconds']:.0f} s{kept}",
+              flush=True)
+        if keep:
+            with open(os.path.join(work, "seeded.json"), "w") as f:
+                json.dump({"manager": seeded["manager"], "reseller": seeded["reseller"], "partners": partners,
+                           "ledger": ledger}, f)
     portal = load.Proc([load.PORTAL], env, os.path.join(work, "portal.log"))
     load.wait_ok(f"{base}/login")
     _, partner = load.sign_in(base, seeded["reseller"])
@@ -52,7 +69,7 @@ def start(name, engine_name, partners, ledger, keep):
         ("manager partner list (/manager/partners)", f"{base}/manager/partners", manager),
         ("manager review queue (/manager/applications)", f"{base}/manager/applications", manager),
     ]
-    return pages, stop
+    return pages, stop, (partners, ledger)
 
 
 def main():
@@ -63,14 +80,19 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     ap.add_argument("--connections", type=int, default=8)
-    ap.add_argument("--keep", action="store_true", help="keep the work directories (logs)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directories (logs, the seeded programs)")
+    ap.add_argument("--reuse", nargs=2, metavar=("SMALL_DIR", "LARGE_DIR"),
+                    help="SQLite: time the programs a --keep run left instead of seeding new ones")
     args = ap.parse_args()
+    if args.reuse and args.engine != "sqlite":
+        ap.error("--reuse keeps SQLite files only")
+    reuse = args.reuse or (None, None)
 
     stops = []
     try:
-        small, stop = start("small", args.engine, *args.small, args.keep)
+        small, stop, args.small = start("small", args.engine, *args.small, args.keep, reuse[0])
         stops.append(stop)
-        large, stop = start("large", args.engine, *args.large, args.keep)
+        large, stop, args.large = start("large", args.engine, *args.large, args.keep, reuse[1])
         stops.append(stop)
         time.sleep(3)
         runs = {label: ([], []) for label, _, _ in small}

@@ -427,6 +427,17 @@ pub(super) fn progress_page_sql(sort: PartnerSort) -> String {
 pub(super) const PHASE_ORDER: &str = "CASE i.phase WHEN 'preparation' THEN 1 WHEN 'technical_integration' THEN 2 \
      WHEN 'business_alignment' THEN 3 ELSE 4 END";
 
+/// The review queue's filter: `$1` brand, `$2` status, `$3` partner type
+/// prefix with `%`. An unset filter compares its parameter with itself
+/// instead of every row, so the engine walks `applications_queue` (a
+/// status) or `applications_by_brand_created` (all) in page order and stops
+/// at the page, rather than sorting every application of the brand.
+pub(super) fn queue_filter(status: &str, kind_prefix: &str) -> String {
+    let status = if status.is_empty() { "$2 = ''" } else { "a.status = $2" };
+    let kind = if kind_prefix.is_empty() { "$3 = '%'" } else { "a.partner_kind LIKE $3" };
+    format!("a.brand_id = $1 AND {status} AND {kind}")
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct TermsRow {
     pub model: String,
@@ -614,16 +625,16 @@ macro_rules! partner_store {
                 offset: i64,
                 limit: i64,
             ) -> StoreResult<(Vec<ApplicationSummary>, i64)> {
-                const MATCHING: &str = "a.brand_id = $1 AND ($2 = '' OR a.status = $2) AND a.partner_kind LIKE $3";
+                let matching = $crate::server::store::partners::queue_filter(status, kind_prefix);
                 let total: i64 =
-                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM applications a WHERE {MATCHING}"))
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM applications a WHERE {matching}"))
                         .bind(brand_id)
                         .bind(status)
                         .bind(format!("{kind_prefix}%"))
                         .fetch_one(&self.pool)
                         .await?;
                 let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-                    "{} WHERE {MATCHING} ORDER BY a.created_at, a.id LIMIT $4 OFFSET $5",
+                    "{} WHERE {matching} ORDER BY a.created_at, a.id LIMIT $4 OFFSET $5",
                     $crate::server::store::partners::SUMMARY_SELECT
                 ))
                 .bind(brand_id)
