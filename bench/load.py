@@ -376,15 +376,26 @@ def run_engine(name, args, report):
         # and a sign-in flood meets the limits (429); anything else fails.
         with open(os.path.join(work, "portal.log"), errors="replace") as f:
             counts = {}
+            errors = []
             for line in f:
-                m = re.search(r"path=(\S+?)\W*\s.*status=(\d+)", re.sub(r"\x1b\[[0-9;]*m", "", line))
+                line = re.sub(r"\x1b\[[0-9;]*m", "", line)
+                m = re.search(r"path=(\S+?)\W*\s.*status=(\d+)", line)
                 if m and not m.group(2).startswith(("2", "3")):
                     counts[(m.group(1), m.group(2))] = counts.get((m.group(1), m.group(2)), 0) + 1
+                if " ERROR " in line and len(errors) < 10:
+                    errors.append(line.strip()[:400])
+        failed = False
         for (path, status), n in sorted(counts.items()):
             print(f"  the server answered {status} to {path} {n} times")
             shed = status == "503" or (status == "429" and path == signin_path)
             if not shed:
+                failed = True
                 report.setdefault("failures", []).append(f"{name}: {status} to {path} {n} times")
+        # A failed run's work directory is gone afterwards: show why here.
+        if failed:
+            print("  the server's first errors:")
+            for line in errors:
+                print(f"    {line}")
     finally:
         for p in procs:
             p.stop()
