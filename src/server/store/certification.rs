@@ -252,7 +252,7 @@ macro_rules! cert_store {
                 };
                 if let Some(b) = binding {
                     use $crate::server::store::partners::PlanScope;
-                    Self::lock_plan(&mut tx, organisation_id).await?;
+                    Self::take_lock(&mut tx, Self::PLAN_LOCK, organisation_id).await?;
                     Self::tally_plan(&mut tx, organisation_id, PlanScope::Binding(b.key()), -1).await?;
                     sqlx::query(
                         "UPDATE onboarding_items SET done_at = $1, done_by = 'system' \

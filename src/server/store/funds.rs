@@ -178,13 +178,6 @@ pub(super) fn commitment(status: &str, requested_minor: i64, approved_minor: Opt
 macro_rules! fund_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            async fn lock_org(tx: &mut sqlx::Transaction<'_, $db>, organisation_id: i64) -> StoreResult<()> {
-                if let Some(sql) = Self::ORG_LOCK {
-                    sqlx::query(sql).bind(organisation_id).execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
             /// The partner's budget for the quarter of `activity_ms` and what
             /// the quarter's other requests (not `except`) hold of it.
             async fn fund_budget_tx(
@@ -242,7 +235,7 @@ macro_rules! fund_store {
             ) -> StoreResult<Result<i64, OverBudget>> {
                 let now = ms(audit.at);
                 let mut tx = self.begin_write().await?;
-                Self::lock_org(&mut tx, r.organisation_id).await?;
+                Self::take_lock(&mut tx, Self::ORG_LOCK, r.organisation_id).await?;
                 let (budget, quarter, held) =
                     Self::fund_budget_tx(&mut tx, brand_id, r.organisation_id, r.activity_ms, None).await?;
                 if let Err(over) = check_fits(budget, quarter, held, r.requested_minor) {
@@ -295,7 +288,7 @@ macro_rules! fund_store {
                 let Some((org, activity_ms, code, requested, approved, claim, kind, title)) = row else {
                     return Err(StoreError::NotFound);
                 };
-                Self::lock_org(&mut tx, org).await?;
+                Self::take_lock(&mut tx, Self::ORG_LOCK, org).await?;
                 let changed = "The request changed since you looked. Reload and try again.";
                 let done = match (m.from, m.to) {
                     (FundStatus::Requested, FundStatus::Approved) => {
@@ -370,7 +363,7 @@ macro_rules! fund_store {
                         }
                         let amount = claim.ok_or_else(|| super::partners::corrupt("fund claim"))?;
                         let c = $crate::server::store::revenue::currency(&code)?;
-                        Self::lock_ledger(&mut tx, brand_id).await?;
+                        Self::take_lock(&mut tx, Self::LEDGER_LOCK, brand_id).await?;
                         let versions = Self::terms_versions_tx(&mut tx, brand_id, &[org]).await?;
                         let terms_version = versions
                             .get(&org)
@@ -449,7 +442,7 @@ macro_rules! fund_store {
             async fn claim_funds(&self, brand_id: i64, c: FundClaim, audit: NewAudit) -> StoreResult<()> {
                 let now = ms(audit.at);
                 let mut tx = self.begin_write().await?;
-                Self::lock_org(&mut tx, c.organisation_id).await?;
+                Self::take_lock(&mut tx, Self::ORG_LOCK, c.organisation_id).await?;
                 // Guards: still approved at the version seen, the activity's
                 // day has come, and the claim is not above the approved amount.
                 let done = sqlx::query(

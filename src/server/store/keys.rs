@@ -353,9 +353,7 @@ macro_rules! key_store {
 
             async fn register_agent(&self, agent: NewAgent, limit: Option<i64>) -> StoreResult<AgentView> {
                 let mut tx = self.begin_write().await?;
-                if let Some(sql) = Self::ORG_LOCK {
-                    sqlx::query(sql).bind(agent.organisation_id).execute(&mut *tx).await?;
-                }
+                Self::take_lock(&mut tx, Self::ORG_LOCK, agent.organisation_id).await?;
                 if let Some(limit) = limit {
                     let n: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM agents WHERE organisation_id = $1 AND environment = $2",
@@ -464,9 +462,7 @@ macro_rules! key_store {
 
             async fn record_events(&self, batch: EventBatch) -> StoreResult<EventsOutcome> {
                 let mut tx = self.begin_write().await?;
-                if let Some(sql) = Self::ORG_LOCK {
-                    sqlx::query(sql).bind(batch.organisation_id).execute(&mut *tx).await?;
-                }
+                Self::take_lock(&mut tx, Self::ORG_LOCK, batch.organisation_id).await?;
                 let org = batch.organisation_id;
                 let env = batch.environment.key();
                 let now = ms(batch.now);

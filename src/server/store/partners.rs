@@ -487,15 +487,6 @@ pub(super) struct TemplateRow {
 macro_rules! partner_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// One partner's plan writes take turns, so the stall rollups
-            /// move each item once (see `tally_plan_sql`).
-            async fn lock_plan(tx: &mut sqlx::Transaction<'_, $db>, organisation_id: i64) -> StoreResult<()> {
-                if let Some(sql) = Self::PLAN_LOCK {
-                    sqlx::query(sql).bind(organisation_id).execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
             /// Moves the items of `scope` out of (`sign` -1) or into (+1)
             /// the stall rollups, in the caller's transaction.
             async fn tally_plan(
@@ -937,7 +928,7 @@ macro_rules! partner_store {
             ) -> StoreResult<()> {
                 use $crate::server::store::partners::PlanScope;
                 let mut tx = self.begin_write().await?;
-                Self::lock_plan(&mut tx, organisation_id).await?;
+                Self::take_lock(&mut tx, Self::PLAN_LOCK, organisation_id).await?;
                 Self::tally_plan(&mut tx, organisation_id, PlanScope::Item(item_id), -1).await?;
                 let changed = sqlx::query(
                     "UPDATE onboarding_items SET done_at = $1, done_by_id = $2, done_by = $3 \
@@ -969,7 +960,7 @@ macro_rules! partner_store {
             ) -> StoreResult<u64> {
                 use $crate::server::store::partners::PlanScope;
                 let mut tx = self.begin_write().await?;
-                Self::lock_plan(&mut tx, organisation_id).await?;
+                Self::take_lock(&mut tx, Self::PLAN_LOCK, organisation_id).await?;
                 Self::tally_plan(&mut tx, organisation_id, PlanScope::Binding(binding.key()), -1).await?;
                 let done = sqlx::query(
                     "UPDATE onboarding_items SET done_at = $1, done_by = 'system' \

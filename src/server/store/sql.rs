@@ -342,6 +342,21 @@ pub(super) const LOGIN_BY_ID: &str = "SELECT id, email, password_hash, disabled_
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Takes one of the engine's transaction locks (`LEDGER_LOCK`,
+            /// `ORG_LOCK`, `PLAN_LOCK`) on `key` until the transaction ends.
+            /// SQLite has none: `BEGIN IMMEDIATE` already makes each write
+            /// transaction the only one.
+            async fn take_lock(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                lock: Option<&'static str>,
+                key: i64,
+            ) -> StoreResult<()> {
+                if let Some(sql) = lock {
+                    sqlx::query(sql).bind(key).execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
             async fn insert_audit(tx: &mut sqlx::Transaction<'_, $db>, a: &NewAudit) -> StoreResult<()> {
                 sqlx::query($crate::server::store::sql::INSERT_AUDIT)
                     .bind(a.brand_id)
