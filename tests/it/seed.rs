@@ -6,6 +6,7 @@ use crate::helpers::{scalar, Engine, TestDb};
 use crate::on_both;
 use partner_portal::server::config::{Config, Secret};
 use partner_portal::server::seed::{seed, SeedOptions};
+use sqlx::Connection;
 
 on_both!(seeding_makes_every_state_a_ledger_agents_and_tickets_and_refuses_a_second_time, |e: Engine| async move {
     let db = TestDb::new(e).await;
@@ -128,5 +129,106 @@ on_both!(
         assert!(
             html.body.contains("Page 1 of 2 (96 partners)") && html.body.contains("href=\"?sort=progress&amp;page=2\"")
         );
+    }
+);
+
+/// Every rollup table, as one text per row. Counts that went back to zero
+/// are left out: the store keeps such a row, a backfill never makes one.
+const ROLLUPS: &[&str] = &[
+    "SELECT brand_id || '|' || currency || '|' || month || '|' || revenue_minor || '|' || commission_minor \
+     FROM revenue_program_monthly",
+    "SELECT organisation_id || '|' || currency || '|' || year || '|' || brand_id || '|' || revenue_minor || '|' || \
+     commission_minor FROM revenue_yearly",
+    "SELECT brand_id || '|' || title || '|' || days || '|' || n FROM onboarding_done_days WHERE n <> 0",
+    "SELECT brand_id || '|' || title || '|' || due_day || '|' || n FROM onboarding_open_due WHERE n <> 0",
+    "SELECT brand_id || '|' || month || '|' || n FROM statements_open_monthly WHERE n <> 0",
+    "SELECT brand_id || '|' || status || '|' || n FROM payout_status_counts WHERE n <> 0",
+];
+
+async fn rollups(url: &str) -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for sql in ROLLUPS {
+        let mut rows: Vec<String> = if url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+        } else {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+        };
+        rows.sort();
+        all.push(rows);
+    }
+    all
+}
+
+async fn execute(url: &str, statements: &[&str]) {
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    }
+}
+
+on_both!(
+    rollups_rebuilt_by_their_migrations_equal_the_ones_kept_while_the_program_was_written,
+    |e: Engine| async move {
+        use crate::helpers::audit;
+        use partner_portal::domain::ledger::{Month, PayoutStatus, StatementStatus};
+        let db = TestDb::new(e).await;
+        let config = Config { database_url: Secret::new(&db.url), ..Config::default() };
+        let opts = SeedOptions { partners: 30, ledger: 3_000, demo: false, password: "seeded password 2026".into() };
+        seed(&config, &opts).await.unwrap();
+        let store = db.store().await;
+        let manager = scalar(&db.url, "SELECT MIN(id) FROM users WHERE role = 'manager'").await;
+        // Close each partner's oldest statement of a finished month, then
+        // approve one payout and pay another: every count moves.
+        let now = Month::of(chrono::Utc::now());
+        let mut open = store.statements(1, None, Some(StatementStatus::Open)).await.unwrap();
+        open.sort_by_key(|s| (s.organisation_id, s.currency.code().to_owned(), s.month));
+        open.dedup_by_key(|s| (s.organisation_id, s.currency.code().to_owned()));
+        let mut closed = 0;
+        for s in open.iter().filter(|s| s.month < now).take(12) {
+            store.close_statement(1, s.id, now, manager, vec![], audit(1, "close")).await.unwrap();
+            closed += 1;
+        }
+        assert!(closed >= 5, "only {closed} statements to close");
+        let pending = store.payouts(1, Some(PayoutStatus::Pending)).await.unwrap();
+        assert!(pending.len() >= 2, "{} payouts", pending.len());
+        store.move_payout(1, &pending[0], PayoutStatus::Approved, None, manager, audit(1, "approve")).await.unwrap();
+        store.move_payout(1, &pending[1], PayoutStatus::Approved, None, manager, audit(1, "approve")).await.unwrap();
+        let approved = store.payouts(1, Some(PayoutStatus::Approved)).await.unwrap();
+        store.move_payout(1, &approved[0], PayoutStatus::Paid, Some("W-1"), manager, audit(1, "pay")).await.unwrap();
+        drop(store);
+
+        let kept = rollups(&db.url).await;
+        assert!(kept.iter().all(|rows| !rows.is_empty()), "every rollup has rows: {kept:?}");
+        // The database as it was before the rollups' migrations, with all
+        // the data they read; connecting applies them again.
+        execute(
+            &db.url,
+            &[
+                "DROP TABLE revenue_program_monthly",
+                "DROP TABLE revenue_yearly",
+                "DROP TABLE onboarding_done_days",
+                "DROP TABLE onboarding_open_due",
+                "DROP INDEX onboarding_items_open_by_due",
+                "DROP TABLE statements_open_monthly",
+                "DROP TABLE payout_status_counts",
+                "DELETE FROM _sqlx_migrations WHERE version IN (16, 17, 19)",
+            ],
+        )
+        .await;
+        let store = db.store().await;
+        assert!(store.pending_migrations().await.unwrap().is_empty());
+        let rebuilt = rollups(&db.url).await;
+        for (sql, (k, r)) in ROLLUPS.iter().zip(kept.iter().zip(&rebuilt)) {
+            assert_eq!(k, r, "{sql}");
+        }
     }
 );

@@ -471,9 +471,49 @@ pub(super) fn with_ids(known: Vec<(i64, KnownEvent)>) -> (HashMap<String, KnownE
 macro_rules! revenue_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            async fn lock_ledger(tx: &mut sqlx::Transaction<'_, $db>, brand_id: i64) -> StoreResult<()> {
-                if let Some(sql) = Self::LEDGER_LOCK {
-                    sqlx::query(sql).bind(brand_id).execute(&mut **tx).await?;
+            /// Moves the count of a brand's open statements of one month
+            /// (migration 0019). Callers hold the brand's ledger lock.
+            async fn count_open_statements(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                month: &str,
+                by: i64,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO statements_open_monthly (brand_id, month, n) VALUES ($1, $2, $3) \
+                     ON CONFLICT (brand_id, month) DO UPDATE SET n = statements_open_monthly.n + excluded.n",
+                )
+                .bind(brand_id)
+                .bind(month)
+                .bind(by)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// Moves a payout between the brand's per-status counts
+            /// (migration 0019): out of `from` (none for a new payout) and
+            /// into `to`. The rows change in status order, so two moves in
+            /// flight on PostgreSQL lock them in the same order.
+            async fn count_payout(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                from: Option<PayoutStatus>,
+                to: PayoutStatus,
+            ) -> StoreResult<()> {
+                let mut moves: Vec<(&str, i64)> = from.map(|f| (f.key(), -1)).into_iter().collect();
+                moves.push((to.key(), 1));
+                moves.sort_unstable();
+                for (status, by) in moves {
+                    sqlx::query(
+                        "INSERT INTO payout_status_counts (brand_id, status, n) VALUES ($1, $2, $3) \
+                         ON CONFLICT (brand_id, status) DO UPDATE SET n = payout_status_counts.n + excluded.n",
+                    )
+                    .bind(brand_id)
+                    .bind(status)
+                    .bind(by)
+                    .execute(&mut **tx)
+                    .await?;
                 }
                 Ok(())
             }
@@ -483,7 +523,7 @@ macro_rules! revenue_store {
             async fn insert_line(tx: &mut sqlx::Transaction<'_, $db>, l: &NewLine<'_>) -> StoreResult<i64> {
                 let code = l.commission.amount.currency.code();
                 let month = l.statement_month.key();
-                sqlx::query(
+                let opened = sqlx::query(
                     "INSERT INTO statements (organisation_id, currency, month, status, created_at) \
                      VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (organisation_id, currency, month) DO NOTHING",
                 )
@@ -493,6 +533,15 @@ macro_rules! revenue_store {
                 .bind(l.now_ms)
                 .execute(&mut **tx)
                 .await?;
+                if opened.rows_affected() == 1 {
+                    // Once per partner, currency and month: the brand is read here
+                    // rather than carried by every line.
+                    let brand_id: i64 = sqlx::query_scalar("SELECT brand_id FROM organisations WHERE id = $1")
+                        .bind(l.organisation_id)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    Self::count_open_statements(tx, brand_id, &month, 1).await?;
+                }
                 // The status guard keeps closed statements immutable, even
                 // against a close committed a moment ago by another instance.
                 let statement: Option<i64> = sqlx::query_scalar(
@@ -648,7 +697,7 @@ macro_rules! revenue_store {
                 milestone: &str,
                 now_ms: i64,
             ) -> StoreResult<()> {
-                Self::lock_ledger(tx, brand_id).await?;
+                Self::take_lock(tx, Self::LEDGER_LOCK, brand_id).await?;
                 let paid: Option<i64> =
                     sqlx::query_scalar("SELECT id FROM commission_lines WHERE organisation_id = $1 AND milestone = $2")
                         .bind(organisation_id)
@@ -860,7 +909,7 @@ macro_rules! revenue_store {
                 audit: NewAudit,
             ) -> StoreResult<ImportOutcome> {
                 let mut tx = self.begin_write().await?;
-                Self::lock_ledger(&mut tx, brand_id).await?;
+                Self::take_lock(&mut tx, Self::LEDGER_LOCK, brand_id).await?;
                 let (ctx, mut ids) = Self::ledger_context(&mut tx, brand_id, &batch.rows).await?;
                 let plan = match plan_import(&batch.rows, &ctx) {
                     Ok(_) if batch.dry_run => {
@@ -1107,7 +1156,7 @@ macro_rules! revenue_store {
             ) -> StoreResult<()> {
                 let now_ms = ms(audit.at);
                 let mut tx = self.begin_write().await?;
-                Self::lock_ledger(&mut tx, brand_id).await?;
+                Self::take_lock(&mut tx, Self::LEDGER_LOCK, brand_id).await?;
                 let row: Option<(i64, String, String, String)> = sqlx::query_as(
                     "SELECT s.organisation_id, s.currency, s.month, s.status FROM statements s \
                      JOIN organisations o ON o.id = s.organisation_id WHERE o.brand_id = $1 AND s.id = $2",
@@ -1202,6 +1251,7 @@ macro_rules! revenue_store {
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict("The statement changed while closing. Try again."));
                 }
+                Self::count_open_statements(&mut tx, brand_id, &month_key, -1).await?;
                 if let Some(amount) = closing.payout_minor {
                     sqlx::query(
                         "INSERT INTO payouts (statement_id, organisation_id, amount_minor, currency, status, \
@@ -1215,6 +1265,7 @@ macro_rules! revenue_store {
                     .bind(now_ms)
                     .execute(&mut *tx)
                     .await?;
+                    Self::count_payout(&mut tx, brand_id, None, PayoutStatus::Pending).await?;
                 }
                 let payload = serde_json::json!({
                     "organisation_id": org,
@@ -1279,6 +1330,7 @@ macro_rules! revenue_store {
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict("The payout changed since you looked. Reload and try again."));
                 }
+                Self::count_payout(&mut tx, brand_id, Some(payout.status), to).await?;
                 if to == PayoutStatus::Paid {
                     let payload = serde_json::json!({
                         "organisation_id": payout.organisation_id,
@@ -1337,7 +1389,7 @@ macro_rules! revenue_store {
                 now_ms: i64,
             ) -> StoreResult<u64> {
                 let mut tx = self.begin_write().await?;
-                Self::lock_ledger(&mut tx, brand_id).await?;
+                Self::take_lock(&mut tx, Self::LEDGER_LOCK, brand_id).await?;
                 let mut opened = 0;
                 for q in quarters {
                     // A quarter with revenue but no statement for its last
@@ -1362,6 +1414,10 @@ macro_rules! revenue_store {
                     .bind(q[1].key())
                     .execute(&mut *tx)
                     .await?;
+                    if done.rows_affected() > 0 {
+                        Self::count_open_statements(&mut tx, brand_id, &q[2].key(), done.rows_affected() as i64)
+                            .await?;
+                    }
                     opened += done.rows_affected();
                 }
                 tx.commit().await?;
@@ -1453,8 +1509,8 @@ macro_rules! revenue_store {
                 .fetch_all(&self.pool)
                 .await?;
                 let total: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM statements s JOIN organisations o ON o.id = s.organisation_id \
-                     WHERE o.brand_id = $1 AND s.status = 'open' AND s.month < $2",
+                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM statements_open_monthly \
+                     WHERE brand_id = $1 AND month < $2",
                 )
                 .bind(brand_id)
                 .bind(before.key())
@@ -1474,9 +1530,8 @@ macro_rules! revenue_store {
                 .fetch_all(&self.pool)
                 .await?;
                 let total: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM payouts p JOIN statements s ON s.id = p.statement_id \
-                     JOIN organisations o ON o.id = s.organisation_id \
-                     WHERE o.brand_id = $1 AND p.status IN ('pending', 'approved')",
+                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM payout_status_counts \
+                     WHERE brand_id = $1 AND status IN ('pending', 'approved')",
                 )
                 .bind(brand_id)
                 .fetch_one(&self.pool)
