@@ -143,6 +143,7 @@ const ROLLUPS: &[&str] = &[
     "SELECT brand_id || '|' || title || '|' || due_day || '|' || n FROM onboarding_open_due WHERE n <> 0",
     "SELECT brand_id || '|' || month || '|' || n FROM statements_open_monthly WHERE n <> 0",
     "SELECT brand_id || '|' || status || '|' || n FROM payout_status_counts WHERE n <> 0",
+    "SELECT brand_id || '|' || n FROM onboarding_plan_counts",
 ];
 
 async fn rollups(url: &str) -> Vec<Vec<String>> {
@@ -220,6 +221,7 @@ on_both!(
                 "DROP INDEX onboarding_items_open_by_due",
                 "DROP TABLE statements_open_monthly",
                 "DROP TABLE payout_status_counts",
+                "DROP TABLE onboarding_plan_counts",
                 "DELETE FROM _sqlx_migrations WHERE version IN (16, 17, 19)",
             ],
         )

@@ -821,7 +821,7 @@ macro_rules! partner_store {
                     .execute(&mut *tx)
                     .await?;
                     // The partner's own copy: later template edits leave it be.
-                    sqlx::query(
+                    let plan = sqlx::query(
                         "INSERT INTO onboarding_items (organisation_id, phase, position, title, binding, due_at) \
                          SELECT $1, phase, position, title, binding, \
                          CASE phase WHEN 'preparation' THEN $2 WHEN 'technical_integration' THEN $3 \
@@ -836,6 +836,17 @@ macro_rules! partner_store {
                     .execute(&mut *tx)
                     .await?;
                     Self::tally_plan(&mut tx, org, $crate::server::store::partners::PlanScope::Plan, 1).await?;
+                    // The partner list's pager count (migration 0019); an
+                    // empty template makes no plan.
+                    if plan.rows_affected() > 0 {
+                        sqlx::query(
+                            "INSERT INTO onboarding_plan_counts (brand_id, n) VALUES ($1, 1) \
+                             ON CONFLICT (brand_id) DO UPDATE SET n = onboarding_plan_counts.n + 1",
+                        )
+                        .bind(brand_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     sqlx::query(
                         "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at) \
                          VALUES ($1, $2, 'partner.approved', $3, $4)",
@@ -978,8 +989,7 @@ macro_rules! partner_store {
 
             async fn planned_partner_count(&self, brand_id: i64) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM organisations o WHERE o.brand_id = $1 \
-                     AND EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id)",
+                    "SELECT COALESCE((SELECT n FROM onboarding_plan_counts WHERE brand_id = $1), 0)",
                 )
                 .bind(brand_id)
                 .fetch_one(&self.pool)
