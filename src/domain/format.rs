@@ -15,7 +15,7 @@ pub fn date_utc(ms: i64) -> String {
 
 /// Whole days from `since_ms` to `now_ms`, as "3 days" (never negative).
 pub fn days_waiting(since_ms: i64, now_ms: i64) -> String {
-    let days = (now_ms - since_ms).max(0) / 86_400_000;
+    let days = (now_ms - since_ms).max(0) / super::DAY_MS;
     if days == 1 {
         "1 day".to_owned()
     } else {

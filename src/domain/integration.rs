@@ -6,6 +6,7 @@
 
 use super::certification::CertState;
 use super::webhook::Outcome;
+use super::DAY_MS;
 use serde::{Deserialize, Serialize};
 
 choices!(
@@ -173,8 +174,6 @@ pub const SANDBOX_MAX_AGENTS: i64 = 100;
 pub const SANDBOX_EVENTS_PER_DAY: i64 = 10_000;
 /// Events in one `POST /events`.
 pub const MAX_EVENT_BATCH: usize = 100;
-
-const DAY_MS: i64 = 86_400_000;
 
 /// The UTC day number of a moment (days since 1970-01-01).
 pub fn day_of(now_ms: i64) -> i64 {

@@ -2,6 +2,11 @@
 //! server and the browser alike. Time always arrives as an argument so the
 //! rules can be tested at any instant.
 
+/// Milliseconds in a day. Instants are stored as Unix milliseconds, and a
+/// day number is `ms / DAY_MS` (a UTC day); the migrations that group by day
+/// write the same figure.
+pub const DAY_MS: i64 = 86_400_000;
+
 /// Defines a closed list of choices with stable keys (stored and posted)
 /// and human labels.
 macro_rules! choices {

@@ -124,7 +124,7 @@ pub fn build_overview(
     let mut spent: HashMap<CertState, Vec<i64>> = HashMap::new();
     for (org, t) in transitions {
         if let Some(start) = entered.insert(*org, t.at_ms) {
-            spent.entry(t.from).or_default().push((t.at_ms - start) / 86_400_000);
+            spent.entry(t.from).or_default().push((t.at_ms - start) / crate::domain::DAY_MS);
         }
     }
     let funnel = CertState::ALL

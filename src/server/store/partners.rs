@@ -359,20 +359,21 @@ pub(super) fn tally_plan_sql(scope: PlanScope<'_>) -> [String; 2] {
         PlanScope::Item(_) => "AND i.id = $3",
         PlanScope::Binding(_) => "AND i.binding = $3",
     };
-    const DAYS: &str = "(i.done_at - COALESCE(o.approved_at, 0)) / 86400000";
+    use crate::domain::DAY_MS;
+    let days = format!("(i.done_at - COALESCE(o.approved_at, 0)) / {DAY_MS}");
     [
         format!(
             "INSERT INTO onboarding_done_days (brand_id, title, days, n) \
-             SELECT o.brand_id, i.title, {DAYS}, $1 * COUNT(*) \
+             SELECT o.brand_id, i.title, {days}, $1 * COUNT(*) \
              FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
-             WHERE i.organisation_id = $2 {of} AND i.done_at IS NOT NULL GROUP BY o.brand_id, i.title, {DAYS} \
+             WHERE i.organisation_id = $2 {of} AND i.done_at IS NOT NULL GROUP BY o.brand_id, i.title, {days} \
              ON CONFLICT (brand_id, title, days) DO UPDATE SET n = onboarding_done_days.n + excluded.n"
         ),
         format!(
             "INSERT INTO onboarding_open_due (brand_id, title, due_day, n) \
-             SELECT o.brand_id, i.title, i.due_at / 86400000, $1 * COUNT(*) \
+             SELECT o.brand_id, i.title, i.due_at / {DAY_MS}, $1 * COUNT(*) \
              FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id \
-             WHERE i.organisation_id = $2 {of} AND i.done_at IS NULL GROUP BY o.brand_id, i.title, i.due_at / 86400000 \
+             WHERE i.organisation_id = $2 {of} AND i.done_at IS NULL GROUP BY o.brand_id, i.title, i.due_at / {DAY_MS} \
              ON CONFLICT (brand_id, title, due_day) DO UPDATE SET n = onboarding_open_due.n + excluded.n"
         ),
     ]
@@ -471,7 +472,7 @@ pub(super) const TERMS_COLUMNS: &str = "t.model, t.currency, t.first_year_bps, t
 /// Midnight UTC of the day `t` falls on: terms take effect by day.
 pub(super) fn day_start_ms(t: DateTime<Utc>) -> i64 {
     let v = ms(t);
-    v - v.rem_euclid(86_400_000)
+    v - v.rem_euclid(crate::domain::DAY_MS)
 }
 
 #[derive(sqlx::FromRow)]
@@ -1019,7 +1020,7 @@ macro_rules! partner_store {
                 let midnight = $crate::server::store::partners::day_start_ms(now);
                 let rows: Vec<StallRow> = sqlx::query_as($crate::server::store::partners::STALL_COUNTS)
                     .bind(brand_id)
-                    .bind(midnight / 86_400_000)
+                    .bind(midnight / $crate::domain::DAY_MS)
                     .bind(midnight)
                     .bind(ms(now))
                     .fetch_all(&self.pool)
