@@ -69,6 +69,40 @@ def rss_mb(pid):
     return 0.0
 
 
+def memory_parts(pid):
+    """Where the resident memory is (smaps_rollup): anonymous pages (heaps,
+    stacks; MADV_FREE'd pages the kernel has not reclaimed yet count here
+    and as lazy-free) and file pages (the mapped binary and libraries)."""
+    parts = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if key in ("Rss", "Anonymous", "LazyFree", "Shared_Clean", "Private_Clean"):
+                    parts[key] = int(rest.split()[0]) / 1024
+    except OSError:
+        return ""
+    file_pages = parts.get("Rss", 0) - parts.get("Anonymous", 0)
+    return (f"anonymous {parts.get('Anonymous', 0):.0f} MB (lazy-free {parts.get('LazyFree', 0):.0f}), "
+            f"file-backed {file_pages:.0f} MB")
+
+
+def heap_detail(pid):
+    """SQLite's own heap (it allocates with the C library's malloc, not the
+    Rust allocator) and mimalloc's statistics, read from the running server
+    through gdb (Debian's gdb; the release binary keeps its symbols)."""
+    out = subprocess.run(
+        ["gdb", "-p", str(pid), "-batch", "-nx",
+         "-ex", "print (long long) sqlite3_memory_used()",
+         "-ex", "print (long long) sqlite3_memory_highwater(0)",
+         "-ex", "call (void) mi_stats_print_out(0, 0)"],
+        capture_output=True, text=True, timeout=120)
+    values = re.findall(r"^\$\d+ = (\d+)", out.stdout, re.M)
+    if len(values) >= 2:
+        return f"SQLite heap {int(values[0]) / 1048576:.1f} MB now, {int(values[1]) / 1048576:.1f} MB at most"
+    return "gdb gave no answer: " + (out.stderr.strip().splitlines() or ["(nothing)"])[-1]
+
+
 def unit_ms(text):
     m = re.match(r"([\d.]+)(us|ms|s|m)", text)
     value, unit = float(m.group(1)), m.group(2)
@@ -287,6 +321,7 @@ def run_engine(name, args, report):
         procs.append(portal)
         cold = wait_ok(f"{base}/login")
         idle_rss = rss_mb(portal.p.pid)
+        idle_parts = memory_parts(portal.p.pid)
         # Let the workers send the seed's emails before anything is timed.
         time.sleep(args.settle)
 
@@ -368,8 +403,11 @@ def run_engine(name, args, report):
         print(f"webhooks: {hooks['rate']:,.0f} signed deliveries/s end to end ({hooks['count']} in "
               f"{hooks['seconds']:.2f} s); beside a receiver taking 10 s, another partner's "
               f"{hooks['fair_count']} deliveries took {hooks['fair_seconds']:.2f} s")
-        print(f"memory: {idle_rss:.0f} MB idle, {rss_mb(portal.p.pid):.0f} MB after the benchmark; "
-              f"cold start to first 200: {cold * 1000:.0f} ms")
+        print(f"memory: {idle_rss:.0f} MB idle ({idle_parts}), {rss_mb(portal.p.pid):.0f} MB after the benchmark "
+              f"({memory_parts(portal.p.pid)}); cold start to first 200: {cold * 1000:.0f} ms")
+        if args.memory_detail:
+            # mimalloc's table goes to the server's stderr (its log).
+            print(f"memory detail: {heap_detail(portal.p.pid)}; mimalloc's statistics are in the server log")
         report[name] = results
         # What the server answered other than 2xx/3xx, from its own log. A
         # 503 sheds load by design (a full writer queue or hashing queue),
@@ -437,6 +475,8 @@ def main():
     ap.add_argument("--settle", type=float, default=5.0, help="seconds after start before timing")
     ap.add_argument("--quick", action="store_true", help="a short run that checks the benchmark works")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    ap.add_argument("--memory-detail", action="store_true",
+                    help="after the run, ask the server through gdb how much SQLite and mimalloc hold")
     args = ap.parse_args()
     if args.quick:
         args.ledger, args.duration, args.rounds, args.webhook_events, args.settle = 2_000, 1, 1, 200, 1.0
