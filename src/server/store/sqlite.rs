@@ -86,3 +86,56 @@ api_log_store!(SqliteStore, Sqlite);
 webhook_store!(SqliteStore, Sqlite);
 support_store!(SqliteStore, Sqlite);
 fund_store!(SqliteStore, Sqlite);
+
+#[cfg(test)]
+mod tests {
+    //! SQLite picks its index per query without table statistics, so a
+    //! filter's wording decides whether one partner's page reads that
+    //! partner's rows or walks the program's. These read the planner's
+    //! choice (`EXPLAIN QUERY PLAN`) for the reads that must stay narrow.
+    use super::SqliteStore;
+    use crate::server::store::sql::CoreStore;
+    use std::time::Duration;
+
+    async fn plan(store: &SqliteStore, sql: &str) -> String {
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(store.pool()).await.unwrap();
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")
+    }
+
+    #[tokio::test]
+    async fn one_partners_tickets_and_ticket_clocks_are_read_through_the_partners_index() {
+        let path = std::env::temp_dir().join(format!("pp-plan-{}.db", std::process::id()));
+        let store =
+            SqliteStore::connect(&format!("sqlite://{}", path.display()), Duration::from_secs(5)).await.unwrap();
+        store.migrate().await.unwrap();
+        let support = |org, status| super::super::support::ticket_filter(org, status);
+        let tickets = format!(
+            "{} WHERE {} ORDER BY t.opened_at DESC, t.id DESC LIMIT 50",
+            super::super::support::TICKET_SELECT,
+            support(true, false)
+        )
+        .replace("$1", "1")
+        .replace("$2", "5")
+        .replace("$3", "NULL");
+        let one = plan(&store, &tickets).await;
+        assert!(one.contains("support_tickets_by_org"), "{one}");
+        let program =
+            plan(&store, &tickets.replace("+t.brand_id = 1 AND t.organisation_id = 5", "t.brand_id = 1")).await;
+        assert!(!program.contains("support_tickets_by_org"), "the program's list has no partner: {program}");
+        let clocks = format!(
+            "SELECT opened_at FROM support_tickets t WHERE {} AND t.organisation_id = 5 \
+             AND t.opened_at >= 0 AND t.opened_at < 1 ORDER BY t.opened_at",
+            super::super::support::BRAND_NOT_INDEXED.replace("$1", "1")
+        );
+        let clocks = plan(&store, &clocks).await;
+        assert!(
+            clocks.contains("support_tickets_by_org (organisation_id=? AND opened_at>? AND opened_at<?)"),
+            "{clocks}"
+        );
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
