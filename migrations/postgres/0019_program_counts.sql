@@ -40,3 +40,9 @@ SELECT o.brand_id, COUNT(*)
 FROM organisations o
 WHERE EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id)
 GROUP BY o.brand_id;
+
+-- The program page lists the oldest open statements in (month, id) order
+-- and stops at its page; by partner name it sorted a whole month's open
+-- statements first, one per partner.
+DROP INDEX statements_status;
+CREATE INDEX statements_status ON statements (status, month, id);

@@ -1500,7 +1500,7 @@ macro_rules! revenue_store {
             ) -> StoreResult<(Vec<Statement>, i64)> {
                 let rows: Vec<StatementRow> = sqlx::query_as(&format!(
                     "{} WHERE o.brand_id = $1 AND s.status = 'open' AND s.month < $2 \
-                     ORDER BY s.month, o.name, s.currency LIMIT $3",
+                     ORDER BY s.month, s.id LIMIT $3",
                     $crate::server::store::revenue::STATEMENT_SELECT
                 ))
                 .bind(brand_id)
