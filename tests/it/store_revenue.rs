@@ -185,6 +185,10 @@ on_both!(statements_close_in_order_pay_positive_balances_and_carry_negative_ones
     store.move_payout(b, &p, PayoutStatus::Approved, None, mgr, audit_at(b, at(2026, 11, 4))).await.unwrap();
     let stale = store.move_payout(b, &p, PayoutStatus::Approved, None, mgr, audit_at(b, at(2026, 11, 4))).await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    // Waiting: those to approve first, then those to pay, each oldest first.
+    let (waiting, total) = store.payouts_waiting(b, 10).await.unwrap();
+    let order: Vec<_> = waiting.iter().map(|w| (w.id, w.status)).collect();
+    assert_eq!((order, total), (vec![(pending[1].id, PayoutStatus::Pending), (p.id, PayoutStatus::Approved)], 2));
     let approved = store.payouts(b, Some(PayoutStatus::Approved)).await.unwrap().remove(0);
     store
         .move_payout(b, &approved, PayoutStatus::Paid, Some("WIRE-1"), mgr, audit_at(b, at(2026, 11, 5)))

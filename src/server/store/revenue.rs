@@ -1520,15 +1520,28 @@ macro_rules! revenue_store {
             }
 
             async fn payouts_waiting(&self, brand_id: i64, limit: i64) -> StoreResult<(Vec<Payout>, i64)> {
-                let rows: Vec<StatementRow> = sqlx::query_as(&format!(
-                    "{} WHERE o.brand_id = $1 AND p.status IN ('pending', 'approved') \
-                     ORDER BY CASE p.status WHEN 'pending' THEN 0 ELSE 1 END, p.id LIMIT $2",
-                    $crate::server::store::revenue::STATEMENT_SELECT
-                ))
-                .bind(brand_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
+                // Pending first, then approved, each oldest first: one
+                // status at a time walks `payouts_status` in order and stops
+                // at the page, where both at once sorted every statement of
+                // the program.
+                let mut rows: Vec<StatementRow> = Vec::new();
+                for status in [PayoutStatus::Pending, PayoutStatus::Approved] {
+                    let left = limit - rows.len() as i64;
+                    if left <= 0 {
+                        break;
+                    }
+                    rows.extend(
+                        sqlx::query_as::<_, StatementRow>(&format!(
+                            "{} WHERE o.brand_id = $1 AND p.status = $2 ORDER BY p.id LIMIT $3",
+                            $crate::server::store::revenue::STATEMENT_SELECT
+                        ))
+                        .bind(brand_id)
+                        .bind(status.key())
+                        .bind(left)
+                        .fetch_all(&self.pool)
+                        .await?,
+                    );
+                }
                 let total: i64 = sqlx::query_scalar(
                     "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM payout_status_counts \
                      WHERE brand_id = $1 AND status IN ('pending', 'approved')",
