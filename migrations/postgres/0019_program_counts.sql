@@ -1,8 +1,8 @@
 -- Counts the manager's pages show, kept in the same transaction as the rows
 -- they count: each reads a row per month, status or brand, however many
 -- partners the program has. Statements open and close under the brand's
--- ledger lock; a payout's move changes its two rows in status order, so
--- concurrent moves lock them in the same order.
+-- ledger lock; a payout's or an application's move changes its two rows
+-- in status order, so concurrent moves lock them in the same order.
 
 -- The program page's statements to close.
 CREATE TABLE statements_open_monthly (
@@ -40,6 +40,16 @@ SELECT o.brand_id, COUNT(*)
 FROM organisations o
 WHERE EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id)
 GROUP BY o.brand_id;
+
+-- The review queue's pager: applications per brand and status.
+CREATE TABLE application_status_counts (
+    brand_id  BIGINT NOT NULL REFERENCES brands (id),
+    status    TEXT NOT NULL,
+    n         BIGINT NOT NULL,
+    PRIMARY KEY (brand_id, status)
+);
+INSERT INTO application_status_counts (brand_id, status, n)
+SELECT brand_id, status, COUNT(*) FROM applications GROUP BY brand_id, status;
 
 -- The program page lists the oldest open statements in (month, id) order
 -- and stops at its page; by partner name it sorted a whole month's open

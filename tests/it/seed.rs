@@ -144,6 +144,7 @@ const ROLLUPS: &[&str] = &[
     "SELECT brand_id || '|' || month || '|' || n FROM statements_open_monthly WHERE n <> 0",
     "SELECT brand_id || '|' || status || '|' || n FROM payout_status_counts WHERE n <> 0",
     "SELECT brand_id || '|' || n FROM onboarding_plan_counts",
+    "SELECT brand_id || '|' || status || '|' || n FROM application_status_counts WHERE n <> 0",
 ];
 
 async fn rollups(url: &str) -> Vec<Vec<String>> {
@@ -222,6 +223,7 @@ on_both!(
                 "DROP TABLE statements_open_monthly",
                 "DROP TABLE payout_status_counts",
                 "DROP TABLE onboarding_plan_counts",
+                "DROP TABLE application_status_counts",
                 "DELETE FROM _sqlx_migrations WHERE version IN (16, 17, 19)",
             ],
         )

@@ -600,6 +600,7 @@ macro_rules! partner_store {
                 .bind(ms(audit.at))
                 .fetch_one(&mut *tx)
                 .await?;
+                Self::move_status_count(&mut tx, "application_status_counts", brand_id, None, "submitted").await?;
                 let token = NewToken { user_id: Some(user_id), ..token };
                 Self::insert_token(&mut tx, &token, TokenPurpose::PasswordReset).await?;
                 Self::insert_email(&mut tx, &mail, audit.at).await?;
@@ -618,13 +619,21 @@ macro_rules! partner_store {
                 limit: i64,
             ) -> StoreResult<(Vec<ApplicationSummary>, i64)> {
                 let matching = $crate::server::store::partners::queue_filter(status, kind_prefix);
-                let total: i64 =
-                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM applications a WHERE {matching}"))
-                        .bind(brand_id)
-                        .bind(status)
-                        .bind(format!("{kind_prefix}%"))
-                        .fetch_one(&self.pool)
-                        .await?;
+                // Without a type filter the count is a row or a few of the
+                // per-status counts (migration 0019), not a walk of the queue.
+                let count = if kind_prefix.is_empty() {
+                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM application_status_counts \
+                     WHERE brand_id = $1 AND ($2 = '' OR status = $2) AND $3 = '%'"
+                        .to_owned()
+                } else {
+                    format!("SELECT COUNT(*) FROM applications a WHERE {matching}")
+                };
+                let total: i64 = sqlx::query_scalar(&count)
+                    .bind(brand_id)
+                    .bind(status)
+                    .bind(format!("{kind_prefix}%"))
+                    .fetch_one(&self.pool)
+                    .await?;
                 let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
                     "{} WHERE {matching} ORDER BY a.created_at, a.id LIMIT $4 OFFSET $5",
                     $crate::server::store::partners::SUMMARY_SELECT
@@ -777,6 +786,15 @@ macro_rules! partner_store {
                         ),
                     });
                 };
+                // The guard above: every decision moves a submitted application.
+                Self::move_status_count(
+                    &mut tx,
+                    "application_status_counts",
+                    brand_id,
+                    Some("submitted"),
+                    decision.status().key(),
+                )
+                .await?;
                 let mut organisation_id = None;
                 if *decision == Decision::Approve {
                     let org: i64 = sqlx::query_scalar(
@@ -888,6 +906,14 @@ macro_rules! partner_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Conflict("Your application is not waiting for an answer."));
                 }
+                Self::move_status_count(
+                    &mut tx,
+                    "application_status_counts",
+                    brand_id,
+                    Some("info_requested"),
+                    "submitted",
+                )
+                .await?;
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(())

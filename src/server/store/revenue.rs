@@ -491,33 +491,6 @@ macro_rules! revenue_store {
                 Ok(())
             }
 
-            /// Moves a payout between the brand's per-status counts
-            /// (migration 0019): out of `from` (none for a new payout) and
-            /// into `to`. The rows change in status order, so two moves in
-            /// flight on PostgreSQL lock them in the same order.
-            async fn count_payout(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                brand_id: i64,
-                from: Option<PayoutStatus>,
-                to: PayoutStatus,
-            ) -> StoreResult<()> {
-                let mut moves: Vec<(&str, i64)> = from.map(|f| (f.key(), -1)).into_iter().collect();
-                moves.push((to.key(), 1));
-                moves.sort_unstable();
-                for (status, by) in moves {
-                    sqlx::query(
-                        "INSERT INTO payout_status_counts (brand_id, status, n) VALUES ($1, $2, $3) \
-                         ON CONFLICT (brand_id, status) DO UPDATE SET n = payout_status_counts.n + excluded.n",
-                    )
-                    .bind(brand_id)
-                    .bind(status)
-                    .bind(by)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                Ok(())
-            }
-
             /// Writes one line into the open statement of its month (created
             /// on first use) and moves the statement total and the rollups.
             async fn insert_line(tx: &mut sqlx::Transaction<'_, $db>, l: &NewLine<'_>) -> StoreResult<i64> {
@@ -1265,7 +1238,8 @@ macro_rules! revenue_store {
                     .bind(now_ms)
                     .execute(&mut *tx)
                     .await?;
-                    Self::count_payout(&mut tx, brand_id, None, PayoutStatus::Pending).await?;
+                    let pending = PayoutStatus::Pending.key();
+                    Self::move_status_count(&mut tx, "payout_status_counts", brand_id, None, pending).await?;
                 }
                 let payload = serde_json::json!({
                     "organisation_id": org,
@@ -1330,7 +1304,8 @@ macro_rules! revenue_store {
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict("The payout changed since you looked. Reload and try again."));
                 }
-                Self::count_payout(&mut tx, brand_id, Some(payout.status), to).await?;
+                Self::move_status_count(&mut tx, "payout_status_counts", brand_id, Some(payout.status.key()), to.key())
+                    .await?;
                 if to == PayoutStatus::Paid {
                     let payload = serde_json::json!({
                         "organisation_id": payout.organisation_id,

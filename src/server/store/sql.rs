@@ -357,6 +357,35 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Moves one row between a brand's per-status counts in `table`
+            /// (`brand_id`, `status`, `n`; migration 0019): out of `from`
+            /// (none for a new row) and into `to`. The counts change in
+            /// status order, so two moves in flight on PostgreSQL lock them
+            /// in the same order and never wait on each other in a cycle.
+            async fn move_status_count(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                table: &'static str,
+                brand_id: i64,
+                from: Option<&str>,
+                to: &str,
+            ) -> StoreResult<()> {
+                let mut moves: Vec<(&str, i64)> = from.map(|f| (f, -1)).into_iter().collect();
+                moves.push((to, 1));
+                moves.sort_unstable();
+                for (status, by) in moves {
+                    sqlx::query(&format!(
+                        "INSERT INTO {table} (brand_id, status, n) VALUES ($1, $2, $3) \
+                         ON CONFLICT (brand_id, status) DO UPDATE SET n = {table}.n + excluded.n"
+                    ))
+                    .bind(brand_id)
+                    .bind(status)
+                    .bind(by)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
             async fn insert_audit(tx: &mut sqlx::Transaction<'_, $db>, a: &NewAudit) -> StoreResult<()> {
                 sqlx::query($crate::server::store::sql::INSERT_AUDIT)
                     .bind(a.brand_id)
