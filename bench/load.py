@@ -89,13 +89,14 @@ def memory_parts(pid):
 
 def heap_detail(pid):
     """SQLite's own heap (it allocates with the C library's malloc, not the
-    Rust allocator) and mimalloc's statistics, read from the running server
-    through gdb (Debian's gdb; the release binary keeps its symbols)."""
+    Rust allocator), read from the running server through gdb (Debian's gdb;
+    the release binary keeps SQLite's symbols). mimalloc's statistics
+    functions are not linked into the binary, so the Rust heap is what is
+    left of the anonymous memory."""
     out = subprocess.run(
         ["gdb", "-p", str(pid), "-batch", "-nx",
          "-ex", "print (long long) sqlite3_memory_used()",
-         "-ex", "print (long long) sqlite3_memory_highwater(0)",
-         "-ex", "call (void) mi_stats_print_out(0, 0)"],
+         "-ex", "print (long long) sqlite3_memory_highwater(0)"],
         capture_output=True, text=True, timeout=120)
     values = re.findall(r"^\$\d+ = (\d+)", out.stdout, re.M)
     if len(values) >= 2:
@@ -406,8 +407,7 @@ def run_engine(name, args, report):
         print(f"memory: {idle_rss:.0f} MB idle ({idle_parts}), {rss_mb(portal.p.pid):.0f} MB after the benchmark "
               f"({memory_parts(portal.p.pid)}); cold start to first 200: {cold * 1000:.0f} ms")
         if args.memory_detail:
-            # mimalloc's table goes to the server's stderr (its log).
-            print(f"memory detail: {heap_detail(portal.p.pid)}; mimalloc's statistics are in the server log")
+            print(f"memory detail: {heap_detail(portal.p.pid)}")
         report[name] = results
         # What the server answered other than 2xx/3xx, from its own log. A
         # 503 sheds load by design (a full writer queue or hashing queue),
@@ -476,7 +476,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a short run that checks the benchmark works")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     ap.add_argument("--memory-detail", action="store_true",
-                    help="after the run, ask the server through gdb how much SQLite and mimalloc hold")
+                    help="after the run, ask the server through gdb how much SQLite's heap holds")
     args = ap.parse_args()
     if args.quick:
         args.ledger, args.duration, args.rounds, args.webhook_events, args.settle = 2_000, 1, 1, 200, 1.0
