@@ -71,8 +71,25 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Opens a write transaction on a task of its own, so that it always
+    /// finishes even when the caller is dropped halfway.
+    ///
+    /// sqlx 0.8's SQLite `begin_with` awaits once more after `BEGIN IMMEDIATE`
+    /// has run (to check the connection is in a transaction). A request whose
+    /// client hangs up at that moment is cancelled there: no `Transaction` is
+    /// built, nothing rolls back, and the connection goes back to the pool
+    /// holding the database's write lock, with every later `begin_with` on it
+    /// failing ("attempted to call begin_with at non-zero transaction depth").
+    /// On its own task the begin runs to the end; if nobody waits for the
+    /// result any more, dropping the `Transaction` rolls it back.
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        let pool = self.pool.clone();
+        let begin = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await });
+        match begin.await {
+            Ok(tx) => Ok(tx?),
+            // Only a panic or the runtime shutting down ends the task early.
+            Err(join) => Err(StoreError::Unavailable(format!("opening a write transaction: {join}"))),
+        }
     }
 }
 
@@ -133,6 +150,68 @@ mod tests {
             clocks.contains("support_tickets_by_org (organisation_id=? AND opened_at>? AND opened_at<?)"),
             "{clocks}"
         );
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// A request cancelled while its write transaction is being opened
+    /// (a client that hangs up) must leave the database writable: the
+    /// cancelled begin is polled once, twice, … and then dropped, at every
+    /// point it can stop.
+    #[tokio::test]
+    async fn a_write_transaction_abandoned_while_it_opens_leaves_the_database_writable() {
+        use sqlx::{ConnectOptions, Connection, Executor};
+        use std::future::Future;
+        use std::task::Poll;
+
+        let path = std::env::temp_dir().join(format!("pp-cancel-{}.db", std::process::id()));
+        let store =
+            SqliteStore::connect(&format!("sqlite://{}", path.display()), Duration::from_secs(5)).await.unwrap();
+        store.migrate().await.unwrap();
+        let abandon = async {
+            for stop_after in 0..12 {
+                for _ in 0..8 {
+                    let begin = store.begin_write();
+                    tokio::pin!(begin);
+                    let mut polls = 0;
+                    std::future::poll_fn(|cx| match begin.as_mut().poll(cx) {
+                        Poll::Ready(_) => Poll::Ready(()),
+                        Poll::Pending if polls >= stop_after => Poll::Ready(()),
+                        Poll::Pending => {
+                            polls += 1;
+                            Poll::Pending
+                        }
+                    })
+                    .await;
+                }
+            }
+        };
+        // Without the fix a begin waits for a lock no one will release.
+        tokio::time::timeout(Duration::from_secs(30), abandon)
+            .await
+            .expect("abandoned begins left the database locked");
+        // Dropped transactions roll back on the connections' own threads.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut other = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .busy_timeout(Duration::ZERO)
+            .connect()
+            .await
+            .unwrap();
+        other.execute("BEGIN IMMEDIATE").await.expect("no abandoned transaction holds the write lock");
+        other.execute("ROLLBACK").await.unwrap();
+        other.close().await.unwrap();
+        for _ in 0..16 {
+            let write = tokio::time::timeout(Duration::from_secs(10), store.begin_write()).await;
+            write
+                .expect("a write opens in time")
+                .expect("every pooled connection can open a write")
+                .commit()
+                .await
+                .unwrap();
+        }
         drop(store);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
