@@ -21,6 +21,10 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Write transactions take turns on this one connection: SQLite has a
+    /// single writer anyway, and queueing here in order beats each writer
+    /// sleeping in SQLite's busy handler and retrying.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -62,9 +66,15 @@ impl SqliteStore {
             .max_connections(8)
             .acquire_timeout(acquire_timeout)
             .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(acquire_timeout)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -79,11 +89,12 @@ impl SqliteStore {
     /// client hangs up at that moment is cancelled there: no `Transaction` is
     /// built, nothing rolls back, and the connection goes back to the pool
     /// holding the database's write lock, with every later `begin_with` on it
-    /// failing ("attempted to call begin_with at non-zero transaction depth").
+    /// failing ("attempted to call begin_with at non-zero transaction depth");
+    /// with one writer connection, every write of the server failed.
     /// On its own task the begin runs to the end; if nobody waits for the
     /// result any more, dropping the `Transaction` rolls it back.
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        let pool = self.pool.clone();
+        let pool = self.writer.clone();
         let begin = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await });
         match begin.await {
             Ok(tx) => Ok(tx?),
