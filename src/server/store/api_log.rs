@@ -279,7 +279,7 @@ macro_rules! api_log_store {
                         .bind(organisation_id)
                         .bind(env.key())
                         .bind(key)
-                        .execute(&self.pool)
+                        .execute(self.write_pool())
                         .await?;
                     }
                     None => {
@@ -290,7 +290,7 @@ macro_rules! api_log_store {
                         .bind(organisation_id)
                         .bind(env.key())
                         .bind(key)
-                        .execute(&self.pool)
+                        .execute(self.write_pool())
                         .await?;
                     }
                 }

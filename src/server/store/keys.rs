@@ -346,7 +346,7 @@ macro_rules! key_store {
                 )
                 .bind(ms(now))
                 .bind(id)
-                .execute(&self.pool)
+                .execute(self.write_pool())
                 .await?;
                 Ok(())
             }

@@ -100,7 +100,7 @@ pub async fn connect(url: &str) -> anyhow::Result<(Arc<dyn Store>, AnySessionSto
 pub async fn connect_with(url: &str, options: &DbOptions) -> anyhow::Result<(Arc<dyn Store>, AnySessionStore)> {
     let (store, sessions): (Arc<dyn Store>, AnySessionStore) = if url.starts_with("sqlite:") {
         let store = SqliteStore::connect(url, options.acquire_timeout).await?;
-        let sessions = AnySessionStore::sqlite(store.pool().clone()).await?;
+        let sessions = AnySessionStore::sqlite(store.pool().clone(), store.write_pool().clone()).await?;
         (Arc::new(store), sessions)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let store = PgStore::connect(url, options.acquire_timeout).await?;

@@ -55,6 +55,11 @@ impl PgStore {
         &self.pool
     }
 
+    /// PostgreSQL takes concurrent writers: one pool for everything.
+    pub fn write_pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
     }

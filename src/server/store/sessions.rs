@@ -9,15 +9,20 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 #[derive(Debug, Clone)]
 pub enum AnySessionStore {
-    Sqlite(SqliteStore),
+    /// Sessions are read through the readers' pool and written through the
+    /// writer connection, like the rest of the SQLite store.
+    Sqlite {
+        read: SqliteStore,
+        write: SqliteStore,
+    },
     Postgres(PostgresStore),
 }
 
 impl AnySessionStore {
-    pub async fn sqlite(pool: sqlx::SqlitePool) -> anyhow::Result<Self> {
-        let s = SqliteStore::new(pool);
-        s.migrate().await?;
-        Ok(Self::Sqlite(s))
+    pub async fn sqlite(read: sqlx::SqlitePool, write: sqlx::SqlitePool) -> anyhow::Result<Self> {
+        let write = SqliteStore::new(write);
+        write.migrate().await?;
+        Ok(Self::Sqlite { read: SqliteStore::new(read), write })
     }
 
     pub async fn postgres(pool: sqlx::PgPool) -> anyhow::Result<Self> {
@@ -31,28 +36,28 @@ impl AnySessionStore {
 impl SessionStore for AnySessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.create(record).await,
+            Self::Sqlite { write, .. } => write.create(record).await,
             Self::Postgres(s) => s.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.save(record).await,
+            Self::Sqlite { write, .. } => write.save(record).await,
             Self::Postgres(s) => s.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            Self::Sqlite(s) => s.load(id).await,
+            Self::Sqlite { read, .. } => read.load(id).await,
             Self::Postgres(s) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.delete(id).await,
+            Self::Sqlite { write, .. } => write.delete(id).await,
             Self::Postgres(s) => s.delete(id).await,
         }
     }
@@ -62,7 +67,7 @@ impl SessionStore for AnySessionStore {
 impl ExpiredDeletion for AnySessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.delete_expired().await,
+            Self::Sqlite { write, .. } => write.delete_expired().await,
             Self::Postgres(s) => s.delete_expired().await,
         }
     }

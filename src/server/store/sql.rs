@@ -552,7 +552,7 @@ macro_rules! sql_store {
                     .bind(domain)
                     .bind(brand_id)
                     .bind(verified_at.map(ms))
-                    .execute(&self.pool)
+                    .execute(self.write_pool())
                     .await;
                 match res {
                     Ok(_) => Ok(()),
@@ -618,7 +618,7 @@ macro_rules! sql_store {
                 .bind(scope)
                 .bind(key_hash)
                 .bind(window_start_ms)
-                .fetch_one(&self.pool)
+                .fetch_one(self.write_pool())
                 .await?)
             }
 
@@ -630,7 +630,7 @@ macro_rules! sql_store {
                 .bind(scope)
                 .bind(key_hash)
                 .bind(window_start_ms)
-                .execute(&self.pool)
+                .execute(self.write_pool())
                 .await?;
                 Ok(())
             }
@@ -638,7 +638,7 @@ macro_rules! sql_store {
             async fn prune_rate_counters(&self, before_ms: i64) -> StoreResult<()> {
                 sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
                     .bind(before_ms)
-                    .execute(&self.pool)
+                    .execute(self.write_pool())
                     .await?;
                 Ok(())
             }
@@ -1100,7 +1100,7 @@ macro_rules! sql_store {
                 )
                 .bind(ms(now))
                 .bind(id)
-                .execute(&self.pool)
+                .execute(self.write_pool())
                 .await?;
                 Ok(())
             }
@@ -1110,7 +1110,7 @@ macro_rules! sql_store {
                     .bind(error)
                     .bind(ms(retry_at))
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(self.write_pool())
                     .await?;
                 Ok(())
             }
@@ -1126,7 +1126,7 @@ macro_rules! sql_store {
                     .bind(ms(now))
                     .bind(error)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(self.write_pool())
                     .await?;
                 Ok(())
             }
@@ -1139,7 +1139,7 @@ macro_rules! sql_store {
                          WHERE id = $1 AND done_at IS NULL AND attempts > 0",
                     )
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(self.write_pool())
                     .await?;
                 }
                 Ok(())

@@ -81,6 +81,15 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Where single-statement writes go: the writer connection, in the same
+    /// queue as write transactions. Sent to the readers' pool instead, they
+    /// would wait in SQLite's busy handler, which sleeps and retries and
+    /// rarely finds the lock free while the writer hands it from one
+    /// transaction to the next.
+    pub fn write_pool(&self) -> &SqlitePool {
+        &self.writer
+    }
+
     /// Opens a write transaction on a task of its own, so that it always
     /// finishes even when the caller is dropped halfway.
     ///
