@@ -145,12 +145,31 @@ mod tests {
         rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")
     }
 
+    /// A migrated database in a file of its own, removed (with its WAL
+    /// files) when dropped.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        async fn open(name: &str) -> (Self, SqliteStore) {
+            let path = std::env::temp_dir().join(format!("pp-{name}-{}.db", std::process::id()));
+            let store =
+                SqliteStore::connect(&format!("sqlite://{}", path.display()), Duration::from_secs(5)).await.unwrap();
+            store.migrate().await.unwrap();
+            (Self(path), store)
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
     #[tokio::test]
     async fn one_partners_tickets_and_ticket_clocks_are_read_through_the_partners_index() {
-        let path = std::env::temp_dir().join(format!("pp-plan-{}.db", std::process::id()));
-        let store =
-            SqliteStore::connect(&format!("sqlite://{}", path.display()), Duration::from_secs(5)).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_db, store) = TempDb::open("plan").await;
         let support = |org, status| super::super::support::ticket_filter(org, status);
         let tickets = format!(
             "{} WHERE {} ORDER BY t.opened_at DESC, t.id DESC LIMIT 50",
@@ -175,10 +194,6 @@ mod tests {
             clocks.contains("support_tickets_by_org (organisation_id=? AND opened_at>? AND opened_at<?)"),
             "{clocks}"
         );
-        drop(store);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     /// A request cancelled while its write transaction is being opened
@@ -191,10 +206,7 @@ mod tests {
         use std::future::Future;
         use std::task::Poll;
 
-        let path = std::env::temp_dir().join(format!("pp-cancel-{}.db", std::process::id()));
-        let store =
-            SqliteStore::connect(&format!("sqlite://{}", path.display()), Duration::from_secs(5)).await.unwrap();
-        store.migrate().await.unwrap();
+        let (db, store) = TempDb::open("cancel").await;
         let abandon = async {
             for stop_after in 0..12 {
                 for _ in 0..8 {
@@ -220,7 +232,7 @@ mod tests {
         // Dropped transactions roll back on the connections' own threads.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let mut other = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&path)
+            .filename(&db.0)
             .busy_timeout(Duration::ZERO)
             .connect()
             .await
@@ -232,14 +244,10 @@ mod tests {
             let write = tokio::time::timeout(Duration::from_secs(10), store.begin_write()).await;
             write
                 .expect("a write opens in time")
-                .expect("every pooled connection can open a write")
+                .expect("the writer connection opens a write again")
                 .commit()
                 .await
                 .unwrap();
-        }
-        drop(store);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }
 }
