@@ -289,6 +289,107 @@ pub struct EventIn {
     pub outcome: Outcome,
 }
 
+/// What became of one event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventResult {
+    pub event_id: String,
+    pub agent_id: String,
+    /// False when the event id was seen before (nothing changed).
+    pub applied: bool,
+    pub trust_score: i64,
+}
+
+/// An event stored by an earlier batch: its agent and the score it left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenEvent {
+    pub agent_id: String,
+    pub score_after: i64,
+}
+
+/// One event of a batch to store: it moved its agent from `score_before`
+/// to `score_after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutcome<'a> {
+    pub event: &'a EventIn,
+    pub score_before: i64,
+    pub score_after: i64,
+}
+
+/// An agent's standing once a batch is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentMoved<'a> {
+    pub agent_id: &'a str,
+    pub score: i64,
+    /// Events the batch added to the agent.
+    pub events: i64,
+}
+
+/// A batch of outcome events worked out before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPlan<'a> {
+    /// One per event, in the order sent.
+    pub results: Vec<EventResult>,
+    /// The events to store, in the order sent.
+    pub new: Vec<NewOutcome<'a>>,
+    /// Every agent a new event moved, in order of its first event.
+    pub agents: Vec<AgentMoved<'a>>,
+}
+
+/// Applies a batch in order, as if each event came in its own request: an
+/// event id stored before (`seen`) or earlier in the batch changes nothing
+/// and answers with what that event left; each new event moves its agent's
+/// score from where the batch's earlier events left it (`scores` holds the
+/// stored ones). `Err` names an agent of a new event that `scores` lacks:
+/// the batch is refused whole.
+pub fn plan_events<'a>(
+    events: &'a [EventIn],
+    seen: &std::collections::HashMap<String, SeenEvent>,
+    scores: &std::collections::HashMap<String, i64>,
+) -> Result<EventPlan<'a>, &'a str> {
+    use std::collections::HashMap;
+    let mut results: Vec<EventResult> = Vec::with_capacity(events.len());
+    let mut new = Vec::new();
+    let mut agents: Vec<AgentMoved<'a>> = Vec::new();
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Some(s) = seen.get(&e.event_id) {
+            results.push(EventResult {
+                event_id: e.event_id.clone(),
+                agent_id: s.agent_id.clone(),
+                applied: false,
+                trust_score: s.score_after,
+            });
+            continue;
+        }
+        if let Some(&first) = first_of.get(e.event_id.as_str()) {
+            let again = EventResult { applied: false, ..results[first].clone() };
+            results.push(again);
+            continue;
+        }
+        first_of.insert(&e.event_id, i);
+        let at = match agents.iter().position(|a| a.agent_id == e.agent_id) {
+            Some(at) => at,
+            None => {
+                let score = *scores.get(&e.agent_id).ok_or(e.agent_id.as_str())?;
+                agents.push(AgentMoved { agent_id: &e.agent_id, score, events: 0 });
+                agents.len() - 1
+            }
+        };
+        let before = agents[at].score;
+        let after = super::webhook::apply_outcome(before, e.outcome);
+        agents[at].score = after;
+        agents[at].events += 1;
+        new.push(NewOutcome { event: e, score_before: before, score_after: after });
+        results.push(EventResult {
+            event_id: e.event_id.clone(),
+            agent_id: e.agent_id.clone(),
+            applied: true,
+            trust_score: after,
+        });
+    }
+    Ok(EventPlan { results, new, agents })
+}
+
 /// A small deterministic generator (xorshift64*), so a simulated stream is
 /// reproducible from its seed.
 struct Rng(u64);
@@ -548,6 +649,57 @@ mod tests {
     }
 
     use super::*;
+
+    fn ev(id: &str, agent: &str, outcome: Outcome) -> EventIn {
+        EventIn { event_id: id.into(), agent_id: agent.into(), outcome }
+    }
+
+    #[test]
+    fn a_batch_moves_each_agent_from_where_its_earlier_events_left_it() {
+        let events =
+            [ev("e1", "a", Outcome::Success), ev("e2", "b", Outcome::PolicyViolation), ev("e3", "a", Outcome::Failure)];
+        let scores = [("a".to_owned(), 500), ("b".to_owned(), 990)].into();
+        let plan = plan_events(&events, &Default::default(), &scores).unwrap();
+        let a1 = super::super::webhook::apply_outcome(500, Outcome::Success);
+        let a2 = super::super::webhook::apply_outcome(a1, Outcome::Failure);
+        let b1 = super::super::webhook::apply_outcome(990, Outcome::PolicyViolation);
+        let moved: Vec<(i64, i64)> = plan.new.iter().map(|n| (n.score_before, n.score_after)).collect();
+        assert_eq!(moved, [(500, a1), (990, b1), (a1, a2)]);
+        assert_eq!(
+            plan.agents,
+            [AgentMoved { agent_id: "a", score: a2, events: 2 }, AgentMoved { agent_id: "b", score: b1, events: 1 }]
+        );
+        assert!(plan.results.iter().all(|r| r.applied));
+        assert_eq!(plan.results[2].trust_score, a2);
+    }
+
+    #[test]
+    fn an_event_seen_before_or_earlier_in_the_batch_changes_nothing_and_answers_with_what_it_left() {
+        let events = [
+            ev("old", "a", Outcome::Failure),
+            ev("e1", "a", Outcome::Success),
+            ev("e1", "b", Outcome::Failure),
+            ev("old", "a", Outcome::Success),
+        ];
+        let seen = [("old".to_owned(), SeenEvent { agent_id: "z".into(), score_after: 7 })].into();
+        let scores = [("a".to_owned(), 500)].into();
+        let plan = plan_events(&events, &seen, &scores).unwrap();
+        let applied: Vec<bool> = plan.results.iter().map(|r| r.applied).collect();
+        assert_eq!(applied, [false, true, false, false]);
+        assert_eq!((plan.results[0].agent_id.as_str(), plan.results[0].trust_score), ("z", 7));
+        assert_eq!(plan.results[2], EventResult { applied: false, ..plan.results[1].clone() });
+        assert_eq!(plan.new.len(), 1);
+        assert_eq!(plan.agents.len(), 1, "the repeated id named agent b, which it never reached");
+    }
+
+    #[test]
+    fn a_new_event_for_an_unknown_agent_refuses_the_batch_but_a_repeated_one_does_not() {
+        let scores = [("a".to_owned(), 500)].into();
+        let events = [ev("e1", "a", Outcome::Success), ev("e2", "nobody", Outcome::Success)];
+        assert_eq!(plan_events(&events, &Default::default(), &scores).unwrap_err(), "nobody");
+        let seen = [("e2".to_owned(), SeenEvent { agent_id: "a".into(), score_after: 510 })].into();
+        assert!(plan_events(&events, &seen, &scores).is_ok());
+    }
 
     #[test]
     fn keys_are_recognised_by_their_environment_prefix() {

@@ -293,6 +293,111 @@ on_both!(agents_and_events_move_trust_scores_once_per_event_id, |e| async move {
     assert!(t.recent.iter().all(|q| q.route != "/api/v1/trust/{agent_id}" || q.status == 404), "Bob sees only his own");
 });
 
+async fn three_agents(app: &TestApp, key: &str) -> Vec<String> {
+    let mut c = app.client();
+    let mut ids = Vec::new();
+    for n in ["one", "two", "three"] {
+        let (s, a, _) = api(&mut c, "POST", "/api/v1/agents", key, Some(json!({ "name": n }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        ids.push(a["id"].as_str().unwrap().to_owned());
+    }
+    ids
+}
+
+on_both!(a_batch_stores_what_the_same_events_sent_one_at_a_time_store, |e| async move {
+    let (app, mut mgr) = start(e, |c| c.api_rate_burst = 1_000).await;
+    let (mut ada, ada_org) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let (mut bob, bob_org) = partner(&app, &mut mgr, "Bob Bots", "bob@bob.example").await;
+    let ada_key = new_key(&mut ada, "sandbox").await;
+    let bob_key = new_key(&mut bob, "sandbox").await;
+    let mut c = app.client();
+    let ada_agents = three_agents(&app, &ada_key).await;
+    let bob_agents = three_agents(&app, &bob_key).await;
+    // Interleaved agents, ids repeated inside the batch and from an earlier
+    // one, and enough policy violations to pin one agent at 0 (a change
+    // that moves nothing writes no `trust.score_changed`).
+    let outcomes = ["success", "policy_violation", "failure", "timeout", "policy_violation"];
+    let stream = |agents: &[String]| -> Vec<Value> {
+        (0..60)
+            .map(|i| {
+                let id = if i % 7 == 3 { format!("ev{}", i - 2) } else { format!("ev{i}") };
+                let agent = &agents[(i + i / 4) % 3];
+                json!({ "event_id": id, "agent_id": agent, "outcome": outcomes[i % 5] })
+            })
+            .collect()
+    };
+    let all = stream(&ada_agents);
+    let earlier = &all[..10];
+    let (s, first, _) = api(&mut c, "POST", "/api/v1/events", &ada_key, Some(json!({ "events": earlier }))).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let mut batched: Vec<Value> = first["results"].as_array().unwrap().clone();
+    let again = all.clone();
+    let (s, body, _) = api(&mut c, "POST", "/api/v1/events", &ada_key, Some(json!({ "events": again }))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    batched.extend(body["results"].as_array().unwrap()[10..].iter().cloned());
+    let mut single = Vec::new();
+    for ev in stream(&bob_agents) {
+        let (s, body, _) = api(&mut c, "POST", "/api/v1/events", &bob_key, Some(ev)).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        single.push(body["results"][0].clone());
+    }
+    let strip = |rs: &[Value], agents: &[String]| -> Vec<(String, usize, bool, i64)> {
+        rs.iter()
+            .map(|r| {
+                let who = agents.iter().position(|a| a == r["agent_id"].as_str().unwrap()).unwrap();
+                (
+                    r["event_id"].as_str().unwrap().to_owned(),
+                    who,
+                    r["applied"].as_bool().unwrap(),
+                    r["trust_score"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(strip(&batched, &ada_agents), strip(&single, &bob_agents));
+    assert!(single.iter().any(|r| r["trust_score"] == 0), "one agent reached the floor");
+    for (a, b) in ada_agents.iter().zip(&bob_agents) {
+        let (_, ta, _) = api(&mut c, "GET", &format!("/api/v1/trust/{a}"), &ada_key, None).await;
+        let (_, tb, _) = api(&mut c, "GET", &format!("/api/v1/trust/{b}"), &bob_key, None).await;
+        assert_eq!(ta["trust_score"], tb["trust_score"]);
+        let steps = |t: &Value| -> Vec<(String, String, i64, i64)> {
+            t["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    let s = |k: &str| h[k].as_str().unwrap().to_owned();
+                    (
+                        s("event_id"),
+                        s("outcome"),
+                        h["score_before"].as_i64().unwrap(),
+                        h["score_after"].as_i64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(steps(&ta), steps(&tb), "the same changes, newest first");
+        assert!(!steps(&ta).is_empty());
+        let (_, aa, _) = api(&mut c, "GET", &format!("/api/v1/agents/{a}"), &ada_key, None).await;
+        let (_, ab, _) = api(&mut c, "GET", &format!("/api/v1/agents/{b}"), &bob_key, None).await;
+        assert_eq!(aa["events"], ab["events"], "{aa} {ab}");
+    }
+    let changed = |org: i64| {
+        let url = app._db.url.clone();
+        async move {
+            crate::helpers::scalar(
+                &url,
+                &format!("SELECT COUNT(*) FROM event_log WHERE organisation_id = {org} AND event_type = 'trust.score_changed'"),
+            )
+            .await
+        }
+    };
+    let (ca, cb) = (changed(ada_org).await, changed(bob_org).await);
+    assert_eq!(ca, cb);
+    let moved = single.iter().filter(|r| r["applied"] == true).count() as i64;
+    assert!(ca > 0 && ca < moved, "{ca} score changes of {moved} applied events: the floor wrote none");
+});
+
 on_both!(sandbox_limits_refuse_with_the_limit_and_the_reset_time, |e| async move {
     let (app, mut mgr) = start(e, |c| c.api_rate_burst = 1_000).await;
     let (mut ada, org) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;

@@ -401,9 +401,12 @@ pub async fn agent(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Age
 
 /// An agent's score and its 50 latest changes.
 pub async fn trust(state: &AppState, caller: &ApiCaller, id: &str) -> Result<(AgentView, Vec<TrustChange>), AppError> {
-    let a = agent(state, caller, id).await?;
-    let history = state.store.trust_history(&a.id, 50).await.map_err(store_error)?;
-    Ok((a, history))
+    state
+        .store
+        .agent_with_history(caller.org, caller.environment, id, 50)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotFound)
 }
 
 /// One outcome event as the API received it.
@@ -529,9 +532,7 @@ pub async fn agent_page(
 ) -> Result<(AgentView, Vec<TrustChange>), AppError> {
     let user = ctx.require_user().await?;
     let (org, _) = integration_org(ctx, &user, org).await?;
-    let a = ctx.state.store.agent(org, env, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
-    let history = ctx.state.store.trust_history(&a.id, 100).await.map_err(store_error)?;
-    Ok((a, history))
+    ctx.state.store.agent_with_history(org, env, id, 100).await.map_err(store_error)?.ok_or(AppError::NotFound)
 }
 
 /// A white-label customer's own agents, with their recent changes.

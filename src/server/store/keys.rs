@@ -4,8 +4,10 @@
 //! PostgreSQL.
 
 use super::common::*;
-pub(super) use crate::domain::integration::{scopes_from_text, scopes_text, AgentView, Environment, TrustChange};
-pub(super) use crate::domain::webhook::{apply_outcome, Outcome, INITIAL_TRUST};
+pub(super) use crate::domain::integration::{
+    plan_events, scopes_from_text, scopes_text, AgentView, Environment, SeenEvent, TrustChange,
+};
+pub(super) use crate::domain::webhook::{Outcome, INITIAL_TRUST};
 
 /// A new API key (only its keyed hash is stored).
 #[derive(Debug, Clone)]
@@ -76,15 +78,7 @@ pub struct EventBatch {
     pub now: DateTime<Utc>,
 }
 
-/// What became of one event of a batch.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct EventResult {
-    pub event_id: String,
-    pub agent_id: String,
-    /// False when the event id was seen before (nothing changed).
-    pub applied: bool,
-    pub trust_score: i64,
-}
+pub use crate::domain::integration::EventResult;
 
 #[derive(Debug, Clone)]
 pub struct EventsOutcome {
@@ -129,6 +123,14 @@ pub trait KeyStore: Send + Sync + 'static {
     async fn agents(&self, org: OrgRef, env: Environment) -> StoreResult<Vec<AgentView>>;
     async fn agent_count(&self, org: OrgRef, env: Environment) -> StoreResult<i64>;
     async fn agent(&self, org: OrgRef, env: Environment, public_id: &str) -> StoreResult<Option<AgentView>>;
+    /// An agent and its `limit` latest changes, newest first, in one read.
+    async fn agent_with_history(
+        &self,
+        org: OrgRef,
+        env: Environment,
+        public_id: &str,
+        limit: i64,
+    ) -> StoreResult<Option<(AgentView, Vec<TrustChange>)>>;
     /// Newest first.
     async fn trust_history(&self, public_id: &str, limit: i64) -> StoreResult<Vec<TrustChange>>;
     /// Agents assigned to a white-label customer, any partner environment.
@@ -216,6 +218,28 @@ impl From<AgentRow> for AgentView {
             created_at_ms: r.created_at,
             updated_at_ms: r.updated_at,
         }
+    }
+}
+
+/// An agent with one of its latest changes, or none (`agent_with_history`).
+#[derive(sqlx::FromRow)]
+pub(super) struct AgentHistoryRow {
+    #[sqlx(flatten)]
+    pub agent: AgentRow,
+    pub event_id: Option<String>,
+    pub outcome: Option<String>,
+    pub score_before: Option<i64>,
+    pub score_after: Option<i64>,
+    pub received_at: Option<i64>,
+}
+
+pub(super) fn trust_change(event_id: String, outcome: &str, before: i64, after: i64, at: i64) -> TrustChange {
+    TrustChange {
+        event_id,
+        outcome: Outcome::parse(outcome).unwrap_or(Outcome::Success),
+        score_before: before,
+        score_after: after,
+        at_ms: at,
     }
 }
 
@@ -441,14 +465,48 @@ macro_rules! key_store {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(event_id, outcome, before, after, at)| TrustChange {
-                        event_id,
-                        outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Success),
-                        score_before: before,
-                        score_after: after,
-                        at_ms: at,
-                    })
+                    .map(|(event_id, outcome, before, after, at)| trust_change(event_id, &outcome, before, after, at))
                     .collect())
+            }
+
+            async fn agent_with_history(
+                &self,
+                org: OrgRef,
+                env: Environment,
+                public_id: &str,
+                limit: i64,
+            ) -> StoreResult<Option<(AgentView, Vec<TrustChange>)>> {
+                // One statement where `GET /trust` made two: the agent, then
+                // its changes through their (agent_id, id) index.
+                let rows: Vec<AgentHistoryRow> = sqlx::query_as(&format!(
+                    "WITH ag AS ({AGENT_SELECT} WHERE a.organisation_id = $1 AND a.environment = $2 \
+                     AND a.public_id = $3 AND a.brand_id = $4), \
+                     h AS (SELECT id, event_id, outcome, score_before, score_after, received_at FROM agent_events \
+                     WHERE agent_id = (SELECT x.id FROM agents x JOIN ag ON x.public_id = ag.public_id) \
+                     ORDER BY id DESC LIMIT $5) \
+                     SELECT ag.*, h.event_id, h.outcome, h.score_before, h.score_after, h.received_at \
+                     FROM ag LEFT JOIN h ON 1 = 1 ORDER BY h.id DESC"
+                ))
+                .bind(org.id())
+                .bind(env.key())
+                .bind(public_id)
+                .bind(org.brand_id())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut rows = rows.into_iter();
+                let Some(first) = rows.next() else { return Ok(None) };
+                let mut history = Vec::new();
+                let mut agent = None;
+                for r in std::iter::once(first).chain(rows) {
+                    if let (Some(id), Some(o), Some(b), Some(a), Some(at)) =
+                        (r.event_id, r.outcome, r.score_before, r.score_after, r.received_at)
+                    {
+                        history.push(trust_change(id, &o, b, a, at));
+                    }
+                    agent.get_or_insert(r.agent);
+                }
+                Ok(agent.map(|a| (a.into(), history)))
             }
 
             async fn customer_agents(&self, customer_user_id: i64) -> StoreResult<Vec<AgentView>> {
@@ -461,6 +519,7 @@ macro_rules! key_store {
             }
 
             async fn record_events(&self, batch: EventBatch) -> StoreResult<EventsOutcome> {
+                use std::collections::HashMap;
                 let mut tx = self.begin_write().await?;
                 Self::take_lock(&mut tx, Self::ORG_LOCK, batch.organisation_id).await?;
                 let org = batch.organisation_id;
@@ -472,35 +531,41 @@ macro_rules! key_store {
                         .fetch_one(&mut *tx)
                         .await?
                         == 0;
-                // Which events are new: not stored before, and not repeated
-                // earlier in this batch.
-                let mut results: Vec<Option<EventResult>> = Vec::with_capacity(batch.events.len());
-                let mut fresh = 0i64;
-                for (i, e) in batch.events.iter().enumerate() {
-                    let seen: Option<(i64, String)> = sqlx::query_as(
-                        "SELECT e.score_after, a.public_id FROM agent_events e JOIN agents a ON a.id = e.agent_id \
-                         WHERE e.organisation_id = $1 AND e.environment = $2 AND e.event_id = $3",
-                    )
-                    .bind(org)
-                    .bind(env)
-                    .bind(&e.event_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let repeated = batch.events[..i].iter().any(|p| p.event_id == e.event_id);
-                    match seen {
-                        Some((score, agent_id)) => results.push(Some(EventResult {
-                            event_id: e.event_id.clone(),
-                            agent_id,
-                            applied: false,
-                            trust_score: score,
-                        })),
-                        None if repeated => results.push(None),
-                        None => {
-                            fresh += 1;
-                            results.push(None);
-                        }
+                // One read for the whole batch: the events stored before
+                // (kind 1) and the agents named (kind 0), where a statement
+                // per event made a batch of 100 wait for 200 answers.
+                let mut event_ids: Vec<&str> = batch.events.iter().map(|e| e.event_id.as_str()).collect();
+                let mut agent_ids: Vec<&str> = batch.events.iter().map(|e| e.agent_id.as_str()).collect();
+                event_ids.sort_unstable();
+                event_ids.dedup();
+                agent_ids.sort_unstable();
+                agent_ids.dedup();
+                let sql = format!(
+                    "SELECT 0, a.public_id, a.public_id, a.id, a.trust_score FROM agents a \
+                     WHERE a.organisation_id = $1 AND a.environment = $2 AND a.public_id IN ({}) \
+                     UNION ALL SELECT 1, e.event_id, a.public_id, a.id, e.score_after \
+                     FROM agent_events e JOIN agents a ON a.id = e.agent_id \
+                     WHERE e.organisation_id = $1 AND e.environment = $2 AND e.event_id IN ({})",
+                    $crate::server::store::revenue::placeholders(3, agent_ids.len()),
+                    $crate::server::store::revenue::placeholders(3 + agent_ids.len(), event_ids.len()),
+                );
+                let mut q = sqlx::query_as::<_, (i32, String, String, i64, i64)>(&sql).bind(org).bind(env);
+                for id in agent_ids.iter().chain(&event_ids) {
+                    q = q.bind(*id);
+                }
+                let mut seen = HashMap::new();
+                let mut scores = HashMap::new();
+                let mut agent_pk = HashMap::new();
+                for (kind, key, agent_id, pk, score) in q.fetch_all(&mut *tx).await? {
+                    if kind == 1 {
+                        seen.insert(key, SeenEvent { agent_id, score_after: score });
+                    } else {
+                        scores.insert(key, score);
+                        agent_pk.insert(agent_id, pk);
                     }
                 }
+                let plan = plan_events(&batch.events, &seen, &scores).map_err(|_| StoreError::NotFound)?;
+                let fresh = plan.new.len() as i64;
                 if let (Some((day, limit)), true) = (batch.quota, fresh > 0) {
                     sqlx::query(
                         "INSERT INTO sandbox_usage (organisation_id, day, events) VALUES ($1, $2, 0) \
@@ -525,81 +590,73 @@ macro_rules! key_store {
                         return Err(StoreError::Rule("quota".into()));
                     }
                 }
-                let mut out = Vec::with_capacity(results.len());
-                for (e, done) in batch.events.iter().zip(results) {
-                    if let Some(r) = done {
-                        out.push(r);
-                        continue;
-                    }
-                    if let Some(prev) = out.iter().find(|r: &&EventResult| r.event_id == e.event_id) {
-                        let again = EventResult { applied: false, ..prev.clone() };
-                        out.push(again);
-                        continue;
-                    }
-                    let agent: Option<(i64, i64)> = sqlx::query_as(
-                        "SELECT id, trust_score FROM agents WHERE organisation_id = $1 AND environment = $2 \
-                         AND public_id = $3",
-                    )
-                    .bind(org)
-                    .bind(env)
-                    .bind(&e.agent_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let Some((agent_pk, before)) = agent else { return Err(StoreError::NotFound) };
-                    let after = apply_outcome(before, e.outcome);
+                for moved in &plan.agents {
                     sqlx::query(
-                        "UPDATE agents SET trust_score = $1, events = events + 1, updated_at = $2 WHERE id = $3",
+                        "UPDATE agents SET trust_score = $1, events = events + $2, updated_at = $3 WHERE id = $4",
                     )
-                    .bind(after)
+                    .bind(moved.score)
+                    .bind(moved.events)
                     .bind(now)
-                    .bind(agent_pk)
+                    .bind(agent_pk[moved.agent_id])
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query(
+                }
+                // One statement per table for the batch (at most
+                // `MAX_EVENT_BATCH` rows, 800 parameters: within both
+                // engines' limits); rows keep the order sent, so ids do too.
+                if !plan.new.is_empty() {
+                    let values = (0..plan.new.len())
+                        .map(|i| {
+                            let p = 8 * i;
+                            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5,
+                                p + 6, p + 7, p + 8)
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
                         "INSERT INTO agent_events (agent_id, organisation_id, environment, event_id, outcome, \
-                         score_before, score_after, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(agent_pk)
-                    .bind(org)
-                    .bind(env)
-                    .bind(&e.event_id)
-                    .bind(e.outcome.key())
-                    .bind(before)
-                    .bind(after)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    if after != before {
-                        let payload = serde_json::json!({
-                            "agent_id": e.agent_id,
-                            "environment": env,
-                            "previous_score": before,
-                            "score": after,
-                            "outcome": e.outcome.key(),
-                            "event_id": e.event_id,
-                        });
-                        sqlx::query(
-                            "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at, \
-                             environment) \
-                             VALUES ($1, $2, 'trust.score_changed', $3, $4, $5)",
-                        )
-                        .bind(batch.brand_id)
-                        .bind(org)
-                        .bind(payload.to_string())
-                        .bind(now)
-                        .bind(env)
-                        .execute(&mut *tx)
-                        .await?;
+                         score_before, score_after, received_at) VALUES {values}"
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for n in &plan.new {
+                        q = q
+                            .bind(agent_pk[n.event.agent_id.as_str()])
+                            .bind(org)
+                            .bind(env)
+                            .bind(&n.event.event_id)
+                            .bind(n.event.outcome.key())
+                            .bind(n.score_before)
+                            .bind(n.score_after)
+                            .bind(now);
                     }
-                    out.push(EventResult {
-                        event_id: e.event_id.clone(),
-                        agent_id: e.agent_id.clone(),
-                        applied: true,
-                        trust_score: after,
-                    });
+                    q.execute(&mut *tx).await?;
+                }
+                let changed: Vec<_> = plan.new.iter().filter(|n| n.score_after != n.score_before).collect();
+                if !changed.is_empty() {
+                    let values = (0..changed.len())
+                        .map(|i| format!("($1, $2, 'trust.score_changed', ${}, $3, $4)", i + 5))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at, \
+                         environment) VALUES {values}"
+                    );
+                    let mut q = sqlx::query(&sql).bind(batch.brand_id).bind(org).bind(now).bind(env);
+                    for n in changed {
+                        let payload = serde_json::json!({
+                            "agent_id": n.event.agent_id,
+                            "environment": env,
+                            "previous_score": n.score_before,
+                            "score": n.score_after,
+                            "outcome": n.event.outcome.key(),
+                            "event_id": n.event.event_id,
+                        });
+                        q = q.bind(payload.to_string());
+                    }
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                Ok(EventsOutcome { results: out, first_sandbox_event: first_sandbox_event && fresh > 0 })
+                Ok(EventsOutcome { results: plan.results, first_sandbox_event: first_sandbox_event && fresh > 0 })
             }
 
             async fn sandbox_events_on(&self, org: OrgRef, day: i64) -> StoreResult<i64> {
