@@ -531,28 +531,23 @@ macro_rules! key_store {
                         .fetch_one(&mut *tx)
                         .await?
                         == 0;
-                // One read for the whole batch: the events stored before
-                // (kind 1) and the agents named (kind 0), where a statement
-                // per event made a batch of 100 wait for 200 answers.
+                // One read for the whole batch (`BATCH_KNOWN`: the agents
+                // named, kind 0, and the events stored before, kind 1), where
+                // a statement per event made a batch of 100 wait for 200
+                // answers. The id lists travel as one parameter each, so the
+                // statement's text, and its prepared plan, is the same for
+                // every batch.
                 let mut event_ids: Vec<&str> = batch.events.iter().map(|e| e.event_id.as_str()).collect();
                 let mut agent_ids: Vec<&str> = batch.events.iter().map(|e| e.agent_id.as_str()).collect();
                 event_ids.sort_unstable();
                 event_ids.dedup();
                 agent_ids.sort_unstable();
                 agent_ids.dedup();
-                let sql = format!(
-                    "SELECT 0, a.public_id, a.public_id, a.id, a.trust_score FROM agents a \
-                     WHERE a.organisation_id = $1 AND a.environment = $2 AND a.public_id IN ({}) \
-                     UNION ALL SELECT 1, e.event_id, a.public_id, a.id, e.score_after \
-                     FROM agent_events e JOIN agents a ON a.id = e.agent_id \
-                     WHERE e.organisation_id = $1 AND e.environment = $2 AND e.event_id IN ({})",
-                    $crate::server::store::revenue::placeholders(3, agent_ids.len()),
-                    $crate::server::store::revenue::placeholders(3 + agent_ids.len(), event_ids.len()),
-                );
-                let mut q = sqlx::query_as::<_, (i32, String, String, i64, i64)>(&sql).bind(org).bind(env);
-                for id in agent_ids.iter().chain(&event_ids) {
-                    q = q.bind(*id);
-                }
+                let q = sqlx::query_as::<_, (i32, String, String, i64, i64)>(Self::BATCH_KNOWN)
+                    .bind(org)
+                    .bind(env)
+                    .bind(Self::text_list(&agent_ids))
+                    .bind(Self::text_list(&event_ids));
                 let mut seen = HashMap::new();
                 let mut scores = HashMap::new();
                 let mut agent_pk = HashMap::new();

@@ -38,6 +38,26 @@ impl PgStore {
     // One partner's agent, event and fund writes run one at a time (agent limit,
     // daily quota and trust scores are read-then-write).
     const ORG_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7412000000 + $1)");
+
+    /// What a batch of outcome events needs to know (`record_events`): the
+    /// agents it names (kind 0) and its events stored before (kind 1). `$3`
+    /// and `$4` are arrays of agent and event ids. Each event id is looked up
+    /// on its own (`LATERAL … LIMIT 1`, which the planner cannot turn into a
+    /// join) through the unique (organisation, environment, event id)
+    /// index: as one `IN` list, a partner's events not yet analysed were all
+    /// walked and filtered (6 ms a batch at 27,000 events, growing).
+    const BATCH_KNOWN: &'static str = "SELECT 0, a.public_id, a.public_id, a.id, a.trust_score FROM agents a \
+         WHERE a.organisation_id = $1 AND a.environment = $2 AND a.public_id = ANY($3) \
+         UNION ALL SELECT 1, e.event_id, a.public_id, a.id, e.score_after \
+         FROM unnest(CAST($4 AS TEXT[])) AS w (event_id) \
+         CROSS JOIN LATERAL (SELECT x.event_id, x.agent_id, x.score_after FROM agent_events x \
+         WHERE x.organisation_id = $1 AND x.environment = $2 AND x.event_id = w.event_id LIMIT 1) e \
+         JOIN agents a ON a.id = e.agent_id";
+
+    /// A list of ids as one parameter: a PostgreSQL `TEXT[]`.
+    fn text_list(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| (*s).to_owned()).collect()
+    }
     // One partner's plan writes take turns: the stall rollups are read-then-write.
     const PLAN_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7413000000 + $1)");
     const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \
