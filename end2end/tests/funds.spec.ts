@@ -93,12 +93,12 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
 
   await signIn(page, owner);
   await goto(page, "/revenue");
-  await expect(page.getByTestId("mtd")).toHaveText("3500.00 USD");
+  await expect(page.getByTestId("mtd")).toHaveText("$3,500.00");
   await page.getByTestId("statements").getByRole("link", { name: month }).click();
   await ready(page);
   const line = page.getByTestId("lines").locator(":scope > li", { hasText: title });
   await expect(line).toContainText("Co-marketing fund");
-  await expect(line).toContainText("3500.00 USD");
+  await expect(line).toContainText("$3,500.00");
   await goto(page, "/funds");
   await expect(mine.getByTestId("fund-status")).toHaveText("Claim approved");
   await page.screenshot({ path: info.outputPath("funds-paid.png"), fullPage: true });

@@ -41,8 +41,8 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   // The partner: 20 % of 1000.00 − 100.00 + 250.00.
   await signIn(page, owner);
   await goto(page, "/revenue");
-  await expect(page.getByTestId("mtd")).toHaveText("230.00 USD");
-  await expect(page.getByTestId("trend-chart")).toHaveAttribute("aria-label", /total 230\.00 USD/);
+  await expect(page.getByTestId("mtd")).toHaveText("$230.00");
+  await expect(page.getByTestId("trend-chart")).toHaveAttribute("aria-label", /total \$230\.00/);
   await expect(page.getByTestId("customers")).toContainText("Globex");
   await expect(page.getByTestId("customers")).toContainText("Initech");
   await expect(page.getByTestId("bonus")).toContainText("no volume-bonus schedule");
@@ -50,12 +50,28 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
 
   await page.getByTestId("statements").getByRole("link", { name: month }).click();
   await ready(page);
-  await expect(page.getByTestId("lines-total")).toHaveText("230.00 USD");
+  await expect(page.getByTestId("lines-total")).toHaveText("$230.00");
   const refund = page.getByTestId("lines").locator(":scope > li", { hasText: `ref-${id}` });
   await refund.getByText("Why this amount").click();
-  await expect(refund).toContainText("-100.00 USD × 20 % = -20.000000 exactly");
+  await expect(refund).toContainText("-$100.00 × 20 % = -20.000000 exactly");
   await expect(refund).toContainText(`Refunds invoice inv-${id}`);
   await page.screenshot({ path: test.info().outputPath("statement.png"), fullPage: true });
+
+  // On a phone neither the statement nor the dashboard scrolls sideways:
+  // wide tables scroll inside a region that the keyboard reaches.
+  const statementUrl = page.url();
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of [statementUrl, "/revenue"]) {
+    await goto(page, path);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+  }
+  const statements = page.getByRole("group", { name: "statements" });
+  await statements.focus();
+  await expect(statements).toBeFocused();
+  await expect(page.getByTestId("statements").getByRole("columnheader", { name: "Commission" })).toHaveClass(/text-right/);
+  await page.screenshot({ path: test.info().outputPath("partner-dashboard-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await goto(page, statementUrl);
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
   expect(download.suggestedFilename()).toMatch(/^statement-.*\.csv$/);
@@ -106,6 +122,6 @@ test("a manager sets new terms and records one event, with errors shown next to 
 
   await signIn(page, owner);
   await goto(page, "/revenue");
-  await expect(page.getByTestId("mtd")).toHaveText("100.00 USD");
-  await expect(page.getByTestId("bonus")).toContainText("600.00 USD to go; reaching it pays a bonus of 50.00 USD");
+  await expect(page.getByTestId("mtd")).toHaveText("$100.00");
+  await expect(page.getByTestId("bonus")).toContainText("$600.00 to go; reaching it pays a bonus of $50.00");
 });

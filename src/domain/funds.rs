@@ -80,30 +80,7 @@ pub const MAX_DAYS_AHEAD: i64 = 366;
 
 pub use super::ledger::Quarter;
 
-/// Money as people read it: `$1,250.00`, `€80.50`, `¥1,000`, `1,000.000 KWD`.
-pub fn format_money(m: Money) -> String {
-    let places = m.currency.minor_digits();
-    let abs = m.minor.unsigned_abs();
-    let scale = 10u64.pow(places);
-    let whole = (abs / scale).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let number =
-        if places == 0 { grouped } else { format!("{grouped}.{:0width$}", abs % scale, width = places as usize) };
-    let sign = if m.minor < 0 { "-" } else { "" };
-    match m.currency.code() {
-        "USD" => format!("{sign}${number}"),
-        "EUR" => format!("{sign}€{number}"),
-        "GBP" => format!("{sign}£{number}"),
-        "JPY" => format!("{sign}¥{number}"),
-        code => format!("{sign}{number} {code}"),
-    }
-}
+pub use super::revenue::format_money;
 
 /// The fund budget a partner may draw on per quarter under `terms`: only
 /// technology partners and Premier partners, and only a positive budget.
@@ -421,15 +398,6 @@ mod tests {
         let spent = check_fits(usd(500_000), q, 600_000, 1).unwrap_err();
         assert_eq!(spent.remaining, usd(0), "never a negative remainder");
         assert_eq!(spent.to_string(), "Nothing remains of the Q2 2026 fund budget of $5,000.00.");
-    }
-
-    #[test]
-    fn money_reads_with_its_symbol_and_thousands_separators() {
-        assert_eq!(format_money(usd(125_000)), "$1,250.00");
-        assert_eq!(format_money(usd(123_456_789)), "$1,234,567.89");
-        assert_eq!(format_money(usd(-5)), "-$0.05");
-        assert_eq!(format_money(Money::new(1_000, Currency::parse("JPY").unwrap())), "¥1,000");
-        assert_eq!(format_money(Money::new(1_000_500, Currency::parse("KWD").unwrap())), "1,000.500 KWD");
     }
 
     #[test]

@@ -168,6 +168,33 @@ impl fmt::Display for Money {
     }
 }
 
+/// Money as people read it: `$1,250.00`, `€80.50`, `¥1,000`, `1,000.000 KWD`.
+/// Every page shows amounts this way; `Display` (`1250.00 USD`) stays the
+/// plain form that forms, CSV and audit details read back.
+pub fn format_money(m: Money) -> String {
+    let places = m.currency.minor_digits();
+    let abs = m.minor.unsigned_abs();
+    let scale = 10u64.pow(places);
+    let whole = (abs / scale).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let number =
+        if places == 0 { grouped } else { format!("{grouped}.{:0width$}", abs % scale, width = places as usize) };
+    let sign = if m.minor < 0 { "-" } else { "" };
+    match m.currency.code() {
+        "USD" => format!("{sign}${number}"),
+        "EUR" => format!("{sign}€{number}"),
+        "GBP" => format!("{sign}£{number}"),
+        "JPY" => format!("{sign}¥{number}"),
+        code => format!("{sign}{number} {code}"),
+    }
+}
+
 /// The share `bps` of `amount_minor`, rounded half away from zero. The one
 /// rounding rule for money in the portal.
 pub fn apply_bps(amount_minor: i64, bps: i64) -> i64 {
@@ -350,6 +377,16 @@ mod tests {
             assert!(matches!(Money::parse(bad, usd()), Err(MoneyError::AmbiguousSeparator(_))), "{bad:?}");
         }
         assert_eq!(Money::parse("  12.50 ", usd()).unwrap().minor, 1_250, "surrounding space is trimmed");
+    }
+
+    #[test]
+    fn money_reads_with_its_symbol_and_thousands_separators() {
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(format_money(Money::new(125_000, usd)), "$1,250.00");
+        assert_eq!(format_money(Money::new(123_456_789, usd)), "$1,234,567.89");
+        assert_eq!(format_money(Money::new(-5, usd)), "-$0.05");
+        assert_eq!(format_money(Money::new(1_000, Currency::parse("JPY").unwrap())), "¥1,000");
+        assert_eq!(format_money(Money::new(1_000_500, Currency::parse("KWD").unwrap())), "1,000.500 KWD");
     }
 
     #[test]

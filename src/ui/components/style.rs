@@ -36,6 +36,9 @@ pub const TH_SHADED: &str = "px-3 py-2 font-medium";
 pub const TD_SHADED: &str = "px-3 py-2 align-top";
 /// Figures and months that read badly when wrapped.
 pub const TD_SHADED_NOWRAP: &str = "whitespace-nowrap px-3 py-2";
+/// Amounts: right-aligned in figures of one width, so a column of them
+/// lines up by its decimal point. Their header is `Head::figure`.
+pub const TD_SHADED_MONEY: &str = "whitespace-nowrap px-3 py-2 text-right tabular-nums";
 
 /// Header and body cells of boxed tables (staff lists and overviews).
 pub const TH_BOXED: &str = "px-4 py-2 font-medium";

@@ -36,18 +36,25 @@ pub struct Head {
     /// purpose the cells show.
     quiet: bool,
     shown: bool,
+    /// Right-aligned over a column of amounts.
+    figure: bool,
 }
 
 impl From<&'static str> for Head {
     fn from(label: &'static str) -> Self {
-        Head { label, quiet: false, shown: true }
+        Head { label, quiet: false, shown: true, figure: false }
     }
 }
 
 impl Head {
     /// A header read to screen readers only.
     pub fn quiet(label: &'static str) -> Self {
-        Head { label, quiet: true, shown: true }
+        Head { label, quiet: true, shown: true, figure: false }
+    }
+
+    /// A header over amounts, aligned with them (`style::TD_SHADED_MONEY`).
+    pub fn figure(label: &'static str) -> Self {
+        Head { label, quiet: false, shown: true, figure: true }
     }
 
     /// Keeps the column only when `shown`, for columns some viewers lack.
@@ -74,6 +81,10 @@ pub fn DataTable<V: IntoView + 'static>(
     #[prop(default = None, into)]
     empty: Option<&'static str>,
     #[prop(optional)] testid: Option<&'static str>,
+    /// What the table lists, read to screen readers as the name of its
+    /// scrolling region (the test id's words when not given).
+    #[prop(optional)]
+    label: Option<&'static str>,
     /// Classes put before the wrapper's (and the empty sentence's), for
     /// their margin.
     #[prop(optional)]
@@ -126,11 +137,20 @@ pub fn DataTable<V: IntoView + 'static>(
         .map(|h| {
             let label =
                 if h.quiet { view! { <span class="sr-only">{h.label}</span> }.into_any() } else { h.label.into_any() };
-            view! { <th scope="col" class=th>{label}</th> }
+            let class = if h.figure { format!("{th} text-right") } else { th.to_owned() };
+            view! { <th scope="col" class=class>{label}</th> }
         })
         .collect_view();
+    // The wrapper scrolls on a phone; keyboard users reach it with Tab to
+    // scroll it with the arrow keys, and screen readers hear what it holds.
+    // A group, not a region: tables sit in cards that are already regions
+    // named after them.
+    let name = label
+        .map(str::to_owned)
+        .or_else(|| testid.map(|t| t.replace(['-', '_'], " ")))
+        .unwrap_or_else(|| "Table".into());
     view! {
-        <div class=wrapper>
+        <div class=wrapper tabindex="0" role="group" aria-label=name>
             <table class=table data-testid=testid>
                 <thead class=thead>
                     <tr>{cells}</tr>

@@ -162,7 +162,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     }.into_any()
                                 }
                             }}
-                            <div class="overflow-x-auto">
+                            <div class="overflow-x-auto" tabindex="0" role="group" aria-label="Scorecards by manager">
                                 <table class="min-w-full text-sm">
                                     <thead class="text-left text-slate-600">
                                         <tr>

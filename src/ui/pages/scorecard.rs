@@ -34,7 +34,7 @@ pub fn ScorecardPage() -> impl IntoView {
                 {v.organisation.clone()} " · the last 30 days · API figures from "
                 {v.environment.label().to_lowercase()} " traffic"
             </p>
-            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabindex="0" role="group" aria-label="Scorecard">
                 <table class="w-full text-sm" data-testid="scorecard">
                     <thead class="border-b border-slate-200 text-left">
                         <tr>

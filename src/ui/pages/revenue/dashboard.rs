@@ -5,12 +5,12 @@ use super::shared::statements_table;
 use super::terms::{describe_terms, TermsEditor};
 use super::trend::TrendChart;
 use crate::api::revenue::{get_revenue_dashboard, RevenueDashboard, SaveRevenueTerms};
-use crate::domain::revenue::Money;
+use crate::domain::revenue::{format_money, Money};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
-use crate::ui::components::style::TD_SHADED_NOWRAP;
-use crate::ui::components::table::{DataTable, TableLook};
+use crate::ui::components::style::{TD_SHADED_MONEY, TD_SHADED_NOWRAP};
+use crate::ui::components::table::{DataTable, Head, TableLook};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -19,7 +19,7 @@ fn money_list(list: &[Money]) -> String {
     if list.is_empty() {
         "0".to_owned()
     } else {
-        list.iter().map(Money::to_string).collect::<Vec<_>>().join(" · ")
+        list.iter().map(|m| format_money(*m)).collect::<Vec<_>>().join(" · ")
     }
 }
 
@@ -55,14 +55,14 @@ fn Dashboard(d: RevenueDashboard, save: ServerAction<SaveRevenueTerms>, value: L
             let price = if c.customer_price_minor == 0 {
                 "—".to_owned()
             } else {
-                Money::new(c.customer_price_minor, c.currency).to_string()
+                format_money(Money::new(c.customer_price_minor, c.currency))
             };
             view! {
                 <tr>
                     <td class=TD_SHADED_NOWRAP>{c.customer.clone()}</td>
-                    <td class=TD_SHADED_NOWRAP>{Money::new(c.revenue_minor, c.currency).to_string()}</td>
-                    <td class=TD_SHADED_NOWRAP>{Money::new(c.commission_minor, c.currency).to_string()}</td>
-                    <td class=TD_SHADED_NOWRAP>{price}</td>
+                    <td class=TD_SHADED_MONEY>{format_money(Money::new(c.revenue_minor, c.currency))}</td>
+                    <td class=TD_SHADED_MONEY>{format_money(Money::new(c.commission_minor, c.currency))}</td>
+                    <td class=TD_SHADED_MONEY>{price}</td>
                 </tr>
             }
         })
@@ -92,11 +92,11 @@ fn Dashboard(d: RevenueDashboard, save: ServerAction<SaveRevenueTerms>, value: L
                     view! { <p class="text-sm text-slate-600">"Your terms have no volume-bonus schedule yet."</p> }.into_any()
                 } else {
                     view! {
-                        <p class="text-sm">{format!("Revenue this quarter: {}. Bonus reached so far: {}.", b.revenue, b.reached)}</p>
+                        <p class="text-sm">{format!("Revenue this quarter: {}. Bonus reached so far: {}.", format_money(b.revenue), format_money(b.reached))}</p>
                         {match b.next {
                             Some((threshold, to_go, bonus)) => view! {
-                                <p class="mt-1 text-sm">{format!("Next threshold: {threshold}. {to_go} to go; reaching it pays a bonus of {bonus} when the quarter closes.")}</p>
-                                <progress class="mt-2 w-full" aria-label="Progress to the next threshold" max=threshold.minor.to_string() value=b.revenue.minor.max(0).to_string()>{format!("{} of {}", b.revenue, threshold)}</progress>
+                                <p class="mt-1 text-sm">{format!("Next threshold: {}. {} to go; reaching it pays a bonus of {} when the quarter closes.", format_money(threshold), format_money(to_go), format_money(bonus))}</p>
+                                <progress class="mt-2 w-full" aria-label="Progress to the next threshold" max=threshold.minor.to_string() value=b.revenue.minor.max(0).to_string()>{format!("{} of {}", format_money(b.revenue), format_money(threshold))}</progress>
                             }.into_any(),
                             None => view! { <p class="mt-1 text-sm">"You have reached the top threshold of your schedule."</p> }.into_any(),
                         }}
@@ -109,7 +109,7 @@ fn Dashboard(d: RevenueDashboard, save: ServerAction<SaveRevenueTerms>, value: L
                 look=TableLook::Shaded
                 testid="customers"
                 empty="No customer revenue this year."
-                head=vec!["Customer".into(), "Revenue".into(), "Your share".into(), "Your price to them".into()]
+                head=vec!["Customer".into(), Head::figure("Revenue"), Head::figure("Your share"), Head::figure("Your price to them")]
                 rows=customers
             />
         </Card>

@@ -9,6 +9,7 @@ use crate::api::revenue::{
 };
 use crate::domain::format::time_utc;
 use crate::domain::ledger::{Payout, CSV_COLUMNS};
+use crate::domain::revenue::format_money;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
@@ -28,7 +29,7 @@ fn ranking_table(title: &'static str, list: &[Ranked]) -> impl IntoView {
                 {list.iter().map(|r| view! {
                     <li class="flex justify-between gap-3">
                         <a class="min-w-0 truncate text-brand underline" href=format!("/revenue?org={}", r.organisation_id)>{r.organisation.clone()}</a>
-                        <span class="shrink-0 text-right text-slate-700">{format!("{} · {} commission", r.revenue, r.commission)}</span>
+                        <span class="shrink-0 text-right text-slate-700">{format!("{} · {} commission", format_money(r.revenue), format_money(r.commission))}</span>
                     </li>
                 }).collect_view()}
             </ol>
@@ -110,7 +111,7 @@ fn Program(
                             <li class="flex flex-wrap items-end justify-between gap-3 py-3">
                                 <span>
                                     <a class="text-brand underline" href=format!("/statements/{}", po.statement_id)>{format!("{} · {}", po.organisation, po.month.label())}</a>
-                                    {format!(" · {} · {}", po.amount, po.status.label())}
+                                    {format!(" · {} · {}", format_money(po.amount), po.status.label())}
                                 </span>
                                 <PayoutActions p=po back="/manager/revenue".to_owned() pay/>
                             </li>

@@ -2,8 +2,8 @@
 
 use crate::api::revenue::MovePayout;
 use crate::domain::ledger::{Payout, PayoutStatus, Statement};
-use crate::domain::revenue::Money;
-use crate::ui::components::style::{BUTTON, INPUT, TD_SHADED_NOWRAP};
+use crate::domain::revenue::{format_money, Money};
+use crate::ui::components::style::{BUTTON, INPUT, TD_SHADED_MONEY, TD_SHADED_NOWRAP};
 use crate::ui::components::table::{DataTable, Head, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -24,15 +24,15 @@ pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool) -> impl
     let rows = list
         .iter()
         .map(|s| {
-            let balance = s.balance_minor.map(|b| Money::new(b, s.currency).to_string()).unwrap_or_else(|| "—".into());
+            let balance = s.balance_minor.map(|b| format_money(Money::new(b, s.currency))).unwrap_or_else(|| "—".into());
             view! {
                 <tr>
                     {with_partner.then(|| view! { <td class=TD_SHADED_NOWRAP>{s.organisation.clone()}</td> })}
                     <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/statements/{}", s.id)>{s.month.label()}</a></td>
                     <td class=TD_SHADED_NOWRAP>{s.currency.code()}</td>
                     <td class=TD_SHADED_NOWRAP>{s.status.label()}</td>
-                    <td class=TD_SHADED_NOWRAP>{Money::new(s.lines_total_minor, s.currency).to_string()}</td>
-                    <td class=TD_SHADED_NOWRAP>{balance}</td>
+                    <td class=TD_SHADED_MONEY>{format_money(Money::new(s.lines_total_minor, s.currency))}</td>
+                    <td class=TD_SHADED_MONEY>{balance}</td>
                     <td class=TD_SHADED_NOWRAP>{payout_label(&s.payout)}</td>
                     <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/statements/{}/csv", s.id) download="">"CSV"</a></td>
                 </tr>
@@ -46,7 +46,7 @@ pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool) -> impl
             empty="No statements yet: one opens with the first revenue of a month."
             head=vec![
                 Head::from("Partner").when(with_partner), "Month".into(), "Currency".into(), "Status".into(),
-                "Lines".into(), "Balance".into(), "Payout".into(), Head::quiet("Download"),
+                Head::figure("Commission"), Head::figure("Balance"), "Payout".into(), Head::quiet("Download"),
             ]
             rows
         />
@@ -66,7 +66,7 @@ pub(super) fn PayoutActions(p: Payout, back: String, pay: ServerAction<MovePayou
                 <input type="hidden" name="version" value=version/>
                 <input type="hidden" name="action" value="approve"/>
                 <input type="hidden" name="back" value=back/>
-                <button type="submit" class=format!("{BUTTON} mt-2")>{format!("Approve {}", p.amount)}</button>
+                <button type="submit" class=format!("{BUTTON} mt-2")>{format!("Approve {}", format_money(p.amount))}</button>
             </ActionForm>
         }
         .into_any(),

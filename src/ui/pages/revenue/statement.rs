@@ -5,7 +5,7 @@ use super::shared::{payout_label, PayoutActions};
 use crate::api::revenue::{get_statement, CloseStatement, MovePayout, StatementView};
 use crate::domain::format::{date_utc, time_utc};
 use crate::domain::ledger::{exact_share, LineKind, StatementLine, StatementStatus};
-use crate::domain::revenue::{Money, ShareRule};
+use crate::domain::revenue::{format_money, Money, ShareRule};
 use crate::domain::terms::format_bps;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{FormError, LastResult};
@@ -41,23 +41,25 @@ fn why(l: &StatementLine) -> Vec<String> {
         ));
     }
     match l.rule {
-        ShareRule::VolumeBonus => {
-            out.push(format!("Quarter revenue {} reached a threshold paying {}.", l.base, l.amount))
-        }
-        ShareRule::Bounty => out.push(format!("Fixed amount {}.", l.amount)),
+        ShareRule::VolumeBonus => out.push(format!(
+            "Quarter revenue {} reached a threshold paying {}.",
+            format_money(l.base),
+            format_money(l.amount)
+        )),
+        ShareRule::Bounty => out.push(format!("Fixed amount {}.", format_money(l.amount))),
         ShareRule::Fund => {
             if let Some(a) = &l.fund_activity {
                 out.push(format!("Co-marketing activity: {a}."));
             }
-            out.push(format!("The approved claim: {}, paid as claimed.", l.amount));
+            out.push(format!("The approved claim: {}, paid as claimed.", format_money(l.amount)));
         }
         _ => {
             out.push(format!(
                 "{} × {} = {} exactly; rounded to the nearest minor unit, halves away from zero: {}.",
-                l.base,
+                format_money(l.base),
                 format_bps(l.rate_bps),
                 exact_share(l.base, l.rate_bps),
-                l.amount
+                format_money(l.amount)
             ));
         }
     }
@@ -70,7 +72,7 @@ fn why(l: &StatementLine) -> Vec<String> {
     if let Some(p) = l.customer_price_minor {
         out.push(format!(
             "Your price to the customer: {} (for your reports; it does not change the share).",
-            Money::new(p, l.amount.currency)
+            format_money(Money::new(p, l.amount.currency))
         ));
     }
     out
@@ -108,7 +110,7 @@ fn StatementBody(
     pay: ServerAction<MovePayout>,
 ) -> impl IntoView {
     let s = v.statement.clone();
-    let money = move |minor: i64| Money::new(minor, s.currency).to_string();
+    let money = move |minor: i64| format_money(Money::new(minor, s.currency));
     let back = format!("/statements/{}", s.id);
     let figure = "text-sm font-medium text-slate-600";
     view! {
@@ -122,10 +124,10 @@ fn StatementBody(
             </Card>
             <Card title="Totals" heading=figure>
                 <dl class="mt-1 text-sm">
-                    <div class="flex justify-between"><dt>"Lines"</dt><dd data-testid="lines-total">{money(s.lines_total_minor)}</dd></div>
+                    <div class="flex justify-between"><dt>"Commission"</dt><dd class="tabular-nums" data-testid="lines-total">{money(s.lines_total_minor)}</dd></div>
                     {(s.status == StatementStatus::Closed).then(|| view! {
-                        <div class="flex justify-between"><dt>"Carried in"</dt><dd>{money(s.carried_in_minor)}</dd></div>
-                        <div class="flex justify-between font-semibold"><dt>"Balance"</dt><dd data-testid="balance">{money(s.balance_minor.unwrap_or(0))}</dd></div>
+                        <div class="flex justify-between"><dt>"Carried in"</dt><dd class="tabular-nums">{money(s.carried_in_minor)}</dd></div>
+                        <div class="flex justify-between font-semibold"><dt>"Balance"</dt><dd class="tabular-nums" data-testid="balance">{money(s.balance_minor.unwrap_or(0))}</dd></div>
                     })}
                 </dl>
                 {(s.balance_minor.unwrap_or(0) < 0).then(|| view! { <p class="mt-1 text-xs text-slate-500">"A negative balance carries into the next statement."</p> })}
@@ -163,7 +165,7 @@ fn StatementBody(
                                         <span><strong>{l.kind.label()}</strong> " · " {title}
                                             {l.adjustment.then(|| view! { <span class="ml-2 rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-900">{format!("Adjustment for {}", l.belongs.label())}</span> })}
                                         </span>
-                                        <span class="font-semibold">{l.amount.to_string()}</span>
+                                        <span class="font-semibold tabular-nums">{format_money(l.amount)}</span>
                                     </div>
                                     <details class="mt-1">
                                         <summary class="cursor-pointer text-brand">"Why this amount"</summary>

@@ -4,7 +4,7 @@
 use crate::api::revenue::SaveRevenueTerms;
 use crate::domain::application::RevenueModel;
 use crate::domain::format::date_utc;
-use crate::domain::revenue::Money;
+use crate::domain::revenue::{format_money, Money};
 use crate::domain::terms::{format_bps, TermsVersion};
 use crate::ui::components::form::{FieldMessage, FormError, LastResult};
 use crate::ui::components::style::{BUTTON, INPUT};
@@ -15,7 +15,7 @@ pub(super) fn describe_terms(t: &TermsVersion) -> String {
     let x = &t.terms;
     let money = |minor: i64| {
         crate::domain::revenue::Currency::parse(&x.currency)
-            .map(|c| Money::new(minor, c).to_string())
+            .map(|c| format_money(Money::new(minor, c)))
             .unwrap_or_default()
     };
     let body = match x.model {

@@ -1,8 +1,8 @@
 //! Twelve months of commission as a bar chart.
 
 use crate::api::revenue::Series;
-use crate::domain::revenue::Money;
-use crate::ui::components::style::{TD_SHADED_NOWRAP, TH_SHADED};
+use crate::domain::revenue::{format_money, Money};
+use crate::ui::components::style::{TD_SHADED_MONEY, TD_SHADED_NOWRAP, TH_SHADED};
 use leptos::prelude::*;
 
 /// Twelve months of commission as bars, drawn on the server (readable
@@ -26,8 +26,8 @@ pub(super) fn TrendChart(series: Series, #[prop(default = "Commission")] what: &
         c.code(),
         series.points.first().map(|p| p.0.label()).unwrap_or_default(),
         series.points.last().map(|p| p.0.label()).unwrap_or_default(),
-        Money::new(total, c),
-        Money::new(max.max(0), c)
+        format_money(Money::new(total, c)),
+        format_money(Money::new(max.max(0), c))
     );
     let points = series.points.clone();
     view! {
@@ -36,7 +36,7 @@ pub(super) fn TrendChart(series: Series, #[prop(default = "Commission")] what: &
                 <title>{label.clone()}</title>
                 <line x1=pad y1=zero x2=w - pad y2=zero stroke="#94a3b8" stroke-width="1"/>
                 <line x1=pad y1=pad x2=w - pad y2=pad stroke="#e2e8f0" stroke-width="1" stroke-dasharray="4 4"/>
-                <text x=pad y=pad - 8 font-size="11" fill="#475569">{Money::new(max, c).to_string()}</text>
+                <text x=pad y=pad - 8 font-size="11" fill="#475569">{format_money(Money::new(max, c))}</text>
                 {points.iter().enumerate().map(|(i, (m, _, k))| {
                     let x = pad + i as i64 * step + step / 6;
                     let bw = step * 2 / 3;
@@ -45,7 +45,7 @@ pub(super) fn TrendChart(series: Series, #[prop(default = "Commission")] what: &
                     view! {
                         <g>
                             <rect x=x y=top width=bw height=height.max(if *k != 0 { 1 } else { 0 }) fill=fill>
-                                <title>{format!("{}: {}", m.label(), Money::new(*k, c))}</title>
+                                <title>{format!("{}: {}", m.label(), format_money(Money::new(*k, c)))}</title>
                             </rect>
                             <text x=x + bw / 2 y=h - 8 text-anchor="middle" font-size="11" fill="#475569">{m.short()}</text>
                         </g>
@@ -57,10 +57,10 @@ pub(super) fn TrendChart(series: Series, #[prop(default = "Commission")] what: &
         <details class="mb-4 text-sm">
             <summary class="cursor-pointer text-brand">"Show the figures as a table"</summary>
             <table class="mt-2 text-sm">
-                <thead><tr><th scope="col" class=TH_SHADED>"Month"</th><th scope="col" class=TH_SHADED>"Revenue"</th><th scope="col" class=TH_SHADED>{what}</th></tr></thead>
+                <thead><tr><th scope="col" class=TH_SHADED>"Month"</th><th scope="col" class=format!("{TH_SHADED} text-right")>"Revenue"</th><th scope="col" class=format!("{TH_SHADED} text-right")>{what}</th></tr></thead>
                 <tbody>
                     {series.points.iter().map(|(m, r, k)| view! {
-                        <tr><td class=TD_SHADED_NOWRAP>{m.label()}</td><td class=TD_SHADED_NOWRAP>{Money::new(*r, c).to_string()}</td><td class=TD_SHADED_NOWRAP>{Money::new(*k, c).to_string()}</td></tr>
+                        <tr><td class=TD_SHADED_NOWRAP>{m.label()}</td><td class=TD_SHADED_MONEY>{format_money(Money::new(*r, c))}</td><td class=TD_SHADED_MONEY>{format_money(Money::new(*k, c))}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>
