@@ -104,7 +104,9 @@ test("an administrator changes a colleague's role and disables the account", asy
   await expect(page.getByText("The account has been updated.")).toBeVisible();
   await expect(page.locator(`tr[data-email="${colleague}"]`)).toContainText("Partner manager");
   await ready(page);
-  await page.locator(`tr[data-email="${colleague}"]`).getByRole("button", { name: "Disable" }).click();
+  await page.locator(`tr[data-email="${colleague}"]`).locator("summary", { hasText: "Disable" }).click();
+  await expect(page.locator(`tr[data-email="${colleague}"]`)).toContainText("They are signed out at once");
+  await page.locator(`tr[data-email="${colleague}"]`).getByRole("button", { name: "Disable account" }).click();
   await expect(page.locator(`tr[data-email="${colleague}"]`)).toContainText("(disabled)");
   await expect(page.locator(`tr[data-email="${admin}"]`)).toContainText("You");
 

@@ -168,9 +168,18 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await goto(page, "/developers/verify");
   await expect(page.getByTestId("verify-python")).toContainText("hmac.compare_digest");
 
-  // Revoking stops the key at once.
+  // Revoking asks first, saying what it does; then it stops the key at once.
   await goto(page, "/developers");
-  await page.getByTestId("key-row").filter({ hasText: key.slice(0, 12) }).getByRole("button", { name: "Revoke" }).click();
+  const keyRow = page.getByTestId("key-row").filter({ hasText: key.slice(0, 12) });
+  await keyRow.locator("summary", { hasText: "Revoke" }).click();
+  await expect(keyRow.getByText("Calls made with it are refused from now on")).toBeVisible();
+  expect((await api.get("/api/v1/agents")).status(), "nothing happens before the confirmation").toBe(200);
+  await page.screenshot({ path: info.outputPath("revoke-confirm.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await keyRow.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: info.outputPath("revoke-confirm-phone.png") });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await keyRow.getByRole("button", { name: "Revoke key" }).click();
   await expect(page.getByText("Key revoked.")).toBeVisible();
   expect((await api.get("/api/v1/agents")).status()).toBe(401);
   const fresh = await request.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${rotated}` } });

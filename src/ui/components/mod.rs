@@ -1,6 +1,7 @@
 //! Pieces pages share. Components never import pages or the app shell.
 
 pub mod card;
+pub mod confirm;
 pub mod form;
 pub mod invite;
 pub mod layout;

@@ -24,6 +24,10 @@ pub const SECONDARY: &str =
 /// An outlined button for destructive actions.
 pub const DANGER: &str = "rounded-md border border-red-300 px-3 py-1.5 text-sm text-red-800 hover:bg-red-50";
 
+/// The button that carries out a destructive action once it is confirmed
+/// (`confirm::Confirm`).
+pub const DANGER_SOLID: &str = "rounded-md bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800";
+
 /// The message under a field that failed validation.
 pub const FIELD_ERROR: &str = "mt-1 text-sm text-red-700";
 

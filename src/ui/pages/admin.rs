@@ -5,6 +5,7 @@ use crate::domain::account::UserSummary;
 use crate::domain::audit::describe;
 use crate::domain::format::time_utc;
 use crate::domain::role::Role;
+use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{FormError, Notice};
 use crate::ui::components::invite::{InviteForm, InviteRole};
 use crate::ui::components::loaded::Loaded;
@@ -88,7 +89,19 @@ fn UserActions(user: UserSummary, manage: ManageUsers) -> impl IntoView {
             <ActionForm action=manage.set_disabled>
                 <input type="hidden" name="user_id" value=id/>
                 <input type="hidden" name="disabled" value=(!user.disabled).to_string()/>
-                <button type="submit" class=button>{if user.disabled { "Re-enable" } else { "Disable" }}</button>
+                {if user.disabled {
+                    view! { <button type="submit" class=button>"Re-enable"</button> }.into_any()
+                } else {
+                    view! {
+                        <Confirm
+                            label="Disable"
+                            what=format!("Disable {}? They are signed out at once and cannot sign in until re-enabled.", user.email)
+                            confirm="Disable account"
+                            class=button
+                        />
+                    }
+                    .into_any()
+                }}
             </ActionForm>
         </div>
     }

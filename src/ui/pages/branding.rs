@@ -7,10 +7,11 @@ use crate::api::branding::{
 };
 use crate::domain::format::time_utc;
 use crate::ui::components::card::Card;
+use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
 use crate::ui::components::invite::InviteForm;
 use crate::ui::components::loaded::Loaded;
-use crate::ui::components::style::{BUTTON, FIELD_ERROR, INPUT};
+use crate::ui::components::style::{BUTTON, FIELD_ERROR, INPUT, QUIET};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -201,6 +202,7 @@ fn Branding(
                             };
                             let domain = r.domain.clone();
                             let domain2 = r.domain.clone();
+                            let domain3 = r.domain.clone();
                             view! {
                                 <li class="py-3">
                                     <p class="font-semibold">{r.domain.clone()}</p>
@@ -224,7 +226,13 @@ fn Branding(
                                             <ActionForm action=remove>
                                                 {hidden_org()}
                                                 <input type="hidden" name="domain" value=domain2/>
-                                                <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm">"Remove"</button>
+                                                <Confirm
+                                                    label="Remove"
+                                                    aria_label=format!("Remove {domain3}")
+                                                    what=format!("Remove {domain3}? The portal stops serving your brand there; using it again means adding and verifying it again.")
+                                                    confirm="Remove domain"
+                                                    class=QUIET
+                                                />
                                             </ActionForm>
                                         </div>
                                     })}

@@ -1,6 +1,7 @@
 //! A partner organisation's people: owners invite colleagues and remove them.
 
 use crate::api::partners::{get_team, InviteColleague, RemoveColleague};
+use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{FormError, LastResult, Notice};
 use crate::ui::components::invite::{InviteForm, InviteRole};
 use crate::ui::components::loaded::Loaded;
@@ -39,6 +40,7 @@ pub fn TeamPage() -> impl IntoView {
                     let removable = manage && m.id != viewer && !m.removed;
                     let label = format!("Remove {}", m.email);
                     let email_attr = m.email.clone();
+                    let email = m.email.clone();
                     view! {
                         <tr data-email=email_attr>
                             <td class=TD_BOXED_NOWRAP>{m.display_name}</td>
@@ -49,7 +51,12 @@ pub fn TeamPage() -> impl IntoView {
                                     {removable.then(|| view! {
                                         <ActionForm action=remove>
                                             <input type="hidden" name="user_id" value=m.id.to_string()/>
-                                            <button type="submit" class="rounded-md border border-red-300 px-2 py-1 text-xs font-medium text-red-800" aria-label=label>"Remove"</button>
+                                            <Confirm
+                                                label="Remove"
+                                                aria_label=label.clone()
+                                                what=format!("Remove {email} from your team? They are signed out and can no longer see your organisation.")
+                                                confirm="Remove from team"
+                                            />
                                         </ActionForm>
                                     })}
                                 </td>

@@ -5,9 +5,10 @@ use crate::api::integration::{get_developer, CreateApiKey, DeveloperView, Revoke
 use crate::domain::format::time_utc;
 use crate::domain::integration::{ApiKeyView, Grace, KeyStatus, Scope};
 use crate::ui::components::card::Card;
+use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
-use crate::ui::components::style::{BUTTON, DANGER, INPUT, QUIET, TD_RULED};
+use crate::ui::components::style::{BUTTON, INPUT, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, Head, TableLook};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -161,6 +162,11 @@ fn KeyRow(
     let usable = k.status.authenticates();
     let id = k.id.to_string();
     let id2 = id.clone();
+    let revoke_what = format!(
+        "Revoke “{}” ({})? Calls made with it are refused from now on, and a revoked key cannot be restored.",
+        k.name, k.hint
+    );
+    let revoke_name = format!("Revoke {}", k.name);
     view! {
         <tr class="border-b border-slate-100" data-testid="key-row">
             <td class=TD_RULED>{k.name.clone()}</td>
@@ -187,7 +193,7 @@ fn KeyRow(
                         <ActionForm action=revoke>
                             {hidden_org(org)}
                             <input type="hidden" name="id" value=id2.clone()/>
-                            <button type="submit" class=DANGER>"Revoke"</button>
+                            <Confirm label="Revoke" what=revoke_what.clone() confirm="Revoke key" aria_label=revoke_name.clone()/>
                         </ActionForm>
                     })}
                 </td>

@@ -6,9 +6,10 @@ use crate::api::integration::{get_webhook, get_webhooks, CreateWebhook, Subscrip
 use crate::domain::format::time_utc;
 use crate::domain::integration::{DeliveryStatus, EVENT_TYPES};
 use crate::ui::components::card::Card;
+use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
-use crate::ui::components::style::{BUTTON, CARD, DANGER, INPUT, QUIET, TD_RULED, TH_RULED};
+use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED, TH_RULED};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -119,14 +120,22 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
     let org = org_param();
     let s = v.subscription.clone();
     let id = s.id.clone();
+    let url = s.url.clone();
     let button = move |action: &'static str, label: &'static str, danger: bool| {
         let id = id.clone();
+        let submit = if danger {
+            let what =
+                format!("Delete the subscription to {url}? Nothing more is sent there, and it cannot be undone.");
+            view! { <Confirm label=label what confirm="Delete subscription"/> }.into_any()
+        } else {
+            view! { <button type="submit" class=QUIET>{label}</button> }.into_any()
+        };
         view! {
             <ActionForm action=act>
                 {hidden_org(org)}
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="action" value=action/>
-                <button type="submit" class=if danger { DANGER } else { QUIET }>{label}</button>
+                {submit}
             </ActionForm>
         }
     };

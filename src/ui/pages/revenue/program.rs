@@ -11,6 +11,7 @@ use crate::domain::format::time_utc;
 use crate::domain::ledger::{Payout, CSV_COLUMNS};
 use crate::domain::revenue::format_money;
 use crate::ui::components::card::Card;
+use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT};
@@ -77,10 +78,19 @@ fn Program(
         if q.get("recorded").is_some() {
             Some("Revenue recorded.".to_owned())
         } else {
-            q.get("closed").map(|n| format!("Closed {n} statement(s)."))
+            q.get("closed").map(|n| {
+                if n == "1" {
+                    "Closed 1 statement.".to_owned()
+                } else {
+                    format!("Closed {n} statements.")
+                }
+            })
         }
     };
     let payouts: Vec<Payout> = p.payouts.clone();
+    let n = p.closable_total;
+    let one = n == 1;
+    let noun = if one { "statement" } else { "statements" };
     view! {
         {move || notice().map(|t| view! { <Notice text=t/> })}
         <Card title="Program totals, last 12 months" id="program-trend" margin="mb-6">
@@ -134,7 +144,14 @@ fn Program(
                     })}
                     {statements_table(p.closable.clone(), true)}
                     <ActionForm action=close_all>
-                        <button type="submit" class=format!("{BUTTON} mt-3")>{format!("Close all {} statements of past months", p.closable_total)}</button>
+                        <div class="mt-3">
+                            <Confirm
+                                label=if one { "Close the statement of a past month".to_owned() } else { format!("Close all {n} statements of past months") }
+                                what=format!("Close {n} {noun} at once? Lines become final, as when a statement is closed on its own page; this cannot be undone.")
+                                confirm=format!("Close {n} {noun}")
+                                class=BUTTON
+                            />
+                        </div>
                     </ActionForm>
                 }.into_any()
             }}

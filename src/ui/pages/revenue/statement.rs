@@ -8,6 +8,7 @@ use crate::domain::ledger::{exact_share, LineKind, StatementLine, StatementStatu
 use crate::domain::revenue::{format_money, Money, ShareRule};
 use crate::domain::terms::format_bps;
 use crate::ui::components::card::Card;
+use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{FormError, LastResult};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
@@ -142,7 +143,12 @@ fn StatementBody(
             {(v.can_manage && s.status == StatementStatus::Open).then(|| view! {
                 <ActionForm action=close>
                     <input type="hidden" name="id" value=s.id.to_string()/>
-                    <button type="submit" class=BUTTON>"Close statement"</button>
+                    <Confirm
+                        label="Close statement"
+                        what=format!("Close the {} statement? Its lines become final: revenue that arrives later for {} shows on a later statement as an adjustment.", s.month.label(), s.month.label())
+                        confirm="Close this statement"
+                        class=BUTTON
+                    />
                 </ActionForm>
             })}
         </div>
