@@ -39,6 +39,19 @@ choices!(
     }
 );
 
+/// An activity as lists show it: its kind, then its title, unless the
+/// title already starts with the kind ("Case study: Acme" stays as typed
+/// instead of "Case study: Case study: Acme").
+pub fn activity_heading(kind: ActivityKind, title: &str) -> String {
+    let label = kind.label();
+    let starts = title.get(..label.len()).is_some_and(|head| head.eq_ignore_ascii_case(label));
+    if starts {
+        title.to_owned()
+    } else {
+        format!("{label}: {title}")
+    }
+}
+
 choices!(
     FundStatus {
         Requested => "requested", "Waiting for approval";
@@ -335,6 +348,19 @@ pub struct FundRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_activity_reads_as_its_kind_and_title_without_naming_the_kind_twice() {
+        assert_eq!(activity_heading(ActivityKind::Webinar, "Scaling agents"), "Webinar: Scaling agents");
+        assert_eq!(activity_heading(ActivityKind::CaseStudy, "Case study: Acme"), "Case study: Acme");
+        assert_eq!(activity_heading(ActivityKind::CaseStudy, "case study of Acme"), "case study of Acme");
+        assert_eq!(activity_heading(ActivityKind::BlogPost, "Blog"), "Blog post: Blog");
+        assert_eq!(
+            activity_heading(ActivityKind::Webinar, "Wé"),
+            "Webinar: Wé",
+            "a short title with a multi-byte letter"
+        );
+    }
     use crate::domain::terms::default_terms;
     use chrono::{TimeZone, Utc};
 

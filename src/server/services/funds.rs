@@ -8,9 +8,9 @@ use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::certification::CertState;
 use crate::domain::funds::{
-    bounty_state, check_claim, check_proof_file, committed, format_money, fund_budget, fund_step, needs_reason,
-    no_budget_reason, parse_activity_date, parse_amount, parse_proof_link, parse_text, ActivityKind, BudgetUse,
-    Commitment, FundAction, FundRequest, FundStatus, Quarter, REASON_MAX, TITLE_MAX,
+    activity_heading, bounty_state, check_claim, check_proof_file, committed, format_money, fund_budget, fund_step,
+    needs_reason, no_budget_reason, parse_activity_date, parse_amount, parse_proof_link, parse_text, ActivityKind,
+    BudgetUse, Commitment, FundAction, FundRequest, FundStatus, Quarter, REASON_MAX, TITLE_MAX,
 };
 use crate::domain::ledger::BOUNTY_MILESTONES;
 use crate::domain::revenue::Money;
@@ -207,7 +207,7 @@ pub async fn request(ctx: &Ctx, kind: &str, title: &str, date: &str, amount: &st
 async fn decision_mails(ctx: &Ctx, r: &FundRequest, outcome: &str, note: &str) -> Result<Vec<OutgoingEmail>, AppError> {
     let email = Wording::FundDecision {
         organisation: r.organisation.clone(),
-        activity: format!("{}: {}", r.kind.label(), r.title),
+        activity: activity_heading(r.kind, &r.title),
         outcome: outcome.to_owned(),
         note: note.to_owned(),
         link: format!("{}/funds", ctx.public_url()),

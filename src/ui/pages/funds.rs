@@ -5,7 +5,7 @@
 use crate::api::funds::{get_fund_review, get_funds, DecideFundRequest, FundReview, FundsView, RequestFunds};
 use crate::domain::certification::CertState;
 use crate::domain::format::{date_utc, days_waiting};
-use crate::domain::funds::{format_money, ActivityKind, BountyState, FundRequest, FundStatus};
+use crate::domain::funds::{activity_heading, format_money, ActivityKind, BountyState, FundRequest, FundStatus};
 use crate::domain::revenue::Money;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{error_line, field_error, FieldMessage, FormError, LastResult, Notice};
@@ -291,7 +291,7 @@ fn RequestItem(
         <li class="py-3" data-testid=format!("fund-request-{}", r.id)>
             <div class="flex flex-wrap items-start justify-between gap-2">
                 <div>
-                    <p class="font-medium">{format!("{}: {}", r.kind.label(), r.title)}</p>
+                    <p class="font-medium">{activity_heading(r.kind, &r.title)}</p>
                     <p class="text-sm text-slate-600">{format!("{} · {} · {}", date_utc(r.activity_ms), r.quarter, format_money(approved))}</p>
                 </div>
                 <span class=status_pill(r.status) data-testid="fund-status">{r.status.label()}</span>
@@ -374,7 +374,7 @@ fn Queue(v: FundReview, decide: ServerAction<DecideFundRequest>) -> impl IntoVie
                         <div class="flex flex-wrap items-start justify-between gap-2">
                             <div>
                                 <p class="text-sm"><a class="font-semibold text-brand underline" href=format!("/funds?org={}", r.organisation_id)>{r.organisation.clone()}</a></p>
-                                <p class="font-medium">{format!("{}: {}", r.kind.label(), r.title)}</p>
+                                <p class="font-medium">{activity_heading(r.kind, &r.title)}</p>
                                 <p class="text-sm text-slate-600">{format!("{} · {} · waiting {}", date_utc(r.activity_ms), r.quarter, days_waiting(since, now))}</p>
                             </div>
                             <span class=status_pill(r.status) data-testid="fund-status">{r.status.label()}</span>
