@@ -393,7 +393,7 @@ macro_rules! fund_store {
                             customer_price_minor: 0,
                             now_ms: now,
                         };
-                        let line_id = Self::insert_line(&mut tx, &line).await?;
+                        let line_id = Self::insert_line(&mut tx, brand_id, &line).await?;
                         // The unique index makes a second line for the same
                         // request impossible, whatever the guard above.
                         let tagged = sqlx::query("UPDATE commission_lines SET fund_request_id = $1 WHERE id = $2")

@@ -1,5 +1,5 @@
 //! SQL for the revenue ledger, shared by both engines through
-//! `revenue_store!`. Every line is written by `insert_line`, which also
+//! `revenue_store!`. Every line is written by `insert_lines`, which also
 //! moves its statement's total and the rollups in the same transaction, so
 //! dashboards never scan the ledger and totals never drift from lines.
 
@@ -11,7 +11,7 @@ pub(super) use crate::domain::ledger::{
 };
 pub(super) use crate::domain::revenue::{Commission, Currency, Money, ShareRule};
 pub(super) use crate::domain::terms::{in_force, TermsVersion};
-pub(super) use std::collections::HashMap;
+pub(super) use std::collections::{BTreeMap, HashMap};
 
 /// Revenue events to check and record as one import.
 #[derive(Debug, Clone)]
@@ -162,6 +162,79 @@ pub(super) const CHUNK: usize = 400;
 /// `$first, $first+1, …` for an IN list of `n` values.
 pub(super) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Parameters one multi-row statement binds at most: well under SQLite's
+/// 32,766 and PostgreSQL's 65,535, and enough that a 5,000-row import is a
+/// handful of statements rather than eight per row.
+pub(super) const BATCH_PARAMS: usize = 16_000;
+
+/// `rows` tuples of `casts.len()` parameters for a `VALUES` list, numbered
+/// from `$1`. A non-empty cast names the SQL type of its column, which
+/// PostgreSQL needs where nothing else tells it (a `VALUES` in a `WITH`).
+pub(super) fn values(rows: usize, casts: &[&str]) -> String {
+    let cols = casts.len();
+    (0..rows)
+        .map(|r| {
+            let row = casts
+                .iter()
+                .enumerate()
+                .map(|(c, cast)| match *cast {
+                    "" => format!("${}", r * cols + c + 1),
+                    t => format!("CAST(${} AS {t})", r * cols + c + 1),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({row})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A rollup row's key: partner, currency, month, customer.
+type CustomerKey<'a> = (i64, &'static str, String, &'a str);
+
+/// What a batch of lines adds to the rows kept beside the ledger, summed per
+/// row, so a batch writes each statement and rollup row once (PostgreSQL
+/// also refuses an upsert that meets the same row twice in one statement).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct LineSums<'a> {
+    /// (partner, currency, statement month) → commission.
+    pub statements: BTreeMap<(i64, &'static str, String), i64>,
+    /// (partner, currency, month the line belongs to) → (revenue, commission).
+    pub monthly: BTreeMap<(i64, &'static str, String), (i64, i64)>,
+    /// (currency, month the line belongs to) → (revenue, commission).
+    pub program: BTreeMap<(&'static str, String), (i64, i64)>,
+    /// (partner, currency, year) → (revenue, commission).
+    pub yearly: BTreeMap<(i64, &'static str, i64), (i64, i64)>,
+    /// (partner, currency, month, customer) → (revenue, commission, customer price);
+    /// lines with no customer (bounties, bonuses, funds) have no row here.
+    pub customers: BTreeMap<CustomerKey<'a>, (i64, i64, i64)>,
+}
+
+impl<'a> LineSums<'a> {
+    pub fn of(lines: &[NewLine<'a>]) -> Self {
+        let mut s = LineSums::default();
+        for l in lines {
+            let code = l.commission.amount.currency.code();
+            let (org, revenue, commission) = (l.organisation_id, l.revenue_minor, l.commission.amount.minor);
+            *s.statements.entry((org, code, l.statement_month.key())).or_default() += commission;
+            let add = |v: &mut (i64, i64)| {
+                v.0 += revenue;
+                v.1 += commission;
+            };
+            add(s.monthly.entry((org, code, l.belongs.key())).or_default());
+            add(s.program.entry((code, l.belongs.key())).or_default());
+            add(s.yearly.entry((org, code, i64::from(l.belongs.year))).or_default());
+            if !l.customer.is_empty() {
+                let v = s.customers.entry((org, code, l.belongs.key(), l.customer)).or_default();
+                v.0 += revenue;
+                v.1 += commission;
+                v.2 += l.customer_price_minor;
+            }
+        }
+        s
+    }
 }
 
 pub(super) fn currency(code: &str) -> StoreResult<Currency> {
@@ -491,137 +564,183 @@ macro_rules! revenue_store {
                 Ok(())
             }
 
-            /// Writes one line into the open statement of its month (created
-            /// on first use) and moves the statement total and the rollups.
-            async fn insert_line(tx: &mut sqlx::Transaction<'_, $db>, l: &NewLine<'_>) -> StoreResult<i64> {
-                let code = l.commission.amount.currency.code();
-                let month = l.statement_month.key();
-                let opened = sqlx::query(
-                    "INSERT INTO statements (organisation_id, currency, month, status, created_at) \
-                     VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (organisation_id, currency, month) DO NOTHING",
-                )
-                .bind(l.organisation_id)
-                .bind(code)
-                .bind(&month)
-                .bind(l.now_ms)
-                .execute(&mut **tx)
-                .await?;
-                if opened.rows_affected() == 1 {
-                    // Once per partner, currency and month: the brand is read here
-                    // rather than carried by every line.
-                    let brand_id: i64 = sqlx::query_scalar("SELECT brand_id FROM organisations WHERE id = $1")
-                        .bind(l.organisation_id)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                    Self::count_open_statements(tx, brand_id, &month, 1).await?;
+            /// Writes one line (see `insert_lines`) and returns its id.
+            async fn insert_line(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                l: &NewLine<'_>,
+            ) -> StoreResult<i64> {
+                let ids = Self::insert_lines(tx, brand_id, std::slice::from_ref(l)).await?;
+                ids.first().copied().ok_or_else(|| super::partners::corrupt("commission line id"))
+            }
+
+            /// Writes lines into the open statements of their months (created
+            /// on first use) and moves the statement totals and the rollups.
+            /// Each statement and rollup row is written once per batch, and
+            /// each kind of write is one statement per `BATCH_PARAMS`
+            /// parameters, where writing line by line took eight a line.
+            /// Returns the lines' ids, in no particular order. Callers hold
+            /// the brand's ledger lock, so the shared rollup rows are never
+            /// updated by two transactions at once.
+            async fn insert_lines(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                lines: &[NewLine<'_>],
+            ) -> StoreResult<Vec<i64>> {
+                use $crate::server::store::revenue::{values, LineSums, BATCH_PARAMS};
+                let Some(first) = lines.first() else { return Ok(Vec::new()) };
+                let now_ms = first.now_ms;
+                let sums = LineSums::of(lines);
+                let keys: Vec<_> = sums.statements.iter().collect();
+                let mut opened: BTreeMap<String, i64> = BTreeMap::new();
+                for chunk in keys.chunks(BATCH_PARAMS / 5) {
+                    let sql = format!(
+                        "INSERT INTO statements (organisation_id, currency, month, status, created_at) VALUES {} \
+                         ON CONFLICT (organisation_id, currency, month) DO NOTHING RETURNING month",
+                        values(chunk.len(), &[""; 5])
+                    );
+                    let mut q = sqlx::query_scalar::<_, String>(&sql).persistent(chunk.len() == 1);
+                    for ((org, code, month), _) in chunk {
+                        q = q.bind(*org).bind(*code).bind(month.as_str()).bind("open").bind(now_ms);
+                    }
+                    for month in q.fetch_all(&mut **tx).await? {
+                        *opened.entry(month).or_default() += 1;
+                    }
+                }
+                for (month, n) in &opened {
+                    Self::count_open_statements(tx, brand_id, month, *n).await?;
                 }
                 // The status guard keeps closed statements immutable, even
                 // against a close committed a moment ago by another instance.
-                let statement: Option<i64> = sqlx::query_scalar(
-                    "UPDATE statements SET lines_total_minor = lines_total_minor + $1 \
-                     WHERE organisation_id = $2 AND currency = $3 AND month = $4 AND status = 'open' RETURNING id",
-                )
-                .bind(l.commission.amount.minor)
-                .bind(l.organisation_id)
-                .bind(code)
-                .bind(&month)
-                .fetch_optional(&mut **tx)
-                .await?;
-                let Some(statement) = statement else {
-                    return Err(StoreError::Conflict(
-                        "A statement closed while this was being recorded. Record it again: it will land in the next \
-                         open statement.",
-                    ));
-                };
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO commission_lines (statement_id, organisation_id, event_id, kind, milestone, customer, \
-                     belongs_month, adjustment, base_minor, currency, rate_bps, rule, amount_minor, terms_version, \
-                     first_invoice_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-                )
-                .bind(statement)
-                .bind(l.organisation_id)
-                .bind(l.event_id)
-                .bind(l.kind.key())
-                .bind(l.milestone)
-                .bind(l.customer)
-                .bind(l.belongs.key())
-                .bind(l.adjustment)
-                .bind(l.commission.base.minor)
-                .bind(code)
-                .bind(l.commission.rate_bps)
-                .bind(l.commission.rule.key())
-                .bind(l.commission.amount.minor)
-                .bind(l.terms_version)
-                .bind(l.first_invoice_ms)
-                .bind(l.now_ms)
-                .fetch_one(&mut **tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO revenue_monthly (organisation_id, currency, month, revenue_minor, commission_minor) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, currency, month) DO UPDATE SET \
-                     revenue_minor = revenue_monthly.revenue_minor + excluded.revenue_minor, \
-                     commission_minor = revenue_monthly.commission_minor + excluded.commission_minor",
-                )
-                .bind(l.organisation_id)
-                .bind(code)
-                .bind(l.belongs.key())
-                .bind(l.revenue_minor)
-                .bind(l.commission.amount.minor)
-                .execute(&mut **tx)
-                .await?;
-                // The program's own rollups (migration 0016). Every writer of
-                // lines holds the brand's ledger lock, so these shared rows
-                // are never updated by two transactions at once.
-                sqlx::query(
-                    "INSERT INTO revenue_program_monthly (brand_id, currency, month, revenue_minor, commission_minor) \
-                     SELECT o.brand_id, $2, $3, $4, $5 FROM organisations o WHERE o.id = $1 \
-                     ON CONFLICT (brand_id, currency, month) DO UPDATE SET \
-                     revenue_minor = revenue_program_monthly.revenue_minor + excluded.revenue_minor, \
-                     commission_minor = revenue_program_monthly.commission_minor + excluded.commission_minor",
-                )
-                .bind(l.organisation_id)
-                .bind(code)
-                .bind(l.belongs.key())
-                .bind(l.revenue_minor)
-                .bind(l.commission.amount.minor)
-                .execute(&mut **tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO revenue_yearly (organisation_id, currency, year, brand_id, revenue_minor, \
-                     commission_minor) SELECT $1, $2, $3, o.brand_id, $4, $5 FROM organisations o WHERE o.id = $1 \
-                     ON CONFLICT (organisation_id, currency, year) DO UPDATE SET \
-                     revenue_minor = revenue_yearly.revenue_minor + excluded.revenue_minor, \
-                     commission_minor = revenue_yearly.commission_minor + excluded.commission_minor",
-                )
-                .bind(l.organisation_id)
-                .bind(code)
-                .bind(i64::from(l.belongs.year))
-                .bind(l.revenue_minor)
-                .bind(l.commission.amount.minor)
-                .execute(&mut **tx)
-                .await?;
-                if !l.customer.is_empty() {
-                    sqlx::query(
+                let mut statement_ids: HashMap<(i64, String, String), i64> = HashMap::new();
+                for chunk in keys.chunks(BATCH_PARAMS / 4) {
+                    let sql = format!(
+                        "WITH v (v_org, v_currency, v_month, v_add) AS (VALUES {}) \
+                         UPDATE statements SET lines_total_minor = lines_total_minor + v.v_add FROM v \
+                         WHERE organisation_id = v.v_org AND currency = v.v_currency AND month = v.v_month \
+                         AND status = 'open' RETURNING id, organisation_id, currency, month",
+                        values(chunk.len(), &["BIGINT", "TEXT", "TEXT", "BIGINT"])
+                    );
+                    let mut q = sqlx::query_as::<_, (i64, i64, String, String)>(&sql).persistent(chunk.len() == 1);
+                    for ((org, code, month), add) in chunk {
+                        q = q.bind(*org).bind(*code).bind(month.as_str()).bind(**add);
+                    }
+                    let moved = q.fetch_all(&mut **tx).await?;
+                    if moved.len() != chunk.len() {
+                        return Err(StoreError::Conflict(
+                            "A statement closed while this was being recorded. Record it again: it will land in the \
+                             next open statement.",
+                        ));
+                    }
+                    statement_ids.extend(moved.into_iter().map(|(id, org, code, month)| ((org, code, month), id)));
+                }
+                let mut ids = Vec::with_capacity(lines.len());
+                for chunk in lines.chunks(BATCH_PARAMS / 16) {
+                    let sql = format!(
+                        "INSERT INTO commission_lines (statement_id, organisation_id, event_id, kind, milestone, \
+                         customer, belongs_month, adjustment, base_minor, currency, rate_bps, rule, amount_minor, \
+                         terms_version, first_invoice_at, created_at) VALUES {} RETURNING id",
+                        values(chunk.len(), &[""; 16])
+                    );
+                    let mut q = sqlx::query_scalar::<_, i64>(&sql).persistent(chunk.len() == 1);
+                    for l in chunk {
+                        let code = l.commission.amount.currency.code();
+                        let key = (l.organisation_id, code.to_string(), l.statement_month.key());
+                        let statement = *statement_ids
+                            .get(&key)
+                            .ok_or_else(|| super::partners::corrupt("statement of a new line"))?;
+                        q = q
+                            .bind(statement)
+                            .bind(l.organisation_id)
+                            .bind(l.event_id)
+                            .bind(l.kind.key())
+                            .bind(l.milestone)
+                            .bind(l.customer)
+                            .bind(l.belongs.key())
+                            .bind(l.adjustment)
+                            .bind(l.commission.base.minor)
+                            .bind(code)
+                            .bind(l.commission.rate_bps)
+                            .bind(l.commission.rule.key())
+                            .bind(l.commission.amount.minor)
+                            .bind(l.terms_version)
+                            .bind(l.first_invoice_ms)
+                            .bind(l.now_ms);
+                    }
+                    ids.extend(q.fetch_all(&mut **tx).await?);
+                }
+                let monthly: Vec<_> = sums.monthly.iter().collect();
+                for chunk in monthly.chunks(BATCH_PARAMS / 5) {
+                    let sql = format!(
+                        "INSERT INTO revenue_monthly (organisation_id, currency, month, revenue_minor, \
+                         commission_minor) VALUES {} ON CONFLICT (organisation_id, currency, month) DO UPDATE SET \
+                         revenue_minor = revenue_monthly.revenue_minor + excluded.revenue_minor, \
+                         commission_minor = revenue_monthly.commission_minor + excluded.commission_minor",
+                        values(chunk.len(), &[""; 5])
+                    );
+                    let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
+                    for ((org, code, month), (revenue, commission)) in chunk {
+                        q = q.bind(*org).bind(*code).bind(month.as_str()).bind(*revenue).bind(*commission);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                // The program's own rollups (migration 0016).
+                let program: Vec<_> = sums.program.iter().collect();
+                for chunk in program.chunks(BATCH_PARAMS / 5) {
+                    let sql = format!(
+                        "INSERT INTO revenue_program_monthly (brand_id, currency, month, revenue_minor, \
+                         commission_minor) VALUES {} ON CONFLICT (brand_id, currency, month) DO UPDATE SET \
+                         revenue_minor = revenue_program_monthly.revenue_minor + excluded.revenue_minor, \
+                         commission_minor = revenue_program_monthly.commission_minor + excluded.commission_minor",
+                        values(chunk.len(), &[""; 5])
+                    );
+                    let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
+                    for ((code, month), (revenue, commission)) in chunk {
+                        q = q.bind(brand_id).bind(*code).bind(month.as_str()).bind(*revenue).bind(*commission);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                let yearly: Vec<_> = sums.yearly.iter().collect();
+                for chunk in yearly.chunks(BATCH_PARAMS / 6) {
+                    let sql = format!(
+                        "INSERT INTO revenue_yearly (organisation_id, currency, year, brand_id, revenue_minor, \
+                         commission_minor) VALUES {} ON CONFLICT (organisation_id, currency, year) DO UPDATE SET \
+                         revenue_minor = revenue_yearly.revenue_minor + excluded.revenue_minor, \
+                         commission_minor = revenue_yearly.commission_minor + excluded.commission_minor",
+                        values(chunk.len(), &[""; 6])
+                    );
+                    let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
+                    for ((org, code, year), (revenue, commission)) in chunk {
+                        q = q.bind(*org).bind(*code).bind(*year).bind(brand_id).bind(*revenue).bind(*commission);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                let customers: Vec<_> = sums.customers.iter().collect();
+                for chunk in customers.chunks(BATCH_PARAMS / 7) {
+                    let sql = format!(
                         "INSERT INTO revenue_by_customer (organisation_id, currency, month, customer, revenue_minor, \
-                         commission_minor, customer_price_minor) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         commission_minor, customer_price_minor) VALUES {} \
                          ON CONFLICT (organisation_id, currency, month, customer) DO UPDATE SET \
                          revenue_minor = revenue_by_customer.revenue_minor + excluded.revenue_minor, \
                          commission_minor = revenue_by_customer.commission_minor + excluded.commission_minor, \
-                        customer_price_minor = revenue_by_customer.customer_price_minor + \
+                         customer_price_minor = revenue_by_customer.customer_price_minor + \
                          excluded.customer_price_minor",
-                    )
-                    .bind(l.organisation_id)
-                    .bind(code)
-                    .bind(l.belongs.key())
-                    .bind(l.customer)
-                    .bind(l.revenue_minor)
-                    .bind(l.commission.amount.minor)
-                    .bind(l.customer_price_minor)
-                    .execute(&mut **tx)
-                    .await?;
+                        values(chunk.len(), &[""; 7])
+                    );
+                    let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
+                    for ((org, code, month, customer), (revenue, commission, price)) in chunk {
+                        q = q
+                            .bind(*org)
+                            .bind(*code)
+                            .bind(month.as_str())
+                            .bind(*customer)
+                            .bind(*revenue)
+                            .bind(*commission)
+                            .bind(*price);
+                    }
+                    q.execute(&mut **tx).await?;
                 }
-                Ok(id)
+                Ok(ids)
             }
 
             async fn terms_versions_tx(
@@ -708,7 +827,7 @@ macro_rules! revenue_store {
                     customer_price_minor: 0,
                     now_ms,
                 };
-                Self::insert_line(tx, &line).await?;
+                Self::insert_line(tx, brand_id, &line).await?;
                 Ok(())
             }
 
@@ -910,42 +1029,62 @@ macro_rules! revenue_store {
                 .bind(batch.created_by)
                 .fetch_one(&mut *tx)
                 .await?;
+                // Events go in a few multi-row statements. A refund of an
+                // invoice in the same batch waits for a later round, once its
+                // invoice has an id.
+                let mut waiting: Vec<&EventInput> = plan.new.iter().map(|p| &p.event).collect();
+                while !waiting.is_empty() {
+                    let pending: std::collections::HashSet<&str> =
+                        waiting.iter().map(|e| e.external_id.as_str()).collect();
+                    let (ready, later): (Vec<&EventInput>, Vec<&EventInput>) = waiting.into_iter().partition(|e| {
+                        e.refunds.as_deref().is_none_or(|r| ids.contains_key(r) || !pending.contains(r))
+                    });
+                    if ready.is_empty() {
+                        return Err(super::partners::corrupt("refunds that refund each other"));
+                    }
+                    for chunk in ready.chunks($crate::server::store::revenue::BATCH_PARAMS / 13) {
+                        let sql = format!(
+                            "INSERT INTO revenue_events (brand_id, organisation_id, external_id, customer, \
+                             occurred_at, kind, amount_minor, currency, refunds_event_id, customer_price_minor, \
+                             import_id, created_at, created_by) VALUES {} RETURNING id, external_id",
+                            $crate::server::store::revenue::values(chunk.len(), &[""; 13])
+                        );
+                        let mut q = sqlx::query_as::<_, (i64, String)>(&sql).persistent(chunk.len() == 1);
+                        for e in chunk {
+                            q = q
+                                .bind(brand_id)
+                                .bind(e.organisation_id)
+                                .bind(&e.external_id)
+                                .bind(&e.customer)
+                                .bind(e.occurred_ms)
+                                .bind(e.kind.key())
+                                .bind(e.amount.minor)
+                                .bind(e.amount.currency.code())
+                                .bind(e.refunds.as_ref().and_then(|r| ids.get(r).copied()))
+                                .bind(e.customer_price_minor)
+                                .bind(import_id)
+                                .bind(now)
+                                .bind(batch.created_by);
+                        }
+                        match q.fetch_all(&mut *tx).await {
+                            Ok(rows) => ids.extend(rows.into_iter().map(|(id, external)| (external, id))),
+                            Err(err) if is_unique_violation(&err) => {
+                                return Err(StoreError::Conflict(
+                                    "Another import recorded some of these events at the same time. Import again: \
+                                     rows already recorded are skipped.",
+                                ))
+                            }
+                            Err(err) => return Err(err.into()),
+                        }
+                    }
+                    waiting = later;
+                }
+                let mut lines = Vec::with_capacity(plan.new.len());
                 for p in &plan.new {
                     let e = &p.event;
-                    let refunds_id = e.refunds.as_ref().and_then(|r| ids.get(r).copied());
-                    let res = sqlx::query_scalar(
-                        "INSERT INTO revenue_events (brand_id, organisation_id, external_id, customer, occurred_at, \
-                         kind, \
-                        amount_minor, currency, refunds_event_id, customer_price_minor, import_id, created_at, \
-                         created_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-                    )
-                    .bind(brand_id)
-                    .bind(e.organisation_id)
-                    .bind(&e.external_id)
-                    .bind(&e.customer)
-                    .bind(e.occurred_ms)
-                    .bind(e.kind.key())
-                    .bind(e.amount.minor)
-                    .bind(e.amount.currency.code())
-                    .bind(refunds_id)
-                    .bind(e.customer_price_minor)
-                    .bind(import_id)
-                    .bind(now)
-                    .bind(batch.created_by)
-                    .fetch_one(&mut *tx)
-                    .await;
-                    let event_id: i64 =
-                        match res {
-                            Ok(id) => id,
-                            Err(err) if is_unique_violation(&err) => return Err(StoreError::Conflict(
-                                "Another import recorded some of these events at the same time. Import again: rows \
-                                 already recorded are skipped.",
-                            )),
-                            Err(err) => return Err(err.into()),
-                        };
-                    ids.insert(e.external_id.clone(), event_id);
-                    let line = NewLine {
+                    let event_id =
+                        *ids.get(&e.external_id).ok_or_else(|| super::partners::corrupt("id of a new event"))?;
+                    lines.push(NewLine {
                         organisation_id: e.organisation_id,
                         event_id: Some(event_id),
                         kind: p.line.kind,
@@ -963,9 +1102,9 @@ macro_rules! revenue_store {
                             EventKind::Refund => -e.customer_price_minor.unwrap_or(0),
                         },
                         now_ms: now,
-                    };
-                    Self::insert_line(&mut tx, &line).await?;
+                    });
                 }
+                Self::insert_lines(&mut tx, brand_id, &lines).await?;
                 let mut audit = audit;
                 audit.subject = format!("revenue_import:{import_id}");
                 Self::insert_audit(&mut tx, &audit).await?;
@@ -1189,7 +1328,7 @@ macro_rules! revenue_store {
                             customer_price_minor: 0,
                             now_ms,
                         };
-                        Self::insert_line(&mut tx, &line).await?;
+                        Self::insert_line(&mut tx, brand_id, &line).await?;
                     }
                 }
                 let total: i64 = sqlx::query_scalar("SELECT lines_total_minor FROM statements WHERE id = $1")
@@ -1576,4 +1715,59 @@ macro_rules! revenue_store {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line<'a>(org: i64, customer: &'a str, month: &str, revenue: i64, commission: i64) -> NewLine<'a> {
+        let usd = Currency::parse("USD").unwrap();
+        let m = Month::parse(month).unwrap();
+        NewLine {
+            organisation_id: org,
+            event_id: None,
+            kind: LineKind::Commission,
+            milestone: None,
+            customer,
+            belongs: m,
+            statement_month: m,
+            adjustment: false,
+            commission: Commission {
+                base: Money::new(revenue, usd),
+                rate_bps: 1_000,
+                rule: ShareRule::ReferralOngoing,
+                amount: Money::new(commission, usd),
+            },
+            terms_version: Some(1),
+            first_invoice_ms: None,
+            revenue_minor: revenue,
+            customer_price_minor: 7,
+            now_ms: 0,
+        }
+    }
+
+    #[test]
+    fn lines_of_one_partner_month_and_customer_add_up_to_one_row_of_each_rollup() {
+        let lines = [
+            line(1, "acme", "2026-01", 1_000, 100),
+            line(1, "acme", "2026-01", -400, -40),
+            line(1, "", "2026-01", 0, 500),
+            line(2, "acme", "2026-02", 2_000, 200),
+        ];
+        let s = LineSums::of(&lines);
+        assert_eq!(s.statements.len(), 2);
+        assert_eq!(s.statements[&(1, "USD", "2026-01".to_string())], 560);
+        assert_eq!(s.monthly[&(1, "USD", "2026-01".to_string())], (600, 560));
+        assert_eq!(s.program[&("USD", "2026-01".to_string())], (600, 560));
+        assert_eq!(s.program[&("USD", "2026-02".to_string())], (2_000, 200));
+        assert_eq!(s.yearly[&(1, "USD", 2026)], (600, 560));
+        assert_eq!(s.customers.len(), 2, "the line with no customer has no customer row");
+        assert_eq!(s.customers[&(1, "USD", "2026-01".to_string(), "acme")], (600, 60, 14));
+    }
+
+    #[test]
+    fn a_values_list_numbers_its_parameters_row_by_row_and_casts_where_asked() {
+        assert_eq!(values(2, &["BIGINT", ""]), "(CAST($1 AS BIGINT), $2), (CAST($3 AS BIGINT), $4)");
+    }
 }
