@@ -54,10 +54,23 @@ impl PgStore {
          WHERE x.organisation_id = $1 AND x.environment = $2 AND x.event_id = w.event_id LIMIT 1) e \
          JOIN agents a ON a.id = e.agent_id";
 
+    /// The recorded events among a batch's external ids (`$2`, an array),
+    /// each looked up on its own (`LATERAL … LIMIT 1`, as `BATCH_KNOWN`):
+    /// as one `IN` list on a ledger not yet analysed, the planner read every
+    /// event of the brand and filtered (40 ms for 400 ids at 70,000 events,
+    /// growing with the ledger, so seeding slowed as it went).
+    const KNOWN_EVENTS: &'static str = concat!(
+        "SELECT k.* FROM unnest(CAST($2 AS TEXT[])) AS w (name) CROSS JOIN LATERAL (",
+        known_select!(),
+        " WHERE e.brand_id = $1 AND e.external_id = w.name LIMIT 1) k"
+    );
+
     /// A list of ids as one parameter: a PostgreSQL `TEXT[]`.
     fn text_list(ids: &[&str]) -> Vec<String> {
         ids.iter().map(|s| (*s).to_owned()).collect()
     }
+    /// PostgreSQL's parameters are always numbered (`$n`).
+    const NUMBERED: bool = true;
     // One partner's plan writes take turns: the stall rollups are read-then-write.
     const PLAN_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7413000000 + $1)");
     const FAN_OUT_SELECT: &'static str = "SELECT id, organisation_id, event_type, payload, created_at, environment \

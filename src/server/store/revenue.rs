@@ -169,19 +169,23 @@ pub(super) fn placeholders(first: usize, n: usize) -> String {
 /// handful of statements rather than eight per row.
 pub(super) const BATCH_PARAMS: usize = 16_000;
 
-/// `rows` tuples of `casts.len()` parameters for a `VALUES` list, numbered
-/// from `$1`. A non-empty cast names the SQL type of its column, which
-/// PostgreSQL needs where nothing else tells it (a `VALUES` in a `WITH`).
-pub(super) fn values(rows: usize, casts: &[&str]) -> String {
+/// `rows` tuples of `casts.len()` parameters for a `VALUES` list: `$1`,
+/// `$2`, … when `numbered`, otherwise `?` each (bound in order). A
+/// non-empty cast names the SQL type of its column, which PostgreSQL needs
+/// where nothing else tells it (a `VALUES` in a `WITH`).
+pub(super) fn values(rows: usize, casts: &[&str], numbered: bool) -> String {
     let cols = casts.len();
     (0..rows)
         .map(|r| {
             let row = casts
                 .iter()
                 .enumerate()
-                .map(|(c, cast)| match *cast {
-                    "" => format!("${}", r * cols + c + 1),
-                    t => format!("CAST(${} AS {t})", r * cols + c + 1),
+                .map(|(c, cast)| {
+                    let p = if numbered { format!("${}", r * cols + c + 1) } else { "?".to_string() };
+                    match *cast {
+                        "" => p,
+                        t => format!("CAST({p} AS {t})"),
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
@@ -313,12 +317,19 @@ impl KnownRow {
     }
 }
 
-pub(super) const KNOWN_SELECT: &str = "SELECT e.id, e.organisation_id, e.external_id, e.customer, e.occurred_at, \
+/// Recorded events as an import checks them against (`KnownRow`), with
+/// `e` the event; each engine adds how the batch's external ids are looked
+/// up (`KNOWN_EVENTS`).
+macro_rules! known_select {
+    () => {
+        "SELECT e.id, e.organisation_id, e.external_id, e.customer, e.occurred_at, \
      e.kind, e.amount_minor, e.currency, inv.external_id AS refunds, e.customer_price_minor, l.rate_bps, l.rule, \
      l.terms_version, CAST((SELECT COALESCE(SUM(r.amount_minor), 0) FROM revenue_events r \
      WHERE r.refunds_event_id = e.id) AS BIGINT) AS refunded \
      FROM revenue_events e LEFT JOIN revenue_events inv ON inv.id = e.refunds_event_id \
-     LEFT JOIN commission_lines l ON l.event_id = e.id";
+     LEFT JOIN commission_lines l ON l.event_id = e.id"
+    };
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TermsVersionRow {
@@ -597,7 +608,7 @@ macro_rules! revenue_store {
                     let sql = format!(
                         "INSERT INTO statements (organisation_id, currency, month, status, created_at) VALUES {} \
                          ON CONFLICT (organisation_id, currency, month) DO NOTHING RETURNING month",
-                        values(chunk.len(), &[""; 5])
+                        values(chunk.len(), &[""; 5], Self::NUMBERED)
                     );
                     let mut q = sqlx::query_scalar::<_, String>(&sql).persistent(chunk.len() == 1);
                     for ((org, code, month), _) in chunk {
@@ -619,7 +630,7 @@ macro_rules! revenue_store {
                          UPDATE statements SET lines_total_minor = lines_total_minor + v.v_add FROM v \
                          WHERE organisation_id = v.v_org AND currency = v.v_currency AND month = v.v_month \
                          AND status = 'open' RETURNING id, organisation_id, currency, month",
-                        values(chunk.len(), &["BIGINT", "TEXT", "TEXT", "BIGINT"])
+                        values(chunk.len(), &["BIGINT", "TEXT", "TEXT", "BIGINT"], Self::NUMBERED)
                     );
                     let mut q = sqlx::query_as::<_, (i64, i64, String, String)>(&sql).persistent(chunk.len() == 1);
                     for ((org, code, month), add) in chunk {
@@ -640,7 +651,7 @@ macro_rules! revenue_store {
                         "INSERT INTO commission_lines (statement_id, organisation_id, event_id, kind, milestone, \
                          customer, belongs_month, adjustment, base_minor, currency, rate_bps, rule, amount_minor, \
                          terms_version, first_invoice_at, created_at) VALUES {} RETURNING id",
-                        values(chunk.len(), &[""; 16])
+                        values(chunk.len(), &[""; 16], Self::NUMBERED)
                     );
                     let mut q = sqlx::query_scalar::<_, i64>(&sql).persistent(chunk.len() == 1);
                     for l in chunk {
@@ -676,7 +687,7 @@ macro_rules! revenue_store {
                          commission_minor) VALUES {} ON CONFLICT (organisation_id, currency, month) DO UPDATE SET \
                          revenue_minor = revenue_monthly.revenue_minor + excluded.revenue_minor, \
                          commission_minor = revenue_monthly.commission_minor + excluded.commission_minor",
-                        values(chunk.len(), &[""; 5])
+                        values(chunk.len(), &[""; 5], Self::NUMBERED)
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((org, code, month), (revenue, commission)) in chunk {
@@ -692,7 +703,7 @@ macro_rules! revenue_store {
                          commission_minor) VALUES {} ON CONFLICT (brand_id, currency, month) DO UPDATE SET \
                          revenue_minor = revenue_program_monthly.revenue_minor + excluded.revenue_minor, \
                          commission_minor = revenue_program_monthly.commission_minor + excluded.commission_minor",
-                        values(chunk.len(), &[""; 5])
+                        values(chunk.len(), &[""; 5], Self::NUMBERED)
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((code, month), (revenue, commission)) in chunk {
@@ -707,7 +718,7 @@ macro_rules! revenue_store {
                          commission_minor) VALUES {} ON CONFLICT (organisation_id, currency, year) DO UPDATE SET \
                          revenue_minor = revenue_yearly.revenue_minor + excluded.revenue_minor, \
                          commission_minor = revenue_yearly.commission_minor + excluded.commission_minor",
-                        values(chunk.len(), &[""; 6])
+                        values(chunk.len(), &[""; 6], Self::NUMBERED)
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((org, code, year), (revenue, commission)) in chunk {
@@ -725,7 +736,7 @@ macro_rules! revenue_store {
                          commission_minor = revenue_by_customer.commission_minor + excluded.commission_minor, \
                          customer_price_minor = revenue_by_customer.customer_price_minor + \
                          excluded.customer_price_minor",
-                        values(chunk.len(), &[""; 7])
+                        values(chunk.len(), &[""; 7], Self::NUMBERED)
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((org, code, month, customer), (revenue, commission, price)) in chunk {
@@ -843,19 +854,13 @@ macro_rules! revenue_store {
                 names.sort_unstable();
                 names.dedup();
                 let mut known = Vec::new();
-                for chunk in names.chunks($crate::server::store::revenue::CHUNK) {
-                    let sql = format!(
-                        "{} WHERE e.brand_id = $1 AND e.external_id IN ({})",
-                        $crate::server::store::revenue::KNOWN_SELECT,
-                        $crate::server::store::revenue::placeholders(2, chunk.len())
-                    );
-                    let mut q = sqlx::query_as::<_, KnownRow>(&sql).bind(brand_id);
-                    for n in chunk {
-                        q = q.bind(*n);
-                    }
-                    for row in q.fetch_all(&mut **tx).await? {
-                        known.push(row.into_known()?);
-                    }
+                for row in sqlx::query_as::<_, KnownRow>(Self::KNOWN_EVENTS)
+                    .bind(brand_id)
+                    .bind(Self::text_list(&names))
+                    .fetch_all(&mut **tx)
+                    .await?
+                {
+                    known.push(row.into_known()?);
                 }
                 let (known, ids) = $crate::server::store::revenue::with_ids(known);
                 let mut orgs: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
@@ -1047,7 +1052,7 @@ macro_rules! revenue_store {
                             "INSERT INTO revenue_events (brand_id, organisation_id, external_id, customer, \
                              occurred_at, kind, amount_minor, currency, refunds_event_id, customer_price_minor, \
                              import_id, created_at, created_by) VALUES {} RETURNING id, external_id",
-                            $crate::server::store::revenue::values(chunk.len(), &[""; 13])
+                            $crate::server::store::revenue::values(chunk.len(), &[""; 13], Self::NUMBERED)
                         );
                         let mut q = sqlx::query_as::<_, (i64, String)>(&sql).persistent(chunk.len() == 1);
                         for e in chunk {
@@ -1768,6 +1773,7 @@ mod tests {
 
     #[test]
     fn a_values_list_numbers_its_parameters_row_by_row_and_casts_where_asked() {
-        assert_eq!(values(2, &["BIGINT", ""]), "(CAST($1 AS BIGINT), $2), (CAST($3 AS BIGINT), $4)");
+        assert_eq!(values(2, &["BIGINT", ""], true), "(CAST($1 AS BIGINT), $2), (CAST($3 AS BIGINT), $4)");
+        assert_eq!(values(2, &["BIGINT", ""], false), "(CAST(? AS BIGINT), ?), (CAST(? AS BIGINT), ?)");
     }
 }
