@@ -31,7 +31,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expect(page.getByTestId("imports")).toContainText("refused");
   await page.getByLabel("…or paste the rows").fill(rows("100.00"));
   await page.getByRole("button", { name: "Import", exact: true }).click();
-  await expect(page.getByText("Imported: 3 new event(s)")).toBeVisible();
+  await expect(page.getByText("Imported: 3 new events.")).toBeVisible();
   await ready(page);
   await goto(page, "/manager/revenue");
   await expect(page.getByText(`${company}`).first()).toBeVisible();
@@ -124,4 +124,35 @@ test("a manager sets new terms and records one event, with errors shown next to 
   await goto(page, "/revenue");
   await expect(page.getByTestId("mtd")).toHaveText("$100.00");
   await expect(page.getByTestId("bonus")).toContainText("$600.00 to go; reaching it pays a bonus of $50.00");
+});
+
+test("an upload turned away unread says why on the form and names the limits before anything is sent", async ({ page }, info) => {
+  const manager = uniqueEmail("import-limits", info);
+  createAdmin(manager);
+  await signIn(page, manager);
+  await goto(page, "/manager/revenue");
+  const file = page.getByLabel("CSV file");
+  await expect(page.locator("#import-limits")).toHaveText("A CSV file in UTF-8 of at most 2 MiB and 5,000 rows; split larger files.");
+  await expect(file).toHaveAttribute("aria-describedby", "import-limits");
+  const submit = () => page.getByRole("button", { name: "Import", exact: true }).click();
+
+  // Nothing chosen and nothing pasted.
+  await submit();
+  await expect(page.getByTestId("import-refused")).toHaveText("Nothing was imported: choose a CSV file or paste rows.");
+  await expect(page).toHaveURL(/\/manager\/revenue\?import_refused=empty#import$/);
+  await expect(file).toHaveAttribute("aria-invalid", "true");
+  await expect(file).toHaveAttribute("aria-describedby", "import-error import-limits");
+
+  // Saved from a spreadsheet as Latin-1.
+  const header = "partner,customer,date,amount,currency,kind,refunds,external_id\n";
+  await file.setInputFiles({ name: "latin1.csv", mimeType: "text/csv", buffer: Buffer.from(header + "Acme,Société Générale,2026-01-02,10,USD,invoice,,inv-1\n", "latin1") });
+  await submit();
+  await expect(page.getByTestId("import-refused")).toContainText('not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8"');
+
+  // Three megabytes.
+  await file.setInputFiles({ name: "big.csv", mimeType: "text/csv", buffer: Buffer.from(header + "Acme,Globex,2026-01-02,10.00,USD,invoice,,inv-000000001\n".repeat(56_000)) });
+  await submit();
+  await expect(page.getByTestId("import-refused")).toHaveText("Nothing was imported: the file is larger than 2 MiB. Split it into files of at most 5,000 rows and import each.");
+  await ready(page);
+  await page.screenshot({ path: test.info().outputPath("import-too-large.png"), fullPage: true });
 });

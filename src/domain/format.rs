@@ -13,6 +13,25 @@ pub fn date_utc(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
+/// A whole number with a comma between thousands: `5,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count with its noun agreeing: `1 problem`, `2,400 problems`.
+pub fn count(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    let n = n.try_into().unwrap_or(0);
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 /// Whole days from `since_ms` to `now_ms`, as "3 days" (never negative).
 pub fn days_waiting(since_ms: i64, now_ms: i64) -> String {
     let days = (now_ms - since_ms).max(0) / super::DAY_MS;
@@ -33,6 +52,15 @@ pub fn rfc3339_ms(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_count_agrees_with_its_noun_and_groups_its_thousands() {
+        assert_eq!(super::count(1_usize, "problem", "problems"), "1 problem");
+        assert_eq!(super::count(0_i64, "row", "rows"), "0 rows");
+        assert_eq!(super::count(1_234_567_i64, "row", "rows"), "1,234,567 rows");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1_000), "1,000");
+    }
+
     #[test]
     fn waiting_is_counted_in_whole_days() {
         let day = 86_400_000;

@@ -4,6 +4,7 @@
 //! payouts. Pure: the store hands in what it read and writes what comes back.
 
 use super::application::RevenueModel;
+use super::format::{count, thousands};
 use super::revenue::{apply_bps, commission, volume_bonus, Commission, Currency, Money, ShareRule};
 use super::terms::{in_force, Terms, TermsVersion};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
@@ -245,6 +246,98 @@ pub const CSV_COLUMNS: [&str; 9] =
     ["partner", "customer", "date", "amount", "currency", "kind", "refunds", "external_id", "customer_price"];
 const REQUIRED_COLUMNS: [&str; 7] = ["partner", "customer", "date", "amount", "currency", "kind", "external_id"];
 pub const MAX_IMPORT_ROWS: usize = 5_000;
+/// The largest file an import takes: 5,000 rows fit well within it.
+pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
+
+/// What an import takes, said on the form before anything is uploaded.
+pub fn import_limits() -> String {
+    format!(
+        "A CSV file in UTF-8 of at most {} MiB and {} rows; split larger files.",
+        MAX_IMPORT_BYTES / 1024 / 1024,
+        thousands(MAX_IMPORT_ROWS as u64)
+    )
+}
+
+/// An upload turned away before its rows are read. Nothing is recorded:
+/// there is no import to show, only the form again with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRefusal {
+    TooLarge,
+    NotUtf8,
+    Empty,
+}
+
+impl ImportRefusal {
+    /// Its name in the form's address (`?import_refused=`).
+    pub fn key(self) -> &'static str {
+        match self {
+            ImportRefusal::TooLarge => "too-large",
+            ImportRefusal::NotUtf8 => "not-utf8",
+            ImportRefusal::Empty => "empty",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<ImportRefusal> {
+        [ImportRefusal::TooLarge, ImportRefusal::NotUtf8, ImportRefusal::Empty].into_iter().find(|r| r.key() == key)
+    }
+
+    /// What happened and how to fix it, naming the limit it met.
+    pub fn message(self) -> String {
+        match self {
+            ImportRefusal::TooLarge => format!(
+                "Nothing was imported: the file is larger than {} MiB. Split it into files of at most {} rows and \
+                 import each.",
+                MAX_IMPORT_BYTES / 1024 / 1024,
+                thousands(MAX_IMPORT_ROWS as u64)
+            ),
+            ImportRefusal::NotUtf8 => {
+                "Nothing was imported: the file is not UTF-8 text. Save it from your spreadsheet \
+                                       as \"CSV UTF-8\" and import it again."
+                    .to_owned()
+            }
+            ImportRefusal::Empty => "Nothing was imported: choose a CSV file or paste rows.".to_owned(),
+        }
+    }
+}
+
+/// An upload's bytes as the text of an import, or why it is turned away.
+pub fn import_text(bytes: Vec<u8>) -> Result<String, ImportRefusal> {
+    let text = String::from_utf8(bytes).map_err(|_| ImportRefusal::NotUtf8)?;
+    if text.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
+        return Err(ImportRefusal::Empty);
+    }
+    Ok(text)
+}
+
+/// The headline of a refused import. A problem with the file as a whole
+/// (the header, a row over the limit) has no rows to count.
+pub fn refused_import_summary(problems: usize, rows: i64) -> String {
+    let problems_text = count(problems, "problem", "problems");
+    let them = if problems == 1 { "it" } else { "them" };
+    match rows {
+        0 => format!("Nothing was imported: {problems_text} with the file. Fix {them} and import the file again."),
+        1 => format!("Nothing was imported: {problems_text} in its one row. Fix {them} and import the file again."),
+        n => format!(
+            "Nothing was imported: {problems_text} in {}. Fix {them} and import the file again.",
+            count(n, "row", "rows")
+        ),
+    }
+}
+
+/// The headline of an import that went through.
+pub fn imported_summary(new: i64, unchanged: i64) -> String {
+    match unchanged {
+        0 => format!("Imported: {}.", count(new, "new event", "new events")),
+        1 => {
+            format!("Imported: {}; 1 row was already recorded and was skipped.", count(new, "new event", "new events"))
+        }
+        n => format!(
+            "Imported: {}; {} were already recorded and were skipped.",
+            count(new, "new event", "new events"),
+            count(n, "row", "rows")
+        ),
+    }
+}
 /// The largest single event, in minor units: far above any real invoice and
 /// far below where sums of many could overflow.
 pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
@@ -307,7 +400,10 @@ pub fn read_csv(text: &str) -> Result<Vec<RawEvent>, String> {
             continue;
         }
         if rows.len() == MAX_IMPORT_ROWS {
-            return Err(format!("An import holds at most {MAX_IMPORT_ROWS} rows; split the file."));
+            return Err(format!(
+                "The file has more than {} rows, the most one import takes; split it and import each part.",
+                thousands(MAX_IMPORT_ROWS as u64)
+            ));
         }
         // The line in the file as an editor numbers it (blank lines count).
         let row = record.position().map(|p| line_of(text, p.byte() as usize)).unwrap_or(i + 2);
@@ -993,6 +1089,38 @@ pub fn totals_by_month(figures: &[MonthlyFigure]) -> Vec<(Month, Currency, i64, 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_upload_turned_away_says_why_and_names_the_limit_it_met() {
+        assert_eq!(import_text(vec![0xe9, b'\n']), Err(ImportRefusal::NotUtf8), "Latin-1 é");
+        assert_eq!(import_text(" \u{feff}\n\t".as_bytes().to_vec()), Err(ImportRefusal::Empty));
+        assert_eq!(import_text(b"partner\n".to_vec()).as_deref(), Ok("partner\n"));
+        let too_large = ImportRefusal::TooLarge.message();
+        assert!(too_large.contains("2 MiB") && too_large.contains("5,000 rows"), "{too_large}");
+        assert!(ImportRefusal::NotUtf8.message().contains("CSV UTF-8"));
+        for r in [ImportRefusal::TooLarge, ImportRefusal::NotUtf8, ImportRefusal::Empty] {
+            assert_eq!(ImportRefusal::parse(r.key()), Some(r));
+        }
+        assert_eq!(import_limits(), "A CSV file in UTF-8 of at most 2 MiB and 5,000 rows; split larger files.");
+    }
+
+    #[test]
+    fn a_refused_import_counts_its_problems_and_rows_in_words_that_agree() {
+        assert_eq!(
+            refused_import_summary(1, 0),
+            "Nothing was imported: 1 problem with the file. Fix it and import the file again."
+        );
+        assert_eq!(
+            refused_import_summary(1, 1),
+            "Nothing was imported: 1 problem in its one row. Fix it and import the file again."
+        );
+        assert_eq!(
+            refused_import_summary(3, 4_200),
+            "Nothing was imported: 3 problems in 4,200 rows. Fix them and import the file again."
+        );
+        assert_eq!(imported_summary(1, 0), "Imported: 1 new event.");
+        assert_eq!(imported_summary(2, 1), "Imported: 2 new events; 1 row was already recorded and was skipped.");
+    }
+
     use super::*;
     use crate::domain::terms::default_terms;
 

@@ -6,16 +6,21 @@ use super::context::Ctx;
 use super::services::revenue;
 use super::state::AppState;
 use super::upload::UploadForm;
+use crate::domain::ledger::{import_text, ImportRefusal, MAX_IMPORT_BYTES};
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use axum::extract::{DefaultBodyLimit, Multipart, Path};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-/// The largest import accepted: 5 000 rows fit well within it.
-const MAX_UPLOAD: usize = 2 * 1024 * 1024;
+/// What the endpoint reads of a form: four times the file's limit, so a
+/// file somewhat over it is read whole and answered on the page. Stopping
+/// the read at the limit itself answers while the browser is still sending,
+/// and a browser may then show a reset connection instead of the answer.
+/// Only managers get this far (the permission is checked first).
+const MAX_UPLOAD: usize = 4 * MAX_IMPORT_BYTES;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,23 +46,32 @@ async fn import(ctx: Ctx, form: Multipart) -> Response {
     if let Err(e) = ctx.require(Permission::ManageRevenue).await {
         return error_page(e, "/manager/revenue");
     }
+    // A file over the limit fails the read (the only way a well-formed form
+    // from the page fails it); the form says so and records nothing.
     let Ok(mut form) = UploadForm::read(form).await else {
-        let limit = MAX_UPLOAD / 1024 / 1024;
-        let message = format!("The upload could not be read: a file can be at most {limit} MiB.");
-        return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
+        return refused(ImportRefusal::TooLarge);
     };
     let file = form.take_file("file");
     let (source, bytes) = match file {
         Some(f) if !f.bytes.iter().all(u8::is_ascii_whitespace) => (f.file_name, f.bytes),
         _ => ("pasted".to_owned(), form.text("csv").into_bytes()),
     };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return (StatusCode::BAD_REQUEST, "The file must be UTF-8 text (CSV).").into_response();
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return refused(ImportRefusal::TooLarge);
+    }
+    let text = match import_text(bytes) {
+        Ok(text) => text,
+        Err(r) => return refused(r),
     };
     match revenue::import_csv(&ctx, &source, &text).await {
         Ok(id) => Redirect::to(&format!("/manager/revenue/imports/{id}")).into_response(),
         Err(e) => error_page(e, "/manager/revenue"),
     }
+}
+
+/// Back to the import form, which says why (`ImportRefusal::message`).
+fn refused(r: ImportRefusal) -> Response {
+    Redirect::to(&format!("/manager/revenue?import_refused={}#import", r.key())).into_response()
 }
 
 async fn download(ctx: Ctx, Path(id): Path<i64>) -> Response {

@@ -10,8 +10,9 @@ use partner_portal::api::revenue::{
     ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueProgram, GetStatement, MovePayout,
     RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
 };
-use partner_portal::domain::ledger::ImportRecord;
+use partner_portal::domain::ledger::{ImportRecord, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS};
 use partner_portal::domain::role::Role;
+use partner_portal::views::revenue::ProgramView;
 
 fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, v)| (*k, v.as_str())).collect()
@@ -40,9 +41,19 @@ fn event<'a>(org: &'a str, ext: &'a str, amount: &'a str, date: &'a str) -> Vec<
 }
 
 async fn upload(c: &mut Client, csv: &str) -> crate::helpers::Reply {
+    upload_bytes(c, csv.as_bytes()).await
+}
+
+async fn upload_bytes(c: &mut Client, file: &[u8]) -> crate::helpers::Reply {
     let boundary = "XBOUNDARYX";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"revenue.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n\r\n--{boundary}--\r\n"
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"revenue.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(
+        format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n\r\n--{boundary}--\r\n")
+            .as_bytes(),
     );
     let req = Request::post("/manager/revenue/import")
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
@@ -129,6 +140,43 @@ on_both!(a_csv_import_with_a_bad_row_imports_nothing_and_its_fix_imports_once, |
     let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
     // 20 % of 100.00 - 50.00 + 10.00.
     assert_eq!(d.month_to_date[0].minor, 2_000 - 1_000 + 200);
+});
+
+on_both!(an_upload_turned_away_unread_records_nothing_and_sends_the_form_back_saying_why, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let (_ada, mut mgr, _org) = partner_and_manager(&app, "Resell One", "ada@one.example").await;
+    let header = b"partner,customer,date,amount,currency,kind,refunds,external_id\n".to_vec();
+    let mut latin1 = header.clone();
+    latin1.extend_from_slice(b"Resell One,Soci\xe9t\xe9 G\xe9n\xe9rale,2026-01-02,10,USD,invoice,,inv-1\n");
+    let mut too_large = header.clone();
+    while too_large.len() <= MAX_IMPORT_BYTES {
+        too_large.extend_from_slice(b"Resell One,Globex,2026-01-02,10.00,USD,invoice,,inv-000000000000000000000\n");
+    }
+    // Just over the file's limit (checked after the read), and past what the
+    // read itself takes.
+    let mut far_too_large = too_large.clone();
+    far_too_large.extend_from_slice(&vec![b'x'; 3 * MAX_IMPORT_BYTES]);
+    let cases =
+        [(b" \n".to_vec(), "empty"), (latin1, "not-utf8"), (too_large, "too-large"), (far_too_large, "too-large")];
+    for (file, why) in cases {
+        let r = upload_bytes(&mut mgr, &file).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{why}");
+        assert_eq!(r.location(), Some(format!("/manager/revenue?import_refused={why}#import").as_str()));
+    }
+    let p: ProgramView = serde_json::from_str(&mgr.call(GetRevenueProgram::PATH, &[]).await.body).unwrap();
+    assert!(p.imports.is_empty(), "nothing recorded: {:?}", p.imports);
+
+    // Over the row limit: read, refused as a whole, and kept in the history.
+    let mut rows = String::from_utf8(header).unwrap();
+    for k in 0..=MAX_IMPORT_ROWS {
+        rows.push_str(&format!("Resell One,Globex,2026-01-02,1,USD,invoice,,inv-{k}\n"));
+    }
+    let r = upload(&mut mgr, &rows).await;
+    let id = r.location().unwrap().rsplit('/').next().unwrap().to_owned();
+    let rec: ImportRecord = serde_json::from_str(&mgr.call(GetRevenueImport::PATH, &[("id", &id)]).await.body).unwrap();
+    assert!(!rec.imported);
+    assert!(rec.errors[0].message.contains("more than 5,000 rows"), "{:?}", rec.errors);
 });
 
 on_both!(a_statement_shows_its_lines_fifty_to_a_page_and_its_csv_has_them_all, |e| async move {

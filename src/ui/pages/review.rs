@@ -3,7 +3,7 @@
 use crate::api::partners::{get_application_queue, get_application_review, DecideApplication, ScoreApplication};
 use crate::domain::application::ApplicationStatus;
 use crate::domain::evaluation::{format_tenths, tenths, Criterion, Recommendation};
-use crate::domain::format::{days_waiting, time_utc};
+use crate::domain::format::{count, days_waiting, time_utc};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
@@ -56,7 +56,7 @@ pub fn QueuePage() -> impl IntoView {
                     <td class=TD_BOXED_NOWRAP>
                         <a class="font-medium text-brand underline" href=format!("/manager/applications/{}", a.id)>{a.company}</a>
                         {(a.duplicates > 0).then(|| view! {
-                            <span class="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900" title=format!("{} other application(s) from {}", a.duplicates, a.company_domain)>"possible duplicate"</span>
+                            <span class="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900" title=format!("{} from {}", count(a.duplicates, "other application", "other applications"), a.company_domain)>"possible duplicate"</span>
                         })}
                     </td>
                     <td class=TD_BOXED_NOWRAP>{a.kind.label()}</td>
@@ -157,7 +157,7 @@ pub fn ReviewPage() -> impl IntoView {
                                             <span class="text-3xl font-bold" data-testid="overall-score">{format_tenths(s.mean_tenths)}</span>
                                             " / 10 · "
                                             <span class=format!("rounded px-2 py-0.5 text-xs font-semibold {tone}") data-testid="recommendation">{s.recommendation.label()}</span>
-                                            <span class="text-slate-500">{format!(" · mean of {} scorecard(s)", s.scorecards)}</span>
+                                            <span class="text-slate-500">{format!(" · mean of {}", count(s.scorecards, "scorecard", "scorecards"))}</span>
                                         </p>
                                     }.into_any()
                                 }

@@ -3,7 +3,7 @@
 
 use super::shared::{hidden_org, org_param, with_org, DevHeader};
 use crate::api::integration::{get_webhook, get_webhooks, CreateWebhook, SubscriptionDetail, WebhookAction};
-use crate::domain::format::time_utc;
+use crate::domain::format::{count, time_utc};
 use crate::domain::integration::{DeliveryStatus, EVENT_TYPES};
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
@@ -180,7 +180,7 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                             view! {
                                 <li class="py-2" data-testid="delivery">
                                     <div class="flex flex-wrap items-center justify-between gap-2">
-                                        <span><code>{d.event_type.clone()}</code> " · " <span data-testid="delivery-status">{status}</span> " · " {format!("{} attempt(s)", d.attempts)} " · " {last}</span>
+                                        <span><code>{d.event_type.clone()}</code> " · " <span data-testid="delivery-status">{status}</span> " · " {count(d.attempts, "attempt", "attempts")} " · " {last}</span>
                                         {can_manage.then(|| view! {
                                             <ActionForm action=act>
                                                 {hidden_org(org)}

@@ -3,6 +3,7 @@
 
 use crate::api::revenue::get_revenue_import;
 use crate::domain::format::time_utc;
+use crate::domain::ledger::{imported_summary, refused_import_summary};
 use crate::ui::components::form::Notice;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::TD_SHADED_NOWRAP;
@@ -23,14 +24,14 @@ pub fn ImportPage() -> impl IntoView {
             <h1 class="mb-2 text-2xl font-bold">{format!("Import: {}", i.source)}</h1>
             <p class="mb-4 text-sm text-slate-600">{format!("{} by {}", time_utc(i.created_at_ms), i.created_by)}</p>
             {if i.imported {
-                view! { <Notice text=format!("Imported: {} new event(s); {} row(s) were already recorded and were skipped.", i.new_count, i.unchanged_count)/> }.into_any()
+                view! { <Notice text=imported_summary(i.new_count, i.unchanged_count)/> }.into_any()
             } else {
                 let rows = i.errors.iter().map(|e| view! {
                     <tr><td class=TD_SHADED_NOWRAP>{e.row}</td><td class=TD_SHADED_NOWRAP>{e.field.clone()}</td><td class="px-3 py-2">{e.message.clone()}</td></tr>
                 }).collect_view();
                 view! {
                     <div class="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert" data-testid="import-refused">
-                        {format!("Nothing was imported: {} problem(s) in {} row(s). Fix them and import the file again.", i.errors.len(), i.row_count)}
+                        {refused_import_summary(i.errors.len(), i.row_count)}
                     </div>
                     <DataTable
                         look=TableLook::Shaded

@@ -7,8 +7,8 @@ use super::trend::TrendChart;
 use crate::api::revenue::{
     get_revenue_program, ClosePastStatements, MovePayout, ProgramView, Ranked, RecordRevenueEvent,
 };
-use crate::domain::format::time_utc;
-use crate::domain::ledger::{Payout, CSV_COLUMNS};
+use crate::domain::format::{count, time_utc};
+use crate::domain::ledger::{import_limits, ImportRefusal, Payout, CSV_COLUMNS};
 use crate::domain::revenue::format_money;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
@@ -87,6 +87,9 @@ fn Program(
             })
         }
     };
+    // Set by the import endpoint when it turned an upload away unread.
+    let import_refused =
+        move || query.read().get("import_refused").and_then(|k| ImportRefusal::parse(&k)).map(ImportRefusal::message);
     let payouts: Vec<Payout> = p.payouts.clone();
     let n = p.closable_total;
     let one = n == 1;
@@ -162,9 +165,15 @@ fn Program(
                     "Header row with the columns {}. Partner: its name or number. Date: YYYY-MM-DD. Kind: invoice or refund; a refund names its invoice's external id in refunds. Every row is checked first: if one fails, nothing is imported. Rows already recorded are skipped.",
                     CSV_COLUMNS.join(", ")
                 )}</p>
+                <p id="import-limits" class="mb-3 text-xs font-medium text-slate-700">{import_limits()}</p>
+                {move || import_refused().map(|m| view! {
+                    <p id="import-error" class="mb-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800" role="alert" data-testid="import-refused">{m}</p>
+                })}
                 <form method="post" action="/manager/revenue/import" enctype="multipart/form-data">
                     <label for="import-file" class="block text-sm font-medium">"CSV file"</label>
-                    <input id="import-file" type="file" name="file" accept=".csv,text/csv" class="mt-1 block w-full text-sm"/>
+                    <input id="import-file" type="file" name="file" accept=".csv,text/csv" class="mt-1 block w-full text-sm"
+                        aria-invalid=move || import_refused().is_some().then_some("true")
+                        aria-describedby=move || if import_refused().is_some() { "import-error import-limits" } else { "import-limits" }/>
                     <label for="import-csv" class="mt-3 block text-sm font-medium">"…or paste the rows"</label>
                     <textarea id="import-csv" name="csv" rows="6" class=format!("{INPUT} font-mono text-xs")></textarea>
                     <button type="submit" class=format!("{BUTTON} mt-3")>"Import"</button>
@@ -174,7 +183,7 @@ fn Program(
                     <ul class="text-sm" data-testid="imports">
                         {p.imports.iter().map(|i| view! {
                             <li><a class="text-brand underline" href=format!("/manager/revenue/imports/{}", i.id)>{format!("{} · {}", time_utc(i.created_at_ms), i.source)}</a>
-                                {if i.imported { format!(" · {} new, {} already recorded", i.new_count, i.unchanged_count) } else { format!(" · refused, {} problem(s)", i.errors.len()) }}
+                                {if i.imported { format!(" · {} new, {} already recorded", i.new_count, i.unchanged_count) } else { format!(" · refused, {}", count(i.errors.len(), "problem", "problems")) }}
                             </li>
                         }).collect_view()}
                     </ul>
