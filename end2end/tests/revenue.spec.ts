@@ -132,6 +132,10 @@ test("an upload turned away unread says why on the form and names the limits bef
   await signIn(page, manager);
   await goto(page, "/manager/revenue");
   const file = page.getByLabel("CSV file");
+  // The navigation says where the manager is, to the eye and to screen readers.
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Revenue", exact: true })).toHaveAttribute("aria-current", "page");
+  await expect(nav.getByRole("link", { name: "Home", exact: true })).not.toHaveAttribute("aria-current", /.*/);
   await expect(page.locator("#import-limits")).toHaveText("A CSV file in UTF-8 of at most 2 MiB and 5,000 rows; split larger files.");
   await expect(file).toHaveAttribute("aria-describedby", "import-limits");
   const submit = () => page.getByRole("button", { name: "Import", exact: true }).click();
