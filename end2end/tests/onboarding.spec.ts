@@ -36,6 +36,11 @@ test("an applicant is scored, approved and walks the onboarding plan", async ({ 
   await signIn(page, applicant);
   await goto(page, "/application");
   await expect(page.getByTestId("application-status")).toHaveText("Waiting for review");
+  // A partner's page opened early says when it opens and leads back.
+  await goto(page, "/plan");
+  await expect(page.getByTestId("not-yet")).toContainText("This page opens once your application is approved.");
+  await page.getByTestId("not-yet").getByRole("link", { name: "See your application" }).click();
+  await expect(page.getByTestId("application-status")).toHaveText("Waiting for review");
   await signOut(page);
 
   await signIn(page, reviewer);

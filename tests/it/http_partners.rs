@@ -297,3 +297,20 @@ on_both!(admins_edit_the_plan_template_and_bad_items_are_refused_whole, |e| asyn
     let log = admin.call(partner_portal::api::admin::AuditLog::PATH, &[]).await.body;
     assert!(log.contains("onboarding.template_changed"));
 });
+
+on_both!(an_applicant_opening_a_partners_page_is_told_it_opens_on_approval, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut ada = applicant(&app, "Agents Inc", "ada@agents.example").await;
+    for path in ["/plan", "/developers", "/support", "/revenue", "/certification"] {
+        let r = ada.get(path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(r.body.contains("This page opens once your application is approved."), "{path}: {}", r.body);
+    }
+    // Anyone else still reads a plain "Not found." for what is not there.
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let r = manager.get("/revenue").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("once your application is approved") && r.body.contains("Not found."), "{}", r.body);
+});
