@@ -15,11 +15,13 @@ test("bad input on the application form shows errors and stores nothing", async 
   await expect(page.getByText("We have received your application.")).toBeVisible();
 });
 
-test("an applicant is scored, approved and walks the onboarding plan", async ({ page }, info) => {
+test("an applicant is scored, approved and walks the onboarding plan", async ({ page, browser }, info) => {
   const applicant = uniqueEmail("applicant", info);
   const reviewer = uniqueEmail("reviewer", info);
+  const secondReviewer = uniqueEmail("reviewer2", info);
   const company = `Acme ${info.project.name} ${Date.now()}`;
   createAdmin(reviewer);
+  createAdmin(secondReviewer);
 
   await goto(page, "/apply");
   await fillApplication(page, company, applicant, "acme-bank-partners.example");
@@ -63,9 +65,21 @@ test("an applicant is scored, approved and walks the onboarding plan", async ({ 
   await expect(page.getByTestId("overall-score")).toHaveText("8.3");
   await expect(page.getByTestId("recommendation")).toHaveText("recommended for approval");
   await ready(page);
+  // A colleague has the same application open in another browser.
+  const other = await (
+    await browser.newContext({ baseURL: info.project.use.baseURL, javaScriptEnabled: info.project.use.javaScriptEnabled })
+  ).newPage();
+  await signIn(other, secondReviewer);
+  await goto(other, new URL(page.url()).pathname);
   await page.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByTestId("status")).toHaveText("Approved");
   await ready(page);
+  // The colleague decides second: told so, and the application stays approved.
+  await other.getByLabel("Reason for rejection (emailed)").fill("Not a fit.");
+  await other.getByRole("button", { name: "Reject" }).click();
+  await expect(other.getByRole("alert").filter({ hasText: "This application changed since you opened it" })).toBeVisible();
+  await expect(other.getByTestId("status")).toHaveText("Approved");
+  await other.context().close();
   await signOut(page);
 
   await signIn(page, applicant);

@@ -117,6 +117,10 @@ pub fn ReviewPage() -> impl IntoView {
                     <h1 class="mb-1 text-2xl font-bold">{app.company.clone()}</h1>
                     <p class="mb-4 text-sm text-slate-600">{app.kind.label()} " · " {app.category.label()} " · applied " {time_utc(app.created_at_ms)}</p>
                     {move || notice().map(|t| view! { <Notice text=t/> })}
+                    // A decision refused because someone decided first: the
+                    // decision card is gone with the waiting status, so its
+                    // error shows here.
+                    {(!open).then(|| view! { <FormError value=decide_value/> })}
                     {(!app.duplicates.is_empty()).then(|| view! {
                         <div class="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" role="status">
                             "Other applications from " {app.company_domain.clone()} ": "
