@@ -14,6 +14,14 @@ pub struct CurrentUser {
     pub brand_name: String,
 }
 
+impl CurrentUser {
+    /// A partner's account whose application is not approved yet: it has no
+    /// organisation, so a partner's pages are not open to it.
+    pub fn is_applicant(&self) -> bool {
+        self.role == Role::Partner && self.organisation.is_none()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationSummary {
     pub id: i64,

@@ -258,29 +258,18 @@ pub fn import_limits() -> String {
     )
 }
 
-/// An upload turned away before its rows are read. Nothing is recorded:
-/// there is no import to show, only the form again with the reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportRefusal {
-    TooLarge,
-    NotUtf8,
-    Empty,
-}
+choices!(
+    /// An upload turned away before its rows are read. Nothing is recorded:
+    /// there is no import to show, only the form again with the reason
+    /// (`?import_refused=<key>`).
+    ImportRefusal {
+        TooLarge => "too-large", "Larger than the limit";
+        NotUtf8 => "not-utf8", "Not UTF-8 text";
+        Empty => "empty", "Nothing to import";
+    }
+);
 
 impl ImportRefusal {
-    /// Its name in the form's address (`?import_refused=`).
-    pub fn key(self) -> &'static str {
-        match self {
-            ImportRefusal::TooLarge => "too-large",
-            ImportRefusal::NotUtf8 => "not-utf8",
-            ImportRefusal::Empty => "empty",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<ImportRefusal> {
-        [ImportRefusal::TooLarge, ImportRefusal::NotUtf8, ImportRefusal::Empty].into_iter().find(|r| r.key() == key)
-    }
-
     /// What happened and how to fix it, naming the limit it met.
     pub fn message(self) -> String {
         match self {
@@ -1097,9 +1086,7 @@ mod tests {
         let too_large = ImportRefusal::TooLarge.message();
         assert!(too_large.contains("2 MiB") && too_large.contains("5,000 rows"), "{too_large}");
         assert!(ImportRefusal::NotUtf8.message().contains("CSV UTF-8"));
-        for r in [ImportRefusal::TooLarge, ImportRefusal::NotUtf8, ImportRefusal::Empty] {
-            assert_eq!(ImportRefusal::parse(r.key()), Some(r));
-        }
+        assert_eq!(ImportRefusal::parse("not-utf8"), Some(ImportRefusal::NotUtf8));
         assert_eq!(import_limits(), "A CSV file in UTF-8 of at most 2 MiB and 5,000 rows; split larger files.");
     }
 

@@ -175,14 +175,7 @@ pub fn format_money(m: Money) -> String {
     let places = m.currency.minor_digits();
     let abs = m.minor.unsigned_abs();
     let scale = 10u64.pow(places);
-    let whole = (abs / scale).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = super::format::thousands(abs / scale);
     let number =
         if places == 0 { grouped } else { format!("{grouped}.{:0width$}", abs % scale, width = places as usize) };
     let sign = if m.minor < 0 { "-" } else { "" };

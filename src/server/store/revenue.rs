@@ -195,6 +195,59 @@ pub(super) fn values(rows: usize, casts: &[&str], numbered: bool) -> String {
         .join(", ")
 }
 
+/// The columns of a rollup: its key, what a new row also carries, and the
+/// sums a line adds to.
+pub(super) struct Rollup<'a> {
+    pub table: &'a str,
+    pub keys: &'a [&'a str],
+    pub carried: &'a [&'a str],
+    pub sums: &'a [&'a str],
+}
+
+/// The rollups every ledger line adds to (migrations 0006 and 0016).
+pub(super) const PARTNER_MONTHS: Rollup<'static> = Rollup {
+    table: "revenue_monthly",
+    keys: &["organisation_id", "currency", "month"],
+    carried: &[],
+    sums: &["revenue_minor", "commission_minor"],
+};
+
+pub(super) const PROGRAM_MONTHS: Rollup<'static> = Rollup {
+    table: "revenue_program_monthly",
+    keys: &["brand_id", "currency", "month"],
+    carried: &[],
+    sums: &["revenue_minor", "commission_minor"],
+};
+
+pub(super) const PARTNER_YEARS: Rollup<'static> = Rollup {
+    table: "revenue_yearly",
+    keys: &["organisation_id", "currency", "year"],
+    carried: &["brand_id"],
+    sums: &["revenue_minor", "commission_minor"],
+};
+
+pub(super) const CUSTOMER_MONTHS: Rollup<'static> = Rollup {
+    table: "revenue_by_customer",
+    keys: &["organisation_id", "currency", "month", "customer"],
+    carried: &[],
+    sums: &["revenue_minor", "commission_minor", "customer_price_minor"],
+};
+
+/// A multi-row upsert adding to a rollup's sums, bound key columns first,
+/// then carried ones, then the sums: the shape of every rollup the ledger
+/// keeps.
+pub(super) fn add_to_rollup_sql(r: &Rollup<'_>, rows: usize, numbered: bool) -> String {
+    let t = r.table;
+    let columns: Vec<&str> = r.keys.iter().chain(r.carried).chain(r.sums).copied().collect();
+    let added = r.sums.iter().map(|c| format!("{c} = {t}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "INSERT INTO {t} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {added}",
+        columns.join(", "),
+        values(rows, &vec![""; columns.len()], numbered),
+        r.keys.join(", ")
+    )
+}
+
 /// A rollup row's key: partner, currency, month, customer.
 type CustomerKey<'a> = (i64, &'static str, String, &'a str);
 
@@ -598,7 +651,7 @@ macro_rules! revenue_store {
                 brand_id: i64,
                 lines: &[NewLine<'_>],
             ) -> StoreResult<Vec<i64>> {
-                use $crate::server::store::revenue::{values, LineSums, BATCH_PARAMS};
+                use $crate::server::store::revenue::{add_to_rollup_sql, values, LineSums, BATCH_PARAMS};
                 let Some(first) = lines.first() else { return Ok(Vec::new()) };
                 let now_ms = first.now_ms;
                 let sums = LineSums::of(lines);
@@ -682,12 +735,10 @@ macro_rules! revenue_store {
                 }
                 let monthly: Vec<_> = sums.monthly.iter().collect();
                 for chunk in monthly.chunks(BATCH_PARAMS / 5) {
-                    let sql = format!(
-                        "INSERT INTO revenue_monthly (organisation_id, currency, month, revenue_minor, \
-                         commission_minor) VALUES {} ON CONFLICT (organisation_id, currency, month) DO UPDATE SET \
-                         revenue_minor = revenue_monthly.revenue_minor + excluded.revenue_minor, \
-                         commission_minor = revenue_monthly.commission_minor + excluded.commission_minor",
-                        values(chunk.len(), &[""; 5], Self::NUMBERED)
+                    let sql = add_to_rollup_sql(
+                        &$crate::server::store::revenue::PARTNER_MONTHS,
+                        chunk.len(),
+                        Self::NUMBERED,
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((org, code, month), (revenue, commission)) in chunk {
@@ -698,12 +749,10 @@ macro_rules! revenue_store {
                 // The program's own rollups (migration 0016).
                 let program: Vec<_> = sums.program.iter().collect();
                 for chunk in program.chunks(BATCH_PARAMS / 5) {
-                    let sql = format!(
-                        "INSERT INTO revenue_program_monthly (brand_id, currency, month, revenue_minor, \
-                         commission_minor) VALUES {} ON CONFLICT (brand_id, currency, month) DO UPDATE SET \
-                         revenue_minor = revenue_program_monthly.revenue_minor + excluded.revenue_minor, \
-                         commission_minor = revenue_program_monthly.commission_minor + excluded.commission_minor",
-                        values(chunk.len(), &[""; 5], Self::NUMBERED)
+                    let sql = add_to_rollup_sql(
+                        &$crate::server::store::revenue::PROGRAM_MONTHS,
+                        chunk.len(),
+                        Self::NUMBERED,
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((code, month), (revenue, commission)) in chunk {
@@ -713,12 +762,10 @@ macro_rules! revenue_store {
                 }
                 let yearly: Vec<_> = sums.yearly.iter().collect();
                 for chunk in yearly.chunks(BATCH_PARAMS / 6) {
-                    let sql = format!(
-                        "INSERT INTO revenue_yearly (organisation_id, currency, year, brand_id, revenue_minor, \
-                         commission_minor) VALUES {} ON CONFLICT (organisation_id, currency, year) DO UPDATE SET \
-                         revenue_minor = revenue_yearly.revenue_minor + excluded.revenue_minor, \
-                         commission_minor = revenue_yearly.commission_minor + excluded.commission_minor",
-                        values(chunk.len(), &[""; 6], Self::NUMBERED)
+                    let sql = add_to_rollup_sql(
+                        &$crate::server::store::revenue::PARTNER_YEARS,
+                        chunk.len(),
+                        Self::NUMBERED,
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((org, code, year), (revenue, commission)) in chunk {
@@ -728,15 +775,10 @@ macro_rules! revenue_store {
                 }
                 let customers: Vec<_> = sums.customers.iter().collect();
                 for chunk in customers.chunks(BATCH_PARAMS / 7) {
-                    let sql = format!(
-                        "INSERT INTO revenue_by_customer (organisation_id, currency, month, customer, revenue_minor, \
-                         commission_minor, customer_price_minor) VALUES {} \
-                         ON CONFLICT (organisation_id, currency, month, customer) DO UPDATE SET \
-                         revenue_minor = revenue_by_customer.revenue_minor + excluded.revenue_minor, \
-                         commission_minor = revenue_by_customer.commission_minor + excluded.commission_minor, \
-                         customer_price_minor = revenue_by_customer.customer_price_minor + \
-                         excluded.customer_price_minor",
-                        values(chunk.len(), &[""; 7], Self::NUMBERED)
+                    let sql = add_to_rollup_sql(
+                        &$crate::server::store::revenue::CUSTOMER_MONTHS,
+                        chunk.len(),
+                        Self::NUMBERED,
                     );
                     let mut q = sqlx::query(&sql).persistent(chunk.len() == 1);
                     for ((org, code, month, customer), (revenue, commission, price)) in chunk {
@@ -1775,5 +1817,10 @@ mod tests {
     fn a_values_list_numbers_its_parameters_row_by_row_and_casts_where_asked() {
         assert_eq!(values(2, &["BIGINT", ""], true), "(CAST($1 AS BIGINT), $2), (CAST($3 AS BIGINT), $4)");
         assert_eq!(values(2, &["BIGINT", ""], false), "(CAST(? AS BIGINT), ?), (CAST(? AS BIGINT), ?)");
+        assert_eq!(
+            add_to_rollup_sql(&Rollup { table: "t", keys: &["k"], carried: &["c"], sums: &["a", "b"] }, 1, true),
+            "INSERT INTO t (k, c, a, b) VALUES ($1, $2, $3, $4) ON CONFLICT (k) DO UPDATE SET a = t.a + excluded.a, \
+             b = t.b + excluded.b"
+        );
     }
 }

@@ -118,7 +118,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 {white_label.then(|| view! { <NavItem href="/branding" label="Branding"/> })}
             })}
             {(user.role == Role::Customer).then(|| view! { <NavItem href="/agents" label="Agents"/> })}
-            {(partner && !has_org).then(|| view! { <NavItem href="/application" label="Application"/> })}
+            {user.is_applicant().then(|| view! { <NavItem href="/application" label="Application"/> })}
             {admin.then(|| view! {
                 <NavItem href="/admin/users" label="Users"/>
                 <NavItem href="/admin/audit" label="Audit log"/>

@@ -1,8 +1,6 @@
 //! A page's data, shown once it has loaded, or in its place what kept it
 //! from loading: a prompt to sign in, a refusal, or the error.
 
-use crate::domain::account::CurrentUser;
-use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::ui::components::layout::{Forbidden, SignInPrompt};
 use crate::ui::resources::UserResource;
@@ -34,10 +32,6 @@ fn access_problem(e: AppError, applicant: bool) -> AnyView {
     }
 }
 
-fn is_applicant(user: &Option<CurrentUser>) -> bool {
-    user.as_ref().is_some_and(|u| u.role == Role::Partner && u.organisation.is_none())
-}
-
 /// `children` given the loaded value: `<Loaded data let:v>…</Loaded>`.
 /// Nothing stands in while it loads, as routes wait for their data on the
 /// server (`SsrMode::Async`) and send the page complete.
@@ -57,7 +51,9 @@ where
                     match data.await {
                         Err(e) => {
                             let applicant = match (&e, user) {
-                                (AppError::NotFound, Some(user)) => is_applicant(&user.await.ok().flatten()),
+                                (AppError::NotFound, Some(user)) => {
+                                    user.await.ok().flatten().is_some_and(|u| u.is_applicant())
+                                }
                                 _ => false,
                             };
                             access_problem(e, applicant)

@@ -121,7 +121,7 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
             </section>
         </div>
         {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <CertificationCard data=cards.certification/> <NextSteps plan=cards.plan/> })}
-        {(role == Role::Partner && user.organisation.is_none()).then(|| view! {
+        {user.is_applicant().then(|| view! {
             <p class="mb-8 rounded-lg border border-slate-200 bg-white p-5 text-sm">
                 "Your application is being reviewed. "<a class="text-brand underline" href="/application">"See its status"</a>
             </p>
