@@ -291,6 +291,9 @@ impl ImportRefusal {
 
 /// An upload's bytes as the text of an import, or why it is turned away.
 pub fn import_text(bytes: Vec<u8>) -> Result<String, ImportRefusal> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(ImportRefusal::TooLarge);
+    }
     let text = String::from_utf8(bytes).map_err(|_| ImportRefusal::NotUtf8)?;
     if text.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
         return Err(ImportRefusal::Empty);
@@ -1083,6 +1086,7 @@ mod tests {
         assert_eq!(import_text(vec![0xe9, b'\n']), Err(ImportRefusal::NotUtf8), "Latin-1 é");
         assert_eq!(import_text(" \u{feff}\n\t".as_bytes().to_vec()), Err(ImportRefusal::Empty));
         assert_eq!(import_text(b"partner\n".to_vec()).as_deref(), Ok("partner\n"));
+        assert_eq!(import_text(vec![b'a'; MAX_IMPORT_BYTES + 1]), Err(ImportRefusal::TooLarge));
         let too_large = ImportRefusal::TooLarge.message();
         assert!(too_large.contains("2 MiB") && too_large.contains("5,000 rows"), "{too_large}");
         assert!(ImportRefusal::NotUtf8.message().contains("CSV UTF-8"));

@@ -56,9 +56,6 @@ async fn import(ctx: Ctx, form: Multipart) -> Response {
         Some(f) if !f.bytes.iter().all(u8::is_ascii_whitespace) => (f.file_name, f.bytes),
         _ => ("pasted".to_owned(), form.text("csv").into_bytes()),
     };
-    if bytes.len() > MAX_IMPORT_BYTES {
-        return refused(ImportRefusal::TooLarge);
-    }
     let text = match import_text(bytes) {
         Ok(text) => text,
         Err(r) => return refused(r),

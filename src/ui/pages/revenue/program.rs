@@ -78,13 +78,9 @@ fn Program(
         if q.get("recorded").is_some() {
             Some("Revenue recorded.".to_owned())
         } else {
-            q.get("closed").map(|n| {
-                if n == "1" {
-                    "Closed 1 statement.".to_owned()
-                } else {
-                    format!("Closed {n} statements.")
-                }
-            })
+            q.get("closed")
+                .and_then(|n| n.parse::<u64>().ok())
+                .map(|n| format!("Closed {}.", count(n, "statement", "statements")))
         }
     };
     // Set by the import endpoint when it turned an upload away unread.
@@ -93,7 +89,7 @@ fn Program(
     let payouts: Vec<Payout> = p.payouts.clone();
     let n = p.closable_total;
     let one = n == 1;
-    let noun = if one { "statement" } else { "statements" };
+    let closing = count(n, "statement", "statements");
     view! {
         {move || notice().map(|t| view! { <Notice text=t/> })}
         <Card title="Program totals, last 12 months" id="program-trend" margin="mb-6">
@@ -150,8 +146,8 @@ fn Program(
                         <div class="mt-3">
                             <Confirm
                                 label=if one { "Close the statement of a past month".to_owned() } else { format!("Close all {n} statements of past months") }
-                                what=format!("Close {n} {noun} at once? Lines become final, as when a statement is closed on its own page; this cannot be undone.")
-                                confirm=format!("Close {n} {noun}")
+                                what=format!("Close {closing} at once? Lines become final, as when a statement is closed on its own page; this cannot be undone.")
+                                confirm=format!("Close {closing}")
                                 class=BUTTON
                             />
                         </div>
