@@ -86,7 +86,7 @@ test("an applicant is scored, approved and walks the onboarding plan", async ({ 
   await expect(page.getByTestId("next-steps")).toContainText("Sign the partner agreement");
   await goto(page, "/plan");
   await expect(page.getByTestId("overall-progress")).toHaveText("0 %");
-  await page.getByRole("button", { name: "Tick Sign the partner agreement" }).click();
+  await page.getByRole("button", { name: "Mark done: Sign the partner agreement" }).click();
   await expect(page.getByTestId("progress-preparation")).toHaveText("1 of 6 · 16 %");
   await expect(page.getByTestId("overall-progress")).toHaveText("4 %");
   await expect(page.locator('li[data-item="Sign the partner agreement"]')).toContainText(`by ${applicant}`);

@@ -14,6 +14,7 @@ pub mod context;
 pub mod dns;
 pub mod emails;
 pub mod error_pages;
+pub mod flash;
 pub mod funds_http;
 pub mod logo;
 pub mod mail;
@@ -130,7 +131,9 @@ fn layered(
     let dev_reload = std::env::var("LEPTOS_WATCH").ok().map(|_| state.leptos_options.reload_port as u16);
     let secure = config.cookie_secure;
     let timeout = Duration::from_secs(config.request_timeout_seconds);
-    app.layer(session_layer)
+    // Inside the sessions: a refused form waits in its visitor's session.
+    app.layer(axum::middleware::from_fn_with_state(state.clone(), flash::keep_forms))
+        .layer(session_layer)
         .layer(axum::middleware::from_fn(security::check_origin))
         .layer(panics::catch_layer())
         .layer(axum::middleware::from_fn(move |req, next| security::headers(secure, dev_reload, req, next)))
@@ -154,15 +157,19 @@ fn layered(
 /// What every rendered page finds in its reactive context: the app state;
 /// the request's CSP nonce, which Leptos puts on its inline scripts; and the
 /// request's brand, for what the shell must know synchronously (page titles,
-/// which are rendered outside the page's reactive owner).
+/// which are rendered outside the page's reactive owner); and a refused
+/// form sent back to this page (`flash`), for the page to fill in again.
 fn page_context(state: AppState) -> impl Fn() + Clone + Send + 'static {
     move || {
         provide_context(state.clone());
-        let meta =
-            use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<tenant::RequestMeta>().cloned());
+        let parts = use_context::<http::request::Parts>();
+        let meta = parts.as_ref().and_then(|p| p.extensions.get::<tenant::RequestMeta>().cloned());
         if let Some(meta) = meta {
             provide_context(leptos::nonce::Nonce::from_value(meta.nonce));
             provide_context(meta.brand);
+        }
+        if let Some(flash) = parts.as_ref().and_then(|p| p.extensions.get::<crate::views::form::FormFlash>().cloned()) {
+            provide_context(flash);
         }
     }
 }

@@ -251,10 +251,27 @@ on_both!(a_form_posted_without_javascript_redirects_and_reports_errors_in_the_pa
         .submit(SignIn::PATH, &[("email", "ada@example.com"), ("password", "nope nope nope"), ("next", "")], "/login")
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
-    let back = r.location().unwrap().to_owned();
-    assert!(back.contains("/login") && back.contains("__err="), "{back}");
-    let page = c.get(&back.replace(&format!("https://{HOST}"), "")).await;
+    // Back to the form's place on a clean address; the refusal and what was
+    // typed wait in the session for that page's next load.
+    let anchor = partner_portal::domain::form::anchor(SignIn::PATH);
+    assert_eq!(r.location(), Some(format!("/login#{anchor}").as_str()));
+    let page = c.get("/login").await;
     assert!(page.body.contains("The email address or password is not correct."), "the error is rendered on the page");
+    assert!(page.body.contains("value=\"ada@example.com\""), "the email comes back as typed");
+    assert!(!page.body.contains("nope nope nope"), "a password never comes back");
+    assert!(page.body.contains(&format!("id=\"{anchor}\"")), "the page has the place the address opens at");
+    let again = c.get("/login").await;
+    assert!(!again.body.contains("The email address or password is not correct."), "the flash is shown once");
+    assert!(!again.body.contains("value=\"ada@example.com\""));
+    // Another visitor's load of the page finds nothing of it.
+    c.submit(SignIn::PATH, &[("email", "ada@example.com"), ("password", "nope nope nope"), ("next", "")], "/login")
+        .await;
+    let stranger = app.client().get("/login").await;
+    assert!(!stranger.body.contains("ada@example.com"));
+    // A flash waits only for its own page, and not for long.
+    assert!(!c.get("/forgot-password").await.body.contains("is not correct"));
+    app.clock.advance(Duration::minutes(11));
+    assert!(!c.get("/login").await.body.contains("is not correct"), "a flash left unread for ten minutes is dropped");
 
     let r = c
         .submit(

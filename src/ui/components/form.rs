@@ -1,9 +1,188 @@
-//! Form pieces shared by every page: labelled inputs that show their own
-//! error, a banner for the form's overall error, a submit button.
+//! Form pieces shared by every page: the form itself (`Form`), labelled
+//! inputs that show their own error, a banner for the form's overall error,
+//! a submit button.
+//!
+//! Every form keeps the visitor's place and words when refused. Without
+//! JavaScript the server sends a refused form back as a flash
+//! (`server::flash`): the page opens at the form, the fields hold what was
+//! typed (`drafted`) and the errors show. With JavaScript the page stays
+//! where it is, the fields keep their text, and focus moves to the first
+//! field in error, or to the form's error banner.
 
+use crate::domain::form::{anchor, KEY_FIELD};
 use crate::error::AppError;
 use crate::ui::components::style::FIELD_ERROR;
+use crate::views::form::FormFlash;
+use leptos::context::Provider;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::client::Client;
+use leptos::server_fn::codec::PostUrl;
+use leptos::server_fn::request::ClientReq;
+use leptos::server_fn::{Http, ServerFn};
+use serde::de::DeserializeOwned;
+
+/// The refused form this page was sent back with, if any. It empties once
+/// the visitor submits that form again from the browser, so a later
+/// re-render does not bring the old words back.
+#[derive(Clone, Copy)]
+pub struct Drafts(pub RwSignal<Option<FormFlash>>);
+
+/// Makes a refused form's draft and error available to the page: the
+/// server hands the flash over in context, and the browser reads the same
+/// value from the page while hydrating. Called once, above the router.
+pub fn provide_drafts() {
+    let flash = SharedValue::new(use_context::<FormFlash>).into_inner();
+    if let Some(f) = &flash {
+        // What `ServerAction::new` reads to start with the refusal.
+        provide_context(ServerActionError::new(&f.path, &f.err));
+    }
+    provide_context(Drafts(RwSignal::new(flash)));
+}
+
+/// The form that fields sit in, for `drafted`.
+#[derive(Clone)]
+struct FormScope {
+    path: &'static str,
+    key: Option<String>,
+}
+
+/// What the visitor typed into `name` in this form before it was refused.
+/// Read once, when the field renders; use it as the field's value.
+pub fn drafted(name: &str) -> Option<String> {
+    let scope = use_context::<FormScope>()?;
+    let drafts = use_context::<Drafts>()?;
+    drafts.0.with_untracked(|d| {
+        d.as_ref()
+            .filter(|d| d.belongs_to(scope.path, scope.key.as_deref()))
+            .and_then(|d| d.value(name).map(str::to_owned))
+    })
+}
+
+/// `drafted` for a field built before its form (outside `Form`), naming
+/// the form's server function.
+pub fn drafted_in(path: &str, name: &str) -> Option<String> {
+    let drafts = use_context::<Drafts>()?;
+    drafts.0.with_untracked(|d| {
+        d.as_ref().filter(|d| d.belongs_to(path, None)).and_then(|d| d.value(name).map(str::to_owned))
+    })
+}
+
+/// The `aria-invalid` and `aria-describedby` of a hand-built input whose
+/// message is a `FieldMessage`: the message, when shown, describes it.
+pub fn invalid_when<T: Send + Sync + Clone + 'static>(
+    value: LastResult<T>,
+    field: &'static str,
+) -> (impl Fn() -> Option<&'static str> + Copy, impl Fn() -> Option<String> + Copy) {
+    let message = field_error(value, field);
+    (
+        move || message.with(Option::is_some).then_some("true"),
+        move || message.with(Option::is_some).then(|| format!("field-{field}-error")),
+    )
+}
+
+/// Whether the refused draft of this form had `value` among those posted
+/// under `name` (a checkbox or radio choice); `None` when there is no draft.
+pub fn drafted_choice(name: &str, value: &str) -> Option<bool> {
+    let scope = use_context::<FormScope>()?;
+    let drafts = use_context::<Drafts>()?;
+    drafts.0.with_untracked(|d| {
+        d.as_ref()
+            .filter(|d| d.belongs_to(scope.path, scope.key.as_deref()))
+            .map(|d| d.values(name).any(|v| v == value))
+    })
+}
+
+/// A server function's form. Use it in place of `ActionForm`.
+#[component]
+pub fn Form<S, P>(
+    action: ServerAction<S>,
+    /// Tells repeated forms of one action apart (the row's id), so a
+    /// refused draft goes back to its own row only.
+    #[prop(optional, into)]
+    key: Option<String>,
+    /// The form's id, the place a page posted without JavaScript opens at.
+    /// On by default; forms repeated on a page turn it off, as ids must be
+    /// unique.
+    #[prop(default = true)]
+    anchored: bool,
+    /// The form's error banner, above its fields. Off where the page shows
+    /// the error elsewhere.
+    #[prop(default = true)]
+    banner: bool,
+    #[prop(optional)] class: Option<&'static str>,
+    children: Children,
+) -> impl IntoView
+where
+    S: DeserializeOwned + ServerFn<Protocol = Http<PostUrl, P>, Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Client: Client<AppError>,
+    <<S::Client as Client<AppError>>::Request as ClientReq<AppError>>::FormData: From<leptos::web_sys::FormData>,
+    P: 'static,
+{
+    let node = NodeRef::<leptos::html::Form>::new();
+    let value: LastResult<S::Output> = Signal::derive(move || action.value().get());
+    if let Some(drafts) = use_context::<Drafts>() {
+        // Submitted again from the browser: the draft has served.
+        Effect::new(move |_| {
+            if action.version().get() > 0 && drafts.0.with_untracked(|d| d.as_ref().is_some_and(|d| d.path == S::PATH))
+            {
+                drafts.0.set(None);
+            }
+        });
+    }
+    Effect::new(move |_| {
+        if matches!(action.value().with(|v| v.as_ref().map(Result::is_err)), Some(true)) {
+            focus_first_problem(node);
+        }
+    });
+    let scope = FormScope { path: S::PATH, key: key.clone() };
+    view! {
+        <ActionForm action node_ref=node attr:id=anchored.then(|| anchor(S::PATH)) attr:class=class>
+            {key.map(|k| view! { <input type="hidden" name=KEY_FIELD value=k/> })}
+            {banner.then(|| view! { <FormError value/> })}
+            <Provider value=scope>{children()}</Provider>
+        </ActionForm>
+    }
+}
+
+/// How many times `action` has succeeded in this browser. A page's data
+/// reloads on this rather than on every submit (`version`), so a refused
+/// form is not redrawn, and emptied, under the visitor's hands.
+pub fn successes<S>(action: ServerAction<S>) -> Signal<usize>
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let count = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            count.update(|c| *c += 1);
+        }
+    });
+    count.into()
+}
+
+/// After a refusal in the browser: focus the first field marked invalid,
+/// else the form's error banner, once the page has drawn them.
+fn focus_first_problem(node: NodeRef<leptos::html::Form>) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(form) = node.get_untracked() else { return };
+        let target = form
+            .query_selector("[aria-invalid=\"true\"]")
+            .ok()
+            .flatten()
+            .or_else(|| form.query_selector("[data-form-error]").ok().flatten());
+        if let Some(el) = target.and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = node;
+}
 
 /// The error of the last submission, if any.
 pub type LastResult<T> = Signal<Option<Result<T, AppError>>>;
@@ -26,19 +205,10 @@ pub fn Field(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(default = true)] required: bool,
 ) -> impl IntoView {
+    // What was typed before a refusal comes back; a password never does.
+    let value = if kind == "password" { value } else { drafted(name).or(value) };
     let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = move || {
-        let mut ids = Vec::new();
-        if hint.is_some() {
-            ids.push(hint_id.clone());
-        }
-        if error.get().is_some() {
-            ids.push(error_id.clone());
-        }
-        (!ids.is_empty()).then(|| ids.join(" "))
-    };
+    let described = described_by(name, hint.is_some(), error);
     let input_class = move || {
         if error.get().is_some() {
             "mt-1 block w-full rounded-md border border-red-600 px-3 py-2 shadow-sm focus:outline-none focus:ring-2 focus:ring-red-500"
@@ -59,11 +229,82 @@ pub fn Field(
                 value=value
                 class=input_class
                 aria-invalid=move || error.get().is_some().then_some("true")
+                // A page sent back without JavaScript opens with the caret
+                // in the first field in error.
+                autofocus=move || error.get().is_some()
                 aria-describedby=described
             />
             {move || error.get().map(|e| view! {
                 <p id=format!("field-{name}-error") class=FIELD_ERROR role="alert">{e}</p>
             })}
+        </div>
+    }
+}
+
+/// The `aria-describedby` of a field: its hint, then its error when shown.
+fn described_by(name: &'static str, hint: bool, error: Signal<Option<String>>) -> impl Fn() -> Option<String> {
+    move || {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("field-{name}-hint"));
+        }
+        if error.get().is_some() {
+            ids.push(format!("field-{name}-error"));
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A labelled select over a closed list of choices, starting on "Choose…".
+#[component]
+pub fn Choice(
+    label: &'static str,
+    name: &'static str,
+    options: Vec<(&'static str, &'static str)>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let chosen = drafted(name);
+    view! {
+        <div class="mb-4">
+            <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
+            <select id=id name=name required class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2"
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by(name, false, error)
+                autofocus=move || error.get().is_some()>
+                <option value="">"Choose…"</option>
+                {options.into_iter().map(|(k, l)| {
+                    let selected = chosen.as_deref() == Some(k);
+                    view! { <option value=k selected=selected>{l}</option> }
+                }).collect_view()}
+            </select>
+            {move || error.get().map(|e| view! { <p id=format!("field-{name}-error") class=FIELD_ERROR role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+/// A labelled multi-line text field.
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(default = 4)] rows: u32,
+    #[prop(default = true)] required: bool,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let text = drafted(name).or(value).unwrap_or_default();
+    view! {
+        <div class="mb-4">
+            <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
+            {hint.map(|h| view! { <p id=format!("field-{name}-hint") class="text-xs text-slate-500">{h}</p> })}
+            <textarea id=id name=name rows=rows required=required class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by(name, hint.is_some(), error)
+                autofocus=move || error.get().is_some()>{text}</textarea>
+            {move || error.get().map(|e| view! { <p id=format!("field-{name}-error") class=FIELD_ERROR role="alert">{e}</p> })}
         </div>
     }
 }
@@ -74,7 +315,7 @@ pub fn FormError<T: Send + Sync + Clone + 'static>(value: LastResult<T>) -> impl
     move || {
         value.get().and_then(|r| r.err()).map(|e| {
             view! {
-                <div class="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">
+                <div class="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert" tabindex="-1" data-form-error="">
                     {e.to_string()}
                 </div>
             }

@@ -4,8 +4,7 @@
 //! some a role.
 
 use crate::error::AppError;
-use crate::ui::components::form::{field_error, Field, FieldMessage, FormError, LastResult, Submit};
-use leptos::form::ActionForm;
+use crate::ui::components::form::{field_error, Field, FieldMessage, Form, LastResult, Submit};
 use leptos::prelude::*;
 use leptos::server_fn::client::Client;
 use leptos::server_fn::codec::PostUrl;
@@ -50,8 +49,7 @@ where
 {
     let value: LastResult<()> = Signal::derive(move || action.value().get());
     view! {
-        <FormError value/>
-        <ActionForm action=action>
+        <Form action=action>
             {children.map(|c| c())}
             <div class="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start">
                 <Field label=email_label name="email" kind="email" autocomplete="off" error=field_error(value, "email")/>
@@ -71,6 +69,6 @@ where
                     <Submit label=submit pending=action.pending()/>
                 </div>
             </div>
-        </ActionForm>
+        </Form>
     }
 }

@@ -3,8 +3,8 @@
 use crate::api::auth::SignOut;
 use crate::domain::account::CurrentUser;
 use crate::domain::role::{can, Permission, Role};
+use crate::ui::components::form::Form;
 use crate::ui::resources::UserResource;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 #[component]
@@ -132,11 +132,11 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 {role_label(user.role)}
             </li>
             <li>
-                <ActionForm action=sign_out>
+                <Form action=sign_out anchored=false banner=false>
                     <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100">
                         "Sign out"
                     </button>
-                </ActionForm>
+                </Form>
             </li>
         </ul>
     }

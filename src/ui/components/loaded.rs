@@ -34,7 +34,9 @@ fn access_problem(e: AppError, applicant: bool) -> AnyView {
 
 /// `children` given the loaded value: `<Loaded data let:v>…</Loaded>`.
 /// Nothing stands in while it loads, as routes wait for their data on the
-/// server (`SsrMode::Async`) and send the page complete.
+/// server (`SsrMode::Async`) and send the page complete. When the data
+/// reloads after an action, the page stays drawn until the new data is
+/// there (a transition): blanking it would throw the visitor to the top.
 #[component]
 pub fn Loaded<T, F, V>(data: Resource<Result<T, AppError>>, children: F) -> impl IntoView
 where
@@ -44,7 +46,7 @@ where
 {
     let user = use_context::<UserResource>();
     view! {
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {
@@ -62,6 +64,6 @@ where
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }

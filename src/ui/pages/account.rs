@@ -1,9 +1,8 @@
 use crate::api::auth::ChangePassword;
-use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
+use crate::ui::components::form::{field_error, Field, Form, Notice, Submit};
 use crate::ui::components::layout::SignInPrompt;
 use crate::ui::pages::password::password_hint;
 use crate::ui::resources::UserResource;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -31,13 +30,12 @@ pub fn AccountPage() -> impl IntoView {
                             <section class="rounded-lg border border-slate-200 bg-white p-6">
                                 <h2 class="mb-4 text-lg font-semibold">"Change password"</h2>
                                 {move || changed().then(|| view! { <Notice text="Your password has been changed. Other sessions have been signed out."/> })}
-                                <FormError value/>
-                                <ActionForm action=action>
+                                <Form action=action>
                                     <Field label="Current password" name="current" kind="password" autocomplete="current-password" error=field_error(value, "current")/>
                                     <Field label="New password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(value, "password")/>
                                     <Field label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password" error=field_error(value, "confirm")/>
                                     <Submit label="Change password" pending=action.pending()/>
-                                </ActionForm>
+                                </Form>
                             </section>
                         </div>
                     }.into_any(),

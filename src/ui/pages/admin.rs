@@ -6,12 +6,11 @@ use crate::domain::audit::describe;
 use crate::domain::format::time_utc;
 use crate::domain::role::Role;
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{FormError, Notice};
+use crate::ui::components::form::{successes, Form, FormError, Notice};
 use crate::ui::components::invite::{InviteForm, InviteRole};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, Head, Pager, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -79,14 +78,14 @@ fn UserActions(user: UserSummary, manage: ManageUsers) -> impl IntoView {
             {staff.then(|| {
                 let other = if user.role == Role::Admin { Role::Manager } else { Role::Admin };
                 view! {
-                    <ActionForm action=manage.change_role>
+                    <Form action=manage.change_role anchored=false banner=false>
                         <input type="hidden" name="user_id" value=role_id.clone()/>
                         <input type="hidden" name="role" value=other.as_str()/>
                         <button type="submit" class=button>{format!("Make {}", other.label().to_lowercase())}</button>
-                    </ActionForm>
+                    </Form>
                 }
             })}
-            <ActionForm action=manage.set_disabled>
+            <Form action=manage.set_disabled anchored=false banner=false>
                 <input type="hidden" name="user_id" value=id/>
                 <input type="hidden" name="disabled" value=(!user.disabled).to_string()/>
                 {if user.disabled {
@@ -102,7 +101,7 @@ fn UserActions(user: UserSummary, manage: ManageUsers) -> impl IntoView {
                     }
                     .into_any()
                 }}
-            </ActionForm>
+            </Form>
         </div>
     }
 }
@@ -117,10 +116,9 @@ pub fn UsersPage() -> impl IntoView {
     let disabled_value = Signal::derive(move || set_disabled.value().get());
     // Refetch after any of this page's actions, even when the redirect that
     // follows lands on the URL already shown.
+    let sent = successes(action);
     let overview = Resource::new(
-        move || {
-            (location.search.get(), action.version().get(), change_role.version().get(), set_disabled.version().get())
-        },
+        move || (location.search.get(), sent.get(), change_role.version().get(), set_disabled.version().get()),
         |_| get_users_overview(),
     );
     let query = use_query_map();
@@ -224,10 +222,10 @@ pub fn FailedEmailsPage() -> impl IntoView {
                             <td class="max-w-xs px-4 py-2 text-xs text-slate-600">{m.last_error}</td>
                             <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(m.failed_at_ms)}</td>
                             <td class=TD_BOXED>
-                                <ActionForm action=resend>
+                                <Form action=resend anchored=false banner=false>
                                     <input type="hidden" name="id" value=id/>
                                     <button type="submit" class="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium text-slate-800 hover:bg-slate-100" aria-label=label>"Send again"</button>
-                                </ActionForm>
+                                </Form>
                             </td>
                         </tr>
                     }

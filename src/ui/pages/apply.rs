@@ -4,54 +4,12 @@ use crate::api::partners::{get_my_application, AnswerApplication, SubmitApplicat
 use crate::domain::application::{ApplicationStatus, Category, IntegrationOption, PartnerKind, RevenueModel};
 use crate::domain::format::time_utc;
 use crate::ui::components::card::CentredCard;
-use crate::ui::components::form::{field_error, Field, FormError, LastResult, Notice, Submit};
+use crate::ui::components::form::{field_error, Choice, Field, Form, LastResult, Notice, Submit, TextArea};
 use crate::ui::components::layout::SignInPrompt;
 use crate::ui::resources::UserResource;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
-
-/// A labelled select over a closed list of choices.
-#[component]
-pub fn Choice(
-    label: &'static str,
-    name: &'static str,
-    options: Vec<(&'static str, &'static str)>,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    view! {
-        <div class="mb-4">
-            <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
-            <select id=id name=name required class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2"
-                aria-invalid=move || error.get().is_some().then_some("true")>
-                <option value="">"Choose…"</option>
-                {options.into_iter().map(|(k, l)| view! { <option value=k>{l}</option> }).collect_view()}
-            </select>
-            {move || error.get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
-        </div>
-    }
-}
-
-#[component]
-pub fn TextArea(
-    label: &'static str,
-    name: &'static str,
-    error: Signal<Option<String>>,
-    #[prop(optional)] hint: Option<&'static str>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    view! {
-        <div class="mb-4">
-            <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
-            {hint.map(|h| view! { <p class="text-xs text-slate-500">{h}</p> })}
-            <textarea id=id name=name rows="4" required class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2"
-                aria-invalid=move || error.get().is_some().then_some("true")></textarea>
-            {move || error.get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
-        </div>
-    }
-}
 
 fn opts<T: Copy>(
     all: &[T],
@@ -74,8 +32,7 @@ pub fn ApplyPage() -> impl IntoView {
             <div class="mx-auto max-w-3xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm sm:p-8">
                 <h1 class="mb-2 text-2xl font-bold">"Become a partner"</h1>
                 <p class="mb-6 text-sm text-slate-600">"Tell us about your company and how you want to work with us. A partner manager reviews every application."</p>
-                <FormError value/>
-                <ActionForm action=action>
+                <Form action=action>
                     <div class="grid gap-x-6 sm:grid-cols-2">
                         <Field label="Company" name="company" autocomplete="organization" error=e("company")/>
                         <Field label="Website" name="website" autocomplete="url" hint="For example https://example.com" error=e("website")/>
@@ -88,7 +45,7 @@ pub fn ApplyPage() -> impl IntoView {
                     </div>
                     <TextArea label="Why partner with us?" name="pitch" hint="What you offer, who your customers are, what you want to build." error=e("pitch")/>
                     <Submit label="Submit application" pending=action.pending()/>
-                </ActionForm>
+                </Form>
             </div>
         }>
             <CentredCard title="Thank you for applying">
@@ -128,11 +85,10 @@ pub fn ApplicationPage() -> impl IntoView {
                                     <section class="rounded-md border border-amber-300 bg-amber-50 p-4">
                                         <h2 class="mb-2 font-semibold">"A partner manager asks"</h2>
                                         <p class="mb-4 whitespace-pre-wrap text-sm">{app.info_question.clone().unwrap_or_default()}</p>
-                                        <FormError value/>
-                                        <ActionForm action=action>
+                                        <Form action=action>
                                             <TextArea label="Your answer" name="answer" error=field_error(value, "answer")/>
                                             <Submit label="Send answer" pending=action.pending()/>
-                                        </ActionForm>
+                                        </Form>
                                     </section>
                                 })}
                                 {(app.status == ApplicationStatus::Approved).then(|| view! {

@@ -8,12 +8,14 @@ use crate::api::branding::{
 use crate::domain::format::time_utc;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, drafted_in, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::invite::InviteForm;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, FIELD_ERROR, INPUT, QUIET};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -33,17 +35,18 @@ pub fn BrandingPage() -> impl IntoView {
     let reset_tpl = ServerAction::<ResetEmailTemplate>::new();
     let test_tpl = ServerAction::<SendTestEmail>::new();
     let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
+    let (saved, added, invited, saved_tpl) = (successes(save), successes(add), successes(invite), successes(save_tpl));
     let data = Resource::new(
         move || {
             (
                 org(),
                 location.search.get(),
-                save.version().get(),
-                add.version().get(),
+                saved.get(),
+                added.get(),
                 verify.version().get(),
                 remove.version().get(),
-                invite.version().get(),
-                (save_tpl.version().get(), reset_tpl.version().get(), test_tpl.version().get()),
+                invited.get(),
+                (saved_tpl.get(), reset_tpl.version().get(), test_tpl.version().get()),
             )
         },
         |(o, ..)| get_branding(o),
@@ -76,7 +79,9 @@ fn Branding(
     let add_value: LastResult<()> = Signal::derive(move || add.value().get());
     let remove_value: LastResult<()> = Signal::derive(move || remove.value().get());
     let b = v.brand.clone();
-    let q = |k: &str| query.read_untracked().get(k);
+    // A refused save comes back as typed; otherwise "try these colours"
+    // values, else the saved ones.
+    let q = |k: &str| drafted_in(SaveBranding::PATH, k).or_else(|| query.read_untracked().get(k));
     // The preview starts from "try these colours" values, else the saved ones.
     let primary = RwSignal::new(
         q("primary")
@@ -88,7 +93,9 @@ fn Branding(
             .or_else(|| b.as_ref().and_then(|b| b.accent_colour.clone()))
             .unwrap_or_else(|| DEFAULT_ACCENT.into()),
     );
-    let name = RwSignal::new(b.as_ref().map(|b| b.name.clone()).unwrap_or_else(|| v.organisation.clone()));
+    let name = RwSignal::new(
+        q("name").or_else(|| b.as_ref().map(|b| b.name.clone())).unwrap_or_else(|| v.organisation.clone()),
+    );
     let preview_href = move || {
         let enc = |s: String| crate::ui::components::layout::js_free_encode(&s);
         format!("/brand.css?primary={}&accent={}", enc(primary.get()), enc(accent.get()))
@@ -116,13 +123,17 @@ fn Branding(
             <div class="mb-3">
                 <label for=format!("brand-{id}") class="block text-sm font-medium">{label}</label>
                 {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
-                <input id=format!("brand-{id}") name=id class=INPUT value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <input id=format!("brand-{id}") name=id class=INPUT value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))
+                    aria-invalid=invalid_when(save_value, id).0 aria-describedby=invalid_when(save_value, id).1/>
                 <FieldMessage value=save_value field=id/>
             </div>
         }
     };
-    let support_email = RwSignal::new(b.as_ref().and_then(|b| b.support_email.clone()).unwrap_or_default());
-    let support_url = RwSignal::new(b.as_ref().and_then(|b| b.support_url.clone()).unwrap_or_default());
+    let support_email = RwSignal::new(
+        q("support_email").or_else(|| b.as_ref().and_then(|b| b.support_email.clone())).unwrap_or_default(),
+    );
+    let support_url =
+        RwSignal::new(q("support_url").or_else(|| b.as_ref().and_then(|b| b.support_url.clone())).unwrap_or_default());
     let can_edit = v.can_edit;
     let has_brand = v.brand.is_some();
     view! {
@@ -132,8 +143,7 @@ fn Branding(
         <link rel="stylesheet" href=preview_href/>
         <div class="mb-6 grid gap-4 lg:grid-cols-2">
             <Card title="Name, colours and support" id="look">
-                <FormError value=save_value/>
-                <ActionForm action=save>
+                <Form action=save>
                     {hidden_org()}
                     {field("name", "Display name", "Shown in page titles, the header and as the email sender.", name)}
                     <div class="grid gap-3 sm:grid-cols-2">
@@ -143,7 +153,7 @@ fn Branding(
                     {field("support_email", "Support email", "", support_email)}
                     {field("support_url", "Support page", "An https:// address.", support_url)}
                     {can_edit.then(|| view! { <button type="submit" class=BUTTON>"Save brand"</button> })}
-                </ActionForm>
+                </Form>
                 <form method="get" action="/branding" class="mt-4 border-t border-slate-100 pt-3 text-sm">
                     {hidden_org()}
                     <p class="mb-1 text-slate-600">"Without JavaScript, try colours in the preview before saving:"</p>
@@ -218,12 +228,12 @@ fn Branding(
                                     })}
                                     {can_edit.then(|| view! {
                                         <div class="mt-2 flex gap-2">
-                                            <ActionForm action=verify>
+                                            <Form action=verify anchored=false banner=false>
                                                 {hidden_org()}
                                                 <input type="hidden" name="domain" value=domain/>
                                                 <button type="submit" class=BUTTON>"Verify now"</button>
-                                            </ActionForm>
-                                            <ActionForm action=remove>
+                                            </Form>
+                                            <Form action=remove anchored=false banner=false>
                                                 {hidden_org()}
                                                 <input type="hidden" name="domain" value=domain2/>
                                                 <Confirm
@@ -233,7 +243,7 @@ fn Branding(
                                                     confirm="Remove domain"
                                                     class=QUIET
                                                 />
-                                            </ActionForm>
+                                            </Form>
                                         </div>
                                     })}
                                 </li>
@@ -243,16 +253,16 @@ fn Branding(
                 }.into_any()
             }}
             {(has_brand && can_edit).then(|| view! {
-                <FormError value=add_value/>
-                <ActionForm action=add>
+                <Form action=add>
                     {hidden_org()}
                     <label for="brand-domain" class="block text-sm font-medium">"Add a domain"</label>
                     <div class="flex flex-wrap gap-2">
-                        <input id="brand-domain" name="domain" placeholder="partners.example.com" class="mt-1 block w-72 rounded-md border border-slate-300 px-3 py-2"/>
+                        <input id="brand-domain" name="domain" placeholder="partners.example.com" class="mt-1 block w-72 max-w-full rounded-md border border-slate-300 px-3 py-2"
+                            value=drafted("domain") aria-invalid=invalid_when(add_value, "domain").0 aria-describedby=invalid_when(add_value, "domain").1/>
                         <button type="submit" class=format!("{BUTTON} mt-1")>"Add domain"</button>
                     </div>
                     <FieldMessage value=add_value field="domain"/>
-                </ActionForm>
+                </Form>
             })}
         </Card>
         <Card title="Customers" id="customers" margin="mt-6">
@@ -310,31 +320,31 @@ fn Emails(
                         <summary class="cursor-pointer font-medium">{t.kind.label()} {(!t.custom).then_some(" (built-in wording)")}</summary>
                         <div class="mt-3 grid gap-4 lg:grid-cols-2">
                             <div>
-                                <ActionForm action=save_tpl>
+                                <Form action=save_tpl key=kind anchored=false banner=false>
                                     {hidden_org()}
                                     <input type="hidden" name="kind" value=kind/>
                                     <label for=subject_id.clone() class="block text-sm font-medium">{format!("{} subject", t.kind.label())}</label>
-                                    <input id=subject_id name="subject" value=t.subject.clone() class=INPUT/>
+                                    <input id=subject_id name="subject" value=drafted("subject").unwrap_or_else(|| t.subject.clone()) class=INPUT/>
                                     <label for=body_id.clone() class="mt-3 block text-sm font-medium">{format!("{} body", t.kind.label())}</label>
-                                    <textarea id=body_id name="body" rows="8" class=format!("{INPUT} font-mono text-xs")>{t.body.clone()}</textarea>
+                                    <textarea id=body_id name="body" rows="8" class=format!("{INPUT} font-mono text-xs")>{drafted("body").unwrap_or_else(|| t.body.clone())}</textarea>
                                     <p class="mt-1 text-xs text-slate-500">{format!("Placeholders: {}", t.placeholders.iter().map(|p| format!("{{{{ {p} }}}}")).collect::<Vec<_>>().join(", "))}</p>
                                     {move || error_for("subject").map(|m| view! { <p class=FIELD_ERROR role="alert">{m}</p> })}
                                     {move || error_for("body").map(|m| view! { <p class=FIELD_ERROR role="alert">{m}</p> })}
                                     {can_edit.then(|| view! { <button type="submit" class=format!("{BUTTON} mt-2")>{format!("Save {}", t.kind.label().to_lowercase())}</button> })}
-                                </ActionForm>
+                                </Form>
                                 {can_edit.then(|| view! {
                                     <div class="mt-2 flex gap-2">
-                                        <ActionForm action=test_tpl>
+                                        <Form action=test_tpl anchored=false banner=false>
                                             {hidden_org()}
                                             <input type="hidden" name="kind" value=kind/>
                                             <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">"Send me a test"</button>
-                                        </ActionForm>
+                                        </Form>
                                         {t.custom.then(|| view! {
-                                            <ActionForm action=reset_tpl>
+                                            <Form action=reset_tpl anchored=false banner=false>
                                                 {hidden_org()}
                                                 <input type="hidden" name="kind" value=kind/>
                                                 <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm">"Back to the built-in wording"</button>
-                                            </ActionForm>
+                                            </Form>
                                         })}
                                     </div>
                                 })}

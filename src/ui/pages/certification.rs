@@ -6,11 +6,10 @@ use crate::api::certification::{
 use crate::domain::certification::{needs_note, CertEvent, CertState};
 use crate::domain::format::{days_waiting, time_utc};
 use crate::ui::components::card::Card;
-use crate::ui::components::form::{field_error, FormError, LastResult};
+use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{CARD, INPUT, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, Frame, Head, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -80,8 +79,8 @@ pub fn CertificationPage() -> impl IntoView {
     let fire = ServerAction::<FireCertificationEvent>::new();
     let value: LastResult<()> = Signal::derive(move || fire.value().get());
     let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
-    let data =
-        Resource::new(move || (org(), location.search.get(), fire.version().get()), |(o, _, _)| get_certification(o));
+    let fired = successes(fire);
+    let data = Resource::new(move || (org(), location.search.get(), fired.get()), |(o, _, _)| get_certification(o));
     view! {
         <Title text="Certification"/>
         <FormError value/>
@@ -134,7 +133,7 @@ fn Certification(
                         let submit = e == CertEvent::SubmittedForReview;
                         let note_id = format!("note-{}", e.key());
                         view! {
-                            <ActionForm action=fire>
+                            <Form action=fire key=e.key() anchored=false banner=false>
                                 <input type="hidden" name="org" value=org/>
                                 <input type="hidden" name="version" value=version/>
                                 <input type="hidden" name="event" value=e.key()/>
@@ -142,20 +141,22 @@ fn Certification(
                                 {if submit {
                                     view! {
                                         <label for=note_id.clone() class="block text-sm font-medium">"Evidence: notes, links, sandbox test results"</label>
-                                        <textarea id=note_id name="evidence" rows="3" class=INPUT></textarea>
+                                        <textarea id=note_id name="evidence" rows="3" class=INPUT
+                                            aria-invalid=invalid_when(value, "evidence").0 aria-describedby=invalid_when(value, "evidence").1>{drafted("evidence")}</textarea>
                                         <input type="hidden" name="note" value=""/>
-                                        {move || field_error(value, "evidence").get().map(|m| view! { <p class="text-sm text-red-700" role="alert">{m}</p> })}
+                                        <FieldMessage value field="evidence"/>
                                     }.into_any()
                                 } else {
                                     view! {
                                         <label for=note_id.clone() class="block text-sm font-medium">{if needs_note(e) { "Note (required, sent to the partner)" } else { "Note (optional)" }}</label>
-                                        <textarea id=note_id name="note" rows="2" class=INPUT></textarea>
+                                        <textarea id=note_id name="note" rows="2" class=INPUT
+                                            aria-invalid=invalid_when(value, "note").0 aria-describedby=invalid_when(value, "note").1>{drafted("note")}</textarea>
                                         <input type="hidden" name="evidence" value=""/>
-                                        {move || field_error(value, "note").get().map(|m| view! { <p class="text-sm text-red-700" role="alert">{m}</p> })}
+                                        <FieldMessage value field="note"/>
                                     }.into_any()
                                 }}
                                 <button type="submit" class="mt-2 rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white">{e.label()}</button>
-                            </ActionForm>
+                            </Form>
                         }
                     }).collect_view()}
                 </div>

@@ -8,11 +8,12 @@ use crate::domain::format::{date_utc, days_waiting};
 use crate::domain::funds::{activity_heading, format_money, ActivityKind, BountyState, FundRequest, FundStatus};
 use crate::domain::revenue::Money;
 use crate::ui::components::card::Card;
-use crate::ui::components::form::{error_line, field_error, FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, error_line, field_error, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, SECONDARY, TD_SHADED};
 use crate::ui::components::table::{DataTable, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -85,24 +86,24 @@ fn Decision(r: FundRequest, back: String, decide: ServerAction<DecideFundRequest
     let (id2, version2, back2) = (id.clone(), version.clone(), back.clone());
     view! {
         <div class="mt-2 flex flex-wrap items-end gap-3">
-            <ActionForm action=decide>
+            <Form action=decide key=format!("approve-{id}") anchored=false banner=false>
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="version" value=version/>
                 <input type="hidden" name="action" value=approve/>
                 <input type="hidden" name="back" value=back/>
                 <button type="submit" class=BUTTON>{approve_label}</button>
-            </ActionForm>
-            <ActionForm action=decide attr:class="flex flex-wrap items-end gap-2">
+            </Form>
+            <Form action=decide key=format!("reject-{id2}") anchored=false banner=false class="flex flex-wrap items-end gap-2">
                 <input type="hidden" name="id" value=id2/>
                 <input type="hidden" name="version" value=version2/>
                 <input type="hidden" name="action" value=reject/>
                 <input type="hidden" name="back" value=back2/>
                 <div>
                     <label for=reason_id.clone() class="block text-xs font-medium text-slate-700">"Reason for the partner"</label>
-                    <input id=reason_id name="reason" required=true maxlength="1000" class="mt-1 w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm"/>
+                    <input id=reason_id name="reason" required=true maxlength="1000" class="mt-1 w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm" value=drafted("reason")/>
                 </div>
                 <button type="submit" class=SECONDARY>{if approve == "approve" { "Reject" } else { "Reject claim" }}</button>
-            </ActionForm>
+            </Form>
         </div>
     }
     .into_any()
@@ -117,8 +118,9 @@ pub fn FundsPage() -> impl IntoView {
     let request_value: LastResult<i64> = Signal::derive(move || request.value().get());
     let decide_value: LastResult<()> = Signal::derive(move || decide.value().get());
     let org = move || query.read().get("org").and_then(|v| v.parse::<i64>().ok());
+    let (requested, decided) = (successes(request), successes(decide));
     let data = Resource::new(
-        move || (org(), location.search.get(), request.version().get(), decide.version().get()),
+        move || (org(), location.search.get(), requested.get(), decided.get()),
         |(o, _, _, _)| get_funds(o),
     );
     view! {
@@ -214,34 +216,33 @@ fn Funds(
         {v.can_request.then(|| view! {
             <Card title="Request funds" id="request" heading="mb-1 font-semibold" margin="mb-6">
                 <p class="mb-3 text-sm text-slate-600">"Ask before the activity. The budget is per calendar quarter (UTC) of the activity's date; after the activity, claim with a link or a file as proof."</p>
-                <FormError value=request_value/>
-                <ActionForm action=request>
+                <Form action=request>
                     <div class="grid gap-4 sm:grid-cols-2">
                         <div>
                             <label for="fund-kind" class="block text-sm font-medium">"Activity"</label>
-                            <select id="fund-kind" name="kind" class=INPUT>
-                                {ActivityKind::ALL.iter().map(|k| view! { <option value=k.key()>{k.label()}</option> }).collect_view()}
+                            <select id="fund-kind" name="kind" class=INPUT aria-invalid=invalid_when(request_value, "kind").0 aria-describedby=invalid_when(request_value, "kind").1>
+                                {ActivityKind::ALL.iter().map(|k| view! { <option value=k.key() selected=drafted("kind").as_deref() == Some(k.key())>{k.label()}</option> }).collect_view()}
                             </select>
                             <FieldMessage value=request_value field="kind"/>
                         </div>
                         <div>
                             <label for="fund-title" class="block text-sm font-medium">"What it is"</label>
-                            <input id="fund-title" name="title" required=true maxlength="200" class=INPUT/>
+                            <input id="fund-title" name="title" required=true maxlength="200" class=INPUT value=drafted("title") aria-invalid=invalid_when(request_value, "title").0 aria-describedby=invalid_when(request_value, "title").1/>
                             <FieldMessage value=request_value field="title"/>
                         </div>
                         <div>
                             <label for="fund-date" class="block text-sm font-medium">"Activity date"</label>
-                            <input id="fund-date" name="date" type="date" required=true value=v.today.clone() class=INPUT/>
+                            <input id="fund-date" name="date" type="date" required=true value=drafted("date").unwrap_or_else(|| v.today.clone()) class=INPUT aria-invalid=invalid_when(request_value, "date").0 aria-describedby=invalid_when(request_value, "date").1/>
                             <FieldMessage value=request_value field="date"/>
                         </div>
                         <div>
                             <label for="fund-amount" class="block text-sm font-medium">{format!("Amount ({currency})")}</label>
-                            <input id="fund-amount" name="amount" inputmode="decimal" required=true class=INPUT/>
+                            <input id="fund-amount" name="amount" inputmode="decimal" required=true class=INPUT value=drafted("amount") aria-invalid=invalid_when(request_value, "amount").0 aria-describedby=invalid_when(request_value, "amount").1/>
                             <FieldMessage value=request_value field="amount"/>
                         </div>
                     </div>
                     <button type="submit" class=format!("{BUTTON} mt-4")>"Request funds"</button>
-                </ActionForm>
+                </Form>
             </Card>
         })}
         <Card title="Requests" id="requests" margin="mb-6">
@@ -300,13 +301,13 @@ fn RequestItem(
             {proof(&r)}
             {r.statement_id.map(|s| view! { <p class="text-sm"><a class="text-brand underline" href=format!("/statements/{s}")>"See the statement line"</a></p> })}
             {(own && r.status == FundStatus::Requested).then(|| view! {
-                <ActionForm action=decide attr:class="mt-2">
+                <Form action=decide key=format!("withdraw-{id}") anchored=false banner=false class="mt-2">
                     <input type="hidden" name="id" value=id.to_string()/>
                     <input type="hidden" name="version" value=r.version.to_string()/>
                     <input type="hidden" name="action" value="withdraw"/>
                     <input type="hidden" name="back" value=withdraw_back.clone()/>
                     <button type="submit" class=SECONDARY>"Withdraw"</button>
-                </ActionForm>
+                </Form>
             })}
             {(own && r.status == FundStatus::Approved).then(|| view! {
                 <form method="post" action=format!("/funds/{id}/claim") enctype="multipart/form-data" class="mt-3 rounded-md border border-slate-200 bg-slate-50 p-3" data-testid="claim-form">
@@ -343,7 +344,8 @@ pub fn FundReviewPage() -> impl IntoView {
     let location = use_location();
     let decide = ServerAction::<DecideFundRequest>::new();
     let value: LastResult<()> = Signal::derive(move || decide.value().get());
-    let data = Resource::new(move || (location.search.get(), decide.version().get()), |_| get_fund_review());
+    let done = successes(decide);
+    let data = Resource::new(move || (location.search.get(), done.get()), |_| get_fund_review());
     let query = use_query_map();
     let decided = move || query.read().get("decided").is_some();
     view! {

@@ -1,8 +1,7 @@
 use crate::api::auth::{invitation, AcceptInvitation};
 use crate::ui::components::card::CentredCard;
-use crate::ui::components::form::{field_error, Field, FormError, Submit};
+use crate::ui::components::form::{field_error, Field, Form, Submit};
 use crate::ui::pages::password::password_hint;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -26,13 +25,12 @@ pub fn InvitationPage() -> impl IntoView {
                                 <strong>{inv.role.label()}</strong> " with the address " <strong>{inv.email.clone()}</strong>
                                 ". Choose a password to finish."
                             </p>
-                            <FormError value/>
-                            <ActionForm action=action>
+                            <Form action=action>
                                 <input type="hidden" name="token" value=token/>
                                 <Field label="Password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(value, "password")/>
                                 <Field label="Repeat the password" name="confirm" kind="password" autocomplete="new-password" error=field_error(value, "confirm")/>
                                 <Submit label="Create my account" pending=action.pending()/>
-                            </ActionForm>
+                            </Form>
                         }.into_any(),
                         Err(e) => view! {
                             <div class="rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">{e.to_string()}</div>

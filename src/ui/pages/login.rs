@@ -1,7 +1,6 @@
 use crate::api::auth::SignIn;
 use crate::ui::components::card::CentredCard;
-use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
-use leptos::form::ActionForm;
+use crate::ui::components::form::{field_error, Field, Form, Notice, Submit};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -28,13 +27,12 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in"/>
         <CentredCard title="Sign in">
             {move || notice().map(|t| view! { <Notice text=t/> })}
-            <FormError value/>
-            <ActionForm action=action>
+            <Form action=action>
                 <input type="hidden" name="next" value=next/>
                 <Field label="Email address" name="email" kind="email" autocomplete="username" error=field_error(value, "email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(value, "password")/>
                 <Submit label="Sign in" pending=action.pending()/>
-            </ActionForm>
+            </Form>
             <p class="mt-4 text-center text-sm">
                 <a href="/forgot-password" class="text-brand underline">"Forgot your password?"</a>
             </p>

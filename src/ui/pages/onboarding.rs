@@ -8,13 +8,14 @@ use crate::api::partners::{
 use crate::domain::format::time_utc;
 use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem};
 use crate::domain::terms::format_bps;
-use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::progress::ProgressBar;
 use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -88,10 +89,12 @@ fn Plan(plan: PlanView, tick: ServerAction<SetPlanItem>, back: String) -> impl I
                             let overdue = i.is_overdue(now);
                             let done = i.done_at_ms.is_some();
                             let back = back.clone();
-                            let aria = format!("{} {}", if done { "Untick" } else { "Tick" }, i.title);
+                            // The visible words start the name, so a voice user saying what
+                            // they see finds the button; the item's title tells them apart.
+                            let aria = if done { format!("✓ Done: {} (mark not done)", i.title) } else { format!("Mark done: {}", i.title) };
                             view! {
                                 <li class=if overdue { "flex flex-wrap items-center gap-3 bg-red-50 px-2 py-2" } else { "flex flex-wrap items-center gap-3 px-2 py-2" } data-item=i.title.clone()>
-                                    <ActionForm action=tick>
+                                    <Form action=tick anchored=false banner=false>
                                         <input type="hidden" name="org" value=org.to_string()/>
                                         <input type="hidden" name="item" value=i.id.to_string()/>
                                         <input type="hidden" name="done" value=(!done).to_string()/>
@@ -100,7 +103,7 @@ fn Plan(plan: PlanView, tick: ServerAction<SetPlanItem>, back: String) -> impl I
                                             aria-label=aria>
                                             {if done { "✓ Done" } else { "Mark done" }}
                                         </button>
-                                    </ActionForm>
+                                    </Form>
                                     <span class=if done { "flex-1 text-slate-500 line-through" } else { "flex-1" }>{i.title.clone()}</span>
                                     <span class="text-xs text-slate-500">
                                         {match (i.done_at_ms, i.done_by.clone()) {
@@ -223,10 +226,9 @@ pub fn TemplatePage() -> impl IntoView {
     let remove = ServerAction::<RemoveTemplateItem>::new();
     let add_value: LastResult<()> = Signal::derive(move || add.value().get());
     let remove_value: LastResult<()> = Signal::derive(move || remove.value().get());
-    let items = Resource::new(
-        move || (location.search.get(), add.version().get(), remove.version().get()),
-        |_| get_plan_template(),
-    );
+    let added = successes(add);
+    let items =
+        Resource::new(move || (location.search.get(), added.get(), remove.version().get()), |_| get_plan_template());
     let query = use_query_map();
     let changed = move || query.read().get("changed").is_some();
     view! {
@@ -234,7 +236,6 @@ pub fn TemplatePage() -> impl IntoView {
         <h1 class="mb-2 text-2xl font-bold">"Onboarding template"</h1>
         <p class="mb-4 text-sm text-slate-600">"Each approved partner gets a copy of this plan. Changes apply to partners approved from now on."</p>
         {move || changed().then(|| view! { <Notice text="The template has been updated."/> })}
-        <FormError value=add_value/>
         <FormError value=remove_value/>
         <Loaded data=items let:list>
             {
@@ -246,10 +247,10 @@ pub fn TemplatePage() -> impl IntoView {
                                 {list.iter().filter(|t| t.phase == ph).cloned().map(|t| view! {
                                     <li class="flex items-center justify-between gap-2 py-1.5">
                                         <span>{t.title.clone()} {t.binding.map(|b| view! { <em class="text-slate-500">{format!(" ({})", b.describe())}</em> })}</span>
-                                        <ActionForm action=remove>
+                                        <Form action=remove anchored=false banner=false>
                                             <input type="hidden" name="id" value=t.id.to_string()/>
                                             <button type="submit" class="rounded border border-slate-300 px-2 py-0.5 text-xs" aria-label=format!("Remove {}", t.title)>"Remove"</button>
-                                        </ActionForm>
+                                        </Form>
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -260,29 +261,30 @@ pub fn TemplatePage() -> impl IntoView {
         </Loaded>
         <section class="rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="add-heading">
             <h2 id="add-heading" class="mb-2 font-semibold">"Add an item"</h2>
-            <ActionForm action=add>
+            <Form action=add>
                 <div class="grid gap-3 sm:grid-cols-4">
                     <div>
                         <label for="t-phase" class="block text-sm font-medium">"Phase"</label>
                         <select id="t-phase" name="phase" class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-2">
-                            {Phase::ALL.into_iter().map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
+                            {Phase::ALL.into_iter().map(|p| view! { <option value=p.key() selected=drafted("phase").as_deref() == Some(p.key())>{p.label()}</option> }).collect_view()}
                         </select>
                     </div>
                     <div class="sm:col-span-2">
                         <label for="t-title" class="block text-sm font-medium">"Item"</label>
-                        <input id="t-title" name="title" required class="mt-1 w-full rounded-md border border-slate-300 px-2 py-2"/>
-                        {move || field_error(add_value, "title").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
+                        <input id="t-title" name="title" required class="mt-1 w-full rounded-md border border-slate-300 px-2 py-2" value=drafted("title")
+                            aria-invalid=invalid_when(add_value, "title").0 aria-describedby=invalid_when(add_value, "title").1/>
+                        <FieldMessage value=add_value field="title"/>
                     </div>
                     <div>
                         <label for="t-binding" class="block text-sm font-medium">"Ticks itself on"</label>
                         <select id="t-binding" name="binding" class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-2">
                             <option value="">"Nothing (ticked by hand)"</option>
-                            {Binding::ALL.into_iter().map(|b| view! { <option value=b.key()>{b.key().replace('_', " ")}</option> }).collect_view()}
+                            {Binding::ALL.into_iter().map(|b| view! { <option value=b.key() selected=drafted("binding").as_deref() == Some(b.key())>{b.key().replace('_', " ")}</option> }).collect_view()}
                         </select>
                     </div>
                 </div>
                 <button type="submit" class="mt-3 rounded-md bg-brand px-4 py-2 font-semibold text-white">"Add item"</button>
-            </ActionForm>
+            </Form>
         </section>
     }
 }

@@ -1,8 +1,7 @@
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
 use crate::domain::password::MIN_CHARS;
 use crate::ui::components::card::CentredCard;
-use crate::ui::components::form::{field_error, Field, FormError, Notice, Submit};
-use leptos::form::ActionForm;
+use crate::ui::components::form::{field_error, Field, Form, Notice, Submit};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -20,11 +19,10 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 when=sent
                 fallback=move || view! {
                     <p class="mb-4 text-sm text-slate-600">"Enter the email address of your account and we will send you a link to choose a new password."</p>
-                    <FormError value/>
-                    <ActionForm action=action>
+                    <Form action=action>
                         <Field label="Email address" name="email" kind="email" autocomplete="username" error=field_error(value, "email")/>
                         <Submit label="Send reset link" pending=action.pending()/>
-                    </ActionForm>
+                    </Form>
                 }
             >
                 <Notice text="If an account exists for that address, we have sent it a link to reset the password. The link works once, within one hour."/>
@@ -51,13 +49,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
     view! {
         <Title text="Choose a new password"/>
         <CentredCard title="Choose a new password">
-            <FormError value/>
-            <ActionForm action=action>
+            <Form action=action>
                 <input type="hidden" name="token" value=token/>
                 <Field label="New password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(value, "password")/>
                 <Field label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password" error=field_error(value, "confirm")/>
                 <Submit label="Set new password" pending=action.pending()/>
-            </ActionForm>
+            </Form>
         </CentredCard>
     }
 }

@@ -5,12 +5,13 @@ use crate::domain::application::ApplicationStatus;
 use crate::domain::evaluation::{format_tenths, tenths, Criterion, Recommendation};
 use crate::domain::format::{count, days_waiting, time_utc};
 use crate::ui::components::card::Card;
-use crate::ui::components::form::{field_error, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, field_error, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::style::{INPUT, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -89,8 +90,11 @@ pub fn ReviewPage() -> impl IntoView {
     let decide = ServerAction::<DecideApplication>::new();
     let score_value: LastResult<()> = Signal::derive(move || score.value().get());
     let decide_value: LastResult<()> = Signal::derive(move || decide.value().get());
+    // A refused decision reloads too: when a colleague decided first, the
+    // page shows what they decided.
+    let scored = successes(score);
     let review = Resource::new(
-        move || (id(), location.search.get(), score.version().get(), decide.version().get()),
+        move || (id(), location.search.get(), scored.get(), decide.version().get()),
         |(id, _, _, _)| get_application_review(id),
     );
     let query = use_query_map();
@@ -195,13 +199,13 @@ pub fn ReviewPage() -> impl IntoView {
                     {open.then(|| view! {
                         <div class="mt-6 grid gap-6 lg:grid-cols-2">
                             <Card title="Your scorecard" id="score-heading" heading=heading>
-                                <FormError value=score_value/>
-                                <ActionForm action=score>
+                                <Form action=score>
                                     <input type="hidden" name="id" value=app.id.to_string()/>
                                     {Criterion::ALL.into_iter().enumerate().map(|(i, c)| {
                                         let prior = mine.clone();
                                         let key = c.key();
                                         let note_key = format!("{key}_note");
+                                        let typed_note = drafted(&note_key);
                                         let score_err = field_error(score_value, key);
                                         let note_field: &'static str = match c {
                                             Criterion::StrategicAlignment => "strategic_alignment_note",
@@ -217,46 +221,52 @@ pub fn ReviewPage() -> impl IntoView {
                                                 <label for=format!("score-{key}") class="pt-2 text-sm font-medium">{c.label()}</label>
                                                 <div class="flex gap-2">
                                                     <input id=format!("score-{key}") name=key type="number" min="1" max="10" required
-                                                        value=prior.as_ref().map(|p| p.scores.get(c).to_string())
+                                                        value=drafted(key).or_else(|| prior.as_ref().map(|p| p.scores.get(c).to_string()))
+                                                        aria-invalid=move || score_err.get().is_some().then_some("true")
+                                                        aria-describedby=move || score_err.get().or(note_err.get()).map(|_| format!("score-{key}-error"))
                                                         class="w-20 rounded-md border border-slate-300 px-2 py-1.5"/>
                                                     <input id=format!("note-{key}") name=note_key type="text" required placeholder="Note" aria-label=format!("Note on {}", c.label())
-                                                        value=prior.as_ref().map(|p| p.notes[i].clone())
+                                                        value=typed_note.or_else(|| prior.as_ref().map(|p| p.notes[i].clone()))
+                                                        aria-invalid=move || note_err.get().is_some().then_some("true")
+                                                        aria-describedby=move || score_err.get().or(note_err.get()).map(|_| format!("score-{key}-error"))
                                                         class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1.5"/>
                                                 </div>
-                                                {move || score_err.get().or(note_err.get()).map(|e| view! { <p class="col-span-2 text-sm text-red-700" role="alert">{e}</p> })}
+                                                {move || score_err.get().or(note_err.get()).map(|e| view! { <p id=format!("score-{key}-error") class="col-span-2 text-sm text-red-700" role="alert">{e}</p> })}
                                             </fieldset>
                                         }
                                     }).collect_view()}
                                     <button type="submit" class="rounded-md bg-brand px-4 py-2 font-semibold text-white">"Save scorecard"</button>
-                                </ActionForm>
+                                </Form>
                             </Card>
                             <Card title="Decision" id="decide-heading" heading=heading>
                                 <FormError value=decide_value/>
-                                <ActionForm action=decide>
+                                <Form action=decide key="approve" anchored=false banner=false>
                                     <input type="hidden" name="id" value=app.id.to_string()/>
                                     <input type="hidden" name="version" value=app.version.to_string()/>
                                     <input type="hidden" name="decision" value="approve"/>
                                     <input type="hidden" name="text" value=""/>
                                     <button type="submit" class="mb-4 rounded-md bg-emerald-700 px-4 py-2 font-semibold text-white">"Approve"</button>
-                                </ActionForm>
-                                <ActionForm action=decide>
+                                </Form>
+                                <Form action=decide key="request_info" anchored=false banner=false>
                                     <input type="hidden" name="id" value=app.id.to_string()/>
                                     <input type="hidden" name="version" value=app.version.to_string()/>
                                     <input type="hidden" name="decision" value="request_info"/>
                                     <label for="question" class="block text-sm font-medium">"Question for the applicant"</label>
-                                    <textarea id="question" name="text" rows="2" class=INPUT></textarea>
-                                    {move || field_error(decide_value, "question").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
+                                    <textarea id="question" name="text" rows="2" class=INPUT
+                                        aria-invalid=invalid_when(decide_value, "question").0 aria-describedby=invalid_when(decide_value, "question").1>{drafted("text")}</textarea>
+                                    <FieldMessage value=decide_value field="question"/>
                                     <button type="submit" class="mb-4 mt-2 rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold">"Ask for information"</button>
-                                </ActionForm>
-                                <ActionForm action=decide>
+                                </Form>
+                                <Form action=decide key="reject" anchored=false banner=false>
                                     <input type="hidden" name="id" value=app.id.to_string()/>
                                     <input type="hidden" name="version" value=app.version.to_string()/>
                                     <input type="hidden" name="decision" value="reject"/>
                                     <label for="reason" class="block text-sm font-medium">"Reason for rejection (emailed)"</label>
-                                    <textarea id="reason" name="text" rows="2" class=INPUT></textarea>
-                                    {move || field_error(decide_value, "reason").get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
+                                    <textarea id="reason" name="text" rows="2" class=INPUT
+                                        aria-invalid=invalid_when(decide_value, "reason").0 aria-describedby=invalid_when(decide_value, "reason").1>{drafted("text")}</textarea>
+                                    <FieldMessage value=decide_value field="reason"/>
                                     <button type="submit" class="mt-2 rounded-md border border-red-300 px-4 py-2 text-sm font-semibold text-red-800">"Reject"</button>
-                                </ActionForm>
+                                </Form>
                             </Card>
                         </div>
                     })}

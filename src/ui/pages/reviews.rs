@@ -4,11 +4,10 @@
 use crate::api::scorecard::{get_review, get_reviews, GenerateReview};
 use crate::domain::format::time_utc;
 use crate::ui::components::card::Card;
-use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{FieldMessage, Form, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT};
 use crate::ui::pages::scorecard::pill;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -46,8 +45,7 @@ pub fn ReviewsPage() -> impl IntoView {
                     view! {
                         <Card title="Generate a review" id="generate" heading="mb-2 font-semibold">
                             <p class="mb-3 text-xs text-slate-600">"Takes the scorecard and business figures of the quarter as they stand now. Generating a quarter again replaces its review."</p>
-                            <FormError value/>
-                            <ActionForm action=generate>
+                            <Form action=generate>
                                 <input type="hidden" name="org" value=org/>
                                 <label for="review-quarter" class="block text-sm font-medium">"Quarter"</label>
                                 <select id="review-quarter" name="quarter" class=INPUT>
@@ -58,7 +56,7 @@ pub fn ReviewsPage() -> impl IntoView {
                                 <textarea id="review-recommendations" name="recommendations" rows="6" class=INPUT></textarea>
                                 <FieldMessage value field="recommendations"/>
                                 <button type="submit" class=format!("{BUTTON} mt-3")>"Generate and save"</button>
-                            </ActionForm>
+                            </Form>
                         </Card>
                     }
                 })}

@@ -10,11 +10,10 @@ use crate::domain::support::Severity;
 use crate::domain::support::{format_duration, SlaClock, SlaState, TicketStatus, TicketView, RESOLUTION_STEPS};
 use crate::error::AppError;
 use crate::ui::components::card::Card;
-use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage, Form, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, Head, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -173,12 +172,13 @@ pub fn TicketDetailPage() -> impl IntoView {
     let assign = ServerAction::<AssignTicket>::new();
     let resolve = ServerAction::<ResolveTicket>::new();
     let reopen = ServerAction::<ReopenTicket>::new();
+    let (assigned, resolved, reopened) = (successes(assign), successes(resolve), successes(reopen));
     let data = Resource::new(
         move || {
             (
                 params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default(),
                 query.read().get("done"),
-                assign.version().get() + resolve.version().get() + reopen.version().get(),
+                assigned.get() + resolved.get() + reopened.get(),
             )
         },
         |(id, ..)| get_ticket(id),
@@ -288,15 +288,13 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
     let StaffActions { assign, resolve, reopen } = actions;
     let t = p.ticket.clone();
     let (id_assign, id_resolve, id_reopen) = (t.id.to_string(), t.id.to_string(), t.id.to_string());
-    let assign_value: LastResult<()> = Signal::derive(move || assign.value().get());
     let resolve_value: LastResult<()> = Signal::derive(move || resolve.value().get());
     let reopen_value: LastResult<()> = Signal::derive(move || reopen.value().get());
     let tier1 = t.severity == Severity::Tier1;
     view! {
         <div class="space-y-4">
             <Card title="Assignee" id="assign" heading="mb-2 font-semibold">
-                <FormError value=assign_value/>
-                <ActionForm action=assign>
+                <Form action=assign>
                     <input type="hidden" name="id" value=id_assign/>
                     <label for="assignee" class="sr-only">"Assignee"</label>
                     <select id="assignee" name="assignee" class=INPUT>
@@ -306,17 +304,17 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
                         }).collect_view()}
                     </select>
                     <button type="submit" class=format!("{QUIET} mt-2")>"Assign"</button>
-                </ActionForm>
+                </Form>
             </Card>
             {if t.status == TicketStatus::Open {
                 view! {
                     <Card title="Resolve" id="resolve" heading="mb-2 font-semibold">
                         {tier1.then(|| view! { <p class="mb-2 text-xs text-slate-600">"Tier 1: the handbook's six resolution steps are required."</p> })}
-                        <FormError value=resolve_value/>
-                        <ActionForm action=resolve>
+                        <Form action=resolve>
                             <input type="hidden" name="id" value=id_resolve/>
                             <label for="resolve-summary" class="block text-sm font-medium">"Summary for the partner"</label>
-                            <textarea id="resolve-summary" name="summary" rows="3" class=INPUT></textarea>
+                            <textarea id="resolve-summary" name="summary" rows="3" class=INPUT
+                                aria-invalid=invalid_when(resolve_value, "summary").0 aria-describedby=invalid_when(resolve_value, "summary").1>{drafted("summary")}</textarea>
                             <FieldMessage value=resolve_value field="summary"/>
                             {tier1.then(|| RESOLUTION_STEPS.iter().map(|(k, label, hint)| {
                                 let name = format!("step_{k}");
@@ -331,24 +329,26 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
                                 view! {
                                     <label for=format!("resolve-{k}") class="mt-2 block text-sm font-medium">{*label}</label>
                                     <p class="text-xs text-slate-500">{*hint}</p>
-                                    <textarea id=format!("resolve-{k}") name=name rows="2" class=INPUT></textarea>
+                                    <textarea id=format!("resolve-{k}") name=name.clone() rows="2" class=INPUT
+                                        aria-invalid=invalid_when(resolve_value, field).0 aria-describedby=invalid_when(resolve_value, field).1>{drafted(&name)}</textarea>
                                     <FieldMessage value=resolve_value field/>
                                 }
                             }).collect_view())}
                             <button type="submit" class=format!("{BUTTON} mt-3")>"Resolve ticket"</button>
-                        </ActionForm>
+                        </Form>
                     </Card>
                 }.into_any()
             } else {
                 view! {
                     <Card title="Reopen" id="reopen" heading="mb-2 font-semibold">
-                        <FormError value=reopen_value/>
-                        <ActionForm action=reopen>
+                        <Form action=reopen>
                             <input type="hidden" name="id" value=id_reopen/>
                             <label for="reopen-reason" class="block text-sm font-medium">"Why"</label>
-                            <textarea id="reopen-reason" name="reason" rows="2" class=INPUT></textarea>
+                            <textarea id="reopen-reason" name="reason" rows="2" class=INPUT
+                                aria-invalid=invalid_when(reopen_value, "reason").0 aria-describedby=invalid_when(reopen_value, "reason").1>{drafted("reason")}</textarea>
+                            <FieldMessage value=reopen_value field="reason"/>
                             <button type="submit" class=format!("{QUIET} mt-2")>"Reopen ticket"</button>
-                        </ActionForm>
+                        </Form>
                     </Card>
                 }.into_any()
             }}

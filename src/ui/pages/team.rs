@@ -2,12 +2,11 @@
 
 use crate::api::partners::{get_team, InviteColleague, RemoveColleague};
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{FormError, LastResult, Notice};
+use crate::ui::components::form::{successes, Form, FormError, LastResult, Notice};
 use crate::ui::components::invite::{InviteForm, InviteRole};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, Head, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -22,8 +21,8 @@ pub fn TeamPage() -> impl IntoView {
     let invite = ServerAction::<InviteColleague>::new();
     let remove = ServerAction::<RemoveColleague>::new();
     let remove_value: LastResult<()> = Signal::derive(move || remove.value().get());
-    let team =
-        Resource::new(move || (location.search.get(), invite.version().get(), remove.version().get()), |_| get_team());
+    let sent = successes(invite);
+    let team = Resource::new(move || (location.search.get(), sent.get(), remove.version().get()), |_| get_team());
     let query = use_query_map();
     let invited = move || query.read().get("invited");
     let removed = move || query.read().get("removed").is_some();
@@ -49,7 +48,7 @@ pub fn TeamPage() -> impl IntoView {
                             {manage.then(|| view! {
                                 <td class=TD_BOXED>
                                     {removable.then(|| view! {
-                                        <ActionForm action=remove>
+                                        <Form action=remove anchored=false banner=false>
                                             <input type="hidden" name="user_id" value=m.id.to_string()/>
                                             <Confirm
                                                 label="Remove"
@@ -57,7 +56,7 @@ pub fn TeamPage() -> impl IntoView {
                                                 what=format!("Remove {email} from your team? They are signed out and can no longer see your organisation.")
                                                 confirm="Remove from team"
                                             />
-                                        </ActionForm>
+                                        </Form>
                                     })}
                                 </td>
                             })}

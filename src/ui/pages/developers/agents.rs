@@ -6,11 +6,12 @@ use crate::api::integration::{get_agent, get_agents, SimulateEvents};
 use crate::domain::format::time_utc;
 use crate::domain::integration::{Environment, TrustChange};
 use crate::ui::components::card::Card;
-use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -70,10 +71,9 @@ pub(super) fn history_table(history: Vec<TrustChange>) -> impl IntoView {
 pub fn AgentsPage() -> impl IntoView {
     let location = use_location();
     let simulate = ServerAction::<SimulateEvents>::new();
-    let data = Resource::new(
-        move || (location.search.get(), simulate.version().get()),
-        |_| get_agents(org_param(), env_param()),
-    );
+    let simulated = successes(simulate);
+    let data =
+        Resource::new(move || (location.search.get(), simulated.get()), |_| get_agents(org_param(), env_param()));
     let simulate_value: LastResult<usize> = Signal::derive(move || simulate.value().get());
     let query = use_query_map();
     view! {
@@ -106,13 +106,15 @@ pub fn AgentsPage() -> impl IntoView {
                             }).collect_view()}
                         </div>
                         {(v.can_manage && env == Environment::Sandbox).then(|| view! {
-                            <ActionForm action=simulate attr:class="flex items-end gap-2">
+                            <Form action=simulate banner=false class="flex items-end gap-2">
                                 {hidden_org(org)}
                                 <label class="text-sm">"Events"
-                                    <input name="count" type="number" min="1" max="100" value="25" class="ml-1 w-20 rounded border border-slate-300 px-2 py-1"/>
+                                    <input name="count" type="number" min="1" max="100" value=drafted("count").unwrap_or_else(|| "25".to_owned())
+                                        class="ml-1 w-20 rounded border border-slate-300 px-2 py-1"
+                                        aria-invalid=invalid_when(simulate_value, "count").0 aria-describedby=invalid_when(simulate_value, "count").1/>
                                 </label>
                                 <button type="submit" class=BUTTON>"Simulate events"</button>
-                            </ActionForm>
+                            </Form>
                         })}
                     </div>
                     <FieldMessage value=simulate_value field="count"/>

@@ -6,11 +6,12 @@ use crate::domain::format::time_utc;
 use crate::domain::integration::{ApiKeyView, Grace, KeyStatus, Scope};
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, drafted_choice, invalid_when, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, Head, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -104,20 +105,20 @@ fn Keys(
         </Card>
         {can_manage.then(|| view! {
             <Card title="Create a key" id="new-key">
-                <FormError value=create_value/>
-                <ActionForm action=create>
+                <Form action=create>
                     {hidden_org(org)}
                     <div class="grid gap-3 sm:grid-cols-2">
                         <div>
                             <label for="key-name" class="block text-sm font-medium">"Name"</label>
-                            <input id="key-name" name="name" class=INPUT placeholder="CI pipeline" required/>
+                            <input id="key-name" name="name" class=INPUT placeholder="CI pipeline" required value=drafted("name")
+                                aria-invalid=invalid_when(create_value, "name").0 aria-describedby=invalid_when(create_value, "name").1/>
                             <FieldMessage value=create_value field="name"/>
                         </div>
                         <div>
                             <label for="key-env" class="block text-sm font-medium">"Environment"</label>
                             <select id="key-env" name="environment" class=INPUT>
                                 <option value="sandbox">"Sandbox (pk_test_…)"</option>
-                                <option value="production">"Production (pk_live_…)"</option>
+                                <option value="production" selected=drafted("environment").as_deref() == Some("production")>"Production (pk_live_…)"</option>
                             </select>
                             {production_refusal.clone().map(|m| view! { <p class="mt-1 text-xs text-slate-500">{m}</p> })}
                             <FieldMessage value=create_value field="environment"/>
@@ -128,7 +129,8 @@ fn Keys(
                         <div class="mt-1 grid gap-1 sm:grid-cols-2">
                             {Scope::ALL.iter().map(|s| {
                                 let name = s.key().replace(':', "_");
-                                let checked = !matches!(s, Scope::WebhooksManage | Scope::CertificationRead);
+                                let checked = drafted_choice(&name, "on")
+                                    .unwrap_or(!matches!(s, Scope::WebhooksManage | Scope::CertificationRead));
                                 view! {
                                     <label class="flex items-center gap-2 text-sm">
                                         <input type="checkbox" name=name value="on" checked=checked/>
@@ -140,7 +142,7 @@ fn Keys(
                         <FieldMessage value=create_value field="scopes"/>
                     </fieldset>
                     <button type="submit" class=format!("{BUTTON} mt-4")>"Create key"</button>
-                </ActionForm>
+                </Form>
             </Card>
         })}
     }
@@ -179,7 +181,7 @@ fn KeyRow(
             {can_manage.then(|| view! {
                 <td class=TD_RULED>
                     {live.then(|| view! {
-                        <ActionForm action=rotate attr:class="mb-1 flex items-center gap-1">
+                        <Form action=rotate anchored=false banner=false class="mb-1 flex items-center gap-1">
                             {hidden_org(org)}
                             <input type="hidden" name="id" value=id.clone()/>
                             <label class="sr-only" for=format!("grace-{id}")>"Old key works for"</label>
@@ -187,14 +189,14 @@ fn KeyRow(
                                 {Grace::ALL.iter().map(|g| view! { <option value=g.key() selected=*g == Grace::OneDay>{g.label()}</option> }).collect_view()}
                             </select>
                             <button type="submit" class=QUIET>"Rotate"</button>
-                        </ActionForm>
+                        </Form>
                     })}
                     {usable.then(|| view! {
-                        <ActionForm action=revoke>
+                        <Form action=revoke anchored=false banner=false>
                             {hidden_org(org)}
                             <input type="hidden" name="id" value=id2.clone()/>
                             <Confirm label="Revoke" what=revoke_what.clone() confirm="Revoke key" aria_label=revoke_name.clone()/>
-                        </ActionForm>
+                        </Form>
                     })}
                 </td>
             })}

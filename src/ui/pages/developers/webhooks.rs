@@ -7,10 +7,11 @@ use crate::domain::format::{count, time_utc};
 use crate::domain::integration::{DeliveryStatus, EVENT_TYPES};
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED, TH_RULED};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -19,7 +20,8 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 pub fn WebhooksPage() -> impl IntoView {
     let location = use_location();
     let create = ServerAction::<CreateWebhook>::new();
-    let data = Resource::new(move || (location.search.get(), create.version().get()), |_| get_webhooks(org_param()));
+    let created = successes(create);
+    let data = Resource::new(move || (location.search.get(), created.get()), |_| get_webhooks(org_param()));
     let create_value: LastResult<()> = Signal::derive(move || create.value().get());
     let query = use_query_map();
     view! {
@@ -51,16 +53,17 @@ pub fn WebhooksPage() -> impl IntoView {
                     </Card>
                     {v.can_manage.then(|| view! {
                         <Card title="Add a subscription" id="new-sub">
-                            <FormError value=create_value/>
-                            <ActionForm action=create>
+                            <Form action=create>
                                 {hidden_org(org)}
                                 <label for="sub-url" class="block text-sm font-medium">"Receiver URL"</label>
-                                <input id="sub-url" name="url" class=INPUT placeholder="https://hooks.example.com/partner-portal" required/>
+                                <input id="sub-url" name="url" class=INPUT placeholder="https://hooks.example.com/partner-portal" required
+                                    value=drafted("url") aria-invalid=invalid_when(create_value, "url").0 aria-describedby=invalid_when(create_value, "url").1/>
                                 <FieldMessage value=create_value field="url"/>
                                 <div class="mt-3 grid gap-3 sm:grid-cols-2">
                                     <div>
                                         <label for="sub-patterns" class="block text-sm font-medium">"Events"</label>
-                                        <input id="sub-patterns" name="patterns" class=INPUT value="trust.*, cert.*"/>
+                                        <input id="sub-patterns" name="patterns" class=INPUT value=drafted("patterns").unwrap_or_else(|| "trust.*, cert.*".to_owned())
+                                            aria-invalid=invalid_when(create_value, "patterns").0 aria-describedby=invalid_when(create_value, "patterns").1/>
                                         <p class="mt-1 text-xs text-slate-500">{format!("*, a family such as trust.*, or names: {}", EVENT_TYPES.join(", "))}</p>
                                         <FieldMessage value=create_value field="patterns"/>
                                     </div>
@@ -68,12 +71,12 @@ pub fn WebhooksPage() -> impl IntoView {
                                         <label for="sub-env" class="block text-sm font-medium">"Environment"</label>
                                         <select id="sub-env" name="environment" class=INPUT>
                                             <option value="sandbox">"Sandbox"</option>
-                                            <option value="production">"Production"</option>
+                                            <option value="production" selected=drafted("environment").as_deref() == Some("production")>"Production"</option>
                                         </select>
                                     </div>
                                 </div>
                                 <button type="submit" class=format!("{BUTTON} mt-4")>"Add subscription"</button>
-                            </ActionForm>
+                            </Form>
                         </Card>
                     })}
                 }.into_any()
@@ -131,12 +134,12 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
             view! { <button type="submit" class=QUIET>{label}</button> }.into_any()
         };
         view! {
-            <ActionForm action=act>
+            <Form action=act anchored=false banner=false>
                 {hidden_org(org)}
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="action" value=action/>
                 {submit}
-            </ActionForm>
+            </Form>
         }
     };
     let can_manage = v.can_manage;
@@ -182,13 +185,13 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                                     <div class="flex flex-wrap items-center justify-between gap-2">
                                         <span><code>{d.event_type.clone()}</code> " · " <span data-testid="delivery-status">{status}</span> " · " {count(d.attempts, "attempt", "attempts")} " · " {last}</span>
                                         {can_manage.then(|| view! {
-                                            <ActionForm action=act>
+                                            <Form action=act anchored=false banner=false>
                                                 {hidden_org(org)}
                                                 <input type="hidden" name="id" value=sub_id/>
                                                 <input type="hidden" name="action" value="replay"/>
                                                 <input type="hidden" name="delivery" value=d.id.to_string()/>
                                                 <button type="submit" class=QUIET>"Replay"</button>
-                                            </ActionForm>
+                                            </Form>
                                         })}
                                     </div>
                                     <details class="mt-1">

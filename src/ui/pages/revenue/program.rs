@@ -12,10 +12,11 @@ use crate::domain::ledger::{import_limits, ImportRefusal, Payout, CSV_COLUMNS};
 use crate::domain::revenue::format_money;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{FieldMessage, FormError, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -49,8 +50,9 @@ pub fn ProgramPage() -> impl IntoView {
     let record_value: LastResult<()> = Signal::derive(move || record.value().get());
     let close_value: LastResult<usize> = Signal::derive(move || close_all.value().get());
     let pay_value: LastResult<()> = Signal::derive(move || pay.value().get());
+    let recorded = successes(record);
     let data = Resource::new(
-        move || (location.search.get(), record.version().get(), close_all.version().get(), pay.version().get()),
+        move || (location.search.get(), recorded.get(), close_all.version().get(), pay.version().get()),
         |_| get_revenue_program(),
     );
     view! {
@@ -142,7 +144,7 @@ fn Program(
                         )}</p>
                     })}
                     {statements_table(p.closable.clone(), true)}
-                    <ActionForm action=close_all>
+                    <Form action=close_all banner=false>
                         <div class="mt-3">
                             <Confirm
                                 label=if one { "Close the statement of a past month".to_owned() } else { format!("Close all {n} statements of past months") }
@@ -151,7 +153,7 @@ fn Program(
                                 class=BUTTON
                             />
                         </div>
-                    </ActionForm>
+                    </Form>
                 }.into_any()
             }}
         </Card>
@@ -186,41 +188,54 @@ fn Program(
                 })}
             </Card>
             <Card title="Record one event" id="record">
-                <FormError value=record_value/>
-                <ActionForm action=record>
-                    {if p.partners.is_empty() {
-                        view! {
-                            <label for="ev-partner" class="block text-sm font-medium">"Partner (name or number)"</label>
-                            <input id="ev-partner" name="partner" type="text" required class=INPUT/>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <label for="ev-partner" class="block text-sm font-medium">"Partner"</label>
-                            <select id="ev-partner" name="partner" class=INPUT>
-                                {p.partners.iter().map(|(id, n)| view! { <option value=id.to_string()>{n.clone()}</option> }).collect_view()}
-                            </select>
-                        }.into_any()
-                    }}
+                <Form action=record>
+                    {
+                        let (invalid, described) = invalid_when(record_value, "partner");
+                        let typed = drafted("partner");
+                        if p.partners.is_empty() {
+                            view! {
+                                <label for="ev-partner" class="block text-sm font-medium">"Partner (name or number)"</label>
+                                <input id="ev-partner" name="partner" type="text" required class=INPUT value=typed
+                                    aria-invalid=invalid aria-describedby=described/>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <label for="ev-partner" class="block text-sm font-medium">"Partner"</label>
+                                <select id="ev-partner" name="partner" class=INPUT aria-invalid=invalid aria-describedby=described>
+                                    {p.partners.iter().map(|(id, n)| {
+                                        let id = id.to_string();
+                                        let selected = typed.as_deref() == Some(id.as_str());
+                                        view! { <option value=id selected=selected>{n.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                            }.into_any()
+                        }
+                    }
                     <FieldMessage value=record_value field="partner"/>
                     <div class="grid gap-3 sm:grid-cols-2">
                         {[("customer", "Customer", "text", String::new()), ("date", "Date", "date", p.today.clone()), ("amount", "Amount", "text", String::new()), ("currency", "Currency", "text", "USD".to_owned()), ("external_id", "External id", "text", String::new()), ("refunds", "Refunds invoice (refunds only)", "text", String::new()), ("customer_price", "Partner's price to the customer (optional)", "text", String::new())]
-                            .into_iter().map(|(name, label, kind, v)| view! {
-                                <div class="mt-3">
-                                    <label for=format!("ev-{name}") class="block text-sm font-medium">{label}</label>
-                                    <input id=format!("ev-{name}") name=name type=kind value=v class=INPUT/>
-                                    <FieldMessage value=record_value field=name/>
-                                </div>
+                            .into_iter().map(|(name, label, kind, v)| {
+                                let v = drafted(name).unwrap_or(v);
+                                let (invalid, described) = invalid_when(record_value, name);
+                                view! {
+                                    <div class="mt-3">
+                                        <label for=format!("ev-{name}") class="block text-sm font-medium">{label}</label>
+                                        <input id=format!("ev-{name}") name=name type=kind value=v class=INPUT
+                                            aria-invalid=invalid aria-describedby=described/>
+                                        <FieldMessage value=record_value field=name/>
+                                    </div>
+                                }
                             }).collect_view()}
                         <div class="mt-3">
                             <label for="ev-kind" class="block text-sm font-medium">"Kind"</label>
                             <select id="ev-kind" name="kind" class=INPUT>
                                 <option value="invoice">"Invoice"</option>
-                                <option value="refund">"Refund"</option>
+                                <option value="refund" selected=drafted("kind").as_deref() == Some("refund")>"Refund"</option>
                             </select>
                         </div>
                     </div>
                     <button type="submit" class=format!("{BUTTON} mt-4")>"Record"</button>
-                </ActionForm>
+                </Form>
             </Card>
         </div>
     }

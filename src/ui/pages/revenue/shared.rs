@@ -3,9 +3,9 @@
 use crate::api::revenue::MovePayout;
 use crate::domain::ledger::{Payout, PayoutStatus, Statement};
 use crate::domain::revenue::{format_money, Money};
+use crate::ui::components::form::{drafted, Form};
 use crate::ui::components::style::{BUTTON, INPUT, TD_SHADED_MONEY, TD_SHADED_NOWRAP};
 use crate::ui::components::table::{DataTable, Head, TableLook};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 pub(super) fn payout_label(p: &Option<Payout>) -> String {
@@ -61,25 +61,25 @@ pub(super) fn PayoutActions(p: Payout, back: String, pay: ServerAction<MovePayou
     let ref_id = format!("reference-{}", p.id);
     match p.status {
         PayoutStatus::Pending => view! {
-            <ActionForm action=pay>
+            <Form action=pay key=id.clone() anchored=false banner=false>
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="version" value=version/>
                 <input type="hidden" name="action" value="approve"/>
                 <input type="hidden" name="back" value=back/>
                 <button type="submit" class=format!("{BUTTON} mt-2")>{format!("Approve {}", format_money(p.amount))}</button>
-            </ActionForm>
+            </Form>
         }
         .into_any(),
         PayoutStatus::Approved => view! {
-            <ActionForm action=pay>
+            <Form action=pay key=id.clone() anchored=false banner=false>
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="version" value=version/>
                 <input type="hidden" name="action" value="pay"/>
                 <input type="hidden" name="back" value=back/>
                 <label for=ref_id.clone() class="mt-2 block text-sm font-medium">"Payment reference"</label>
-                <input id=ref_id name="reference" required class=INPUT/>
+                <input id=ref_id name="reference" required class=INPUT value=drafted("reference")/>
                 <button type="submit" class=format!("{BUTTON} mt-2")>"Mark as paid"</button>
-            </ActionForm>
+            </Form>
         }
         .into_any(),
         PayoutStatus::Paid => ().into_any(),

@@ -9,11 +9,10 @@ use crate::domain::revenue::{format_money, Money, ShareRule};
 use crate::domain::terms::format_bps;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{FormError, LastResult};
+use crate::ui::components::form::{Form, FormError, LastResult};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::style::BUTTON;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -141,7 +140,7 @@ fn StatementBody(
         <div class="mb-4 flex flex-wrap items-center gap-3">
             <a class="rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold" href=format!("/statements/{}/csv", s.id) download="">"Download CSV"</a>
             {(v.can_manage && s.status == StatementStatus::Open).then(|| view! {
-                <ActionForm action=close>
+                <Form action=close banner=false>
                     <input type="hidden" name="id" value=s.id.to_string()/>
                     <Confirm
                         label="Close statement"
@@ -149,7 +148,7 @@ fn StatementBody(
                         confirm="Close this statement"
                         class=BUTTON
                     />
-                </ActionForm>
+                </Form>
             })}
         </div>
         <Card title="Lines" id="lines">

@@ -6,10 +6,10 @@ use crate::domain::application::RevenueModel;
 use crate::domain::format::date_utc;
 use crate::domain::revenue::{format_money, Money};
 use crate::domain::terms::{format_bps, TermsVersion};
-use crate::ui::components::form::{FieldMessage, FormError, LastResult};
+use crate::ui::components::form::{drafted_in, invalid_when, FieldMessage, Form, LastResult};
 use crate::ui::components::style::{BUTTON, INPUT};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 pub(super) fn describe_terms(t: &TermsVersion) -> String {
     let x = &t.terms;
@@ -70,10 +70,12 @@ pub(super) fn TermsEditor(
     let schedule: String = t.bonus_schedule.iter().map(|(a, b)| format!("{} = {}\n", amount(*a), amount(*b))).collect();
     let bounty = |m: &str| t.bounties.iter().find(|(k, _)| k == m).map(|(_, a)| amount(*a)).unwrap_or_default();
     let field = move |id: &'static str, label: &'static str, hint: &'static str, v: String| {
+        let v = drafted_in(SaveRevenueTerms::PATH, id).unwrap_or(v);
+        let (invalid, described) = invalid_when(value, id);
         view! {
             <div>
                 <label for=format!("terms-{id}") class="block text-sm font-medium">{label}</label>
-                <input id=format!("terms-{id}") name=id value=v class=INPUT/>
+                <input id=format!("terms-{id}") name=id value=v class=INPUT aria-invalid=invalid aria-describedby=described/>
                 {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
                 <FieldMessage value field=id/>
             </div>
@@ -125,21 +127,24 @@ pub(super) fn TermsEditor(
         },
         t.fund_budget_minor.map(amount).unwrap_or_default(),
     ));
+    let (schedule_invalid, schedule_described) = invalid_when(value, "bonus_schedule");
     view! {
         <h3 class="mb-2 mt-5 font-semibold">"New version"</h3>
-        <FormError value/>
-        <ActionForm action=save>
+        <Form action=save>
             <input type="hidden" name="org" value=org.to_string()/>
             <div class="grid gap-4 sm:grid-cols-2">{fields}</div>
             {(t.model == RevenueModel::Reseller).then(|| view! {
                 <div class="mt-4">
                     <label for="terms-bonus_schedule" class="block text-sm font-medium">"Quarterly volume bonus"</label>
                     <p class="text-xs text-slate-500">"One tier per line: quarterly revenue threshold = bonus, e.g. 100000.00 = 1000.00."</p>
-                    <textarea id="terms-bonus_schedule" name="bonus_schedule" rows="3" class=INPUT>{schedule}</textarea>
+                    <textarea id="terms-bonus_schedule" name="bonus_schedule" rows="3" class=INPUT
+                        aria-invalid=schedule_invalid aria-describedby=schedule_described>
+                        {drafted_in(SaveRevenueTerms::PATH, "bonus_schedule").unwrap_or(schedule)}
+                    </textarea>
                     <FieldMessage value field="bonus_schedule"/>
                 </div>
             })}
             <button type="submit" class=format!("{BUTTON} mt-4")>"Save new version"</button>
-        </ActionForm>
+        </Form>
     }
 }
