@@ -11,6 +11,13 @@ pub async fn get_users_overview() -> Result<UsersData, AppError> {
     serve(|ctx| async move { accounts::users_overview(&ctx).await }).await
 }
 
+/// The work waiting for staff across the program's queues.
+#[server]
+pub async fn get_inbox() -> Result<InboxView, AppError> {
+    use crate::server::{context::serve, services::inbox};
+    serve(|ctx| async move { inbox::inbox(&ctx).await }).await
+}
+
 #[server]
 pub async fn invite_user(email: String, display_name: String, role: String) -> Result<(), AppError> {
     use crate::server::{context::serve, services::accounts};

@@ -3,6 +3,7 @@
 
 use crate::domain::account::{PendingInvitation, UserSummary};
 use crate::domain::audit::AuditEntry;
+use crate::domain::inbox::{QueueLine, WorkItem};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,3 +22,13 @@ pub struct AuditPage {
 }
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
+
+/// The staff inbox: a line per queue, then the work itself, late first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxView {
+    pub now_ms: i64,
+    pub lines: Vec<QueueLine>,
+    pub items: Vec<WorkItem>,
+    /// How much more waits than is listed.
+    pub more: usize,
+}

@@ -15,6 +15,7 @@ mod http_abuse;
 mod http_auth;
 mod http_branding;
 mod http_funds;
+mod http_inbox;
 mod http_integration;
 mod http_invite;
 mod http_isolation;

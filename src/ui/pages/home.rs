@@ -1,8 +1,10 @@
-use crate::api::admin::get_users_overview;
+use crate::api::admin::{get_inbox, get_users_overview, InboxView};
 use crate::api::certification::get_certification;
 use crate::api::partners::get_onboarding_plan;
 use crate::domain::account::CurrentUser;
+use crate::domain::format::{count, days_waiting, thousands};
 use crate::domain::role::Role;
+use crate::domain::support::format_duration;
 use crate::error::AppError;
 use crate::ui::pages::admin::UsersTable;
 use crate::ui::pages::certification::CertificationCard;
@@ -25,6 +27,7 @@ pub fn HomePage() -> impl IntoView {
     let cards = PartnerCards {
         certification: Resource::new(|| (), |_| get_certification(None)),
         plan: Resource::new(|| (), |_| get_onboarding_plan(None)),
+        inbox: Resource::new(|| (), |_| get_inbox()),
     };
     view! {
         <Suspense fallback=|| ()>
@@ -86,6 +89,7 @@ fn ProgramLanding() -> impl IntoView {
 struct PartnerCards {
     certification: Resource<Result<CertView, AppError>>,
     plan: Resource<Result<PlanView, AppError>>,
+    inbox: Resource<Result<InboxView, AppError>>,
 }
 
 #[component]
@@ -94,6 +98,7 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
     view! {
         <Title text="Home"/>
         <h1 class="mb-6 text-2xl font-bold">"Welcome, " {user.display_name.clone()}</h1>
+        {role.is_staff().then(|| view! { <Inbox data=cards.inbox/> })}
         <div class="mb-8 grid gap-4 sm:grid-cols-2">
             <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="you">
                 <h2 id="you" class="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">"You"</h2>
@@ -133,6 +138,84 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
             </p>
         })}
         {(role == Role::Admin).then(|| view! { <AdminUsers/> })}
+    }
+}
+
+/// Staff's work queue: a tile per queue with what waits and what is late,
+/// each leading to its queue, then the work itself, late first.
+#[component]
+fn Inbox(data: Resource<Result<InboxView, AppError>>) -> impl IntoView {
+    view! {
+        <section class="mb-8" aria-labelledby="inbox-heading">
+            <h2 id="inbox-heading" class="mb-3 text-lg font-semibold">"Waiting for you"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <InboxBody v/> }.into_any(),
+                        Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn InboxBody(v: InboxView) -> impl IntoView {
+    let now = v.now_ms;
+    let tiles = v.lines.iter().map(|l| {
+        let late = l.late > 0;
+        let tile = if late {
+            "block rounded-lg border border-red-300 bg-red-50 p-4 hover:border-red-500 focus:outline-none focus:ring-2 focus:ring-brand"
+        } else {
+            "block rounded-lg border border-slate-200 bg-white p-4 hover:border-slate-400 focus:outline-none focus:ring-2 focus:ring-brand"
+        };
+        let detail = match (l.waiting, l.late, l.oldest_ms) {
+            (0, _, _) => "Nothing waiting".to_owned(),
+            (_, 0, Some(t)) => format!("Oldest waiting {}", days_waiting(t, now)),
+            (_, n, _) => format!("{} late", thousands(n as u64)),
+        };
+        view! {
+            <li>
+                <a href=l.queue.href() class=tile data-testid=format!("queue-{}", l.queue.key())>
+                    <span class="block text-sm font-medium text-slate-700">{l.queue.label()}</span>
+                    <span class="block text-3xl font-bold tabular-nums text-slate-900" data-testid="waiting">{l.waiting}</span>
+                    <span class=if late { "block text-xs font-semibold text-red-800" } else { "block text-xs text-slate-600" }>{detail}</span>
+                </a>
+            </li>
+        }
+    }).collect_view();
+    let items = v.items.iter().map(|i| {
+        let late = i.is_late(now);
+        let when = match (i.target_ms, late) {
+            (Some(t), false) => format!("Respond within {}", format_duration(t - now)),
+            (Some(t), true) => format!("Response overdue by {}", format_duration(now - t)),
+            (None, _) => format!("Waiting {}", days_waiting(i.waiting_since_ms, now)),
+        };
+        view! {
+            <li class="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1 px-4 py-3" data-testid="work-item">
+                <div class="min-w-0">
+                    <span class="mr-2 inline-block rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700">{i.queue.label()}</span>
+                    <a class="font-medium text-brand underline" href=i.href.clone()>{i.organisation.clone()}</a>
+                    <span class="block text-sm text-slate-700 sm:inline">{format!(" {}", i.title)}</span>
+                </div>
+                <span class=if late { "text-sm font-semibold text-red-800" } else { "text-sm text-slate-600" }>
+                    {late.then_some("Late · ")}{when}
+                </span>
+            </li>
+        }
+    }).collect_view();
+    let empty = v.items.is_empty();
+    view! {
+        <ul class="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5" data-testid="inbox">{tiles}</ul>
+        {if empty {
+            view! { <p class="rounded-lg border border-slate-200 bg-white p-4 text-sm text-slate-700">"All clear: nothing waits for staff."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" aria-label="Work waiting, late first">{items}</ul>
+                {(v.more > 0).then(|| view! { <p class="mt-2 text-sm text-slate-600">{format!("and {} more in the queues above.", count(v.more, "item", "items"))}</p> })}
+            }.into_any()
+        }}
     }
 }
 
