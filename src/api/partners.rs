@@ -7,6 +7,13 @@ use crate::error::AppError;
 pub use crate::views::partners::*;
 use leptos::prelude::*;
 
+/// The signed-in partner's home: earnings, the next payout, alerts.
+#[server]
+pub async fn get_partner_home() -> Result<PartnerHome, AppError> {
+    use crate::server::{context::serve, services::home};
+    serve(|ctx| async move { home::partner_home(&ctx).await }).await
+}
+
 #[server]
 pub async fn submit_application(
     company: String,

@@ -61,6 +61,14 @@ impl WorkItem {
     }
 }
 
+/// Something on a partner's side that needs their attention now, with the
+/// page where it is put right.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub text: String,
+    pub href: String,
+}
+
 /// A queue's line in the inbox: how much waits, how much of it is late,
 /// and since when the oldest waits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,10 @@
 use crate::domain::account::{PendingInvitation, TeamMember};
 use crate::domain::application::{ApplicationDetail, ApplicationSummary};
 use crate::domain::evaluation::Summary;
+use crate::domain::inbox::Alert;
+use crate::domain::ledger::Payout;
 use crate::domain::onboarding::{Phase, PlanItem, Progress, Stall};
+use crate::domain::revenue::Money;
 use crate::domain::terms::Terms;
 use serde::{Deserialize, Serialize};
 
@@ -74,4 +77,18 @@ pub struct TeamView {
     /// Whether the viewer is an owner, who may invite and remove.
     pub can_manage: bool,
     pub viewer_id: i64,
+}
+
+/// A partner's home page: this month's and this year's earnings, the next
+/// payout, and what needs their attention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerHome {
+    pub month: String,
+    pub year: i32,
+    /// Commission per currency.
+    pub month_to_date: Vec<Money>,
+    pub year_to_date: Vec<Money>,
+    /// The oldest payout not yet paid.
+    pub next_payout: Option<Payout>,
+    pub alerts: Vec<Alert>,
 }

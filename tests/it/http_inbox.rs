@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::Duration;
 use leptos::server_fn::ServerFn;
 use partner_portal::api::admin::{GetInbox, InboxView};
-use partner_portal::api::partners::SubmitApplication;
+use partner_portal::api::partners::{GetPartnerHome, PartnerHome, SubmitApplication};
 use partner_portal::domain::inbox::Queue;
 
 fn waiting(v: &InboxView, q: Queue) -> (usize, usize) {
@@ -77,4 +77,26 @@ on_both!(the_inbox_counts_every_queue_puts_late_work_first_and_is_for_staff_only
     // Partners have no inbox, and their home does not offer one.
     assert_eq!(p.call(GetInbox::PATH, &[]).await.status, StatusCode::FORBIDDEN);
     assert!(!p.get("/").await.body.contains("Waiting for you"));
+});
+
+on_both!(a_partners_home_names_a_ticket_past_its_target_and_staff_have_no_partner_home, |e| async move {
+    let (app, mut mgr) = start_with_manager(e, |_| {}).await;
+    let (mut p, _) =
+        app.approved_partner(&mut mgr, "Acme AI", "owner@acme.example", "technology/ai_platform", "technology").await;
+    let home: PartnerHome = serde_json::from_str(&p.call(GetPartnerHome::PATH, &[]).await.body).unwrap();
+    assert!(home.alerts.is_empty() && home.next_payout.is_none() && home.month_to_date.is_empty());
+
+    let fields = [("subject", "Scores stopped"), ("severity", "tier2"), ("description", "Since 09:12 UTC.")];
+    assert_eq!(p.post_multipart("/support/tickets", &fields, None).await.status, StatusCode::SEE_OTHER);
+    app.clock.advance(Duration::days(4));
+    p.sign_in("owner@acme.example", PASSWORD).await;
+    let home: PartnerHome = serde_json::from_str(&p.call(GetPartnerHome::PATH, &[]).await.body).unwrap();
+    assert_eq!(home.alerts.len(), 1, "{:?}", home.alerts);
+    assert!(home.alerts[0].text.contains("past its response target"), "{:?}", home.alerts);
+    assert!(home.alerts[0].href.starts_with("/support/tickets/"));
+    let page = p.get("/").await;
+    assert!(page.body.contains("Needs your attention") && page.body.contains("Next payout"), "{}", page.body);
+
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+    assert_eq!(mgr.call(GetPartnerHome::PATH, &[]).await.status, StatusCode::NOT_FOUND, "staff have no organisation");
 });

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod branding;
 pub mod certification;
 pub mod funds;
+pub mod home;
 pub mod inbox;
 pub mod integration;
 pub mod partners;

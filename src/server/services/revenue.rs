@@ -51,7 +51,8 @@ fn series(figures: &[MonthlyFigure], months: &[Month]) -> Vec<Series> {
         .collect()
 }
 
-fn sums(figures: &[MonthlyFigure], keep: impl Fn(Month) -> bool) -> Vec<Money> {
+/// Commission per currency over the months `keep` picks.
+pub(crate) fn sums(figures: &[MonthlyFigure], keep: impl Fn(Month) -> bool) -> Vec<Money> {
     let mut by: BTreeMap<&'static str, Money> = BTreeMap::new();
     for f in figures.iter().filter(|f| keep(f.month)) {
         by.entry(f.currency.code()).or_insert(Money::new(0, f.currency)).minor += f.commission_minor;

@@ -1,8 +1,10 @@
 use crate::api::admin::{get_inbox, get_users_overview, InboxView};
 use crate::api::certification::get_certification;
-use crate::api::partners::get_onboarding_plan;
+use crate::api::partners::{get_onboarding_plan, get_partner_home, PartnerHome};
 use crate::domain::account::CurrentUser;
 use crate::domain::format::{count, days_waiting, thousands};
+use crate::domain::ledger::PayoutStatus;
+use crate::domain::revenue::format_money;
 use crate::domain::role::Role;
 use crate::domain::support::format_duration;
 use crate::error::AppError;
@@ -28,6 +30,7 @@ pub fn HomePage() -> impl IntoView {
         certification: Resource::new(|| (), |_| get_certification(None)),
         plan: Resource::new(|| (), |_| get_onboarding_plan(None)),
         inbox: Resource::new(|| (), |_| get_inbox()),
+        home: Resource::new(|| (), |_| get_partner_home()),
     };
     view! {
         <Suspense fallback=|| ()>
@@ -90,6 +93,7 @@ struct PartnerCards {
     certification: Resource<Result<CertView, AppError>>,
     plan: Resource<Result<PlanView, AppError>>,
     inbox: Resource<Result<InboxView, AppError>>,
+    home: Resource<Result<PartnerHome, AppError>>,
 }
 
 #[component]
@@ -125,6 +129,7 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
                 }}
             </section>
         </div>
+        {(role == Role::Partner && user.organisation.is_some() && !user.is_applicant()).then(|| view! { <Earnings data=cards.home/> })}
         {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <CertificationCard data=cards.certification/> <NextSteps plan=cards.plan/> })}
         {user.is_applicant().then(|| view! {
             <p class="mb-8 rounded-lg border border-slate-200 bg-white p-5 text-sm">
@@ -138,6 +143,56 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
             </p>
         })}
         {(role == Role::Admin).then(|| view! { <AdminUsers/> })}
+    }
+}
+
+/// A partner's earnings at a glance, the next payout, and what needs them.
+#[component]
+fn Earnings(data: Resource<Result<PartnerHome, AppError>>) -> impl IntoView {
+    let money = |list: &[crate::domain::revenue::Money]| {
+        if list.is_empty() {
+            "Nothing yet".to_owned()
+        } else {
+            list.iter().map(|m| format_money(*m)).collect::<Vec<_>>().join(" + ")
+        }
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(h) = data.await else { return ().into_any() };
+                let payout = match &h.next_payout {
+                    Some(p) => {
+                        let step = if p.status == PayoutStatus::Approved { "approved, being paid" } else { "waiting for approval" };
+                        format!("{} for {}, {step}", format_money(p.amount), p.month.label())
+                    }
+                    None => "None waiting: payouts follow each month's closed statement.".to_owned(),
+                };
+                view! {
+                    {(!h.alerts.is_empty()).then(|| view! {
+                        <section class="mb-6 rounded-lg border border-red-300 bg-red-50 p-4" aria-labelledby="alerts-heading" data-testid="alerts">
+                            <h2 id="alerts-heading" class="mb-2 font-semibold text-red-900">"Needs your attention"</h2>
+                            <ul class="list-disc space-y-1 pl-5 text-sm text-red-900">
+                                {h.alerts.iter().map(|a| view! { <li><a class="underline" href=a.href.clone()>{a.text.clone()}</a></li> }).collect_view()}
+                            </ul>
+                        </section>
+                    })}
+                    <section class="mb-6 grid gap-4 sm:grid-cols-3" aria-label="Earnings" data-testid="earnings">
+                        <a href="/revenue" class="block rounded-lg border border-slate-200 bg-white p-4 hover:border-slate-400">
+                            <span class="block text-sm text-slate-600">{format!("Earned in {}", h.month)}</span>
+                            <span class="block text-xl font-bold tabular-nums" data-testid="month-earnings">{money(&h.month_to_date)}</span>
+                        </a>
+                        <a href="/revenue" class="block rounded-lg border border-slate-200 bg-white p-4 hover:border-slate-400">
+                            <span class="block text-sm text-slate-600">{format!("Earned in {}", h.year)}</span>
+                            <span class="block text-xl font-bold tabular-nums">{money(&h.year_to_date)}</span>
+                        </a>
+                        <a href="/revenue" class="block rounded-lg border border-slate-200 bg-white p-4 hover:border-slate-400">
+                            <span class="block text-sm text-slate-600">"Next payout"</span>
+                            <span class="block text-sm font-semibold" data-testid="next-payout">{payout}</span>
+                        </a>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
     }
 }
 
