@@ -127,6 +127,18 @@ pub async fn close_past_statements() -> Result<usize, AppError> {
     .await
 }
 
+/// Approves together the payouts the page showed waiting (all or none).
+#[server]
+pub async fn approve_payouts(seen: String) -> Result<usize, AppError> {
+    use crate::server::{context::serve, services::revenue};
+    serve(|ctx| async move {
+        let n = revenue::approve_payouts(&ctx, &seen).await?;
+        leptos_axum::redirect(&format!("/manager/revenue?approved={n}#payouts"));
+        Ok(n)
+    })
+    .await
+}
+
 #[server]
 pub async fn move_payout(
     id: i64,

@@ -888,6 +888,37 @@ pub enum PayoutError {
     ReferenceRequired,
 }
 
+/// The payouts a manager saw when asked to approve them together, as the
+/// form carries them: `id:version` pairs separated by commas.
+pub fn seen_payouts(list: &[Payout]) -> String {
+    list.iter().map(|p| format!("{}:{}", p.id, p.version)).collect::<Vec<_>>().join(",")
+}
+
+/// Reads `seen_payouts` back; anything else is refused whole.
+pub fn parse_seen_payouts(s: &str) -> Option<Vec<(i64, i64)>> {
+    let pairs: Option<Vec<(i64, i64)>> = s
+        .split(',')
+        .map(|pair| {
+            let (id, version) = pair.trim().split_once(':')?;
+            Some((id.parse().ok()?, version.parse().ok()?))
+        })
+        .collect();
+    pairs.filter(|p| !p.is_empty() && p.len() <= 1000)
+}
+
+/// Amounts added up per currency, in the order currencies first appear:
+/// the total a bulk action names before it acts.
+pub fn total_per_currency(amounts: impl IntoIterator<Item = Money>) -> Vec<Money> {
+    let mut totals: Vec<Money> = Vec::new();
+    for m in amounts {
+        match totals.iter_mut().find(|t| t.currency == m.currency) {
+            Some(t) => t.minor += m.minor,
+            None => totals.push(m),
+        }
+    }
+    totals
+}
+
 /// The next payout state: pending → approved → paid (with a reference).
 pub fn payout_step(status: PayoutStatus, action: PayoutAction, reference: &str) -> Result<PayoutStatus, PayoutError> {
     match (status, action) {
@@ -1081,6 +1112,7 @@ pub fn totals_by_month(figures: &[MonthlyFigure]) -> Vec<(Month, Currency, i64, 
 
 #[cfg(test)]
 mod tests {
+
     #[test]
     fn an_upload_turned_away_says_why_and_names_the_limit_it_met() {
         assert_eq!(import_text(vec![0xe9, b'\n']), Err(ImportRefusal::NotUtf8), "Latin-1 é");
@@ -1114,6 +1146,23 @@ mod tests {
 
     use super::*;
     use crate::domain::terms::default_terms;
+
+    #[test]
+    fn the_payouts_seen_travel_as_id_version_pairs_and_anything_else_is_refused() {
+        assert_eq!(parse_seen_payouts("12:0, 13:4"), Some(vec![(12, 0), (13, 4)]));
+        for bad in ["", "12", "12:x", "12:0,,13:1", "a:b"] {
+            assert_eq!(parse_seen_payouts(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_bulk_total_adds_up_per_currency_in_the_order_they_appear() {
+        let usd = Currency::parse("USD").unwrap();
+        let eur = Currency::parse("EUR").unwrap();
+        let totals = total_per_currency([Money::new(100, usd), Money::new(250, eur), Money::new(5, usd)]);
+        assert_eq!(totals, vec![Money::new(105, usd), Money::new(250, eur)]);
+        assert!(total_per_currency([]).is_empty());
+    }
 
     fn usd() -> Currency {
         Currency::parse("USD").unwrap()

@@ -7,10 +7,13 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use partner_portal::api::revenue::{
-    ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueProgram, GetStatement, MovePayout,
-    RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
+    ApprovePayouts, ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueProgram, GetStatement,
+    MovePayout, RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
 };
-use partner_portal::domain::ledger::{ImportRecord, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS};
+use partner_portal::domain::ledger::{
+    seen_payouts, total_per_currency, ImportRecord, PayoutStatus, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
+};
+use partner_portal::domain::revenue::format_money;
 use partner_portal::domain::role::Role;
 use partner_portal::views::revenue::ProgramView;
 
@@ -282,4 +285,56 @@ on_both!(terms_versions_are_checked_and_closing_creates_a_payout_managers_move, 
     let paid = d.statements.iter().find_map(|s| s.payout.clone()).unwrap();
     assert_eq!(paid.reference.as_deref(), Some("WIRE-1"));
     assert!(app.mail().await.iter().any(|m| m.contains("statement is ready")));
+});
+
+on_both!(payouts_approved_together_name_their_total_first_and_go_all_or_none, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let (mut ada, mut mgr, one) = partner_and_manager(&app, "Resell One", "ada@one.example").await;
+    let (_, _, two) = partner_and_manager(&app, "Resell Two", "bo@two.example").await;
+    let today = app.clock_now().date_naive().to_string();
+    for (org, ext) in [(one, "inv-1"), (two, "inv-2")] {
+        let o = org.to_string();
+        let r = mgr.call(RecordRevenueEvent::PATH, &event(&o, ext, "100.00", &today)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    app.clock.advance(chrono::Duration::days(40));
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+    ada.sign_in("ada@one.example", PASSWORD).await;
+    assert_eq!(mgr.call(ClosePastStatements::PATH, &[]).await.status, StatusCode::OK);
+    let program = |body: String| serde_json::from_str::<ProgramView>(&body).unwrap();
+    let v = program(mgr.call(GetRevenueProgram::PATH, &[]).await.body);
+    let pending: Vec<_> = v.payouts.iter().filter(|p| p.status == PayoutStatus::Pending).cloned().collect();
+    assert_eq!(pending.len(), 2);
+    let total = total_per_currency(pending.iter().map(|p| p.amount));
+    assert_eq!(total.len(), 1);
+
+    // The page names the count and total before anything is approved.
+    let page = mgr.get("/manager/revenue").await;
+    let label = format!("Approve 2 payouts: {}", format_money(total[0]));
+    assert!(page.body.contains(&label), "{label} not in the page");
+
+    // Seen at an old version, one payout refuses them all.
+    let mut stale = pending.clone();
+    stale[1].version += 1;
+    let r = mgr.call(ApprovePayouts::PATH, &[("seen", &seen_payouts(&stale))]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let v = program(mgr.call(GetRevenueProgram::PATH, &[]).await.body);
+    assert_eq!(v.payouts.iter().filter(|p| p.status == PayoutStatus::Pending).count(), 2, "nothing approved");
+    for bad in ["", "1:x", "999999:0"] {
+        assert_ne!(mgr.call(ApprovePayouts::PATH, &[("seen", bad)]).await.status, StatusCode::OK, "{bad:?}");
+    }
+    assert_eq!(
+        ada.call(ApprovePayouts::PATH, &[("seen", &seen_payouts(&pending))]).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let r = mgr.call(ApprovePayouts::PATH, &[("seen", &seen_payouts(&pending))]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = program(mgr.call(GetRevenueProgram::PATH, &[]).await.body);
+    assert!(v.payouts.iter().all(|p| p.status == PayoutStatus::Approved), "{:?}", v.payouts);
+    // Without JavaScript the form lands back on the payouts, saying how many.
+    let r = mgr.submit(ApprovePayouts::PATH, &[("seen", &seen_payouts(&pending))], "/manager/revenue").await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert!(r.location().unwrap().starts_with("/manager/revenue"), "{:?}", r.location());
 });

@@ -5,8 +5,9 @@ use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::ledger::{
-    parse_event, parse_percent, parse_schedule, payout_step, read_csv, spreadsheet_safe, totals_by_month, ImportRecord,
-    Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, StatementStatus, BOUNTY_MILESTONES,
+    parse_event, parse_percent, parse_schedule, parse_seen_payouts, payout_step, read_csv, spreadsheet_safe,
+    totals_by_month, ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError,
+    StatementStatus, BOUNTY_MILESTONES,
 };
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
 use crate::domain::role::{OrgAccess, Permission};
@@ -512,6 +513,41 @@ pub async fn close_past(ctx: &Ctx) -> Result<usize, AppError> {
         close(ctx, s.id).await?;
     }
     Ok(open.len())
+}
+
+/// Approves together the payouts the manager saw waiting (`seen`, from
+/// `ledger::seen_payouts`), all or none. Returns how many.
+pub async fn approve_payouts(ctx: &Ctx, seen: &str) -> Result<usize, AppError> {
+    let user = ctx.require(Permission::ManageRevenue).await?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let seen = parse_seen_payouts(seen).ok_or_else(|| AppError::Refused("No payouts to approve were named.".into()))?;
+    let mut waiting = store.payouts(brand, Some(PayoutStatus::Pending)).await.map_err(store_error)?;
+    waiting.retain(|p| seen.iter().any(|(id, _)| *id == p.id));
+    let changed =
+        || AppError::Conflict("A payout changed since you looked; nothing was approved. Reload and try again.".into());
+    if waiting.len() != seen.len() {
+        return Err(changed());
+    }
+    for p in &mut waiting {
+        let version = seen.iter().find(|(id, _)| *id == p.id).map(|(_, v)| *v);
+        if version != Some(p.version) {
+            return Err(changed());
+        }
+    }
+    let audits = waiting
+        .iter()
+        .map(|p| {
+            ctx.audit(
+                Some(&user),
+                audit::PAYOUT_APPROVED,
+                format!("payout:{}", p.id),
+                json!({ "before": "pending", "after": "approved", "amount": p.amount.to_string(), "bulk": true }),
+            )
+        })
+        .collect();
+    store.approve_payouts(brand, &waiting, user.id, audits).await.map_err(store_error)?;
+    Ok(waiting.len())
 }
 
 pub async fn payout(ctx: &Ctx, id: i64, version: i64, action: &str, reference: &str) -> Result<(), AppError> {

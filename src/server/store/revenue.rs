@@ -94,6 +94,15 @@ pub trait RevenueStore: Send + Sync + 'static {
         mails: Vec<OutgoingEmail>,
         audit: NewAudit,
     ) -> StoreResult<()>;
+    /// Approves payouts seen waiting for approval (each at its version),
+    /// all or none: if one changed meanwhile, nothing is approved.
+    async fn approve_payouts(
+        &self,
+        brand_id: i64,
+        payouts: &[Payout],
+        by: i64,
+        audits: Vec<NewAudit>,
+    ) -> StoreResult<()>;
     /// Moves a payout from the state it was seen in (at its version) to `to`.
     async fn move_payout(
         &self,
@@ -472,6 +481,18 @@ impl StatementRow {
         })
     }
 }
+
+/// Moves one payout on from the state it was seen in, at its version:
+/// `$1` the new status, `$2` a payment reference, `$3` the instant, `$4` who,
+/// `$5` the payout, `$6` its version, `$7` its status, `$8` the brand.
+pub const MOVE_PAYOUT: &str = "UPDATE payouts SET status = $1, version = version + 1, \
+     reference = COALESCE($2, reference), \
+     approved_at = CASE WHEN $1 = 'approved' THEN $3 ELSE approved_at END, \
+     approved_by = CASE WHEN $1 = 'approved' THEN $4 ELSE approved_by END, \
+     paid_at = CASE WHEN $1 = 'paid' THEN $3 ELSE paid_at END, \
+     paid_by = CASE WHEN $1 = 'paid' THEN $4 ELSE paid_by END \
+     WHERE id = $5 AND version = $6 AND status = $7 \
+     AND organisation_id IN (SELECT id FROM organisations WHERE brand_id = $8)";
 
 pub(super) const STATEMENT_SELECT: &str = "SELECT s.id, s.organisation_id, o.name, s.currency, s.month, s.status, \
      s.lines_total_minor, s.carried_in_minor, s.balance_minor, s.closed_at, p.id AS payout_id, \
@@ -1457,6 +1478,45 @@ macro_rules! revenue_store {
                 Ok(())
             }
 
+            async fn approve_payouts(
+                &self,
+                brand_id: i64,
+                payouts: &[Payout],
+                by: i64,
+                audits: Vec<NewAudit>,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                for (payout, audit) in payouts.iter().zip(audits) {
+                    let done = sqlx::query($crate::server::store::revenue::MOVE_PAYOUT)
+                        .bind(PayoutStatus::Approved.key())
+                        .bind(None::<&str>)
+                        .bind(ms(audit.at))
+                        .bind(by)
+                        .bind(payout.id)
+                        .bind(payout.version)
+                        .bind(PayoutStatus::Pending.key())
+                        .bind(brand_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(
+                            "A payout changed since you looked; nothing was approved. Reload and try again.",
+                        ));
+                    }
+                    Self::move_status_count(
+                        &mut tx,
+                        "payout_status_counts",
+                        brand_id,
+                        Some(PayoutStatus::Pending.key()),
+                        PayoutStatus::Approved.key(),
+                    )
+                    .await?;
+                    Self::insert_audit(&mut tx, &audit).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn move_payout(
                 &self,
                 brand_id: i64,
@@ -1468,15 +1528,7 @@ macro_rules! revenue_store {
             ) -> StoreResult<()> {
                 let now = ms(audit.at);
                 let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE payouts SET status = $1, version = version + 1, reference = COALESCE($2, reference), \
-                     approved_at = CASE WHEN $1 = 'approved' THEN $3 ELSE approved_at END, \
-                     approved_by = CASE WHEN $1 = 'approved' THEN $4 ELSE approved_by END, \
-                     paid_at = CASE WHEN $1 = 'paid' THEN $3 ELSE paid_at END, \
-                     paid_by = CASE WHEN $1 = 'paid' THEN $4 ELSE paid_by END \
-                     WHERE id = $5 AND version = $6 AND status = $7 \
-                     AND organisation_id IN (SELECT id FROM organisations WHERE brand_id = $8)",
-                )
+                let done = sqlx::query($crate::server::store::revenue::MOVE_PAYOUT)
                 .bind(to.key())
                 .bind(reference)
                 .bind(now)

@@ -5,10 +5,12 @@
 use super::shared::{statements_table, PayoutActions};
 use super::trend::TrendChart;
 use crate::api::revenue::{
-    get_revenue_program, ClosePastStatements, MovePayout, ProgramView, Ranked, RecordRevenueEvent,
+    get_revenue_program, ApprovePayouts, ClosePastStatements, MovePayout, ProgramView, Ranked, RecordRevenueEvent,
 };
 use crate::domain::format::{count, time_utc};
-use crate::domain::ledger::{import_limits, ImportRefusal, Payout, CSV_COLUMNS};
+use crate::domain::ledger::{
+    import_limits, seen_payouts, total_per_currency, ImportRefusal, Payout, PayoutStatus, CSV_COLUMNS,
+};
 use crate::domain::revenue::format_money;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
@@ -47,12 +49,17 @@ pub fn ProgramPage() -> impl IntoView {
     let record = ServerAction::<RecordRevenueEvent>::new();
     let close_all = ServerAction::<ClosePastStatements>::new();
     let pay = ServerAction::<MovePayout>::new();
+    let approve_all = ServerAction::<ApprovePayouts>::new();
+    let approve_value: LastResult<usize> = Signal::derive(move || approve_all.value().get());
     let record_value: LastResult<()> = Signal::derive(move || record.value().get());
     let close_value: LastResult<usize> = Signal::derive(move || close_all.value().get());
     let pay_value: LastResult<()> = Signal::derive(move || pay.value().get());
     let recorded = successes(record);
     let data = Resource::new(
-        move || (location.search.get(), recorded.get(), close_all.version().get(), pay.version().get()),
+        move || {
+            let moved = (pay.version().get(), approve_all.version().get());
+            (location.search.get(), recorded.get(), close_all.version().get(), moved)
+        },
         |_| get_revenue_program(),
     );
     view! {
@@ -60,8 +67,9 @@ pub fn ProgramPage() -> impl IntoView {
         <h1 class="mb-4 text-2xl font-bold">"Revenue"</h1>
         <FormError value=close_value/>
         <FormError value=pay_value/>
+        <FormError value=approve_value/>
         <Loaded data let:p>
-            <Program p record record_value close_all pay/>
+            <Program p record record_value close_all pay approve_all/>
         </Loaded>
     }
 }
@@ -73,12 +81,15 @@ fn Program(
     record_value: LastResult<()>,
     close_all: ServerAction<ClosePastStatements>,
     pay: ServerAction<MovePayout>,
+    approve_all: ServerAction<ApprovePayouts>,
 ) -> impl IntoView {
     let query = use_query_map();
     let notice = move || {
         let q = query.read();
         if q.get("recorded").is_some() {
             Some("Revenue recorded.".to_owned())
+        } else if let Some(n) = q.get("approved").and_then(|n| n.parse::<u64>().ok()) {
+            Some(format!("Approved {}; each is ready to be paid.", count(n, "payout", "payouts")))
         } else {
             q.get("closed")
                 .and_then(|n| n.parse::<u64>().ok())
@@ -89,6 +100,27 @@ fn Program(
     let import_refused =
         move || query.read().get("import_refused").and_then(|k| ImportRefusal::parse(&k)).map(ImportRefusal::message);
     let payouts: Vec<Payout> = p.payouts.clone();
+    // Approving together names the count and the total before it acts.
+    let pending: Vec<Payout> = payouts.iter().filter(|p| p.status == PayoutStatus::Pending).cloned().collect();
+    let bulk = (pending.len() > 1).then(|| {
+        let total = total_per_currency(pending.iter().map(|p| p.amount))
+            .into_iter()
+            .map(format_money)
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let what = count(pending.len(), "payout", "payouts");
+        view! {
+            <Form action=approve_all banner=false class="mb-3">
+                <input type="hidden" name="seen" value=seen_payouts(&pending)/>
+                <Confirm
+                    label=format!("Approve the {what} listed as waiting for approval ({total})")
+                    what=format!("Approve {what} totalling {total}? Each becomes ready to be paid; a payout that changed since this page was drawn stops them all.")
+                    confirm=format!("Approve {what}: {total}")
+                    class=BUTTON
+                />
+            </Form>
+        }
+    });
     let n = p.closable_total;
     let one = n == 1;
     let closing = count(n, "statement", "statements");
@@ -117,6 +149,7 @@ fn Program(
                             p.payouts_total
                         )}</p>
                     })}
+                    {bulk}
                     <ul class="divide-y divide-slate-100 text-sm" data-testid="payouts">
                         {payouts.into_iter().map(|po| view! {
                             <li class="flex flex-wrap items-end justify-between gap-3 py-3">
