@@ -73,13 +73,12 @@ test("a refused event on the long revenue page stays in view with what was typed
   const { company } = await approvedPartner(page, info, manager);
   await signIn(page, manager);
   await goto(page, "/manager/revenue");
-  const form = page.locator("#record");
   await page.locator("#ev-partner").selectOption({ label: company });
   await page.locator("#ev-customer").fill("Globex Keep");
   await page.locator("#ev-amount").fill("twelve");
   const external = `keep-${info.project.name}-${Date.now()}`;
   await page.locator("#ev-external_id").fill(external);
-  await form.getByRole("button", { name: "Record" }).click();
+  await page.getByRole("button", { name: "Record", exact: true }).click();
 
   const amount = page.locator("#ev-amount");
   await expect(amount).toHaveAttribute("aria-invalid", "true");

@@ -13,12 +13,14 @@
 
 use super::state::AppState;
 use crate::domain::form::{anchor, keeps_field, DRAFT_TTL_MS, MAX_DRAFT_BYTES};
+use crate::error::AppError;
 use crate::views::form::FormFlash;
 use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
+use leptos::server_fn::error::ServerFnUrlError;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -89,6 +91,7 @@ async fn post(session: Session, now_ms: i64, req: Request, next: Next) -> Respon
     let Some(back) = Back::read(&location) else { return res };
     let place = match back.refused {
         Some((path, err)) => {
+            let waiting_err = err.clone();
             let waiting = Waiting { page: back.page.clone(), at_ms: now_ms, flash: FormFlash { path, err, fields } };
             if let Err(e) = session.insert(FLASH_KEY, waiting).await {
                 // Without the flash the page would show no error at all, so
@@ -96,7 +99,10 @@ async fn post(session: Session, now_ms: i64, req: Request, next: Next) -> Respon
                 tracing::warn!("could not keep a refused form: {e}");
                 return res;
             }
-            Some(anchor(&fn_path))
+            // A field in error carries `autofocus`, which takes the page
+            // to it; browsers skip autofocus on an address with a fragment,
+            // so only a refusal without one opens at the form.
+            (!names_fields(&waiting_err)).then(|| anchor(&fn_path))
         }
         // Sent back to the page it came from: open it at the form.
         None if referer.as_deref().and_then(Back::read).is_some_and(|r| r.target == back.target) => {
@@ -112,6 +118,12 @@ async fn post(session: Session, now_ms: i64, req: Request, next: Next) -> Respon
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
+}
+
+/// Whether a refusal, as Leptos encodes it for the address, names fields.
+fn names_fields(err: &str) -> bool {
+    let e = ServerFnUrlError::<AppError>::decode_err(err);
+    matches!(e, AppError::Invalid(list) if !list.is_empty())
 }
 
 /// A page load: hand it the flash that waits for it.

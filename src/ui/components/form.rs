@@ -68,16 +68,20 @@ pub fn drafted_in(path: &str, name: &str) -> Option<String> {
     })
 }
 
-/// The `aria-invalid` and `aria-describedby` of a hand-built input whose
-/// message is a `FieldMessage`: the message, when shown, describes it.
+/// The `aria-invalid`, `aria-describedby` and `autofocus` of a hand-built
+/// input whose message is a `FieldMessage`: the message, when shown,
+/// describes it, and a page sent back without JavaScript opens on the first
+/// such input.
+#[allow(clippy::type_complexity)]
 pub fn invalid_when<T: Send + Sync + Clone + 'static>(
     value: LastResult<T>,
     field: &'static str,
-) -> (impl Fn() -> Option<&'static str> + Copy, impl Fn() -> Option<String> + Copy) {
+) -> (impl Fn() -> Option<&'static str> + Copy, impl Fn() -> Option<String> + Copy, impl Fn() -> bool + Copy) {
     let message = field_error(value, field);
     (
         move || message.with(Option::is_some).then_some("true"),
         move || message.with(Option::is_some).then(|| format!("field-{field}-error")),
+        move || message.with(Option::is_some),
     )
 }
 
@@ -164,13 +168,23 @@ where
     count.into()
 }
 
-/// After a refusal in the browser: focus the first field marked invalid,
-/// else the form's error banner, once the page has drawn them.
+/// After a refusal in the browser: empty its password fields (a refused
+/// form without JavaScript never brings one back either), then focus the
+/// first field marked invalid, else the form's error banner, once the page
+/// has drawn them.
 fn focus_first_problem(node: NodeRef<leptos::html::Form>) {
     #[cfg(feature = "hydrate")]
     request_animation_frame(move || {
         use leptos::wasm_bindgen::JsCast;
         let Some(form) = node.get_untracked() else { return };
+        let inputs = form.get_elements_by_tag_name("input");
+        for i in 0..inputs.length() {
+            if let Some(input) = inputs.item(i).and_then(|n| n.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()) {
+                if input.type_() == "password" {
+                    input.set_value("");
+                }
+            }
+        }
         let target = form
             .query_selector("[aria-invalid=\"true\"]")
             .ok()

@@ -124,7 +124,7 @@ fn Branding(
                 <label for=format!("brand-{id}") class="block text-sm font-medium">{label}</label>
                 {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
                 <input id=format!("brand-{id}") name=id class=INPUT value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))
-                    aria-invalid=invalid_when(save_value, id).0 aria-describedby=invalid_when(save_value, id).1/>
+                    aria-invalid=invalid_when(save_value, id).0 aria-describedby=invalid_when(save_value, id).1 autofocus=invalid_when(save_value, id).2/>
                 <FieldMessage value=save_value field=id/>
             </div>
         }
@@ -258,7 +258,7 @@ fn Branding(
                     <label for="brand-domain" class="block text-sm font-medium">"Add a domain"</label>
                     <div class="flex flex-wrap gap-2">
                         <input id="brand-domain" name="domain" placeholder="partners.example.com" class="mt-1 block w-72 max-w-full rounded-md border border-slate-300 px-3 py-2"
-                            value=drafted("domain") aria-invalid=invalid_when(add_value, "domain").0 aria-describedby=invalid_when(add_value, "domain").1/>
+                            value=drafted("domain") aria-invalid=invalid_when(add_value, "domain").0 aria-describedby=invalid_when(add_value, "domain").1 autofocus=invalid_when(add_value, "domain").2/>
                         <button type="submit" class=format!("{BUTTON} mt-1")>"Add domain"</button>
                     </div>
                     <FieldMessage value=add_value field="domain"/>

@@ -142,7 +142,7 @@ fn Certification(
                                     view! {
                                         <label for=note_id.clone() class="block text-sm font-medium">"Evidence: notes, links, sandbox test results"</label>
                                         <textarea id=note_id name="evidence" rows="3" class=INPUT
-                                            aria-invalid=invalid_when(value, "evidence").0 aria-describedby=invalid_when(value, "evidence").1>{drafted("evidence")}</textarea>
+                                            aria-invalid=invalid_when(value, "evidence").0 aria-describedby=invalid_when(value, "evidence").1 autofocus=invalid_when(value, "evidence").2>{drafted("evidence")}</textarea>
                                         <input type="hidden" name="note" value=""/>
                                         <FieldMessage value field="evidence"/>
                                     }.into_any()
@@ -150,7 +150,7 @@ fn Certification(
                                     view! {
                                         <label for=note_id.clone() class="block text-sm font-medium">{if needs_note(e) { "Note (required, sent to the partner)" } else { "Note (optional)" }}</label>
                                         <textarea id=note_id name="note" rows="2" class=INPUT
-                                            aria-invalid=invalid_when(value, "note").0 aria-describedby=invalid_when(value, "note").1>{drafted("note")}</textarea>
+                                            aria-invalid=invalid_when(value, "note").0 aria-describedby=invalid_when(value, "note").1 autofocus=invalid_when(value, "note").2>{drafted("note")}</textarea>
                                         <input type="hidden" name="evidence" value=""/>
                                         <FieldMessage value field="note"/>
                                     }.into_any()

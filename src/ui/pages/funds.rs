@@ -220,24 +220,24 @@ fn Funds(
                     <div class="grid gap-4 sm:grid-cols-2">
                         <div>
                             <label for="fund-kind" class="block text-sm font-medium">"Activity"</label>
-                            <select id="fund-kind" name="kind" class=INPUT aria-invalid=invalid_when(request_value, "kind").0 aria-describedby=invalid_when(request_value, "kind").1>
+                            <select id="fund-kind" name="kind" class=INPUT aria-invalid=invalid_when(request_value, "kind").0 aria-describedby=invalid_when(request_value, "kind").1 autofocus=invalid_when(request_value, "kind").2>
                                 {ActivityKind::ALL.iter().map(|k| view! { <option value=k.key() selected=drafted("kind").as_deref() == Some(k.key())>{k.label()}</option> }).collect_view()}
                             </select>
                             <FieldMessage value=request_value field="kind"/>
                         </div>
                         <div>
                             <label for="fund-title" class="block text-sm font-medium">"What it is"</label>
-                            <input id="fund-title" name="title" required=true maxlength="200" class=INPUT value=drafted("title") aria-invalid=invalid_when(request_value, "title").0 aria-describedby=invalid_when(request_value, "title").1/>
+                            <input id="fund-title" name="title" required=true maxlength="200" class=INPUT value=drafted("title") aria-invalid=invalid_when(request_value, "title").0 aria-describedby=invalid_when(request_value, "title").1 autofocus=invalid_when(request_value, "title").2/>
                             <FieldMessage value=request_value field="title"/>
                         </div>
                         <div>
                             <label for="fund-date" class="block text-sm font-medium">"Activity date"</label>
-                            <input id="fund-date" name="date" type="date" required=true value=drafted("date").unwrap_or_else(|| v.today.clone()) class=INPUT aria-invalid=invalid_when(request_value, "date").0 aria-describedby=invalid_when(request_value, "date").1/>
+                            <input id="fund-date" name="date" type="date" required=true value=drafted("date").unwrap_or_else(|| v.today.clone()) class=INPUT aria-invalid=invalid_when(request_value, "date").0 aria-describedby=invalid_when(request_value, "date").1 autofocus=invalid_when(request_value, "date").2/>
                             <FieldMessage value=request_value field="date"/>
                         </div>
                         <div>
                             <label for="fund-amount" class="block text-sm font-medium">{format!("Amount ({currency})")}</label>
-                            <input id="fund-amount" name="amount" inputmode="decimal" required=true class=INPUT value=drafted("amount") aria-invalid=invalid_when(request_value, "amount").0 aria-describedby=invalid_when(request_value, "amount").1/>
+                            <input id="fund-amount" name="amount" inputmode="decimal" required=true class=INPUT value=drafted("amount") aria-invalid=invalid_when(request_value, "amount").0 aria-describedby=invalid_when(request_value, "amount").1 autofocus=invalid_when(request_value, "amount").2/>
                             <FieldMessage value=request_value field="amount"/>
                         </div>
                     </div>

@@ -272,7 +272,7 @@ pub fn TemplatePage() -> impl IntoView {
                     <div class="sm:col-span-2">
                         <label for="t-title" class="block text-sm font-medium">"Item"</label>
                         <input id="t-title" name="title" required class="mt-1 w-full rounded-md border border-slate-300 px-2 py-2" value=drafted("title")
-                            aria-invalid=invalid_when(add_value, "title").0 aria-describedby=invalid_when(add_value, "title").1/>
+                            aria-invalid=invalid_when(add_value, "title").0 aria-describedby=invalid_when(add_value, "title").1 autofocus=invalid_when(add_value, "title").2/>
                         <FieldMessage value=add_value field="title"/>
                     </div>
                     <div>

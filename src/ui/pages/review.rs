@@ -253,7 +253,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     <input type="hidden" name="decision" value="request_info"/>
                                     <label for="question" class="block text-sm font-medium">"Question for the applicant"</label>
                                     <textarea id="question" name="text" rows="2" class=INPUT
-                                        aria-invalid=invalid_when(decide_value, "question").0 aria-describedby=invalid_when(decide_value, "question").1>{drafted("text")}</textarea>
+                                        aria-invalid=invalid_when(decide_value, "question").0 aria-describedby=invalid_when(decide_value, "question").1 autofocus=invalid_when(decide_value, "question").2>{drafted("text")}</textarea>
                                     <FieldMessage value=decide_value field="question"/>
                                     <button type="submit" class="mb-4 mt-2 rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold">"Ask for information"</button>
                                 </Form>
@@ -263,7 +263,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     <input type="hidden" name="decision" value="reject"/>
                                     <label for="reason" class="block text-sm font-medium">"Reason for rejection (emailed)"</label>
                                     <textarea id="reason" name="text" rows="2" class=INPUT
-                                        aria-invalid=invalid_when(decide_value, "reason").0 aria-describedby=invalid_when(decide_value, "reason").1>{drafted("text")}</textarea>
+                                        aria-invalid=invalid_when(decide_value, "reason").0 aria-describedby=invalid_when(decide_value, "reason").1 autofocus=invalid_when(decide_value, "reason").2>{drafted("text")}</textarea>
                                     <FieldMessage value=decide_value field="reason"/>
                                     <button type="submit" class="mt-2 rounded-md border border-red-300 px-4 py-2 text-sm font-semibold text-red-800">"Reject"</button>
                                 </Form>

@@ -314,7 +314,7 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
                             <input type="hidden" name="id" value=id_resolve/>
                             <label for="resolve-summary" class="block text-sm font-medium">"Summary for the partner"</label>
                             <textarea id="resolve-summary" name="summary" rows="3" class=INPUT
-                                aria-invalid=invalid_when(resolve_value, "summary").0 aria-describedby=invalid_when(resolve_value, "summary").1>{drafted("summary")}</textarea>
+                                aria-invalid=invalid_when(resolve_value, "summary").0 aria-describedby=invalid_when(resolve_value, "summary").1 autofocus=invalid_when(resolve_value, "summary").2>{drafted("summary")}</textarea>
                             <FieldMessage value=resolve_value field="summary"/>
                             {tier1.then(|| RESOLUTION_STEPS.iter().map(|(k, label, hint)| {
                                 let name = format!("step_{k}");
@@ -330,7 +330,7 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
                                     <label for=format!("resolve-{k}") class="mt-2 block text-sm font-medium">{*label}</label>
                                     <p class="text-xs text-slate-500">{*hint}</p>
                                     <textarea id=format!("resolve-{k}") name=name.clone() rows="2" class=INPUT
-                                        aria-invalid=invalid_when(resolve_value, field).0 aria-describedby=invalid_when(resolve_value, field).1>{drafted(&name)}</textarea>
+                                        aria-invalid=invalid_when(resolve_value, field).0 aria-describedby=invalid_when(resolve_value, field).1 autofocus=invalid_when(resolve_value, field).2>{drafted(&name)}</textarea>
                                     <FieldMessage value=resolve_value field/>
                                 }
                             }).collect_view())}
@@ -345,7 +345,7 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
                             <input type="hidden" name="id" value=id_reopen/>
                             <label for="reopen-reason" class="block text-sm font-medium">"Why"</label>
                             <textarea id="reopen-reason" name="reason" rows="2" class=INPUT
-                                aria-invalid=invalid_when(reopen_value, "reason").0 aria-describedby=invalid_when(reopen_value, "reason").1>{drafted("reason")}</textarea>
+                                aria-invalid=invalid_when(reopen_value, "reason").0 aria-describedby=invalid_when(reopen_value, "reason").1 autofocus=invalid_when(reopen_value, "reason").2>{drafted("reason")}</textarea>
                             <FieldMessage value=reopen_value field="reason"/>
                             <button type="submit" class=format!("{QUIET} mt-2")>"Reopen ticket"</button>
                         </Form>

@@ -111,7 +111,7 @@ pub fn AgentsPage() -> impl IntoView {
                                 <label class="text-sm">"Events"
                                     <input name="count" type="number" min="1" max="100" value=drafted("count").unwrap_or_else(|| "25".to_owned())
                                         class="ml-1 w-20 rounded border border-slate-300 px-2 py-1"
-                                        aria-invalid=invalid_when(simulate_value, "count").0 aria-describedby=invalid_when(simulate_value, "count").1/>
+                                        aria-invalid=invalid_when(simulate_value, "count").0 aria-describedby=invalid_when(simulate_value, "count").1 autofocus=invalid_when(simulate_value, "count").2/>
                                 </label>
                                 <button type="submit" class=BUTTON>"Simulate events"</button>
                             </Form>

@@ -111,7 +111,7 @@ fn Keys(
                         <div>
                             <label for="key-name" class="block text-sm font-medium">"Name"</label>
                             <input id="key-name" name="name" class=INPUT placeholder="CI pipeline" required value=drafted("name")
-                                aria-invalid=invalid_when(create_value, "name").0 aria-describedby=invalid_when(create_value, "name").1/>
+                                aria-invalid=invalid_when(create_value, "name").0 aria-describedby=invalid_when(create_value, "name").1 autofocus=invalid_when(create_value, "name").2/>
                             <FieldMessage value=create_value field="name"/>
                         </div>
                         <div>

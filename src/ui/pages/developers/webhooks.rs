@@ -57,13 +57,13 @@ pub fn WebhooksPage() -> impl IntoView {
                                 {hidden_org(org)}
                                 <label for="sub-url" class="block text-sm font-medium">"Receiver URL"</label>
                                 <input id="sub-url" name="url" class=INPUT placeholder="https://hooks.example.com/partner-portal" required
-                                    value=drafted("url") aria-invalid=invalid_when(create_value, "url").0 aria-describedby=invalid_when(create_value, "url").1/>
+                                    value=drafted("url") aria-invalid=invalid_when(create_value, "url").0 aria-describedby=invalid_when(create_value, "url").1 autofocus=invalid_when(create_value, "url").2/>
                                 <FieldMessage value=create_value field="url"/>
                                 <div class="mt-3 grid gap-3 sm:grid-cols-2">
                                     <div>
                                         <label for="sub-patterns" class="block text-sm font-medium">"Events"</label>
                                         <input id="sub-patterns" name="patterns" class=INPUT value=drafted("patterns").unwrap_or_else(|| "trust.*, cert.*".to_owned())
-                                            aria-invalid=invalid_when(create_value, "patterns").0 aria-describedby=invalid_when(create_value, "patterns").1/>
+                                            aria-invalid=invalid_when(create_value, "patterns").0 aria-describedby=invalid_when(create_value, "patterns").1 autofocus=invalid_when(create_value, "patterns").2/>
                                         <p class="mt-1 text-xs text-slate-500">{format!("*, a family such as trust.*, or names: {}", EVENT_TYPES.join(", "))}</p>
                                         <FieldMessage value=create_value field="patterns"/>
                                     </div>

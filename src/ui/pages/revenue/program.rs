@@ -223,18 +223,18 @@ fn Program(
             <Card title="Record one event" id="record">
                 <Form action=record>
                     {
-                        let (invalid, described) = invalid_when(record_value, "partner");
+                        let (invalid, described, first) = invalid_when(record_value, "partner");
                         let typed = drafted("partner");
                         if p.partners.is_empty() {
                             view! {
                                 <label for="ev-partner" class="block text-sm font-medium">"Partner (name or number)"</label>
                                 <input id="ev-partner" name="partner" type="text" required class=INPUT value=typed
-                                    aria-invalid=invalid aria-describedby=described/>
+                                    aria-invalid=invalid aria-describedby=described autofocus=first/>
                             }.into_any()
                         } else {
                             view! {
                                 <label for="ev-partner" class="block text-sm font-medium">"Partner"</label>
-                                <select id="ev-partner" name="partner" class=INPUT aria-invalid=invalid aria-describedby=described>
+                                <select id="ev-partner" name="partner" class=INPUT aria-invalid=invalid aria-describedby=described autofocus=first>
                                     {p.partners.iter().map(|(id, n)| {
                                         let id = id.to_string();
                                         let selected = typed.as_deref() == Some(id.as_str());
@@ -249,12 +249,12 @@ fn Program(
                         {[("customer", "Customer", "text", String::new()), ("date", "Date", "date", p.today.clone()), ("amount", "Amount", "text", String::new()), ("currency", "Currency", "text", "USD".to_owned()), ("external_id", "External id", "text", String::new()), ("refunds", "Refunds invoice (refunds only)", "text", String::new()), ("customer_price", "Partner's price to the customer (optional)", "text", String::new())]
                             .into_iter().map(|(name, label, kind, v)| {
                                 let v = drafted(name).unwrap_or(v);
-                                let (invalid, described) = invalid_when(record_value, name);
+                                let (invalid, described, first) = invalid_when(record_value, name);
                                 view! {
                                     <div class="mt-3">
                                         <label for=format!("ev-{name}") class="block text-sm font-medium">{label}</label>
                                         <input id=format!("ev-{name}") name=name type=kind value=v class=INPUT
-                                            aria-invalid=invalid aria-describedby=described/>
+                                            aria-invalid=invalid aria-describedby=described autofocus=first/>
                                         <FieldMessage value=record_value field=name/>
                                     </div>
                                 }

@@ -71,11 +71,11 @@ pub(super) fn TermsEditor(
     let bounty = |m: &str| t.bounties.iter().find(|(k, _)| k == m).map(|(_, a)| amount(*a)).unwrap_or_default();
     let field = move |id: &'static str, label: &'static str, hint: &'static str, v: String| {
         let v = drafted_in(SaveRevenueTerms::PATH, id).unwrap_or(v);
-        let (invalid, described) = invalid_when(value, id);
+        let (invalid, described, first) = invalid_when(value, id);
         view! {
             <div>
                 <label for=format!("terms-{id}") class="block text-sm font-medium">{label}</label>
-                <input id=format!("terms-{id}") name=id value=v class=INPUT aria-invalid=invalid aria-describedby=described/>
+                <input id=format!("terms-{id}") name=id value=v class=INPUT aria-invalid=invalid aria-describedby=described autofocus=first/>
                 {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
                 <FieldMessage value field=id/>
             </div>
@@ -127,7 +127,7 @@ pub(super) fn TermsEditor(
         },
         t.fund_budget_minor.map(amount).unwrap_or_default(),
     ));
-    let (schedule_invalid, schedule_described) = invalid_when(value, "bonus_schedule");
+    let (schedule_invalid, schedule_described, schedule_first) = invalid_when(value, "bonus_schedule");
     view! {
         <h3 class="mb-2 mt-5 font-semibold">"New version"</h3>
         <Form action=save>
@@ -138,7 +138,7 @@ pub(super) fn TermsEditor(
                     <label for="terms-bonus_schedule" class="block text-sm font-medium">"Quarterly volume bonus"</label>
                     <p class="text-xs text-slate-500">"One tier per line: quarterly revenue threshold = bonus, e.g. 100000.00 = 1000.00."</p>
                     <textarea id="terms-bonus_schedule" name="bonus_schedule" rows="3" class=INPUT
-                        aria-invalid=schedule_invalid aria-describedby=schedule_described>
+                        aria-invalid=schedule_invalid aria-describedby=schedule_described autofocus=schedule_first>
                         {drafted_in(SaveRevenueTerms::PATH, "bonus_schedule").unwrap_or(schedule)}
                     </textarea>
                     <FieldMessage value field="bonus_schedule"/>
