@@ -314,3 +314,43 @@ on_both!(an_applicant_opening_a_partners_page_is_told_it_opens_on_approval, |e| 
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(!r.body.contains("once your application is approved") && r.body.contains("Not found."), "{}", r.body);
 });
+
+on_both!(an_applicants_home_says_where_the_application_stands_with_the_question_or_the_reason, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let mut manager = app.client();
+    manager.sign_in("mgr@example.com", PASSWORD).await;
+    let mut ada = applicant(&app, "Agents Inc", "ada@agents.example").await;
+    let home = ada.get("/").await;
+    assert!(
+        home.body.contains("waiting for a partner manager&#x27;s review")
+            || home.body.contains("waiting for a partner manager's review"),
+        "{}",
+        home.body
+    );
+
+    let q = manager.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
+    let id =
+        serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();
+    let ask =
+        [("id", id.as_str()), ("version", "0"), ("decision", "request_info"), ("text", "Which banks do you serve?")];
+    assert_eq!(manager.call(DecideApplication::PATH, &ask).await.status, StatusCode::OK);
+    let home = ada.get("/").await;
+    assert!(
+        home.body.contains("Which banks do you serve?") && home.body.contains("Answer the question"),
+        "{}",
+        home.body
+    );
+
+    let r = ada.call(AnswerApplication::PATH, &[("answer", "Regional ones.")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let review: Review =
+        serde_json::from_str(&manager.call(GetApplicationReview::PATH, &[("id", &id)]).await.body).unwrap();
+    let version = review.application.version.to_string();
+    let no =
+        [("id", id.as_str()), ("version", version.as_str()), ("decision", "reject"), ("text", "Not a fit this year.")];
+    assert_eq!(manager.call(DecideApplication::PATH, &no).await.status, StatusCode::OK);
+    let home = ada.get("/").await;
+    assert!(home.body.contains("The reason given: Not a fit this year."), "{}", home.body);
+    assert!(!home.body.contains("waiting for a partner manager"));
+});

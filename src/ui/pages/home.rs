@@ -1,7 +1,8 @@
 use crate::api::admin::{get_inbox, get_users_overview, InboxView};
 use crate::api::certification::get_certification;
-use crate::api::partners::{get_onboarding_plan, get_partner_home, PartnerHome};
+use crate::api::partners::{get_my_application, get_onboarding_plan, get_partner_home, PartnerHome};
 use crate::domain::account::CurrentUser;
+use crate::domain::application::ApplicationStatus;
 use crate::domain::format::{count, days_waiting, thousands};
 use crate::domain::ledger::PayoutStatus;
 use crate::domain::revenue::format_money;
@@ -131,11 +132,7 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
         </div>
         {(role == Role::Partner && user.organisation.is_some() && !user.is_applicant()).then(|| view! { <Earnings data=cards.home/> })}
         {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <CertificationCard data=cards.certification/> <NextSteps plan=cards.plan/> })}
-        {user.is_applicant().then(|| view! {
-            <p class="mb-8 rounded-lg border border-slate-200 bg-white p-5 text-sm">
-                "Your application is being reviewed. "<a class="text-brand underline" href="/application">"See its status"</a>
-            </p>
-        })}
+        {user.is_applicant().then(|| view! { <ApplicantStatus/> })}
         {role.is_staff().then(|| view! {
             <p class="mb-8 text-sm">
                 <a class="text-brand underline" href="/manager/applications">"Review applications"</a>" · "
@@ -143,6 +140,40 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
             </p>
         })}
         {(role == Role::Admin).then(|| view! { <AdminUsers/> })}
+    }
+}
+
+/// Where an applicant's application stands, in words that fit it: waiting,
+/// a question to answer (with the question), or the decision and its reason.
+#[component]
+fn ApplicantStatus() -> impl IntoView {
+    let mine = Resource::new(|| (), |_| get_my_application());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(Some(app)) = mine.await else { return ().into_any() };
+                let (tone, text): (&str, String) = match app.status {
+                    ApplicationStatus::Submitted => ("border-slate-200 bg-white", "Your application is waiting for a partner manager's review.".to_owned()),
+                    ApplicationStatus::InfoRequested => ("border-amber-300 bg-amber-50", format!(
+                        "A partner manager asks: “{}” Answer on your application page to continue.",
+                        app.info_question.clone().unwrap_or_default()
+                    )),
+                    ApplicationStatus::Rejected => ("border-red-300 bg-red-50", match &app.decision_reason {
+                        Some(r) => format!("Your application was not accepted. The reason given: {r}"),
+                        None => "Your application was not accepted.".to_owned(),
+                    }),
+                    ApplicationStatus::Approved => ("border-emerald-300 bg-emerald-50", "Your application is approved. Welcome aboard.".to_owned()),
+                };
+                let link = if app.status == ApplicationStatus::InfoRequested { "Answer the question" } else { "See your application" };
+                view! {
+                    <section class=format!("mb-8 rounded-lg border p-5 text-sm {tone}") aria-labelledby="application-heading" data-testid="applicant-status">
+                        <h2 id="application-heading" class="mb-1 font-semibold">{format!("Application: {}", app.status.label())}</h2>
+                        <p class="mb-2 whitespace-pre-wrap">{text}</p>
+                        <a class="font-medium text-brand underline" href="/application">{link}</a>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
     }
 }
 
