@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { approvedPartner, createAdmin, goto, ready, signIn, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, ready, signIn, uniqueEmail } from "./helpers";
 
 // A refused form keeps the visitor's place and words: with JavaScript off the
 // server sends it back through a one-time flash (the address stays clean and
@@ -21,6 +21,7 @@ test("a refused sign-in keeps the email, drops the password and leaves a clean a
   expect(page.url()).not.toContain("__err");
   expect(page.url()).not.toContain("__path");
   expect(await page.content()).not.toContain("this is not the password");
+  await expectAccessible(page);
 
   // The flash is spent: a reload shows the empty form.
   await goto(page, "/login");
@@ -60,6 +61,7 @@ test("a refused application comes back with all nine fields as typed and the car
   await expect(page.getByLabel("Revenue model")).toHaveValue("reseller");
   await expect(page.getByLabel("Why partner with us?")).toHaveValue("We resell to regional banks.\nAnd we mean it.");
   expect(page.url()).not.toContain("__err");
+  await expectAccessible(page);
 
   // Corrected, it goes through.
   await website.fill("https://keep.example");
@@ -91,4 +93,5 @@ test("a refused event on the long revenue page stays in view with what was typed
   await expect(page.locator("#ev-partner")).toHaveValue(await page.locator("#ev-partner option", { hasText: company }).getAttribute("value") ?? "");
   expect(page.url()).not.toContain("__err");
   await page.screenshot({ path: test.info().outputPath("record-refused.png") });
+  await expectAccessible(page);
 });

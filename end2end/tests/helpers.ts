@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -137,4 +138,38 @@ export async function approvedPartner(
   await ready(page);
   await signOut(page);
   return { owner, company };
+}
+
+/** Runs axe (WCAG 2.1 A and AA rules) on the page as it stands and fails
+ *  with every violation and where it is. axe is a script: with JavaScript
+ *  off, the page's HTML as served (its scripts removed, so nothing
+ *  hydrates) is checked in a scripted page of the same origin instead. */
+export async function expectAccessible(page: Page): Promise<void> {
+  let target = page;
+  let scripted: import("@playwright/test").BrowserContext | undefined;
+  if (test.info().project.use.javaScriptEnabled === false) {
+    const origin = new URL(page.url()).origin;
+    const html = (await page.content())
+      .replace(/<script\b[\s\S]*?<\/script>/gi, "")
+      .replace(/<head>/i, `<head><base href="${origin}/">`);
+    scripted = await page.context().browser()!.newContext({
+      javaScriptEnabled: true,
+      bypassCSP: true,
+      viewport: page.viewportSize(),
+    });
+    target = await scripted.newPage();
+    await target.goto(`${origin}/healthz`);
+    await target.setContent(html, { waitUntil: "load" });
+  }
+  try {
+    const results = await new AxeBuilder({ page: target })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+      .analyze();
+    const found = results.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`,
+    );
+    expect(found, `axe on ${page.url()}`).toEqual([]);
+  } finally {
+    await scripted?.close();
+  }
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createAdmin, fillApplication, goto, ready, signIn, uniqueEmail } from "./helpers";
+import { createAdmin, expectAccessible, fillApplication, goto, ready, signIn, uniqueEmail } from "./helpers";
 
 test("a manager's home is a work queue, each tile leading to its queue", async ({ page }, info) => {
   const manager = uniqueEmail("inbox", info);
@@ -16,6 +16,12 @@ test("a manager's home is a work queue, each tile leading to its queue", async (
   await expect(applications).toContainText("Applications to review");
   expect(Number(await applications.getByTestId("waiting").textContent())).toBeGreaterThan(0);
   await page.screenshot({ path: test.info().outputPath("inbox.png"), fullPage: true });
+  await expectAccessible(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: test.info().outputPath("inbox-phone.png"), fullPage: true });
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(sideways, "the home page does not scroll sideways on a phone").toBeLessThanOrEqual(0);
+  await page.setViewportSize({ width: 1366, height: 900 });
 
   const queues: [string, RegExp][] = [
     ["tickets", /\/support\/queue$/],

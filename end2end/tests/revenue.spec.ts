@@ -38,8 +38,11 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await page.screenshot({ path: test.info().outputPath("manager-revenue.png"), fullPage: true });
   await signOut(page);
 
-  // The partner: 20 % of 1000.00 − 100.00 + 250.00.
+  // The partner: 20 % of 1000.00 − 100.00 + 250.00, on the home page first.
   await signIn(page, owner);
+  await expect(page.getByTestId("month-earnings")).toHaveText("$230.00");
+  await expect(page.getByTestId("next-payout")).toContainText("None waiting");
+  await page.screenshot({ path: test.info().outputPath("partner-home.png"), fullPage: true });
   await goto(page, "/revenue");
   await expect(page.getByTestId("mtd")).toHaveText("$230.00");
   await expect(page.getByTestId("trend-chart")).toHaveAttribute("aria-label", /total \$230\.00/);
