@@ -104,6 +104,7 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
         <Title text="Home"/>
         <h1 class="mb-6 text-2xl font-bold">"Welcome, " {user.display_name.clone()}</h1>
         {role.is_staff().then(|| view! { <Inbox data=cards.inbox/> })}
+        {(role == Role::Partner && user.organisation.is_some() && !user.is_applicant()).then(|| view! { <Earnings data=cards.home/> })}
         <div class="mb-8 grid gap-4 sm:grid-cols-2">
             <section class="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby="you">
                 <h2 id="you" class="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">"You"</h2>
@@ -130,7 +131,6 @@ fn Dashboard(user: CurrentUser, cards: PartnerCards) -> impl IntoView {
                 }}
             </section>
         </div>
-        {(role == Role::Partner && user.organisation.is_some() && !user.is_applicant()).then(|| view! { <Earnings data=cards.home/> })}
         {(role == Role::Partner && user.organisation.is_some()).then(|| view! { <CertificationCard data=cards.certification/> <NextSteps plan=cards.plan/> })}
         {user.is_applicant().then(|| view! { <ApplicantStatus/> })}
         {role.is_staff().then(|| view! {
@@ -258,7 +258,7 @@ fn InboxBody(v: InboxView) -> impl IntoView {
         };
         let detail = match (l.waiting, l.late, l.oldest_ms) {
             (0, _, _) => "Nothing waiting".to_owned(),
-            (_, 0, Some(t)) => format!("Oldest waiting {}", days_waiting(t, now)),
+            (_, 0, Some(t)) => format!("Oldest {}", waited(t, now)),
             (_, n, _) => format!("{} late", thousands(n as u64)),
         };
         view! {
@@ -276,7 +276,10 @@ fn InboxBody(v: InboxView) -> impl IntoView {
         let when = match (i.target_ms, late) {
             (Some(t), false) => format!("Respond within {}", format_duration(t - now)),
             (Some(t), true) => format!("Response overdue by {}", format_duration(now - t)),
-            (None, _) => format!("Waiting {}", days_waiting(i.waiting_since_ms, now)),
+            (None, _) => {
+                let w = waited(i.waiting_since_ms, now);
+                format!("{}{}", w[..1].to_uppercase(), &w[1..])
+            }
         };
         view! {
             <li class="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1 px-4 py-3" data-testid="work-item">
@@ -302,6 +305,15 @@ fn InboxBody(v: InboxView) -> impl IntoView {
                 {(v.more > 0).then(|| view! { <p class="mt-2 text-sm text-slate-600">{format!("and {} more in the queues above.", count(v.more, "item", "items"))}</p> })}
             }.into_any()
         }}
+    }
+}
+
+/// "arrived today", else "waiting 3 days".
+fn waited(since_ms: i64, now_ms: i64) -> String {
+    if now_ms - since_ms < crate::domain::DAY_MS {
+        "arrived today".to_owned()
+    } else {
+        format!("waiting {}", days_waiting(since_ms, now_ms))
     }
 }
 
