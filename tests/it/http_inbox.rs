@@ -74,9 +74,14 @@ on_both!(the_inbox_counts_every_queue_puts_late_work_first_and_is_for_staff_only
     assert!(home.body.contains("href=\"/manager/applications?status=submitted\""));
     assert!(home.body.contains("href=\"/support/queue\""));
 
-    // Partners have no inbox, and their home does not offer one.
+    // Partners have no inbox, and their home does not offer one, nor
+    // answer with the inbox's refusal to a client that is not a browser.
     assert_eq!(p.call(GetInbox::PATH, &[]).await.status, StatusCode::FORBIDDEN);
     assert!(!p.get("/").await.body.contains("Waiting for you"));
+    let plain = p.send(axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(plain.status, StatusCode::OK, "a partner's home without Accept: text/html");
+    let plain = mgr.send(axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(plain.status, StatusCode::OK, "a manager's home without Accept: text/html");
 });
 
 on_both!(a_partners_home_names_a_ticket_past_its_target_and_staff_have_no_partner_home, |e| async move {

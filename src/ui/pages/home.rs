@@ -25,13 +25,48 @@ pub fn HomePage() -> impl IntoView {
     // outside the suspense below: made inside it, the server builds the
     // dashboard more than once while it waits for the user (once to find
     // what it reads, once to render) and each build read everything again.
-    // For anyone else these answer at once with "not a partner" and stay
-    // unread.
+    // Each asks the server only for whom it is: for anyone else it answers
+    // "not found" itself and stays unread. (A server function refusing
+    // while the page renders would set the page's status to its refusal
+    // for a client that is not a browser.)
+    let partner = move |u: &CurrentUser| u.role == Role::Partner && u.organisation.is_some();
     let cards = PartnerCards {
-        certification: Resource::new(|| (), |_| get_certification(None)),
-        plan: Resource::new(|| (), |_| get_onboarding_plan(None)),
-        inbox: Resource::new(|| (), |_| get_inbox()),
-        home: Resource::new(|| (), |_| get_partner_home()),
+        certification: Resource::new(
+            || (),
+            move |_| async move {
+                match user.await {
+                    Ok(Some(u)) if partner(&u) => get_certification(None).await,
+                    _ => Err(AppError::NotFound),
+                }
+            },
+        ),
+        plan: Resource::new(
+            || (),
+            move |_| async move {
+                match user.await {
+                    Ok(Some(u)) if partner(&u) => get_onboarding_plan(None).await,
+                    _ => Err(AppError::NotFound),
+                }
+            },
+        ),
+        inbox: Resource::new(
+            || (),
+            move |_| async move {
+                match user.await {
+                    Ok(Some(u)) if u.role.is_staff() => get_inbox().await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        ),
+        home: Resource::new(
+            || (),
+            move |_| async move {
+                match user.await {
+                    Ok(Some(u)) if partner(&u) && !u.is_applicant() => get_partner_home().await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        ),
     };
     view! {
         <Suspense fallback=|| ()>
@@ -93,8 +128,8 @@ fn ProgramLanding() -> impl IntoView {
 struct PartnerCards {
     certification: Resource<Result<CertView, AppError>>,
     plan: Resource<Result<PlanView, AppError>>,
-    inbox: Resource<Result<InboxView, AppError>>,
-    home: Resource<Result<PartnerHome, AppError>>,
+    inbox: Resource<Result<Option<InboxView>, AppError>>,
+    home: Resource<Result<Option<PartnerHome>, AppError>>,
 }
 
 #[component]
@@ -179,7 +214,7 @@ fn ApplicantStatus() -> impl IntoView {
 
 /// A partner's earnings at a glance, the next payout, and what needs them.
 #[component]
-fn Earnings(data: Resource<Result<PartnerHome, AppError>>) -> impl IntoView {
+fn Earnings(data: Resource<Result<Option<PartnerHome>, AppError>>) -> impl IntoView {
     let money = |list: &[crate::domain::revenue::Money]| {
         if list.is_empty() {
             "Nothing yet".to_owned()
@@ -190,7 +225,7 @@ fn Earnings(data: Resource<Result<PartnerHome, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let Ok(h) = data.await else { return ().into_any() };
+                let Ok(Some(h)) = data.await else { return ().into_any() };
                 let payout = match &h.next_payout {
                     Some(p) => {
                         let step = if p.status == PayoutStatus::Approved { "approved, being paid" } else { "waiting for approval" };
@@ -230,14 +265,15 @@ fn Earnings(data: Resource<Result<PartnerHome, AppError>>) -> impl IntoView {
 /// Staff's work queue: a tile per queue with what waits and what is late,
 /// each leading to its queue, then the work itself, late first.
 #[component]
-fn Inbox(data: Resource<Result<InboxView, AppError>>) -> impl IntoView {
+fn Inbox(data: Resource<Result<Option<InboxView>, AppError>>) -> impl IntoView {
     view! {
         <section class="mb-8" aria-labelledby="inbox-heading">
             <h2 id="inbox-heading" class="mb-3 text-lg font-semibold">"Waiting for you"</h2>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(v) => view! { <InboxBody v/> }.into_any(),
+                        Ok(Some(v)) => view! { <InboxBody v/> }.into_any(),
+                        Ok(None) => ().into_any(),
                         Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
