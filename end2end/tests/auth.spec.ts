@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createAdmin, goto, mailedLink, PASSWORD, ready, signIn, uniqueEmail } from "./helpers";
+import { createAdmin, goto, mailedLink, navigate, PASSWORD, ready, signIn, uniqueEmail } from "./helpers";
 
 test("an administrator signs in and out", async ({ page }, info) => {
   const email = uniqueEmail("admin", info);
@@ -67,8 +67,7 @@ test("an administrator invites a manager who sets a password and signs in", asyn
   const manager = uniqueEmail("manager", info);
   createAdmin(admin);
   await signIn(page, admin);
-  await page.getByRole("link", { name: "Users", exact: true }).click();
-  await ready(page);
+  await navigate(page, "Program", "Users");
   await page.getByLabel("Email address").fill(manager);
   await page.getByLabel("Name").fill("Grace Hopper");
   await page.getByLabel("Role").selectOption("manager");

@@ -1,6 +1,6 @@
 import { expect, request, test } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { approvedPartner, createAdmin, goto, latestMail, mailedUrl, PASSWORD, ready, signIn } from "./helpers";
+import { approvedPartner, createAdmin, goto, latestMail, mailedUrl, navigate, PASSWORD, ready, signIn } from "./helpers";
 
 // An 8×4 blue PNG.
 const LOGO = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAECAIAAAA8r+mnAAAAEUlEQVR4nGPgtp2IFTFQTwIAPC8bIbRyBGAAAAAASUVORK5CYII=", "base64");
@@ -22,8 +22,7 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   const display = `Acme Cloud ${info.project.name}`;
 
   await signIn(page, owner);
-  await page.getByRole("link", { name: "Branding" }).click();
-  await ready(page);
+  await navigate(page, "Build", "Branding");
   await page.getByLabel("Display name").fill(display);
   await page.getByLabel("Primary colour").fill("#7dd3fc");
   if (info.project.name === "hydrated") {

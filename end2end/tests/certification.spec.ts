@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { approvedPartner, createAdmin, goto, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 async function act(page: Page, button: string, note?: { label: string; text: string }) {
   const form = page.locator("form").filter({ has: page.getByRole("button", { name: button, exact: true }) });
@@ -14,9 +14,7 @@ test("a partner submits, is sent back, resubmits, and is certified and listed", 
 
   // The manager grants sandbox access from the partner's certification page.
   await signIn(page, reviewer);
-  await goto(page, "/manager/partners");
-  await page.locator("tr", { hasText: company }).getByRole("link", { name: "certification" }).click();
-  await ready(page);
+  await openPartner(page, company, "Certification");
   await expect(page.getByTestId("cert-state")).toHaveText("Registered");
   await act(page, "Grant sandbox access");
   await expect(page.getByTestId("cert-state")).toHaveText("Development");

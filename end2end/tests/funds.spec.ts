@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { approvedPartner, createAdmin, goto, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, goto, navigate, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 // The smallest valid-looking PDF header is enough: the portal sniffs the bytes.
 const PDF = Buffer.from("%PDF-1.7\n% proof: the webinar's attendance report\n%%EOF\n");
@@ -14,17 +14,14 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
 
   // Without a budget, the page says so and offers no form.
   await signIn(page, owner);
-  await page.getByRole("link", { name: "Funds", exact: true }).click();
-  await ready(page);
+  await navigate(page, "Earn", "Co-marketing funds");
   await expect(page.getByTestId("no-budget")).toContainText("No co-marketing fund budget");
   await expect(page.getByRole("button", { name: "Request funds" })).toHaveCount(0);
   await signOut(page);
 
   // The manager sets a budget of 5,000.00 a quarter in the partner's terms.
   await signIn(page, manager);
-  await goto(page, "/manager/partners");
-  await page.locator("tr", { hasText: company }).getByRole("link", { name: "revenue" }).click();
-  await ready(page);
+  await openPartner(page, company, "Revenue");
   await page.getByLabel("Co-marketing fund per quarter").fill("5000.00");
   await page.getByRole("button", { name: "Save new version" }).click();
   await expect(page.getByText("New terms saved.")).toBeVisible();
@@ -56,8 +53,7 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
 
   // The manager approves from the queue.
   await signIn(page, manager);
-  await page.getByRole("link", { name: "Funds", exact: true }).click();
-  await ready(page);
+  await navigate(page, "Work", "Fund requests");
   const item = page.getByTestId("fund-queue").locator(":scope > li", { hasText: title });
   await expect(item).toContainText(company);
   await expect(item.getByTestId("queue-budget")).toContainText("$3,750.00 committed");

@@ -46,6 +46,27 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await ready(page);
 }
 
+/** Follows a link of the main navigation: opens its group's menu, then the link. */
+export async function navigate(page: Page, group: string, link: string): Promise<void> {
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.locator("summary", { hasText: group }).click();
+  await nav.getByRole("link", { name: link, exact: true }).click();
+  await ready(page);
+}
+
+/** As staff: opens a partner's overview from the partner list, then one of its tabs. */
+export async function openPartner(page: Page, company: string, tab = "Overview"): Promise<void> {
+  await goto(page, "/manager/partners");
+  await page.getByTestId("partners").getByRole("link", { name: company, exact: true }).click();
+  await ready(page);
+  await expect(page.getByTestId("partner-name")).toHaveText(company);
+  if (tab !== "Overview") {
+    await page.getByRole("navigation", { name: "Partner pages" }).getByRole("link", { name: tab, exact: true }).click();
+    await ready(page);
+    await expect(page.getByTestId("partner-name")).toHaveText(company);
+  }
+}
+
 /** The newest mailed link to `path` sent to `to`, read from the outbox folder. */
 export async function mailedLink(to: string, path: string): Promise<string> {
   const url = new URL(await mailedUrl(to, path));

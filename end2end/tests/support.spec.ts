@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { approvedPartner, createAdmin, goto, latestMail, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, goto, latestMail, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 const PNG = Buffer.from(
   "89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082",
@@ -136,9 +136,7 @@ test("a manager saves a quarterly review and the partner reads it", async ({ pag
   createAdmin(manager);
   const { owner, company } = await approvedPartner(page, info, manager, "technology");
   await signIn(page, manager);
-  await goto(page, "/manager/partners");
-  await page.locator("tr", { hasText: company }).getByRole("link", { name: "reviews" }).click();
-  await ready(page);
+  await openPartner(page, company, "Reviews");
   await page.getByRole("button", { name: "Generate and save" }).click();
   await expect(page.locator("#field-recommendations-error")).toContainText("Write your recommendations");
   await ready(page);

@@ -14,6 +14,20 @@ pub async fn get_partner_home() -> Result<PartnerHome, AppError> {
     serve(|ctx| async move { home::partner_home(&ctx).await }).await
 }
 
+/// Who a partner is, for the header of staff views of its pages.
+#[server]
+pub async fn get_partner_header(org: i64) -> Result<PartnerHeader, AppError> {
+    use crate::server::{context::serve, services::partner_overview};
+    serve(|ctx| async move { partner_overview::header(&ctx, org).await }).await
+}
+
+/// One partner's overview for program staff.
+#[server]
+pub async fn get_partner_overview(org: i64) -> Result<PartnerOverview, AppError> {
+    use crate::server::{context::serve, services::partner_overview};
+    serve(|ctx| async move { partner_overview::overview(&ctx, org).await }).await
+}
+
 #[server]
 pub async fn submit_application(
     company: String,

@@ -33,6 +33,10 @@ pub struct OrganisationSummary {
     /// A technology or Premier partner: co-marketing funds apply to it.
     #[serde(default)]
     pub funds: bool,
+    /// It builds an integration (`navigation::builds_integrations`): the
+    /// developer pages are in its menu.
+    #[serde(default)]
+    pub builds: bool,
 }
 
 /// A display name: trimmed, 1 to 100 characters, no control characters.

@@ -168,6 +168,15 @@ impl fmt::Display for Money {
     }
 }
 
+/// Amounts in several currencies, each as people read it, joined with
+/// " + " (`$1,250.00 + €80.50`); an empty list reads `empty`.
+pub fn format_totals(totals: &[Money], empty: &str) -> String {
+    if totals.is_empty() {
+        return empty.to_owned();
+    }
+    totals.iter().map(|m| format_money(*m)).collect::<Vec<_>>().join(" + ")
+}
+
 /// Money as people read it: `$1,250.00`, `€80.50`, `¥1,000`, `1,000.000 KWD`.
 /// Every page shows amounts this way; `Display` (`1250.00 USD`) stays the
 /// plain form that forms, CSV and audit details read back.
@@ -380,6 +389,13 @@ mod tests {
         assert_eq!(format_money(Money::new(-5, usd)), "-$0.05");
         assert_eq!(format_money(Money::new(1_000, Currency::parse("JPY").unwrap())), "¥1,000");
         assert_eq!(format_money(Money::new(1_000_500, Currency::parse("KWD").unwrap())), "1,000.500 KWD");
+    }
+
+    #[test]
+    fn totals_in_several_currencies_read_as_a_sum_and_none_read_as_told() {
+        let eur = Currency::parse("EUR").unwrap();
+        assert_eq!(format_totals(&[Money::new(125_000, usd()), Money::new(8_050, eur)], "—"), "$1,250.00 + €80.50");
+        assert_eq!(format_totals(&[], "Nothing yet"), "Nothing yet");
     }
 
     #[test]

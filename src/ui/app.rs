@@ -97,6 +97,7 @@ fn Frame() -> impl IntoView {
         <a href="#main" class="sr-only focus:not-sr-only">"Skip to content"</a>
         <Header/>
         <main id="main" class="mx-auto max-w-6xl px-4 py-6" data-hydrated=move || hydrated.get().then_some("true")>
+            <pages::partner::PartnerBar/>
             <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
@@ -113,6 +114,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/manager/applications") view=pages::review::QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/applications/:id") view=pages::review::ReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/partners") view=pages::onboarding::PartnersPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/partners/:id") view=pages::partner::PartnerOverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/plan") view=pages::onboarding::PlanPage ssr=SsrMode::Async/>
                 <Route path=path!("/team") view=pages::team::TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/certification") view=pages::certification::CertificationPage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 
 use crate::domain::account::{PendingInvitation, TeamMember};
 use crate::domain::application::{ApplicationDetail, ApplicationSummary};
+use crate::domain::certification::{CertState, SupportTier, TimelineEntry};
 use crate::domain::evaluation::Summary;
 use crate::domain::inbox::Alert;
 use crate::domain::ledger::Payout;
@@ -48,6 +49,42 @@ pub struct PartnersOverview {
     pub page: usize,
     pub pages: usize,
     pub total: usize,
+}
+
+/// Who a partner is, as the header of every staff view of it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerHeader {
+    pub organisation_id: i64,
+    pub organisation: String,
+    /// "Technology: AI platform"; empty for an organisation created before types.
+    pub kind: String,
+    pub model: String,
+    pub state: CertState,
+    pub tier: SupportTier,
+    /// The first owner's name and address.
+    pub owner: Option<(String, String)>,
+    pub year: i32,
+    /// Revenue and commission from 1 January, per currency.
+    pub revenue_ytd: Vec<Money>,
+    pub commission_ytd: Vec<Money>,
+    /// Which of the partner's pages apply (`navigation::partner_tabs`).
+    pub builds: bool,
+    pub funds: bool,
+    pub white_label: bool,
+}
+
+/// One partner on one page for program staff: who, how far, what is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerOverview {
+    pub header: PartnerHeader,
+    pub approved_at_ms: Option<i64>,
+    pub plan: Option<Progress>,
+    pub open_tickets: usize,
+    pub breached_tickets: usize,
+    pub members: Vec<TeamMember>,
+    pub invitations: Vec<PendingInvitation>,
+    /// The latest certification steps, newest first.
+    pub timeline: Vec<TimelineEntry>,
 }
 
 /// Partners per page of the managers' partner list.

@@ -21,6 +21,7 @@ mod http_invite;
 mod http_isolation;
 mod http_operations;
 mod http_panics;
+mod http_partner_overview;
 mod http_partners;
 mod http_revenue;
 mod http_support;

@@ -54,9 +54,19 @@ fn series(figures: &[MonthlyFigure], months: &[Month]) -> Vec<Series> {
 
 /// Commission per currency over the months `keep` picks.
 pub(crate) fn sums(figures: &[MonthlyFigure], keep: impl Fn(Month) -> bool) -> Vec<Money> {
+    sums_of(figures, keep, |f| f.commission_minor)
+}
+
+/// One figure (`amount`: revenue or commission) per currency over the
+/// months `keep` picks, in currency-code order.
+pub(crate) fn sums_of(
+    figures: &[MonthlyFigure],
+    keep: impl Fn(Month) -> bool,
+    amount: impl Fn(&MonthlyFigure) -> i64,
+) -> Vec<Money> {
     let mut by: BTreeMap<&'static str, Money> = BTreeMap::new();
     for f in figures.iter().filter(|f| keep(f.month)) {
-        by.entry(f.currency.code()).or_insert(Money::new(0, f.currency)).minor += f.commission_minor;
+        by.entry(f.currency.code()).or_insert(Money::new(0, f.currency)).minor += amount(f);
     }
     by.into_values().collect()
 }

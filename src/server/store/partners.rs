@@ -13,6 +13,40 @@ pub struct OrgProgress {
     pub progress: Progress,
 }
 
+/// What the program knows of one partner organisation, for its overview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerProfile {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub kind: Option<PartnerKind>,
+    pub model: Option<RevenueModel>,
+    pub state: CertState,
+    pub approved_at_ms: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PartnerProfileRow {
+    pub id: i64,
+    pub name: String,
+    pub partner_kind: Option<String>,
+    pub revenue_model: Option<String>,
+    pub certification_state: String,
+    pub approved_at: Option<i64>,
+}
+
+impl PartnerProfileRow {
+    pub fn into_profile(self) -> StoreResult<PartnerProfile> {
+        Ok(PartnerProfile {
+            organisation_id: self.id,
+            organisation: self.name,
+            kind: self.partner_kind.as_deref().and_then(PartnerKind::parse),
+            model: self.revenue_model.as_deref().and_then(RevenueModel::parse),
+            state: CertState::parse(&self.certification_state).ok_or_else(|| corrupt("certification state"))?,
+            approved_at_ms: self.approved_at,
+        })
+    }
+}
+
 /// A manager's decision on one application, as seen at `version`.
 #[derive(Debug, Clone, Copy)]
 pub struct DecisionRecord<'a> {
@@ -102,6 +136,8 @@ pub trait PartnerStore: Send + Sync + 'static {
         binding: Binding,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// One organisation of the brand, as its overview shows it.
+    async fn partner_profile(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<PartnerProfile>>;
     /// How many of the brand's organisations have a plan.
     async fn planned_partner_count(&self, brand_id: i64) -> StoreResult<i64>;
     /// `limit` partners with a plan from `offset`, in `sort` order, with
@@ -1012,6 +1048,22 @@ macro_rules! partner_store {
                 Self::tally_plan(&mut tx, organisation_id, PlanScope::Binding(binding.key()), 1).await?;
                 tx.commit().await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn partner_profile(
+                &self,
+                brand_id: i64,
+                organisation_id: i64,
+            ) -> StoreResult<Option<$crate::server::store::partners::PartnerProfile>> {
+                let row: Option<$crate::server::store::partners::PartnerProfileRow> = sqlx::query_as(
+                    "SELECT id, name, partner_kind, revenue_model, certification_state, approved_at \
+                     FROM organisations WHERE brand_id = $1 AND id = $2",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| r.into_profile()).transpose()
             }
 
             async fn planned_partner_count(&self, brand_id: i64) -> StoreResult<i64> {

@@ -5,7 +5,9 @@
 
 use super::common::*;
 pub(super) use crate::domain::account::OrganisationSummary;
+use crate::domain::application::{PartnerKind, RevenueModel};
 pub(super) use crate::domain::audit;
+use crate::domain::navigation::builds_integrations;
 pub(super) use crate::domain::role::OrgRole;
 pub(super) use crate::domain::token::{check_redeemable, TokenPurpose};
 
@@ -185,6 +187,7 @@ pub(super) struct SessionUserRow {
     pub org_name: Option<String>,
     pub org_role: Option<String>,
     pub org_model: Option<String>,
+    pub org_kind: Option<String>,
     pub org_state: Option<String>,
     pub brand_name: String,
     pub session_epoch: i64,
@@ -201,6 +204,10 @@ impl SessionUserRow {
                 org_role: r.parse().unwrap_or(OrgRole::Member),
                 white_label: self.org_model.as_deref() == Some("white_label"),
                 funds: self.org_model.as_deref() == Some("technology") || self.org_state.as_deref() == Some("premier"),
+                builds: builds_integrations(
+                    self.org_kind.as_deref().and_then(PartnerKind::parse),
+                    self.org_model.as_deref().and_then(RevenueModel::parse),
+                ),
             }),
             _ => None,
         };
@@ -329,8 +336,8 @@ pub(super) const SELECT_TOKEN: &str =
     "SELECT id, email, user_id, role, display_name, created_by, expires_at, used_at, org_id, org_role \
      FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND brand_id = $3";
 pub(super) const SESSION_USER: &str = "SELECT u.id, u.email, u.display_name, u.role, u.org_id, o.name AS org_name, \
-    u.org_role, o.revenue_model AS org_model, o.certification_state AS org_state, b.name AS brand_name, \
-     u.session_epoch, u.disabled_at \
+    u.org_role, o.revenue_model AS org_model, o.partner_kind AS org_kind, o.certification_state AS org_state, \
+     b.name AS brand_name, u.session_epoch, u.disabled_at \
      FROM users u JOIN brands b ON b.id = u.brand_id LEFT JOIN organisations o ON o.id = u.org_id \
      WHERE u.brand_id = $1 AND u.id = $2";
 pub(super) const LOGIN_BY_EMAIL: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \

@@ -2,7 +2,8 @@
 
 use crate::api::auth::SignOut;
 use crate::domain::account::CurrentUser;
-use crate::domain::role::{can, Permission, Role};
+use crate::domain::navigation::{leads_to, menu, NavGroup};
+use crate::domain::role::Role;
 use crate::ui::components::form::Form;
 use crate::ui::resources::UserResource;
 use leptos::prelude::*;
@@ -13,7 +14,7 @@ pub fn Header() -> impl IntoView {
     let face = expect_context::<crate::ui::resources::BrandFaceResource>();
     view! {
         <header class="border-b border-slate-200 bg-white">
-            <nav class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3" aria-label="Main">
+            <nav class="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3" aria-label="Main">
                 <Transition fallback=|| view! { <a href="/" class="text-lg font-bold text-brand">"Partner Portal"</a> }>
                     {move || Suspend::new(async move {
                         let f = face.await.ok();
@@ -51,94 +52,107 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// Whether a navigation link leads to the page shown or to the section it
-/// is in: "/" only to itself, any other link to its own path and to what
-/// lies under it (`/revenue` for `/revenue/statements/3`, not `/revenues`).
-fn leads_to(href: &str, path: &str) -> bool {
-    if href == "/" {
-        return path == "/";
-    }
-    path.strip_prefix(href).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 /// A link of the main navigation. The one for the page shown says so to
 /// screen readers (`aria-current`) and to the eye with more than colour: a
 /// filled background, heavier type and an underline.
 #[component]
-fn NavItem(href: &'static str, label: &'static str) -> impl IntoView {
+fn NavItem(href: String, label: &'static str, #[prop(optional)] menu: bool) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    let current = move || leads_to(href, &location.pathname.get());
+    let target = href.clone();
+    let current = Memo::new(move |_| leads_to(&target, &location.pathname.get()));
+    let (plain, lit) = if menu { (MENU_LINK, MENU_CURRENT) } else { (NAV_LINK, NAV_CURRENT) };
     view! {
         <li>
-            <a
-                href=href
-                class=move || if current() { NAV_CURRENT } else { NAV_LINK }
-                aria-current=move || current().then_some("page")
-            >
+            <a href=href class=move || if current.get() { lit } else { plain } aria-current=move || current.get().then_some("page")>
                 {label}
             </a>
         </li>
     }
 }
 
-const NAV_LINK: &str = "rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100";
-const NAV_CURRENT: &str = "rounded-md bg-slate-100 px-3 py-2 text-sm font-semibold text-slate-900 underline \
+const NAV_LINK: &str = "block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100";
+const NAV_CURRENT: &str = "block rounded-md bg-slate-100 px-3 py-2 text-sm font-semibold text-slate-900 underline \
                            decoration-2 underline-offset-4";
+const MENU_LINK: &str = "block whitespace-nowrap px-4 py-2 text-sm text-slate-700 hover:bg-slate-100";
+const MENU_CURRENT: &str = "block whitespace-nowrap bg-slate-100 px-4 py-2 text-sm font-semibold text-slate-900 \
+                            underline decoration-2 underline-offset-4";
+
+/// One task's pages behind a disclosure (`<details>`), which opens and
+/// closes without JavaScript and by keyboard. The group of the page shown
+/// is marked like a current link.
+#[component]
+fn NavMenu(group: NavGroup, path: String) -> impl IntoView {
+    let here = group.holds(&path);
+    view! {
+        <li>
+            <details class="group relative">
+                <summary
+                    class=format!("{} flex cursor-pointer list-none items-center gap-1", if here { NAV_CURRENT } else { NAV_LINK })
+                    aria-current=here.then_some("true")
+                >
+                    {group.label}
+                    <span aria-hidden="true" class="text-xs transition-transform group-open:rotate-180">"▾"</span>
+                </summary>
+                <ul class="absolute left-0 z-30 mt-1 min-w-52 rounded-md border border-slate-200 bg-white py-1 shadow-lg">
+                    {group.links.into_iter().map(|l| view! { <NavItem href=l.href label=l.label menu=true/> }).collect_view()}
+                </ul>
+            </details>
+        </li>
+    }
+}
 
 #[component]
 fn SignedInNav(user: CurrentUser) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    let admin = can(user.role, Permission::ListUsers);
-    let staff = can(user.role, Permission::ReviewApplications);
-    let partner = user.role == Role::Partner;
-    let has_org = user.organisation.is_some();
-    let white_label = user.organisation.as_ref().is_some_and(|o| o.white_label);
-    let funds = user.organisation.as_ref().is_some_and(|o| o.funds);
+    let location = leptos_router::hooks::use_location();
+    let groups = menu(&user);
+    // Drawn again on every navigation, so an open menu closes once its
+    // link has been followed (a page load closes it without JavaScript).
+    let desktop = {
+        let groups = groups.clone();
+        move || {
+            let path = location.pathname.get();
+            groups.iter().cloned().map(|g| view! { <NavMenu group=g path=path.clone()/> }).collect_view()
+        }
+    };
+    let phone = move || {
+        let _ = location.pathname.get();
+        let groups = groups.clone();
+        view! {
+            <details class="relative md:hidden" data-testid="phone-menu">
+                <summary class="flex cursor-pointer list-none items-center gap-1 rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800">
+                    "Menu" <span aria-hidden="true">"☰"</span>
+                </summary>
+                <div class="absolute right-0 z-30 mt-2 w-72 max-w-[calc(100vw-2rem)] rounded-md border border-slate-200 bg-white py-2 shadow-lg">
+                    <ul><NavItem href="/".to_owned() label="Home" menu=true/></ul>
+                    {groups.into_iter().map(|g| view! {
+                        <p class="mt-2 px-4 text-xs font-semibold uppercase tracking-wide text-slate-600">{g.label}</p>
+                        <ul>{g.links.into_iter().map(|l| view! { <NavItem href=l.href label=l.label menu=true/> }).collect_view()}</ul>
+                    }).collect_view()}
+                    <ul class="mt-2 border-t border-slate-100 pt-2"><NavItem href="/account".to_owned() label="Account" menu=true/></ul>
+                </div>
+            </details>
+        }
+    };
     view! {
-        <ul class="flex flex-wrap items-center gap-1">
-            <NavItem href="/" label="Home"/>
-            {staff.then(|| view! {
-                <NavItem href="/manager/applications" label="Applications"/>
-                <NavItem href="/manager/partners" label="Partners"/>
-                <NavItem href="/manager/certification" label="Certification"/>
-                <NavItem href="/manager/revenue" label="Revenue"/>
-                <NavItem href="/support/queue" label="Support"/>
-                <NavItem href="/funds/review" label="Funds"/>
-            })}
-            {(partner && has_org).then(|| view! {
-                <NavItem href="/plan" label="Onboarding"/>
-                <NavItem href="/certification" label="Certification"/>
-                <NavItem href="/revenue" label="Revenue"/>
-                {funds.then(|| view! { <NavItem href="/funds" label="Funds"/> })}
-                <NavItem href="/developers" label="Developers"/>
-                <NavItem href="/scorecard" label="Scorecard"/>
-                <NavItem href="/support" label="Support"/>
-                <NavItem href="/reviews" label="Reviews"/>
-                <NavItem href="/team" label="Team"/>
-                {white_label.then(|| view! { <NavItem href="/branding" label="Branding"/> })}
-            })}
-            {(user.role == Role::Customer).then(|| view! { <NavItem href="/agents" label="Agents"/> })}
-            {user.is_applicant().then(|| view! { <NavItem href="/application" label="Application"/> })}
-            {admin.then(|| view! {
-                <NavItem href="/admin/users" label="Users"/>
-                <NavItem href="/admin/audit" label="Audit log"/>
-                <NavItem href="/admin/emails" label="Failed emails"/>
-                <NavItem href="/admin/onboarding-template" label="Template"/>
-            })}
-            <NavItem href="/account" label="Account"/>
-            <li class="ml-2 hidden max-w-64 truncate text-sm text-slate-500 sm:block" title=user.email.clone()>
+        <ul class="hidden flex-1 items-center gap-1 md:flex">
+            <NavItem href="/".to_owned() label="Home"/>
+            {desktop}
+        </ul>
+        <div class="ml-auto flex items-center gap-2">
+            <span class="hidden max-w-64 truncate text-sm text-slate-600 xl:block" title=user.email.clone()>
                 <span data-testid="whoami">{user.email.clone()}</span>
                 " · "
                 {role_label(user.role)}
-            </li>
-            <li>
-                <Form action=sign_out anchored=false banner=false>
-                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100">
-                        "Sign out"
-                    </button>
-                </Form>
-            </li>
-        </ul>
+            </span>
+            <ul class="hidden md:block"><NavItem href="/account".to_owned() label="Account"/></ul>
+            {phone}
+            <Form action=sign_out anchored=false banner=false>
+                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100">
+                    "Sign out"
+                </button>
+            </Form>
+        </div>
     }
 }
 
@@ -204,20 +218,4 @@ pub(crate) fn js_free_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::leads_to;
-
-    #[test]
-    fn a_link_is_current_on_its_page_and_the_pages_under_it_and_home_only_on_itself() {
-        assert!(leads_to("/", "/"));
-        assert!(!leads_to("/", "/revenue"));
-        assert!(leads_to("/revenue", "/revenue"));
-        assert!(leads_to("/manager/revenue", "/manager/revenue/imports/3"));
-        assert!(!leads_to("/revenue", "/revenues"));
-        assert!(!leads_to("/support", "/support-desk"));
-        assert!(!leads_to("/funds", "/manager/funds"));
-    }
 }

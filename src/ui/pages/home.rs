@@ -5,7 +5,7 @@ use crate::domain::account::CurrentUser;
 use crate::domain::application::ApplicationStatus;
 use crate::domain::format::{count, days_waiting, thousands};
 use crate::domain::ledger::PayoutStatus;
-use crate::domain::revenue::format_money;
+use crate::domain::revenue::{format_money, format_totals};
 use crate::domain::role::Role;
 use crate::domain::support::format_duration;
 use crate::error::AppError;
@@ -215,13 +215,7 @@ fn ApplicantStatus() -> impl IntoView {
 /// A partner's earnings at a glance, the next payout, and what needs them.
 #[component]
 fn Earnings(data: Resource<Result<Option<PartnerHome>, AppError>>) -> impl IntoView {
-    let money = |list: &[crate::domain::revenue::Money]| {
-        if list.is_empty() {
-            "Nothing yet".to_owned()
-        } else {
-            list.iter().map(|m| format_money(*m)).collect::<Vec<_>>().join(" + ")
-        }
-    };
+    let money = |list: &[crate::domain::revenue::Money]| format_totals(list, "Nothing yet");
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

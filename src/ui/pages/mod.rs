@@ -10,6 +10,7 @@ pub mod invitation;
 pub mod login;
 pub mod not_found;
 pub mod onboarding;
+pub mod partner;
 pub mod password;
 pub mod revenue;
 pub mod review;

@@ -167,13 +167,7 @@ pub fn PartnersPage() -> impl IntoView {
                 let partners = o.partners.into_iter().map(|p| view! {
                     <tr>
                         <td class=TD_BOXED_NOWRAP>
-                            <a class="text-brand underline" href=format!("/plan?org={}", p.organisation_id)>{p.organisation}</a>
-                            " · "<a class="text-sm text-brand underline" href=format!("/certification?org={}", p.organisation_id)>"certification"</a>
-                            " · "<a class="text-sm text-brand underline" href=format!("/revenue?org={}", p.organisation_id)>"revenue"</a>
-                            " · "<a class="text-sm text-brand underline" href=format!("/scorecard?org={}", p.organisation_id)>"scorecard"</a>
-                            " · "<a class="text-sm text-brand underline" href=format!("/developers?org={}", p.organisation_id)>"integration"</a>
-                            " · "<a class="text-sm text-brand underline" href=format!("/support?org={}", p.organisation_id)>"tickets"</a>
-                            " · "<a class="text-sm text-brand underline" href=format!("/reviews?org={}", p.organisation_id)>"reviews"</a>
+                            <a class="text-brand underline" href=format!("/manager/partners/{}", p.organisation_id)>{p.organisation}</a>
                         </td>
                         <td class=TD_BOXED_NOWRAP>{day(p.approved_at_ms)}</td>
                         <td class="min-w-40 px-4 py-2">

@@ -1,0 +1,57 @@
+import { expect, test } from "@playwright/test";
+import { approvedPartner, createAdmin, expectAccessible, goto, navigate, openPartner, signIn, signOut, uniqueEmail } from "./helpers";
+
+test("a manager opens one partner's overview and walks its tabs, each saying whose page it is", async ({ page }, info) => {
+  const manager = uniqueEmail("p360", info);
+  createAdmin(manager);
+  const { owner, company } = await approvedPartner(page, info, manager, "technology");
+
+  await signIn(page, manager);
+  await openPartner(page, company);
+  const header = page.getByTestId("partner-header");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(company);
+  await expect(header).toContainText("Technology");
+  await expect(header).toContainText("Registered state");
+  await expect(header).toContainText(owner);
+  await expect(page.getByTestId("partner-revenue")).toHaveText("None yet");
+  await expect(page.getByTestId("overview-plan")).toContainText("0 of");
+  await expect(page.getByTestId("overview-tickets")).toHaveText("No open tickets.");
+  await expect(page.getByTestId("overview-team")).toContainText(owner);
+  const tabs = page.getByRole("navigation", { name: "Partner pages" });
+  await expect(tabs.getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
+  // A technology partner builds an integration: its developer pages are tabs.
+  await expect(tabs.getByRole("link", { name: "Integration" })).toBeVisible();
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("partner-overview.png"), fullPage: true });
+
+  for (const [tab, heading] of [
+    ["Plan", "Onboarding plan"],
+    ["Certification", "Certification"],
+    ["Tickets", "Support"],
+  ]) {
+    await tabs.getByRole("link", { name: tab, exact: true }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(heading);
+    await expect(page.getByTestId("partner-name")).toHaveText(company);
+    await expect(tabs.getByRole("link", { name: tab, exact: true })).toHaveAttribute("aria-current", "page");
+  }
+  await expectAccessible(page);
+
+  // On a phone the overview does not scroll sideways and the menu opens.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openPartner(page, company);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.getByTestId("phone-menu").locator("summary").click();
+  await expect(page.getByTestId("phone-menu").getByRole("link", { name: "Partners", exact: true })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("partner-overview-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await signOut(page);
+
+  // The partner's own menu groups its pages by task; its pages carry no
+  // staff header, even when asked for with a partner's number.
+  await signIn(page, owner);
+  await navigate(page, "Build", "Developers");
+  await expect(page).toHaveURL(/\/developers$/);
+  const org = new URL(page.url()).origin;
+  await goto(page, `${org}/plan?org=1`);
+  await expect(page.getByTestId("partner-header")).toHaveCount(0);
+});
