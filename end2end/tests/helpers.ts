@@ -144,11 +144,11 @@ export async function approvedPartner(
   await fillApplication(page, company, owner, "https://partner.example", model);
   await page.getByRole("button", { name: "Submit application" }).click();
   await expect(page.getByText("We have received your application.")).toBeVisible();
-  await goto(page, await mailedLink(owner, "/reset-password"));
-  await page.getByLabel("New password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Repeat the new password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Set new password" }).click();
-  await expect(page.getByText("Your password has been changed.")).toBeVisible();
+  await goto(page, await mailedLink(owner, "/welcome"));
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm and set password" }).click();
+  await expect(page.getByText("your email address is confirmed")).toBeVisible();
   await ready(page);
   await signIn(page, reviewer);
   await goto(page, "/manager/applications");

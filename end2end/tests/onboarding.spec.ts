@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createAdmin, fillApplication, goto, mailedLink, PASSWORD, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { createAdmin, expectAccessible, fillApplication, goto, mailedLink, PASSWORD, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 test("bad input on the application form shows errors and stores nothing", async ({ page }, info) => {
   const email = uniqueEmail("badapp", info);
@@ -28,12 +28,15 @@ test("an applicant is scored, approved and walks the onboarding plan", async ({ 
   await page.getByRole("button", { name: "Submit application" }).click();
   await expect(page.getByText("We have received your application.")).toBeVisible();
 
-  // The emailed link confirms the address and sets a password.
-  await goto(page, await mailedLink(applicant, "/reset-password"));
-  await page.getByLabel("New password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Repeat the new password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Set new password" }).click();
-  await expect(page.getByText("Your password has been changed.")).toBeVisible();
+  // The emailed link welcomes the applicant, names the address it
+  // confirms, and asks for the account's first password.
+  await goto(page, await mailedLink(applicant, "/welcome"));
+  await expect(page.getByTestId("welcome")).toContainText(applicant);
+  await expectAccessible(page);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm and set password" }).click();
+  await expect(page.getByText("your email address is confirmed")).toBeVisible();
   await ready(page);
   await signIn(page, applicant);
   await goto(page, "/application");

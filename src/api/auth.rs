@@ -73,6 +73,26 @@ pub async fn change_password(current: String, password: String, confirm: String)
     .await
 }
 
+/// The address an application's confirmation link confirms.
+#[server]
+pub async fn welcome_address(token: String) -> Result<String, AppError> {
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move { accounts::welcome(&ctx, &token).await }).await
+}
+
+/// An applicant follows the emailed link: the address is confirmed by the
+/// link itself, and the password chosen here is the account's first.
+#[server]
+pub async fn confirm_application(token: String, password: String, confirm: String) -> Result<(), AppError> {
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::reset_password(&ctx, &token, &password, &confirm).await?;
+        leptos_axum::redirect("/login?confirmed=1");
+        Ok(())
+    })
+    .await
+}
+
 #[server]
 pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
     use crate::server::{context::serve, services::accounts};

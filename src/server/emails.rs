@@ -48,7 +48,7 @@ pub fn application_received_email(to: &str, name: &str, company: &str, brand: &s
         format!("We received {company}'s application to {brand}"),
         format!(
             "Hello {name},\n\nThank you for applying to the {brand} partner program on behalf of {company}. \
-             Confirm your email address and choose a password with this link, within seven days:\n\n{link}\n\n\
+             Confirm your email address and choose your password with this link, within seven days:\n\n{link}\n\n\
              Then sign in to follow your application. A partner manager will review it.\n"
         ),
     )

@@ -103,6 +103,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/forgot-password") view=pages::password::ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password") view=pages::password::ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/welcome") view=pages::password::WelcomePage ssr=SsrMode::Async/>
                 <Route path=path!("/invitation") view=pages::invitation::InvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async/>

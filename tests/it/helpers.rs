@@ -254,7 +254,7 @@ impl TestApp {
         model: &str,
     ) -> (Client, i64) {
         use leptos::server_fn::ServerFn;
-        use partner_portal::api::auth::ResetPassword;
+        use partner_portal::api::auth::ConfirmApplication;
         use partner_portal::api::partners::{DecideApplication, GetApplicationQueue, SubmitApplication};
         let category = if kind.starts_with("technology") { "technology_integration" } else { "distribution_channels" };
         let mut p = self.client();
@@ -271,8 +271,8 @@ impl TestApp {
         ];
         let r = p.call(SubmitApplication::PATH, &fields).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        let token = self.mailed_token("/reset-password").await;
-        p.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        let token = self.mailed_token("/welcome").await;
+        p.call(ConfirmApplication::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
         let q = reviewer.call(GetApplicationQueue::PATH, &[("status", "submitted"), ("kind", "")]).await;
         let id =
             serde_json::from_str::<serde_json::Value>(&q.body).unwrap()["items"][0]["id"].as_i64().unwrap().to_string();

@@ -207,7 +207,7 @@ on_both!(pages_that_do_not_apply_to_the_visitor_answer_with_the_status_they_say,
         ("pitch", "We partner."),
     ];
     assert_eq!(c.call(SubmitApplication::PATH, &form).await.status, StatusCode::OK);
-    let token = app.mailed_token("/reset-password").await;
+    let token = app.mailed_token("/welcome").await;
     c.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert_eq!(c.sign_in("wai@waiting.example", PASSWORD).await.status, StatusCode::OK);
     assert_eq!(c.get("/application").await.status, StatusCode::OK);

@@ -4,7 +4,7 @@ use crate::helpers::{Client, TestApp, PASSWORD};
 use crate::on_both;
 use axum::http::StatusCode;
 use leptos::server_fn::ServerFn;
-use partner_portal::api::auth::ResetPassword;
+use partner_portal::api::auth::ConfirmApplication;
 use partner_portal::api::partners::{
     AnswerApplication, DecideApplication, GetApplicationQueue, GetApplicationReview, GetOnboardingPlan,
     GetPartnersOverview, PartnersOverview, PlanView, Review, ScoreApplication, SetPlanItem, SubmitApplication,
@@ -31,9 +31,17 @@ async fn applicant(app: &TestApp, company: &str, email: &str) -> Client {
     let mut c = app.client();
     let r = c.call(SubmitApplication::PATH, &form(company, email, "https://agents.example")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let token = app.mailed_token("/reset-password").await;
-    let r = c.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    // The emailed link welcomes the applicant by the address it confirms,
+    // asks for a first password (never a "new" one), and is not used up by
+    // being looked at.
+    let token = app.mailed_token("/welcome").await;
+    let page = c.get(&format!("/welcome?token={token}")).await;
+    assert!(page.body.contains("Thank you for applying") && page.body.contains(email), "{}", page.body);
+    assert!(!page.body.contains("new password"), "{}", page.body);
+    let r = c.call(ConfirmApplication::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let used = c.get(&format!("/welcome?token={token}")).await;
+    assert!(!used.body.contains("Thank you for applying") && used.body.contains("sign in"), "{}", used.body);
     assert_eq!(c.sign_in(email, PASSWORD).await.status, StatusCode::OK);
     c
 }

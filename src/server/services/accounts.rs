@@ -157,6 +157,12 @@ pub async fn request_password_reset(ctx: &Ctx, email: &str) -> Result<(), AppErr
     store.create_password_reset(token, mail, a).await.map_err(store_error)
 }
 
+/// The address an application's confirmation link was sent to, for the
+/// welcome page; the link is not used up by looking.
+pub async fn welcome(ctx: &Ctx, token: &str) -> Result<String, AppError> {
+    ctx.state.store.password_link_email(ctx.meta.brand.id, &hash_token(token), ctx.now()).await.map_err(store_error)
+}
+
 pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &str) -> Result<(), AppError> {
     let mut checks = Checks::default();
     checks.check("password", check_new_password(password, confirm, ""));

@@ -42,7 +42,7 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
     }
     let now = ctx.now();
     let (raw, hash) = new_token();
-    let link = format!("{}/reset-password?token={raw}", ctx.public_url());
+    let link = format!("{}/welcome?token={raw}", ctx.public_url());
     let mail =
         application_received_email(app.email.as_str(), &app.contact_name, &app.company, &ctx.meta.brand.name, &link);
     let token = NewToken {

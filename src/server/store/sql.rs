@@ -55,6 +55,10 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn change_password(&self, user_id: i64, password_hash: &str, audit: NewAudit) -> StoreResult<i64>;
 
     async fn create_password_reset(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
+    /// The address a password link (reset, or an application's
+    /// confirmation) was sent to, while it can still be used; the link stays
+    /// unused.
+    async fn password_link_email(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<String>;
     /// Redeems a reset token: sets the password, uses the token, ends sessions.
     async fn redeem_password_reset(
         &self,
@@ -796,6 +800,23 @@ macro_rules! sql_store {
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn password_link_email(
+                &self,
+                brand_id: i64,
+                token_hash: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<String> {
+                let row: Option<TokenRow> = sqlx::query_as($crate::server::store::sql::SELECT_TOKEN)
+                    .bind(token_hash)
+                    .bind(TokenPurpose::PasswordReset.as_str())
+                    .bind(brand_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let row = row.ok_or(TokenError::Unknown)?;
+                row.check(now)?;
+                Ok(row.email)
             }
 
             async fn redeem_password_reset(

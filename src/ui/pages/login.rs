@@ -17,6 +17,8 @@ pub fn LoginPage() -> impl IntoView {
             Some("Your password has been changed. Sign in with your new password.")
         } else if q.get("welcome").is_some() {
             Some("Your account is ready. Sign in with the password you chose.")
+        } else if q.get("confirmed").is_some() {
+            Some("Thank you: your email address is confirmed and your password is set. Sign in to follow your application.")
         } else if q.get("signed_out").is_some() {
             Some("You have signed out.")
         } else {

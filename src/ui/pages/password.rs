@@ -1,4 +1,4 @@
-use crate::api::auth::{RequestPasswordReset, ResetPassword};
+use crate::api::auth::{welcome_address, ConfirmApplication, RequestPasswordReset, ResetPassword};
 use crate::domain::password::MIN_CHARS;
 use crate::ui::components::card::CentredCard;
 use crate::ui::components::form::{field_error, Field, Form, Notice, Submit};
@@ -37,6 +37,52 @@ pub fn password_hint() -> &'static str {
     match MIN_CHARS {
         12 => "At least 12 characters. A few unrelated words make a good password.",
         _ => "Long enough and not a common password.",
+    }
+}
+
+/// Where an application's emailed link leads: it thanks the applicant,
+/// names the address it confirms, and asks for the account's first
+/// password (not a "new" one: they never had one).
+#[component]
+pub fn WelcomePage() -> impl IntoView {
+    let action = ServerAction::<ConfirmApplication>::new();
+    let value = Signal::derive(move || action.value().get());
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let address = Resource::new(token, welcome_address);
+    view! {
+        <Title text="Confirm your address"/>
+        <CentredCard title="Welcome">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match address.await {
+                        Ok(email) => view! {
+                            <p class="mb-4 text-sm text-slate-700" data-testid="welcome">
+                                "Thank you for applying. Following this link confirms your address, "
+                                <strong>{email}</strong>
+                                ". Choose a password for your account; with it you sign in to follow your application."
+                            </p>
+                            <Form action=action>
+                                <input type="hidden" name="token" value=token/>
+                                <Field label="Password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(value, "password")/>
+                                <Field label="Repeat the password" name="confirm" kind="password" autocomplete="new-password" error=field_error(value, "confirm")/>
+                                <Submit label="Confirm and set password" pending=action.pending()/>
+                            </Form>
+                        }.into_any(),
+                        Err(e) => view! {
+                            <div class="rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">
+                                {e.to_string()}
+                                " If you have set your password already, "
+                                <a class="underline" href="/login">"sign in"</a>
+                                "; otherwise "
+                                <a class="underline" href="/forgot-password">"ask for a new link"</a>
+                                "."
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </CentredCard>
     }
 }
 
