@@ -149,7 +149,6 @@ fn Overview(o: PartnerOverview) -> impl IntoView {
     let timeline = o
         .timeline
         .iter()
-        .cloned()
         .map(|t| {
             view! {
                 <li class="py-1.5">
