@@ -99,7 +99,13 @@ test("a manager closes the past months' statements and approves their payouts to
     await page.getByRole("button", { name: new RegExp(`^Approve ${listed} payouts: \\$[\\d,]+\\.\\d\\d`) }).click();
     await expect(page.getByText(`Approved ${listed} payouts; each is ready to be paid.`)).toBeVisible();
     await ready(page);
-    await expect(page.locator("summary", { hasText: /^Approve the \d+ payouts? listed/ })).toHaveCount(0);
+    // Approved payouts now wait to be paid; any beyond the page's first
+    // fifty still wait for approval, fewer than before.
+    await expect(page.getByTestId("payouts").getByRole("button", { name: "Mark as paid" }).first()).toBeVisible();
+    const rest = page.locator("summary", { hasText: /^Approve the \d+ payouts? listed/ });
+    if ((await rest.count()) > 0) {
+      expect(Number((await rest.textContent())!.match(/Approve the (\d+) payout/)![1])).toBeLessThan(listed);
+    }
     await page.screenshot({ path: test.info().outputPath("payouts-approved.png"), fullPage: true });
 
     // On a phone the program page does not scroll sideways.
