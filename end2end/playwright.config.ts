@@ -19,7 +19,8 @@ const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";
 export default defineConfig({
   testDir: "./tests",
   globalSetup: "./global-setup.ts",
-  timeout: 60_000,
+  // Long flows run axe on each of their main pages, a second or two each.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createAdmin, goto, mailedLink, navigate, PASSWORD, ready, signIn, uniqueEmail } from "./helpers";
+import { createAdmin, expectAccessible, goto, mailedLink, navigate, PASSWORD, ready, signIn, uniqueEmail } from "./helpers";
 
 test("an administrator signs in and out", async ({ page }, info) => {
   const email = uniqueEmail("admin", info);
@@ -68,6 +68,7 @@ test("an administrator invites a manager who sets a password and signs in", asyn
   createAdmin(admin);
   await signIn(page, admin);
   await navigate(page, "Program", "Users");
+  await expectAccessible(page);
   await page.getByLabel("Email address").fill(manager);
   await page.getByLabel("Name").fill("Grace Hopper");
   await page.getByLabel("Role").selectOption("manager");

@@ -1,6 +1,6 @@
 import { expect, request, test } from "@playwright/test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { approvedPartner, createAdmin, goto, latestMail, mailedUrl, navigate, PASSWORD, ready, signIn } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, latestMail, mailedUrl, navigate, PASSWORD, ready, signIn } from "./helpers";
 
 // An 8×4 blue PNG.
 const LOGO = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAECAIAAAA8r+mnAAAAEUlEQVR4nGPgtp2IFTFQTwIAPC8bIbRyBGAAAAAASUVORK5CYII=", "base64");
@@ -61,6 +61,7 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   await expect(page.getByText("Domain verified: it now serves your brand.")).toBeVisible();
   await expect(page.getByTestId("domain-status")).toContainText("Verified");
   await ready(page);
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("branding.png"), fullPage: true });
 
   // The partner's domain: its name, logo, colours and support contact.
@@ -72,6 +73,7 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   await expect(page).toHaveTitle(`Sign in · ${display}`);
   const button = page.getByRole("button", { name: "Sign in" });
   await expect(button).toHaveCSS("background-color", "rgb(11, 61, 145)");
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("domain-login.png"), fullPage: true });
   await expect(page.getByRole("link", { name: "Become a partner" })).toHaveCount(0);
 
@@ -114,6 +116,7 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   await expect(page.getByTestId("customer-of")).toHaveText(display);
   await expect(page.getByTestId("brand-support")).toContainText("help@acme.example");
   await expect(page.getByText("Partner Portal")).toHaveCount(0);
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("customer-home.png"), fullPage: true });
 
   // The partner assigns an agent to the customer through the API (its owner
@@ -134,6 +137,7 @@ test("a white-label partner brands its portal, verifies its domain, and the doma
   await expect(page.getByTestId("customer-agent")).toContainText("Carol's assistant");
   await expect(page.getByTestId("trust-score")).toHaveText("490");
   await expect(page.getByTestId("trust-history")).toContainText("500 → 490");
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("customer-agents.png"), fullPage: true });
 
   // The program's own host keeps the program's look, and knows no such customer.

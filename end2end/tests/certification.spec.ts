@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { approvedPartner, createAdmin, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 async function act(page: Page, button: string, note?: { label: string; text: string }) {
   const form = page.locator("form").filter({ has: page.getByRole("button", { name: button, exact: true }) });
@@ -19,6 +19,7 @@ test("a partner submits, is sent back, resubmits, and is certified and listed", 
   await act(page, "Grant sandbox access");
   await expect(page.getByTestId("cert-state")).toHaveText("Development");
   await ready(page);
+  await expectAccessible(page);
   const partnerPage = page.url();
   await signOut(page);
 
@@ -37,6 +38,7 @@ test("a partner submits, is sent back, resubmits, and is certified and listed", 
   await act(page, "Submit for review", { label: "Evidence: notes, links, sandbox test results", text: "All sandbox tests green: https://ci.example/1" });
   await expect(page.getByTestId("cert-state")).toHaveText("Review");
   await ready(page);
+  await expectAccessible(page);
 
   // The partner posting "pass" to the same endpoint itself is refused and changes nothing.
   const refused = await page.request.post(action, {

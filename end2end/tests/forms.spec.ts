@@ -92,6 +92,7 @@ test("a refused event on the long revenue page stays in view with what was typed
   await expect(page.locator("#ev-external_id")).toHaveValue(external);
   await expect(page.locator("#ev-partner")).toHaveValue(await page.locator("#ev-partner option", { hasText: company }).getAttribute("value") ?? "");
   expect(page.url()).not.toContain("__err");
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("record-refused.png") });
   await expectAccessible(page);
 });

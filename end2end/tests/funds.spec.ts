@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { approvedPartner, createAdmin, goto, navigate, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, navigate, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 // The smallest valid-looking PDF header is enough: the portal sniffs the bytes.
 const PDF = Buffer.from("%PDF-1.7\n% proof: the webinar's attendance report\n%%EOF\n");
@@ -48,6 +48,7 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
   await expect(page.getByTestId("fund-remaining")).toHaveText("$1,250.00");
   await expect(page.getByTestId("fund-requests")).toContainText(title);
   await expect(page.getByTestId("fund-status").first()).toHaveText("Waiting for approval");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("funds.png"), fullPage: true });
   await signOut(page);
 
@@ -57,6 +58,7 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
   const item = page.getByTestId("fund-queue").locator(":scope > li", { hasText: title });
   await expect(item).toContainText(company);
   await expect(item.getByTestId("queue-budget")).toContainText("$3,750.00 committed");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("funds-review.png"), fullPage: true });
   await item.getByRole("button", { name: "Approve $3,750.00" }).click();
   await expect(page.getByText("Decision recorded")).toBeVisible();
@@ -97,5 +99,6 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
   await expect(line).toContainText("$3,500.00");
   await goto(page, "/funds");
   await expect(mine.getByTestId("fund-status")).toHaveText("Claim approved");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("funds-paid.png"), fullPage: true });
 });

@@ -15,9 +15,11 @@ test("a manager's home is a work queue, each tile leading to its queue", async (
   const applications = page.getByTestId("queue-applications");
   await expect(applications).toContainText("Applications to review");
   expect(Number(await applications.getByTestId("waiting").textContent())).toBeGreaterThan(0);
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("inbox.png"), fullPage: true });
   await expectAccessible(page);
   await page.setViewportSize({ width: 390, height: 844 });
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("inbox-phone.png"), fullPage: true });
   const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(sideways, "the home page does not scroll sideways on a phone").toBeLessThanOrEqual(0);

@@ -3,7 +3,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { approvedPartner, createAdmin, goto, ready, signIn, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, ready, signIn, uniqueEmail } from "./helpers";
 
 type Hit = { headers: IncomingHttpHeaders; body: string };
 
@@ -45,6 +45,7 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   const key = (await page.getByTestId("new-key").textContent())!.trim();
   expect(key).toMatch(/^pk_test_[A-Za-z0-9]{40}$/);
   await ready(page);
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("developers-keys.png"), fullPage: true });
   await goto(page, "/developers");
   await expect(page.getByTestId("new-key")).toHaveCount(0);
@@ -124,6 +125,7 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
       }, { timeout: 15_000 })
       .toEqual(["Delivered", "Delivered"]);
     await ready(page);
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("developers-webhook.png"), fullPage: true });
 
     // Replay sends the same message (same id) again.
@@ -144,6 +146,7 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await expect(page.getByText("Simulated 30 events")).toBeVisible();
   await ready(page);
   await expect(page.getByTestId("agent-row")).toHaveCount(1);
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("developers-agents.png"), fullPage: true });
   await page.getByRole("link", { name: "Support bot" }).click();
   await ready(page);
@@ -154,6 +157,7 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await goto(page, "/developers/traffic");
   await expect(page.getByTestId("traffic-sandbox").getByTestId("requests")).not.toHaveText("0");
   await expect(page.getByTestId("recent-requests")).toContainText("/api/v1/agents");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("developers-traffic.png"), fullPage: true });
   // The scorecard rates the same traffic (sandbox, until production has any).
   await goto(page, "/scorecard");
@@ -161,9 +165,11 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   // The receiver was closed before the simulated events: their deliveries fail.
   await expect(page.getByTestId("measure-webhooks").getByTestId("rating")).toHaveText("Off target");
   await expect(page.getByTestId("measure-support").getByTestId("rating")).toHaveText("No data yet");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("scorecard.png"), fullPage: true });
   await goto(page, "/developers/api");
   await expect(page.getByTestId("operations")).toContainText("/api/v1/events");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("developers-api.png"), fullPage: true });
   await goto(page, "/developers/verify");
   await expect(page.getByTestId("verify-python")).toContainText("hmac.compare_digest");
@@ -174,9 +180,11 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await keyRow.locator("summary", { hasText: "Revoke" }).click();
   await expect(keyRow.getByText("Calls made with it are refused from now on")).toBeVisible();
   expect((await api.get("/api/v1/agents")).status(), "nothing happens before the confirmation").toBe(200);
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("revoke-confirm.png"), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await keyRow.scrollIntoViewIfNeeded();
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("revoke-confirm-phone.png") });
   await page.setViewportSize({ width: 1280, height: 720 });
   await keyRow.getByRole("button", { name: "Revoke key" }).click();

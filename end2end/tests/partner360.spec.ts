@@ -42,6 +42,7 @@ test("a manager opens one partner's overview and walks its tabs, each saying who
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.getByTestId("phone-menu").locator("summary").click();
   await expect(page.getByTestId("phone-menu").getByRole("link", { name: "Partners", exact: true })).toBeVisible();
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-overview-phone.png"), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 720 });
   await signOut(page);

@@ -106,6 +106,7 @@ test("a manager closes the past months' statements and approves their payouts to
     if ((await rest.count()) > 0) {
       expect(Number((await rest.textContent())!.match(/Approve the (\d+) payout/)![1])).toBeLessThan(listed);
     }
+    await expectAccessible(page);
     await page.screenshot({ path: test.info().outputPath("payouts-approved.png"), fullPage: true });
 
     // On a phone the program page does not scroll sideways.

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { approvedPartner, createAdmin, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 test("a manager imports revenue after fixing a bad row; the partner sees the dashboard and downloads the statement", async ({ page }, info) => {
   const manager = uniqueEmail("revenue", info);
@@ -24,6 +24,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expect(page.getByTestId("import-errors")).toContainText("exceeds what remains refundable");
   await expect(page.getByTestId("import-errors").locator("td").first()).toHaveText("3");
   await ready(page);
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("import-refused.png"), fullPage: true });
 
   // Fixed and pasted: imported.
@@ -35,6 +36,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await ready(page);
   await goto(page, "/manager/revenue");
   await expect(page.getByText(`${company}`).first()).toBeVisible();
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("manager-revenue.png"), fullPage: true });
   await signOut(page);
 
@@ -42,6 +44,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await signIn(page, owner);
   await expect(page.getByTestId("month-earnings")).toHaveText("$230.00");
   await expect(page.getByTestId("next-payout")).toContainText("None waiting");
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-home.png"), fullPage: true });
   await goto(page, "/revenue");
   await expect(page.getByTestId("mtd")).toHaveText("$230.00");
@@ -49,6 +52,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expect(page.getByTestId("customers")).toContainText("Globex");
   await expect(page.getByTestId("customers")).toContainText("Initech");
   await expect(page.getByTestId("bonus")).toContainText("no volume-bonus schedule");
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-dashboard.png"), fullPage: true });
 
   await page.getByTestId("statements").getByRole("link", { name: month }).click();
@@ -58,6 +62,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await refund.getByText("Why this amount").click();
   await expect(refund).toContainText("-$100.00 × 20 % = -20.000000 exactly");
   await expect(refund).toContainText(`Refunds invoice inv-${id}`);
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("statement.png"), fullPage: true });
 
   // On a phone neither the statement nor the dashboard scrolls sideways:
@@ -72,6 +77,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await statements.focus();
   await expect(statements).toBeFocused();
   await expect(page.getByTestId("statements").getByRole("columnheader", { name: "Commission" })).toHaveClass(/text-right/);
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-dashboard-phone.png"), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 720 });
   await goto(page, statementUrl);
@@ -160,5 +166,6 @@ test("an upload turned away unread says why on the form and names the limits bef
   await submit();
   await expect(page.getByTestId("import-refused")).toHaveText("Nothing was imported: the file is larger than 2 MiB. Split it into files of at most 5,000 rows and import each.");
   await ready(page);
+  await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("import-too-large.png"), fullPage: true });
 });

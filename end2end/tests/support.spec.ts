@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { approvedPartner, createAdmin, goto, latestMail, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, latestMail, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 const PNG = Buffer.from(
   "89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082",
@@ -48,6 +48,7 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   const ticketPath = new URL(page.url()).pathname;
   await goto(page, "/support");
   await expect(page.getByTestId("ticket-list")).toContainText("Trust scores stopped updating");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("support.png"), fullPage: true });
   await signOut(page);
 
@@ -58,6 +59,7 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   const row = page.getByTestId("ticket-list").locator("tr", { hasText: "Trust scores stopped updating" });
   await expect(row).toContainText(company);
   await expect(row.getByTestId("sla-state")).toHaveText("On track");
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("queue.png"), fullPage: true });
   await row.getByRole("link", { name: "Trust scores stopped updating" }).click();
   await ready(page);
@@ -104,6 +106,7 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   ];
   await page.getByLabel("Summary for the partner").fill("Consumer restarted; backlog drained.");
   for (const [label, text] of steps) await page.getByLabel(label, { exact: true }).fill(text);
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("ticket-staff.png"), fullPage: true });
   await page.getByRole("button", { name: "Resolve ticket" }).click();
   await expect(page.getByTestId("ticket-status")).toHaveText("Resolved");
@@ -128,6 +131,7 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   await expect(page.getByTestId("sla-state")).toHaveText("Responded in time");
   await expect(page.getByTestId("resolution")).toContainText("Prevention analysis");
   await expect(page.getByTestId("reply-form")).toHaveCount(0);
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("ticket-partner.png"), fullPage: true });
 });
 
@@ -155,5 +159,6 @@ test("a manager saves a quarterly review and the partner reads it", async ({ pag
   await expect(page.getByTestId("review-recommendations")).toHaveText("Move to production keys and subscribe to trust events.");
   await expect(page.getByTestId("review-business")).toContainText("Support tickets opened");
   await expect(page.getByRole("button", { name: "Generate and save" })).toHaveCount(0);
+  await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("review.png"), fullPage: true });
 });

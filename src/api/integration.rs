@@ -140,9 +140,14 @@ pub async fn create_webhook(
 }
 
 #[server]
-pub async fn get_webhook(org: Option<i64>, id: String) -> Result<SubscriptionDetail, AppError> {
+pub async fn get_webhook(
+    org: Option<i64>,
+    id: String,
+    before: Option<i64>,
+    failed: Option<bool>,
+) -> Result<SubscriptionDetail, AppError> {
     use crate::server::{context::serve, services::integration};
-    serve(|ctx| async move { integration::webhook_page(&ctx, org, &id).await }).await
+    serve(|ctx| async move { integration::webhook_page(&ctx, org, &id, before, failed.unwrap_or(false)).await }).await
 }
 
 /// One form for every action on a subscription: `delete`, `rotate`,

@@ -129,6 +129,89 @@ pub fn describe(action: &str) -> &'static str {
     }
 }
 
+/// What an entry acted on, as people read it ("Partner #5"), and the page
+/// that shows it, where there is one.
+pub fn readable_subject(subject: &str) -> (String, Option<String>) {
+    let Some((kind, id)) = subject.split_once(':') else {
+        return (subject.to_owned(), None);
+    };
+    let numeric = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let (label, page) = match kind {
+        "organisation" => ("Partner", numeric.then(|| format!("/manager/partners/{id}"))),
+        "application" => ("Application", numeric.then(|| format!("/manager/applications/{id}"))),
+        "ticket" => ("Ticket", numeric.then(|| format!("/support/tickets/{id}"))),
+        "statement" => ("Statement", numeric.then(|| format!("/statements/{id}"))),
+        "revenue_import" => ("Revenue import", numeric.then(|| format!("/manager/revenue/imports/{id}"))),
+        "review" => ("Review", numeric.then(|| format!("/reviews/{id}"))),
+        "user" => ("User", None),
+        "email" if !numeric => return (format!("Email address {id}"), None),
+        "email" => ("Email", None),
+        "api_key" => ("API key", None),
+        "fund_request" => ("Fund request", None),
+        "onboarding_item" => ("Onboarding item", None),
+        other => return (format!("{} {id}", humanise(other)), None),
+    };
+    let shown = if numeric { format!("{label} #{id}") } else { format!("{label} {id}") };
+    (shown, page)
+}
+
+/// `org_role` → "Org role".
+fn humanise(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn plain(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// An entry's details as labelled lines instead of JSON: a change reads
+/// "Role: manager → admin", anything else "Label: value". Text that is not
+/// a JSON object is shown as it is.
+pub fn readable_detail(detail: &str) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return if detail.trim().is_empty() { Vec::new() } else { vec![("Details".to_owned(), detail.to_owned())] };
+    };
+    let empty = serde_json::Map::new();
+    let before = map.get("before").and_then(|v| v.as_object());
+    let after = map.get("after").and_then(|v| v.as_object());
+    let mut lines = Vec::new();
+    if before.is_some() || after.is_some() {
+        let (b, a) = (before.unwrap_or(&empty), after.unwrap_or(&empty));
+        let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+        keys.dedup();
+        let mut seen = std::collections::HashSet::new();
+        for k in keys.into_iter().filter(|k| seen.insert(*k)) {
+            let value = match (b.get(k), a.get(k)) {
+                (Some(old), Some(new)) => format!("{} → {}", plain(old), plain(new)),
+                (None, Some(new)) => plain(new),
+                (Some(old), None) => format!("{} → —", plain(old)),
+                (None, None) => continue,
+            };
+            lines.push((humanise(k), value));
+        }
+    }
+    for (k, v) in &map {
+        let change = (k == "before" && before.is_some()) || (k == "after" && after.is_some());
+        if !change {
+            lines.push((humanise(k), plain(v)));
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +235,35 @@ mod tests {
         ] {
             assert_ne!(describe(a), "Other change", "{a}");
         }
+    }
+
+    #[test]
+    fn a_subject_reads_as_a_name_and_links_to_its_page_where_it_has_one() {
+        assert_eq!(readable_subject("organisation:5"), ("Partner #5".into(), Some("/manager/partners/5".into())));
+        assert_eq!(readable_subject("user:7"), ("User #7".into(), None));
+        assert_eq!(readable_subject("email:ada@example.com"), ("Email address ada@example.com".into(), None));
+        assert_eq!(readable_subject("webhook:wh_ab12"), ("Webhook wh_ab12".into(), None));
+        assert_eq!(readable_subject("program"), ("program".into(), None));
+    }
+
+    #[test]
+    fn details_read_as_labelled_lines_and_changes_as_before_and_after() {
+        let lines = readable_detail(
+            r#"{"organisation": 5, "before": {"role": "manager"}, "after": {"role": "admin", "done": true}}"#,
+        );
+        assert_eq!(
+            lines,
+            vec![
+                ("Role".to_owned(), "manager → admin".to_owned()),
+                ("Done".to_owned(), "yes".to_owned()),
+                ("Organisation".to_owned(), "5".to_owned()),
+            ]
+        );
+        assert_eq!(
+            readable_detail(r#"{"scopes": ["agents:read", "events:write"], "note": null}"#),
+            vec![("Note".to_owned(), "—".to_owned()), ("Scopes".to_owned(), "agents:read, events:write".to_owned())]
+        );
+        assert_eq!(readable_detail("{}"), Vec::<(String, String)>::new());
+        assert_eq!(readable_detail("not json"), vec![("Details".to_owned(), "not json".to_owned())]);
     }
 }

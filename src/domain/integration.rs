@@ -516,6 +516,31 @@ pub struct DeliveryView {
     pub last_duration_ms: Option<i64>,
 }
 
+/// How deliveries to a subscription are going, from its newest ones
+/// (newest first): how many of those that finished or are being retried
+/// failed, and whether the newest of them failed. A subscription whose
+/// receiver answers nothing but errors is not "Active" as if all were well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryHealth {
+    pub failed: usize,
+    pub of: usize,
+    pub failing_now: bool,
+}
+
+pub fn delivery_health(newest_first: &[DeliveryView]) -> DeliveryHealth {
+    let tried = newest_first.iter().filter(|d| match d.status {
+        DeliveryStatus::Delivered | DeliveryStatus::Failed => true,
+        DeliveryStatus::Pending => d.attempts > 0,
+        DeliveryStatus::Cancelled => false,
+    });
+    let outcomes: Vec<bool> = tried.map(|d| d.status != DeliveryStatus::Delivered).collect();
+    DeliveryHealth {
+        failed: outcomes.iter().filter(|f| **f).count(),
+        of: outcomes.len(),
+        failing_now: outcomes.first().copied().unwrap_or(false),
+    }
+}
+
 /// One attempt at a delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptView {
@@ -640,6 +665,31 @@ pub struct RequestLogEntry {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_subscription_is_failing_when_its_newest_tried_delivery_failed_and_counts_every_failure() {
+        use super::*;
+        let d = |status, attempts| DeliveryView {
+            id: 1,
+            msg_id: "msg".into(),
+            event_type: "webhook.test".into(),
+            status,
+            attempts,
+            next_attempt_at_ms: None,
+            created_at_ms: 0,
+            last_response_status: None,
+            last_error: None,
+            last_duration_ms: None,
+        };
+        use DeliveryStatus::*;
+        // Newest first: a retry after a failure, a cancelled one (not tried),
+        // one given up, one delivered; a new one not yet tried is left out.
+        let log = [d(Pending, 0), d(Pending, 2), d(Cancelled, 0), d(Failed, 8), d(Delivered, 1)];
+        assert_eq!(delivery_health(&log), DeliveryHealth { failed: 2, of: 3, failing_now: true });
+        let recovered = [d(Delivered, 1), d(Failed, 8)];
+        assert_eq!(delivery_health(&recovered), DeliveryHealth { failed: 1, of: 2, failing_now: false });
+        assert_eq!(delivery_health(&[]), DeliveryHealth { failed: 0, of: 0, failing_now: false });
+    }
+
     #[test]
     fn a_week_starts_on_monday_at_midnight_utc_and_the_next_reset_is_the_next_week_start() {
         let tuesday_noon = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z").unwrap().timestamp_millis();

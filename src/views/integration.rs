@@ -2,8 +2,8 @@
 //! functions return and its services build.
 
 use crate::domain::integration::{
-    AgentView, ApiKeyView, AttemptView, DeliveryView, Environment, RequestLogEntry, SubscriptionView, TrafficHour,
-    TrafficSummary, TrustChange,
+    AgentView, ApiKeyView, AttemptView, DeliveryHealth, DeliveryView, Environment, RequestLogEntry, SubscriptionView,
+    TrafficHour, TrafficSummary, TrustChange,
 };
 use serde::{Deserialize, Serialize};
 
@@ -66,8 +66,17 @@ pub struct SubscriptionDetail {
     pub subscription: SubscriptionView,
     /// The signing secret, for owners only.
     pub secret: Option<String>,
+    /// One page (`DELIVERIES_PAGE`) of the log, newest first.
     pub deliveries: Vec<DeliveryLine>,
+    /// The id to page back from, when older deliveries match.
+    pub older_than: Option<i64>,
+    pub failed_only: bool,
+    /// How the newest deliveries went, whatever the filter.
+    pub health: DeliveryHealth,
 }
+
+/// Deliveries per page of a subscription's log.
+pub const DELIVERIES_PAGE: usize = 25;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerAgent {

@@ -682,7 +682,8 @@ on_both!(webhooks_are_signed_retried_not_redirected_and_disabled_on_410, |e| asy
     assert_eq!(deliver_once(&app.state, &deliverer).await.unwrap(), 1);
     assert_eq!(rx.hits()[2].0["webhook-id"], id, "a retry keeps the message id");
     let s = app.state.store.subscription(crate::helpers::org_ref(&app, ada_org).await, &sub).await.unwrap().unwrap();
-    let log: Vec<_> = app.state.store.deliveries(s.id, 10).await.unwrap().into_iter().map(|(d, _)| d).collect();
+    let log: Vec<_> =
+        app.state.store.deliveries(s.id, i64::MAX, false, 10).await.unwrap().into_iter().map(|(d, _)| d).collect();
     assert_eq!(log[0].status, partner_portal::domain::integration::DeliveryStatus::Delivered);
     assert_eq!(log[0].attempts, 3);
     let attempts = app.state.store.attempts(log[0].id).await.unwrap();
@@ -787,8 +788,19 @@ on_both!(program_events_reach_subscribers_and_connect_time_checks_refuse_private
     assert!(rx.hits().is_empty(), "a private address is refused at connect time");
     let subs = app.state.store.subscriptions(crate::helpers::org_ref(&app, org).await).await.unwrap();
     assert_eq!(subs.len(), 2, "{subs:?}");
-    assert!(app.state.store.deliveries(subs[0].id, 10).await.unwrap().is_empty(), "nothing to the sandbox");
-    let log: Vec<_> = app.state.store.deliveries(subs[1].id, 10).await.unwrap().into_iter().map(|(d, _)| d).collect();
+    assert!(
+        app.state.store.deliveries(subs[0].id, i64::MAX, false, 10).await.unwrap().is_empty(),
+        "nothing to the sandbox"
+    );
+    let log: Vec<_> = app
+        .state
+        .store
+        .deliveries(subs[1].id, i64::MAX, false, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].event_type, "cert.state_changed");
     assert!(log[0].last_error.as_deref().unwrap().contains("not public"), "{:?}", log[0]);
@@ -1001,3 +1013,62 @@ on_both!(one_receiver_holds_at_most_its_share_of_attempts_and_a_test_event_goes_
     kinds.sort_unstable();
     assert_eq!(kinds, ["trust.score_changed", "trust.score_changed", "trust.score_changed", "webhook.test"]);
 });
+
+on_both!(the_delivery_log_pages_back_filters_failures_and_says_when_a_subscription_is_failing, |e| async move {
+    use partner_portal::views::integration::DELIVERIES_PAGE;
+    let rx = Receiver::start().await;
+    let (app, mut mgr) = start(e, |c| c.webhook_allow_private = vec!["127.0.0.1".into()]).await;
+    let (mut ada, _) = partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let key = new_key(&mut ada, "sandbox").await;
+    let mut c = app.client();
+    let (_, created, _) =
+        api(&mut c, "POST", "/api/v1/webhooks", &key, Some(json!({ "url": rx.url, "patterns": ["*"] }))).await;
+    let sub = created["subscription"]["id"].as_str().unwrap().to_owned();
+    let deliverer = Deliverer::new(&app.state.config).unwrap();
+    // One delivered, then more than a page that the receiver refuses.
+    assert_eq!(act(&mut ada, &sub, "test", None).await.status, StatusCode::OK);
+    deliver_once(&app.state, &deliverer).await.unwrap();
+    let refused = DELIVERIES_PAGE + 2;
+    rx.script.lock().unwrap().extend(std::iter::repeat_n(500, refused));
+    for _ in 0..refused {
+        assert_eq!(act(&mut ada, &sub, "test", None).await.status, StatusCode::OK);
+    }
+    while deliver_once(&app.state, &deliverer).await.unwrap() > 0 {}
+    assert_eq!(rx.hits().len(), refused + 1);
+
+    let first = log_page(&mut ada, &sub, None, false).await;
+    assert_eq!(first.deliveries.len(), DELIVERIES_PAGE);
+    assert!(first.health.failing_now, "{:?}", first.health);
+    assert_eq!((first.health.failed, first.health.of), (DELIVERIES_PAGE, DELIVERIES_PAGE));
+    let older = first.older_than.expect("an older page");
+    let second = log_page(&mut ada, &sub, Some(older), false).await;
+    assert_eq!(second.deliveries.len(), 3, "two refused and the delivered one");
+    assert!(second.older_than.is_none());
+    assert!(second.deliveries.iter().all(|l| l.delivery.id < older));
+    let failures = log_page(&mut ada, &sub, Some(older), true).await;
+    assert_eq!(failures.deliveries.len(), 2, "the delivered one is left out");
+
+    // The page says so in words: failing, and where older deliveries are.
+    let html = ada.get(&format!("/developers/webhooks/{sub}")).await.body;
+    assert!(html.contains("Active, but failing"), "{html}");
+    assert!(html.contains(&format!("?before={older}")), "{html}");
+});
+
+async fn log_page(
+    c: &mut Client,
+    sub: &str,
+    before: Option<i64>,
+    failed: bool,
+) -> partner_portal::api::integration::SubscriptionDetail {
+    let before = before.map(|b| b.to_string()).unwrap_or_default();
+    let mut fields = vec![("id", sub)];
+    if !before.is_empty() {
+        fields.push(("before", before.as_str()));
+    }
+    if failed {
+        fields.push(("failed", "true"));
+    }
+    let r = c.call(partner_portal::api::integration::GetWebhook::PATH, &fields).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}

@@ -624,23 +624,48 @@ pub async fn create_webhook(
     Ok(view.id)
 }
 
+/// A subscription with one page of its delivery log: newest first, from
+/// below `before` when paging back, failures only when `failed_only`.
 pub async fn webhook_page(
     ctx: &Ctx,
     org: Option<i64>,
     id: &str,
+    before: Option<i64>,
+    failed_only: bool,
 ) -> Result<crate::views::integration::SubscriptionDetail, AppError> {
-    use crate::views::integration::{DeliveryLine, SubscriptionDetail};
+    use crate::domain::integration::delivery_health;
+    use crate::views::integration::{DeliveryLine, SubscriptionDetail, DELIVERIES_PAGE};
     let user = ctx.require_user().await?;
     let (org, can_manage) = integration_org(ctx, &user, org).await?;
     let s = super::webhooks::find(&ctx.state, org, id).await?;
     let secret = if can_manage { Some(super::webhooks::reveal(&ctx.state, &s)?) } else { None };
+    let store = &ctx.state.store;
+    let newest = store.deliveries(s.id, i64::MAX, false, DELIVERIES_PAGE as i64).await.map_err(store_error)?;
+    let health = delivery_health(&newest.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>());
+    // One more than a page says whether there is an older one.
+    let mut page = store
+        .deliveries(s.id, before.unwrap_or(i64::MAX), failed_only, DELIVERIES_PAGE as i64 + 1)
+        .await
+        .map_err(store_error)?;
+    let more = page.len() > DELIVERIES_PAGE;
+    page.truncate(DELIVERIES_PAGE);
+    let older_than = more.then(|| page.last().map(|(d, _)| d.id)).flatten();
     let mut deliveries = Vec::new();
-    for (d, payload) in ctx.state.store.deliveries(s.id, 25).await.map_err(store_error)? {
-        let attempts = ctx.state.store.attempts(d.id).await.map_err(store_error)?;
+    for (d, payload) in page {
+        let attempts = store.attempts(d.id).await.map_err(store_error)?;
         deliveries.push(DeliveryLine { delivery: d, attempts, payload });
     }
     let subscription = super::webhooks::view(&s, ctx.now().timestamp_millis());
-    Ok(SubscriptionDetail { organisation_id: org.id(), can_manage, subscription, secret, deliveries })
+    Ok(SubscriptionDetail {
+        organisation_id: org.id(),
+        can_manage,
+        subscription,
+        secret,
+        deliveries,
+        older_than,
+        failed_only,
+        health,
+    })
 }
 
 /// Carries out an owner's action on a subscription; returns the page flag.

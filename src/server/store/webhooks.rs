@@ -149,7 +149,15 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn finish_attempt(&self, attempt: AttemptRecord, next: AttemptNext) -> StoreResult<()>;
     /// Newest first, with the last attempt's response status and error, and
     /// each delivery's body.
-    async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<(DeliveryView, String)>>;
+    /// Newest first, `limit` with ids below `before`; only failed ones
+    /// (given up, or waiting for a retry) when `failed_only`.
+    async fn deliveries(
+        &self,
+        subscription_id: i64,
+        before: i64,
+        failed_only: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<(DeliveryView, String)>>;
     async fn delivery(&self, subscription_id: i64, id: i64) -> StoreResult<Option<(DeliveryView, String)>>;
     async fn attempts(&self, delivery_id: i64) -> StoreResult<Vec<AttemptView>>;
     /// Delivery attempts to a partner's receivers from `since` until
@@ -558,11 +566,23 @@ macro_rules! webhook_store {
                 Ok(())
             }
 
-            async fn deliveries(&self, subscription_id: i64, limit: i64) -> StoreResult<Vec<(DeliveryView, String)>> {
+            async fn deliveries(
+                &self,
+                subscription_id: i64,
+                before: i64,
+                failed_only: bool,
+                limit: i64,
+            ) -> StoreResult<Vec<(DeliveryView, String)>> {
+                let failed = if failed_only {
+                    " AND (d.status = 'failed' OR (d.status = 'pending' AND d.attempts > 0))"
+                } else {
+                    ""
+                };
                 let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
-                    "{DELIVERY_SELECT} WHERE d.subscription_id = $1 ORDER BY d.id DESC LIMIT $2"
+                    "{DELIVERY_SELECT} WHERE d.subscription_id = $1 AND d.id < $2{failed} ORDER BY d.id DESC LIMIT $3"
                 ))
                 .bind(subscription_id)
+                .bind(before)
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;

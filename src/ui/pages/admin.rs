@@ -2,7 +2,7 @@ use crate::api::admin::{
     audit_log, get_failed_emails, get_users_overview, ChangeRole, InviteUser, ResendEmail, SetAccountDisabled,
 };
 use crate::domain::account::UserSummary;
-use crate::domain::audit::describe;
+use crate::domain::audit::{describe, readable_detail, readable_subject};
 use crate::domain::format::time_utc;
 use crate::domain::role::Role;
 use crate::ui::components::confirm::Confirm;
@@ -174,8 +174,18 @@ pub fn AuditPage() -> impl IntoView {
                         <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
                         <td class="break-all px-4 py-2">{e.actor_email}</td>
                         <td class=TD_BOXED_NOWRAP title=e.action.clone()>{describe(&e.action)}</td>
-                        <td class=TD_BOXED>{e.subject}</td>
-                        <td class="max-w-xs break-all px-4 py-2 font-mono text-xs text-slate-600">{(e.detail != "{}").then_some(e.detail)}</td>
+                        <td class=TD_BOXED>{match readable_subject(&e.subject) {
+                            (label, Some(href)) => view! { <a class="text-brand underline" href=href title=e.subject.clone()>{label}</a> }.into_any(),
+                            (label, None) => view! { <span title=e.subject.clone()>{label}</span> }.into_any(),
+                        }}</td>
+                        <td class="max-w-sm px-4 py-2 text-xs text-slate-700">
+                            <dl class="grid grid-cols-[auto_1fr] gap-x-2">
+                                {readable_detail(&e.detail).into_iter().map(|(k, v)| view! {
+                                    <dt class="font-semibold">{k}</dt>
+                                    <dd class="break-all">{v}</dd>
+                                }).collect_view()}
+                            </dl>
+                        </td>
                         <td class="px-4 py-2 text-slate-500">{e.client_ip}</td>
                     </tr>
                 }).collect_view()

@@ -256,7 +256,14 @@ pub fn CertificationCard(data: Resource<Result<CertView, crate::error::AppError>
                             <h2 id="cert-card" class="text-lg font-semibold">"Certification: " {v.state.label()}</h2>
                             <a href="/certification" class="text-sm text-brand underline">"Details"</a>
                         </div>
-                        <p class="text-sm text-slate-700">{v.next_step.clone()}</p>
+                        <p class="text-sm text-slate-700">
+                            {v.next_step.clone()}
+                            // The integration work happens on Developers, which a
+                            // reseller's menu leaves out: the card leads there.
+                            {matches!(v.state, CertState::Registered | CertState::Development | CertState::Testing).then(|| view! {
+                                " " <a href="/developers" class="text-brand underline">"Sandbox keys on Developers"</a>
+                            })}
+                        </p>
                         <p class="mt-2 text-sm" data-testid="home-support-tier">
                             "Support tier: " <strong>{v.tier.label()}</strong>
                             {format!(" · first response within {} hours · {}", v.tier.response_hours(), v.tier.benefits())}

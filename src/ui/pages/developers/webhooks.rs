@@ -85,6 +85,13 @@ pub fn WebhooksPage() -> impl IntoView {
     }
 }
 
+/// The log's page (`?before=`) and filter (`?failed=1`) from the address.
+fn query_before_failed() -> (Option<i64>, bool) {
+    let query = use_query_map();
+    let q = query.read_untracked();
+    (q.get("before").and_then(|b| b.parse().ok()), q.get("failed").is_some_and(|f| f == "1"))
+}
+
 #[component]
 pub fn WebhookPage() -> impl IntoView {
     let params = use_params_map();
@@ -92,7 +99,10 @@ pub fn WebhookPage() -> impl IntoView {
     let act = ServerAction::<WebhookAction>::new();
     let data = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), location.search.get(), act.version().get()),
-        |(id, ..)| get_webhook(org_param(), id),
+        move |(id, ..)| {
+            let q = query_before_failed();
+            get_webhook(org_param(), id, q.0, Some(q.1))
+        },
     );
     let act_value: LastResult<()> = Signal::derive(move || act.value().get());
     let query = use_query_map();
@@ -144,11 +154,23 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
     };
     let can_manage = v.can_manage;
     let sub_id = s.id.clone();
+    let log_id = s.id.clone();
+    let older = v.older_than.map(|before| {
+        let failed = if v.failed_only { "&failed=1" } else { "" };
+        format!("{}#log", with_org(&format!("/developers/webhooks/{}?before={before}{failed}", s.id), org))
+    });
     view! {
         <section class=format!("{CARD} mb-6")>
             <h2 class="mb-1 break-all font-semibold" data-testid="subscription-url">{s.url.clone()}</h2>
             <p class="mb-3 text-sm text-slate-600">{s.environment.label()} " · " {s.patterns.join(", ")} " · "
-                <span data-testid="subscription-status">{if s.active { "Active".to_owned() } else { format!("Disabled{}", s.disabled_reason.clone().map(|r| format!(": {r}")).unwrap_or_default()) }}</span>
+                <span data-testid="subscription-status" class=if !s.active || v.health.failing_now { "font-semibold text-red-800" } else { "" }>
+                    {match (s.active, v.health.failing_now) {
+                        (false, _) => format!("Disabled{}", s.disabled_reason.clone().map(|r| format!(": {r}")).unwrap_or_default()),
+                        (true, true) => format!("Active, but failing: {} of the last {} deliveries failed", v.health.failed, v.health.of),
+                        (true, false) if v.health.failed > 0 => format!("Active · {} of the last {} deliveries failed", v.health.failed, v.health.of),
+                        (true, false) => "Active".to_owned(),
+                    }}
+                </span>
             </p>
             {v.secret.clone().map(|secret| view! {
                 <details class="mb-3 text-sm">
@@ -167,23 +189,37 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
             })}
         </section>
         <Card title="Delivery log" id="log">
+            <p class="mb-2 text-sm">
+                {if v.failed_only {
+                    view! { "Failed deliveries only · " <a class="text-brand underline" href=format!("{}#log", with_org(&format!("/developers/webhooks/{log_id}"), org))>"Show all"</a> }.into_any()
+                } else {
+                    view! { "All deliveries · " <a class="text-brand underline" href=format!("{}#log", with_org(&format!("/developers/webhooks/{log_id}?failed=1"), org))>"Show failures only"</a> }.into_any()
+                }}
+            </p>
             {if v.deliveries.is_empty() {
-                view! { <p class="text-sm text-slate-600">"Nothing delivered yet."</p> }.into_any()
+                view! { <p class="text-sm text-slate-600">{if v.failed_only { "No delivery has failed." } else { "Nothing delivered yet." }}</p> }.into_any()
             } else {
                 view! {
                     <ul class="divide-y divide-slate-100 text-sm" data-testid="deliveries">
                         {v.deliveries.into_iter().map(|line| {
                             let d = line.delivery;
                             let status = match (d.status, d.next_attempt_at_ms) {
-                                (DeliveryStatus::Pending, Some(t)) if d.attempts > 0 => format!("Retrying at {}", time_utc(t)),
+                                (DeliveryStatus::Pending, Some(t)) if d.attempts > 0 => format!("Failed; retrying at {}", time_utc(t)),
                                 (s, _) => s.label().to_owned(),
+                            };
+                            // Said in words and in colour, never colour alone.
+                            let tone = match d.status {
+                                DeliveryStatus::Delivered => "rounded bg-emerald-100 px-1.5 text-emerald-900",
+                                DeliveryStatus::Failed => "rounded bg-red-100 px-1.5 font-semibold text-red-900",
+                                DeliveryStatus::Pending if d.attempts > 0 => "rounded bg-amber-100 px-1.5 text-amber-900",
+                                _ => "rounded bg-slate-100 px-1.5 text-slate-800",
                             };
                             let last = d.last_response_status.map(|c| format!("HTTP {c}")).or(d.last_error.clone()).unwrap_or_default();
                             let sub_id = sub_id.clone();
                             view! {
                                 <li class="py-2" data-testid="delivery">
                                     <div class="flex flex-wrap items-center justify-between gap-2">
-                                        <span><code>{d.event_type.clone()}</code> " · " <span data-testid="delivery-status">{status}</span> " · " {count(d.attempts, "attempt", "attempts")} " · " {last}</span>
+                                        <span><code>{d.event_type.clone()}</code> " · " <span data-testid="delivery-status" class=tone>{status}</span> " · " {count(d.attempts, "attempt", "attempts")} " · " {last}</span>
                                         {can_manage.then(|| view! {
                                             <Form action=act anchored=false banner=false>
                                                 {hidden_org(org)}
@@ -216,6 +252,9 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                             }
                         }).collect_view()}
                     </ul>
+                    {older.map(|href| view! {
+                        <p class="mt-3 text-sm"><a class="text-brand underline" href=href data-testid="older-deliveries">"Older deliveries →"</a></p>
+                    })}
                 }.into_any()
             }}
         </Card>
