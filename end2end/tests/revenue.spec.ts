@@ -57,21 +57,43 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
 
   await page.getByTestId("statements").getByRole("link", { name: month }).click();
   await ready(page);
+  // The summary says where the amount comes from; subtotals by customer
+  // put the largest first; each line shows its base, rate and amount.
+  await expect(page.getByTestId("gross")).toHaveText("$1,250.00");
+  await expect(page.getByTestId("commission")).toHaveText("$250.00");
+  await expect(page.getByTestId("clawbacks")).toHaveText("-$20.00");
   await expect(page.getByTestId("lines-total")).toHaveText("$230.00");
-  const refund = page.getByTestId("lines").locator(":scope > li", { hasText: `ref-${id}` });
-  await refund.getByText("Why this amount").click();
+  await expect(page.getByTestId("by-customer").locator("tbody tr").first()).toContainText("Globex");
+  const refundRow = page.getByTestId("lines").locator("tr[data-line]", { hasText: `ref-${id}` });
+  await expect(refundRow.locator("td").nth(2)).toHaveText("-$100.00");
+  await expect(refundRow.locator("td").nth(3)).toHaveText("20 %");
+  const refund = page.getByTestId("lines").locator("details", { hasText: `ref-${id}` });
+  await refund.locator("summary").click();
   await expect(refund).toContainText("-$100.00 × 20 % = -20.000000 exactly");
   await expect(refund).toContainText(`Refunds invoice inv-${id}`);
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("statement.png"), fullPage: true });
 
+  // The printable statement: every line, and no menus on paper.
+  const statementUrl = page.url();
+  await page.getByRole("link", { name: "Printable statement" }).click();
+  await expect(page.getByRole("heading", { name: "Lines (3)" })).toBeVisible();
+  await expect(page.getByTestId("lines").locator("tr[data-line]")).toHaveCount(3);
+  await expectAccessible(page);
+  await page.emulateMedia({ media: "print" });
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeHidden();
+  await expect(page.getByTestId("lines-total")).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("statement-print.png"), fullPage: true });
+  await page.emulateMedia({ media: "screen" });
+  const printUrl = page.url();
+
   // On a phone neither the statement nor the dashboard scrolls sideways:
   // wide tables scroll inside a region that the keyboard reaches.
-  const statementUrl = page.url();
   await page.setViewportSize({ width: 390, height: 844 });
-  for (const path of [statementUrl, "/revenue"]) {
+  for (const [path, shot] of [[statementUrl, "statement-phone"], [printUrl, "statement-print-phone"], ["/revenue", ""]]) {
     await goto(page, path);
     expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+    if (shot) await page.screenshot({ path: test.info().outputPath(`${shot}.png`), fullPage: true });
   }
   const statements = page.getByRole("group", { name: "statements" });
   await statements.focus();

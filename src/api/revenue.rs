@@ -26,6 +26,13 @@ pub async fn get_statement(id: i64, page: Option<usize>) -> Result<StatementView
     serve(|ctx| async move { revenue::statement_page(&ctx, id, page.unwrap_or(1)).await }).await
 }
 
+/// The statement with every line, for the printable statement.
+#[server]
+pub async fn get_statement_document(id: i64) -> Result<StatementView, AppError> {
+    use crate::server::{context::serve, services::revenue};
+    serve(|ctx| async move { revenue::statement(&ctx, id).await }).await
+}
+
 #[server]
 pub async fn get_revenue_import(id: i64) -> Result<ImportRecord, AppError> {
     use crate::server::{context::serve, services::revenue};

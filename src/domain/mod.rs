@@ -44,6 +44,7 @@ pub mod revenue;
 pub mod role;
 pub mod scorecard;
 pub mod session;
+pub mod statement;
 pub mod support;
 pub mod terms;
 pub mod text;

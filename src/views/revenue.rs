@@ -3,6 +3,7 @@
 
 use crate::domain::ledger::{CustomerFigure, ImportRecord, Month, Payout, Statement, StatementLine};
 use crate::domain::revenue::{Currency, Money};
+use crate::domain::statement::{Subtotal, Summary};
 use crate::domain::terms::TermsVersion;
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,10 @@ pub struct StatementView {
     pub page: usize,
     pub pages: usize,
     pub lines_count: usize,
+    /// Where the amount comes from, over every line (not only this page's).
+    pub summary: Summary,
+    pub by_kind: Vec<Subtotal>,
+    pub by_customer: Vec<Subtotal>,
 }
 
 /// Statement lines per page: a busy partner's month has thousands.

@@ -216,6 +216,58 @@ on_both!(a_statement_shows_its_lines_fifty_to_a_page_and_its_csv_has_them_all, |
     assert_eq!(all.body.matches("commission,Globex,inv-").count(), 120);
 });
 
+on_both!(a_statement_reads_as_a_document_with_a_summary_subtotals_and_a_printable_copy_of_every_line, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    let (mut ada, mut mgr, _org) = partner_and_manager(&app, "Resell One", "ada@one.example").await;
+    let (mut bob, _, _) = partner_and_manager(&app, "Resell Two", "bob@two.example").await;
+    let today = app.clock_now().date_naive().to_string();
+    let mut csv = "partner,customer,date,amount,currency,kind,refunds,external_id\n".to_owned();
+    for i in 0..55 {
+        csv.push_str(&format!("Resell One,Globex,{today},10.00,USD,invoice,,inv-{i}\n"));
+    }
+    csv.push_str(&format!("Resell One,Initech,{today},250.00,USD,invoice,,big-1\n"));
+    csv.push_str(&format!("Resell One,Globex,{today},5.00,USD,refund,inv-0,ref-1\n"));
+    assert_eq!(upload(&mut mgr, &csv).await.status, StatusCode::SEE_OTHER);
+    let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    let id = d.statements[0].id.to_string();
+
+    // 20 % of 550.00 and 250.00, less 20 % of the 5.00 refund.
+    let v: StatementView = serde_json::from_str(&ada.call(GetStatement::PATH, &[("id", &id)]).await.body).unwrap();
+    let s = v.summary;
+    assert_eq!((s.gross_minor, s.commission_minor, s.clawbacks_minor), (80_000, 16_000, -100));
+    assert_eq!((s.lines_total_minor, s.payable_minor), (15_900, None), "open: nothing payable yet");
+    let customers: Vec<_> = v.by_customer.iter().map(|r| (r.label.as_str(), r.lines, r.amount_minor)).collect();
+    assert_eq!(customers, [("Globex", 56, 10_900), ("Initech", 1, 5_000)]);
+    let kinds: Vec<_> = v.by_kind.iter().map(|r| (r.label.as_str(), r.base_minor)).collect();
+    assert_eq!(kinds, [("Commission", Some(80_000)), ("Refund clawback", Some(-500))]);
+
+    // The page reads the summary and subtotals over every line, and lists
+    // 50 lines with their base and rate; the printable copy lists all 57.
+    let html = ada.get(&format!("/statements/{id}")).await.body;
+    for text in ["Revenue invoiced this month", "$800.00", "Refund clawbacks", "-$1.00", "Lines total", "$159.00"] {
+        assert!(html.contains(text), "{text} missing: {html}");
+    }
+    assert!(html.find(">Globex<").unwrap() < html.find(">Initech<").unwrap(), "largest customer first");
+    assert_eq!(html.matches("data-line=").count(), 50);
+    assert!(html.contains("href=\"/statements/") && html.contains("/print\""), "{html}");
+    let print = ada.get(&format!("/statements/{id}/print")).await;
+    assert_eq!(print.status, StatusCode::OK);
+    assert_eq!(print.body.matches("data-line=").count(), 57);
+    assert!(print.body.contains("Lines (57)") && print.body.contains("$800.00"), "{}", print.body);
+    assert_eq!(bob.get(&format!("/statements/{id}/print")).await.status, StatusCode::NOT_FOUND);
+
+    // Closed next month: what it carried in and what is payable.
+    app.clock.advance(chrono::Duration::days(40));
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+    ada.sign_in("ada@one.example", PASSWORD).await;
+    assert_eq!(mgr.call(ClosePastStatements::PATH, &[]).await.status, StatusCode::OK);
+    let v: StatementView = serde_json::from_str(&ada.call(GetStatement::PATH, &[("id", &id)]).await.body).unwrap();
+    assert_eq!((v.summary.payable_minor, v.summary.carried_forward_minor), (Some(15_900), Some(0)));
+    let html = ada.get(&format!("/statements/{id}")).await.body;
+    assert!(html.contains("Payable") && html.contains("Carried in from earlier statements"), "{html}");
+});
+
 on_both!(terms_versions_are_checked_and_closing_creates_a_payout_managers_move, |e| async move {
     let app = TestApp::start(e).await;
     app.create_user("mgr@example.com", Role::Manager).await;

@@ -6,8 +6,8 @@ use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::ledger::{
     parse_event, parse_percent, parse_schedule, parse_seen_payouts, payout_step, read_csv, spreadsheet_safe,
-    totals_by_month, ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError,
-    StatementStatus, BOUNTY_MILESTONES,
+    totals_by_month, ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, Statement,
+    StatementLine, StatementStatus, BOUNTY_MILESTONES,
 };
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
 use crate::domain::role::{OrgAccess, Permission};
@@ -169,12 +169,30 @@ pub async fn statement(ctx: &Ctx, id: i64) -> Result<StatementView, AppError> {
     // A partner reads its own statements only; staff read any.
     let (_, access) = org_for(&user, Some(statement.organisation_id)).map_err(|_| AppError::NotFound)?;
     let lines_count = lines.len();
+    document(ctx, statement, lines, access, (1, 1, lines_count)).await
+}
+
+/// The statement view around some of its lines: `(page, pages, count)`
+/// places them; the summary and subtotals cover every line.
+async fn document(
+    ctx: &Ctx,
+    statement: Statement,
+    lines: Vec<StatementLine>,
+    access: OrgAccess,
+    (page, pages, lines_count): (usize, usize, usize),
+) -> Result<StatementView, AppError> {
+    use crate::domain::statement::{by_customer, by_kind, summary};
+    let groups = ctx.state.store.statement_line_groups(ctx.meta.brand.id, statement.id).await.map_err(store_error)?;
+    let closed = statement.status == StatementStatus::Closed;
     Ok(StatementView {
+        summary: summary(&groups, statement.carried_in_minor, closed),
+        by_kind: by_kind(&groups),
+        by_customer: by_customer(&groups),
         statement,
         lines,
         can_manage: matches!(access, OrgAccess::Staff { .. }),
-        page: 1,
-        pages: 1,
+        page,
+        pages,
         lines_count,
     })
 }
@@ -198,14 +216,7 @@ pub async fn statement_page(ctx: &Ctx, id: i64, page: usize) -> Result<Statement
         (statement, lines, _) =
             store.statement_lines_page(brand, id, last, per).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     }
-    Ok(StatementView {
-        statement,
-        lines,
-        can_manage: matches!(access, OrgAccess::Staff { .. }),
-        page: page.clamp(1, pages),
-        pages,
-        lines_count: count as usize,
-    })
+    document(ctx, statement, lines, access, (page.clamp(1, pages), pages, count as usize)).await
 }
 
 /// The statement as CSV: one row per line, then the totals.

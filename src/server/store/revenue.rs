@@ -10,6 +10,7 @@ pub(super) use crate::domain::ledger::{
     MonthlyFigure, Payout, PayoutStatus, RowError, Statement, StatementLine, StatementStatus,
 };
 pub(super) use crate::domain::revenue::{Commission, Currency, Money, ShareRule};
+pub(super) use crate::domain::statement::LineGroup;
 pub(super) use crate::domain::terms::{in_force, TermsVersion};
 pub(super) use std::collections::{BTreeMap, HashMap};
 
@@ -82,6 +83,10 @@ pub trait RevenueStore: Send + Sync + 'static {
         offset: i64,
         limit: i64,
     ) -> StoreResult<Option<(Statement, Vec<StatementLine>, i64)>>;
+    /// The statement's lines summed per customer, kind and adjustment, for
+    /// its summary and subtotals (`domain::statement`); none for a
+    /// statement of another brand.
+    async fn statement_line_groups(&self, brand_id: i64, id: i64) -> StoreResult<Vec<LineGroup>>;
     /// Closes a statement (rules: `domain::ledger::check_close`), adding the
     /// quarter's volume bonus, carrying in a negative balance, creating the
     /// payout of a positive one, and writing a `statement.closed` event.
@@ -499,6 +504,30 @@ pub(super) const STATEMENT_SELECT: &str = "SELECT s.id, s.organisation_id, o.nam
      p.amount_minor AS payout_amount, p.status AS payout_status, p.reference AS payout_reference, \
      p.version AS payout_version, p.created_at AS payout_created, p.paid_at AS payout_paid \
      FROM statements s JOIN organisations o ON o.id = s.organisation_id LEFT JOIN payouts p ON p.statement_id = s.id";
+
+/// One sum of `statement_line_groups`.
+#[derive(sqlx::FromRow)]
+pub(super) struct LineGroupRow {
+    pub customer: String,
+    pub kind: String,
+    pub adjustment: bool,
+    pub lines: i64,
+    pub base: i64,
+    pub amount: i64,
+}
+
+impl LineGroupRow {
+    pub fn into_group(self) -> StoreResult<LineGroup> {
+        Ok(LineGroup {
+            kind: LineKind::parse(&self.kind).ok_or_else(|| super::partners::corrupt("line kind"))?,
+            customer: self.customer,
+            adjustment: self.adjustment,
+            lines: self.lines,
+            base_minor: self.base,
+            amount_minor: self.amount,
+        })
+    }
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct LineRow {
@@ -1323,6 +1352,21 @@ macro_rules! revenue_store {
                     lines.into_iter().map(LineRow::into_line).collect::<StoreResult<_>>()?,
                     count,
                 )))
+            }
+
+            async fn statement_line_groups(&self, brand_id: i64, id: i64) -> StoreResult<Vec<LineGroup>> {
+                let rows: Vec<LineGroupRow> = sqlx::query_as(
+                    "SELECT l.customer, l.kind, l.adjustment, COUNT(*) AS lines, \
+                     CAST(SUM(l.base_minor) AS BIGINT) AS base, CAST(SUM(l.amount_minor) AS BIGINT) AS amount \
+                     FROM commission_lines l \
+                     JOIN statements s ON s.id = l.statement_id JOIN organisations o ON o.id = s.organisation_id \
+                     WHERE o.brand_id = $1 AND l.statement_id = $2 GROUP BY l.customer, l.kind, l.adjustment",
+                )
+                .bind(brand_id)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(LineGroupRow::into_group).collect()
             }
 
             async fn close_statement(

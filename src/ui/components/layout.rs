@@ -13,7 +13,7 @@ pub fn Header() -> impl IntoView {
     let user = expect_context::<UserResource>();
     let face = expect_context::<crate::ui::resources::BrandFaceResource>();
     view! {
-        <header class="border-b border-slate-200 bg-white">
+        <header class="border-b border-slate-200 bg-white print:hidden">
             <nav class="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3" aria-label="Main">
                 <Transition fallback=|| view! { <a href="/" class="text-lg font-bold text-brand">"Partner Portal"</a> }>
                     {move || Suspend::new(async move {
@@ -164,7 +164,7 @@ pub fn role_label(role: Role) -> &'static str {
 pub fn Footer() -> impl IntoView {
     let face = expect_context::<crate::ui::resources::BrandFaceResource>();
     view! {
-        <footer class="mx-auto max-w-6xl px-4 py-8 text-center text-xs text-slate-500">
+        <footer class="mx-auto max-w-6xl px-4 py-8 text-center text-xs text-slate-500 print:hidden">
             <Transition fallback=|| "Partner Portal">
                 {move || Suspend::new(async move {
                     match face.await {

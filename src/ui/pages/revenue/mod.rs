@@ -13,4 +13,4 @@ mod trend;
 pub use dashboard::RevenuePage;
 pub use import::ImportPage;
 pub use program::ProgramPage;
-pub use statement::StatementPage;
+pub use statement::{StatementPage, StatementPrintPage};

@@ -2,17 +2,19 @@
 //! amount; staff close the statement and move its payout on.
 
 use super::shared::{payout_label, PayoutActions};
-use crate::api::revenue::{get_statement, CloseStatement, MovePayout, StatementView};
-use crate::domain::format::{date_utc, time_utc};
-use crate::domain::ledger::{exact_share, LineKind, StatementLine, StatementStatus};
-use crate::domain::revenue::{format_money, Money, ShareRule};
+use crate::api::revenue::{get_statement, get_statement_document, CloseStatement, MovePayout, StatementView};
+use crate::domain::format::{count, date_utc, time_utc};
+use crate::domain::ledger::{exact_share, LineKind, Statement, StatementLine, StatementStatus};
+use crate::domain::revenue::{format_money, Currency, Money, ShareRule};
+use crate::domain::statement::{Subtotal, Summary};
 use crate::domain::terms::format_bps;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{Form, FormError, LastResult};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
-use crate::ui::components::style::BUTTON;
+use crate::ui::components::style::{BUTTON, TD_SHADED, TD_SHADED_MONEY};
+use crate::ui::components::table::{DataTable, Head, TableLook};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -103,6 +105,10 @@ pub fn StatementPage() -> impl IntoView {
     }
 }
 
+/// Customers listed by name on the statement page; the printable
+/// statement and the CSV list every one.
+const CUSTOMERS_SHOWN: usize = 10;
+
 #[component]
 fn StatementBody(
     v: StatementView,
@@ -110,35 +116,23 @@ fn StatementBody(
     pay: ServerAction<MovePayout>,
 ) -> impl IntoView {
     let s = v.statement.clone();
-    let money = move |minor: i64| format_money(Money::new(minor, s.currency));
     let back = format!("/statements/{}", s.id);
     let figure = "text-sm font-medium text-slate-600";
     view! {
         <p class="mb-2 text-sm"><a class="text-brand underline" href=if v.can_manage { format!("/revenue?org={}", s.organisation_id) } else { "/revenue".to_owned() }>"← Revenue"</a></p>
-        <h1 class="mb-1 text-2xl font-bold">{format!("Statement {} · {}", s.month.label(), s.currency.code())}</h1>
-        <p class="mb-4 text-sm text-slate-600">{s.organisation.clone()}</p>
+        <Heading s=s.clone()/>
         <div class="mb-6 grid gap-4 md:grid-cols-3">
-            <Card title="Status" heading=figure>
-                <p class="mt-1 text-lg font-semibold" data-testid="statement-status">{s.status.label()}</p>
-                {s.closed_at_ms.map(|t| view! { <p class="text-xs text-slate-500">{format!("Closed {}", time_utc(t))}</p> })}
-            </Card>
-            <Card title="Totals" heading=figure>
-                <dl class="mt-1 text-sm">
-                    <div class="flex justify-between"><dt>"Commission"</dt><dd class="tabular-nums" data-testid="lines-total">{money(s.lines_total_minor)}</dd></div>
-                    {(s.status == StatementStatus::Closed).then(|| view! {
-                        <div class="flex justify-between"><dt>"Carried in"</dt><dd class="tabular-nums">{money(s.carried_in_minor)}</dd></div>
-                        <div class="flex justify-between font-semibold"><dt>"Balance"</dt><dd class="tabular-nums" data-testid="balance">{money(s.balance_minor.unwrap_or(0))}</dd></div>
-                    })}
-                </dl>
-                {(s.balance_minor.unwrap_or(0) < 0).then(|| view! { <p class="mt-1 text-xs text-slate-500">"A negative balance carries into the next statement."</p> })}
+            <Card title="Summary" heading=figure margin="md:col-span-2">
+                <SummaryList summary=v.summary status=s.status currency=s.currency/>
             </Card>
             <Card title="Payout" heading=figure>
                 <p class="mt-1 text-lg font-semibold" data-testid="payout-status">{payout_label(&s.payout)}</p>
                 {(v.can_manage).then(|| s.payout.clone().map(|p| view! { <PayoutActions p back=back.clone() pay/> }))}
             </Card>
         </div>
-        <div class="mb-4 flex flex-wrap items-center gap-3">
+        <div class="mb-6 flex flex-wrap items-center gap-3">
             <a class="rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold" href=format!("/statements/{}/csv", s.id) download="">"Download CSV"</a>
+            <a class="rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold" href=format!("/statements/{}/print", s.id)>"Printable statement"</a>
             {(v.can_manage && s.status == StatementStatus::Open).then(|| view! {
                 <Form action=close banner=false>
                     <input type="hidden" name="id" value=s.id.to_string()/>
@@ -151,38 +145,205 @@ fn StatementBody(
                 </Form>
             })}
         </div>
+        <Subtotals by_kind=v.by_kind by_customer=v.by_customer currency=s.currency customers=CUSTOMERS_SHOWN/>
         <Card title="Lines" id="lines">
-            {if v.lines.is_empty() {
-                view! { <p class="text-sm text-slate-600">"No lines."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="divide-y divide-slate-100 text-sm" data-testid="lines">
-                        {v.lines.iter().map(|l| {
-                            let title = match l.kind {
-                                LineKind::Bonus => "Quarterly volume bonus".to_owned(),
-                                LineKind::Bounty => format!("Bounty: {}", l.milestone.clone().unwrap_or_default()),
-                                LineKind::Fund => l.fund_activity.clone().unwrap_or_default(),
-                                _ => format!("{} · {}", l.customer, l.event_external_id.clone().unwrap_or_default()),
-                            };
-                            view! {
-                                <li class="py-2">
-                                    <div class="flex flex-wrap justify-between gap-2">
-                                        <span><strong>{l.kind.label()}</strong> " · " {title}
-                                            {l.adjustment.then(|| view! { <span class="ml-2 rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-900">{format!("Adjustment for {}", l.belongs.label())}</span> })}
-                                        </span>
-                                        <span class="font-semibold tabular-nums">{format_money(l.amount)}</span>
-                                    </div>
-                                    <details class="mt-1">
-                                        <summary class="cursor-pointer text-brand">"Why this amount"</summary>
-                                        <ul class="mt-1 list-disc pl-5 text-slate-700">{why(l).into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
-                                    </details>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                    {(v.pages > 1).then(|| view! { <Pager page=v.page pages=v.pages count=v.lines_count what="lines" anchor="#lines"/> })}
-                }.into_any()
-            }}
+            <LinesTable lines=v.lines/>
+            {(v.pages > 1).then(|| view! { <Pager page=v.page pages=v.pages count=v.lines_count what="lines" anchor="#lines"/> })}
         </Card>
+    }
+}
+
+/// The statement's title, whose it is, and its state.
+#[component]
+fn Heading(s: Statement) -> impl IntoView {
+    view! {
+        <h1 class="mb-1 text-2xl font-bold">{format!("Statement {} · {}", s.month.label(), s.currency.code())}</h1>
+        <p class="mb-4 text-sm text-slate-600">
+            {s.organisation} " · " <span data-testid="statement-status">{s.status.label()}</span>
+            {s.closed_at_ms.map(|t| format!(" on {}", time_utc(t)))}
+        </p>
+    }
+}
+
+/// Where the amount comes from: the parts that add up to the lines total,
+/// then, once closed, what was carried in and what is paid or carried on.
+#[component]
+fn SummaryList(summary: Summary, status: StatementStatus, currency: Currency) -> impl IntoView {
+    let sum = summary;
+    let money = move |minor: i64| format_money(Money::new(minor, currency));
+    let row = move |label: &'static str, minor: i64, testid: Option<&'static str>| {
+        view! {
+            <div class="flex justify-between gap-4 py-1">
+                <dt>{label}</dt>
+                <dd class="whitespace-nowrap text-right tabular-nums" data-testid=testid>{money(minor)}</dd>
+            </div>
+        }
+    };
+    let closed = status == StatementStatus::Closed;
+    view! {
+        <dl class="mt-1 text-sm" data-testid="summary">
+            {row("Revenue invoiced this month", sum.gross_minor, Some("gross"))}
+            <div class="border-t border-slate-100"></div>
+            {row("Commission", sum.commission_minor, Some("commission"))}
+            {(sum.clawbacks_minor != 0).then(|| row("Refund clawbacks", sum.clawbacks_minor, Some("clawbacks")))}
+            {(sum.rewards_minor != 0).then(|| row("Bonuses, bounties and funds", sum.rewards_minor, Some("rewards")))}
+            {(sum.adjustments_minor != 0).then(|| row("Adjustments to earlier months", sum.adjustments_minor, Some("adjustments")))}
+            <div class="flex justify-between gap-4 border-t border-slate-200 py-1 font-semibold">
+                <dt>"Lines total"</dt>
+                <dd class="whitespace-nowrap text-right tabular-nums" data-testid="lines-total">{money(sum.lines_total_minor)}</dd>
+            </div>
+            {closed.then(|| view! {
+                {row("Carried in from earlier statements", sum.carried_in_minor, Some("carried-in"))}
+                <div class="flex justify-between gap-4 border-t border-slate-200 py-1 font-semibold">
+                    <dt>"Balance"</dt>
+                    <dd class="whitespace-nowrap text-right tabular-nums" data-testid="balance">{money(sum.carried_in_minor + sum.lines_total_minor)}</dd>
+                </div>
+                {row("Payable", sum.payable_minor.unwrap_or(0), Some("payable"))}
+                {(sum.carried_forward_minor.unwrap_or(0) != 0).then(|| row("Carried into next month's statement", sum.carried_forward_minor.unwrap_or(0), Some("carried-forward")))}
+            })}
+        </dl>
+        {(!closed).then(|| view! {
+            <p class="mt-2 text-xs text-slate-600">"Open: lines can still arrive this month. What is carried in and what is paid are set when the statement closes."</p>
+        })}
+    }
+}
+
+/// Subtotals by kind and by customer; `customers` caps the customers
+/// listed by name.
+#[component]
+fn Subtotals(
+    by_kind: Vec<Subtotal>,
+    by_customer: Vec<Subtotal>,
+    currency: Currency,
+    customers: usize,
+) -> impl IntoView {
+    if by_kind.is_empty() {
+        return ().into_any();
+    }
+    let money = move |minor: i64| format_money(Money::new(minor, currency));
+    let rows = move |list: Vec<Subtotal>| {
+        list.into_iter()
+            .map(|r| {
+                view! {
+                    <tr>
+                        <td class=TD_SHADED>{r.label}</td>
+                        <td class=TD_SHADED_MONEY>{r.lines}</td>
+                        <td class=TD_SHADED_MONEY>{r.base_minor.map(money).unwrap_or_else(|| "—".into())}</td>
+                        <td class=TD_SHADED_MONEY>{money(r.amount_minor)}</td>
+                    </tr>
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let more = by_customer.len().saturating_sub(customers);
+    let shown: Vec<Subtotal> = by_customer.into_iter().take(customers).collect();
+    view! {
+        <div class="mb-6 grid gap-4 lg:grid-cols-2">
+            <Card title="By kind" heading="mb-2 font-semibold">
+                <DataTable
+                    look=TableLook::Shaded
+                    testid="by-kind"
+                    label="Subtotals by kind"
+                    head=vec!["Kind".into(), Head::figure("Lines"), Head::figure("Revenue"), Head::figure("Amount")]
+                    rows=rows(by_kind)
+                />
+            </Card>
+            <Card title="By customer" heading="mb-2 font-semibold">
+                <DataTable
+                    look=TableLook::Shaded
+                    testid="by-customer"
+                    label="Subtotals by customer"
+                    head=vec!["Customer".into(), Head::figure("Lines"), Head::figure("Revenue"), Head::figure("Amount")]
+                    rows=rows(shown)
+                />
+                {(more > 0).then(|| view! {
+                    <p class="mt-2 text-xs text-slate-600">{format!("And {}: the printable statement and the CSV list every one.", count(more, "more customer", "more customers"))}</p>
+                })}
+            </Card>
+        </div>
+    }
+    .into_any()
+}
+
+/// The lines as a table: date, what the line is for, base, rate and amount,
+/// with the reasons for the amount under each.
+#[component]
+fn LinesTable(lines: Vec<StatementLine>) -> impl IntoView {
+    if lines.is_empty() {
+        return view! { <p class="text-sm text-slate-600">"No lines yet."</p> }.into_any();
+    }
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let title = match l.kind {
+                LineKind::Bonus => "Quarterly volume bonus".to_owned(),
+                LineKind::Bounty => format!("Bounty: {}", l.milestone.clone().unwrap_or_default()),
+                LineKind::Fund => l.fund_activity.clone().unwrap_or_default(),
+                _ => format!("{} · {}", l.customer, l.event_external_id.clone().unwrap_or_default()),
+            };
+            let on_revenue = matches!(l.kind, LineKind::Commission | LineKind::Clawback);
+            let cell = "px-2 pt-2 align-top";
+            let figure = "whitespace-nowrap px-2 pt-2 text-right align-top tabular-nums";
+            view! {
+                <tr data-line=l.id.to_string()>
+                    <td class=format!("{cell} whitespace-nowrap")>{l.event_date_ms.map(date_utc).unwrap_or_else(|| "—".into())}</td>
+                    <td class=cell>
+                        <span class="font-medium">{l.kind.label()}</span> " · " {title.clone()}
+                        {l.adjustment.then(|| view! { <span class="ml-2 rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-900">{format!("Adjustment for {}", l.belongs.label())}</span> })}
+                    </td>
+                    <td class=figure>{on_revenue.then(|| format_money(l.base))}</td>
+                    <td class=figure>{on_revenue.then(|| format_bps(l.rate_bps))}</td>
+                    <td class=format!("{figure} font-semibold")>{format_money(l.amount)}</td>
+                </tr>
+                <tr class="border-b border-slate-100">
+                    <td></td>
+                    <td class="px-2 pb-2 text-xs" colspan="4">
+                        <details>
+                            <summary class="cursor-pointer text-brand">"Why this amount"<span class="sr-only">{format!(": {title}")}</span></summary>
+                            <ul class="mt-1 list-disc pl-5 text-slate-700">{why(l).into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+                        </details>
+                    </td>
+                </tr>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <DataTable
+            look=TableLook::Ruled
+            testid="lines"
+            label="Statement lines"
+            head=vec!["Date".into(), "Line".into(), Head::figure("Revenue"), Head::figure("Rate"), Head::figure("Amount")]
+            rows
+        />
+    }
+    .into_any()
+}
+
+/// /statements/:id/print: the whole statement as one document, every line
+/// and every customer, without the site's menus when printed, for paper or
+/// "Save as PDF".
+#[component]
+pub fn StatementPrintPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
+    let data = Resource::new(id, get_statement_document);
+    view! {
+        <Title text="Statement"/>
+        <Loaded data let:v>
+            <p class="mb-4 text-sm print:hidden">
+                <a class="text-brand underline" href=format!("/statements/{}", v.statement.id)>"← Statement"</a>
+                " · Use your browser's Print command to print this statement or save it as a PDF."
+            </p>
+            <Heading s=v.statement.clone()/>
+            <section class="mb-6 max-w-xl" aria-labelledby="summary-heading">
+                <h2 id="summary-heading" class="mb-1 font-semibold">"Summary"</h2>
+                <SummaryList summary=v.summary status=v.statement.status currency=v.statement.currency/>
+            </section>
+            <Subtotals by_kind=v.by_kind.clone() by_customer=v.by_customer.clone() currency=v.statement.currency customers=usize::MAX/>
+            <section aria-labelledby="lines-heading">
+                <h2 id="lines-heading" class="mb-2 font-semibold">{format!("Lines ({})", v.lines_count)}</h2>
+                <LinesTable lines=v.lines.clone()/>
+            </section>
+        </Loaded>
     }
 }
