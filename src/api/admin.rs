@@ -6,9 +6,15 @@ pub use crate::views::admin::*;
 use leptos::prelude::*;
 
 #[server]
-pub async fn get_users_overview() -> Result<UsersData, AppError> {
+pub async fn get_users_overview(
+    sort: Option<String>,
+    dir: Option<String>,
+    q: Option<String>,
+    page: Option<usize>,
+) -> Result<UsersData, AppError> {
     use crate::server::{context::serve, services::accounts};
-    serve(|ctx| async move { accounts::users_overview(&ctx).await }).await
+    let (sort, dir, q) = (sort.unwrap_or_default(), dir.unwrap_or_default(), q.unwrap_or_default());
+    serve(|ctx| async move { accounts::users_overview(&ctx, &sort, &dir, &q, page.unwrap_or(1)).await }).await
 }
 
 /// The work waiting for staff across the program's queues.

@@ -161,9 +161,15 @@ pub async fn set_plan_item(org: i64, item: i64, done: bool, back: String) -> Res
 }
 
 #[server]
-pub async fn get_partners_overview(sort: String, page: Option<usize>) -> Result<PartnersOverview, AppError> {
+pub async fn get_partners_overview(
+    sort: String,
+    dir: Option<String>,
+    q: Option<String>,
+    page: Option<usize>,
+) -> Result<PartnersOverview, AppError> {
     use crate::server::{context::serve, services::partners};
-    serve(|ctx| async move { partners::partners(&ctx, &sort, page.unwrap_or(1)).await }).await
+    let (dir, q) = (dir.unwrap_or_default(), q.unwrap_or_default());
+    serve(|ctx| async move { partners::partners(&ctx, &sort, &dir, &q, page.unwrap_or(1)).await }).await
 }
 
 #[server]

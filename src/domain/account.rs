@@ -1,6 +1,7 @@
 //! What the browser may know about the signed-in user. Deliberately free of
 //! anything secret: this type is serialised to the client.
 
+use super::listing::{Column, Order, Sort};
 use super::role::{OrgRole, Role};
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +86,34 @@ pub struct UserSummary {
     pub created_at_ms: i64,
     pub disabled: bool,
 }
+
+choices!(
+    /// The columns of the admins' user list.
+    UserColumn {
+        Email => "email", "Email";
+        Name => "name", "Name";
+        Role => "role", "Role";
+        Organisation => "organisation", "Organisation";
+        Since => "since", "Since";
+    }
+);
+
+/// The columns that order the user list, by email first (the default);
+/// the newest accounts come first when "Since" is chosen.
+pub const USER_COLUMNS: [Column; 5] =
+    [Column::up("email"), Column::up("name"), Column::up("role"), Column::up("organisation"), Column::down("since")];
+
+/// The order of the user list; ties go by email.
+pub type UserSort = Sort<UserColumn>;
+
+impl UserSort {
+    pub fn of(order: &Order) -> UserSort {
+        Sort::read(order, UserColumn::parse, UserColumn::Email)
+    }
+}
+
+/// Users listed per page.
+pub const USERS_PAGE: usize = 50;
 
 /// A person of a partner organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

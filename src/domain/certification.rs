@@ -247,6 +247,13 @@ pub fn next_step(state: CertState) -> &'static str {
     }
 }
 
+/// Whether the partner's next step is work in the sandbox (keys on the
+/// Developers page), so its certification card leads there even when the
+/// partner's menu leaves Developers out.
+pub fn needs_sandbox(state: CertState) -> bool {
+    matches!(state, CertState::Registered | CertState::Development | CertState::Testing)
+}
+
 /// A certified partner is due for its annual review twelve calendar months
 /// after certification; it is reminded thirty days before.
 pub fn recertification_cutoff(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
@@ -400,5 +407,11 @@ mod tests {
         for e in E::ALL {
             assert_eq!(E::parse(e.key()), Some(*e));
         }
+    }
+
+    #[test]
+    fn only_partners_still_building_are_sent_to_the_sandbox() {
+        let building: Vec<CertState> = CertState::ALL.iter().copied().filter(|s| needs_sandbox(*s)).collect();
+        assert_eq!(building, [CertState::Registered, CertState::Development, CertState::Testing]);
     }
 }

@@ -98,14 +98,21 @@ pub use super::revenue::format_money;
 /// The fund budget a partner may draw on per quarter under `terms`: only
 /// technology partners and Premier partners, and only a positive budget.
 pub fn fund_budget(terms: &Terms, state: CertState) -> Option<Money> {
-    let eligible = terms.model == RevenueModel::Technology || state == CertState::Premier;
+    let eligible = eligible(Some(terms.model), state);
     let currency = Currency::parse(&terms.currency).ok()?;
     terms.fund_budget_minor.filter(|b| eligible && *b > 0).map(|b| Money::new(b, currency))
 }
 
+/// Whether co-marketing funds apply to a partner at all: technology
+/// partners and Premier partners (handbook), whatever their budget. The
+/// partner's menu and its overview for staff follow the same rule.
+pub fn eligible(model: Option<RevenueModel>, state: CertState) -> bool {
+    model == Some(RevenueModel::Technology) || state == CertState::Premier
+}
+
 /// Why a partner cannot request funds at all, for the page and the server.
 pub fn no_budget_reason(terms: &Terms, state: CertState) -> &'static str {
-    if terms.model != RevenueModel::Technology && state != CertState::Premier {
+    if !eligible(Some(terms.model), state) {
         "Co-marketing funds are for technology partners and Premier partners."
     } else {
         "No co-marketing fund budget is set in your terms yet; ask your partner manager."

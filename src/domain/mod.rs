@@ -37,6 +37,7 @@ pub mod funds;
 pub mod inbox;
 pub mod integration;
 pub mod ledger;
+pub mod listing;
 pub mod navigation;
 pub mod onboarding;
 pub mod password;

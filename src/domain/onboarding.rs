@@ -3,6 +3,7 @@
 //! that fall due at the end of their phase, progress, and where partners
 //! stall.
 
+use super::listing::{Column, Order, Sort};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -129,24 +130,34 @@ impl Progress {
     }
 }
 
-/// The orders of the managers' partner list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartnerSort {
-    /// By name (the default, and what any unknown value means).
-    Name,
-    /// Least progress first, then by name.
-    Progress,
-    /// Most overdue items first, then by name.
-    Overdue,
-}
+choices!(
+    /// The columns of the managers' partner list.
+    PartnerColumn {
+        Name => "name", "Partner";
+        Approved => "approved", "Approved";
+        Progress => "progress", "Progress";
+        Overdue => "overdue", "Overdue";
+    }
+);
+
+/// The columns that order the partner list, by name first (the default):
+/// newest approvals, least progress and most overdue items come first
+/// when a column is first chosen.
+pub const PARTNER_COLUMNS: [Column; 4] =
+    [Column::up("name"), Column::down("approved"), Column::up("progress"), Column::down("overdue")];
+
+/// The order of the managers' partner list; ties go by name.
+pub type PartnerSort = Sort<PartnerColumn>;
 
 impl PartnerSort {
-    pub fn parse(s: &str) -> PartnerSort {
-        match s {
-            "progress" => PartnerSort::Progress,
-            "overdue" => PartnerSort::Overdue,
-            _ => PartnerSort::Name,
-        }
+    /// The order `listing::order` read from the address.
+    pub fn of(order: &Order) -> PartnerSort {
+        Sort::read(order, PartnerColumn::parse, PartnerColumn::Name)
+    }
+
+    /// A column in the direction it starts in.
+    pub fn by(column: PartnerColumn) -> PartnerSort {
+        Sort::first(column, column.key(), &PARTNER_COLUMNS)
     }
 }
 
@@ -253,6 +264,7 @@ pub struct TemplateItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::listing::order;
 
     fn t0() -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000, 0).unwrap()
@@ -349,11 +361,14 @@ mod tests {
     }
 
     #[test]
-    fn partner_sorts_parse_and_anything_else_sorts_by_name() {
-        assert_eq!(PartnerSort::parse("progress"), PartnerSort::Progress);
-        assert_eq!(PartnerSort::parse("overdue"), PartnerSort::Overdue);
-        assert_eq!(PartnerSort::parse(""), PartnerSort::Name);
-        assert_eq!(PartnerSort::parse("name; DROP TABLE"), PartnerSort::Name);
+    fn every_partner_column_orders_the_list_and_anything_else_sorts_by_name() {
+        for c in PartnerColumn::ALL {
+            let order = order(&PARTNER_COLUMNS, c.key(), "");
+            assert_eq!(PartnerSort::of(&order), PartnerSort::by(*c));
+        }
+        assert_eq!(PartnerSort::of(&order(&PARTNER_COLUMNS, "name; DROP TABLE", "")).column, PartnerColumn::Name);
+        assert!(PartnerSort::by(PartnerColumn::Overdue).descending, "most overdue first");
+        assert!(!PartnerSort::by(PartnerColumn::Progress).descending, "least progress first");
     }
 
     #[test]

@@ -4,14 +4,23 @@
 use crate::domain::account::{PendingInvitation, UserSummary};
 use crate::domain::audit::AuditEntry;
 use crate::domain::inbox::{QueueLine, WorkItem};
+use crate::domain::listing::Order;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersData {
     /// The admin looking, whose own row offers no changes.
     pub viewer_id: i64,
+    /// One page (`domain::account::USERS_PAGE`) in the order shown.
     pub users: Vec<UserSummary>,
     pub invitations: Vec<PendingInvitation>,
+    pub order: Order,
+    /// The search as applied, if any.
+    pub search: Option<String>,
+    /// 1-based page shown, of `pages`; `total` users match.
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ use crate::domain::certification::{CertState, SupportTier, TimelineEntry};
 use crate::domain::evaluation::Summary;
 use crate::domain::inbox::Alert;
 use crate::domain::ledger::Payout;
+use crate::domain::listing::Order;
 use crate::domain::onboarding::{Phase, PlanItem, Progress, Stall};
 use crate::domain::revenue::Money;
 use crate::domain::terms::Terms;
@@ -48,7 +49,12 @@ pub struct PartnersOverview {
     /// 1-based page shown, of `pages`; `total` partners in all.
     pub page: usize,
     pub pages: usize,
+    /// Partners matching the search, or all.
     pub total: usize,
+    /// The order shown (`domain::onboarding::PARTNER_COLUMNS`).
+    pub order: Order,
+    /// The search as applied (trimmed, cut), if any.
+    pub search: Option<String>,
 }
 
 /// Who a partner is, as the header of every staff view of it shows.

@@ -132,3 +132,23 @@ on_both!(an_admin_changes_roles_and_disables_accounts_but_not_their_own, |e| asy
         assert!(log.contains(action), "{action} audited");
     }
 });
+
+on_both!(the_user_list_sorts_by_its_headers_and_searches_without_javascript, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    app.clock.advance(Duration::minutes(1));
+    app.create_user("grace@example.com", Role::Manager).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let html = admin.get("/admin/users?sort=since").await.body;
+    assert!(html.contains(r#"aria-sort="descending""#), "newest first: {html}");
+    assert!(html.contains(r#"href="?sort=since&amp;dir=asc""#), "the header turns the order around: {html}");
+    assert!(html.find("data-email=\"grace@").unwrap() < html.find("data-email=\"admin@").unwrap(), "{html}");
+    assert!(html.contains("Page 1 of 1 (2 accounts)"), "{html}");
+    let html = admin.get("/admin/users?q=GRACE&sort=email&dir=desc").await.body;
+    assert!(html.contains("data-email=\"grace@") && !html.contains("data-email=\"admin@"), "{html}");
+    assert!(html.contains(r#"value="GRACE""#) && html.contains(r#"name="sort" value="email""#), "{html}");
+    assert!(html.contains("Page 1 of 1 (1 account)"), "{html}");
+    let html = admin.get("/admin/users?q=nobody").await.body;
+    assert!(html.contains("Nobody’s name, email or organisation contains “nobody”."), "{html}");
+});

@@ -207,6 +207,19 @@ on_both!(bound_events_tick_their_items_and_show_in_progress, |e| async move {
     let r = manager.call(GetPartnersOverview::PATH, &[("sort", "progress")]).await;
     let overview: PartnersOverview = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{}", r.body));
     assert_eq!(overview.partners[0].progress.done, 2);
+
+    // The list without JavaScript: headers that order it (the current one
+    // marked and turning around), a search kept in the box and in the
+    // links, and a sentence when nothing matches.
+    let html = manager.get("/manager/partners?sort=overdue&q=agents").await.body;
+    assert!(html.contains(r#"aria-sort="descending""#), "{html}");
+    assert!(html.contains(r#"href="?q=agents&amp;sort=overdue&amp;dir=asc""#), "{html}");
+    assert!(html.contains(r#"href="?q=agents&amp;sort=name&amp;dir=asc""#), "{html}");
+    assert!(html.contains(r#"name="q""#) && html.contains(r#"value="agents""#), "{html}");
+    assert!(html.contains(">Agents Inc<") && html.contains("Page 1 of 1 (1 partner)"), "{html}");
+    let none = manager.get("/manager/partners?q=zz%25").await.body;
+    assert!(none.contains("No partner’s name contains “zz%”."), "{none}");
+    assert!(none.contains(">Clear search<") && !none.contains(">Agents Inc<"), "{none}");
 });
 
 on_both!(owners_invite_and_remove_colleagues_and_members_cannot, |e| async move {

@@ -127,7 +127,10 @@ on_both!(
         assert!(!a.stalls.is_empty(), "where partners stall is counted across the program");
         let html = mgr.get("/manager/partners?sort=progress").await;
         assert!(
-            html.body.contains("Page 1 of 2 (96 partners)") && html.body.contains("href=\"?sort=progress&amp;page=2\"")
+            html.body.contains("Page 1 of 2 (96 partners)")
+                && html.body.contains("href=\"?sort=progress&amp;dir=asc&amp;page=2\""),
+            "{}",
+            html.body
         );
     }
 );

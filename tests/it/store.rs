@@ -334,3 +334,42 @@ on_both!(access_changes_record_before_and_after_and_disabling_ends_sessions, |e|
         Err(StoreError::NotFound)
     ));
 });
+
+on_both!(the_user_list_is_searched_ordered_and_paged_by_the_database_within_its_brand, |e| async move {
+    use partner_portal::domain::account::{UserColumn, UserSort};
+    use partner_portal::domain::listing::like_pattern;
+    let (_db, store) = fresh(e).await;
+    let b = store.default_brand().await.unwrap().id;
+    let other = store.create_brand("acme", "Acme", Utc::now()).await.unwrap();
+    let t0 = Utc::now();
+    for (i, (email, name, role)) in [
+        ("zoe@example.com", "Zoë Admin", Role::Admin),
+        ("bob@example.com", "bob 100%", Role::Manager),
+        ("ada@example.com", "Ada", Role::Manager),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let u =
+            NewUser { display_name: name.into(), role, created_at: t0 + Duration::minutes(i as i64), ..user(b, email) };
+        store.create_user(u, audit(b, "user.created")).await.unwrap();
+    }
+    store.create_user(user(other.id, "ada@other.example"), audit(other.id, "user.created")).await.unwrap();
+    let store = &store;
+    let list = |column, descending, search: Option<&'static str>, offset| async move {
+        let pattern = search.map(like_pattern);
+        let sort = UserSort { column, descending };
+        let (users, total) = store.users_page(b, sort, pattern.as_deref(), offset, 2).await.unwrap();
+        (users.into_iter().map(|u| u.email).collect::<Vec<_>>(), total)
+    };
+    let emails = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(list(UserColumn::Email, false, None, 0).await, (emails(&["ada@example.com", "bob@example.com"]), 3));
+    assert_eq!(list(UserColumn::Email, false, None, 2).await, (emails(&["zoe@example.com"]), 3));
+    assert_eq!(list(UserColumn::Since, true, None, 0).await.0, emails(&["ada@example.com", "bob@example.com"]));
+    assert_eq!(list(UserColumn::Name, true, None, 0).await.0, emails(&["zoe@example.com", "bob@example.com"]));
+    assert_eq!(list(UserColumn::Role, false, None, 0).await.0, emails(&["zoe@example.com", "ada@example.com"]));
+    // Any case, in email or name, wildcards literal, this brand only.
+    assert_eq!(list(UserColumn::Email, false, Some("ADA"), 0).await, (emails(&["ada@example.com"]), 1));
+    assert_eq!(list(UserColumn::Email, false, Some("100%"), 0).await, (emails(&["bob@example.com"]), 1));
+    assert_eq!(list(UserColumn::Email, false, Some("_"), 0).await, (vec![], 0));
+});

@@ -8,7 +8,10 @@ use partner_portal::domain::application::{
 };
 use partner_portal::domain::certification::{CertActor, CertEvent};
 use partner_portal::domain::evaluation::Scores;
-use partner_portal::domain::onboarding::{stalls, Binding, PartnerSort, Phase, PlanItem, Stall, StallCount};
+use partner_portal::domain::listing::like_pattern;
+use partner_portal::domain::onboarding::{
+    stalls, Binding, PartnerColumn, PartnerSort, Phase, PlanItem, Stall, StallCount,
+};
 use partner_portal::domain::role::{OrgRole, Role};
 use partner_portal::domain::terms::{default_terms, Terms};
 use partner_portal::server::store::{Actor, DecisionRecord, NewToken, NewUser, OutgoingEmail, Store, StoreError};
@@ -183,7 +186,7 @@ on_both!(approval_creates_the_organisation_with_terms_and_a_dated_plan, |e| asyn
     let again =
         store.decide_application(b, rec(id, d.version, &Decision::Approve, &terms, mgr), mail(), audit(b, "x")).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "a stale or repeated decision is refused");
-    let page = store.partner_progress_page(b, PartnerSort::Name, now, 0, 50).await.unwrap();
+    let page = store.partner_progress_page(b, PartnerSort::by(PartnerColumn::Name), None, now, 0, 50).await.unwrap();
     assert_eq!((page.len(), page[0].progress.total), (1, 23), "and creates nothing");
 });
 
@@ -299,7 +302,8 @@ on_both!(the_partner_list_is_counted_paged_and_ordered_by_the_database, |e| asyn
         orgs.push(org);
     }
     let (cora, beta) = (orgs[0], orgs[2]);
-    let listed = store.partner_progress_page(b, PartnerSort::Name, Utc::now(), 0, 50).await.unwrap();
+    let listed =
+        store.partner_progress_page(b, PartnerSort::by(PartnerColumn::Name), None, Utc::now(), 0, 50).await.unwrap();
     let start = listed.iter().find(|p| p.organisation_id == cora).unwrap().approved_at_ms;
     let start = chrono::DateTime::from_timestamp_millis(start).unwrap();
     let later = start + Duration::days(3) + Duration::hours(1);
@@ -310,17 +314,48 @@ on_both!(the_partner_list_is_counted_paged_and_ordered_by_the_database, |e| asyn
         rows.into_iter().map(|r| (r.organisation, r.progress.done, r.progress.overdue)).collect::<Vec<_>>()
     };
 
-    assert_eq!(store.planned_partner_count(b).await.unwrap(), 3);
-    let by_name = names(store.partner_progress_page(b, PartnerSort::Name, later, 1, 2).await.unwrap());
+    assert_eq!(store.planned_partner_count(b, None).await.unwrap(), 3);
+    let by_name =
+        names(store.partner_progress_page(b, PartnerSort::by(PartnerColumn::Name), None, later, 1, 2).await.unwrap());
     assert_eq!(by_name, vec![("Beta".into(), 2, 0), ("Cora".into(), 1, 0)]);
-    let by_progress = names(store.partner_progress_page(b, PartnerSort::Progress, later, 0, 50).await.unwrap());
+    let by_progress = names(
+        store.partner_progress_page(b, PartnerSort::by(PartnerColumn::Progress), None, later, 0, 50).await.unwrap(),
+    );
     assert_eq!(by_progress, vec![("Acme".into(), 0, 0), ("Cora".into(), 1, 0), ("Beta".into(), 2, 0)]);
     // Nothing is overdue three days in, so the overdue order falls back to names.
-    let by_overdue = names(store.partner_progress_page(b, PartnerSort::Overdue, later, 0, 50).await.unwrap());
+    let by_overdue = names(
+        store.partner_progress_page(b, PartnerSort::by(PartnerColumn::Overdue), None, later, 0, 50).await.unwrap(),
+    );
     assert_eq!(by_overdue.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), vec!["Acme", "Beta", "Cora"]);
     let year = later + Duration::days(365);
-    let by_overdue = names(store.partner_progress_page(b, PartnerSort::Overdue, year, 0, 50).await.unwrap());
+    let by_overdue = names(
+        store.partner_progress_page(b, PartnerSort::by(PartnerColumn::Overdue), None, year, 0, 50).await.unwrap(),
+    );
     assert_eq!(by_overdue, vec![("Acme".into(), 0, 23), ("Cora".into(), 1, 22), ("Beta".into(), 2, 21)]);
+
+    // Either direction, by approval, and a search by name (any case, with
+    // wildcards taken literally) that the count agrees with.
+    let store = &store;
+    let page = |column, descending, search: Option<&'static str>| {
+        let sort = PartnerSort { column, descending };
+        let pattern = search.map(like_pattern);
+        async move {
+            let rows = store.partner_progress_page(b, sort, pattern.as_deref(), later, 0, 50).await.unwrap();
+            let count = store.planned_partner_count(b, pattern.as_deref()).await.unwrap();
+            (rows.into_iter().map(|r| r.organisation).collect::<Vec<_>>(), count)
+        }
+    };
+    assert_eq!(page(PartnerColumn::Name, true, None).await.0, ["Cora", "Beta", "Acme"]);
+    assert_eq!(page(PartnerColumn::Progress, true, None).await.0, ["Beta", "Cora", "Acme"]);
+    let newest_first = page(PartnerColumn::Approved, true, None).await.0;
+    assert_eq!(newest_first.len(), 3);
+    assert_eq!(page(PartnerColumn::Approved, false, None).await.0, newest_first.into_iter().rev().collect::<Vec<_>>());
+    assert_eq!(page(PartnerColumn::Name, false, Some("ET")).await, (vec!["Beta".to_owned()], 1));
+    assert_eq!(
+        page(PartnerColumn::Overdue, true, Some("a")).await,
+        (vec!["Acme".into(), "Beta".into(), "Cora".into()], 3)
+    );
+    assert_eq!(page(PartnerColumn::Progress, false, Some("%")).await, (vec![], 0));
 
     let ranked = stalls(&store.stall_counts(b, year).await.unwrap());
     let sandbox = ranked.iter().find(|s| s.title == "Get sandbox access").unwrap();
@@ -371,8 +406,11 @@ on_both!(
         tick(orgs[0], plan[2].id, true).await;
         tick(orgs[0], plan[2].id, true).await;
         tick(orgs[0], plan[3].id, false).await;
-        let start =
-            store.partner_progress_page(b, PartnerSort::Name, Utc::now(), 0, 50).await.unwrap()[0].approved_at_ms;
+        let start = store
+            .partner_progress_page(b, PartnerSort::by(PartnerColumn::Name), None, Utc::now(), 0, 50)
+            .await
+            .unwrap()[0]
+            .approved_at_ms;
         let start = chrono::DateTime::from_timestamp_millis(start).unwrap();
         store.raise_onboarding_event(orgs[1], Binding::SandboxKeyCreated, start + Duration::days(10)).await.unwrap();
         store.raise_onboarding_event(orgs[2], Binding::SandboxKeyCreated, start + Duration::days(2)).await.unwrap();
@@ -402,7 +440,9 @@ on_both!(
         }
 
         let mut plans = Vec::new();
-        for page in store.partner_progress_page(b, PartnerSort::Name, Utc::now(), 0, 50).await.unwrap() {
+        for page in
+            store.partner_progress_page(b, PartnerSort::by(PartnerColumn::Name), None, Utc::now(), 0, 50).await.unwrap()
+        {
             plans.push((page.approved_at_ms, store.plan(b, page.organisation_id).await.unwrap()));
         }
         let due = chrono::DateTime::from_timestamp_millis(plan[0].due_at_ms).unwrap();

@@ -315,12 +315,30 @@ pub async fn set_disabled(ctx: &Ctx, user_id: i64, disabled: bool) -> Result<(),
 }
 
 /// The users page: every account of the brand and the invitations waiting.
-pub async fn users_overview(ctx: &Ctx) -> Result<UsersData, AppError> {
+/// One page of the brand's users in the chosen order (`USER_COLUMNS`),
+/// only those whose email, name or organisation holds `q` if given, and
+/// the invitations still waiting; a page past the end shows the last.
+pub async fn users_overview(ctx: &Ctx, sort: &str, dir: &str, q: &str, page: usize) -> Result<UsersData, AppError> {
+    use crate::domain::account::{UserSort, USERS_PAGE, USER_COLUMNS};
+    use crate::domain::listing::{like_pattern, order, page_of, search};
     let viewer = ctx.require(Permission::ListUsers).await?;
-    let store = &ctx.state.store;
-    let users = store.list_users(ctx.meta.brand.id).await.map_err(store_error)?;
-    let invitations = store.pending_invitations(ctx.meta.brand.id, ctx.now()).await.map_err(store_error)?;
-    Ok(UsersData { viewer_id: viewer.id, users, invitations })
+    let (store, brand) = (&ctx.state.store, ctx.meta.brand.id);
+    let order = order(&USER_COLUMNS, sort, dir);
+    let search = search(q);
+    let pattern = search.as_deref().map(like_pattern);
+    let per = USERS_PAGE as i64;
+    let sort = UserSort::of(&order);
+    let (mut users, total) = store
+        .users_page(brand, sort, pattern.as_deref(), (page.max(1) as i64 - 1) * per, per)
+        .await
+        .map_err(store_error)?;
+    let (page, pages) = page_of(page, total.max(0) as usize, USERS_PAGE);
+    if users.is_empty() && total > 0 {
+        let last = (page as i64 - 1) * per;
+        users = store.users_page(brand, sort, pattern.as_deref(), last, per).await.map_err(store_error)?.0;
+    }
+    let invitations = store.pending_invitations(brand, ctx.now()).await.map_err(store_error)?;
+    Ok(UsersData { viewer_id: viewer.id, users, invitations, order, search, page, pages, total: total.max(0) as usize })
 }
 
 /// One page of the audit log, newest first, from before the entry `before`.

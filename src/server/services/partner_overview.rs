@@ -3,7 +3,7 @@
 
 use crate::domain::account::TeamMember;
 use crate::domain::application::RevenueModel;
-use crate::domain::certification::{support_tier, CertState};
+use crate::domain::certification::support_tier;
 use crate::domain::ledger::Month;
 use crate::domain::navigation::builds_integrations;
 use crate::domain::onboarding::progress;
@@ -50,7 +50,7 @@ async fn read_header(ctx: &Ctx, org: i64) -> Result<(PartnerHeader, PartnerProfi
         commission_ytd: sums_of(&figures, this_year, |f| f.commission_minor),
         builds: builds_integrations(profile.kind, profile.model),
         // The same rules as the partner's own menu (`store::sql` session user).
-        funds: profile.model == Some(RevenueModel::Technology) || profile.state == CertState::Premier,
+        funds: crate::domain::funds::eligible(profile.model, profile.state),
         white_label: profile.model == Some(RevenueModel::WhiteLabel),
     };
     Ok((header, profile, members))

@@ -9,7 +9,7 @@ use crate::domain::audit;
 use crate::domain::email::Email;
 use crate::domain::evaluation::{summarise, Criterion, Scores};
 use crate::domain::onboarding::TemplateItem;
-use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, PartnerSort, Phase};
+use crate::domain::onboarding::{progress, progress_by_phase, stalls, Binding, PartnerSort, Phase, PARTNER_COLUMNS};
 use crate::domain::role::{may_manage_team, organisation_access, OrgAccess, OrgAccessError, OrgRole, Permission, Role};
 use crate::domain::terms::{default_terms, Terms};
 use crate::domain::throttle::APPLY_ADDRESS;
@@ -260,19 +260,22 @@ pub async fn raise(ctx: &Ctx, org: i64, binding: Binding) -> Result<u64, AppErro
     ctx.state.store.raise_onboarding_event(org, binding, ctx.now()).await.map_err(store_error)
 }
 
-/// One page of the partner list in the chosen order (`progress`,
-/// `overdue`, anything else by name), with where partners stall across the
-/// program; a page past the end shows the last.
-pub async fn partners(ctx: &Ctx, sort: &str, page: usize) -> Result<PartnersOverview, AppError> {
+/// One page of the partner list in the chosen order (`PARTNER_COLUMNS`),
+/// only partners whose name holds `q` if given, with where partners stall
+/// across the program; a page past the end shows the last.
+pub async fn partners(ctx: &Ctx, sort: &str, dir: &str, q: &str, page: usize) -> Result<PartnersOverview, AppError> {
+    use crate::domain::listing::{like_pattern, order, page_of, search};
     use crate::views::partners::PARTNERS_PAGE;
     ctx.require(Permission::ReviewApplications).await?;
     let (store, brand, now) = (&ctx.state.store, ctx.meta.brand.id, ctx.now());
-    let total = store.planned_partner_count(brand).await.map_err(store_error)?.max(0) as usize;
-    let pages = total.div_ceil(PARTNERS_PAGE).max(1);
-    let page = page.clamp(1, pages);
+    let order = order(&PARTNER_COLUMNS, sort, dir);
+    let search = search(q);
+    let pattern = search.as_deref().map(like_pattern);
+    let total = store.planned_partner_count(brand, pattern.as_deref()).await.map_err(store_error)?.max(0) as usize;
+    let (page, pages) = page_of(page, total, PARTNERS_PAGE);
     let per = PARTNERS_PAGE as i64;
     let rows = store
-        .partner_progress_page(brand, PartnerSort::parse(sort), now, (page as i64 - 1) * per, per)
+        .partner_progress_page(brand, PartnerSort::of(&order), pattern.as_deref(), now, (page as i64 - 1) * per, per)
         .await
         .map_err(store_error)?;
     let partners = rows
@@ -285,7 +288,7 @@ pub async fn partners(ctx: &Ctx, sort: &str, page: usize) -> Result<PartnersOver
         })
         .collect();
     let stalls = stalls(&store.stall_counts(brand, now).await.map_err(store_error)?);
-    Ok(PartnersOverview { partners, stalls, page, pages, total })
+    Ok(PartnersOverview { partners, stalls, page, pages, total, order, search })
 }
 
 pub async fn template(ctx: &Ctx) -> Result<Vec<TemplateItem>, AppError> {

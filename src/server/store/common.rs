@@ -20,7 +20,9 @@ pub(super) use crate::domain::ledger::{
     CustomerFigure, EventInput, ImportRecord, Month, MonthlyFigure, Payout, PayoutStatus, RowError, Statement,
     StatementLine, StatementStatus,
 };
-pub(super) use crate::domain::onboarding::{Binding, PartnerSort, Phase, PlanItem, Progress, StallCount, TemplateItem};
+pub(super) use crate::domain::onboarding::{
+    Binding, PartnerColumn, PartnerSort, Phase, PlanItem, Progress, StallCount, TemplateItem,
+};
 pub(super) use crate::domain::role::{OrgRole, Role};
 pub use crate::domain::scorecard::{ReviewRecord, ReviewSnapshot};
 pub(super) use crate::domain::support::{MessageView, Resolution, Severity, TicketClock, TicketView};

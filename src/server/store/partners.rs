@@ -138,15 +138,18 @@ pub trait PartnerStore: Send + Sync + 'static {
     ) -> StoreResult<u64>;
     /// One organisation of the brand, as its overview shows it.
     async fn partner_profile(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Option<PartnerProfile>>;
-    /// How many of the brand's organisations have a plan.
-    async fn planned_partner_count(&self, brand_id: i64) -> StoreResult<i64>;
+    /// How many of the brand's organisations have a plan, of those whose
+    /// name matches `search` (a `domain::listing::like_pattern`) if given.
+    async fn planned_partner_count(&self, brand_id: i64, search: Option<&str>) -> StoreResult<i64>;
     /// `limit` partners with a plan from `offset`, in `sort` order, with
-    /// their progress at `now`. Sorted by name, only the page's plans are
-    /// read; the other orders count every plan in SQL.
+    /// their progress at `now`; only names matching `search` if given.
+    /// Sorted by name or approval, only the page's plans are read; the other
+    /// orders count every plan in SQL.
     async fn partner_progress_page(
         &self,
         brand_id: i64,
         sort: PartnerSort,
+        search: Option<&str>,
         now: DateTime<Utc>,
         offset: i64,
         limit: i64,
@@ -431,31 +434,44 @@ pub(super) const STALL_COUNTS: &str = "SELECT title, days, n, 0 AS overdue FROM 
      FROM onboarding_items i CROSS JOIN organisations o WHERE o.id = i.organisation_id \
      AND i.done_at IS NULL AND i.due_at >= $3 AND i.due_at < $4 AND o.brand_id = $1 GROUP BY i.title";
 
+/// An organisation's name matches `$2` (count) or `$5` (page), a
+/// `domain::listing::like_pattern`: lower case, wildcards escaped with `\`.
+pub(super) const NAME_MATCHES: &str = "LOWER(o.name) LIKE $2 ESCAPE '\\'";
+
 /// The partner list's page query: `$1` brand, `$2` now (ms), `$3` limit,
-/// `$4` offset. By name it walks `organisations_by_brand_name` and counts
-/// only the page's plans; by progress or overdue items it must count every
-/// plan before it can order them.
-pub(super) fn progress_page_sql(sort: PartnerSort) -> String {
+/// `$4` offset, `$5` the name pattern when `searching` (else empty, and
+/// compared with itself so every partner passes). By name or approval it
+/// walks the brand's organisations and counts only the page's plans; by
+/// progress or overdue items it must count every plan before it can order
+/// them. Ties go by name, then id, so pages never overlap.
+pub(super) fn progress_page_sql(sort: PartnerSort, searching: bool) -> String {
     const DONE: &str = "SUM(CASE WHEN i.done_at IS NOT NULL THEN 1 ELSE 0 END)";
     const OVERDUE: &str = "SUM(CASE WHEN i.done_at IS NULL AND i.due_at < $2 THEN 1 ELSE 0 END)";
-    let order = match sort {
-        PartnerSort::Name => {
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    let filter = if searching { NAME_MATCHES.replace("$2", "$5") } else { "$5 = ''".to_owned() };
+    let order = match sort.column {
+        PartnerColumn::Name | PartnerColumn::Approved => {
+            let order = if sort.column == PartnerColumn::Name {
+                format!("o.name {dir}, o.id {dir}")
+            } else {
+                format!("o.approved_at {dir}, o.name, o.id")
+            };
             return format!(
                 "SELECT o.id, o.name, o.approved_at, \
                  (SELECT COUNT(*) FROM onboarding_items i WHERE i.organisation_id = o.id) AS total, \
                  (SELECT {DONE} FROM onboarding_items i WHERE i.organisation_id = o.id) AS done, \
                  (SELECT {OVERDUE} FROM onboarding_items i WHERE i.organisation_id = o.id) AS overdue \
-                 FROM organisations o WHERE o.brand_id = $1 \
+                 FROM organisations o WHERE o.brand_id = $1 AND {filter} \
                  AND EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id) \
-                 ORDER BY o.name, o.id LIMIT $3 OFFSET $4"
-            )
+                 ORDER BY {order} LIMIT $3 OFFSET $4"
+            );
         }
-        PartnerSort::Progress => format!("({DONE} * 100) / COUNT(*), o.name, o.id"),
-        PartnerSort::Overdue => format!("{OVERDUE} DESC, o.name, o.id"),
+        PartnerColumn::Progress => format!("({DONE} * 100) / COUNT(*) {dir}, o.name, o.id"),
+        PartnerColumn::Overdue => format!("{OVERDUE} {dir}, o.name, o.id"),
     };
     format!(
         "SELECT o.id, o.name, o.approved_at, COUNT(*) AS total, {DONE} AS done, {OVERDUE} AS overdue \
-         FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id WHERE o.brand_id = $1 \
+         FROM onboarding_items i JOIN organisations o ON o.id = i.organisation_id WHERE o.brand_id = $1 AND {filter} \
          GROUP BY o.id, o.name, o.approved_at ORDER BY {order} LIMIT $3 OFFSET $4"
     )
 }
@@ -1066,11 +1082,22 @@ macro_rules! partner_store {
                 row.map(|r| r.into_profile()).transpose()
             }
 
-            async fn planned_partner_count(&self, brand_id: i64) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar(
-                    "SELECT COALESCE((SELECT n FROM onboarding_plan_counts WHERE brand_id = $1), 0)",
-                )
+            async fn planned_partner_count(&self, brand_id: i64, search: Option<&str>) -> StoreResult<i64> {
+                let Some(pattern) = search else {
+                    return Ok(sqlx::query_scalar(
+                        "SELECT COALESCE((SELECT n FROM onboarding_plan_counts WHERE brand_id = $1), 0)",
+                    )
+                    .bind(brand_id)
+                    .fetch_one(&self.pool)
+                    .await?);
+                };
+                Ok(sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM organisations o WHERE o.brand_id = $1 AND {} \
+                     AND EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id)",
+                    $crate::server::store::partners::NAME_MATCHES
+                ))
                 .bind(brand_id)
+                .bind(pattern)
                 .fetch_one(&self.pool)
                 .await?)
             }
@@ -1079,16 +1106,18 @@ macro_rules! partner_store {
                 &self,
                 brand_id: i64,
                 sort: PartnerSort,
+                search: Option<&str>,
                 now: DateTime<Utc>,
                 offset: i64,
                 limit: i64,
             ) -> StoreResult<Vec<OrgProgress>> {
-                let sql = $crate::server::store::partners::progress_page_sql(sort);
+                let sql = $crate::server::store::partners::progress_page_sql(sort, search.is_some());
                 let rows: Vec<ProgressRow> = sqlx::query_as(&sql)
                     .bind(brand_id)
                     .bind(ms(now))
                     .bind(limit)
                     .bind(offset)
+                    .bind(search.unwrap_or_default())
                     .fetch_all(&self.pool)
                     .await?;
                 Ok(rows.into_iter().map(ProgressRow::into_progress).collect())

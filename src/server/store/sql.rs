@@ -4,7 +4,7 @@
 //! Each engine type supplies `begin_write()` and the `CLAIM_OUTBOX` statement.
 
 use super::common::*;
-pub(super) use crate::domain::account::OrganisationSummary;
+pub(super) use crate::domain::account::{OrganisationSummary, UserColumn, UserSort};
 use crate::domain::application::{PartnerKind, RevenueModel};
 pub(super) use crate::domain::audit;
 use crate::domain::navigation::builds_integrations;
@@ -48,6 +48,18 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn record_login_success(&self, email: &str, audit: NewAudit) -> StoreResult<()>;
     async fn session_user(&self, brand_id: i64, user_id: i64) -> StoreResult<Option<SessionUser>>;
     async fn list_users(&self, brand_id: i64) -> StoreResult<Vec<UserSummary>>;
+    /// `limit` of the brand's users from `offset` in `sort` order (ties by
+    /// email), only those whose email, name or organisation matches
+    /// `search` (a `domain::listing::like_pattern`) if given; and how many
+    /// match in all.
+    async fn users_page(
+        &self,
+        brand_id: i64,
+        sort: UserSort,
+        search: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<UserSummary>, i64)>;
     /// Sets a user's role and disabled flag; the audit row gets before/after.
     /// Disabling ends the user's sessions.
     async fn update_user_access(&self, user_id: i64, role: Role, disabled: bool, audit: NewAudit) -> StoreResult<()>;
@@ -207,7 +219,10 @@ impl SessionUserRow {
                 name,
                 org_role: r.parse().unwrap_or(OrgRole::Member),
                 white_label: self.org_model.as_deref() == Some("white_label"),
-                funds: self.org_model.as_deref() == Some("technology") || self.org_state.as_deref() == Some("premier"),
+                funds: crate::domain::funds::eligible(
+                    self.org_model.as_deref().and_then(RevenueModel::parse),
+                    self.org_state.as_deref().and_then(CertState::parse).unwrap_or(CertState::Registered),
+                ),
                 builds: builds_integrations(
                     self.org_kind.as_deref().and_then(PartnerKind::parse),
                     self.org_model.as_deref().and_then(RevenueModel::parse),
@@ -239,6 +254,52 @@ pub(super) struct UserSummaryRow {
     pub org_name: Option<String>,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
+}
+
+/// The user list's select, for `UserSummaryRow`.
+pub(super) const USER_SUMMARY: &str =
+    "SELECT u.id, u.email, u.display_name, u.role, o.name AS org_name, u.created_at, u.disabled_at \
+     FROM users u LEFT JOIN organisations o ON o.id = u.org_id";
+
+/// The user list's search: `$2` a `like_pattern` matched against email,
+/// name and organisation; when not searching `$2` is empty and compared
+/// with itself, so every user passes.
+pub(super) fn user_filter(searching: bool) -> &'static str {
+    if searching {
+        "(LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.display_name) LIKE $2 ESCAPE '\\' \
+         OR LOWER(COALESCE(o.name, '')) LIKE $2 ESCAPE '\\')"
+    } else {
+        "$2 = ''"
+    }
+}
+
+/// ORDER BY for the user list. Staff have no organisation: an empty name
+/// sorts them first on both engines (their NULLs would not agree).
+pub(super) fn user_order(sort: UserSort) -> String {
+    let column = match sort.column {
+        UserColumn::Email => "u.email",
+        UserColumn::Name => "LOWER(u.display_name)",
+        UserColumn::Role => "u.role",
+        UserColumn::Organisation => "LOWER(COALESCE(o.name, ''))",
+        UserColumn::Since => "u.created_at",
+    };
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    format!("{column} {dir}, u.email, u.id")
+}
+
+impl UserSummaryRow {
+    /// `None` for a role this version does not know.
+    pub fn into_summary(self) -> Option<UserSummary> {
+        Some(UserSummary {
+            id: self.id,
+            email: self.email,
+            display_name: self.display_name,
+            role: self.role.parse().ok()?,
+            organisation: self.org_name,
+            created_at_ms: self.created_at,
+            disabled: self.disabled_at.is_some(),
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -695,28 +756,45 @@ macro_rules! sql_store {
             }
 
             async fn list_users(&self, brand_id: i64) -> StoreResult<Vec<UserSummary>> {
-                let rows: Vec<UserSummaryRow> = sqlx::query_as(
-                    "SELECT u.id, u.email, u.display_name, u.role, o.name AS org_name, u.created_at, u.disabled_at \
-                     FROM users u LEFT JOIN organisations o ON o.id = u.org_id \
-                     WHERE u.brand_id = $1 ORDER BY u.email",
-                )
+                let rows: Vec<UserSummaryRow> = sqlx::query_as(&format!(
+                    "{} WHERE u.brand_id = $1 ORDER BY u.email",
+                    $crate::server::store::sql::USER_SUMMARY
+                ))
                 .bind(brand_id)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .filter_map(|r| {
-                        Some(UserSummary {
-                            id: r.id,
-                            email: r.email,
-                            display_name: r.display_name,
-                            role: r.role.parse().ok()?,
-                            organisation: r.org_name,
-                            created_at_ms: r.created_at,
-                            disabled: r.disabled_at.is_some(),
-                        })
-                    })
-                    .collect())
+                Ok(rows.into_iter().filter_map(UserSummaryRow::into_summary).collect())
+            }
+
+            async fn users_page(
+                &self,
+                brand_id: i64,
+                sort: UserSort,
+                search: Option<&str>,
+                offset: i64,
+                limit: i64,
+            ) -> StoreResult<(Vec<UserSummary>, i64)> {
+                use $crate::server::store::sql::{user_order, user_filter, USER_SUMMARY};
+                let filter = user_filter(search.is_some());
+                let count: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM users u LEFT JOIN organisations o ON o.id = u.org_id \
+                     WHERE u.brand_id = $1 AND {filter}"
+                ))
+                .bind(brand_id)
+                .bind(search.unwrap_or_default())
+                .fetch_one(&self.pool)
+                .await?;
+                let rows: Vec<UserSummaryRow> = sqlx::query_as(&format!(
+                    "{USER_SUMMARY} WHERE u.brand_id = $1 AND {filter} ORDER BY {} LIMIT $3 OFFSET $4",
+                    user_order(sort)
+                ))
+                .bind(brand_id)
+                .bind(search.unwrap_or_default())
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok((rows.into_iter().filter_map(UserSummaryRow::into_summary).collect(), count))
             }
 
             async fn update_user_access(

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 /// `query` is the address's other parameters (`status=x&kind=y`, or empty);
 /// `anchor` where the list starts (`#lines`, or empty); `what` names the
-/// items for the count ("lines", "applications").
+/// items for the count ("lines", "applications"); `what` without its final
+/// "s" names one.
 #[component]
 pub fn Pager(
     page: usize,
@@ -16,6 +17,7 @@ pub fn Pager(
     #[prop(optional)] query: String,
     #[prop(optional)] anchor: &'static str,
 ) -> impl IntoView {
+    let one = what.strip_suffix('s').unwrap_or(what);
     let link = "rounded border border-slate-300 px-3 py-1 text-brand hover:bg-slate-50";
     let href = move |n: usize| {
         if query.is_empty() {
@@ -27,7 +29,7 @@ pub fn Pager(
     view! {
         <nav class="mt-3 flex flex-wrap items-center gap-3 text-sm" aria-label=format!("Pages of {what}")>
             {(page > 1).then(|| view! { <a class=link href=href(page - 1) rel="prev">"Previous"</a> })}
-            <span class="text-slate-600" data-testid="page-of">{format!("Page {page} of {pages} ({count} {what})")}</span>
+            <span class="text-slate-600" data-testid="page-of">{format!("Page {page} of {pages} ({})", crate::domain::format::count(count, one, what))}</span>
             {(page < pages).then(|| view! { <a class=link href=href(page + 1) rel="next">"Next"</a> })}
         </nav>
     }

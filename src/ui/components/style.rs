@@ -48,3 +48,5 @@ pub const TD_SHADED_MONEY: &str = "whitespace-nowrap px-3 py-2 text-right tabula
 pub const TH_BOXED: &str = "px-4 py-2 font-medium";
 pub const TD_BOXED: &str = "px-4 py-2";
 pub const TD_BOXED_NOWRAP: &str = "whitespace-nowrap px-4 py-2";
+/// A boxed cell holding a figure, aligned with its header (`Head::figure`).
+pub const TD_BOXED_FIGURE: &str = "whitespace-nowrap px-4 py-2 text-right tabular-nums";

@@ -3,7 +3,8 @@
 //! place of the table when there is nothing to list, and links to older and
 //! newer pages where a list comes in pages.
 
-use crate::ui::components::style::{TH_BOXED, TH_RULED, TH_SHADED};
+use crate::domain::listing::{header_order, query, Column, Order};
+use crate::ui::components::style::{INPUT, QUIET, TH_BOXED, TH_RULED, TH_SHADED};
 use leptos::prelude::*;
 
 /// How a table is drawn.
@@ -38,28 +39,54 @@ pub struct Head {
     shown: bool,
     /// Right-aligned over a column of amounts.
     figure: bool,
+    /// A column that orders the list: its header is a link.
+    sorts: Option<Column>,
 }
 
 impl From<&'static str> for Head {
     fn from(label: &'static str) -> Self {
-        Head { label, quiet: false, shown: true, figure: false }
+        Head { label, quiet: false, shown: true, figure: false, sorts: None }
     }
 }
 
 impl Head {
     /// A header read to screen readers only.
     pub fn quiet(label: &'static str) -> Self {
-        Head { label, quiet: true, shown: true, figure: false }
+        Head { label, quiet: true, shown: true, figure: false, sorts: None }
     }
 
     /// A header over amounts, aligned with them (`style::TD_SHADED_MONEY`).
     pub fn figure(label: &'static str) -> Self {
-        Head { label, quiet: false, shown: true, figure: true }
+        Head { label, quiet: false, shown: true, figure: true, sorts: None }
     }
 
     /// Keeps the column only when `shown`, for columns some viewers lack.
     pub fn when(self, shown: bool) -> Self {
         Head { shown, ..self }
+    }
+
+    /// Makes the header a link that orders the list by `column`.
+    pub fn sorts(self, column: Column) -> Self {
+        Head { sorts: Some(column), ..self }
+    }
+}
+
+/// A list ordered on the server: the order shown, and the address's other
+/// choices (search, filters) that the header links keep. Choosing an order
+/// goes back to the first page.
+#[derive(Clone, Debug)]
+pub struct Sorting {
+    pub order: Order,
+    pub keep: Vec<(&'static str, String)>,
+}
+
+impl Sorting {
+    fn href(&self, column: Column) -> String {
+        let next = header_order(&self.order, column);
+        let mut pairs: Vec<(&str, &str)> = self.keep.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        pairs.push(("sort", next.column.as_str()));
+        pairs.push(("dir", if next.descending { "desc" } else { "asc" }));
+        format!("?{}", query(&pairs))
     }
 }
 
@@ -94,6 +121,10 @@ pub fn DataTable<V: IntoView + 'static>(
     #[prop(optional)]
     frame: Option<Frame>,
     #[prop(optional)] pager: Option<Pager>,
+    /// Set for a list ordered on the server: headers made `sorts` link to
+    /// their order and mark the current one (`aria-sort`).
+    #[prop(default = None, into)]
+    sorting: Option<Sorting>,
 ) -> impl IntoView {
     let spaced = |class: &str| if margin.is_empty() { class.to_owned() } else { format!("{margin} {class}") };
     let pages = pager.filter(|p| p.older.is_some() || p.newer.is_some()).map(|p| {
@@ -135,10 +166,29 @@ pub fn DataTable<V: IntoView + 'static>(
         .into_iter()
         .filter(|h| h.shown)
         .map(|h| {
+            let class = if h.figure { format!("{th} text-right") } else { th.to_owned() };
+            if let (Some(column), Some(sorting)) = (h.sorts, sorting.as_ref()) {
+                let current = sorting.order.column == column.key;
+                // Only the current column carries `aria-sort`, as ARIA asks.
+                let (aria, arrow) = match (current, sorting.order.descending) {
+                    (false, _) => (None, "↕"),
+                    (true, false) => (Some("ascending"), "▲"),
+                    (true, true) => (Some("descending"), "▼"),
+                };
+                let link = if current { "font-semibold text-slate-900 underline" } else { "hover:underline" };
+                return view! {
+                    <th scope="col" class=class aria-sort=aria>
+                        <a class=link href=sorting.href(column)>
+                            {h.label}
+                            <span class="ml-1 text-xs text-slate-500" aria-hidden="true">{arrow}</span>
+                        </a>
+                    </th>
+                }
+                .into_any();
+            }
             let label =
                 if h.quiet { view! { <span class="sr-only">{h.label}</span> }.into_any() } else { h.label.into_any() };
-            let class = if h.figure { format!("{th} text-right") } else { th.to_owned() };
-            view! { <th scope="col" class=class>{label}</th> }
+            view! { <th scope="col" class=class>{label}</th> }.into_any()
         })
         .collect_view();
     // The wrapper scrolls on a phone; keyboard users reach it with Tab to
@@ -161,4 +211,31 @@ pub fn DataTable<V: IntoView + 'static>(
         {pages}
     }
     .into_any()
+}
+
+/// A search over a list on the server: a plain GET form, so it works
+/// without JavaScript and the result can be bookmarked. `keep` carries the
+/// list's other choices (order, filters); a new search starts at page 1.
+#[component]
+pub fn SearchBox(
+    /// The field's visible label: "Search partners by name".
+    label: &'static str,
+    /// The search as applied, shown back in the field.
+    value: Option<String>,
+    #[prop(optional)] keep: Vec<(&'static str, String)>,
+    /// Where "Clear" leads: the list with its other choices.
+    clear: String,
+) -> impl IntoView {
+    let searching = value.is_some();
+    view! {
+        <form method="get" role="search" class="mb-3 flex flex-wrap items-end gap-2">
+            {keep.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
+            <div class="min-w-0 flex-1 sm:max-w-sm">
+                <label for="list-search" class="block text-sm font-medium">{label}</label>
+                <input id="list-search" name="q" type="search" class=INPUT value=value.unwrap_or_default() maxlength="100"/>
+            </div>
+            <button type="submit" class=QUIET>"Search"</button>
+            {searching.then(|| view! { <a class="px-2 py-1.5 text-sm text-brand underline" href=clear>"Clear search"</a> })}
+        </form>
+    }
 }

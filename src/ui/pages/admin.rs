@@ -1,16 +1,18 @@
 use crate::api::admin::{
     audit_log, get_failed_emails, get_users_overview, ChangeRole, InviteUser, ResendEmail, SetAccountDisabled,
 };
-use crate::domain::account::UserSummary;
+use crate::domain::account::{UserSummary, USER_COLUMNS};
 use crate::domain::audit::{describe, readable_detail, readable_subject};
 use crate::domain::format::time_utc;
+use crate::domain::listing::query as listing_query;
 use crate::domain::role::Role;
 use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{successes, Form, FormError, Notice};
 use crate::ui::components::invite::{InviteForm, InviteRole};
 use crate::ui::components::loaded::Loaded;
+use crate::ui::components::pager::Pager as PageLinks;
 use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
-use crate::ui::components::table::{DataTable, Head, Pager, TableLook};
+use crate::ui::components::table::{DataTable, Head, Pager, SearchBox, Sorting, TableLook};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -32,7 +34,13 @@ pub struct ManageUsers {
 }
 
 #[component]
-pub fn UsersTable(users: Vec<UserSummary>, #[prop(optional)] manage: Option<ManageUsers>) -> impl IntoView {
+pub fn UsersTable(
+    users: Vec<UserSummary>,
+    #[prop(optional)] manage: Option<ManageUsers>,
+    /// The order shown, for headers that change it (the full user list).
+    #[prop(optional)]
+    sorting: Option<Sorting>,
+) -> impl IntoView {
     let rows = users
         .into_iter()
         .map(|u| {
@@ -53,13 +61,19 @@ pub fn UsersTable(users: Vec<UserSummary>, #[prop(optional)] manage: Option<Mana
                 </tr>
             }
         })
-        .collect_view();
+        .collect::<Vec<_>>();
+    let [email, name, role, organisation, since] = USER_COLUMNS;
     view! {
         <DataTable
             look=TableLook::Boxed
             testid="users"
+            sorting
             head=vec![
-                "Name".into(), "Email".into(), "Role".into(), "Organisation".into(), "Since".into(),
+                Head::from("Name").sorts(name),
+                Head::from("Email").sorts(email),
+                Head::from("Role").sorts(role),
+                Head::from("Organisation").sorts(organisation),
+                Head::from("Since").sorts(since),
                 Head::from("Manage").when(manage.is_some()),
             ]
             rows
@@ -117,11 +131,15 @@ pub fn UsersPage() -> impl IntoView {
     // Refetch after any of this page's actions, even when the redirect that
     // follows lands on the URL already shown.
     let sent = successes(action);
-    let overview = Resource::new(
-        move || (location.search.get(), sent.get(), change_role.version().get(), set_disabled.version().get()),
-        |_| get_users_overview(),
-    );
     let query = use_query_map();
+    let param = move |k: &str| query.read().get(k);
+    let overview = Resource::new(
+        move || {
+            let list = (param("sort"), param("dir"), param("q"), param("page").and_then(|p| p.parse::<usize>().ok()));
+            (list, location.search.get(), sent.get(), change_role.version().get(), set_disabled.version().get())
+        },
+        |((sort, dir, q, page), ..)| get_users_overview(sort, dir, q, page),
+    );
     let invited = move || query.read().get("invited");
     let updated = move || query.read().get("updated").is_some();
     view! {
@@ -136,7 +154,24 @@ pub fn UsersPage() -> impl IntoView {
                 {move || invited().map(|e| view! { <Notice text=format!("Invitation sent to {e}.")/> })}
                 <InviteForm action role=STAFF_ROLES submit="Send invitation"/>
             </section>
-            <UsersTable users=o.users manage=ManageUsers { viewer_id: o.viewer_id, change_role, set_disabled }/>
+            <h2 class="mb-3 text-lg font-semibold">"People"</h2>
+            {
+                let search = o.search.clone().unwrap_or_default();
+                let dir = if o.order.descending { "desc" } else { "asc" };
+                let keep = vec![("sort", o.order.column.clone()), ("dir", dir.to_owned())];
+                let clear = format!("?{}", listing_query(&[("sort", &o.order.column), ("dir", dir)]));
+                let pager_query = listing_query(&[("q", &search), ("sort", &o.order.column), ("dir", dir)]);
+                let sorting = Sorting { order: o.order.clone(), keep: vec![("q", search.clone())] };
+                view! {
+                    <SearchBox label="Search by name, email or organisation" value=o.search.clone() keep clear/>
+                    {if o.users.is_empty() {
+                        view! { <p class="mb-4 text-slate-600" data-testid="users-empty">{format!("Nobody’s name, email or organisation contains “{search}”.")}</p> }.into_any()
+                    } else {
+                        view! { <UsersTable users=o.users manage=ManageUsers { viewer_id: o.viewer_id, change_role, set_disabled } sorting/> }.into_any()
+                    }}
+                    <PageLinks page=o.page pages=o.pages count=o.total what="accounts" query=pager_query/>
+                }
+            }
             <h2 class="mb-3 mt-8 text-lg font-semibold">"Pending invitations"</h2>
             {if o.invitations.is_empty() {
                 view! { <p class="text-sm text-slate-600">"No invitations are waiting."</p> }.into_any()

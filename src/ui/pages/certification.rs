@@ -3,7 +3,7 @@
 use crate::api::certification::{
     get_certification, get_certification_overview, CertView, FireCertificationEvent, Waiting,
 };
-use crate::domain::certification::{needs_note, CertEvent, CertState};
+use crate::domain::certification::{needs_note, needs_sandbox, CertEvent, CertState};
 use crate::domain::format::{days_waiting, time_utc};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult};
@@ -258,9 +258,7 @@ pub fn CertificationCard(data: Resource<Result<CertView, crate::error::AppError>
                         </div>
                         <p class="text-sm text-slate-700">
                             {v.next_step.clone()}
-                            // The integration work happens on Developers, which a
-                            // reseller's menu leaves out: the card leads there.
-                            {matches!(v.state, CertState::Registered | CertState::Development | CertState::Testing).then(|| view! {
+                            {needs_sandbox(v.state).then(|| view! {
                                 " " <a href="/developers" class="text-brand underline">"Sandbox keys on Developers"</a>
                             })}
                         </p>

@@ -349,7 +349,7 @@ fn waited(since_ms: i64, now_ms: i64) -> String {
 
 #[component]
 fn AdminUsers() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_users_overview());
+    let overview = Resource::new(|| (), |_| get_users_overview(None, None, None, None));
     view! {
         <section aria-labelledby="users-heading">
             <div class="mb-3 flex items-center justify-between">

@@ -6,7 +6,8 @@ use crate::api::partners::{
     SetPlanItem,
 };
 use crate::domain::format::time_utc;
-use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem};
+use crate::domain::listing::query as listing_query;
+use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem, PARTNER_COLUMNS};
 use crate::domain::terms::format_bps;
 use crate::ui::components::form::{
     drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
@@ -14,8 +15,8 @@ use crate::ui::components::form::{
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::progress::ProgressBar;
-use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
-use crate::ui::components::table::{DataTable, TableLook};
+use crate::ui::components::style::{TD_BOXED, TD_BOXED_FIGURE, TD_BOXED_NOWRAP};
+use crate::ui::components::table::{DataTable, Head, SearchBox, Sorting, TableLook};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -153,17 +154,27 @@ pub fn NextSteps(plan: Resource<Result<PlanView, crate::error::AppError>>) -> im
 #[component]
 pub fn PartnersPage() -> impl IntoView {
     let query = use_query_map();
-    let sort = move || query.read().get("sort").unwrap_or_default();
+    let param = move |k: &str| query.read().get(k).unwrap_or_default();
     let page = move || query.read().get("page").and_then(|p| p.parse::<usize>().ok());
-    let data = Resource::new(move || (sort(), page()), |(s, p)| get_partners_overview(s, p));
+    let data = Resource::new(
+        move || (param("sort"), Some(param("dir")), Some(param("q")), page()),
+        |(s, d, q, p)| get_partners_overview(s, d, q, p),
+    );
     view! {
         <Title text="Partners"/>
         <h1 class="mb-4 text-2xl font-bold">"Partners"</h1>
         <Loaded data let:o>
             {
-                if o.partners.is_empty() {
+                if o.total == 0 && o.search.is_none() {
                     return view! { <p class="text-slate-600">"No partners yet: approved applications appear here with their onboarding progress."</p> }.into_any();
                 }
+                let search = o.search.clone().unwrap_or_default();
+                let dir = if o.order.descending { "desc" } else { "asc" };
+                let order_keep = vec![("sort", o.order.column.clone()), ("dir", dir.to_owned())];
+                let sorting = Sorting { order: o.order.clone(), keep: vec![("q", search.clone())] };
+                let pager_query = listing_query(&[("q", &search), ("sort", &o.order.column), ("dir", dir)]);
+                let clear = format!("?{}", listing_query(&[("sort", &o.order.column), ("dir", dir)]));
+                let empty = o.search.as_ref().map(|q| format!("No partner’s name contains “{q}”."));
                 let partners = o.partners.into_iter().map(|p| view! {
                     <tr>
                         <td class=TD_BOXED_NOWRAP>
@@ -174,9 +185,9 @@ pub fn PartnersPage() -> impl IntoView {
                             <span class="text-xs">{format!("{} % ({}/{})", p.progress.percent(), p.progress.done, p.progress.total)}</span>
                             <ProgressBar percent=p.progress.percent() label="Progress"/>
                         </td>
-                        <td class=TD_BOXED>{p.progress.overdue}</td>
+                        <td class=TD_BOXED_FIGURE>{p.progress.overdue}</td>
                     </tr>
-                }).collect_view();
+                }).collect::<Vec<_>>();
                 let stalls = o.stalls.into_iter().take(10).map(|s| view! {
                     <tr>
                         <td class=TD_BOXED>{s.title}</td>
@@ -185,19 +196,27 @@ pub fn PartnersPage() -> impl IntoView {
                         <td class=TD_BOXED>{s.median_days.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
                     </tr>
                 }).collect_view();
+                let [name, approved, progress, overdue] = PARTNER_COLUMNS;
                 view! {
-                    <p class="mb-2 text-sm">"Sort by: "
-                        <a class="text-brand underline" href="/manager/partners">"name"</a>" · "
-                        <a class="text-brand underline" href="/manager/partners?sort=progress">"progress"</a>" · "
-                        <a class="text-brand underline" href="/manager/partners?sort=overdue">"overdue items"</a>
-                    </p>
-                    <DataTable
-                        look=TableLook::Boxed
-                        testid="partners"
-                        head=vec!["Partner".into(), "Approved".into(), "Progress".into(), "Overdue".into()]
-                        rows=partners
-                    />
-                    {(o.pages > 1).then(|| view! { <Pager page=o.page pages=o.pages count=o.total what="partners" query=format!("sort={}", sort())/> })}
+                    <SearchBox label="Search partners by name" value=o.search.clone() keep=order_keep clear/>
+                    {match empty {
+                        Some(text) if partners.is_empty() => view! { <p class="mb-4 text-slate-600" data-testid="partners-empty">{text}</p> }.into_any(),
+                        _ => view! {
+                            <DataTable
+                                look=TableLook::Boxed
+                                testid="partners"
+                                sorting
+                                head=vec![
+                                    Head::from("Partner").sorts(name),
+                                    Head::from("Approved").sorts(approved),
+                                    Head::from("Progress").sorts(progress),
+                                    Head::figure("Overdue").sorts(overdue),
+                                ]
+                                rows=partners
+                            />
+                        }.into_any(),
+                    }}
+                    <Pager page=o.page pages=o.pages count=o.total what="partners" query=pager_query/>
                     <div class="mb-8"></div>
                     <h2 class="mb-2 text-lg font-semibold">"Where partners stall"</h2>
                     <p class="mb-2 text-sm text-slate-600">"Items most often overdue now, and the median days from approval to completion."</p>
