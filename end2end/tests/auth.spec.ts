@@ -70,7 +70,7 @@ test("an administrator invites a manager who sets a password and signs in", asyn
   await navigate(page, "Program", "Users");
   await expectAccessible(page);
   await page.getByLabel("Email address").fill(manager);
-  await page.getByLabel("Name").fill("Grace Hopper");
+  await page.getByLabel("Name", { exact: true }).fill("Grace Hopper");
   await page.getByLabel("Role").selectOption("manager");
   await page.getByRole("button", { name: "Send invitation" }).click();
   await expect(page.getByText(`Invitation sent to ${manager}.`)).toBeVisible();
@@ -99,6 +99,11 @@ test("an administrator changes a colleague's role and disables the account", asy
   createAdmin(colleague, PASSWORD, "Colleague");
   await signIn(page, admin);
   await goto(page, "/admin/users");
+  // Newest accounts first: both were just made, however long the list.
+  const since = page.getByTestId("users").getByRole("columnheader", { name: "Since" });
+  await since.getByRole("link").click();
+  await expect(since).toHaveAttribute("aria-sort", "descending");
+  await ready(page);
   const row = page.locator(`tr[data-email="${colleague}"]`);
   await row.getByRole("button", { name: "Make partner manager" }).click();
   await expect(page.getByText("The account has been updated.")).toBeVisible();
@@ -109,6 +114,17 @@ test("an administrator changes a colleague's role and disables the account", asy
   await page.locator(`tr[data-email="${colleague}"]`).getByRole("button", { name: "Disable account" }).click();
   await expect(page.locator(`tr[data-email="${colleague}"]`)).toContainText("(disabled)");
   await expect(page.locator(`tr[data-email="${admin}"]`)).toContainText("You");
+  // Each change came back to the same order.
+  await expect(page).toHaveURL(/sort=since&dir=desc/);
+
+  // The search finds the colleague by address, and keeps the order.
+  const search = page.getByRole("searchbox", { name: "Search by name, email or organisation" });
+  await search.fill(colleague);
+  await search.press("Enter");
+  await expect(page.getByTestId("users").locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByTestId("users")).toContainText(colleague);
+  await expect(page).toHaveURL(/sort=since/);
+  await expectAccessible(page);
 
   const other = await browser.newContext({ javaScriptEnabled: info.project.use.javaScriptEnabled });
   const p2 = await other.newPage();

@@ -7,6 +7,29 @@ test("a manager opens one partner's overview and walks its tabs, each saying who
   const { owner, company } = await approvedPartner(page, info, manager, "technology");
 
   await signIn(page, manager);
+  // The partner list searches by name and orders by its headers, keeping
+  // the search through each order.
+  await goto(page, "/manager/partners");
+  const search = page.getByRole("searchbox", { name: "Search partners by name" });
+  await search.fill(company.toUpperCase());
+  await search.press("Enter");
+  const list = page.getByTestId("partners");
+  await expect(list.locator("tbody tr")).toHaveCount(1);
+  await expect(list).toContainText(company);
+  await expect(search).toHaveValue(company.toUpperCase());
+  const overdue = list.getByRole("columnheader", { name: "Overdue" });
+  await overdue.getByRole("link").click();
+  await expect(page).toHaveURL(/sort=overdue&dir=desc/);
+  await expect(overdue).toHaveAttribute("aria-sort", "descending");
+  await expect(search).toHaveValue(company.toUpperCase());
+  await overdue.getByRole("link").click();
+  await expect(overdue).toHaveAttribute("aria-sort", "ascending");
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("partner-list-search.png"), fullPage: true });
+  await page.getByRole("link", { name: "Clear search" }).click();
+  await expect(page).not.toHaveURL(/q=/);
+  await expect(page.getByRole("searchbox", { name: "Search partners by name" })).toHaveValue("");
+
   await openPartner(page, company);
   const header = page.getByTestId("partner-header");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(company);

@@ -36,23 +36,35 @@ pub async fn invite_user(email: String, display_name: String, role: String) -> R
     .await
 }
 
+/// Back to the user list where the admin acted: the same search, order
+/// and page (`list`, the list's address query), with the notice.
+#[cfg(feature = "ssr")]
+fn users_list(list: Option<&str>) -> String {
+    let kept = crate::domain::listing::kept(list.unwrap_or_default());
+    if kept.is_empty() {
+        "/admin/users?updated=1".to_owned()
+    } else {
+        format!("/admin/users?{kept}&updated=1")
+    }
+}
+
 #[server]
-pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
+pub async fn change_role(user_id: i64, role: String, list: Option<String>) -> Result<(), AppError> {
     use crate::server::{context::serve, services::accounts};
     serve(|ctx| async move {
         accounts::change_role(&ctx, user_id, &role).await?;
-        leptos_axum::redirect("/admin/users?updated=1");
+        leptos_axum::redirect(&users_list(list.as_deref()));
         Ok(())
     })
     .await
 }
 
 #[server]
-pub async fn set_account_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> {
+pub async fn set_account_disabled(user_id: i64, disabled: bool, list: Option<String>) -> Result<(), AppError> {
     use crate::server::{context::serve, services::accounts};
     serve(|ctx| async move {
         accounts::set_disabled(&ctx, user_id, disabled).await?;
-        leptos_axum::redirect("/admin/users?updated=1");
+        leptos_axum::redirect(&users_list(list.as_deref()));
         Ok(())
     })
     .await

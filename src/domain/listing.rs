@@ -117,6 +117,18 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty())).finish()
 }
 
+/// The list choices (`q`, `sort`, `dir`, `page`) out of an address query
+/// a form sent back, re-encoded; anything else is dropped, so an action
+/// can return to the same place in the list and to nowhere else.
+pub fn kept(query_string: &str) -> String {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query_string.trim_start_matches('?').as_bytes())
+        .filter(|(k, _)| matches!(k.as_ref(), "q" | "sort" | "dir" | "page"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    query(&refs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +178,11 @@ mod tests {
     #[test]
     fn the_query_keeps_every_choice_but_leaves_out_empty_ones() {
         assert_eq!(query(&[("q", "a b&c"), ("sort", "name"), ("dir", "")]), "q=a+b%26c&sort=name");
+    }
+
+    #[test]
+    fn an_action_returns_to_the_lists_choices_and_drops_anything_else() {
+        assert_eq!(kept("?q=a+b&sort=since&dir=desc&page=2&updated=1&next=//evil"), "q=a+b&sort=since&dir=desc&page=2");
+        assert_eq!(kept(""), "");
     }
 }

@@ -5,7 +5,7 @@ use crate::on_both;
 use axum::http::StatusCode;
 use chrono::Duration;
 use leptos::server_fn::ServerFn;
-use partner_portal::api::admin::{AuditLog, GetUsersOverview, InviteUser};
+use partner_portal::api::admin::{AuditLog, ChangeRole, GetUsersOverview, InviteUser};
 use partner_portal::api::auth::AcceptInvitation;
 use partner_portal::domain::role::Role;
 
@@ -151,4 +151,17 @@ on_both!(the_user_list_sorts_by_its_headers_and_searches_without_javascript, |e|
     assert!(html.contains("Page 1 of 1 (1 account)"), "{html}");
     let html = admin.get("/admin/users?q=nobody").await.body;
     assert!(html.contains("Nobody’s name, email or organisation contains “nobody”."), "{html}");
+
+    // A change made from a searched, ordered page returns to that page.
+    let grace = html_id(&admin.get("/admin/users?q=grace").await.body);
+    let list = "?q=grace&sort=since&dir=asc&page=1&next=//elsewhere";
+    let fields = [("user_id", grace.as_str()), ("role", "admin"), ("list", list)];
+    let r = admin.submit(ChangeRole::PATH, &fields, "/admin/users?q=grace&sort=since&dir=asc").await;
+    assert_eq!(r.location(), Some("/admin/users?q=grace&sort=since&dir=asc&page=1&updated=1"), "{}", r.body);
 });
+
+/// The id in the first row's role form of a user list page.
+fn html_id(html: &str) -> String {
+    let at = html.find(r#"name="user_id" value=""#).expect("a row with actions") + r#"name="user_id" value=""#.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}

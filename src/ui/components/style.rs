@@ -48,5 +48,10 @@ pub const TD_SHADED_MONEY: &str = "whitespace-nowrap px-3 py-2 text-right tabula
 pub const TH_BOXED: &str = "px-4 py-2 font-medium";
 pub const TD_BOXED: &str = "px-4 py-2";
 pub const TD_BOXED_NOWRAP: &str = "whitespace-nowrap px-4 py-2";
+/// A table column left out on phones (`Head::wide_only`), where its row
+/// says the same in a line of its own.
+pub const WIDE_ONLY: &str = "hidden sm:table-cell";
+/// Shown on phones only, in place of `WIDE_ONLY` columns.
+pub const NARROW_ONLY: &str = "sm:hidden";
 /// A boxed cell holding a figure, aligned with its header (`Head::figure`).
 pub const TD_BOXED_FIGURE: &str = "whitespace-nowrap px-4 py-2 text-right tabular-nums";

@@ -4,7 +4,7 @@
 //! newer pages where a list comes in pages.
 
 use crate::domain::listing::{header_order, query, Column, Order};
-use crate::ui::components::style::{INPUT, QUIET, TH_BOXED, TH_RULED, TH_SHADED};
+use crate::ui::components::style::{INPUT, TH_BOXED, TH_RULED, TH_SHADED, WIDE_ONLY};
 use leptos::prelude::*;
 
 /// How a table is drawn.
@@ -41,28 +41,36 @@ pub struct Head {
     figure: bool,
     /// A column that orders the list: its header is a link.
     sorts: Option<Column>,
+    /// Left out on phones, whose rows repeat what it holds (`style::WIDE_ONLY`).
+    wide_only: bool,
 }
 
 impl From<&'static str> for Head {
     fn from(label: &'static str) -> Self {
-        Head { label, quiet: false, shown: true, figure: false, sorts: None }
+        Head { label, quiet: false, shown: true, figure: false, sorts: None, wide_only: false }
     }
 }
 
 impl Head {
     /// A header read to screen readers only.
     pub fn quiet(label: &'static str) -> Self {
-        Head { label, quiet: true, shown: true, figure: false, sorts: None }
+        Head { label, quiet: true, shown: true, figure: false, sorts: None, wide_only: false }
     }
 
     /// A header over amounts, aligned with them (`style::TD_SHADED_MONEY`).
     pub fn figure(label: &'static str) -> Self {
-        Head { label, quiet: false, shown: true, figure: true, sorts: None }
+        Head { label, quiet: false, shown: true, figure: true, sorts: None, wide_only: false }
     }
 
     /// Keeps the column only when `shown`, for columns some viewers lack.
     pub fn when(self, shown: bool) -> Self {
         Head { shown, ..self }
+    }
+
+    /// Leaves the column out below the `sm` width; its cells carry
+    /// `style::WIDE_ONLY` too.
+    pub fn wide_only(self) -> Self {
+        Head { wide_only: true, ..self }
     }
 
     /// Makes the header a link that orders the list by `column`.
@@ -166,7 +174,10 @@ pub fn DataTable<V: IntoView + 'static>(
         .into_iter()
         .filter(|h| h.shown)
         .map(|h| {
-            let class = if h.figure { format!("{th} text-right") } else { th.to_owned() };
+            let mut class = if h.figure { format!("{th} text-right") } else { th.to_owned() };
+            if h.wide_only {
+                class = format!("{class} {WIDE_ONLY}");
+            }
             if let (Some(column), Some(sorting)) = (h.sorts, sorting.as_ref()) {
                 let current = sorting.order.column == column.key;
                 // Only the current column carries `aria-sort`, as ARIA asks.
@@ -234,7 +245,8 @@ pub fn SearchBox(
                 <label for="list-search" class="block text-sm font-medium">{label}</label>
                 <input id="list-search" name="q" type="search" class=INPUT value=value.unwrap_or_default() maxlength="100"/>
             </div>
-            <button type="submit" class=QUIET>"Search"</button>
+            // As tall as the field beside it.
+            <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-50">"Search"</button>
             {searching.then(|| view! { <a class="px-2 py-1.5 text-sm text-brand underline" href=clear>"Clear search"</a> })}
         </form>
     }

@@ -83,6 +83,9 @@ pub fn UsersTable(
 
 #[component]
 fn UserActions(user: UserSummary, manage: ManageUsers) -> impl IntoView {
+    // The list's search, order and page, so the change returns there.
+    let list = use_location().search.get_untracked();
+    let role_list = list.clone();
     let id = user.id.to_string();
     let role_id = id.clone();
     let staff = user.role.is_staff();
@@ -95,6 +98,7 @@ fn UserActions(user: UserSummary, manage: ManageUsers) -> impl IntoView {
                     <Form action=manage.change_role anchored=false banner=false>
                         <input type="hidden" name="user_id" value=role_id.clone()/>
                         <input type="hidden" name="role" value=other.as_str()/>
+                        <input type="hidden" name="list" value=role_list.clone()/>
                         <button type="submit" class=button>{format!("Make {}", other.label().to_lowercase())}</button>
                     </Form>
                 }
@@ -102,6 +106,7 @@ fn UserActions(user: UserSummary, manage: ManageUsers) -> impl IntoView {
             <Form action=manage.set_disabled anchored=false banner=false>
                 <input type="hidden" name="user_id" value=id/>
                 <input type="hidden" name="disabled" value=(!user.disabled).to_string()/>
+                <input type="hidden" name="list" value=list.clone()/>
                 {if user.disabled {
                     view! { <button type="submit" class=button>"Re-enable"</button> }.into_any()
                 } else {

@@ -191,9 +191,9 @@ pub fn PartnersPage() -> impl IntoView {
                 let stalls = o.stalls.into_iter().take(10).map(|s| view! {
                     <tr>
                         <td class=TD_BOXED>{s.title}</td>
-                        <td class=TD_BOXED>{s.overdue}</td>
-                        <td class=TD_BOXED>{s.completed}</td>
-                        <td class=TD_BOXED>{s.median_days.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                        <td class=TD_BOXED_FIGURE>{s.overdue}</td>
+                        <td class=TD_BOXED_FIGURE>{s.completed}</td>
+                        <td class=TD_BOXED_FIGURE>{s.median_days.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
                     </tr>
                 }).collect_view();
                 let [name, approved, progress, overdue] = PARTNER_COLUMNS;
@@ -223,7 +223,7 @@ pub fn PartnersPage() -> impl IntoView {
                     <DataTable
                         look=TableLook::Boxed
                         testid="stalls"
-                        head=vec!["Item".into(), "Overdue".into(), "Completed".into(), "Median days".into()]
+                        head=vec!["Item".into(), Head::figure("Overdue"), Head::figure("Completed"), Head::figure("Median days")]
                         rows=stalls
                     />
                 }.into_any()

@@ -13,7 +13,7 @@ use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{Form, FormError, LastResult};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
-use crate::ui::components::style::{BUTTON, TD_SHADED, TD_SHADED_MONEY};
+use crate::ui::components::style::{BUTTON, NARROW_ONLY, TD_SHADED, TD_SHADED_MONEY, WIDE_ONLY};
 use crate::ui::components::table::{DataTable, Head, TableLook};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -282,21 +282,30 @@ fn LinesTable(lines: Vec<StatementLine>) -> impl IntoView {
                 _ => format!("{} · {}", l.customer, l.event_external_id.clone().unwrap_or_default()),
             };
             let on_revenue = matches!(l.kind, LineKind::Commission | LineKind::Clawback);
+            let date = l.event_date_ms.map(date_utc);
+            // Phones show the date, base and rate under the line, and keep
+            // the amount in view beside it; wider screens give each a column.
+            let narrow = [date.clone(), on_revenue.then(|| format!("{} × {}", format_money(l.base), format_bps(l.rate_bps)))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
             let cell = "px-2 pt-2 align-top";
             let figure = "whitespace-nowrap px-2 pt-2 text-right align-top tabular-nums";
             view! {
                 <tr data-line=l.id.to_string()>
-                    <td class=format!("{cell} whitespace-nowrap")>{l.event_date_ms.map(date_utc).unwrap_or_else(|| "—".into())}</td>
+                    <td class=format!("{cell} whitespace-nowrap {WIDE_ONLY}")>{date.unwrap_or_else(|| "—".into())}</td>
                     <td class=cell>
-                        <span class="font-medium">{l.kind.label()}</span> " · " {title.clone()}
+                        <span class="font-medium">{l.kind.label()}</span> " · " <span class="break-all">{title.clone()}</span>
                         {l.adjustment.then(|| view! { <span class="ml-2 rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-900">{format!("Adjustment for {}", l.belongs.label())}</span> })}
+                        {(!narrow.is_empty()).then(|| view! { <span class=format!("block text-xs text-slate-600 {NARROW_ONLY}")>{narrow}</span> })}
                     </td>
-                    <td class=figure>{on_revenue.then(|| format_money(l.base))}</td>
-                    <td class=figure>{on_revenue.then(|| format_bps(l.rate_bps))}</td>
+                    <td class=format!("{figure} {WIDE_ONLY}")>{on_revenue.then(|| format_money(l.base))}</td>
+                    <td class=format!("{figure} {WIDE_ONLY}")>{on_revenue.then(|| format_bps(l.rate_bps))}</td>
                     <td class=format!("{figure} font-semibold")>{format_money(l.amount)}</td>
                 </tr>
                 <tr class="border-b border-slate-100">
-                    <td></td>
+                    <td class=WIDE_ONLY></td>
                     <td class="px-2 pb-2 text-xs" colspan="4">
                         <details>
                             <summary class="cursor-pointer text-brand">"Why this amount"<span class="sr-only">{format!(": {title}")}</span></summary>
@@ -312,7 +321,13 @@ fn LinesTable(lines: Vec<StatementLine>) -> impl IntoView {
             look=TableLook::Ruled
             testid="lines"
             label="Statement lines"
-            head=vec!["Date".into(), "Line".into(), Head::figure("Revenue"), Head::figure("Rate"), Head::figure("Amount")]
+            head=vec![
+                Head::from("Date").wide_only(),
+                "Line".into(),
+                Head::figure("Revenue").wide_only(),
+                Head::figure("Rate").wide_only(),
+                Head::figure("Amount"),
+            ]
             rows
         />
     }
