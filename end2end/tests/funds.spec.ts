@@ -94,7 +94,7 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
   await expect(page.getByTestId("mtd")).toHaveText("$3,500.00");
   await page.getByTestId("statements").getByRole("link", { name: month }).click();
   await ready(page);
-  const line = page.getByTestId("lines").locator(":scope > li", { hasText: title });
+  const line = page.getByTestId("lines").locator("tr[data-line]", { hasText: title });
   await expect(line).toContainText("Co-marketing fund");
   await expect(line).toContainText("$3,500.00");
   await goto(page, "/funds");

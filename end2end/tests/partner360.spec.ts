@@ -68,6 +68,19 @@ test("a manager opens one partner's overview and walks its tabs, each saying who
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-overview-phone.png"), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 720 });
+
+  // The audit log narrows to one area and a search by who, what or subject.
+  await navigate(page, "Program", "Audit log");
+  await page.getByLabel("Area").selectOption("application");
+  await page.getByRole("searchbox", { name: "Search by who, what or subject" }).fill(manager);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page).toHaveURL(/area=application/);
+  const audit = page.getByTestId("audit");
+  await expect(audit).toContainText("Approved an application");
+  await expect(audit).not.toContainText("Signed in");
+  await expect(page.getByLabel("Area")).toHaveValue("application");
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("audit-search.png"), fullPage: true });
   await signOut(page);
 
   // The partner's own menu groups its pages by task; its pages carry no

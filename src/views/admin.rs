@@ -28,6 +28,10 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Pass as `before` to see older entries.
     pub older: Option<i64>,
+    /// The area shown (`domain::audit::AREAS`), if one was chosen.
+    pub area: Option<String>,
+    /// The search as applied, if any.
+    pub search: Option<String>,
 }
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;

@@ -7,6 +7,7 @@ use crate::helpers::{start_with_manager, PASSWORD};
 use crate::on_both;
 use axum::http::StatusCode;
 use leptos::server_fn::ServerFn;
+use partner_portal::api::admin::{AuditLog, AuditPage};
 use partner_portal::api::partners::{GetPartnerHeader, GetPartnerOverview, PartnerHeader, PartnerOverview};
 use partner_portal::api::revenue::RecordRevenueEvent;
 use partner_portal::domain::role::Role;
@@ -96,4 +97,19 @@ on_both!(staff_see_one_partner_with_its_header_and_tabs_and_partners_see_only_th
     assert!(audit.body.contains("Revenue import #1") && audit.body.contains("User #"), "{}", audit.body);
     assert!(audit.body.contains(">Rows<"), "details as labelled lines: {}", audit.body);
     assert!(!audit.body.contains("{&quot;") && !audit.body.contains("{\"organisation"), "{}", audit.body);
+
+    // Narrowed to one area, and searched by who, what or subject; the
+    // older-entries link would keep both.
+    let revenue = admin.get("/admin/audit?area=revenue").await.body;
+    assert!(revenue.contains("Revenue import #1") && !revenue.contains(">Signed in<"), "{revenue}");
+    assert!(revenue.contains(r#"<option value="revenue" selected"#), "{revenue}");
+    let signed = admin.get("/admin/audit?area=auth&q=ADMIN%40example").await.body;
+    assert!(signed.contains(">Signed in<") && signed.contains("admin@example.com"), "{signed}");
+    assert!(!signed.contains("mgr@example.com"), "only the admin's entries: {signed}");
+    let none = admin.get("/admin/audit?q=%25none%25").await.body;
+    assert!(none.contains("No entries match"), "{none}");
+    let r = admin.call(AuditLog::PATH, &[("area", "revenue"), ("q", "import:1")]).await;
+    let page: AuditPage = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{}", r.body));
+    assert!(!page.entries.is_empty() && page.entries.iter().all(|e| e.action.starts_with("revenue.")), "{page:?}");
+    assert!(page.entries.iter().all(|e| e.subject.contains("import:1")), "{page:?}");
 });

@@ -341,13 +341,24 @@ pub async fn users_overview(ctx: &Ctx, sort: &str, dir: &str, q: &str, page: usi
     Ok(UsersData { viewer_id: viewer.id, users, invitations, order, search, page, pages, total: total.max(0) as usize })
 }
 
-/// One page of the audit log, newest first, from before the entry `before`.
-pub async fn audit_page(ctx: &Ctx, before: Option<i64>) -> Result<AuditPage, AppError> {
+/// One page of the audit log, newest first, from before the entry
+/// `before`: only the `area` chosen (`audit::AREAS`) and entries whose
+/// actor, action or subject holds `q`, if given.
+pub async fn audit_page(ctx: &Ctx, before: Option<i64>, area: &str, q: &str) -> Result<AuditPage, AppError> {
+    use crate::domain::listing::{like_pattern, search};
     ctx.require(Permission::ReadAuditLog).await?;
-    let entries =
-        ctx.state.store.audit_entries(ctx.meta.brand.id, before, AUDIT_PAGE_SIZE).await.map_err(store_error)?;
+    let area_pattern = audit::area_pattern(area);
+    let search = search(q);
+    let pattern = search.as_deref().map(like_pattern);
+    let entries = ctx
+        .state
+        .store
+        .audit_search(ctx.meta.brand.id, before, area_pattern.as_deref(), pattern.as_deref(), AUDIT_PAGE_SIZE)
+        .await
+        .map_err(store_error)?;
     let older = (entries.len() as i64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
-    Ok(AuditPage { entries, older })
+    let area = area_pattern.map(|_| area.to_owned());
+    Ok(AuditPage { entries, older, area, search })
 }
 
 /// The emails the outbox gave up on, newest first.

@@ -108,6 +108,17 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn record_audit(&self, audit: NewAudit) -> StoreResult<()>;
     /// Newest first; `before_id` pages backwards.
     async fn audit_entries(&self, brand_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+    /// Like `audit_entries`, only entries whose action matches `area` (an
+    /// `audit::area_pattern`) and whose actor, action or subject matches
+    /// `search` (a `listing::like_pattern`), each if given.
+    async fn audit_search(
+        &self,
+        brand_id: i64,
+        before_id: Option<i64>,
+        area: Option<&str>,
+        search: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>>;
 
     /// Leases up to `limit` due outbox rows until `lease_until`. Two workers
     /// never hold the same row.
@@ -352,6 +363,20 @@ pub(super) struct AuditRow {
     pub subject: String,
     pub detail: String,
     pub client_ip: String,
+}
+
+impl AuditRow {
+    pub fn into_entry(self) -> AuditEntry {
+        AuditEntry {
+            id: self.id,
+            at_ms: self.at,
+            actor_email: self.actor_email,
+            action: self.action,
+            subject: self.subject,
+            detail: self.detail,
+            client_ip: self.client_ip,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -1159,18 +1184,36 @@ macro_rules! sql_store {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| AuditEntry {
-                        id: r.id,
-                        at_ms: r.at,
-                        actor_email: r.actor_email,
-                        action: r.action,
-                        subject: r.subject,
-                        detail: r.detail,
-                        client_ip: r.client_ip,
-                    })
-                    .collect())
+                Ok(rows.into_iter().map(AuditRow::into_entry).collect())
+            }
+
+            async fn audit_search(
+                &self,
+                brand_id: i64,
+                before_id: Option<i64>,
+                area: Option<&str>,
+                search: Option<&str>,
+                limit: i64,
+            ) -> StoreResult<Vec<AuditEntry>> {
+                let area_filter = if area.is_some() { "action LIKE $3" } else { "$3 = ''" };
+                let search_filter = if search.is_some() {
+                    "(LOWER(actor_email) LIKE $4 ESCAPE '\\' OR LOWER(action) LIKE $4 ESCAPE '\\' \
+                     OR LOWER(subject) LIKE $4 ESCAPE '\\')"
+                } else {
+                    "$4 = ''"
+                };
+                let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+                    "SELECT id, at, actor_email, action, subject, detail, client_ip FROM audit_log \
+                     WHERE brand_id = $1 AND id < $2 AND {area_filter} AND {search_filter} ORDER BY id DESC LIMIT $5"
+                ))
+                .bind(brand_id)
+                .bind(before_id.unwrap_or(i64::MAX))
+                .bind(area.unwrap_or_default())
+                .bind(search.unwrap_or_default())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(AuditRow::into_entry).collect())
             }
 
             async fn claim_outbox(

@@ -236,8 +236,14 @@ pub fn SearchBox(
     #[prop(optional)] keep: Vec<(&'static str, String)>,
     /// Where "Clear" leads: the list with its other choices.
     clear: String,
+    /// A filter is chosen besides the search, so "Clear" shows.
+    #[prop(optional)]
+    filtered: bool,
+    /// More fields of the same form: filters sent with the search.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
-    let searching = value.is_some();
+    let searching = value.is_some() || filtered;
     view! {
         <form method="get" role="search" class="mb-3 flex flex-wrap items-end gap-2">
             {keep.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
@@ -246,6 +252,7 @@ pub fn SearchBox(
                 <input id="list-search" name="q" type="search" class=INPUT value=value.unwrap_or_default() maxlength="100"/>
             </div>
             // As tall as the field beside it.
+            {children.map(|c| c())}
             <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-50">"Search"</button>
             {searching.then(|| view! { <a class="px-2 py-1.5 text-sm text-brand underline" href=clear>"Clear search"</a> })}
         </form>

@@ -2,7 +2,7 @@ use crate::api::admin::{
     audit_log, get_failed_emails, get_users_overview, ChangeRole, InviteUser, ResendEmail, SetAccountDisabled,
 };
 use crate::domain::account::{UserSummary, USER_COLUMNS};
-use crate::domain::audit::{describe, readable_detail, readable_subject};
+use crate::domain::audit::{describe, readable_detail, readable_subject, AREAS};
 use crate::domain::format::time_utc;
 use crate::domain::listing::query as listing_query;
 use crate::domain::role::Role;
@@ -11,7 +11,7 @@ use crate::ui::components::form::{successes, Form, FormError, Notice};
 use crate::ui::components::invite::{InviteForm, InviteRole};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager as PageLinks;
-use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
+use crate::ui::components::style::{INPUT, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, Head, Pager, SearchBox, Sorting, TableLook};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -199,38 +199,60 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
-    let before = move || query.read().get("before").and_then(|b| b.parse::<i64>().ok());
-    let page = Resource::new(before, audit_log);
+    let param = move |k: &str| query.read().get(k);
+    let before = move || param("before").and_then(|b| b.parse::<i64>().ok());
+    let page = Resource::new(move || (before(), param("area"), param("q")), |(b, a, q)| audit_log(b, a, q));
     view! {
         <Title text="Audit log"/>
         <Loaded data=page let:p>
             <h1 class="mb-6 text-2xl font-bold">"Audit log"</h1>
-            <DataTable
-                look=TableLook::Boxed
-                testid="audit"
-                head=vec!["When".into(), "Who".into(), "What".into(), "Subject".into(), "Details".into(), "From".into()]
-                rows=p.entries.into_iter().map(|e| view! {
-                    <tr>
-                        <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
-                        <td class="break-all px-4 py-2">{e.actor_email}</td>
-                        <td class=TD_BOXED_NOWRAP title=e.action.clone()>{describe(&e.action)}</td>
-                        <td class=TD_BOXED>{match readable_subject(&e.subject) {
-                            (label, Some(href)) => view! { <a class="text-brand underline" href=href title=e.subject.clone()>{label}</a> }.into_any(),
-                            (label, None) => view! { <span title=e.subject.clone()>{label}</span> }.into_any(),
-                        }}</td>
-                        <td class="max-w-sm px-4 py-2 text-xs text-slate-700">
-                            <dl class="grid grid-cols-[auto_1fr] gap-x-2">
-                                {readable_detail(&e.detail).into_iter().map(|(k, v)| view! {
-                                    <dt class="font-semibold">{k}</dt>
-                                    <dd class="break-all">{v}</dd>
-                                }).collect_view()}
-                            </dl>
-                        </td>
-                        <td class="px-4 py-2 text-slate-500">{e.client_ip}</td>
-                    </tr>
-                }).collect_view()
-                pager=Pager { older: p.older.map(|id| format!("/admin/audit?before={id}")), newer: None }
-            />
+            {
+                let area = p.area.clone().unwrap_or_default();
+                let search = p.search.clone().unwrap_or_default();
+                let older = p.older.map(|id| {
+                    format!("/admin/audit?{}", listing_query(&[("area", &area), ("q", &search), ("before", &id.to_string())]))
+                });
+                let filtered = p.area.is_some() || p.search.is_some();
+                let rows = p.entries.into_iter().map(|e| view! {
+                            <tr>
+                                <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
+                                <td class="break-all px-4 py-2">{e.actor_email}</td>
+                                <td class=TD_BOXED_NOWRAP title=e.action.clone()>{describe(&e.action)}</td>
+                                <td class=TD_BOXED>{match readable_subject(&e.subject) {
+                                    (label, Some(href)) => view! { <a class="text-brand underline" href=href title=e.subject.clone()>{label}</a> }.into_any(),
+                                    (label, None) => view! { <span title=e.subject.clone()>{label}</span> }.into_any(),
+                                }}</td>
+                                <td class="max-w-sm px-4 py-2 text-xs text-slate-700">
+                                    <dl class="grid grid-cols-[auto_1fr] gap-x-2">
+                                        {readable_detail(&e.detail).into_iter().map(|(k, v)| view! {
+                                            <dt class="font-semibold">{k}</dt>
+                                            <dd class="break-all">{v}</dd>
+                                        }).collect_view()}
+                                    </dl>
+                                </td>
+                                <td class="px-4 py-2 text-slate-500">{e.client_ip}</td>
+                            </tr>
+                        }).collect::<Vec<_>>();
+                view! {
+                    <SearchBox label="Search by who, what or subject" value=p.search.clone() clear="/admin/audit".to_owned() filtered=p.area.is_some()>
+                        <div>
+                            <label for="audit-area" class="block text-sm font-medium">"Area"</label>
+                            <select id="audit-area" name="area" class=INPUT>
+                                <option value="">"All areas"</option>
+                                {AREAS.iter().map(|(key, label)| view! { <option value=*key selected=area == *key>{*label}</option> }).collect_view()}
+                            </select>
+                        </div>
+                    </SearchBox>
+                    <DataTable
+                        look=TableLook::Boxed
+                        testid="audit"
+                        empty=filtered.then_some("No entries match: try another area or fewer words.")
+                        head=vec!["When".into(), "Who".into(), "What".into(), "Subject".into(), "Details".into(), "From".into()]
+                        rows
+                        pager=Pager { older, newer: None }
+                    />
+                }
+            }
         </Loaded>
     }
 }
