@@ -135,3 +135,35 @@ test("an administrator changes a colleague's role and disables the account", asy
   await expect(p2.getByRole("alert")).toContainText("not correct");
   await other.close();
 });
+
+test.describe("time zones", () => {
+  // The browser runs in Tokyo: a hydrated page offers that zone itself.
+  test.use({ timezoneId: "Asia/Tokyo" });
+
+  test("a person chooses their time zone and reads times in it, with UTC on hover", async ({ page }, info) => {
+    const admin = uniqueEmail("zone", info);
+    createAdmin(admin);
+    await signIn(page, admin);
+    await goto(page, "/admin/users");
+    await expect(page.locator("time").first()).toHaveText(/UTC$/);
+
+    await goto(page, "/account");
+    const zone = page.getByLabel("Show times in");
+    if (info.project.use.javaScriptEnabled) {
+      await expect(page.getByText("Your browser is set to Asia/Tokyo")).toBeVisible();
+      await expect(zone).toHaveValue("Asia/Tokyo");
+    } else {
+      await expect(zone).toHaveValue("");
+      await zone.selectOption("Asia/Tokyo");
+    }
+    await expectAccessible(page);
+    await page.getByRole("button", { name: "Save time zone" }).click();
+    await expect(page.getByText("Times now show in your time zone.")).toBeVisible();
+    await expect(page.getByText("Times show in Asia/Tokyo")).toBeVisible();
+
+    await goto(page, "/admin/users");
+    const first = page.locator("time").first();
+    await expect(first).toHaveText(/JST$/);
+    await expect(first).toHaveAttribute("title", /UTC$/);
+  });
+});

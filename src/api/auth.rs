@@ -73,6 +73,18 @@ pub async fn change_password(current: String, password: String, confirm: String)
     .await
 }
 
+/// The zone the signed-in person reads times in (empty: UTC).
+#[server]
+pub async fn set_time_zone(zone: String) -> Result<(), AppError> {
+    use crate::server::{context::serve, services::accounts};
+    serve(|ctx| async move {
+        accounts::set_time_zone(&ctx, &zone).await?;
+        leptos_axum::redirect("/account?zone=1");
+        Ok(())
+    })
+    .await
+}
+
 /// The address an application's confirmation link confirms.
 #[server]
 pub async fn welcome_address(token: String) -> Result<String, AppError> {

@@ -13,6 +13,9 @@ pub struct CurrentUser {
     pub role: Role,
     pub organisation: Option<OrganisationSummary>,
     pub brand_name: String,
+    /// The IANA zone times are shown in; UTC when `None`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 impl CurrentUser {

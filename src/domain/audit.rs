@@ -13,6 +13,7 @@ pub const USER_CREATED: &str = "user.created";
 pub const ROLE_CHANGED: &str = "user.role_changed";
 pub const USER_DISABLED: &str = "user.disabled";
 pub const USER_ENABLED: &str = "user.enabled";
+pub const TIME_ZONE_CHANGED: &str = "user.time_zone_changed";
 pub const EMAIL_RESENT: &str = "email.resent";
 pub const APPLICATION_SUBMITTED: &str = "application.submitted";
 pub const APPLICATION_SCORED: &str = "application.scored";
@@ -111,6 +112,7 @@ pub fn describe(action: &str) -> &'static str {
         ROLE_CHANGED => "Changed role",
         USER_DISABLED => "Disabled account",
         USER_ENABLED => "Re-enabled account",
+        TIME_ZONE_CHANGED => "Changed time zone",
         EMAIL_RESENT => "Sent a failed email again",
         INVITATION_SENT => "Sent invitation",
         CERT_TRANSITION => "Moved a certification",

@@ -2,6 +2,7 @@
 //! formatter for each form, shared by the server and the browser.
 
 use chrono::DateTime;
+use chrono_tz::Tz;
 
 /// `2026-11-22 14:05 UTC` from Unix milliseconds.
 pub fn time_utc(ms: i64) -> String {
@@ -11,6 +12,49 @@ pub fn time_utc(ms: i64) -> String {
 /// `2026-11-22` from Unix milliseconds.
 pub fn date_utc(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// A viewer's time zone from its IANA name ("Europe/Berlin"); UTC when
+/// none is chosen or the name is not one the portal knows.
+pub fn zone(name: Option<&str>) -> Tz {
+    name.and_then(|n| n.parse::<Tz>().ok()).unwrap_or(Tz::UTC)
+}
+
+/// `2026-11-22 15:05 CET` from Unix milliseconds, in `zone` with its
+/// abbreviation (or offset, where the zone has none).
+pub fn time_in(ms: i64, zone: Tz) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string())
+        .unwrap_or_default()
+}
+
+/// `2026-11-22`: the day in `zone` of the moment `ms`.
+pub fn date_in(ms: i64, zone: Tz) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// `2026-11-22T14:05:00Z`, for `<time datetime>`.
+pub fn iso_utc(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+}
+
+/// Every zone a person can choose, by name.
+pub fn zone_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    names.sort_unstable();
+    names
+}
+
+/// A zone as chosen on the account page: empty means UTC (stored as none),
+/// anything else must be a zone the portal knows.
+pub fn check_zone(input: &str) -> Result<Option<String>, &'static str> {
+    let input = input.trim();
+    if input.is_empty() || input == "UTC" {
+        return Ok(None);
+    }
+    input.parse::<Tz>().map(|z| Some(z.name().to_owned())).map_err(|_| "Choose a time zone from the list.")
 }
 
 /// A whole number with a comma between thousands: `5,000`.
@@ -52,6 +96,8 @@ pub fn rfc3339_ms(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_count_agrees_with_its_noun_and_groups_its_thousands() {
         assert_eq!(super::count(1_usize, "problem", "problems"), "1 problem");
@@ -72,5 +118,39 @@ mod tests {
     #[test]
     fn times_are_shown_in_utc_to_the_minute() {
         assert_eq!(super::time_utc(1_700_000_000_000), "2023-11-14 22:13 UTC");
+    }
+
+    // 2026-07-01 12:00 UTC and 2026-12-31 23:30 UTC.
+    const SUMMER: i64 = 1_782_907_200_000;
+    const NEW_YEARS_EVE: i64 = 1_798_759_800_000;
+
+    #[test]
+    fn a_time_reads_in_the_viewers_zone_with_summer_time_where_it_applies() {
+        let berlin = zone(Some("Europe/Berlin"));
+        assert_eq!(time_in(SUMMER, berlin), "2026-07-01 14:00 CEST");
+        assert_eq!(time_in(NEW_YEARS_EVE, berlin), "2027-01-01 00:30 CET");
+        assert_eq!(time_in(SUMMER, zone(Some("America/New_York"))), "2026-07-01 08:00 EDT");
+    }
+
+    #[test]
+    fn a_day_is_the_viewers_day_not_utcs() {
+        assert_eq!(date_in(NEW_YEARS_EVE, zone(Some("Asia/Tokyo"))), "2027-01-01");
+        assert_eq!(date_in(NEW_YEARS_EVE, zone(None)), "2026-12-31");
+    }
+
+    #[test]
+    fn no_zone_or_an_unknown_one_reads_in_utc() {
+        assert_eq!(time_in(SUMMER, zone(None)), time_utc(SUMMER));
+        assert_eq!(time_in(SUMMER, zone(Some("Mars/Olympus"))), "2026-07-01 12:00 UTC");
+        assert_eq!(iso_utc(SUMMER), "2026-07-01T12:00:00Z");
+    }
+
+    #[test]
+    fn only_a_known_zone_can_be_chosen_and_utc_is_stored_as_none() {
+        assert_eq!(check_zone(" Europe/Berlin "), Ok(Some("Europe/Berlin".into())));
+        assert_eq!(check_zone(""), Ok(None));
+        assert_eq!(check_zone("UTC"), Ok(None));
+        assert!(check_zone("Europe/Atlantis").is_err());
+        assert!(zone_names().contains(&"Pacific/Auckland"));
     }
 }

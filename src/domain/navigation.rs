@@ -174,6 +174,7 @@ mod tests {
             role,
             organisation: org,
             brand_name: "P".into(),
+            time_zone: None,
         }
     }
 

@@ -146,6 +146,7 @@ mod tests {
             role: Role::Partner,
             organisation: None,
             brand_name: "Program".into(),
+            time_zone: None,
         }
     }
 

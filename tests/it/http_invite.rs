@@ -165,3 +165,42 @@ fn html_id(html: &str) -> String {
     let at = html.find(r#"name="user_id" value=""#).expect("a row with actions") + r#"name="user_id" value=""#.len();
     html[at..].split('"').next().unwrap().to_owned()
 }
+
+on_both!(a_person_chooses_a_time_zone_and_pages_show_times_in_it_with_utc_on_hover, |e| async move {
+    use partner_portal::api::auth::SetTimeZone;
+    let app = TestApp::start(e).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let utc = admin.get("/admin/users").await.body;
+    assert!(first_time(&utc).ends_with(" UTC"), "UTC until chosen: {utc}");
+
+    // An unknown zone is refused by field and changes nothing.
+    let r = admin.call(SetTimeZone::PATH, &[("zone", "Europe/Atlantis")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("zone") && r.body.contains("Choose a time zone from the list."), "{}", r.body);
+    assert_eq!(admin.whoami().await.unwrap().time_zone, None);
+
+    let r = admin.call(SetTimeZone::PATH, &[("zone", "Asia/Tokyo")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(admin.whoami().await.unwrap().time_zone.as_deref(), Some("Asia/Tokyo"));
+    let tokyo = admin.get("/admin/users").await.body;
+    assert!(first_time(&tokyo).ends_with(" JST"), "{tokyo}");
+    let hover = tokyo.split("<time ").nth(1).unwrap().split('>').next().unwrap();
+    assert!(hover.contains("title=\"") && hover.ends_with(" UTC\""), "UTC on hover: {hover}");
+    let account = admin.get("/account").await.body;
+    assert!(account.contains(r#"<option value="Asia/Tokyo" selected"#), "{account}");
+    let log = admin.call(AuditLog::PATH, &[("q", "time_zone")]).await.body;
+    assert!(log.contains("user.time_zone_changed") && log.contains("Asia/Tokyo"), "{log}");
+
+    // Back to UTC with the empty choice.
+    assert_eq!(admin.call(SetTimeZone::PATH, &[("zone", "")]).await.status, StatusCode::OK);
+    assert_eq!(admin.whoami().await.unwrap().time_zone, None);
+});
+
+/// The text of the first `<time>` of a page, without hydration markers.
+fn first_time(html: &str) -> String {
+    let element = html.split("<time ").nth(1).expect("a time on the page");
+    let text = element.split_once('>').unwrap().1.split("</time>").next().unwrap();
+    text.replace("<!>", "")
+}

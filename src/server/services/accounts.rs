@@ -181,6 +181,23 @@ pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &st
     Ok(())
 }
 
+/// Sets the zone the signed-in person reads times in: a known IANA name,
+/// or empty for UTC. Anyone signed in may choose their own.
+pub async fn set_time_zone(ctx: &Ctx, zone: &str) -> Result<(), AppError> {
+    let user = ctx.require_user().await?;
+    let mut checks = Checks::default();
+    let zone = checks.check("zone", crate::domain::format::check_zone(zone));
+    checks.finish()?;
+    let zone = zone.flatten();
+    let a = ctx.audit(
+        Some(&user),
+        audit::TIME_ZONE_CHANGED,
+        format!("user:{}", user.id),
+        json!({ "time_zone": { "before": user.time_zone, "after": zone } }),
+    );
+    ctx.state.store.set_time_zone(user.id, zone.as_deref(), a).await.map_err(store_error)
+}
+
 pub async fn change_password(ctx: &Ctx, current: &str, password: &str, confirm: &str) -> Result<(), AppError> {
     let user = ctx.require(Permission::ChangeOwnPassword).await?;
     let store = &ctx.state.store;

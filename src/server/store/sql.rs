@@ -65,6 +65,8 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn update_user_access(&self, user_id: i64, role: Role, disabled: bool, audit: NewAudit) -> StoreResult<()>;
     /// Sets a new password and ends every other session of the user.
     async fn change_password(&self, user_id: i64, password_hash: &str, audit: NewAudit) -> StoreResult<i64>;
+    /// Sets the time zone a person reads times in (`None`: UTC).
+    async fn set_time_zone(&self, user_id: i64, zone: Option<&str>, audit: NewAudit) -> StoreResult<()>;
 
     async fn create_password_reset(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
     /// The address a password link (reset, or an application's
@@ -206,6 +208,7 @@ impl From<LoginRow> for LoginRecord {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct SessionUserRow {
+    pub time_zone: Option<String>,
     pub id: i64,
     pub email: String,
     pub display_name: String,
@@ -249,6 +252,7 @@ impl SessionUserRow {
                 role,
                 organisation,
                 brand_name: self.brand_name,
+                time_zone: self.time_zone,
             },
             session_epoch: self.session_epoch,
             disabled: self.disabled_at.is_some(),
@@ -427,7 +431,7 @@ pub(super) const SELECT_TOKEN: &str =
      FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND brand_id = $3";
 pub(super) const SESSION_USER: &str = "SELECT u.id, u.email, u.display_name, u.role, u.org_id, o.name AS org_name, \
     u.org_role, o.revenue_model AS org_model, o.partner_kind AS org_kind, o.certification_state AS org_state, \
-     b.name AS brand_name, u.session_epoch, u.disabled_at \
+     b.name AS brand_name, u.session_epoch, u.disabled_at, u.time_zone \
      FROM users u JOIN brands b ON b.id = u.brand_id LEFT JOIN organisations o ON o.id = u.org_id \
      WHERE u.brand_id = $1 AND u.id = $2";
 pub(super) const LOGIN_BY_EMAIL: &str = "SELECT id, email, password_hash, disabled_at, session_epoch \
@@ -879,6 +883,22 @@ macro_rules! sql_store {
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(epoch)
+            }
+
+            async fn set_time_zone(&self, user_id: i64, zone: Option<&str>, audit: NewAudit) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2 AND brand_id = $3")
+                    .bind(zone)
+                    .bind(user_id)
+                    .bind(audit.brand_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if changed.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn create_password_reset(

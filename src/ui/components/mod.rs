@@ -10,3 +10,4 @@ pub mod pager;
 pub mod progress;
 pub mod style;
 pub mod table;
+pub mod time;

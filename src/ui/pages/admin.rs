@@ -3,7 +3,6 @@ use crate::api::admin::{
 };
 use crate::domain::account::{UserSummary, USER_COLUMNS};
 use crate::domain::audit::{describe, readable_detail, readable_subject, AREAS};
-use crate::domain::format::time_utc;
 use crate::domain::listing::query as listing_query;
 use crate::domain::role::Role;
 use crate::ui::components::confirm::Confirm;
@@ -13,6 +12,7 @@ use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager as PageLinks;
 use crate::ui::components::style::{INPUT, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, Head, Pager, SearchBox, Sorting, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -55,7 +55,7 @@ pub fn UsersTable(
                     <td class=TD_BOXED_NOWRAP>{u.email}</td>
                     <td class=TD_BOXED_NOWRAP>{u.role.label()}{u.disabled.then_some(" (disabled)")}</td>
                     <td class=TD_BOXED>{u.organisation.unwrap_or_else(|| "—".into())}</td>
-                    <td class="px-4 py-2 whitespace-nowrap text-slate-500">{time_utc(u.created_at_ms)}</td>
+                    <td class="px-4 py-2 whitespace-nowrap text-slate-500"><Time ms=u.created_at_ms/></td>
                     {actions}
                     {own_row.then(|| view! { <td class="px-4 py-2 text-xs text-slate-500">"You"</td> })}
                 </tr>
@@ -186,7 +186,7 @@ pub fn UsersPage() -> impl IntoView {
                         {o.invitations.into_iter().map(|i| view! {
                             <li class="px-4 py-2">
                                 <span class="font-medium">{i.display_name}</span> " <" {i.email} "> · " {i.role.label()}
-                                <span class="text-slate-500">" · invited by " {i.invited_by} ", expires " {time_utc(i.expires_at_ms)}</span>
+                                <span class="text-slate-500">" · invited by " {i.invited_by} ", expires " <Time ms=i.expires_at_ms/></span>
                             </li>
                         }).collect_view()}
                     </ul>
@@ -215,7 +215,7 @@ pub fn AuditPage() -> impl IntoView {
                 let filtered = p.area.is_some() || p.search.is_some();
                 let rows = p.entries.into_iter().map(|e| view! {
                             <tr>
-                                <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(e.at_ms)}</td>
+                                <td class="whitespace-nowrap px-4 py-2 text-slate-500"><Time ms=e.at_ms/></td>
                                 <td class="break-all px-4 py-2">{e.actor_email}</td>
                                 <td class=TD_BOXED_NOWRAP title=e.action.clone()>{describe(&e.action)}</td>
                                 <td class=TD_BOXED>{match readable_subject(&e.subject) {
@@ -237,7 +237,7 @@ pub fn AuditPage() -> impl IntoView {
                     <SearchBox label="Search by who, what or subject" value=p.search.clone() clear="/admin/audit".to_owned() filtered=p.area.is_some()>
                         <div>
                             <label for="audit-area" class="block text-sm font-medium">"Area"</label>
-                            <select id="audit-area" name="area" class=INPUT>
+                            <select id="audit-area" name="area" class=format!("{INPUT} h-[2.625rem]")>
                                 <option value="">"All areas"</option>
                                 {AREAS.iter().map(|(key, label)| view! { <option value=*key selected=area == *key>{*label}</option> }).collect_view()}
                             </select>
@@ -292,7 +292,7 @@ pub fn FailedEmailsPage() -> impl IntoView {
                             <td class=TD_BOXED>{m.subject}</td>
                             <td class=TD_BOXED_NOWRAP>{m.attempts}</td>
                             <td class="max-w-xs px-4 py-2 text-xs text-slate-600">{m.last_error}</td>
-                            <td class="whitespace-nowrap px-4 py-2 text-slate-500">{time_utc(m.failed_at_ms)}</td>
+                            <td class="whitespace-nowrap px-4 py-2 text-slate-500"><Time ms=m.failed_at_ms/></td>
                             <td class=TD_BOXED>
                                 <Form action=resend anchored=false banner=false>
                                     <input type="hidden" name="id" value=id/>

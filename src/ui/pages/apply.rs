@@ -2,10 +2,10 @@
 
 use crate::api::partners::{get_my_application, AnswerApplication, SubmitApplication};
 use crate::domain::application::{ApplicationStatus, Category, IntegrationOption, PartnerKind, RevenueModel};
-use crate::domain::format::time_utc;
 use crate::ui::components::card::CentredCard;
 use crate::ui::components::form::{field_error, Choice, Field, Form, LastResult, Notice, Submit, TextArea};
 use crate::ui::components::layout::SignInPrompt;
+use crate::ui::components::time::Time;
 use crate::ui::resources::UserResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -77,7 +77,7 @@ pub fn ApplicationPage() -> impl IntoView {
                                 <h1 class="mb-4 text-2xl font-bold">"Your application"</h1>
                                 <dl class="mb-6 grid grid-cols-3 gap-2 text-sm">
                                     <dt class="text-slate-500">"Company"</dt><dd class="col-span-2">{app.company.clone()}</dd>
-                                    <dt class="text-slate-500">"Submitted"</dt><dd class="col-span-2">{time_utc(app.created_at_ms)}</dd>
+                                    <dt class="text-slate-500">"Submitted"</dt><dd class="col-span-2"><Time ms=app.created_at_ms/></dd>
                                     <dt class="text-slate-500">"Status"</dt><dd class="col-span-2 font-semibold" data-testid="application-status">{app.status.label()}</dd>
                                 </dl>
                                 {app.decision_reason.clone().map(|r| view! { <p class="mb-4 text-sm">"Reason: " {r}</p> })}

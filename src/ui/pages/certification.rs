@@ -4,12 +4,13 @@ use crate::api::certification::{
     get_certification, get_certification_overview, CertView, FireCertificationEvent, Waiting,
 };
 use crate::domain::certification::{needs_note, needs_sandbox, CertEvent, CertState};
-use crate::domain::format::{days_waiting, time_utc};
+use crate::domain::format::days_waiting;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{CARD, INPUT, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, Frame, Head, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -110,7 +111,7 @@ fn Certification(
         <div class="mb-6 grid gap-4 lg:grid-cols-3">
             <section class=format!("{CARD} lg:col-span-2")>
                 <p class="mb-2 text-sm">"Current state: " <strong data-testid="cert-state">{v.state.label()}</strong>
-                    <span class="text-slate-500">{format!(" since {}", time_utc(v.state_since_ms))}</span>
+                    <span class="text-slate-500">" since " <Time ms=v.state_since_ms/></span>
                     {v.interrupted.map(|s| view! { <span class="text-slate-500">{format!(" (returns to {} when passed)", s.label())}</span> })}
                 </p>
                 <Diagram current=v.state/>
@@ -170,7 +171,7 @@ fn Certification(
                     <ol class="space-y-3 text-sm" data-testid="timeline">
                         {v.timeline.iter().rev().map(|t| view! {
                             <li class="border-l-2 border-brand pl-3">
-                                <p><strong>{t.from.label()} " → " {t.to.label()}</strong> <span class="text-slate-500">{format!(" · {} · {} · {}", t.event.label(), t.actor, time_utc(t.at_ms))}</span></p>
+                                <p><strong>{t.from.label()} " → " {t.to.label()}</strong> <span class="text-slate-500">{format!(" · {} · {} · ", t.event.label(), t.actor)} <Time ms=t.at_ms/></span></p>
                                 {(!t.note.is_empty()).then(|| view! { <p class="whitespace-pre-wrap">{t.note.clone()}</p> })}
                                 {(!t.evidence.is_empty()).then(|| view! { <p class="whitespace-pre-wrap text-slate-600">"Evidence: " {t.evidence.clone()}</p> })}
                             </li>

@@ -4,7 +4,7 @@
 
 use crate::api::funds::{get_fund_review, get_funds, DecideFundRequest, FundReview, FundsView, RequestFunds};
 use crate::domain::certification::CertState;
-use crate::domain::format::{date_utc, days_waiting};
+use crate::domain::format::days_waiting;
 use crate::domain::funds::{activity_heading, format_money, ActivityKind, BountyState, FundRequest, FundStatus};
 use crate::domain::revenue::Money;
 use crate::ui::components::card::Card;
@@ -14,6 +14,7 @@ use crate::ui::components::form::{
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, SECONDARY, TD_SHADED};
 use crate::ui::components::table::{DataTable, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -293,7 +294,7 @@ fn RequestItem(
             <div class="flex flex-wrap items-start justify-between gap-2">
                 <div>
                     <p class="font-medium">{activity_heading(r.kind, &r.title)}</p>
-                    <p class="text-sm text-slate-600">{format!("{} · {} · {}", date_utc(r.activity_ms), r.quarter, format_money(approved))}</p>
+                    <p class="text-sm text-slate-600"><Time ms=r.activity_ms date=true/> {format!(" · {} · {}", r.quarter, format_money(approved))}</p>
                 </div>
                 <span class=status_pill(r.status) data-testid="fund-status">{r.status.label()}</span>
             </div>
@@ -377,7 +378,7 @@ fn Queue(v: FundReview, decide: ServerAction<DecideFundRequest>) -> impl IntoVie
                             <div>
                                 <p class="text-sm"><a class="font-semibold text-brand underline" href=format!("/funds?org={}", r.organisation_id)>{r.organisation.clone()}</a></p>
                                 <p class="font-medium">{activity_heading(r.kind, &r.title)}</p>
-                                <p class="text-sm text-slate-600">{format!("{} · {} · waiting {}", date_utc(r.activity_ms), r.quarter, days_waiting(since, now))}</p>
+                                <p class="text-sm text-slate-600"><Time ms=r.activity_ms date=true/> {format!(" · {} · waiting {}", r.quarter, days_waiting(since, now))}</p>
                             </div>
                             <span class=status_pill(r.status) data-testid="fund-status">{r.status.label()}</span>
                         </div>

@@ -3,7 +3,6 @@
 //! is), and the overview behind the first tab.
 
 use crate::api::partners::{get_partner_header, get_partner_overview, PartnerHeader, PartnerOverview};
-use crate::domain::format::date_utc;
 use crate::domain::navigation::{current_tab, partner_tabs, PartnerFacts};
 use crate::domain::revenue::format_totals;
 use crate::domain::role::OrgRole;
@@ -11,6 +10,7 @@ use crate::ui::components::loaded::Loaded;
 use crate::ui::components::progress::ProgressBar;
 use crate::ui::components::style::{TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
+use crate::ui::components::time::Time;
 use crate::ui::resources::UserResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -152,7 +152,7 @@ fn Overview(o: PartnerOverview) -> impl IntoView {
         .map(|t| {
             view! {
                 <li class="py-1.5">
-                    <span class="tabular-nums text-slate-600">{date_utc(t.at_ms)}</span>
+                    <span class="tabular-nums text-slate-600"><Time ms=t.at_ms date=true/></span>
                     " · " {format!("{} → {}", t.from.label(), t.to.label())}
                     <span class="text-slate-600">{format!(" · {}", t.actor)}</span>
                     {(!t.note.is_empty()).then(|| view! { <span class="block text-slate-700">{t.note.clone()}</span> })}
@@ -175,7 +175,7 @@ fn Overview(o: PartnerOverview) -> impl IntoView {
                     }.into_any(),
                     None => view! { <p class="text-sm text-slate-600">"No onboarding plan."</p> }.into_any(),
                 }}
-                {o.approved_at_ms.map(|a| view! { <p class="mt-2 text-xs text-slate-600">{format!("Approved on {}", date_utc(a))}</p> })}
+                {o.approved_at_ms.map(|a| view! { <p class="mt-2 text-xs text-slate-600">"Approved on " <Time ms=a date=true/></p> })}
                 <a class="mt-2 inline-block text-sm text-brand underline" href=format!("/plan?org={org}")>"Open the plan"</a>
             </section>
             <section class="rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="ov-support">

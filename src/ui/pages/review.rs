@@ -3,7 +3,7 @@
 use crate::api::partners::{get_application_queue, get_application_review, DecideApplication, ScoreApplication};
 use crate::domain::application::ApplicationStatus;
 use crate::domain::evaluation::{format_tenths, tenths, Criterion, Recommendation};
-use crate::domain::format::{count, days_waiting, time_utc};
+use crate::domain::format::{count, days_waiting};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{
     drafted, field_error, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
@@ -12,6 +12,7 @@ use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::style::{INPUT, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -119,7 +120,7 @@ pub fn ReviewPage() -> impl IntoView {
                 view! {
                     <p class="mb-2 text-sm"><a class="text-brand underline" href="/manager/applications">"← Applications"</a></p>
                     <h1 class="mb-1 text-2xl font-bold">{app.company.clone()}</h1>
-                    <p class="mb-4 text-sm text-slate-600">{app.kind.label()} " · " {app.category.label()} " · applied " {time_utc(app.created_at_ms)}</p>
+                    <p class="mb-4 text-sm text-slate-600">{app.kind.label()} " · " {app.category.label()} " · applied " <Time ms=app.created_at_ms/></p>
                     {move || notice().map(|t| view! { <Notice text=t/> })}
                     // A decision refused because someone decided first: the
                     // decision card is gone with the waiting status, so its
@@ -146,7 +147,7 @@ pub fn ReviewPage() -> impl IntoView {
                                 {app.info_answer.clone().map(|a| view! { <dt class="text-slate-500">"Answer"</dt><dd class="col-span-2 whitespace-pre-wrap">{a}</dd> })}
                                 {app.decided_by.clone().map(|who| view! {
                                     <dt class="text-slate-500">"Decided"</dt>
-                                    <dd class="col-span-2">{who} ", " {app.decided_at_ms.map(time_utc).unwrap_or_default()}</dd>
+                                    <dd class="col-span-2">{who} ", " {app.decided_at_ms.map(|t| view! { <Time ms=t/> })}</dd>
                                 })}
                                 {app.decision_reason.clone().map(|r| view! { <dt class="text-slate-500">"Reason"</dt><dd class="col-span-2">{r}</dd> })}
                             </dl>

@@ -2,11 +2,11 @@
 //! generate one, and a review's page.
 
 use crate::api::scorecard::{get_review, get_reviews, GenerateReview};
-use crate::domain::format::time_utc;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{FieldMessage, Form, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT};
+use crate::ui::components::time::Time;
 use crate::ui::pages::scorecard::pill;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,7 +33,7 @@ pub fn ReviewsPage() -> impl IntoView {
                                 {v.reviews.iter().map(|r| view! {
                                     <li>
                                         <a class="text-brand underline" href=format!("/reviews/{}", r.id)>{r.snapshot.quarter_label.clone()}</a>
-                                        <span class="text-slate-600">{format!(" · by {} · {}", r.created_by, time_utc(r.updated_at_ms))}</span>
+                                        <span class="text-slate-600">{format!(" · by {} · ", r.created_by)} <Time ms=r.updated_at_ms/></span>
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -80,7 +80,7 @@ pub fn ReviewDetailPage() -> impl IntoView {
             <p class="mb-2 text-sm"><a class="text-brand underline" href=format!("/reviews?org={}", r.organisation_id)>"← All reviews"</a></p>
             <h1 class="mb-1 text-2xl font-bold" data-testid="review-title">{format!("{} · {}", r.organisation, r.snapshot.quarter_label)}</h1>
             <p class="mb-4 text-sm text-slate-600">
-                {format!("Prepared by {} · {}", r.created_by, time_utc(r.updated_at_ms))}
+                {format!("Prepared by {} · ", r.created_by)} <Time ms=r.updated_at_ms/>
                 {r.snapshot.partial.then_some(" · the quarter was still running; figures up to that moment")}
             </p>
             <div class="grid gap-6 lg:grid-cols-2">

@@ -5,7 +5,6 @@
 use crate::api::support::{
     get_sla_report, get_support, get_support_queue, get_ticket, AssignTicket, ReopenTicket, ResolveTicket, TicketPage,
 };
-use crate::domain::format::time_utc;
 use crate::domain::support::Severity;
 use crate::domain::support::{format_duration, SlaClock, SlaState, TicketStatus, TicketView, RESOLUTION_STEPS};
 use crate::error::AppError;
@@ -14,6 +13,7 @@ use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, Head, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -47,7 +47,7 @@ fn Clock(ticket: TicketView, now_ms: i64) -> impl IntoView {
     view! {
         <span class="inline-flex flex-wrap items-center gap-2" data-testid="sla">
             <span class=pill(c.state) data-testid="sla-state">{c.state.label()}</span>
-            <span class="text-xs text-slate-600">{clock_text(&c)} " · due " {time_utc(c.due_ms)}</span>
+            <span class="text-xs text-slate-600">{clock_text(&c)} " · due " <Time ms=c.due_ms/></span>
         </span>
     }
 }
@@ -237,7 +237,7 @@ fn Ticket(p: TicketPage, staff: StaffActions) -> impl IntoView {
                                 <p class="mb-1 text-xs text-slate-600">
                                     <strong>{m.author.clone()}</strong>
                                     {if m.from_staff { " (partner team)" } else { "" }}
-                                    " · " {time_utc(m.at_ms)}
+                                    " · " <Time ms=m.at_ms/>
                                 </p>
                                 <p class="whitespace-pre-wrap break-words text-sm">{m.body.clone()}</p>
                                 {m.attachments.iter().map(|a| view! {

@@ -3,7 +3,6 @@
 
 use super::shared::{hidden_org, org_param, with_org, DevHeader, DevNav};
 use crate::api::integration::{get_agent, get_agents, SimulateEvents};
-use crate::domain::format::time_utc;
 use crate::domain::integration::{Environment, TrustChange};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{
@@ -12,6 +11,7 @@ use crate::ui::components::form::{
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -49,7 +49,7 @@ pub(super) fn history_table(history: Vec<TrustChange>) -> impl IntoView {
             let delta = h.score_after - h.score_before;
             view! {
                 <tr class="border-b border-slate-100">
-                    <td class=TD_RULED>{time_utc(h.at_ms)}</td>
+                    <td class=TD_RULED><Time ms=h.at_ms/></td>
                     <td class=TD_RULED>{h.outcome.label()}</td>
                     <td class=TD_RULED>{format!("{} → {} ({delta:+})", h.score_before, h.score_after)}</td>
                     <td class=format!("{TD_RULED} font-mono text-xs")>{h.event_id}</td>
@@ -93,7 +93,7 @@ pub fn AgentsPage() -> impl IntoView {
                             <td class=TD_RULED>{score_bar(a.trust_score)}</td>
                             <td class=TD_RULED>{a.events}</td>
                             <td class=TD_RULED>{a.customer.clone().unwrap_or_else(|| "—".into())}</td>
-                            <td class=TD_RULED>{time_utc(a.updated_at_ms)}</td>
+                            <td class=TD_RULED><Time ms=a.updated_at_ms/></td>
                         </tr>
                     }
                 }).collect_view();

@@ -12,6 +12,7 @@ use crate::ui::components::form::{
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, Head, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -79,9 +80,9 @@ fn Keys(
                     <dt class="text-slate-600">"Events today"</dt>
                     <dd data-testid="sandbox-events">{format!("{} of {}", v.sandbox_events_today, v.event_limit)}</dd>
                     <dt class="text-slate-600">"Daily quota resets"</dt>
-                    <dd>{time_utc(v.day_resets_at_ms)}</dd>
+                    <dd><Time ms=v.day_resets_at_ms/></dd>
                     <dt class="text-slate-600">"Sandbox cleared"</dt>
-                    <dd>{time_utc(v.week_resets_at_ms)} " (every Monday)"</dd>
+                    <dd><Time ms=v.week_resets_at_ms/> " (every Monday)"</dd>
                 </dl>
             </Card>
             <Card title="Try it" id="start" heading="mb-2 font-semibold">
@@ -175,8 +176,8 @@ fn KeyRow(
             <td class=format!("{TD_RULED} font-mono text-xs")>{k.hint.clone()}</td>
             <td class=TD_RULED>{k.environment.label()}</td>
             <td class=format!("{TD_RULED} text-xs")>{k.scopes.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ")}</td>
-            <td class=format!("{TD_RULED} text-xs")>{time_utc(k.created_at_ms)} <br/> {k.created_by.clone()}</td>
-            <td class=format!("{TD_RULED} text-xs")>{k.last_used_at_ms.map(time_utc).unwrap_or_else(|| "Never".into())}</td>
+            <td class=format!("{TD_RULED} text-xs")><Time ms=k.created_at_ms/> <br/> {k.created_by.clone()}</td>
+            <td class=format!("{TD_RULED} text-xs")>{match k.last_used_at_ms { Some(t) => view! { <Time ms=t/> }.into_any(), None => "Never".into_any() }}</td>
             <td class=TD_RULED data-testid="key-status">{status}</td>
             {can_manage.then(|| view! {
                 <td class=TD_RULED>

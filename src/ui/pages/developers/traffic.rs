@@ -9,6 +9,7 @@ use crate::ui::components::card::Card;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::TD_RULED;
 use crate::ui::components::table::{DataTable, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -64,7 +65,7 @@ pub fn TrafficPage() -> impl IntoView {
                 let total: i64 = v.hours.iter().map(|h| h.requests).sum();
                 let recent = v.recent.iter().map(|r| view! {
                     <tr class="border-b border-slate-100">
-                        <td class=TD_RULED>{time_utc(r.at_ms)}</td>
+                        <td class=TD_RULED><Time ms=r.at_ms/></td>
                         <td class=format!("{TD_RULED} font-mono text-xs")>{format!("{} {}", r.method, r.route)}</td>
                         <td class=TD_RULED>{r.status}</td>
                         <td class=TD_RULED>{millis(r.latency_us)}</td>

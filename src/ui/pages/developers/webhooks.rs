@@ -12,6 +12,7 @@ use crate::ui::components::form::{
 };
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED, TH_RULED};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -176,7 +177,7 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                 <details class="mb-3 text-sm">
                     <summary class="cursor-pointer font-medium">"Signing secret"</summary>
                     <code class="mt-1 block break-all rounded bg-slate-100 p-2 font-mono text-xs" data-testid="signing-secret">{secret}</code>
-                    {s.rotating_until_ms.map(|t| view! { <p class="mt-1 text-xs text-slate-600">{format!("The previous secret also signs until {}.", time_utc(t))}</p> })}
+                    {s.rotating_until_ms.map(|t| view! { <p class="mt-1 text-xs text-slate-600">"The previous secret also signs until " <Time ms=t/> "."</p> })}
                 </details>
             })}
             {can_manage.then(|| view! {
@@ -231,7 +232,7 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                                         })}
                                     </div>
                                     <details class="mt-1">
-                                        <summary class="cursor-pointer text-xs text-slate-600">{format!("{} · {}", d.msg_id, time_utc(d.created_at_ms))}</summary>
+                                        <summary class="cursor-pointer text-xs text-slate-600">{format!("{} · ", d.msg_id)} <Time ms=d.created_at_ms/></summary>
                                         <pre class="mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs">{line.payload}</pre>
                                         <table class="mt-1 w-full text-xs">
                                             <thead><tr><th class=TH_RULED>"#"</th><th class=TH_RULED>"When"</th><th class=TH_RULED>"Answer"</th><th class=TH_RULED>"Duration"</th><th class=TH_RULED>"Response"</th></tr></thead>
@@ -239,7 +240,7 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                                                 {line.attempts.into_iter().map(|a| view! {
                                                     <tr class="border-t border-slate-100">
                                                         <td class=TD_RULED>{a.attempt}</td>
-                                                        <td class=TD_RULED>{time_utc(a.at_ms)}</td>
+                                                        <td class=TD_RULED><Time ms=a.at_ms/></td>
                                                         <td class=TD_RULED>{a.response_status.map(|c| format!("HTTP {c}")).unwrap_or_default()} " " {a.error.unwrap_or_default()}</td>
                                                         <td class=TD_RULED>{format!("{} ms", a.duration_ms)}</td>
                                                         <td class=format!("{TD_RULED} font-mono")>{a.response_body.unwrap_or_default()}</td>

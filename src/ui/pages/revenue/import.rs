@@ -2,12 +2,12 @@
 //! that stopped it.
 
 use crate::api::revenue::get_revenue_import;
-use crate::domain::format::time_utc;
 use crate::domain::ledger::{imported_summary, refused_import_summary};
 use crate::ui::components::form::Notice;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::TD_SHADED_NOWRAP;
 use crate::ui::components::table::{DataTable, Frame, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -22,7 +22,7 @@ pub fn ImportPage() -> impl IntoView {
         <p class="mb-2 text-sm"><a class="text-brand underline" href="/manager/revenue">"← Revenue"</a></p>
         <Loaded data let:i>
             <h1 class="mb-2 text-2xl font-bold">{format!("Import: {}", i.source)}</h1>
-            <p class="mb-4 text-sm text-slate-600">{format!("{} by {}", time_utc(i.created_at_ms), i.created_by)}</p>
+            <p class="mb-4 text-sm text-slate-600"><Time ms=i.created_at_ms/> {format!(" by {}", i.created_by)}</p>
             {if i.imported {
                 view! { <Notice text=imported_summary(i.new_count, i.unchanged_count)/> }.into_any()
             } else {

@@ -7,7 +7,7 @@ use super::trend::TrendChart;
 use crate::api::revenue::{
     get_revenue_program, ApprovePayouts, ClosePastStatements, MovePayout, ProgramView, Ranked, RecordRevenueEvent,
 };
-use crate::domain::format::{count, time_utc};
+use crate::domain::format::count;
 use crate::domain::ledger::{
     import_limits, seen_payouts, total_per_currency, ImportRefusal, Payout, PayoutStatus, CSV_COLUMNS,
 };
@@ -19,6 +19,7 @@ use crate::ui::components::form::{
 };
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -213,7 +214,7 @@ fn Program(
                     <h3 class="mb-1 mt-4 text-sm font-semibold">"Recent imports"</h3>
                     <ul class="text-sm" data-testid="imports">
                         {p.imports.iter().map(|i| view! {
-                            <li><a class="text-brand underline" href=format!("/manager/revenue/imports/{}", i.id)>{format!("{} · {}", time_utc(i.created_at_ms), i.source)}</a>
+                            <li><a class="text-brand underline" href=format!("/manager/revenue/imports/{}", i.id)><Time ms=i.created_at_ms/> {format!(" · {}", i.source)}</a>
                                 {if i.imported { format!(" · {} new, {} already recorded", i.new_count, i.unchanged_count) } else { format!(" · refused, {}", count(i.errors.len(), "problem", "problems")) }}
                             </li>
                         }).collect_view()}

@@ -3,7 +3,7 @@
 
 use super::shared::{payout_label, PayoutActions};
 use crate::api::revenue::{get_statement, get_statement_document, CloseStatement, MovePayout, StatementView};
-use crate::domain::format::{count, date_utc, time_utc};
+use crate::domain::format::{count, date_utc};
 use crate::domain::ledger::{exact_share, LineKind, Statement, StatementLine, StatementStatus};
 use crate::domain::revenue::{format_money, Currency, Money, ShareRule};
 use crate::domain::statement::{Subtotal, Summary};
@@ -15,6 +15,7 @@ use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::style::{BUTTON, NARROW_ONLY, TD_SHADED, TD_SHADED_MONEY, WIDE_ONLY};
 use crate::ui::components::table::{DataTable, Head, TableLook};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -160,7 +161,7 @@ fn Heading(s: Statement) -> impl IntoView {
         <h1 class="mb-1 text-2xl font-bold">{format!("Statement {} · {}", s.month.label(), s.currency.code())}</h1>
         <p class="mb-4 text-sm text-slate-600">
             {s.organisation} " · " <span data-testid="statement-status">{s.status.label()}</span>
-            {s.closed_at_ms.map(|t| format!(" on {}", time_utc(t)))}
+            {s.closed_at_ms.map(|t| view! { " on " <Time ms=t/> })}
         </p>
     }
 }
