@@ -157,6 +157,7 @@ test.describe("time zones", () => {
       await zone.selectOption("Asia/Tokyo");
     }
     await expectAccessible(page);
+    await page.screenshot({ path: info.outputPath("account-zone.png"), fullPage: true });
     await page.getByRole("button", { name: "Save time zone" }).click();
     await expect(page.getByText("Times now show in your time zone.")).toBeVisible();
     await expect(page.getByText("Times show in Asia/Tokyo")).toBeVisible();
