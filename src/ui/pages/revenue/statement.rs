@@ -238,25 +238,25 @@ fn Subtotals(
     };
     let more = by_customer.len().saturating_sub(customers);
     let shown: Vec<Subtotal> = by_customer.into_iter().take(customers).collect();
+    // One table per way of adding up: the first column names the group.
+    let table = move |testid: &'static str, label: &'static str, group: &'static str, list: Vec<Subtotal>| {
+        view! {
+            <DataTable
+                look=TableLook::Shaded
+                testid
+                label
+                head=vec![group.into(), Head::figure("Lines"), Head::figure("Revenue"), Head::figure("Amount")]
+                rows=rows(list)
+            />
+        }
+    };
     view! {
         <div class="mb-6 grid gap-4 lg:grid-cols-2">
             <Card title="By kind" heading="mb-2 font-semibold">
-                <DataTable
-                    look=TableLook::Shaded
-                    testid="by-kind"
-                    label="Subtotals by kind"
-                    head=vec!["Kind".into(), Head::figure("Lines"), Head::figure("Revenue"), Head::figure("Amount")]
-                    rows=rows(by_kind)
-                />
+                {table("by-kind", "Subtotals by kind", "Kind", by_kind)}
             </Card>
             <Card title="By customer" heading="mb-2 font-semibold">
-                <DataTable
-                    look=TableLook::Shaded
-                    testid="by-customer"
-                    label="Subtotals by customer"
-                    head=vec!["Customer".into(), Head::figure("Lines"), Head::figure("Revenue"), Head::figure("Amount")]
-                    rows=rows(shown)
-                />
+                {table("by-customer", "Subtotals by customer", "Customer", shown)}
                 {(more > 0).then(|| view! {
                     <p class="mt-2 text-xs text-slate-600">{format!("And {}: the printable statement and the CSV list every one.", count(more, "more customer", "more customers"))}</p>
                 })}
