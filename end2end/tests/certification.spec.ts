@@ -26,6 +26,8 @@ test("a partner submits, is sent back, resubmits, and is certified and listed", 
   await signIn(page, owner);
   await expect(page.getByTestId("home-support-tier")).toContainText("Registered");
   await expect(page.getByTestId("home-support-tier")).toContainText("72 hours");
+  // In Development: the next level and what it needs.
+  await expect(page.getByTestId("next-level")).toContainText("Next level: Testing, which needs your integration built");
   await goto(page, "/certification");
   await expect(page.getByTestId("support-tier")).toHaveText("Registered");
   await act(page, "Integration built");

@@ -247,6 +247,24 @@ pub fn next_step(state: CertState) -> &'static str {
     }
 }
 
+/// The next level on the certification path, what reaching it takes,
+/// and the support tier it brings; `None` at the top (Premier) and while
+/// off the path (in recertification or suspended, where `next_step` says
+/// what to do).
+pub fn next_level(state: CertState) -> Option<(CertState, &'static str, SupportTier)> {
+    let (to, needs) = match state {
+        CertState::Registered => (CertState::Development, "sandbox access: create a sandbox key"),
+        CertState::Development => (CertState::Testing, "your integration built against the sandbox"),
+        CertState::Testing => (CertState::Review, "a submission with evidence: notes, links and sandbox results"),
+        CertState::Review => (CertState::Certified, "a partner manager's review that passes"),
+        CertState::Certified => (CertState::Listed, "publication in the marketplace by your partner manager"),
+        CertState::Listed => (CertState::Featured, "high performance, as your partner manager judges it"),
+        CertState::Featured => (CertState::Premier, "a strategic partnership with the program"),
+        CertState::Premier | CertState::Recertification | CertState::Suspended => return None,
+    };
+    Some((to, needs, support_tier(to)))
+}
+
 /// Whether the partner's next step is work in the sandbox (keys on the
 /// Developers page), so its certification card leads there even when the
 /// partner's menu leaves Developers out.
@@ -413,5 +431,23 @@ mod tests {
     fn only_partners_still_building_are_sent_to_the_sandbox() {
         let building: Vec<CertState> = CertState::ALL.iter().copied().filter(|s| needs_sandbox(*s)).collect();
         assert_eq!(building, [CertState::Registered, CertState::Development, CertState::Testing]);
+    }
+
+    #[test]
+    fn each_level_on_the_path_leads_to_the_next_by_a_transition_that_exists() {
+        for state in CertState::ALL {
+            if let Some((to, needs, tier)) = next_level(*state) {
+                let reaches = CertEvent::ALL.iter().any(|e| {
+                    let actor = rule(*e).1[0];
+                    transition(*state, None, *e, actor, "note").is_ok_and(|t| t.to == to)
+                });
+                assert!(reaches, "{state:?} → {to:?}");
+                assert!(!needs.is_empty());
+                assert_eq!(tier, support_tier(to));
+            }
+        }
+        assert_eq!(next_level(CertState::Featured).map(|n| n.2), Some(SupportTier::Premier));
+        assert_eq!(next_level(CertState::Premier), None, "the top of the path");
+        assert_eq!(next_level(CertState::Suspended), None);
     }
 }

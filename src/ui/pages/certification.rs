@@ -3,7 +3,7 @@
 use crate::api::certification::{
     get_certification, get_certification_overview, CertView, FireCertificationEvent, Waiting,
 };
-use crate::domain::certification::{needs_note, needs_sandbox, CertEvent, CertState};
+use crate::domain::certification::{needs_note, needs_sandbox, next_level, CertEvent, CertState};
 use crate::domain::format::days_waiting;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult};
@@ -263,6 +263,13 @@ pub fn CertificationCard(data: Resource<Result<CertView, crate::error::AppError>
                                 " " <a href="/developers" class="text-brand underline">"Sandbox keys on Developers"</a>
                             })}
                         </p>
+                        {next_level(v.state).map(|(to, needs, tier)| view! {
+                            <p class="mt-2 text-sm" data-testid="next-level">
+                                "Next level: " <strong>{to.label()}</strong> {format!(", which needs {needs}")}
+                                {(tier != v.tier).then(|| format!(", and brings the {} support tier (first response within {} hours).", tier.label(), tier.response_hours()))}
+                                {(tier == v.tier).then_some(".")}
+                            </p>
+                        })}
                         <p class="mt-2 text-sm" data-testid="home-support-tier">
                             "Support tier: " <strong>{v.tier.label()}</strong>
                             {format!(" · first response within {} hours · {}", v.tier.response_hours(), v.tier.benefits())}
