@@ -151,7 +151,12 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await page.getByRole("link", { name: "Support bot" }).click();
   await ready(page);
   await expect(page.getByTestId("trust-score")).toHaveText(/^\d+$/);
+  // The score's course as a chart that says it in words; every change on request.
+  await expect(page.getByTestId("trust-chart")).toHaveAttribute("aria-label", /^Trust score over the last 30 changes: from 500 to \d+/);
+  await page.getByTestId("trust-changes").locator("summary").click();
   await expect(page.getByTestId("trust-history").locator("tbody tr").first()).toBeVisible();
+  await expectAccessible(page);
+  await page.screenshot({ path: info.outputPath("agent.png"), fullPage: true });
 
   // Traffic and the reference.
   await goto(page, "/developers/traffic");

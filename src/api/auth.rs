@@ -98,7 +98,7 @@ pub async fn welcome_address(token: String) -> Result<String, AppError> {
 pub async fn confirm_application(token: String, password: String, confirm: String) -> Result<(), AppError> {
     use crate::server::{context::serve, services::accounts};
     serve(|ctx| async move {
-        accounts::reset_password(&ctx, &token, &password, &confirm).await?;
+        accounts::confirm_application(&ctx, &token, &password, &confirm).await?;
         leptos_axum::redirect("/login?confirmed=1");
         Ok(())
     })

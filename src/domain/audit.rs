@@ -9,6 +9,7 @@ pub const SIGN_OUT: &str = "auth.sign_out";
 pub const PASSWORD_CHANGED: &str = "auth.password_changed";
 pub const PASSWORD_RESET_REQUESTED: &str = "auth.password_reset_requested";
 pub const PASSWORD_RESET: &str = "auth.password_reset";
+pub const APPLICATION_CONFIRMED: &str = "auth.application_confirmed";
 pub const USER_CREATED: &str = "user.created";
 pub const ROLE_CHANGED: &str = "user.role_changed";
 pub const USER_DISABLED: &str = "user.disabled";
@@ -106,6 +107,7 @@ pub fn describe(action: &str) -> &'static str {
         SIGN_IN_FAILED => "Failed sign-in",
         SIGN_OUT => "Signed out",
         PASSWORD_CHANGED => "Changed password",
+        APPLICATION_CONFIRMED => "Confirmed the address and set a first password",
         PASSWORD_RESET_REQUESTED => "Requested a password reset",
         PASSWORD_RESET => "Reset password by emailed link",
         USER_CREATED => "Created user",

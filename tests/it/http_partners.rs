@@ -42,6 +42,10 @@ async fn applicant(app: &TestApp, company: &str, email: &str) -> Client {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let used = c.get(&format!("/welcome?token={token}")).await;
     assert!(!used.body.contains("Thank you for applying") && used.body.contains("sign in"), "{}", used.body);
+    // The audit log says the address was confirmed, not that a password was reset.
+    let brand = app.state.store.default_brand().await.unwrap().id;
+    let newest = app.state.store.audit_entries(brand, None, 1).await.unwrap();
+    assert_eq!(newest[0].action, "auth.application_confirmed");
     assert_eq!(c.sign_in(email, PASSWORD).await.status, StatusCode::OK);
     c
 }

@@ -164,6 +164,16 @@ pub async fn welcome(ctx: &Ctx, token: &str) -> Result<String, AppError> {
 }
 
 pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &str) -> Result<(), AppError> {
+    redeem_link(ctx, token, password, confirm, false).await
+}
+
+/// An applicant's first password through the application's emailed link;
+/// the audit log records the address as confirmed, not a reset.
+pub async fn confirm_application(ctx: &Ctx, token: &str, password: &str, confirm: &str) -> Result<(), AppError> {
+    redeem_link(ctx, token, password, confirm, true).await
+}
+
+async fn redeem_link(ctx: &Ctx, token: &str, password: &str, confirm: &str, application: bool) -> Result<(), AppError> {
     let mut checks = Checks::default();
     checks.check("password", check_new_password(password, confirm, ""));
     checks.finish()?;
@@ -171,11 +181,13 @@ pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &st
         return Err(over.refusal("attempts"));
     }
     let hash = hash_password(password.to_owned()).await?;
-    ctx.state
-        .store
-        .redeem_password_reset(ctx.meta.brand.id, &hash_token(token), &hash, ctx.now(), &ctx.meta.client_ip)
-        .await
-        .map_err(store_error)?;
+    let (store, brand, ip) = (&ctx.state.store, ctx.meta.brand.id, ctx.meta.client_ip.as_str());
+    let redeemed = if application {
+        store.redeem_application_link(brand, &hash_token(token), &hash, ctx.now(), ip).await
+    } else {
+        store.redeem_password_reset(brand, &hash_token(token), &hash, ctx.now(), ip).await
+    };
+    redeemed.map_err(store_error)?;
     // Whoever was signed in here before is not necessarily the owner.
     ctx.end_session().await;
     Ok(())

@@ -82,6 +82,16 @@ pub trait CoreStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         client_ip: &str,
     ) -> StoreResult<i64>;
+    /// Redeems an application's confirmation link the same way: the
+    /// applicant's first password, audited as the address confirmed.
+    async fn redeem_application_link(
+        &self,
+        brand_id: i64,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        client_ip: &str,
+    ) -> StoreResult<i64>;
 
     async fn create_invitation(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
     async fn invitation(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<InvitationView>;
@@ -541,6 +551,49 @@ macro_rules! sql_store {
             }
 
             /// Loads a token for update inside `tx` and checks it may be used.
+            /// Redeems a password link (a reset, or an application's
+            /// confirmation): sets the password, uses the link, ends sessions,
+            /// and audits it as `action`.
+            async fn redeem_password_link(
+                &self,
+                brand_id: i64,
+                token_hash: &str,
+                password_hash: &str,
+                now: DateTime<Utc>,
+                client_ip: &str,
+                action: &'static str,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let token = Self::take_token(&mut tx, brand_id, token_hash, TokenPurpose::PasswordReset, now).await?;
+                let user_id = token.user_id.ok_or(TokenError::Unknown)?;
+                let changed = sqlx::query(
+                    "UPDATE users SET password_hash = $1, password_changed_at = $2, session_epoch = session_epoch + 1 \
+                     WHERE id = $3 AND brand_id = $4",
+                )
+                .bind(password_hash)
+                .bind(ms(now))
+                .bind(user_id)
+                .bind(brand_id)
+                .execute(&mut *tx)
+                .await?;
+                if changed.rows_affected() != 1 {
+                    return Err(TokenError::Unknown.into());
+                }
+                let audit = NewAudit {
+                    brand_id,
+                    at: now,
+                    actor_id: Some(user_id),
+                    actor_email: token.email.clone(),
+                    action,
+                    subject: format!("user:{user_id}"),
+                    detail: serde_json::json!({}),
+                    client_ip: client_ip.to_owned(),
+                };
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
             async fn take_token(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 brand_id: i64,
@@ -950,35 +1003,20 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 client_ip: &str,
             ) -> StoreResult<i64> {
-                let mut tx = self.begin_write().await?;
-                let token = Self::take_token(&mut tx, brand_id, token_hash, TokenPurpose::PasswordReset, now).await?;
-                let user_id = token.user_id.ok_or(TokenError::Unknown)?;
-                let changed = sqlx::query(
-                    "UPDATE users SET password_hash = $1, password_changed_at = $2, session_epoch = session_epoch + 1 \
-                     WHERE id = $3 AND brand_id = $4",
-                )
-                .bind(password_hash)
-                .bind(ms(now))
-                .bind(user_id)
-                .bind(brand_id)
-                .execute(&mut *tx)
-                .await?;
-                if changed.rows_affected() != 1 {
-                    return Err(TokenError::Unknown.into());
-                }
-                let audit = NewAudit {
-                    brand_id,
-                    at: now,
-                    actor_id: Some(user_id),
-                    actor_email: token.email.clone(),
-                    action: audit::PASSWORD_RESET,
-                    subject: format!("user:{user_id}"),
-                    detail: serde_json::json!({}),
-                    client_ip: client_ip.to_owned(),
-                };
-                Self::insert_audit(&mut tx, &audit).await?;
-                tx.commit().await?;
-                Ok(user_id)
+                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, audit::PASSWORD_RESET)
+                    .await
+            }
+
+            async fn redeem_application_link(
+                &self,
+                brand_id: i64,
+                token_hash: &str,
+                password_hash: &str,
+                now: DateTime<Utc>,
+                client_ip: &str,
+            ) -> StoreResult<i64> {
+                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, audit::APPLICATION_CONFIRMED)
+                    .await
             }
 
             async fn create_invitation(

@@ -3,6 +3,7 @@
 
 use super::shared::{hidden_org, org_param, with_org, DevHeader, DevNav};
 use crate::api::integration::{get_agent, get_agents, SimulateEvents};
+use crate::domain::format::count;
 use crate::domain::integration::{Environment, TrustChange};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{
@@ -39,6 +40,40 @@ pub(super) fn score_bar(score: i64) -> impl IntoView {
             </svg>
         </span>
     }
+}
+
+/// The trust score across the changes listed (oldest on the left), on
+/// the rule's 0–1000 scale; its label reads the same in words.
+pub(super) fn history_chart(history: &[TrustChange]) -> impl IntoView {
+    if history.is_empty() {
+        return ().into_any();
+    }
+    let mut oldest_first: Vec<&TrustChange> = history.iter().collect();
+    oldest_first.sort_by_key(|h| h.at_ms);
+    let step = if oldest_first.len() > 1 { 300.0 / (oldest_first.len() - 1) as f64 } else { 0.0 };
+    let y = |score: i64| 60.0 - (score.clamp(0, 1000) as f64) * 0.06;
+    let mut points = vec![format!("0,{:.1}", y(oldest_first[0].score_before))];
+    points.extend(
+        oldest_first.iter().enumerate().map(|(i, h)| format!("{:.1},{:.1}", i as f64 * step, y(h.score_after))),
+    );
+    let first = oldest_first[0].score_before;
+    let last = oldest_first[oldest_first.len() - 1].score_after;
+    let (low, high) =
+        oldest_first.iter().fold((first, first), |(lo, hi), h| (lo.min(h.score_after), hi.max(h.score_after)));
+    let label = format!(
+        "Trust score over the last {}: from {first} to {last}, lowest {low}, highest {high}, on a scale of 0 to 1000.",
+        count(oldest_first.len(), "change", "changes")
+    );
+    view! {
+        <figure class="mb-3">
+            <svg viewBox="0 -2 300 64" class="h-24 w-full" role="img" aria-label=label.clone() data-testid="trust-chart" preserveAspectRatio="none">
+                <line x1="0" x2="300" y1=y(500).to_string() y2=y(500).to_string() class="stroke-slate-200" stroke-dasharray="4 4" vector-effect="non-scaling-stroke"/>
+                <polyline points=points.join(" ") fill="none" class="stroke-brand" stroke-width="2" vector-effect="non-scaling-stroke"/>
+            </svg>
+            <figcaption class="text-xs text-slate-600">{label}" The dashed line is 500, where new agents start."</figcaption>
+        </figure>
+    }
+    .into_any()
 }
 
 /// What moved an agent's trust score, one change a row.
@@ -154,7 +189,11 @@ pub fn AgentPage() -> impl IntoView {
                         <p class="mt-2 text-xs text-slate-500">"Rule: success +5, timeout −10, failure −20, policy violation −100; within 0–1000; new agents start at 500."</p>
                     </Card>
                     <Card title="History" heading="mb-2 font-semibold">
-                        {history_table(history)}
+                        {history_chart(&history)}
+                        <details data-testid="trust-changes">
+                            <summary class="cursor-pointer text-sm text-brand">{format!("Every change ({})", history.len())}</summary>
+                            {history_table(history)}
+                        </details>
                     </Card>
                 }
             }

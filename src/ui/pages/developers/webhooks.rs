@@ -217,6 +217,8 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                             };
                             let last = d.last_response_status.map(|c| format!("HTTP {c}")).or(d.last_error.clone()).unwrap_or_default();
                             let sub_id = sub_id.clone();
+                            // Which delivery a Replay button sends again, for screen readers.
+                            let replay_name = format!(" {} delivery {}", d.event_type, d.msg_id);
                             view! {
                                 <li class="py-2" data-testid="delivery">
                                     <div class="flex flex-wrap items-center justify-between gap-2">
@@ -227,7 +229,7 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                                                 <input type="hidden" name="id" value=sub_id/>
                                                 <input type="hidden" name="action" value="replay"/>
                                                 <input type="hidden" name="delivery" value=d.id.to_string()/>
-                                                <button type="submit" class=QUIET>"Replay"</button>
+                                                <button type="submit" class=QUIET>"Replay"<span class="sr-only">{replay_name.clone()}</span></button>
                                             </Form>
                                         })}
                                     </div>

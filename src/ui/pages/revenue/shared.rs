@@ -34,7 +34,7 @@ pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool) -> impl
                     <td class=TD_SHADED_MONEY>{format_money(Money::new(s.lines_total_minor, s.currency))}</td>
                     <td class=TD_SHADED_MONEY>{balance}</td>
                     <td class=TD_SHADED_NOWRAP>{payout_label(&s.payout)}</td>
-                    <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/statements/{}/csv", s.id) download="">"CSV"</a></td>
+                    <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/statements/{}/csv", s.id) download="">"CSV"<span class="sr-only">{format!(" of {} {}", s.month.label(), s.currency.code())}</span></a></td>
                 </tr>
             }
         })

@@ -128,6 +128,15 @@ fn StatementBody(
             </Card>
             <Card title="Payout" heading=figure>
                 <p class="mt-1 text-lg font-semibold" data-testid="payout-status">{payout_label(&s.payout)}</p>
+                {s.payout.is_none().then(|| view! {
+                    <p class="mt-1 text-xs text-slate-600">
+                        {if s.status == StatementStatus::Open {
+                            "None yet: a statement that closes with a positive balance creates its payout."
+                        } else {
+                            "None: the balance was not positive, so nothing is paid this month."
+                        }}
+                    </p>
+                })}
                 {(v.can_manage).then(|| s.payout.clone().map(|p| view! { <PayoutActions p back=back.clone() pay/> }))}
             </Card>
         </div>
