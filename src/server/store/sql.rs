@@ -1015,8 +1015,8 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 client_ip: &str,
             ) -> StoreResult<i64> {
-                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, audit::APPLICATION_CONFIRMED)
-                    .await
+                let action = audit::APPLICATION_CONFIRMED;
+                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, action).await
             }
 
             async fn create_invitation(
