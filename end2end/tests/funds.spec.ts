@@ -92,7 +92,7 @@ test("a technology partner requests co-marketing funds, a manager approves, the 
   await signIn(page, owner);
   await goto(page, "/revenue");
   await expect(page.getByTestId("mtd")).toHaveText("$3,500.00");
-  await page.getByTestId("statements").getByRole("link", { name: month }).click();
+  await page.getByTestId("statements").getByRole("link", { name: month, exact: true }).click();
   await ready(page);
   const line = page.getByTestId("lines").locator("tr[data-line]", { hasText: title });
   await expect(line).toContainText("Co-marketing fund");

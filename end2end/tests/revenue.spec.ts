@@ -55,7 +55,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-dashboard.png"), fullPage: true });
 
-  await page.getByTestId("statements").getByRole("link", { name: month }).click();
+  await page.getByTestId("statements").getByRole("link", { name: month, exact: true }).click();
   await ready(page);
   // The summary says where the amount comes from; subtotals by customer
   // put the largest first; each line shows its base, rate and amount.
