@@ -42,24 +42,25 @@ pub(super) fn score_bar(score: i64) -> impl IntoView {
     }
 }
 
-/// The trust score across the changes listed (oldest on the left), on
-/// the rule's 0–1000 scale; its label reads the same in words.
+/// The trust score across the changes listed (oldest on the left; the
+/// store lists them newest first, and several can share a millisecond),
+/// scaled to the scores reached with 500, where agents start, always in
+/// view; its label says the same in words.
 pub(super) fn history_chart(history: &[TrustChange]) -> impl IntoView {
-    if history.is_empty() {
+    let oldest_first: Vec<&TrustChange> = history.iter().rev().collect();
+    let (Some(first), Some(last)) = (oldest_first.first(), oldest_first.last()) else {
         return ().into_any();
-    }
-    let mut oldest_first: Vec<&TrustChange> = history.iter().collect();
-    oldest_first.sort_by_key(|h| h.at_ms);
-    let step = if oldest_first.len() > 1 { 300.0 / (oldest_first.len() - 1) as f64 } else { 0.0 };
-    let y = |score: i64| 60.0 - (score.clamp(0, 1000) as f64) * 0.06;
-    let mut points = vec![format!("0,{:.1}", y(oldest_first[0].score_before))];
-    points.extend(
-        oldest_first.iter().enumerate().map(|(i, h)| format!("{:.1},{:.1}", i as f64 * step, y(h.score_after))),
-    );
-    let first = oldest_first[0].score_before;
-    let last = oldest_first[oldest_first.len() - 1].score_after;
+    };
+    let (first, last) = (first.score_before, last.score_after);
     let (low, high) =
         oldest_first.iter().fold((first, first), |(lo, hi), h| (lo.min(h.score_after), hi.max(h.score_after)));
+    let (bottom, top) = ((low.min(500) - 25).max(0), (high.max(500) + 25).min(1000));
+    let y = |score: i64| 60.0 - ((score - bottom) as f64) * 60.0 / ((top - bottom).max(1) as f64);
+    let step = 300.0 / oldest_first.len() as f64;
+    let mut points = vec![format!("0,{:.1}", y(first))];
+    points.extend(
+        oldest_first.iter().enumerate().map(|(i, h)| format!("{:.1},{:.1}", (i + 1) as f64 * step, y(h.score_after))),
+    );
     let label = format!(
         "Trust score over the last {}: from {first} to {last}, lowest {low}, highest {high}, on a scale of 0 to 1000.",
         count(oldest_first.len(), "change", "changes")
@@ -67,10 +68,12 @@ pub(super) fn history_chart(history: &[TrustChange]) -> impl IntoView {
     view! {
         <figure class="mb-3">
             <svg viewBox="0 -2 300 64" class="h-24 w-full" role="img" aria-label=label.clone() data-testid="trust-chart" preserveAspectRatio="none">
-                <line x1="0" x2="300" y1=y(500).to_string() y2=y(500).to_string() class="stroke-slate-200" stroke-dasharray="4 4" vector-effect="non-scaling-stroke"/>
+                <line x1="0" x2="300" y1=y(500).to_string() y2=y(500).to_string() class="stroke-slate-300" stroke-dasharray="4 4" vector-effect="non-scaling-stroke"/>
                 <polyline points=points.join(" ") fill="none" class="stroke-brand" stroke-width="2" vector-effect="non-scaling-stroke"/>
             </svg>
-            <figcaption class="text-xs text-slate-600">{label}" The dashed line is 500, where new agents start."</figcaption>
+            <figcaption class="text-xs text-slate-600">
+                {label}{format!(" The chart runs from {bottom} to {top}; the dashed line is 500, where new agents start.")}
+            </figcaption>
         </figure>
     }
     .into_any()
