@@ -221,6 +221,9 @@ on_both!(bound_events_tick_their_items_and_show_in_progress, |e| async move {
     assert!(html.contains(r#"href="?q=agents&amp;sort=name&amp;dir=asc""#), "{html}");
     assert!(html.contains(r#"name="q""#) && html.contains(r#"value="agents""#), "{html}");
     assert!(html.contains(">Agents Inc<") && html.contains("Page 1 of 1 (1 partner)"), "{html}");
+    // A browser's form sends a space as "+".
+    let spaced = manager.get("/manager/partners?q=agents+inc").await.body;
+    assert!(spaced.contains(">Agents Inc<") && spaced.contains(r#"value="agents inc""#), "{spaced}");
     let none = manager.get("/manager/partners?q=zz%25").await.body;
     assert!(none.contains("No partner’s name contains “zz%”."), "{none}");
     assert!(none.contains(">Clear search<") && !none.contains(">Agents Inc<"), "{none}");
