@@ -56,6 +56,13 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   await expect.poll(() => latestMail(manager)).toContain("Trust scores stopped updating");
   await signIn(page, manager);
   await goto(page, "/support/queue");
+  // The queue searches by partner (or subject), keeping the tab chosen.
+  const search = page.getByRole("searchbox", { name: "Search by subject or partner" });
+  await search.fill(company);
+  await search.press("Enter");
+  await expect(page).toHaveURL(/show=open&q=/);
+  await expect(page.getByTestId("ticket-list").locator("tbody tr")).toHaveCount(1);
+  await expect(search).toHaveValue(company);
   const row = page.getByTestId("ticket-list").locator("tr", { hasText: "Trust scores stopped updating" });
   await expect(row).toContainText(company);
   await expect(row.getByTestId("sla-state")).toHaveText("On track");

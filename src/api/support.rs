@@ -20,9 +20,10 @@ pub async fn get_ticket(id: i64) -> Result<TicketPage, AppError> {
 }
 
 #[server]
-pub async fn get_support_queue(show: Option<String>) -> Result<QueueView, AppError> {
+pub async fn get_support_queue(show: Option<String>, q: Option<String>) -> Result<QueueView, AppError> {
     use crate::server::{context::serve, services::support};
-    serve(|ctx| async move { support::queue(&ctx, show).await }).await
+    let q = q.unwrap_or_default();
+    serve(|ctx| async move { support::queue(&ctx, show, &q).await }).await
 }
 
 #[server]

@@ -42,7 +42,9 @@ pub fn iso_utc(ms: i64) -> String {
 
 /// Every zone a person can choose, by name.
 pub fn zone_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    // UTC is the list's first, empty choice (no zone stored).
+    let mut names: Vec<&'static str> =
+        chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).filter(|n| *n != "UTC").collect();
     names.sort_unstable();
     names
 }
@@ -152,5 +154,6 @@ mod tests {
         assert_eq!(check_zone("UTC"), Ok(None));
         assert!(check_zone("Europe/Atlantis").is_err());
         assert!(zone_names().contains(&"Pacific/Auckland"));
+        assert!(!zone_names().contains(&"UTC"), "UTC is the empty choice, not listed twice");
     }
 }

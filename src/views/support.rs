@@ -45,6 +45,9 @@ pub struct QueueView {
     pub show: Option<String>,
     pub tickets: Vec<TicketView>,
     pub now_ms: i64,
+    /// The search as applied (subject or partner), if any.
+    #[serde(default)]
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -235,6 +235,18 @@ on_both!(the_queue_puts_the_soonest_due_first_and_the_report_counts_met_and_brea
     let r = ada.call(GetSupportQueue::PATH, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "the queue is for staff");
 
+    // Searched by subject or partner, in any case, without JavaScript too.
+    let found: QueueView = serde_json::from_str(&mgr.call(GetSupportQueue::PATH, &[("q", "TYPO")]).await.body).unwrap();
+    assert_eq!(found.tickets.iter().map(|t| t.id).collect::<Vec<_>>(), [minor]);
+    let by_partner: QueueView =
+        serde_json::from_str(&mgr.call(GetSupportQueue::PATH, &[("q", "acme")]).await.body).unwrap();
+    assert_eq!(by_partner.tickets.len(), 2);
+    let html = mgr.get("/support/queue?show=open&q=missing").await.body;
+    assert!(html.contains(">Data missing<") && !html.contains(">Typo in docs<"), "{html}");
+    assert!(html.contains(r#"name="show" value="open""#) && html.contains(r#"value="missing""#), "{html}");
+    let none = mgr.get("/support/queue?q=nothing%25").await.body;
+    assert!(none.contains("No ticket’s subject or partner contains “nothing%”."), "{none}");
+
     // The report counts tickets by the month they were opened in, which the
     // 90 minutes below may leave (a run late on a month's last day).
     let month = Month::of(app.clock_now()).key();

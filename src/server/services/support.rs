@@ -321,8 +321,10 @@ pub async fn download(ctx: &Ctx, attachment_id: i64) -> Result<AttachmentFile, A
 
 /// The staff queue: open tickets, those waiting for a first response
 /// first, by due time.
-pub async fn queue(ctx: &Ctx, show: Option<String>) -> Result<QueueView, AppError> {
+pub async fn queue(ctx: &Ctx, show: Option<String>, q: &str) -> Result<QueueView, AppError> {
+    use crate::domain::listing::{like_pattern, search};
     ctx.require(Permission::ReviewApplications).await?;
+    let search = search(q);
     let status = match show.as_deref() {
         Some("resolved") => Some(TicketStatus::Resolved),
         Some("all") => None,
@@ -331,10 +333,19 @@ pub async fn queue(ctx: &Ctx, show: Option<String>) -> Result<QueueView, AppErro
     let tickets: Vec<TicketView> = ctx
         .state
         .store
-        .tickets(ctx.meta.brand.id, TicketFilter { status, queue: true, limit: 500, ..Default::default() })
+        .tickets(
+            ctx.meta.brand.id,
+            TicketFilter {
+                status,
+                queue: true,
+                limit: 500,
+                search: search.as_deref().map(like_pattern),
+                ..Default::default()
+            },
+        )
         .await
         .map_err(store_error)?;
-    Ok(QueueView { show: status.map(|s| s.key().to_owned()), tickets, now_ms: ctx.now().timestamp_millis() })
+    Ok(QueueView { show: status.map(|s| s.key().to_owned()), tickets, now_ms: ctx.now().timestamp_millis(), search })
 }
 
 /// The month's SLA report: tickets opened in it, met and breached per

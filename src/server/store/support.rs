@@ -46,6 +46,9 @@ pub struct TicketFilter {
     pub status: Option<TicketStatus>,
     pub queue: bool,
     pub limit: i64,
+    /// Only tickets whose subject or partner matches this
+    /// `domain::listing::like_pattern`.
+    pub search: Option<String>,
 }
 
 /// A ticket with the addresses its emails go to.
@@ -253,6 +256,17 @@ pub(super) fn ticket_filter(organisation: bool, status: bool) -> String {
     }
 }
 
+/// A ticket list's search, `$5`: a `like_pattern` matched against the
+/// subject and the partner's name; empty (compared with itself) when not
+/// searching.
+pub(super) fn ticket_search(searching: bool) -> &'static str {
+    if searching {
+        "(LOWER(t.subject) LIKE $5 ESCAPE '\\' OR LOWER(o.name) LIKE $5 ESCAPE '\\')"
+    } else {
+        "$5 = ''"
+    }
+}
+
 /// The brand check of a query that names one partner. SQLite, without
 /// table statistics, would pick a brand index as readily as the partner's
 /// and walk the whole program; the unary `+` keeps the test but takes the
@@ -415,17 +429,19 @@ macro_rules! support_store {
                     "t.opened_at DESC, t.id DESC"
                 };
                 let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-                    "{} WHERE {} ORDER BY {order} LIMIT $4",
+                    "{} WHERE {} AND {} ORDER BY {order} LIMIT $4",
                     $crate::server::store::support::TICKET_SELECT,
                     $crate::server::store::support::ticket_filter(
                         filter.organisation_id.is_some(),
                         filter.status.is_some()
-                    )
+                    ),
+                    $crate::server::store::support::ticket_search(filter.search.is_some()),
                 ))
                 .bind(brand_id)
                 .bind(filter.organisation_id)
                 .bind(filter.status.map(|s| s.key()))
                 .bind(filter.limit)
+                .bind(filter.search.as_deref().unwrap_or_default())
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(|r| r.into_record().map(|r| r.view)).collect()

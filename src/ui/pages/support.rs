@@ -12,7 +12,7 @@ use crate::ui::components::card::Card;
 use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage, Form, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED};
-use crate::ui::components::table::{DataTable, Head, TableLook};
+use crate::ui::components::table::{DataTable, Head, SearchBox, TableLook};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -359,7 +359,10 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
 #[component]
 pub fn SupportQueuePage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(move || query.read().get("show"), get_support_queue);
+    let data = Resource::new(
+        move || (query.read().get("show"), query.read().get("q")),
+        |(show, q)| get_support_queue(show, q),
+    );
     let tab = move |key: &'static str, label: &'static str| {
         let current = query.read().get("show").unwrap_or_else(|| "open".into()) == key;
         let class = if current { "rounded-md bg-slate-900 px-3 py-1.5 text-sm text-white" } else { QUIET };
@@ -376,10 +379,17 @@ pub fn SupportQueuePage() -> impl IntoView {
         </nav>
         <p class="mb-3 text-sm text-slate-600">"Tickets waiting for a first response come first, the soonest due at the top."</p>
         <Loaded data let:v>
-            {if v.tickets.is_empty() {
-                view! { <p class="text-sm text-slate-600">"No tickets here."</p> }.into_any()
-            } else {
-                view! { <div class=CARD><TicketTable tickets=v.tickets now_ms=v.now_ms show_partner=true/></div> }.into_any()
+            {
+                let keep = vec![("show", v.show.clone().unwrap_or_else(|| "all".into()))];
+                let clear = format!("/support/queue?show={}", v.show.clone().unwrap_or_else(|| "all".into()));
+                view! { <SearchBox label="Search by subject or partner" value=v.search.clone() keep clear/> }
+            }
+            {match (&v.search, v.tickets.is_empty()) {
+                (Some(q), true) => view! { <p class="text-sm text-slate-600" data-testid="tickets-empty">{format!("No ticket’s subject or partner contains “{q}”.")}</p> }.into_any(),
+                (None, true) => view! { <p class="text-sm text-slate-600">"No tickets here."</p> }.into_any(),
+                _ => {
+                    view! { <div class=CARD><TicketTable tickets=v.tickets now_ms=v.now_ms show_partner=true/></div> }.into_any()
+                }
             }}
         </Loaded>
     }
