@@ -149,6 +149,10 @@ on_both!(the_user_list_sorts_by_its_headers_and_searches_without_javascript, |e|
     assert!(html.contains("data-email=\"grace@") && !html.contains("data-email=\"admin@"), "{html}");
     assert!(html.contains(r#"value="GRACE""#) && html.contains(r#"name="sort" value="email""#), "{html}");
     assert!(html.contains("Page 1 of 1 (1 account)"), "{html}");
+    // A page far past the end (beyond what an SQL offset holds) shows the last.
+    let far = admin.get("/admin/users?page=18446744073709551615").await;
+    assert_eq!(far.status, StatusCode::OK);
+    assert!(far.body.contains("Page 1 of 1 (2 accounts)"), "{}", far.body);
     let html = admin.get("/admin/users?q=nobody").await.body;
     assert!(html.contains("Nobody’s name, email or organisation contains “nobody”."), "{html}");
 

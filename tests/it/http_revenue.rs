@@ -204,6 +204,9 @@ on_both!(a_statement_shows_its_lines_fifty_to_a_page_and_its_csv_has_them_all, |
     let past: StatementView =
         serde_json::from_str(&ada.call(GetStatement::PATH, &[("id", &id), ("page", "99")]).await.body).unwrap();
     assert_eq!(page(&past), (3, 3, 120, 20), "past the end: the last page");
+    let far = ada.call(GetStatement::PATH, &[("id", &id), ("page", "18446744073709551615")]).await;
+    let far: StatementView = serde_json::from_str(&far.body).unwrap_or_else(|_| panic!("{}", far.body));
+    assert_eq!(page(&far), (3, 3, 120, 20), "beyond what an offset holds: the last page");
     // The page links work without JavaScript.
     let html = ada.get(&format!("/statements/{id}?page=2")).await;
     assert!(html.body.contains("Page 2 of 3 (120 lines)"), "{}", html.body);

@@ -343,8 +343,7 @@ pub async fn set_disabled(ctx: &Ctx, user_id: i64, disabled: bool) -> Result<(),
     ctx.state.store.update_user_access(user_id, target.user.role, disabled, a).await.map_err(store_error)
 }
 
-/// The users page: every account of the brand and the invitations waiting.
-/// One page of the brand's users in the chosen order (`USER_COLUMNS`),
+/// The users page: one page of the brand's users in the chosen order (`USER_COLUMNS`),
 /// only those whose email, name or organisation holds `q` if given, and
 /// the invitations still waiting; a page past the end shows the last.
 pub async fn users_overview(ctx: &Ctx, sort: &str, dir: &str, q: &str, page: usize) -> Result<UsersData, AppError> {
@@ -357,10 +356,11 @@ pub async fn users_overview(ctx: &Ctx, sort: &str, dir: &str, q: &str, page: usi
     let pattern = search.as_deref().map(like_pattern);
     let per = USERS_PAGE as i64;
     let sort = UserSort::of(&order);
-    let (mut users, total) = store
-        .users_page(brand, sort, pattern.as_deref(), (page.max(1) as i64 - 1) * per, per)
-        .await
-        .map_err(store_error)?;
+    // Read before the count can clamp it, so kept within what an offset
+    // holds; a page past the end is read again as the last below.
+    let asked = page.clamp(1, u32::MAX as usize) as i64;
+    let (mut users, total) =
+        store.users_page(brand, sort, pattern.as_deref(), (asked - 1) * per, per).await.map_err(store_error)?;
     let (page, pages) = page_of(page, total.max(0) as usize, USERS_PAGE);
     if users.is_empty() && total > 0 {
         let last = (page as i64 - 1) * per;

@@ -205,7 +205,8 @@ pub async fn statement_page(ctx: &Ctx, id: i64, page: usize) -> Result<Statement
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let per = LINES_PER_PAGE as i64;
-    let offset = (page.max(1) as i64 - 1) * per;
+    // Kept within what an SQL offset holds; past the end reads the last page.
+    let offset = (page.clamp(1, u32::MAX as usize) as i64 - 1) * per;
     let (mut statement, mut lines, count) =
         store.statement_lines_page(brand, id, offset, per).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     // A partner reads its own statements only; staff read any.
