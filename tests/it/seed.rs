@@ -97,6 +97,8 @@ on_both!(
         assert!(first.items.iter().all(|a| last.items.iter().all(|b| a.id != b.id)));
         assert_eq!(queue("9").await.page, 3, "past the end: the last page");
 
+        let far = mgr.get("/manager/applications?status=&kind=&page=18446744073709551615").await;
+        assert!(far.body.contains("Page 3 of 3 (120 applications)"), "the last page: {}", far.body);
         let html = mgr.get("/manager/applications?status=&kind=&page=2").await;
         assert!(html.body.contains("Page 2 of 3 (120 applications)"), "{}", html.body);
         assert!(html.body.contains("href=\"?status=&amp;kind=&amp;page=3\""), "{}", html.body);

@@ -89,7 +89,8 @@ pub async fn queue(ctx: &Ctx, status: &str, kind: &str, page: usize) -> Result<Q
     }
     let store = &ctx.state.store;
     let per = QUEUE_PAGE as i64;
-    let mut page = page.max(1);
+    // Kept within what an SQL offset holds; past the end reads the last page.
+    let mut page = page.clamp(1, u32::MAX as usize);
     let (mut items, total) = store
         .application_queue(ctx.meta.brand.id, status, kind, (page as i64 - 1) * per, per)
         .await
