@@ -201,3 +201,30 @@ pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
+
+/// A list's search as SQL: `param` (a `domain::listing::like_pattern`,
+/// lower case with its wildcards escaped by `\`) found in any of `columns`,
+/// compared in lower case. When not `searching` the parameter is still
+/// bound, empty, and compared with itself, so every row passes and the
+/// query's parameter numbering stays the same either way.
+pub(super) fn search_clause(searching: bool, param: &str, columns: &[&str]) -> String {
+    if !searching {
+        return format!("{param} = ''");
+    }
+    let each: Vec<String> = columns.iter().map(|c| format!("LOWER({c}) LIKE {param} ESCAPE '\\'")).collect();
+    format!("({})", each.join(" OR "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_clause;
+
+    #[test]
+    fn a_search_looks_in_every_column_and_no_search_lets_every_row_through() {
+        assert_eq!(
+            search_clause(true, "$2", &["u.email", "o.name"]),
+            "(LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(o.name) LIKE $2 ESCAPE '\\')"
+        );
+        assert_eq!(search_clause(false, "$5", &["o.name"]), "$5 = ''");
+    }
+}

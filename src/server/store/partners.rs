@@ -434,9 +434,11 @@ pub(super) const STALL_COUNTS: &str = "SELECT title, days, n, 0 AS overdue FROM 
      FROM onboarding_items i CROSS JOIN organisations o WHERE o.id = i.organisation_id \
      AND i.done_at IS NULL AND i.due_at >= $3 AND i.due_at < $4 AND o.brand_id = $1 GROUP BY i.title";
 
-/// An organisation's name matches `$2` (count) or `$5` (page), a
-/// `domain::listing::like_pattern`: lower case, wildcards escaped with `\`.
-pub(super) const NAME_MATCHES: &str = "LOWER(o.name) LIKE $2 ESCAPE '\\'";
+/// An organisation's name matches `param`, a `domain::listing::like_pattern`
+/// (or, not `searching`, every organisation passes).
+pub(super) fn name_matches(searching: bool, param: &str) -> String {
+    super::common::search_clause(searching, param, &["o.name"])
+}
 
 /// The partner list's page query: `$1` brand, `$2` now (ms), `$3` limit,
 /// `$4` offset, `$5` the name pattern when `searching` (else empty, and
@@ -448,7 +450,7 @@ pub(super) fn progress_page_sql(sort: PartnerSort, searching: bool) -> String {
     const DONE: &str = "SUM(CASE WHEN i.done_at IS NOT NULL THEN 1 ELSE 0 END)";
     const OVERDUE: &str = "SUM(CASE WHEN i.done_at IS NULL AND i.due_at < $2 THEN 1 ELSE 0 END)";
     let dir = if sort.descending { "DESC" } else { "ASC" };
-    let filter = if searching { NAME_MATCHES.replace("$2", "$5") } else { "$5 = ''".to_owned() };
+    let filter = name_matches(searching, "$5");
     let order = match sort.column {
         PartnerColumn::Name | PartnerColumn::Approved => {
             let order = if sort.column == PartnerColumn::Name {
@@ -1094,7 +1096,7 @@ macro_rules! partner_store {
                 Ok(sqlx::query_scalar(&format!(
                     "SELECT COUNT(*) FROM organisations o WHERE o.brand_id = $1 AND {} \
                      AND EXISTS (SELECT 1 FROM onboarding_items i WHERE i.organisation_id = o.id)",
-                    $crate::server::store::partners::NAME_MATCHES
+                    $crate::server::store::partners::name_matches(true, "$2")
                 ))
                 .bind(brand_id)
                 .bind(pattern)

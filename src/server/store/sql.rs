@@ -287,15 +287,9 @@ pub(super) const USER_SUMMARY: &str =
      FROM users u LEFT JOIN organisations o ON o.id = u.org_id";
 
 /// The user list's search: `$2` a `like_pattern` matched against email,
-/// name and organisation; when not searching `$2` is empty and compared
-/// with itself, so every user passes.
-pub(super) fn user_filter(searching: bool) -> &'static str {
-    if searching {
-        "(LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.display_name) LIKE $2 ESCAPE '\\' \
-         OR LOWER(COALESCE(o.name, '')) LIKE $2 ESCAPE '\\')"
-    } else {
-        "$2 = ''"
-    }
+/// name and organisation (staff have none: an empty name).
+pub(super) fn user_filter(searching: bool) -> String {
+    super::common::search_clause(searching, "$2", &["u.email", "u.display_name", "COALESCE(o.name, '')"])
 }
 
 /// ORDER BY for the user list. Staff have no organisation: an empty name
@@ -1254,12 +1248,11 @@ macro_rules! sql_store {
                 limit: i64,
             ) -> StoreResult<Vec<AuditEntry>> {
                 let area_filter = if area.is_some() { "action LIKE $3" } else { "$3 = ''" };
-                let search_filter = if search.is_some() {
-                    "(LOWER(actor_email) LIKE $4 ESCAPE '\\' OR LOWER(action) LIKE $4 ESCAPE '\\' \
-                     OR LOWER(subject) LIKE $4 ESCAPE '\\')"
-                } else {
-                    "$4 = ''"
-                };
+                let search_filter = $crate::server::store::common::search_clause(
+                    search.is_some(),
+                    "$4",
+                    &["actor_email", "action", "subject"],
+                );
                 let rows: Vec<AuditRow> = sqlx::query_as(&format!(
                     "SELECT id, at, actor_email, action, subject, detail, client_ip FROM audit_log \
                      WHERE brand_id = $1 AND id < $2 AND {area_filter} AND {search_filter} ORDER BY id DESC LIMIT $5"

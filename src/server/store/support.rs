@@ -257,14 +257,9 @@ pub(super) fn ticket_filter(organisation: bool, status: bool) -> String {
 }
 
 /// A ticket list's search, `$5`: a `like_pattern` matched against the
-/// subject and the partner's name; empty (compared with itself) when not
-/// searching.
-pub(super) fn ticket_search(searching: bool) -> &'static str {
-    if searching {
-        "(LOWER(t.subject) LIKE $5 ESCAPE '\\' OR LOWER(o.name) LIKE $5 ESCAPE '\\')"
-    } else {
-        "$5 = ''"
-    }
+/// subject and the partner's name.
+pub(super) fn ticket_search(searching: bool) -> String {
+    super::common::search_clause(searching, "$5", &["t.subject", "o.name"])
 }
 
 /// The brand check of a query that names one partner. SQLite, without
