@@ -98,6 +98,65 @@ impl Sorting {
     }
 }
 
+/// A list ordered, searched and filtered on the server, with the choices
+/// the server applied: every link and form of the list keeps the others'
+/// choices, so a header keeps the search and a search keeps the order.
+#[derive(Clone, Debug)]
+pub struct ListChoices {
+    pub order: Order,
+    /// The search as applied ("" for none).
+    pub search: String,
+    /// Other choices in the address (`("show", "open")`), sent by fields of
+    /// the search form itself.
+    pub filters: Vec<(&'static str, String)>,
+}
+
+impl ListChoices {
+    pub fn new(order: &Order, search: Option<&String>) -> Self {
+        ListChoices { order: order.clone(), search: search.cloned().unwrap_or_default(), filters: Vec::new() }
+    }
+
+    pub fn filtered(mut self, key: &'static str, value: &str) -> Self {
+        self.filters.push((key, value.to_owned()));
+        self
+    }
+
+    fn dir(&self) -> &'static str {
+        if self.order.descending {
+            "desc"
+        } else {
+            "asc"
+        }
+    }
+
+    /// For the headers: each keeps the search and filters.
+    pub fn sorting(&self) -> Sorting {
+        let mut keep = vec![("q", self.search.clone())];
+        keep.extend(self.filters.iter().cloned());
+        Sorting { order: self.order.clone(), keep }
+    }
+
+    /// The search form's hidden fields: the order.
+    pub fn search_keep(&self) -> Vec<(&'static str, String)> {
+        vec![("sort", self.order.column.clone()), ("dir", self.dir().to_owned())]
+    }
+
+    /// Where "Clear search" leads: the list in the same order, with no
+    /// search or filter.
+    pub fn clear(&self) -> String {
+        format!("?{}", query(&[("sort", &self.order.column), ("dir", self.dir())]))
+    }
+
+    /// The pager's query: every choice but the page.
+    pub fn pager_query(&self) -> String {
+        let mut pairs: Vec<(&str, &str)> = vec![("q", &self.search)];
+        pairs.extend(self.filters.iter().map(|(k, v)| (*k, v.as_str())));
+        pairs.push(("sort", &self.order.column));
+        pairs.push(("dir", self.dir()));
+        query(&pairs)
+    }
+}
+
 /// Links to the neighbouring pages of a long list; each is an address with
 /// the query that selects that page.
 #[derive(Clone, Debug, Default)]

@@ -11,7 +11,7 @@ use crate::ui::components::invite::{InviteForm, InviteRole};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager as PageLinks;
 use crate::ui::components::style::{INPUT, TD_BOXED, TD_BOXED_NOWRAP};
-use crate::ui::components::table::{DataTable, Head, Pager, SearchBox, Sorting, TableLook};
+use crate::ui::components::table::{DataTable, Head, ListChoices, Pager, SearchBox, Sorting, TableLook};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -161,12 +161,10 @@ pub fn UsersPage() -> impl IntoView {
             </section>
             <h2 class="mb-3 text-lg font-semibold">"People"</h2>
             {
-                let search = o.search.clone().unwrap_or_default();
-                let dir = if o.order.descending { "desc" } else { "asc" };
-                let keep = vec![("sort", o.order.column.clone()), ("dir", dir.to_owned())];
-                let clear = format!("?{}", listing_query(&[("sort", &o.order.column), ("dir", dir)]));
-                let pager_query = listing_query(&[("q", &search), ("sort", &o.order.column), ("dir", dir)]);
-                let sorting = Sorting { order: o.order.clone(), keep: vec![("q", search.clone())] };
+                let list = ListChoices::new(&o.order, o.search.as_ref());
+                let (sorting, keep, clear, pager_query) =
+                    (list.sorting(), list.search_keep(), list.clear(), list.pager_query());
+                let search = list.search;
                 view! {
                     <SearchBox label="Search by name, email or organisation" value=o.search.clone() keep clear/>
                     {if o.users.is_empty() {

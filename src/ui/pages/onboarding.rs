@@ -6,7 +6,6 @@ use crate::api::partners::{
     SetPlanItem,
 };
 use crate::domain::format::time_utc;
-use crate::domain::listing::query as listing_query;
 use crate::domain::onboarding::{next_steps, Binding, Phase, PlanItem, PARTNER_COLUMNS};
 use crate::domain::terms::format_bps;
 use crate::ui::components::form::{
@@ -16,7 +15,7 @@ use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::progress::ProgressBar;
 use crate::ui::components::style::{TD_BOXED, TD_BOXED_FIGURE, TD_BOXED_NOWRAP};
-use crate::ui::components::table::{DataTable, Head, SearchBox, Sorting, TableLook};
+use crate::ui::components::table::{DataTable, Head, ListChoices, SearchBox, TableLook};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -168,12 +167,9 @@ pub fn PartnersPage() -> impl IntoView {
                 if o.total == 0 && o.search.is_none() {
                     return view! { <p class="text-slate-600">"No partners yet: approved applications appear here with their onboarding progress."</p> }.into_any();
                 }
-                let search = o.search.clone().unwrap_or_default();
-                let dir = if o.order.descending { "desc" } else { "asc" };
-                let order_keep = vec![("sort", o.order.column.clone()), ("dir", dir.to_owned())];
-                let sorting = Sorting { order: o.order.clone(), keep: vec![("q", search.clone())] };
-                let pager_query = listing_query(&[("q", &search), ("sort", &o.order.column), ("dir", dir)]);
-                let clear = format!("?{}", listing_query(&[("sort", &o.order.column), ("dir", dir)]));
+                let list = ListChoices::new(&o.order, o.search.as_ref());
+                let (sorting, order_keep, clear, pager_query) =
+                    (list.sorting(), list.search_keep(), list.clear(), list.pager_query());
                 let empty = o.search.as_ref().map(|q| format!("No partner’s name contains “{q}”."));
                 let partners = o.partners.into_iter().map(|p| view! {
                     <tr>
