@@ -13,6 +13,12 @@ fn viewer_zone() -> Option<String> {
     user.get().and_then(Result::ok).flatten().and_then(|u| u.time_zone)
 }
 
+/// `ms` as text in the viewer's zone, for places that hold text only (an
+/// SVG `<title>`); elsewhere `Time` also gives the UTC time on hover.
+pub fn viewer_time(ms: i64) -> String {
+    time_in(ms, zone(viewer_zone().as_deref()))
+}
+
 /// `ms` in the viewer's zone: the date only with `date`.
 #[component]
 pub fn Time(ms: i64, #[prop(optional)] date: bool) -> impl IntoView {

@@ -5,7 +5,6 @@ use crate::api::branding::{
     get_branding, AddCustomDomain, BrandingView, InviteCustomer, RemoveCustomDomain, ResetEmailTemplate, SaveBranding,
     SaveEmailTemplate, SendTestEmail, TemplateView, VerifyCustomDomain,
 };
-use crate::domain::format::time_utc;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
 use crate::ui::components::form::{
@@ -14,6 +13,7 @@ use crate::ui::components::form::{
 use crate::ui::components::invite::InviteForm;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, FIELD_ERROR, INPUT, QUIET};
+use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -206,9 +206,9 @@ fn Branding(
                         {v.domains.iter().map(|d| {
                             let r = d.record.clone();
                             let status = match (r.verified_at_ms, &r.last_error) {
-                                (Some(t), _) => format!("Verified {}", time_utc(t)),
-                                (None, Some(e)) => format!("Not verified: {e}"),
-                                (None, None) => "Not verified yet".to_owned(),
+                                (Some(t), _) => view! { "Verified " <Time ms=t/> }.into_any(),
+                                (None, Some(e)) => format!("Not verified: {e}").into_any(),
+                                (None, None) => "Not verified yet".into_any(),
                             };
                             let domain = r.domain.clone();
                             let domain2 = r.domain.clone();

@@ -2,7 +2,6 @@
 
 use super::shared::{hidden_org, org_param, DevHeader};
 use crate::api::integration::{get_developer, CreateApiKey, DeveloperView, RevokeApiKey, RotateApiKey};
-use crate::domain::format::time_utc;
 use crate::domain::integration::{ApiKeyView, Grace, KeyStatus, Scope};
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
@@ -158,8 +157,8 @@ fn KeyRow(
     revoke: ServerAction<RevokeApiKey>,
 ) -> impl IntoView {
     let status = match (k.status, k.expires_at_ms) {
-        (KeyStatus::Expiring, Some(t)) => format!("Expiring {}", time_utc(t)),
-        (s, _) => s.label().to_owned(),
+        (KeyStatus::Expiring, Some(t)) => view! { "Expiring " <Time ms=t/> }.into_any(),
+        (s, _) => s.label().into_any(),
     };
     let live = k.status == KeyStatus::Active;
     let usable = k.status.authenticates();

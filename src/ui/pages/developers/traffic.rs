@@ -3,13 +3,12 @@
 
 use super::shared::{org_param, DevHeader};
 use crate::api::integration::get_traffic;
-use crate::domain::format::time_utc;
 use crate::domain::integration::{format_bps as percent, TrafficSummary};
 use crate::ui::components::card::Card;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::TD_RULED;
 use crate::ui::components::table::{DataTable, TableLook};
-use crate::ui::components::time::Time;
+use crate::ui::components::time::{viewer_time, Time};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -60,7 +59,7 @@ pub fn TrafficPage() -> impl IntoView {
                     let hour = first_hour + i;
                     let n: i64 = v.hours.iter().filter(|h| h.hour == hour).map(|h| h.requests).sum();
                     let height = (n as f64 / max as f64 * 60.0).round();
-                    view! { <rect x=(i * 10 + 1).to_string() y=(60.0 - height).to_string() width="8" height=height.to_string() class="fill-brand"><title>{format!("{} requests in the hour from {}", n, time_utc(hour * 3_600_000))}</title></rect> }
+                    view! { <rect x=(i * 10 + 1).to_string() y=(60.0 - height).to_string() width="8" height=height.to_string() class="fill-brand"><title>{format!("{} requests in the hour from {}", n, viewer_time(hour * 3_600_000))}</title></rect> }
                 }).collect_view();
                 let total: i64 = v.hours.iter().map(|h| h.requests).sum();
                 let recent = v.recent.iter().map(|r| view! {

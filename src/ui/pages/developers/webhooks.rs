@@ -3,7 +3,7 @@
 
 use super::shared::{hidden_org, org_param, with_org, DevHeader};
 use crate::api::integration::{get_webhook, get_webhooks, CreateWebhook, SubscriptionDetail, WebhookAction};
-use crate::domain::format::{count, time_utc};
+use crate::domain::format::count;
 use crate::domain::integration::{DeliveryStatus, EVENT_TYPES};
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
@@ -205,8 +205,8 @@ fn Subscription(v: SubscriptionDetail, act: ServerAction<WebhookAction>) -> impl
                         {v.deliveries.into_iter().map(|line| {
                             let d = line.delivery;
                             let status = match (d.status, d.next_attempt_at_ms) {
-                                (DeliveryStatus::Pending, Some(t)) if d.attempts > 0 => format!("Failed; retrying at {}", time_utc(t)),
-                                (s, _) => s.label().to_owned(),
+                                (DeliveryStatus::Pending, Some(t)) if d.attempts > 0 => view! { "Failed; retrying at " <Time ms=t/> }.into_any(),
+                                (s, _) => s.label().into_any(),
                             };
                             // Said in words and in colour, never colour alone.
                             let tone = match d.status {
