@@ -65,7 +65,7 @@ async function seededServer(): Promise<Seeded> {
   };
 }
 
-test("a manager closes the past months' statements and approves their payouts together, each after a confirmation naming the total", async ({ page }) => {
+test("a manager closes the past months' statements and approves their payouts together, each after a confirmation naming the total, then finds them in the list of every statement", async ({ page }) => {
   test.setTimeout(180_000);
   const seeded = await seededServer();
   try {
@@ -109,6 +109,47 @@ test("a manager closes the past months' statements and approves their payouts to
     await expectAccessible(page);
     await page.screenshot({ path: test.info().outputPath("payouts-approved.png"), fullPage: true });
 
+    // Every statement, narrowed to the approved payouts, searched by partner
+    // and ordered on the server; each choice keeps the others.
+    await page.getByRole("link", { name: "Every statement, to search and sort" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Statements");
+    await ready(page);
+    const statements = page.getByTestId("statements");
+    await expect(page.getByTestId("page-of")).toContainText(/Page 1 of \d+ \([\d,]+ statements\)/);
+    await page.getByLabel("Show").selectOption({ label: "Payout approved, not paid" });
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/show=payment/);
+    const partner = (await statements.locator("tbody tr td").first().textContent())!.trim();
+    const search = page.getByRole("searchbox", { name: "Search by partner" });
+    await search.fill(partner.toLowerCase());
+    await search.press("Enter");
+    await expect(page).toHaveURL(/q=/);
+    await expect(statements.locator("tbody tr").first()).toBeVisible();
+    for (const row of await statements.locator("tbody tr").all()) {
+      await expect(row.locator("td").first()).toHaveText(partner);
+      await expect(row).toContainText("Approved");
+    }
+    const commission = statements.getByRole("columnheader", { name: "Commission" });
+    await commission.getByRole("link").click();
+    await expect(page).toHaveURL(/sort=commission&dir=desc/);
+    await expect(page).toHaveURL(/show=payment/);
+    await expect(commission).toHaveAttribute("aria-sort", "descending");
+    await expect(search).toHaveValue(partner.toLowerCase());
+    await expect(page.getByLabel("Show")).toHaveValue("payment");
+    const amounts = await statements.locator("tbody tr td:nth-child(5)").allTextContents();
+    const minor = amounts.map((a) => Number(a.replace(/[^\d-]/g, "")));
+    expect(minor).toEqual([...minor].sort((a, b) => b - a));
+    await expectAccessible(page);
+    await page.screenshot({ path: test.info().outputPath("statement-list.png"), fullPage: true });
+    await search.fill("no such partner");
+    await search.press("Enter");
+    await expect(page.getByTestId("statements-empty")).toBeVisible();
+    await page.getByRole("link", { name: "Clear search" }).click();
+    await expect(page).not.toHaveURL(/q=|show=/);
+    await expect(page.getByLabel("Show")).toHaveValue("all");
+    await page.goto(`${seeded.base}/manager/revenue`);
+    await ready(page);
+
     // On a phone the program page does not scroll sideways.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${seeded.base}/manager/revenue`);
@@ -116,6 +157,11 @@ test("a manager closes the past months' statements and approves their payouts to
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await expectAccessible(page);
     await page.screenshot({ path: test.info().outputPath("program-phone.png"), fullPage: true });
+    await page.goto(`${seeded.base}/manager/statements?show=payment`);
+    await ready(page);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectAccessible(page);
+    await page.screenshot({ path: test.info().outputPath("statement-list-phone.png"), fullPage: true });
   } finally {
     seeded.cleanup();
   }

@@ -20,6 +20,22 @@ pub async fn get_revenue_program() -> Result<ProgramView, AppError> {
     serve(|ctx| async move { revenue::program(&ctx).await }).await
 }
 
+/// Every statement of the program for staff, a page at a time: `show`
+/// one state (`StatementShow`), partners matching `q`, ordered by `sort`.
+#[server]
+pub async fn get_statement_list(
+    show: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    q: Option<String>,
+    page: Option<usize>,
+) -> Result<StatementList, AppError> {
+    use crate::server::{context::serve, services::revenue};
+    let (show, sort, dir, q) =
+        (show.unwrap_or_default(), sort.unwrap_or_default(), dir.unwrap_or_default(), q.unwrap_or_default());
+    serve(|ctx| async move { revenue::statement_list(&ctx, &show, &sort, &dir, &q, page.unwrap_or(1)).await }).await
+}
+
 #[server]
 pub async fn get_statement(id: i64, page: Option<usize>) -> Result<StatementView, AppError> {
     use crate::server::{context::serve, services::revenue};

@@ -80,7 +80,11 @@ pub fn menu(user: &CurrentUser) -> Vec<NavGroup> {
         ));
         groups.push(group(
             "Money",
-            vec![Some(link("/manager/revenue", "Revenue and payouts")), Some(link("/support/report", "Support SLAs"))],
+            vec![
+                Some(link("/manager/revenue", "Revenue and payouts")),
+                Some(link("/manager/statements", "Statements")),
+                Some(link("/support/report", "Support SLAs")),
+            ],
         ));
     }
     if admin {

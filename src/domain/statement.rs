@@ -4,7 +4,8 @@
 //! The store sums the lines by customer, kind and adjustment in one query;
 //! these rules turn those sums into the figures a partner reads.
 
-use super::ledger::{close_statement, LineKind};
+use super::ledger::{close_statement, LineKind, PayoutStatus, StatementStatus};
+use super::listing::{Column, Order, Sort};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -95,7 +96,9 @@ pub struct Subtotal {
 /// What a line without a customer is listed under.
 pub const PROGRAM: &str = "Program rewards (bonuses, bounties, funds)";
 
-fn based_on_revenue(kind: LineKind) -> bool {
+/// Whether a line's amount is a rate of revenue (so it has a base and a
+/// rate to show) rather than an amount of its own.
+pub fn based_on_revenue(kind: LineKind) -> bool {
     matches!(kind, LineKind::Commission | LineKind::Clawback)
 }
 
@@ -152,6 +155,66 @@ pub fn by_customer(groups: &[LineGroup]) -> Vec<Subtotal> {
         rows.push(program);
     }
     rows
+}
+
+choices!(
+    /// The columns that order the staff's list of every statement.
+    StatementColumn {
+        Month => "month", "Month";
+        Partner => "partner", "Partner";
+        Commission => "commission", "Commission";
+        Balance => "balance", "Balance";
+    }
+);
+
+/// The newest month first (the default); amounts start with the largest.
+pub const STATEMENT_COLUMNS: [Column; 4] =
+    [Column::down("month"), Column::up("partner"), Column::down("commission"), Column::down("balance")];
+
+/// The order of the statement list; ties go by month (newest first), then
+/// partner and currency.
+pub type StatementSort = Sort<StatementColumn>;
+
+impl StatementSort {
+    pub fn of(order: &Order) -> StatementSort {
+        Sort::read(order, StatementColumn::parse, StatementColumn::Month)
+    }
+}
+
+/// Statements listed per page.
+pub const STATEMENTS_PAGE: usize = 50;
+
+choices!(
+    /// Which statements the list shows, by where they stand: still open,
+    /// closed, or where their payout is.
+    StatementShow {
+        All => "all", "All statements";
+        Open => "open", "Open";
+        Closed => "closed", "Closed";
+        AwaitingApproval => "approval", "Payout waiting for approval";
+        AwaitingPayment => "payment", "Payout approved, not paid";
+        Paid => "paid", "Paid";
+    }
+);
+
+impl StatementShow {
+    /// Read from the address; anything unknown shows every statement.
+    pub fn read(key: &str) -> StatementShow {
+        StatementShow::parse(key).unwrap_or(StatementShow::All)
+    }
+
+    /// The statement's state and its payout's that this choice asks for,
+    /// each `None` when any will do.
+    pub fn states(self) -> (Option<StatementStatus>, Option<PayoutStatus>) {
+        match self {
+            StatementShow::All => (None, None),
+            StatementShow::Open => (Some(StatementStatus::Open), None),
+            StatementShow::Closed => (Some(StatementStatus::Closed), None),
+            StatementShow::AwaitingApproval => (Some(StatementStatus::Closed), Some(PayoutStatus::Pending)),
+            StatementShow::AwaitingPayment => (Some(StatementStatus::Closed), Some(PayoutStatus::Approved)),
+            StatementShow::Paid => (Some(StatementStatus::Closed), Some(PayoutStatus::Paid)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -264,5 +327,32 @@ mod tests {
                 carried + s.lines_total_minor
             );
         }
+    }
+
+    #[test]
+    fn the_statement_list_starts_with_the_newest_month_and_reads_unknown_choices_as_the_defaults() {
+        use crate::domain::listing::order;
+        let sort = StatementSort::of(&order(&STATEMENT_COLUMNS, "", ""));
+        assert_eq!((sort.column, sort.descending), (StatementColumn::Month, true));
+        let sort = StatementSort::of(&order(&STATEMENT_COLUMNS, "partner", ""));
+        assert_eq!((sort.column, sort.descending), (StatementColumn::Partner, false));
+        assert_eq!(StatementShow::read("nonsense"), StatementShow::All);
+    }
+
+    #[test]
+    fn a_payout_choice_only_finds_closed_statements_as_only_those_have_payouts() {
+        for show in StatementShow::ALL {
+            let (status, payout) = show.states();
+            if payout.is_some() {
+                assert_eq!(status, Some(StatementStatus::Closed), "{show:?}");
+            }
+        }
+        assert_eq!(StatementShow::All.states(), (None, None));
+    }
+
+    #[test]
+    fn only_commission_and_clawbacks_are_a_rate_of_revenue() {
+        let on_revenue: Vec<LineKind> = LineKind::ALL.iter().copied().filter(|k| based_on_revenue(*k)).collect();
+        assert_eq!(on_revenue, [LineKind::Commission, LineKind::Clawback]);
     }
 }

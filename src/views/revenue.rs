@@ -2,8 +2,9 @@
 //! functions return and its services build.
 
 use crate::domain::ledger::{CustomerFigure, ImportRecord, Month, Payout, Statement, StatementLine};
+use crate::domain::listing::Order;
 use crate::domain::revenue::{Currency, Money};
-use crate::domain::statement::{Subtotal, Summary};
+use crate::domain::statement::{StatementShow, Subtotal, Summary};
 use crate::domain::terms::TermsVersion;
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +77,21 @@ pub struct ProgramView {
     /// name or number).
     pub partners: Vec<(i64, String)>,
     pub today: String,
+}
+
+/// One page of every statement of the program, for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementList {
+    /// One page (`domain::statement::STATEMENTS_PAGE`) in the order shown.
+    pub statements: Vec<Statement>,
+    pub order: Order,
+    pub show: StatementShow,
+    /// The search as applied, if any.
+    pub search: Option<String>,
+    /// 1-based page shown, of `pages`; `total` statements match.
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
 }
 
 /// Partners in each of the program page's rankings.

@@ -350,3 +350,51 @@ on_both!(a_referral_line_dates_its_first_year_from_the_customers_first_invoice_i
     assert_eq!(first("inv-2"), day(at(2026, 2, 3)), "Globex was first invoiced in the earlier import");
     assert_eq!(first("inv-3"), day(at(2026, 5, 6)), "Initech's first invoice is this one");
 });
+
+on_both!(the_statement_list_is_narrowed_searched_ordered_and_paged_by_the_database_within_its_brand, |e| async move {
+    use partner_portal::domain::listing::like_pattern;
+    use partner_portal::domain::statement::{StatementColumn, StatementShow, StatementSort};
+    use partner_portal::server::store::StatementFilter;
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    let rows = vec![
+        ev(org, 2, "inv-1", EventKind::Invoice, 100_000, at(2026, 8, 10)),
+        ev(org, 3, "inv-2", EventKind::Invoice, 50_000, at(2026, 9, 10)),
+        ev(org, 4, "inv-3", EventKind::Invoice, 10_000, at(2026, 10, 10)),
+    ];
+    import(&store, b, mgr, rows).await.unwrap();
+    let newest_first = store.statements(b, Some(org), None).await.unwrap();
+    let (oct, sep, aug) = (newest_first[0].id, newest_first[1].id, newest_first[2].id);
+    for id in [aug, sep] {
+        store.close_statement(b, id, month(2026, 11), mgr, vec![], audit_at(b, at(2026, 11, 2))).await.unwrap();
+    }
+    let store = &store;
+    let list = |brand: i64, show: StatementShow, column, descending, search: Option<&'static str>, offset| async move {
+        let (status, payout) = show.states();
+        let filter = StatementFilter { search: search.map(like_pattern), status, payout };
+        let sort = StatementSort { column, descending };
+        let (page, total) = store.statements_page(brand, &filter, sort, offset, 2).await.unwrap();
+        (page.iter().map(|s| s.id).collect::<Vec<_>>(), total)
+    };
+    use StatementColumn::{Balance, Commission, Month as M};
+    use StatementShow::{All, AwaitingApproval, AwaitingPayment, Closed, Open};
+    assert_eq!(list(b, All, M, true, None, 0).await, (vec![oct, sep], 3));
+    assert_eq!(list(b, All, M, true, None, 2).await, (vec![aug], 3), "the second page");
+    // Commission: 20 % of 1,000.00, 500.00 and 100.00.
+    assert_eq!(list(b, All, Commission, true, None, 0).await, (vec![aug, sep], 3));
+    assert_eq!(list(b, All, Commission, false, None, 0).await, (vec![oct, sep], 3));
+    // October is open and has no balance: last in either direction.
+    assert_eq!(list(b, All, Balance, false, None, 0).await, (vec![sep, aug], 3));
+    assert_eq!(list(b, All, Balance, true, None, 2).await, (vec![oct], 3));
+    assert_eq!(list(b, Open, M, true, None, 0).await, (vec![oct], 1));
+    assert_eq!(list(b, Closed, M, true, None, 0).await, (vec![sep, aug], 2));
+    assert_eq!(list(b, AwaitingApproval, M, true, None, 0).await, (vec![sep, aug], 2));
+    let aug_payout = store.statement(b, aug).await.unwrap().unwrap().0.payout.unwrap();
+    store.move_payout(b, &aug_payout, PayoutStatus::Approved, None, mgr, audit_at(b, at(2026, 11, 3))).await.unwrap();
+    assert_eq!(list(b, AwaitingApproval, M, true, None, 0).await, (vec![sep], 1));
+    assert_eq!(list(b, AwaitingPayment, M, true, None, 0).await, (vec![aug], 1));
+    // The partner's name, in any case; wildcards are taken literally.
+    assert_eq!(list(b, Open, M, true, Some("aCM"), 0).await, (vec![oct], 1));
+    assert_eq!(list(b, All, M, true, Some("a%"), 0).await, (vec![], 0));
+    let other = store.create_brand("other", "Other", Utc::now()).await.unwrap();
+    assert_eq!(list(other.id, All, M, true, None, 0).await, (vec![], 0), "another brand sees none of them");
+});

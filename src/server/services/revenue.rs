@@ -17,10 +17,10 @@ use crate::server::checks::Checks;
 use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{self, Wording};
 use crate::server::services::partners::org_for;
-use crate::server::store::{ImportBatch, ImportOutcome};
+use crate::server::store::{ImportBatch, ImportOutcome, StatementFilter};
 use crate::views::revenue::{
-    BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementView, CLOSABLE_SHOWN, PARTNER_CHOICES,
-    PAYOUTS_SHOWN, RANKED,
+    BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementList, StatementView, CLOSABLE_SHOWN,
+    PARTNER_CHOICES, PAYOUTS_SHOWN, RANKED,
 };
 use chrono::NaiveDate;
 use serde_json::json;
@@ -115,6 +115,41 @@ pub async fn dashboard(ctx: &Ctx, org: Option<i64>) -> Result<RevenueDashboard, 
         can_manage: matches!(access, OrgAccess::Staff { .. }),
         today: today(ctx).to_string(),
     })
+}
+
+/// One page of the program's statements for staff: those `show` picks
+/// (`StatementShow`) of partners whose name holds `q`, in the order asked
+/// for (`STATEMENT_COLUMNS`).
+pub async fn statement_list(
+    ctx: &Ctx,
+    show: &str,
+    sort: &str,
+    dir: &str,
+    q: &str,
+    page: usize,
+) -> Result<StatementList, AppError> {
+    use crate::domain::listing::{like_pattern, order, page_of, search};
+    use crate::domain::statement::{StatementShow, StatementSort, STATEMENTS_PAGE, STATEMENT_COLUMNS};
+    ctx.require(Permission::ManageRevenue).await?;
+    let (store, brand) = (&ctx.state.store, ctx.meta.brand.id);
+    let order = order(&STATEMENT_COLUMNS, sort, dir);
+    let show = StatementShow::read(show);
+    let search = search(q);
+    let (status, payout) = show.states();
+    let filter = StatementFilter { search: search.as_deref().map(like_pattern), status, payout };
+    let sort = StatementSort::of(&order);
+    let per = STATEMENTS_PAGE as i64;
+    // Kept within what an SQL offset holds before the count is known; a
+    // page past the end is read again as the last below.
+    let asked = page.clamp(1, u32::MAX as usize) as i64;
+    let (mut statements, total) =
+        store.statements_page(brand, &filter, sort, (asked - 1) * per, per).await.map_err(store_error)?;
+    let (page, pages) = page_of(page, total.max(0) as usize, STATEMENTS_PAGE);
+    if statements.is_empty() && total > 0 {
+        let last = (page as i64 - 1) * per;
+        statements = store.statements_page(brand, &filter, sort, last, per).await.map_err(store_error)?.0;
+    }
+    Ok(StatementList { statements, order, show, search, page, pages, total: total.max(0) as usize })
 }
 
 pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {

@@ -10,7 +10,7 @@ pub(super) use crate::domain::ledger::{
     MonthlyFigure, Payout, PayoutStatus, RowError, Statement, StatementLine, StatementStatus,
 };
 pub(super) use crate::domain::revenue::{Commission, Currency, Money, ShareRule};
-pub(super) use crate::domain::statement::LineGroup;
+pub(super) use crate::domain::statement::{LineGroup, StatementColumn, StatementSort};
 pub(super) use crate::domain::terms::{in_force, TermsVersion};
 pub(super) use std::collections::{BTreeMap, HashMap};
 
@@ -73,6 +73,16 @@ pub trait RevenueStore: Send + Sync + 'static {
         organisation_id: Option<i64>,
         status: Option<StatementStatus>,
     ) -> StoreResult<Vec<Statement>>;
+    /// `limit` of the brand's statements from `offset` in `sort` order,
+    /// only those `filter` lets through; and how many it lets through.
+    async fn statements_page(
+        &self,
+        brand_id: i64,
+        filter: &StatementFilter,
+        sort: StatementSort,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<Statement>, i64)>;
     async fn statement(&self, brand_id: i64, id: i64) -> StoreResult<Option<(Statement, Vec<StatementLine>)>>;
     /// The statement with `limit` of its lines from `offset` (in line
     /// order), and how many lines it has in all.
@@ -504,6 +514,40 @@ pub(super) const STATEMENT_SELECT: &str = "SELECT s.id, s.organisation_id, o.nam
      p.amount_minor AS payout_amount, p.status AS payout_status, p.reference AS payout_reference, \
      p.version AS payout_version, p.created_at AS payout_created, p.paid_at AS payout_paid \
      FROM statements s JOIN organisations o ON o.id = s.organisation_id LEFT JOIN payouts p ON p.statement_id = s.id";
+
+/// Which statements the staff's list lets through.
+#[derive(Debug, Clone, Default)]
+pub struct StatementFilter {
+    /// Only statements of partners whose name matches this
+    /// `domain::listing::like_pattern`.
+    pub search: Option<String>,
+    pub status: Option<StatementStatus>,
+    /// Only statements whose payout is in this state.
+    pub payout: Option<PayoutStatus>,
+}
+
+/// The statement list's conditions after `o.brand_id = $1`: `$2` the
+/// search, `$3` the statement's state, `$4` its payout's.
+pub(super) fn statement_list_filter(filter: &StatementFilter) -> String {
+    format!(
+        "{} AND ($3 IS NULL OR s.status = $3) AND ($4 IS NULL OR p.status = $4)",
+        super::common::search_clause(filter.search.is_some(), "$2", &["o.name"])
+    )
+}
+
+/// ORDER BY for the statement list. Open statements have no balance yet:
+/// they come after closed ones in either direction, the same on both
+/// engines (whose NULLs would not agree).
+pub(super) fn statement_list_order(sort: StatementSort) -> String {
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    let column = match sort.column {
+        StatementColumn::Month => format!("s.month {dir}"),
+        StatementColumn::Partner => format!("LOWER(o.name) {dir}"),
+        StatementColumn::Commission => format!("s.lines_total_minor {dir}"),
+        StatementColumn::Balance => format!("(s.balance_minor IS NULL), s.balance_minor {dir}"),
+    };
+    format!("{column}, s.month DESC, LOWER(o.name), s.currency, s.id")
+}
 
 /// One sum of `statement_line_groups`.
 #[derive(sqlx::FromRow)]
@@ -1293,6 +1337,42 @@ macro_rules! revenue_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(StatementRow::into_statement).collect()
+            }
+
+            async fn statements_page(
+                &self,
+                brand_id: i64,
+                filter: &StatementFilter,
+                sort: StatementSort,
+                offset: i64,
+                limit: i64,
+            ) -> StoreResult<(Vec<Statement>, i64)> {
+                use $crate::server::store::revenue::{statement_list_filter, statement_list_order};
+                let conditions = statement_list_filter(filter);
+                let count: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM statements s JOIN organisations o ON o.id = s.organisation_id \
+                     LEFT JOIN payouts p ON p.statement_id = s.id WHERE o.brand_id = $1 AND {conditions}"
+                ))
+                .bind(brand_id)
+                .bind(filter.search.as_deref().unwrap_or_default())
+                .bind(filter.status.map(|s| s.key()))
+                .bind(filter.payout.map(|p| p.key()))
+                .fetch_one(&self.pool)
+                .await?;
+                let rows: Vec<StatementRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.brand_id = $1 AND {conditions} ORDER BY {} LIMIT $5 OFFSET $6",
+                    $crate::server::store::revenue::STATEMENT_SELECT,
+                    statement_list_order(sort)
+                ))
+                .bind(brand_id)
+                .bind(filter.search.as_deref().unwrap_or_default())
+                .bind(filter.status.map(|s| s.key()))
+                .bind(filter.payout.map(|p| p.key()))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok((rows.into_iter().map(StatementRow::into_statement).collect::<StoreResult<_>>()?, count))
             }
 
             async fn statement(&self, brand_id: i64, id: i64) -> StoreResult<Option<(Statement, Vec<StatementLine>)>> {

@@ -114,7 +114,7 @@ fn Dashboard(d: RevenueDashboard, save: ServerAction<SaveRevenueTerms>, value: L
             />
         </Card>
         <Card title="Statements" id="statements" margin="mb-6">
-            {statements_table(d.statements.clone(), false)}
+            {statements_table(d.statements.clone(), false, None)}
         </Card>
         <Card title="Terms" id="terms" heading="mb-2 font-semibold" margin="mb-6">
             {match &current {

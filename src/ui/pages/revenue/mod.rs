@@ -1,9 +1,11 @@
 //! Revenue share pages: the partner's dashboard (also staff's view of one
 //! partner, with the terms editor), a statement with "why this amount",
-//! the managers' program page, and an import's result.
+//! the managers' program page and list of every statement, and an
+//! import's result.
 
 mod dashboard;
 mod import;
+mod list;
 mod program;
 mod shared;
 mod statement;
@@ -12,5 +14,6 @@ mod trend;
 
 pub use dashboard::RevenuePage;
 pub use import::ImportPage;
+pub use list::StatementListPage;
 pub use program::ProgramPage;
 pub use statement::{StatementPage, StatementPrintPage};

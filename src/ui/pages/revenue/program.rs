@@ -164,6 +164,7 @@ fn Program(
                     </ul>
                 }.into_any()
             }}
+            <p class="mt-3 text-sm"><a class="text-brand underline" href="/manager/statements?show=paid">"Payouts already paid"</a></p>
         </Card>
         <Card title="Statements to close" id="closable" margin="mb-6">
             {if p.closable.is_empty() {
@@ -177,7 +178,7 @@ fn Program(
                             p.closable_total
                         )}</p>
                     })}
-                    {statements_table(p.closable.clone(), true)}
+                    {statements_table(p.closable.clone(), true, None)}
                     <Form action=close_all banner=false>
                         <div class="mt-3">
                             <Confirm
@@ -190,6 +191,7 @@ fn Program(
                     </Form>
                 }.into_any()
             }}
+            <p class="mt-3 text-sm"><a class="text-brand underline" href="/manager/statements">"Every statement, to search and sort"</a></p>
         </Card>
         <div class="mb-6 grid gap-4 lg:grid-cols-2">
             <Card title="Import revenue (CSV)" id="import" heading="mb-1 font-semibold">

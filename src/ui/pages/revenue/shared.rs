@@ -3,9 +3,10 @@
 use crate::api::revenue::MovePayout;
 use crate::domain::ledger::{Payout, PayoutStatus, Statement};
 use crate::domain::revenue::{format_money, Money};
+use crate::domain::statement::STATEMENT_COLUMNS;
 use crate::ui::components::form::{drafted, Form};
 use crate::ui::components::style::{BUTTON, INPUT, TD_SHADED_MONEY, TD_SHADED_NOWRAP};
-use crate::ui::components::table::{DataTable, Head, TableLook};
+use crate::ui::components::table::{DataTable, Head, Sorting, TableLook};
 use leptos::prelude::*;
 
 pub(super) fn payout_label(p: &Option<Payout>) -> String {
@@ -19,8 +20,10 @@ pub(super) fn payout_label(p: &Option<Payout>) -> String {
 }
 
 /// Statements, one a row; with the partner's name for staff's lists that
-/// span partners.
-pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool) -> impl IntoView {
+/// span partners, and headers that order the list when it is ordered on
+/// the server (`sorting`).
+pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool, sorting: Option<Sorting>) -> impl IntoView {
+    let [month, partner, commission, balance] = STATEMENT_COLUMNS;
     let rows = list
         .iter()
         .map(|s| {
@@ -45,9 +48,12 @@ pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool) -> impl
             testid="statements"
             empty="No statements yet: one opens with the first revenue of a month."
             head=vec![
-                Head::from("Partner").when(with_partner), "Month".into(), "Currency".into(), "Status".into(),
-                Head::figure("Commission"), Head::figure("Balance"), "Payout".into(), Head::quiet("Download"),
+                Head::from("Partner").when(with_partner).sorts(partner), Head::from("Month").sorts(month),
+                "Currency".into(), "Status".into(),
+                Head::figure("Commission").sorts(commission), Head::figure("Balance").sorts(balance),
+                "Payout".into(), Head::quiet("Download"),
             ]
+            sorting
             rows
         />
     }

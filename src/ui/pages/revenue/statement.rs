@@ -6,7 +6,7 @@ use crate::api::revenue::{get_statement, get_statement_document, CloseStatement,
 use crate::domain::format::{count, date_utc};
 use crate::domain::ledger::{exact_share, LineKind, Statement, StatementLine, StatementStatus};
 use crate::domain::revenue::{format_money, Currency, Money, ShareRule};
-use crate::domain::statement::{Subtotal, Summary};
+use crate::domain::statement::{based_on_revenue, Subtotal, Summary};
 use crate::domain::terms::format_bps;
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
@@ -291,7 +291,7 @@ fn LinesTable(lines: Vec<StatementLine>) -> impl IntoView {
                 LineKind::Fund => l.fund_activity.clone().unwrap_or_default(),
                 _ => format!("{} · {}", l.customer, l.event_external_id.clone().unwrap_or_default()),
             };
-            let on_revenue = matches!(l.kind, LineKind::Commission | LineKind::Clawback);
+            let on_revenue = based_on_revenue(l.kind);
             let date = l.event_date_ms.map(date_utc);
             // Phones show the date, base and rate under the line, and keep
             // the amount in view beside it; wider screens give each a column.
