@@ -63,6 +63,13 @@ test("a partner opens a Tier 1 ticket, the manager answers and resolves it with 
   await expect(page).toHaveURL(/show=open&q=/);
   await expect(page.getByTestId("ticket-list").locator("tbody tr")).toHaveCount(1);
   await expect(search).toHaveValue(company);
+  // Its headers order it on the server, keeping the search and the tab.
+  const severity = page.getByTestId("ticket-list").getByRole("columnheader", { name: "Severity" });
+  await severity.getByRole("link").click();
+  await expect(page).toHaveURL(/q=.*show=open.*sort=severity&dir=asc/);
+  await expect(severity).toHaveAttribute("aria-sort", "ascending");
+  await expect(search).toHaveValue(company);
+  await expect(page.getByTestId("ticket-list").locator("tbody tr")).toHaveCount(1);
   const row = page.getByTestId("ticket-list").locator("tr", { hasText: "Trust scores stopped updating" });
   await expect(row).toContainText(company);
   await expect(row.getByTestId("sla-state")).toHaveText("On track");

@@ -20,10 +20,16 @@ pub async fn get_ticket(id: i64) -> Result<TicketPage, AppError> {
 }
 
 #[server]
-pub async fn get_support_queue(show: Option<String>, q: Option<String>) -> Result<QueueView, AppError> {
+pub async fn get_support_queue(
+    show: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<usize>,
+) -> Result<QueueView, AppError> {
     use crate::server::{context::serve, services::support};
-    let q = q.unwrap_or_default();
-    serve(|ctx| async move { support::queue(&ctx, show, &q).await }).await
+    let (q, sort, dir) = (q.unwrap_or_default(), sort.unwrap_or_default(), dir.unwrap_or_default());
+    serve(|ctx| async move { support::queue(&ctx, show, &q, &sort, &dir, page.unwrap_or(1)).await }).await
 }
 
 #[server]

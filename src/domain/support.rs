@@ -5,6 +5,7 @@
 //! the clock: no business hours are assumed. Times are UTC milliseconds.
 
 use super::certification::SupportTier;
+use super::listing::{Column, Order, Sort};
 use serde::{Deserialize, Serialize};
 
 choices!(
@@ -301,6 +302,33 @@ pub fn sla_report(tickets: &[TicketClock], now_ms: i64) -> (Vec<(SupportTier, Sl
     (rows, total)
 }
 
+choices!(
+    /// The columns that order the staff's ticket queue.
+    TicketColumn {
+        Due => "due", "First response due";
+        Opened => "opened", "Opened";
+        Partner => "partner", "Partner";
+        Severity => "severity", "Severity";
+    }
+);
+
+/// Tickets waiting for a first response first, the soonest due at the top
+/// (the default); the newest first by opening; the most critical first.
+pub const TICKET_COLUMNS: [Column; 4] =
+    [Column::up("due"), Column::down("opened"), Column::up("partner"), Column::up("severity")];
+
+/// The order of the ticket queue.
+pub type TicketSort = Sort<TicketColumn>;
+
+impl TicketSort {
+    pub fn of(order: &Order) -> TicketSort {
+        Sort::read(order, TicketColumn::parse, TicketColumn::Due)
+    }
+}
+
+/// Tickets listed per page of the queue.
+pub const TICKETS_PAGE: usize = 50;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,5 +468,21 @@ mod tests {
         assert_eq!(format_duration(3 * H + 20 * MINUTE_MS), "3 h 20 min");
         assert_eq!(format_duration(-2 * H), "2 h");
         assert_eq!(format_duration(52 * H), "2 d 4 h");
+    }
+
+    #[test]
+    fn the_queue_starts_with_the_soonest_due_and_reads_unknown_orders_as_that() {
+        use crate::domain::listing::order;
+        let sort = TicketSort::of(&order(&TICKET_COLUMNS, "whatever", ""));
+        assert_eq!((sort.column, sort.descending), (TicketColumn::Due, false));
+        let sort = TicketSort::of(&order(&TICKET_COLUMNS, "opened", ""));
+        assert_eq!((sort.column, sort.descending), (TicketColumn::Opened, true));
+    }
+
+    #[test]
+    fn severity_keys_sort_the_most_critical_first() {
+        let mut keys: Vec<&str> = Severity::ALL.iter().rev().map(|s| s.key()).collect();
+        keys.sort();
+        assert_eq!(keys, Severity::ALL.iter().map(|s| s.key()).collect::<Vec<_>>());
     }
 }

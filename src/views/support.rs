@@ -2,6 +2,7 @@
 //! functions return and its services build.
 
 use crate::domain::certification::SupportTier;
+use crate::domain::listing::Order;
 use crate::domain::support::{MessageView, Severity, SlaCounts, TicketView};
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,11 @@ pub struct QueueView {
     /// The search as applied (subject or partner), if any.
     #[serde(default)]
     pub search: Option<String>,
+    pub order: Order,
+    /// 1-based page shown, of `pages`; `total` tickets match.
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,6 +46,12 @@ async fn ticket(c: &mut Client, id: i64) -> TicketPage {
     serde_json::from_str(&r.body).unwrap()
 }
 
+async fn staff_queue(c: &mut Client, params: &[(&str, &str)]) -> QueueView {
+    let r = c.call(GetSupportQueue::PATH, params).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
 async fn reply(c: &mut Client, id: i64, body: &str, file: Option<(&str, &[u8])>) -> Reply {
     c.post_multipart(&format!("/support/tickets/{id}/replies"), &[("body", body)], file).await
 }
@@ -246,6 +252,21 @@ on_both!(the_queue_puts_the_soonest_due_first_and_the_report_counts_met_and_brea
     assert!(html.contains(r#"name="show" value="open""#) && html.contains(r#"value="missing""#), "{html}");
     let none = mgr.get("/support/queue?q=nothing%25").await.body;
     assert!(none.contains("No ticket’s subject or partner contains “nothing%”."), "{none}");
+
+    // Ordered by a chosen column on the server, counted and paged; a page
+    // past the end shows the last.
+    let ids = |q: &QueueView| q.tickets.iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(ids(&staff_queue(&mut mgr, &[("sort", "opened")]).await), [critical, minor], "the newest first");
+    assert_eq!(ids(&staff_queue(&mut mgr, &[("sort", "opened"), ("dir", "asc")]).await), [minor, critical]);
+    assert_eq!(ids(&staff_queue(&mut mgr, &[("sort", "severity"), ("dir", "desc")]).await), [minor, critical]);
+    let last = staff_queue(&mut mgr, &[("sort", "severity"), ("page", "99")]).await;
+    assert_eq!((ids(&last), last.page, last.pages, last.total), (vec![critical, minor], 1, 1, 2));
+    let html = mgr.get("/support/queue?show=open&q=a&sort=severity&dir=desc").await.body;
+    assert!(html.contains(r#"aria-sort="descending""#), "{html}");
+    assert!(
+        html.contains(r#"href="?q=a&amp;show=open&amp;sort=opened&amp;dir=desc""#),
+        "headers keep the search: {html}"
+    );
 
     // The report counts tickets by the month they were opened in, which the
     // 90 minutes below may leave (a run late on a month's last day).

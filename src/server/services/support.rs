@@ -321,31 +321,51 @@ pub async fn download(ctx: &Ctx, attachment_id: i64) -> Result<AttachmentFile, A
 
 /// The staff queue: open tickets, those waiting for a first response
 /// first, by due time.
-pub async fn queue(ctx: &Ctx, show: Option<String>, q: &str) -> Result<QueueView, AppError> {
-    use crate::domain::listing::{like_pattern, search};
+/// One page of the staff's ticket queue: `show` open (the default),
+/// resolved or all tickets, those whose subject or partner holds `q`, in
+/// the order asked for (`TICKET_COLUMNS`).
+pub async fn queue(
+    ctx: &Ctx,
+    show: Option<String>,
+    q: &str,
+    sort: &str,
+    dir: &str,
+    page: usize,
+) -> Result<QueueView, AppError> {
+    use crate::domain::listing::{like_pattern, order, page_of, search};
+    use crate::domain::support::{TicketSort, TICKETS_PAGE, TICKET_COLUMNS};
     ctx.require(Permission::ReviewApplications).await?;
+    let (store, brand) = (&ctx.state.store, ctx.meta.brand.id);
     let search = search(q);
     let status = match show.as_deref() {
         Some("resolved") => Some(TicketStatus::Resolved),
         Some("all") => None,
         _ => Some(TicketStatus::Open),
     };
-    let tickets: Vec<TicketView> = ctx
-        .state
-        .store
-        .tickets(
-            ctx.meta.brand.id,
-            TicketFilter {
-                status,
-                queue: true,
-                limit: 500,
-                search: search.as_deref().map(like_pattern),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(store_error)?;
-    Ok(QueueView { show: status.map(|s| s.key().to_owned()), tickets, now_ms: ctx.now().timestamp_millis(), search })
+    let order = order(&TICKET_COLUMNS, sort, dir);
+    let per = TICKETS_PAGE as i64;
+    let mut filter = TicketFilter {
+        status,
+        queue: true,
+        limit: per,
+        search: search.as_deref().map(like_pattern),
+        sort: Some(TicketSort::of(&order)),
+        ..Default::default()
+    };
+    let total = store.ticket_count(brand, &filter).await.map_err(store_error)?.max(0) as usize;
+    let (page, pages) = page_of(page, total, TICKETS_PAGE);
+    filter.offset = (page as i64 - 1) * per;
+    let tickets: Vec<TicketView> = store.tickets(brand, filter).await.map_err(store_error)?;
+    Ok(QueueView {
+        show: status.map(|s| s.key().to_owned()),
+        tickets,
+        now_ms: ctx.now().timestamp_millis(),
+        search,
+        order,
+        page,
+        pages,
+        total,
+    })
 }
 
 /// The month's SLA report: tickets opened in it, met and breached per

@@ -4,7 +4,7 @@
 use super::common::*;
 pub(super) use crate::domain::certification::SupportTier;
 pub(super) use crate::domain::support::{
-    AttachmentView, MessageView, Resolution, Severity, TicketClock, TicketStatus, TicketView,
+    AttachmentView, MessageView, Resolution, Severity, TicketClock, TicketColumn, TicketSort, TicketStatus, TicketView,
 };
 
 /// A ticket about to be opened.
@@ -49,6 +49,11 @@ pub struct TicketFilter {
     /// Only tickets whose subject or partner matches this
     /// `domain::listing::like_pattern`.
     pub search: Option<String>,
+    /// An order chosen on the queue (`queue` then only says which tickets);
+    /// `None` keeps the list's own order.
+    pub sort: Option<TicketSort>,
+    /// Tickets skipped before the first listed, for later pages.
+    pub offset: i64,
 }
 
 /// A ticket with the addresses its emails go to.
@@ -91,6 +96,8 @@ pub trait SupportStore: Send + Sync + 'static {
     async fn ticket(&self, brand_id: i64, ticket_id: i64) -> StoreResult<Option<TicketRecord>>;
     async fn ticket_messages(&self, brand_id: i64, ticket_id: i64) -> StoreResult<Vec<MessageView>>;
     async fn tickets(&self, brand_id: i64, filter: TicketFilter) -> StoreResult<Vec<TicketView>>;
+    /// How many tickets `filter` lets through, whatever its limit.
+    async fn ticket_count(&self, brand_id: i64, filter: &TicketFilter) -> StoreResult<i64>;
     /// Adds a message to an open ticket; a staff reply stops the clock if
     /// it is the first. A resolved ticket refuses replies.
     async fn add_reply(
@@ -256,6 +263,29 @@ pub(super) fn ticket_filter(organisation: bool, status: bool) -> String {
     }
 }
 
+/// ORDER BY for a ticket list. The queue: tickets still waiting for a first
+/// response by due time, then the rest by their last activity; otherwise
+/// the newest first. A chosen order keeps the waiting tickets first when it
+/// is by due time, as only they have one.
+pub(super) fn ticket_order(queue: bool, sort: Option<TicketSort>) -> String {
+    const WAITING_DUE: &str = "(t.first_response_at IS NOT NULL), \
+         CASE WHEN t.first_response_at IS NULL THEN t.due_at ELSE 0 END";
+    let Some(sort) = sort else {
+        return if queue {
+            format!("{WAITING_DUE}, t.updated_at DESC, t.id")
+        } else {
+            "t.opened_at DESC, t.id DESC".into()
+        };
+    };
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    match sort.column {
+        TicketColumn::Due => format!("{WAITING_DUE} {dir}, t.updated_at DESC, t.id"),
+        TicketColumn::Opened => format!("t.opened_at {dir}, t.id {dir}"),
+        TicketColumn::Partner => format!("LOWER(o.name) {dir}, t.opened_at DESC, t.id DESC"),
+        TicketColumn::Severity => format!("t.severity {dir}, t.opened_at DESC, t.id DESC"),
+    }
+}
+
 /// A ticket list's search, `$5`: a `like_pattern` matched against the
 /// subject and the partner's name.
 pub(super) fn ticket_search(searching: bool) -> String {
@@ -414,17 +444,9 @@ macro_rules! support_store {
             }
 
             async fn tickets(&self, brand_id: i64, filter: TicketFilter) -> StoreResult<Vec<TicketView>> {
-                // The queue: tickets still waiting for a first response by
-                // due time, then the rest by their last activity.
-                let order = if filter.queue {
-                    "(t.first_response_at IS NOT NULL), CASE WHEN t.first_response_at IS NULL THEN t.due_at ELSE 0 \
-                     END, \
-                     t.updated_at DESC, t.id"
-                } else {
-                    "t.opened_at DESC, t.id DESC"
-                };
+                let order = $crate::server::store::support::ticket_order(filter.queue, filter.sort);
                 let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-                    "{} WHERE {} AND {} ORDER BY {order} LIMIT $4",
+                    "{} WHERE {} AND {} ORDER BY {order} LIMIT $4 OFFSET $6",
                     $crate::server::store::support::TICKET_SELECT,
                     $crate::server::store::support::ticket_filter(
                         filter.organisation_id.is_some(),
@@ -437,9 +459,31 @@ macro_rules! support_store {
                 .bind(filter.status.map(|s| s.key()))
                 .bind(filter.limit)
                 .bind(filter.search.as_deref().unwrap_or_default())
+                .bind(filter.offset)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(|r| r.into_record().map(|r| r.view)).collect()
+            }
+
+            async fn ticket_count(&self, brand_id: i64, filter: &TicketFilter) -> StoreResult<i64> {
+                // `$4` is unused here: bound as NULL and tested against
+                // itself, so the clauses keep their numbering.
+                Ok(sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM support_tickets t JOIN organisations o ON o.id = t.organisation_id \
+                     WHERE {} AND {} AND $4 IS NULL",
+                    $crate::server::store::support::ticket_filter(
+                        filter.organisation_id.is_some(),
+                        filter.status.is_some()
+                    ),
+                    $crate::server::store::support::ticket_search(filter.search.is_some()),
+                ))
+                .bind(brand_id)
+                .bind(filter.organisation_id)
+                .bind(filter.status.map(|s| s.key()))
+                .bind(None::<i64>)
+                .bind(filter.search.as_deref().unwrap_or_default())
+                .fetch_one(&self.pool)
+                .await?)
             }
 
             async fn add_reply(

@@ -6,13 +6,16 @@ use crate::api::support::{
     get_sla_report, get_support, get_support_queue, get_ticket, AssignTicket, ReopenTicket, ResolveTicket, TicketPage,
 };
 use crate::domain::support::Severity;
-use crate::domain::support::{format_duration, SlaClock, SlaState, TicketStatus, TicketView, RESOLUTION_STEPS};
+use crate::domain::support::{
+    format_duration, SlaClock, SlaState, TicketStatus, TicketView, RESOLUTION_STEPS, TICKET_COLUMNS,
+};
 use crate::error::AppError;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{drafted, invalid_when, successes, FieldMessage, Form, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
+use crate::ui::components::pager::Pager;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, TD_RULED};
-use crate::ui::components::table::{DataTable, Head, SearchBox, TableLook};
+use crate::ui::components::table::{DataTable, Head, ListChoices, SearchBox, Sorting, TableLook};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -135,7 +138,11 @@ fn TicketTable(
     now_ms: i64,
     show_partner: bool,
     #[prop(optional)] empty: Option<&'static str>,
+    /// Set on the staff's queue, ordered on the server.
+    #[prop(optional)]
+    sorting: Option<Sorting>,
 ) -> impl IntoView {
+    let [due, opened, partner, severity] = TICKET_COLUMNS;
     let rows = tickets
         .into_iter()
         .map(|t| {
@@ -154,15 +161,15 @@ fn TicketTable(
         })
         .collect_view();
     let head = vec![
-        "#".into(),
+        Head::from("#").sorts(opened),
         "Subject".into(),
-        Head::from("Partner").when(show_partner),
-        "Severity".into(),
+        Head::from("Partner").when(show_partner).sorts(partner),
+        Head::from("Severity").sorts(severity),
         "Status".into(),
-        "First response".into(),
+        Head::from("First response").sorts(due),
         Head::from("Assignee").when(show_partner),
     ];
-    view! { <DataTable look=TableLook::Ruled testid="ticket-list" head rows empty/> }
+    view! { <DataTable look=TableLook::Ruled testid="ticket-list" head rows empty sorting/> }
 }
 
 #[component]
@@ -359,14 +366,16 @@ fn StaffPanel(p: TicketPage, actions: StaffActions) -> impl IntoView {
 #[component]
 pub fn SupportQueuePage() -> impl IntoView {
     let query = use_query_map();
+    let param = move |k: &str| query.read().get(k);
+    let page = move || query.read().get("page").and_then(|p| p.parse::<usize>().ok());
     let data = Resource::new(
-        move || (query.read().get("show"), query.read().get("q")),
-        |(show, q)| get_support_queue(show, q),
+        move || (param("show"), param("q"), param("sort"), param("dir"), page()),
+        |(show, q, sort, dir, page)| get_support_queue(show, q, sort, dir, page),
     );
     let tab = move |key: &'static str, label: &'static str| {
         let current = query.read().get("show").unwrap_or_else(|| "open".into()) == key;
         let class = if current { "rounded-md bg-slate-900 px-3 py-1.5 text-sm text-white" } else { QUIET };
-        view! { <a class=class href=format!("/support/queue?show={key}")>{label}</a> }
+        view! { <a class=class href=format!("/support/queue?show={key}") aria-current=current.then_some("page")>{label}</a> }
     };
     view! {
         <Title text="Support queue"/>
@@ -377,20 +386,27 @@ pub fn SupportQueuePage() -> impl IntoView {
         <nav class="mb-4 flex gap-2" aria-label="Ticket filter">
             {move || view! { {tab("open", "Open")} {tab("resolved", "Resolved")} {tab("all", "All")} }}
         </nav>
-        <p class="mb-3 text-sm text-slate-600">"Tickets waiting for a first response come first, the soonest due at the top."</p>
+        <p class="mb-3 text-sm text-slate-600">"Tickets waiting for a first response come first, the soonest due at the top, unless you choose another order."</p>
         <Loaded data let:v>
             {
-                let keep = vec![("show", v.show.clone().unwrap_or_else(|| "all".into()))];
-                let clear = format!("/support/queue?show={}", v.show.clone().unwrap_or_else(|| "all".into()));
-                view! { <SearchBox label="Search by subject or partner" value=v.search.clone() keep clear/> }
-            }
-            {match (&v.search, v.tickets.is_empty()) {
-                (Some(q), true) => view! { <p class="text-sm text-slate-600" data-testid="tickets-empty">{format!("No ticket’s subject or partner contains “{q}”.")}</p> }.into_any(),
-                (None, true) => view! { <p class="text-sm text-slate-600">"No tickets here."</p> }.into_any(),
-                _ => {
-                    view! { <div class=CARD><TicketTable tickets=v.tickets now_ms=v.now_ms show_partner=true/></div> }.into_any()
+                let show = v.show.clone().unwrap_or_else(|| "all".into());
+                let list = ListChoices::new(&v.order, v.search.as_ref()).filtered("show", &show);
+                let mut keep = list.search_keep();
+                keep.push(("show", show.clone()));
+                let clear = format!("/support/queue?show={show}");
+                let (sorting, pager_query) = (list.sorting(), list.pager_query());
+                view! {
+                    <SearchBox label="Search by subject or partner" value=v.search.clone() keep clear/>
+                    {match (&v.search, v.tickets.is_empty()) {
+                        (Some(q), true) => view! { <p class="text-sm text-slate-600" data-testid="tickets-empty">{format!("No ticket’s subject or partner contains “{q}”.")}</p> }.into_any(),
+                        (None, true) => view! { <p class="text-sm text-slate-600">"No tickets here."</p> }.into_any(),
+                        _ => view! {
+                            <div class=CARD><TicketTable tickets=v.tickets now_ms=v.now_ms show_partner=true sorting/></div>
+                            <Pager page=v.page pages=v.pages count=v.total what="tickets" query=pager_query/>
+                        }.into_any(),
+                    }}
                 }
-            }}
+            }
         </Loaded>
     }
 }
