@@ -34,6 +34,20 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await page.getByRole("button", { name: "Import", exact: true }).click();
   await expect(page.getByText("Imported: 3 new events.")).toBeVisible();
   await ready(page);
+  // Every import is listed, newest first, and can be narrowed to the refused.
+  await goto(page, "/manager/revenue");
+  await page.getByRole("link", { name: "Every import" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Revenue imports");
+  await expect(page.getByTestId("import-list").locator("tr", { hasText: "3 new, 0 already recorded" }).first()).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Show", { exact: true }).selectOption("refused");
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/show=refused/);
+  const refusedRows = page.getByTestId("import-list").locator("tbody tr");
+  await expect(refusedRows.filter({ hasText: "revenue.csv" }).first()).toBeVisible();
+  for (const row of await refusedRows.all()) await expect(row).toContainText("Refused: ");
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("import-list.png"), fullPage: true });
   await goto(page, "/manager/revenue");
   await expect(page.getByText(`${company}`).first()).toBeVisible();
   await expectAccessible(page);

@@ -49,6 +49,15 @@ pub async fn get_statement_document(id: i64) -> Result<StatementView, AppError> 
     serve(|ctx| async move { revenue::statement(&ctx, id).await }).await
 }
 
+/// The program's revenue imports, newest first, a page at a time:
+/// `before` an import's id, `show` only `imported` or `refused` ones.
+#[server]
+pub async fn get_revenue_imports(before: Option<i64>, show: Option<String>) -> Result<ImportList, AppError> {
+    use crate::server::{context::serve, services::revenue};
+    let show = show.unwrap_or_default();
+    serve(|ctx| async move { revenue::imports(&ctx, before, &show).await }).await
+}
+
 #[server]
 pub async fn get_revenue_import(id: i64) -> Result<ImportRecord, AppError> {
     use crate::server::{context::serve, services::revenue};

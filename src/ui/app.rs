@@ -125,6 +125,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/statements/:id/print") view=pages::revenue::StatementPrintPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue") view=pages::revenue::ProgramPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/statements") view=pages::revenue::StatementListPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/revenue/imports") view=pages::revenue::ImportsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue/imports/:id") view=pages::revenue::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers") view=pages::developers::DevelopersPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/agents") view=pages::developers::AgentsPage ssr=SsrMode::Async/>

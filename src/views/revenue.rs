@@ -94,6 +94,21 @@ pub struct StatementList {
     pub total: usize,
 }
 
+/// A page of the program's revenue imports, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportList {
+    pub imports: Vec<ImportRecord>,
+    /// `imported`, `refused`, or empty for every import.
+    pub show: String,
+    /// Where the next page starts, when older imports remain.
+    pub older_than: Option<i64>,
+    /// Whether this page came after another (so there are newer ones).
+    pub paged: bool,
+}
+
+/// Imports per page of the imports list.
+pub const IMPORTS_PAGE: usize = 50;
+
 /// Partners in each of the program page's rankings.
 pub const RANKED: i64 = 20;
 

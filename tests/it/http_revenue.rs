@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use partner_portal::api::revenue::{
-    ApprovePayouts, ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueProgram, GetStatement,
-    MovePayout, RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
+    ApprovePayouts, ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueImports, GetRevenueProgram,
+    GetStatement, ImportList, MovePayout, RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
 };
 use partner_portal::domain::ledger::{
     seen_payouts, total_per_currency, ImportRecord, PayoutStatus, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
@@ -143,6 +143,18 @@ on_both!(a_csv_import_with_a_bad_row_imports_nothing_and_its_fix_imports_once, |
     let d: RevenueDashboard = serde_json::from_str(&ada.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
     // 20 % of 100.00 - 50.00 + 10.00.
     assert_eq!(d.month_to_date[0].minor, 2_000 - 1_000 + 200);
+
+    // The list of every import: newest first, narrowed to the refused one.
+    let list = |show: &'static str| [("show", show)];
+    let all: ImportList = serde_json::from_str(&mgr.call(GetRevenueImports::PATH, &list("")).await.body).unwrap();
+    let results: Vec<_> = all.imports.iter().map(|i| (i.imported, i.new_count)).collect();
+    assert_eq!((results, all.older_than), (vec![(true, 0), (true, 3), (false, 0)], None));
+    let refused: ImportList =
+        serde_json::from_str(&mgr.call(GetRevenueImports::PATH, &list("refused")).await.body).unwrap();
+    assert_eq!(refused.imports.iter().map(|i| i.errors.len()).collect::<Vec<_>>(), [2]);
+    let html = mgr.get("/manager/revenue/imports?show=refused").await.body;
+    assert!(html.contains("Refused: 2 problems") && !html.contains("already recorded"), "{html}");
+    assert_eq!(ada.call(GetRevenueImports::PATH, &list("")).await.status, StatusCode::FORBIDDEN);
 });
 
 on_both!(an_upload_turned_away_unread_records_nothing_and_sends_the_form_back_saying_why, |e| async move {

@@ -89,7 +89,13 @@ on_both!(an_import_writes_lines_statements_and_rollups_and_a_second_import_chang
     assert_eq!((again.new_count, again.unchanged_count), (0, 3));
     assert_eq!(store.monthly_figures(b, Some(org), month(2026, 1), month(2026, 12)).await.unwrap(), figures);
     assert_totals_match_lines(&store, b, org).await;
-    assert_eq!(store.revenue_imports(b, 10).await.unwrap().len(), 2);
+    let imports = store.revenue_imports(b, None, None, 10).await.unwrap();
+    assert_eq!(imports.len(), 2);
+    // Newest first, a page at a time, and narrowed to what was imported.
+    let older = store.revenue_imports(b, Some(imports[0].id), None, 10).await.unwrap();
+    assert_eq!(older.iter().map(|i| i.id).collect::<Vec<_>>(), [imports[1].id]);
+    assert_eq!(store.revenue_imports(b, None, Some(true), 10).await.unwrap().len(), 2);
+    assert!(store.revenue_imports(b, None, Some(false), 10).await.unwrap().is_empty());
 });
 
 on_both!(one_bad_row_leaves_the_ledger_untouched, |e| async move {
@@ -103,7 +109,7 @@ on_both!(one_bad_row_leaves_the_ledger_untouched, |e| async move {
     assert!(errors[0].starts_with("3:"), "{errors:?}");
     assert!(store.statements(b, Some(org), None).await.unwrap().is_empty());
     assert!(store.monthly_figures(b, None, month(2026, 1), month(2026, 12)).await.unwrap().is_empty());
-    assert!(store.revenue_imports(b, 10).await.unwrap().is_empty(), "the store keeps no trace by itself");
+    assert!(store.revenue_imports(b, None, None, 10).await.unwrap().is_empty(), "the store keeps no trace by itself");
     // Events dated before the partner's first terms have nothing to compute with.
     let early = import(&store, b, mgr, vec![ev(org, 2, "inv-0", EventKind::Invoice, 1, at(2026, 1, 4))]).await;
     assert!(early.unwrap_err()[0].contains("No revenue-share terms"));

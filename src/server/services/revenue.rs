@@ -19,8 +19,8 @@ use crate::server::emails::{self, Wording};
 use crate::server::services::partners::org_for;
 use crate::server::store::{ImportBatch, ImportOutcome, StatementFilter};
 use crate::views::revenue::{
-    BonusProgress, ProgramView, Ranked, RevenueDashboard, Series, StatementList, StatementView, CLOSABLE_SHOWN,
-    PARTNER_CHOICES, PAYOUTS_SHOWN, RANKED,
+    BonusProgress, ImportList, ProgramView, Ranked, RevenueDashboard, Series, StatementList, StatementView,
+    CLOSABLE_SHOWN, IMPORTS_PAGE, PARTNER_CHOICES, PAYOUTS_SHOWN, RANKED,
 };
 use chrono::NaiveDate;
 use serde_json::json;
@@ -117,6 +117,30 @@ pub async fn dashboard(ctx: &Ctx, org: Option<i64>) -> Result<RevenueDashboard, 
     })
 }
 
+/// Imports listed on the program page; the rest are on the imports page.
+const RECENT_IMPORTS: i64 = 10;
+
+/// The program's revenue imports, newest first, a page at a time from
+/// before the import `before`: only those imported or refused if `show`
+/// asks (`imported`, `refused`).
+pub async fn imports(ctx: &Ctx, before: Option<i64>, show: &str) -> Result<ImportList, AppError> {
+    ctx.require(Permission::ManageRevenue).await?;
+    let imported = match show {
+        "imported" => Some(true),
+        "refused" => Some(false),
+        _ => None,
+    };
+    let per = IMPORTS_PAGE as i64;
+    let mut imports =
+        ctx.state.store.revenue_imports(ctx.meta.brand.id, before, imported, per + 1).await.map_err(store_error)?;
+    // One more than a page was read to know whether older ones remain.
+    let more = imports.len() > IMPORTS_PAGE;
+    imports.truncate(IMPORTS_PAGE);
+    let older_than = more.then(|| imports.last().map(|i| i.id)).flatten();
+    let show = imported.map(|i| if i { "imported" } else { "refused" }).unwrap_or_default().to_owned();
+    Ok(ImportList { imports, show, older_than, paged: before.is_some() })
+}
+
 /// One page of the program's statements for staff: those `show` picks
 /// (`StatementShow`) of partners whose name holds `q`, in the order asked
 /// for (`STATEMENT_COLUMNS`).
@@ -190,7 +214,7 @@ pub async fn program(ctx: &Ctx) -> Result<ProgramView, AppError> {
         payouts_total: payouts_total.max(0) as usize,
         closable,
         closable_total: closable_total.max(0) as usize,
-        imports: store.revenue_imports(brand, 10).await.map_err(store_error)?,
+        imports: store.revenue_imports(brand, None, None, RECENT_IMPORTS).await.map_err(store_error)?,
         partners,
         today: today(ctx).to_string(),
     })

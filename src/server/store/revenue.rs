@@ -64,7 +64,15 @@ pub trait RevenueStore: Send + Sync + 'static {
         errors: &[RowError],
         audit: NewAudit,
     ) -> StoreResult<i64>;
-    async fn revenue_imports(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<ImportRecord>>;
+    /// The newest `limit` imports with an id below `before` (all if `None`),
+    /// only those that were (`Some(true)`) or were not imported if asked.
+    async fn revenue_imports(
+        &self,
+        brand_id: i64,
+        before: Option<i64>,
+        imported: Option<bool>,
+        limit: i64,
+    ) -> StoreResult<Vec<ImportRecord>>;
     async fn revenue_import(&self, brand_id: i64, id: i64) -> StoreResult<Option<ImportRecord>>;
     /// Newest month first.
     async fn statements(
@@ -1292,12 +1300,21 @@ macro_rules! revenue_store {
                 Ok(id)
             }
 
-            async fn revenue_imports(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<ImportRecord>> {
+            async fn revenue_imports(
+                &self,
+                brand_id: i64,
+                before: Option<i64>,
+                imported: Option<bool>,
+                limit: i64,
+            ) -> StoreResult<Vec<ImportRecord>> {
                 let rows: Vec<ImportRow> = sqlx::query_as(&format!(
-                    "{} WHERE i.brand_id = $1 ORDER BY i.id DESC LIMIT $2",
+                    "{} WHERE i.brand_id = $1 AND i.id < $2 AND ($3 IS NULL OR i.imported = $3) \
+                     ORDER BY i.id DESC LIMIT $4",
                     $crate::server::store::revenue::IMPORT_SELECT
                 ))
                 .bind(brand_id)
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(imported)
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;

@@ -1,16 +1,82 @@
-//! /manager/revenue/imports/:id: what a CSV import did, or every problem
-//! that stopped it.
+//! /manager/revenue/imports: every revenue import, newest first, a page at
+//! a time; /manager/revenue/imports/:id: what one did, or every problem that
+//! stopped it.
 
-use crate::api::revenue::get_revenue_import;
+use crate::api::revenue::{get_revenue_import, get_revenue_imports};
+use crate::domain::format::count;
 use crate::domain::ledger::{imported_summary, refused_import_summary};
+use crate::domain::listing::query;
 use crate::ui::components::form::Notice;
 use crate::ui::components::loaded::Loaded;
-use crate::ui::components::style::TD_SHADED_NOWRAP;
-use crate::ui::components::table::{DataTable, Frame, TableLook};
+use crate::ui::components::style::{INPUT, TD_SHADED_MONEY, TD_SHADED_NOWRAP};
+use crate::ui::components::table::{DataTable, Frame, Head, Pager, TableLook};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The choices of which imports to list.
+const SHOW: [(&str, &str); 3] = [("", "All imports"), ("imported", "Imported"), ("refused", "Refused")];
+
+#[component]
+pub fn ImportsPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query_map.read();
+            (q.get("before").and_then(|b| b.parse::<i64>().ok()), q.get("show"))
+        },
+        |(before, show)| get_revenue_imports(before, show),
+    );
+    view! {
+        <Title text="Revenue imports"/>
+        <p class="mb-2 text-sm"><a class="text-brand underline" href="/manager/revenue">"← Revenue"</a></p>
+        <h1 class="mb-4 text-2xl font-bold">"Revenue imports"</h1>
+        <Loaded data let:l>
+            {
+                let show = l.show.clone();
+                let older = l.older_than.map(|id| format!("?{}", query(&[("show", &show), ("before", &id.to_string())])));
+                let newer = l.paged.then(|| format!("?{}", query(&[("show", &show)])));
+                let rows = l.imports.into_iter().map(|i| {
+                    let result = if i.imported {
+                        format!("{} new, {} already recorded", i.new_count, i.unchanged_count)
+                    } else {
+                        format!("Refused: {}", count(i.errors.len(), "problem", "problems"))
+                    };
+                    view! {
+                        <tr>
+                            <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/manager/revenue/imports/{}", i.id)><Time ms=i.created_at_ms/></a></td>
+                            <td class="px-3 py-2 break-all">{i.source}</td>
+                            <td class=TD_SHADED_NOWRAP>{i.created_by}</td>
+                            <td class=TD_SHADED_MONEY>{i.row_count}</td>
+                            <td class=TD_SHADED_NOWRAP>{result}</td>
+                        </tr>
+                    }
+                }).collect::<Vec<_>>();
+                view! {
+                    <form method="get" class="mb-3 flex flex-wrap items-end gap-2">
+                        <div>
+                            <label for="imports-show" class="block text-sm font-medium">"Show"</label>
+                            <select id="imports-show" name="show" class=format!("{INPUT} h-[2.625rem]")>
+                                {SHOW.iter().map(|(key, label)| view! { <option value=*key selected=show == *key>{*label}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-50">"Show"</button>
+                    </form>
+                    <DataTable
+                        look=TableLook::Shaded
+                        frame=Frame::Box
+                        testid="import-list"
+                        empty="No import here yet."
+                        head=vec!["When".into(), "Source".into(), "By".into(), Head::figure("Rows"), "Result".into()]
+                        rows
+                        pager=Pager { older, newer }
+                    />
+                }
+            }
+        </Loaded>
+    }
+}
 
 #[component]
 pub fn ImportPage() -> impl IntoView {

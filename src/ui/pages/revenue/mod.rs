@@ -13,7 +13,7 @@ mod terms;
 mod trend;
 
 pub use dashboard::RevenuePage;
-pub use import::ImportPage;
+pub use import::{ImportPage, ImportsPage};
 pub use list::StatementListPage;
 pub use program::ProgramPage;
 pub use statement::{StatementPage, StatementPrintPage};

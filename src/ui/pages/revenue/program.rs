@@ -221,6 +221,7 @@ fn Program(
                             </li>
                         }).collect_view()}
                     </ul>
+                    <p class="mt-2 text-sm"><a class="text-brand underline" href="/manager/revenue/imports">"Every import"</a></p>
                 })}
             </Card>
             <Card title="Record one event" id="record">
