@@ -88,6 +88,16 @@ pub fn days_waiting(since_ms: i64, now_ms: i64) -> String {
     }
 }
 
+/// How long an item has waited for staff: "arrived today" within its first
+/// day, then "waiting 3 days".
+pub fn waited(since_ms: i64, now_ms: i64) -> String {
+    if now_ms - since_ms < super::DAY_MS {
+        "arrived today".to_owned()
+    } else {
+        format!("waiting {}", days_waiting(since_ms, now_ms))
+    }
+}
+
 /// An instant as RFC 3339 in UTC with milliseconds, as the API and webhook
 /// bodies write times.
 pub fn rfc3339_ms(ms: i64) -> String {
@@ -115,6 +125,13 @@ mod tests {
         assert_eq!(super::days_waiting(0, day - 1), "0 days");
         assert_eq!(super::days_waiting(0, day), "1 day");
         assert_eq!(super::days_waiting(5 * day, 0), "0 days");
+    }
+
+    #[test]
+    fn an_item_waits_from_its_second_day_and_arrived_today_before() {
+        let day = super::super::DAY_MS;
+        assert_eq!(super::waited(0, day - 1), "arrived today");
+        assert_eq!(super::waited(0, 3 * day), "waiting 3 days");
     }
 
     #[test]

@@ -3,7 +3,7 @@ use crate::api::certification::get_certification;
 use crate::api::partners::{get_my_application, get_onboarding_plan, get_partner_home, PartnerHome};
 use crate::domain::account::CurrentUser;
 use crate::domain::application::ApplicationStatus;
-use crate::domain::format::{count, days_waiting, thousands};
+use crate::domain::format::{count, thousands, waited};
 use crate::domain::ledger::PayoutStatus;
 use crate::domain::revenue::{format_money, format_totals};
 use crate::domain::role::Role;
@@ -335,15 +335,6 @@ fn InboxBody(v: InboxView) -> impl IntoView {
                 {(v.more > 0).then(|| view! { <p class="mt-2 text-sm text-slate-600">{format!("and {} more in the queues above.", count(v.more, "item", "items"))}</p> })}
             }.into_any()
         }}
-    }
-}
-
-/// "arrived today", else "waiting 3 days".
-fn waited(since_ms: i64, now_ms: i64) -> String {
-    if now_ms - since_ms < crate::domain::DAY_MS {
-        "arrived today".to_owned()
-    } else {
-        format!("waiting {}", days_waiting(since_ms, now_ms))
     }
 }
 
