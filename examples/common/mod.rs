@@ -23,6 +23,7 @@ pub fn audit(b: i64) -> NewAudit {
         subject: String::new(),
         detail: serde_json::json!({}),
         client_ip: "127.0.0.1".into(),
+        organisation_id: None,
     }
 }
 

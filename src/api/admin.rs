@@ -71,10 +71,15 @@ pub async fn set_account_disabled(user_id: i64, disabled: bool, list: Option<Str
 }
 
 #[server]
-pub async fn audit_log(before: Option<i64>, area: Option<String>, q: Option<String>) -> Result<AuditPage, AppError> {
+pub async fn audit_log(
+    before: Option<i64>,
+    area: Option<String>,
+    q: Option<String>,
+    org: Option<i64>,
+) -> Result<AuditPage, AppError> {
     use crate::server::{context::serve, services::accounts};
     let (area, q) = (area.unwrap_or_default(), q.unwrap_or_default());
-    serve(|ctx| async move { accounts::audit_page(&ctx, before, &area, &q).await }).await
+    serve(|ctx| async move { accounts::audit_page(&ctx, before, &area, &q, org).await }).await
 }
 
 #[server]

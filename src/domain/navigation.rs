@@ -135,6 +135,8 @@ pub struct PartnerFacts {
     pub builds: bool,
     pub funds: bool,
     pub white_label: bool,
+    /// The viewer may read the audit log (administrators).
+    pub audit: bool,
 }
 
 /// The tabs of one partner for program staff: its overview first, then the
@@ -152,6 +154,7 @@ pub fn partner_tabs(org: i64, facts: PartnerFacts) -> Vec<NavLink> {
         facts.funds.then(|| of("/funds", "Funds")),
         Some(of("/reviews", "Reviews")),
         facts.white_label.then(|| of("/branding", "Branding")),
+        facts.audit.then(|| of("/admin/audit", "Audit")),
     ]
     .into_iter()
     .flatten()
@@ -242,18 +245,20 @@ mod tests {
 
     #[test]
     fn a_partners_tabs_follow_its_model_and_open_its_pages_for_it() {
-        let facts = PartnerFacts { builds: false, funds: false, white_label: false };
+        let facts = PartnerFacts { builds: false, funds: false, white_label: false, audit: false };
         let tabs = partner_tabs(7, facts);
         let labels: Vec<_> = tabs.iter().map(|t| t.label).collect();
         assert_eq!(labels, ["Overview", "Plan", "Certification", "Revenue", "Tickets", "Reviews"]);
         assert_eq!(tabs[1].href, "/plan?org=7");
-        let all = partner_tabs(7, PartnerFacts { builds: true, funds: true, white_label: true });
-        assert_eq!(all.len(), 10);
+        let all = partner_tabs(7, PartnerFacts { builds: true, funds: true, white_label: true, audit: true });
+        assert_eq!(all.len(), 11);
+        assert_eq!(all.last().map(|t| t.href.as_str()), Some("/admin/audit?org=7"), "for administrators only");
     }
 
     #[test]
     fn a_page_under_a_tab_shows_as_that_tab() {
-        let tabs = partner_tabs(7, PartnerFacts { builds: true, funds: false, white_label: false });
+        let tabs = partner_tabs(7, PartnerFacts { builds: true, funds: false, white_label: false, audit: true });
+        assert_eq!(current_tab(&tabs, "/admin/audit").map(|t| t.label), Some("Audit"));
         assert_eq!(current_tab(&tabs, "/developers/webhooks").map(|t| t.label), Some("Integration"));
         assert_eq!(current_tab(&tabs, "/manager/partners/7").map(|t| t.label), Some("Overview"));
         assert_eq!(current_tab(&tabs, "/statements/3"), None);

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 pub enum TokenPurpose {
     PasswordReset,
     Invitation,
+    /// An application's emailed link: confirms the address and sets the
+    /// applicant's first password, on the welcome page only.
+    Application,
 }
 
 impl TokenPurpose {
@@ -15,15 +18,17 @@ impl TokenPurpose {
         match self {
             TokenPurpose::PasswordReset => "password_reset",
             TokenPurpose::Invitation => "invitation",
+            TokenPurpose::Application => "application",
         }
     }
 
     /// A reset link is short-lived because it grants an account; an
-    /// invitation waits for someone who may be away for a few days.
+    /// invitation, or the link sent with an application, waits for someone
+    /// who may be away for a few days.
     pub fn lifetime(self) -> Duration {
         match self {
             TokenPurpose::PasswordReset => Duration::hours(1),
-            TokenPurpose::Invitation => Duration::days(7),
+            TokenPurpose::Invitation | TokenPurpose::Application => Duration::days(7),
         }
     }
 }

@@ -115,6 +115,7 @@ pub async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::R
         subject: String::new(),
         detail: serde_json::json!({ "after": { "email": email.as_str(), "role": "admin" } }),
         client_ip: "local".into(),
+        organisation_id: None,
     };
     match store.create_user(user, audit).await {
         Ok(id) => {

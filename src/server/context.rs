@@ -139,6 +139,7 @@ impl Ctx {
             subject,
             detail,
             client_ip: self.meta.client_ip.clone(),
+            organisation_id: None,
         }
     }
 

@@ -191,6 +191,7 @@ impl Ctx {
             subject,
             detail: serde_json::json!({ "seeded": true }),
             client_ip: "local".into(),
+            organisation_id: None,
         }
     }
 }
@@ -232,6 +233,7 @@ pub async fn seed(config: &Config, opts: &SeedOptions) -> anyhow::Result<Seeded>
                 subject: String::new(),
                 detail: serde_json::json!({ "seeded": true }),
                 client_ip: "local".into(),
+                organisation_id: None,
             },
         )
         .await?;

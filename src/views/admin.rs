@@ -32,6 +32,9 @@ pub struct AuditPage {
     pub area: Option<String>,
     /// The search as applied, if any.
     pub search: Option<String>,
+    /// The partner whose entries these are, when one was asked for.
+    #[serde(default)]
+    pub organisation_id: Option<i64>,
 }
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;

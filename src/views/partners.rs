@@ -77,6 +77,9 @@ pub struct PartnerHeader {
     pub builds: bool,
     pub funds: bool,
     pub white_label: bool,
+    /// The viewer may read the partner's audit entries.
+    #[serde(default)]
+    pub audit: bool,
 }
 
 /// One partner on one page for program staff: who, how far, what is open.

@@ -136,6 +136,7 @@ pub fn audit(brand_id: i64, action: &'static str) -> NewAudit {
         subject: String::new(),
         detail: serde_json::json!({}),
         client_ip: "127.0.0.1".into(),
+        organisation_id: None,
     }
 }
 

@@ -195,6 +195,9 @@ on_both!(a_password_reset_link_works_once_and_expires, |e| async move {
     );
     let token = app.mailed_token(&format!("https://{HOST}/reset-password")).await;
     assert_eq!(app.mail().await.len(), 1, "only the real account got mail");
+    // A reset link is not an application's: the welcome page does not take it.
+    let welcome = c.get(&format!("/welcome?token={token}")).await.body;
+    assert!(!welcome.contains("Thank you for applying") && welcome.contains("not valid"), "{welcome}");
 
     let weak = c.call(ResetPassword::PATH, &[("token", &token), ("password", "short"), ("confirm", "short")]).await;
     assert!(weak.body.contains("at least 12"), "{}", weak.body);

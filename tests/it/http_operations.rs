@@ -190,7 +190,7 @@ on_both!(a_newer_schema_still_serves_and_an_older_one_is_refused_until_migrated,
 });
 
 on_both!(pages_that_do_not_apply_to_the_visitor_answer_with_the_status_they_say, |e| async move {
-    use partner_portal::api::auth::ResetPassword;
+    use partner_portal::api::auth::ConfirmApplication;
     use partner_portal::api::partners::SubmitApplication;
     let app = TestApp::start(e).await;
     // An applicant: signed in, no partner organisation yet.
@@ -208,7 +208,7 @@ on_both!(pages_that_do_not_apply_to_the_visitor_answer_with_the_status_they_say,
     ];
     assert_eq!(c.call(SubmitApplication::PATH, &form).await.status, StatusCode::OK);
     let token = app.mailed_token("/welcome").await;
-    c.call(ResetPassword::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    c.call(ConfirmApplication::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert_eq!(c.sign_in("wai@waiting.example", PASSWORD).await.status, StatusCode::OK);
     assert_eq!(c.get("/application").await.status, StatusCode::OK);
     for page in ["/developers", "/support", "/plan", "/revenue", "/funds"] {

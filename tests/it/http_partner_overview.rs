@@ -112,4 +112,24 @@ on_both!(staff_see_one_partner_with_its_header_and_tabs_and_partners_see_only_th
     let page: AuditPage = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{}", r.body));
     assert!(!page.entries.is_empty() && page.entries.iter().all(|e| e.action.starts_with("revenue.")), "{page:?}");
     assert!(page.entries.iter().all(|e| e.subject.contains("import:1")), "{page:?}");
+
+    // One partner's history: what its people did and what staff did to it,
+    // for administrators only, as the last of the partner's tabs.
+    tech.sign_in("owner@acme.example", PASSWORD).await;
+    let r = admin.call(AuditLog::PATH, &[("org", &ts)]).await;
+    let page: AuditPage = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{}", r.body));
+    let actions: Vec<_> = page.entries.iter().map(|e| (e.actor_email.as_str(), e.action.as_str())).collect();
+    assert!(actions.contains(&("owner@acme.example", "auth.sign_in")), "{actions:?}");
+    assert!(actions.contains(&("mgr@example.com", "revenue.imported")), "the event recorded for it: {actions:?}");
+    assert!(!actions.iter().any(|(who, _)| *who == "owner@resell.example"), "{actions:?}");
+    assert_eq!(page.organisation_id, Some(t));
+    let h: PartnerHeader =
+        serde_json::from_str(&admin.call(GetPartnerHeader::PATH, &[("org", &ts)]).await.body).unwrap();
+    assert!(h.audit);
+    let h: PartnerHeader = serde_json::from_str(&mgr.call(GetPartnerHeader::PATH, &[("org", &ts)]).await.body).unwrap();
+    assert!(!h.audit, "managers do not read the audit log");
+    assert_eq!(mgr.call(AuditLog::PATH, &[("org", &ts)]).await.status, StatusCode::FORBIDDEN);
+    let html = admin.get(&format!("/admin/audit?org={t}")).await.body;
+    assert!(html.contains("data-testid=\"partner-header\"") && html.contains("Audit log of this partner"), "{html}");
+    assert!(html.contains(&format!(r#"name="org" value="{t}""#)), "the search keeps the partner: {html}");
 });

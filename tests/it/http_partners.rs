@@ -4,7 +4,7 @@ use crate::helpers::{Client, TestApp, PASSWORD};
 use crate::on_both;
 use axum::http::StatusCode;
 use leptos::server_fn::ServerFn;
-use partner_portal::api::auth::ConfirmApplication;
+use partner_portal::api::auth::{ConfirmApplication, ResetPassword};
 use partner_portal::api::partners::{
     AnswerApplication, DecideApplication, GetApplicationQueue, GetApplicationReview, GetOnboardingPlan,
     GetPartnersOverview, PartnersOverview, PlanView, Review, ScoreApplication, SetPlanItem, SubmitApplication,
@@ -38,6 +38,10 @@ async fn applicant(app: &TestApp, company: &str, email: &str) -> Client {
     let page = c.get(&format!("/welcome?token={token}")).await;
     assert!(page.body.contains("Thank you for applying") && page.body.contains(email), "{}", page.body);
     assert!(!page.body.contains("new password"), "{}", page.body);
+    // It is a link of its own kind: the password reset form refuses it.
+    let pair = [("token", token.as_str()), ("password", PASSWORD), ("confirm", PASSWORD)];
+    let as_reset = c.call(ResetPassword::PATH, &pair).await;
+    assert!(as_reset.body.contains("not valid"), "{}", as_reset.body);
     let r = c.call(ConfirmApplication::PATH, &[("token", &token), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let used = c.get(&format!("/welcome?token={token}")).await;

@@ -36,3 +36,4 @@ mod store;
 mod store_funds;
 mod store_partners;
 mod store_revenue;
+mod upgrade;

@@ -160,7 +160,7 @@ pub async fn request_password_reset(ctx: &Ctx, email: &str) -> Result<(), AppErr
 /// The address an application's confirmation link was sent to, for the
 /// welcome page; the link is not used up by looking.
 pub async fn welcome(ctx: &Ctx, token: &str) -> Result<String, AppError> {
-    ctx.state.store.password_link_email(ctx.meta.brand.id, &hash_token(token), ctx.now()).await.map_err(store_error)
+    ctx.state.store.application_link_email(ctx.meta.brand.id, &hash_token(token), ctx.now()).await.map_err(store_error)
 }
 
 pub async fn reset_password(ctx: &Ctx, token: &str, password: &str, confirm: &str) -> Result<(), AppError> {
@@ -371,9 +371,17 @@ pub async fn users_overview(ctx: &Ctx, sort: &str, dir: &str, q: &str, page: usi
 }
 
 /// One page of the audit log, newest first, from before the entry
-/// `before`: only the `area` chosen (`audit::AREAS`) and entries whose
-/// actor, action or subject holds `q`, if given.
-pub async fn audit_page(ctx: &Ctx, before: Option<i64>, area: &str, q: &str) -> Result<AuditPage, AppError> {
+/// `before`: only the `area` chosen (`audit::AREAS`), entries whose actor,
+/// action or subject holds `q`, and those concerning partner `org`, each if
+/// given. The brand bounds the search, so another brand's partner number
+/// finds nothing.
+pub async fn audit_page(
+    ctx: &Ctx,
+    before: Option<i64>,
+    area: &str,
+    q: &str,
+    org: Option<i64>,
+) -> Result<AuditPage, AppError> {
     use crate::domain::listing::{like_pattern, search};
     ctx.require(Permission::ReadAuditLog).await?;
     let area_pattern = audit::area_pattern(area);
@@ -382,12 +390,12 @@ pub async fn audit_page(ctx: &Ctx, before: Option<i64>, area: &str, q: &str) -> 
     let entries = ctx
         .state
         .store
-        .audit_search(ctx.meta.brand.id, before, area_pattern.as_deref(), pattern.as_deref(), AUDIT_PAGE_SIZE)
+        .audit_search(ctx.meta.brand.id, before, area_pattern.as_deref(), pattern.as_deref(), org, AUDIT_PAGE_SIZE)
         .await
         .map_err(store_error)?;
     let older = (entries.len() as i64 == AUDIT_PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
     let area = area_pattern.map(|_| area.to_owned());
-    Ok(AuditPage { entries, older, area, search })
+    Ok(AuditPage { entries, older, area, search, organisation_id: org })
 }
 
 /// The emails the outbox gave up on, newest first.

@@ -136,14 +136,16 @@ pub async fn save(ctx: &Ctx, org: Option<i64>, form: LookForm) -> Result<Brand, 
         support_email: support_email.flatten(),
         support_url: support_url.flatten(),
     };
-    let a = ctx.audit(
-        Some(&user),
-        audit::BRAND_CHANGED,
-        format!("organisation:{org}"),
-        json!({ "after": {
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::BRAND_CHANGED,
+            format!("organisation:{org}"),
+            json!({ "after": {
         "name": look.name, "primary": look.primary_colour, "accent": look.accent_colour,
         "support_email": look.support_email, "support_url": look.support_url } }),
-    );
+        )
+        .about(org);
     let done = ctx.state.store.save_partner_brand(org, &look, ctx.now(), a).await.map_err(store_error);
     ctx.state.brands.forget();
     done
@@ -175,12 +177,14 @@ pub async fn upload_logo(ctx: &Ctx, org: Option<i64>, bytes: &[u8]) -> Result<()
         height: i64::from(checked.height),
         etag: checked.etag,
     };
-    let a = ctx.audit(
-        Some(&user),
-        audit::BRAND_LOGO_CHANGED,
-        format!("organisation:{org}"),
-        json!({ "type": logo.content_type, "width": logo.width, "height": logo.height, "bytes": bytes.len() }),
-    );
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::BRAND_LOGO_CHANGED,
+            format!("organisation:{org}"),
+            json!({ "type": logo.content_type, "width": logo.width, "height": logo.height, "bytes": bytes.len() }),
+        )
+        .about(org);
     let done = ctx.state.store.save_logo(brand.id, &logo, ctx.now(), a).await.map_err(store_error);
     ctx.state.brands.forget();
     done
@@ -235,12 +239,14 @@ pub async fn save_template(ctx: &Ctx, org: Option<i64>, kind: &str, subject: &st
                 .collect(),
         ));
     }
-    let a = ctx.audit(
-        Some(&user),
-        audit::EMAIL_TEMPLATE_CHANGED,
-        format!("organisation:{org}"),
-        json!({ "kind": kind.key(), "after": { "subject": subject, "body": body } }),
-    );
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::EMAIL_TEMPLATE_CHANGED,
+            format!("organisation:{org}"),
+            json!({ "kind": kind.key(), "after": { "subject": subject, "body": body } }),
+        )
+        .about(org);
     ctx.state.store.save_email_template(brand.id, kind.key(), subject.trim(), body, a).await.map_err(store_error)
 }
 
@@ -248,12 +254,14 @@ pub async fn reset_template(ctx: &Ctx, org: Option<i64>, kind: &str) -> Result<(
     let user = ctx.require_user().await?;
     let (org, brand) = own_brand(ctx, &user, org).await?;
     let kind = TemplateKind::parse(kind).ok_or_else(|| AppError::Refused("Unknown email kind.".into()))?;
-    let a = ctx.audit(
-        Some(&user),
-        audit::EMAIL_TEMPLATE_CHANGED,
-        format!("organisation:{org}"),
-        json!({ "kind": kind.key(), "after": "default" }),
-    );
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::EMAIL_TEMPLATE_CHANGED,
+            format!("organisation:{org}"),
+            json!({ "kind": kind.key(), "after": "default" }),
+        )
+        .about(org);
     ctx.state.store.reset_email_template(brand.id, kind.key(), a).await.map_err(store_error)
 }
 
@@ -309,12 +317,14 @@ pub async fn invite_customer(ctx: &Ctx, org: Option<i64>, email: &str, name: &st
         created_at: now,
         expires_at: now + TokenPurpose::Invitation.lifetime(),
     };
-    let a = ctx.audit(
-        Some(&user),
-        audit::INVITATION_SENT,
-        format!("email:{email}"),
-        json!({ "after": { "email": email.as_str(), "role": "customer", "organisation": org, "brand": brand.id } }),
-    );
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::INVITATION_SENT,
+            format!("email:{email}"),
+            json!({ "after": { "email": email.as_str(), "role": "customer", "organisation": org, "brand": brand.id } }),
+        )
+        .about(org);
     store.create_invitation(token, mail, a).await.map_err(|e| match store_error(e) {
         AppError::Conflict(m) => AppError::field("email", m),
         other => other,
@@ -329,7 +339,9 @@ pub async fn add_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(),
         return Err(AppError::field("domain", "That is the program's own address; use a domain of yours."));
     }
     let (token, _) = crate::server::auth::new_token();
-    let a = ctx.audit(Some(&user), audit::DOMAIN_ADDED, format!("organisation:{org}"), json!({ "domain": domain }));
+    let a = ctx
+        .audit(Some(&user), audit::DOMAIN_ADDED, format!("organisation:{org}"), json!({ "domain": domain }))
+        .about(org);
     let done = ctx.state.store.request_domain(brand.id, &domain, &format!("pp-{token}"), a).await.map_err(store_error);
     ctx.state.brands.forget();
     done
@@ -338,7 +350,9 @@ pub async fn add_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(),
 pub async fn remove_domain(ctx: &Ctx, org: Option<i64>, domain: &str) -> Result<(), AppError> {
     let user = ctx.require_user().await?;
     let (org, brand) = own_brand(ctx, &user, org).await?;
-    let a = ctx.audit(Some(&user), audit::DOMAIN_REMOVED, format!("organisation:{org}"), json!({ "domain": domain }));
+    let a = ctx
+        .audit(Some(&user), audit::DOMAIN_REMOVED, format!("organisation:{org}"), json!({ "domain": domain }))
+        .about(org);
     let done = ctx.state.store.remove_domain(brand.id, domain, a).await.map_err(store_error);
     ctx.state.brands.forget();
     done

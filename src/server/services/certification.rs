@@ -82,7 +82,7 @@ pub async fn fire(ctx: &Ctx, org: i64, version: i64, event: &str, note: &str, ev
         audit::CERT_TRANSITION,
         format!("organisation:{org}"),
         json!({ "before": { "state": t.from.key() }, "after": { "state": t.to.key() }, "event": t.event.key(), "note": note }),
-    );
+    ).about(org);
     let write = TransitionWrite { organisation_id: org, version, transition: t, actor: &label, note, evidence };
     store.record_transition(ctx.meta.brand.id, write, mails, a).await.map_err(store_error)
 }
@@ -164,6 +164,7 @@ pub async fn run_scheduler_once(state: &AppState) -> anyhow::Result<(usize, usiz
             subject: format!("organisation:{org}"),
             detail: json!({ "before": { "state": t.from.key() }, "after": { "state": t.to.key() }, "event": t.event.key() }),
             client_ip: "local".into(),
+            organisation_id: Some(org),
         };
         let write = TransitionWrite { organisation_id: org, version, transition: t, actor: &actor, note, evidence: "" };
         match store.record_transition(brand, write, Vec::new(), audit).await {

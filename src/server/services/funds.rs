@@ -189,13 +189,15 @@ pub async fn request(ctx: &Ctx, kind: &str, title: &str, date: &str, amount: &st
         requested_minor: amount,
         requested_by: user.id,
     };
-    let a = ctx.audit(
-        Some(&user),
-        audit::FUND_REQUESTED,
-        String::new(),
-        json!({ "organisation_id": org, "kind": kind.key(), "title": title, "date": date.to_string(),
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::FUND_REQUESTED,
+            String::new(),
+            json!({ "organisation_id": org, "kind": kind.key(), "title": title, "date": date.to_string(),
                 "amount": Money::new(amount, budget.currency).to_string() }),
-    );
+        )
+        .about(org);
     match store.request_funds(brand, &new, a).await.map_err(store_error)? {
         Ok(id) => Ok(id),
         Err(over) => Err(AppError::field("amount", over.to_string())),
@@ -267,7 +269,7 @@ pub async fn decide(ctx: &Ctx, id: i64, version: i64, action: &str, reason: &str
         what,
         format!("fund_request:{id}"),
         json!({ "organisation_id": r.organisation_id, "before": r.status.key(), "after": to.key(), "reason": note }),
-    );
+    ).about(r.organisation_id);
     let change =
         FundMove { id, organisation_id: partner_org, version, from: r.status, to, note: note.as_deref(), by: user.id };
     match store.move_fund_request(brand, change, mails, a).await.map_err(store_error)? {
@@ -351,13 +353,15 @@ pub async fn claim(
         Ok(()) => {}
     }
     let Some(amount) = amount else { return Err(AppError::Internal) };
-    let a = ctx.audit(
-        Some(&user),
-        audit::FUND_CLAIMED,
-        format!("fund_request:{id}"),
-        json!({ "organisation_id": org, "amount": Money::new(amount, approved.currency).to_string(), "link": link,
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::FUND_CLAIMED,
+            format!("fund_request:{id}"),
+            json!({ "organisation_id": org, "amount": Money::new(amount, approved.currency).to_string(), "link": link,
                 "file": file.as_ref().map(|f| json!({ "type": f.content_type, "bytes": f.bytes.len() })) }),
-    );
+        )
+        .about(org);
     let c = FundClaim { id, organisation_id: org, version: r.version, amount_minor: amount, link, file, by: user.id };
     store.claim_funds(brand, c, a).await.map_err(store_error)
 }

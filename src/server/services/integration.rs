@@ -165,7 +165,7 @@ pub async fn create_key(
         audit::API_KEY_CREATED,
         format!("organisation:{org}"),
         json!({ "after": { "name": name, "environment": env.key(), "scopes": crate::domain::integration::scopes_text(&scopes), "hint": record.hint } }),
-    );
+    ).about(org);
     let (id, _) = ctx.state.store.create_api_key(record, a).await.map_err(store_error)?;
     ctx.session.insert(NEW_KEY, (id, secret)).await.map_err(|e| internal(format!("session write: {e}")))?;
     // Every sandbox key (not just the first) makes sure access was granted:
@@ -218,6 +218,7 @@ async fn grant_sandbox_access(
         subject: format!("organisation:{org}"),
         detail: json!({ "before": { "state": t.from.key() }, "after": { "state": t.to.key() }, "event": t.event.key() }),
         client_ip: "local".into(),
+        organisation_id: Some(org),
     };
     let note = "First sandbox key created.";
     let write = TransitionWrite {
@@ -262,7 +263,7 @@ pub async fn rotate_key(ctx: &Ctx, org: Option<i64>, id: i64, grace: &str) -> Re
         audit::API_KEY_ROTATED,
         format!("api_key:{id}"),
         json!({ "before": { "hint": old.hint }, "after": { "hint": record.hint, "old_key_ends": ends.timestamp_millis() } }),
-    );
+    ).about(org);
     let new_id = store.rotate_api_key(id, ends, record, a).await.map_err(store_error)?;
     ctx.session.insert(NEW_KEY, (new_id, secret)).await.map_err(|e| internal(format!("session write: {e}")))?;
     Ok(new_id)
@@ -275,7 +276,7 @@ pub async fn revoke_key(ctx: &Ctx, org: Option<i64>, id: i64) -> Result<(), AppE
     if !can_manage {
         return Err(AppError::Forbidden);
     }
-    let a = ctx.audit(Some(&user), audit::API_KEY_REVOKED, format!("api_key:{id}"), json!({}));
+    let a = ctx.audit(Some(&user), audit::API_KEY_REVOKED, format!("api_key:{id}"), json!({})).about(org);
     ctx.state.store.revoke_api_key(ctx.meta.brand.id, org, id, ctx.now(), a).await.map_err(store_error)
 }
 

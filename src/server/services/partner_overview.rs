@@ -24,7 +24,7 @@ pub async fn header(ctx: &Ctx, org: i64) -> Result<PartnerHeader, AppError> {
 
 /// The header, with the profile and team it was drawn from.
 async fn read_header(ctx: &Ctx, org: i64) -> Result<(PartnerHeader, PartnerProfile, Vec<TeamMember>), AppError> {
-    ctx.require(Permission::ReviewApplications).await?;
+    let viewer = ctx.require(Permission::ReviewApplications).await?;
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let profile = store.partner_profile(brand, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
@@ -52,6 +52,7 @@ async fn read_header(ctx: &Ctx, org: i64) -> Result<(PartnerHeader, PartnerProfi
         // The same rules as the partner's own menu (`store::sql` session user).
         funds: crate::domain::funds::eligible(profile.model, profile.state),
         white_label: profile.model == Some(RevenueModel::WhiteLabel),
+        audit: crate::domain::role::can(viewer.role, Permission::ReadAuditLog),
     };
     Ok((header, profile, members))
 }

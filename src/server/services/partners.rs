@@ -22,7 +22,6 @@ use crate::server::emails::{application_received_email, decision_email, existing
 use crate::server::store::{Actor, DecisionRecord, NewToken, StoreError};
 use crate::server::throttle;
 use crate::views::partners::{PartnerRow, PartnersOverview, PlanView, QueueView, Review, TeamView};
-use chrono::Duration;
 use serde_json::json;
 
 fn invalid(errors: Vec<(&'static str, String)>) -> AppError {
@@ -55,7 +54,7 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
         org: None,
         created_by: None,
         created_at: now,
-        expires_at: now + Duration::days(7),
+        expires_at: now + TokenPurpose::Application.lifetime(),
     };
     let mut a = ctx.audit(None, audit::APPLICATION_SUBMITTED, String::new(), json!({ "after": { "company": app.company, "email": app.email.as_str(), "revenue_model": app.revenue_model.key() } }));
     a.actor_email = app.email.to_string();
@@ -246,12 +245,14 @@ pub async fn set_item(ctx: &Ctx, org: i64, item: i64, done: bool) -> Result<(), 
     let user = ctx.require_user().await?;
     let (org, _) = org_for(&user, Some(org))?;
     let action = if done { audit::PLAN_ITEM_DONE } else { audit::PLAN_ITEM_UNDONE };
-    let a = ctx.audit(
-        Some(&user),
-        action,
-        format!("onboarding_item:{item}"),
-        json!({ "organisation": org, "after": { "done": done } }),
-    );
+    let a = ctx
+        .audit(
+            Some(&user),
+            action,
+            format!("onboarding_item:{item}"),
+            json!({ "organisation": org, "after": { "done": done } }),
+        )
+        .about(org);
     let actor = Actor { id: Some(user.id), label: user.email.clone() };
     ctx.state.store.set_plan_item(ctx.meta.brand.id, org, item, done, &actor, a).await.map_err(store_error)
 }
@@ -407,12 +408,14 @@ pub async fn invite_colleague(ctx: &Ctx, email: &str, name: &str, org_role: &str
         created_at: now,
         expires_at: now + TokenPurpose::Invitation.lifetime(),
     };
-    let a = ctx.audit(
-        Some(&owner),
-        audit::INVITATION_SENT,
-        format!("email:{email}"),
-        json!({ "after": { "email": email.as_str(), "organisation": org, "org_role": org_role.as_str() } }),
-    );
+    let a = ctx
+        .audit(
+            Some(&owner),
+            audit::INVITATION_SENT,
+            format!("email:{email}"),
+            json!({ "after": { "email": email.as_str(), "organisation": org, "org_role": org_role.as_str() } }),
+        )
+        .about(org);
     ctx.state.store.create_invitation(token, mail, a).await.map_err(|e| match store_error(e) {
         AppError::Conflict(m) => AppError::field("email", m),
         other => other,

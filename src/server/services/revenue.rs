@@ -401,8 +401,16 @@ async fn record(
         created_by: user.id,
         dry_run: !errors.is_empty(),
     };
-    let a =
+    let mut a =
         ctx.audit(Some(user), audit::REVENUE_IMPORTED, String::new(), json!({ "source": source, "rows": raws.len() }));
+    // Revenue of one partner only (an event recorded by hand, or a file of
+    // one partner's rows) belongs in that partner's history.
+    let mut partners_of_rows = batch.rows.iter().map(|r| r.organisation_id);
+    if let Some(first) = partners_of_rows.next() {
+        if partners_of_rows.all(|o| o == first) {
+            a = a.about(first);
+        }
+    }
     match store.import_revenue(brand, batch, a).await.map_err(store_error)? {
         ImportOutcome::Imported(rec) => Ok(Ok(rec)),
         ImportOutcome::Rejected(mut more) => {
@@ -544,12 +552,14 @@ pub async fn save_terms(ctx: &Ctx, org: i64, form: TermsForm) -> Result<(), AppE
         return Err(AppError::field("bounty_certified", "A bounty cannot be negative."));
     }
     let from = effective.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
-    let a = ctx.audit(
-        Some(&user),
-        audit::TERMS_CHANGED,
-        format!("organisation:{org}"),
-        json!({ "before": latest.terms, "after": terms, "effective_from": effective.to_string() }),
-    );
+    let a = ctx
+        .audit(
+            Some(&user),
+            audit::TERMS_CHANGED,
+            format!("organisation:{org}"),
+            json!({ "before": latest.terms, "after": terms, "effective_from": effective.to_string() }),
+        )
+        .about(org);
     store.add_terms_version(brand, org, from, &terms, user.id, a).await.map_err(store_error)?;
     Ok(())
 }
@@ -566,7 +576,8 @@ pub async fn close(ctx: &Ctx, id: i64) -> Result<(), AppError> {
         link: format!("{}/statements/{id}", ctx.public_url()),
     };
     let mails = emails::to_owners(ctx, s.organisation_id, &email).await?;
-    let a = ctx.audit(Some(&user), audit::STATEMENT_CLOSED, format!("statement:{id}"), json!({}));
+    let a =
+        ctx.audit(Some(&user), audit::STATEMENT_CLOSED, format!("statement:{id}"), json!({})).about(s.organisation_id);
     store.close_statement(brand, id, Month::of(ctx.now()), user.id, mails, a).await.map_err(store_error)
 }
 
@@ -625,6 +636,7 @@ pub async fn approve_payouts(ctx: &Ctx, seen: &str) -> Result<usize, AppError> {
                 format!("payout:{}", p.id),
                 json!({ "before": "pending", "after": "approved", "amount": p.amount.to_string(), "bulk": true }),
             )
+            .about(p.organisation_id)
         })
         .collect();
     store.approve_payouts(brand, &waiting, user.id, audits).await.map_err(store_error)?;
@@ -648,7 +660,7 @@ pub async fn payout(ctx: &Ctx, id: i64, version: i64, action: &str, reference: &
         if to == PayoutStatus::Paid { audit::PAYOUT_PAID } else { audit::PAYOUT_APPROVED },
         format!("payout:{id}"),
         json!({ "before": p.status.key(), "after": to.key(), "amount": p.amount.to_string(), "reference": reference }),
-    );
+    ).about(p.organisation_id);
     p.version = version;
     store.move_payout(brand, &p, to, reference, user.id, a).await.map_err(store_error)
 }

@@ -159,12 +159,14 @@ pub async fn generate(ctx: &Ctx, org: i64, quarter: &str, recommendations: &str)
         business,
         partial: now < quarter_end,
     };
-    let audit = ctx.audit(
-        Some(&user),
-        audit::REVIEW_SAVED,
-        String::new(),
-        json!({ "organisation_id": org, "quarter": chosen.key() }),
-    );
+    let audit = ctx
+        .audit(
+            Some(&user),
+            audit::REVIEW_SAVED,
+            String::new(),
+            json!({ "organisation_id": org, "quarter": chosen.key() }),
+        )
+        .about(org);
     let review = NewReview {
         brand_id: brand,
         organisation_id: org,

@@ -128,7 +128,7 @@ pub async fn open(ctx: &Ctx, form: TicketForm) -> Result<i64, AppError> {
         audit::TICKET_OPENED,
         String::new(),
         json!({ "organisation_id": org, "severity": severity.key(), "tier": tier.key(), "target_minutes": target_minutes }),
-    );
+    ).about(org);
     let ticket = NewTicket {
         brand_id: brand,
         organisation_id: org,
@@ -227,12 +227,14 @@ pub async fn reply(ctx: &Ctx, id: i64, body: &str, file: Option<(String, Vec<u8>
             }
         }
     };
-    let audit = ctx.audit(
-        Some(&user),
-        audit::TICKET_REPLIED,
-        format!("ticket:{id}"),
-        json!({ "from_staff": from_staff, "attachment": file.as_ref().map(|f| &f.file_name) }),
-    );
+    let audit = ctx
+        .audit(
+            Some(&user),
+            audit::TICKET_REPLIED,
+            format!("ticket:{id}"),
+            json!({ "from_staff": from_staff, "attachment": file.as_ref().map(|f| &f.file_name) }),
+        )
+        .about(t.view.organisation_id);
     let reply = NewReply { author_id: user.id, from_staff, body, attachment: file };
     ctx.state.store.add_reply(ctx.meta.brand.id, id, reply, mails, audit).await.map_err(store_error)?;
     Ok(())
@@ -260,12 +262,14 @@ pub async fn assign(ctx: &Ctx, id: i64, assignee: Option<i64>) -> Result<(), App
         )],
         _ => vec![],
     };
-    let audit = ctx.audit(
-        Some(&user),
-        audit::TICKET_ASSIGNED,
-        format!("ticket:{id}"),
-        json!({ "before": { "assignee_id": t.view.assignee_id }, "after": { "assignee_id": assignee } }),
-    );
+    let audit = ctx
+        .audit(
+            Some(&user),
+            audit::TICKET_ASSIGNED,
+            format!("ticket:{id}"),
+            json!({ "before": { "assignee_id": t.view.assignee_id }, "after": { "assignee_id": assignee } }),
+        )
+        .about(t.view.organisation_id);
     ctx.state.store.assign_ticket(ctx.meta.brand.id, id, assignee, mails, audit).await.map_err(store_error)
 }
 
@@ -287,7 +291,9 @@ pub async fn resolve(ctx: &Ctx, id: i64, resolution: Resolution) -> Result<(), A
             ctx.public_url()
         ),
     )];
-    let audit = ctx.audit(Some(&user), audit::TICKET_RESOLVED, format!("ticket:{id}"), json!({ "resolution": r }));
+    let audit = ctx
+        .audit(Some(&user), audit::TICKET_RESOLVED, format!("ticket:{id}"), json!({ "resolution": r }))
+        .about(t.view.organisation_id);
     ctx.state.store.resolve_ticket(ctx.meta.brand.id, id, user.id, &r, mails, audit).await.map_err(store_error)
 }
 
@@ -301,7 +307,9 @@ pub async fn reopen(ctx: &Ctx, id: i64, reason: &str) -> Result<(), AppError> {
         format!("Reopened: [#{id}] {}", t.view.subject),
         format!("{} reopened ticket #{id}: {reason}\n\n{}/support/tickets/{id}\n", user.display_name, ctx.public_url()),
     )];
-    let audit = ctx.audit(Some(&user), audit::TICKET_REOPENED, format!("ticket:{id}"), json!({ "reason": reason }));
+    let audit = ctx
+        .audit(Some(&user), audit::TICKET_REOPENED, format!("ticket:{id}"), json!({ "reason": reason }))
+        .about(t.view.organisation_id);
     ctx.state.store.reopen_ticket(ctx.meta.brand.id, id, user.id, &reason, mails, audit).await.map_err(store_error)
 }
 

@@ -46,6 +46,7 @@ impl Who {
             subject,
             detail,
             client_ip: self.client_ip.clone(),
+            organisation_id: None,
         }
     }
 }

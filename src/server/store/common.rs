@@ -108,6 +108,17 @@ pub struct NewAudit {
     pub subject: String,
     pub detail: serde_json::Value,
     pub client_ip: String,
+    /// The partner organisation the entry concerns when staff act on it;
+    /// `None` takes the actor's own organisation, if any (a partner's
+    /// person acting).
+    pub organisation_id: Option<i64>,
+}
+
+impl NewAudit {
+    /// The entry concerns partner `org` (staff acting on it).
+    pub fn about(self, org: i64) -> NewAudit {
+        NewAudit { organisation_id: Some(org), ..self }
+    }
 }
 
 /// A message for the outbox worker to send.

@@ -656,7 +656,7 @@ macro_rules! partner_store {
                 .await?;
                 Self::move_status_count(&mut tx, "application_status_counts", brand_id, None, "submitted").await?;
                 let token = NewToken { user_id: Some(user_id), ..token };
-                Self::insert_token(&mut tx, &token, TokenPurpose::PasswordReset).await?;
+                Self::insert_token(&mut tx, &token, TokenPurpose::Application).await?;
                 Self::insert_email(&mut tx, &mail, audit.at).await?;
                 let audit = NewAudit { actor_id: Some(user_id), subject: format!("application:{id}"), ..audit };
                 Self::insert_audit(&mut tx, &audit).await?;

@@ -69,10 +69,9 @@ pub trait CoreStore: Send + Sync + 'static {
     async fn set_time_zone(&self, user_id: i64, zone: Option<&str>, audit: NewAudit) -> StoreResult<()>;
 
     async fn create_password_reset(&self, token: NewToken, mail: OutgoingEmail, audit: NewAudit) -> StoreResult<()>;
-    /// The address a password link (reset, or an application's
-    /// confirmation) was sent to, while it can still be used; the link stays
-    /// unused.
-    async fn password_link_email(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<String>;
+    /// The address an application's link was sent to, while it can still be
+    /// used; the link stays unused.
+    async fn application_link_email(&self, brand_id: i64, token_hash: &str, now: DateTime<Utc>) -> StoreResult<String>;
     /// Redeems a reset token: sets the password, uses the token, ends sessions.
     async fn redeem_password_reset(
         &self,
@@ -129,6 +128,7 @@ pub trait CoreStore: Send + Sync + 'static {
         before_id: Option<i64>,
         area: Option<&str>,
         search: Option<&str>,
+        organisation_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>>;
 
@@ -422,8 +422,8 @@ impl From<FailedRow> for FailedEmail {
 }
 
 pub(super) const INSERT_AUDIT: &str =
-    "INSERT INTO audit_log (brand_id, at, actor_id, actor_email, action, subject, detail, client_ip) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    "INSERT INTO audit_log (brand_id, at, actor_id, actor_email, action, subject, detail, client_ip, organisation_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT u.org_id FROM users u WHERE u.id = $3)))";
 pub(super) const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (kind, payload, created_at, available_at) VALUES ($1, $2, $3, $3)";
 pub(super) const INSERT_TOKEN: &str = "INSERT INTO one_time_tokens \
@@ -501,6 +501,7 @@ macro_rules! sql_store {
                     .bind(&a.subject)
                     .bind(a.detail.to_string())
                     .bind(&a.client_ip)
+                    .bind(a.organisation_id)
                     .execute(&mut **tx)
                     .await?;
                 Ok(())
@@ -546,8 +547,8 @@ macro_rules! sql_store {
 
             /// Loads a token for update inside `tx` and checks it may be used.
             /// Redeems a password link (a reset, or an application's
-            /// confirmation): sets the password, uses the link, ends sessions,
-            /// and audits it as `action`.
+            /// confirmation) of `purpose`: sets the password, uses the link,
+            /// ends sessions, and audits it as `action`.
             async fn redeem_password_link(
                 &self,
                 brand_id: i64,
@@ -555,10 +556,10 @@ macro_rules! sql_store {
                 password_hash: &str,
                 now: DateTime<Utc>,
                 client_ip: &str,
-                action: &'static str,
+                (purpose, action): (TokenPurpose, &'static str),
             ) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
-                let token = Self::take_token(&mut tx, brand_id, token_hash, TokenPurpose::PasswordReset, now).await?;
+                let token = Self::take_token(&mut tx, brand_id, token_hash, purpose, now).await?;
                 let user_id = token.user_id.ok_or(TokenError::Unknown)?;
                 let changed = sqlx::query(
                     "UPDATE users SET password_hash = $1, password_changed_at = $2, session_epoch = session_epoch + 1 \
@@ -582,6 +583,7 @@ macro_rules! sql_store {
                     subject: format!("user:{user_id}"),
                     detail: serde_json::json!({}),
                     client_ip: client_ip.to_owned(),
+                    organisation_id: None,
                 };
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
@@ -972,7 +974,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn password_link_email(
+            async fn application_link_email(
                 &self,
                 brand_id: i64,
                 token_hash: &str,
@@ -980,7 +982,7 @@ macro_rules! sql_store {
             ) -> StoreResult<String> {
                 let row: Option<TokenRow> = sqlx::query_as($crate::server::store::sql::SELECT_TOKEN)
                     .bind(token_hash)
-                    .bind(TokenPurpose::PasswordReset.as_str())
+                    .bind(TokenPurpose::Application.as_str())
                     .bind(brand_id)
                     .fetch_optional(&self.pool)
                     .await?;
@@ -997,8 +999,8 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 client_ip: &str,
             ) -> StoreResult<i64> {
-                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, audit::PASSWORD_RESET)
-                    .await
+                let link = (TokenPurpose::PasswordReset, audit::PASSWORD_RESET);
+                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, link).await
             }
 
             async fn redeem_application_link(
@@ -1009,8 +1011,8 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 client_ip: &str,
             ) -> StoreResult<i64> {
-                let action = audit::APPLICATION_CONFIRMED;
-                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, action).await
+                let link = (TokenPurpose::Application, audit::APPLICATION_CONFIRMED);
+                self.redeem_password_link(brand_id, token_hash, password_hash, now, client_ip, link).await
             }
 
             async fn create_invitation(
@@ -1108,6 +1110,7 @@ macro_rules! sql_store {
                     subject: format!("user:{user_id}"),
                     detail: serde_json::json!({ "role": role.as_str(), "invited_by": token.created_by }),
                     client_ip: client_ip.to_owned(),
+                    organisation_id: None,
                 };
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
@@ -1245,9 +1248,12 @@ macro_rules! sql_store {
                 before_id: Option<i64>,
                 area: Option<&str>,
                 search: Option<&str>,
+                organisation_id: Option<i64>,
                 limit: i64,
             ) -> StoreResult<Vec<AuditEntry>> {
                 let area_filter = if area.is_some() { "action LIKE $3" } else { "$3 = ''" };
+                // One partner's entries through its own index.
+                let org_filter = if organisation_id.is_some() { "organisation_id = $6" } else { "$6 IS NULL" };
                 let search_filter = $crate::server::store::common::search_clause(
                     search.is_some(),
                     "$4",
@@ -1255,13 +1261,15 @@ macro_rules! sql_store {
                 );
                 let rows: Vec<AuditRow> = sqlx::query_as(&format!(
                     "SELECT id, at, actor_email, action, subject, detail, client_ip FROM audit_log \
-                     WHERE brand_id = $1 AND id < $2 AND {area_filter} AND {search_filter} ORDER BY id DESC LIMIT $5"
+                     WHERE brand_id = $1 AND id < $2 AND {area_filter} AND {search_filter} AND {org_filter} \
+                     ORDER BY id DESC LIMIT $5"
                 ))
                 .bind(brand_id)
                 .bind(before_id.unwrap_or(i64::MAX))
                 .bind(area.unwrap_or_default())
                 .bind(search.unwrap_or_default())
                 .bind(limit)
+                .bind(organisation_id)
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(AuditRow::into_entry).collect())

@@ -199,17 +199,23 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k);
     let before = move || param("before").and_then(|b| b.parse::<i64>().ok());
-    let page = Resource::new(move || (before(), param("area"), param("q")), |(b, a, q)| audit_log(b, a, q));
+    let org = move || param("org").and_then(|o| o.parse::<i64>().ok());
+    let page =
+        Resource::new(move || (before(), param("area"), param("q"), org()), |(b, a, q, o)| audit_log(b, a, q, o));
     view! {
         <Title text="Audit log"/>
         <Loaded data=page let:p>
-            <h1 class="mb-6 text-2xl font-bold">"Audit log"</h1>
+            <h1 class="mb-6 text-2xl font-bold">{if p.organisation_id.is_some() { "Audit log of this partner" } else { "Audit log" }}</h1>
             {
                 let area = p.area.clone().unwrap_or_default();
                 let search = p.search.clone().unwrap_or_default();
+                let org = p.organisation_id.map(|o| o.to_string()).unwrap_or_default();
                 let older = p.older.map(|id| {
-                    format!("/admin/audit?{}", listing_query(&[("area", &area), ("q", &search), ("before", &id.to_string())]))
+                    let pairs = [("org", org.as_str()), ("area", &area), ("q", &search), ("before", &id.to_string())];
+                    format!("/admin/audit?{}", listing_query(&pairs))
                 });
+                let clear = if org.is_empty() { "/admin/audit".to_owned() } else { format!("/admin/audit?org={org}") };
+                let keep = vec![("org", org.clone())];
                 let filtered = p.area.is_some() || p.search.is_some();
                 let rows = p.entries.into_iter().map(|e| view! {
                             <tr>
@@ -232,7 +238,7 @@ pub fn AuditPage() -> impl IntoView {
                             </tr>
                         }).collect::<Vec<_>>();
                 view! {
-                    <SearchBox label="Search by who, what or subject" value=p.search.clone() clear="/admin/audit".to_owned() filtered=p.area.is_some()>
+                    <SearchBox label="Search by who, what or subject" value=p.search.clone() keep clear filtered=p.area.is_some()>
                         <div>
                             <label for="audit-area" class="block text-sm font-medium">"Area"</label>
                             <select id="audit-area" name="area" class=format!("{INPUT} h-[2.625rem]")>

@@ -46,7 +46,12 @@ pub fn PartnerBar() -> impl IntoView {
 #[component]
 fn PartnerHead(header: PartnerHeader, heading: bool) -> impl IntoView {
     let location = use_location();
-    let facts = PartnerFacts { builds: header.builds, funds: header.funds, white_label: header.white_label };
+    let facts = PartnerFacts {
+        builds: header.builds,
+        funds: header.funds,
+        white_label: header.white_label,
+        audit: header.audit,
+    };
     let tabs = partner_tabs(header.organisation_id, facts);
     let name = header.organisation.clone();
     let title = if heading {
