@@ -91,4 +91,20 @@ test("a manager opens one partner's overview and walks its tabs, each saying who
   const org = new URL(page.url()).origin;
   await goto(page, `${org}/plan?org=1`);
   await expect(page.getByTestId("partner-header")).toHaveCount(0);
+  await signOut(page);
+
+  // Administrators read the partner's own history on its Audit tab: its
+  // approval and what its people did, under the partner's header.
+  await signIn(page, manager);
+  await openPartner(page, company);
+  await page.getByRole("navigation", { name: "Partner pages" }).getByRole("link", { name: "Audit", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Audit log of this partner");
+  await expect(page.getByTestId("partner-name")).toHaveText(company);
+  const history = page.getByTestId("audit");
+  await expect(history.locator("tr", { hasText: owner }).filter({ hasText: "Signed in" }).first()).toBeVisible();
+  // Of the administrator's own entries, only the approval concerns it.
+  await expect(history.locator("tbody tr", { hasText: manager })).toHaveCount(1);
+  await expect(history.locator("tbody tr", { hasText: manager })).toContainText("Approved an application");
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("partner-audit.png"), fullPage: true });
 });

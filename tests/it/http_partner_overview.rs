@@ -121,6 +121,7 @@ on_both!(staff_see_one_partner_with_its_header_and_tabs_and_partners_see_only_th
     let actions: Vec<_> = page.entries.iter().map(|e| (e.actor_email.as_str(), e.action.as_str())).collect();
     assert!(actions.contains(&("owner@acme.example", "auth.sign_in")), "{actions:?}");
     assert!(actions.contains(&("mgr@example.com", "revenue.imported")), "the event recorded for it: {actions:?}");
+    assert!(actions.contains(&("mgr@example.com", "application.approved")), "its approval: {actions:?}");
     assert!(!actions.iter().any(|(who, _)| *who == "owner@resell.example"), "{actions:?}");
     assert_eq!(page.organisation_id, Some(t));
     let h: PartnerHeader =

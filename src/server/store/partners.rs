@@ -933,6 +933,8 @@ macro_rules! partner_store {
                     organisation_id = Some(org);
                 }
                 Self::insert_email(&mut tx, &mail, now).await?;
+                // An approval is the first entry of the new partner's history.
+                let audit = NewAudit { organisation_id: organisation_id.or(audit.organisation_id), ..audit };
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(organisation_id)
