@@ -41,7 +41,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expect(page.getByTestId("import-list").locator("tr", { hasText: "3 new, 0 already recorded" }).first()).toBeVisible();
   await ready(page);
   await page.getByLabel("Show", { exact: true }).selectOption("refused");
-  await page.getByRole("button", { name: "Show" }).click();
+  await page.getByRole("button", { name: "Show imports" }).click();
   await expect(page).toHaveURL(/show=refused/);
   const refusedRows = page.getByTestId("import-list").locator("tbody tr");
   await expect(refusedRows.filter({ hasText: "revenue.csv" }).first()).toBeVisible();

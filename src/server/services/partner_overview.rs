@@ -63,8 +63,17 @@ pub async fn overview(ctx: &Ctx, org: i64) -> Result<PartnerOverview, AppError> 
     let brand = ctx.meta.brand.id;
     let now = ctx.now();
     let items = store.plan(brand, org).await.map_err(store_error)?;
-    let open =
-        TicketFilter { organisation_id: Some(org), status: Some(TicketStatus::Open), limit: 500, ..Default::default() };
+    // Counted in the database; in queue order the tickets past their
+    // target come first, so reading a page finds every breached one (all
+    // but a partner with hundreds late at once).
+    let open = TicketFilter {
+        organisation_id: Some(org),
+        status: Some(TicketStatus::Open),
+        queue: true,
+        limit: 500,
+        ..Default::default()
+    };
+    let open_tickets = store.ticket_count(brand, &open).await.map_err(store_error)?.max(0) as usize;
     let tickets = store.tickets(brand, open).await.map_err(store_error)?;
     let breached = tickets.iter().filter(|t| t.clock(now.timestamp_millis()).state == SlaState::Breached).count();
     let mut timeline = store.certification_history(brand, org).await.map_err(store_error)?;
@@ -74,7 +83,7 @@ pub async fn overview(ctx: &Ctx, org: i64) -> Result<PartnerOverview, AppError> 
         header,
         approved_at_ms: profile.approved_at_ms,
         plan: (!items.is_empty()).then(|| progress(&items, now)),
-        open_tickets: tickets.len(),
+        open_tickets,
         breached_tickets: breached,
         members,
         invitations: store.pending_org_invitations(brand, org, now).await.map_err(store_error)?,

@@ -306,7 +306,9 @@ pub fn SearchBox(
     view! {
         <form method="get" role="search" class="mb-3 flex flex-wrap items-end gap-2">
             {keep.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
-            <div class="min-w-0 flex-1 sm:max-w-sm">
+            // The whole row on a phone, so filters and the button wrap below
+            // instead of squeezing the field.
+            <div class="w-full min-w-0 sm:w-auto sm:max-w-sm sm:flex-1">
                 <label for="list-search" class="block text-sm font-medium">{label}</label>
                 <input id="list-search" name="q" type="search" class=INPUT value=value.unwrap_or_default() maxlength="100"/>
             </div>

@@ -61,7 +61,7 @@ pub fn ImportsPage() -> impl IntoView {
                                 {SHOW.iter().map(|(key, label)| view! { <option value=*key selected=show == *key>{*label}</option> }).collect_view()}
                             </select>
                         </div>
-                        <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-50">"Show"</button>
+                        <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-50">"Show imports"</button>
                     </form>
                     <DataTable
                         look=TableLook::Shaded

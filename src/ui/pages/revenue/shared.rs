@@ -5,7 +5,7 @@ use crate::domain::ledger::{Payout, PayoutStatus, Statement};
 use crate::domain::revenue::{format_money, Money};
 use crate::domain::statement::STATEMENT_COLUMNS;
 use crate::ui::components::form::{drafted, Form};
-use crate::ui::components::style::{BUTTON, INPUT, TD_SHADED_MONEY, TD_SHADED_NOWRAP};
+use crate::ui::components::style::{BUTTON, INPUT, TD_SHADED_MONEY, TD_SHADED_NOWRAP, WIDE_ONLY};
 use crate::ui::components::table::{DataTable, Head, Sorting, TableLook};
 use leptos::prelude::*;
 
@@ -32,7 +32,7 @@ pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool, sorting
                 <tr>
                     {with_partner.then(|| view! { <td class=TD_SHADED_NOWRAP>{s.organisation.clone()}</td> })}
                     <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/statements/{}", s.id)>{s.month.label()}</a></td>
-                    <td class=TD_SHADED_NOWRAP>{s.currency.code()}</td>
+                    <td class=format!("{TD_SHADED_NOWRAP} {WIDE_ONLY}")>{s.currency.code()}</td>
                     <td class=TD_SHADED_NOWRAP>{s.status.label()}</td>
                     <td class=TD_SHADED_MONEY>{format_money(Money::new(s.lines_total_minor, s.currency))}</td>
                     <td class=TD_SHADED_MONEY>{balance}</td>
@@ -49,7 +49,7 @@ pub(super) fn statements_table(list: Vec<Statement>, with_partner: bool, sorting
             empty="No statements yet: one opens with the first revenue of a month."
             head=vec![
                 Head::from("Partner").when(with_partner).sorts(partner), Head::from("Month").sorts(month),
-                "Currency".into(), "Status".into(),
+                Head::from("Currency").wide_only(), "Status".into(),
                 Head::figure("Commission").sorts(commission), Head::figure("Balance").sorts(balance),
                 "Payout".into(), Head::quiet("Download"),
             ]
