@@ -8,6 +8,7 @@
 //! payout) counts as late once it has waited `STALE_AFTER_MS`: the program's
 //! own promise, a week, so nothing sits unseen for a month.
 
+use super::support::{SlaState, TicketStatus, TicketView};
 use super::DAY_MS;
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +68,36 @@ impl WorkItem {
 pub struct Alert {
     pub text: String,
     pub href: String,
+}
+
+/// A webhook subscription as a partner's alerts read it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subscription<'a> {
+    pub public_id: &'a str,
+    pub url: &'a str,
+    pub active: bool,
+    pub disabled_reason: Option<&'a str>,
+}
+
+/// What a partner's home warns of: each of its open tickets past its
+/// first-response target, then each webhook subscription switched off after
+/// failing, each with the page where it is put right.
+pub fn partner_alerts(tickets: &[TicketView], subscriptions: &[Subscription], now_ms: i64) -> Vec<Alert> {
+    let late = tickets.iter().filter(|t| t.status == TicketStatus::Open && t.clock(now_ms).state == SlaState::Breached);
+    let off = subscriptions.iter().filter(|s| !s.active);
+    late.map(|t| Alert {
+        text: format!("Ticket #{} “{}” is past its response target.", t.id, t.subject),
+        href: format!("/support/tickets/{}", t.id),
+    })
+    .chain(off.map(|s| Alert {
+        text: format!(
+            "Webhook deliveries to {} are switched off{}.",
+            s.url,
+            s.disabled_reason.map(|r| format!(": {r}")).unwrap_or_default()
+        ),
+        href: format!("/developers/webhooks/{}", s.public_id),
+    }))
+    .collect()
 }
 
 /// A queue's line in the inbox: how much waits, how much of it is late,
@@ -164,5 +195,57 @@ mod tests {
         let i = item(Queue::Certifications, since, None);
         assert!(!i.is_late(since + STALE_AFTER_MS - 1));
         assert!(i.is_late(since + STALE_AFTER_MS));
+    }
+
+    fn ticket(id: i64, opened_ms: i64, answered: Option<i64>, status: TicketStatus) -> TicketView {
+        use crate::domain::certification::SupportTier;
+        use crate::domain::support::Severity;
+        TicketView {
+            id,
+            organisation_id: 1,
+            organisation: "Acme".into(),
+            subject: format!("Ticket {id}"),
+            severity: Severity::Tier1,
+            tier: SupportTier::Registered,
+            target_minutes: 60,
+            opened_ms,
+            opened_by: "ada@acme.example".into(),
+            first_response_ms: answered,
+            status,
+            assignee_id: None,
+            assignee: None,
+            resolution: None,
+            resolved_ms: None,
+            updated_ms: opened_ms,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn a_partner_is_warned_of_open_tickets_past_their_target_and_of_switched_off_webhooks_only() {
+        let now = 10 * DAY_MS;
+        let hour = 3_600_000;
+        let tickets = [
+            ticket(1, now - 2 * hour, None, TicketStatus::Open),
+            ticket(2, now - 30 * 60_000, None, TicketStatus::Open),
+            ticket(3, now - 2 * hour, Some(now - hour), TicketStatus::Open),
+            ticket(4, now - 2 * hour, None, TicketStatus::Resolved),
+        ];
+        let hooks = [
+            Subscription { public_id: "wh_on", url: "https://on.example", active: true, disabled_reason: None },
+            Subscription {
+                public_id: "wh_off",
+                url: "https://off.example",
+                active: false,
+                disabled_reason: Some("every delivery failed for 5 days"),
+            },
+        ];
+        let alerts = partner_alerts(&tickets, &hooks, now);
+        let hrefs: Vec<&str> = alerts.iter().map(|a| a.href.as_str()).collect();
+        assert_eq!(hrefs, ["/support/tickets/1", "/developers/webhooks/wh_off"]);
+        assert_eq!(
+            alerts[1].text,
+            "Webhook deliveries to https://off.example are switched off: every delivery failed for 5 days."
+        );
     }
 }

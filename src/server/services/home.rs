@@ -2,9 +2,9 @@
 //! alerts that need them (a support ticket past its response target, a
 //! webhook subscription switched off after failing).
 
-use crate::domain::inbox::Alert;
+use crate::domain::inbox::{partner_alerts, Subscription};
 use crate::domain::ledger::{Month, PayoutStatus};
-use crate::domain::support::{SlaState, TicketStatus};
+use crate::domain::support::TicketStatus;
 use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::integration::org_in_brand;
@@ -32,27 +32,21 @@ pub async fn partner_home(ctx: &Ctx) -> Result<PartnerHome, AppError> {
         .filter(|p| p.status != PayoutStatus::Paid)
         .min_by_key(|p| p.created_at_ms);
 
-    let mut alerts = Vec::new();
     let open =
         TicketFilter { organisation_id: Some(org), status: Some(TicketStatus::Open), limit: 100, ..Default::default() };
-    for t in store.tickets(brand, open).await.map_err(store_error)? {
-        if t.clock(now_ms).state == SlaState::Breached {
-            alerts.push(Alert {
-                text: format!("Ticket #{} “{}” is past its response target.", t.id, t.subject),
-                href: format!("/support/tickets/{}", t.id),
-            });
-        }
-    }
+    let tickets = store.tickets(brand, open).await.map_err(store_error)?;
     let org_ref = org_in_brand(&ctx.state, brand, org).await?;
-    for s in store.subscriptions(org_ref).await.map_err(store_error)? {
-        if !s.active {
-            let why = s.disabled_reason.map(|r| format!(": {r}")).unwrap_or_default();
-            alerts.push(Alert {
-                text: format!("Webhook deliveries to {} are switched off{why}.", s.url),
-                href: format!("/developers/webhooks/{}", s.public_id),
-            });
-        }
-    }
+    let hooks = store.subscriptions(org_ref).await.map_err(store_error)?;
+    let hooks: Vec<Subscription> = hooks
+        .iter()
+        .map(|s| Subscription {
+            public_id: &s.public_id,
+            url: &s.url,
+            active: s.active,
+            disabled_reason: s.disabled_reason.as_deref(),
+        })
+        .collect();
+    let alerts = partner_alerts(&tickets, &hooks, now_ms);
     Ok(PartnerHome {
         month: month.label(),
         year: month.year,
