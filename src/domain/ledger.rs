@@ -906,6 +906,16 @@ pub fn parse_seen_payouts(s: &str) -> Option<Vec<(i64, i64)>> {
     pairs.filter(|p| !p.is_empty() && p.len() <= 1000)
 }
 
+/// The payouts a manager asked to approve together (`seen`, as
+/// `parse_seen_payouts` reads them) out of those waiting for approval now:
+/// every one, each still at the version seen, or `None` when any was
+/// approved, paid or changed meanwhile, so none is approved.
+pub fn still_as_seen(seen: &[(i64, i64)], mut waiting: Vec<Payout>) -> Option<Vec<Payout>> {
+    waiting.retain(|p| seen.iter().any(|(id, _)| *id == p.id));
+    let unchanged = waiting.len() == seen.len() && waiting.iter().all(|p| seen.contains(&(p.id, p.version)));
+    unchanged.then_some(waiting)
+}
+
 /// Amounts added up per currency, in the order currencies first appear:
 /// the total a bulk action names before it acts.
 pub fn total_per_currency(amounts: impl IntoIterator<Item = Money>) -> Vec<Money> {
@@ -1153,6 +1163,28 @@ mod tests {
         for bad in ["", "12", "12:x", "12:0,,13:1", "a:b"] {
             assert_eq!(parse_seen_payouts(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn payouts_approved_together_go_only_if_every_one_still_waits_as_seen() {
+        let payout = |id: i64, version: i64| Payout {
+            id,
+            statement_id: id,
+            organisation_id: 1,
+            organisation: "Acme".into(),
+            month: Month { year: 2026, month: 10 },
+            amount: Money::new(100, usd()),
+            status: PayoutStatus::Pending,
+            reference: None,
+            version,
+            created_at_ms: 0,
+            paid_at_ms: None,
+        };
+        let waiting = || vec![payout(1, 0), payout(2, 3), payout(9, 0)];
+        let ids = |l: Option<Vec<Payout>>| l.map(|l| l.iter().map(|p| p.id).collect::<Vec<_>>());
+        assert_eq!(ids(still_as_seen(&[(1, 0), (2, 3)], waiting())), Some(vec![1, 2]), "others waiting stay out");
+        assert_eq!(ids(still_as_seen(&[(1, 0), (2, 2)], waiting())), None, "one changed since");
+        assert_eq!(ids(still_as_seen(&[(1, 0), (5, 0)], waiting())), None, "one no longer waits");
     }
 
     #[test]

@@ -6,8 +6,8 @@ use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::ledger::{
     parse_event, parse_percent, parse_schedule, parse_seen_payouts, payout_step, read_csv, spreadsheet_safe,
-    totals_by_month, ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, Statement,
-    StatementLine, StatementStatus, BOUNTY_MILESTONES,
+    still_as_seen, totals_by_month, ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError,
+    Statement, StatementLine, StatementStatus, BOUNTY_MILESTONES,
 };
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
 use crate::domain::role::{OrgAccess, Permission};
@@ -614,19 +614,10 @@ pub async fn approve_payouts(ctx: &Ctx, seen: &str) -> Result<usize, AppError> {
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let seen = parse_seen_payouts(seen).ok_or_else(|| AppError::Refused("No payouts to approve were named.".into()))?;
-    let mut waiting = store.payouts(brand, Some(PayoutStatus::Pending)).await.map_err(store_error)?;
-    waiting.retain(|p| seen.iter().any(|(id, _)| *id == p.id));
-    let changed =
-        || AppError::Conflict("A payout changed since you looked; nothing was approved. Reload and try again.".into());
-    if waiting.len() != seen.len() {
-        return Err(changed());
-    }
-    for p in &mut waiting {
-        let version = seen.iter().find(|(id, _)| *id == p.id).map(|(_, v)| *v);
-        if version != Some(p.version) {
-            return Err(changed());
-        }
-    }
+    let pending = store.payouts(brand, Some(PayoutStatus::Pending)).await.map_err(store_error)?;
+    let waiting = still_as_seen(&seen, pending).ok_or_else(|| {
+        AppError::Conflict("A payout changed since you looked; nothing was approved. Reload and try again.".into())
+    })?;
     let audits = waiting
         .iter()
         .map(|p| {
