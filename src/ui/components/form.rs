@@ -51,20 +51,21 @@ struct FormScope {
 /// Read once, when the field renders; use it as the field's value.
 pub fn drafted(name: &str) -> Option<String> {
     let scope = use_context::<FormScope>()?;
-    let drafts = use_context::<Drafts>()?;
-    drafts.0.with_untracked(|d| {
-        d.as_ref()
-            .filter(|d| d.belongs_to(scope.path, scope.key.as_deref()))
-            .and_then(|d| d.value(name).map(str::to_owned))
-    })
+    draft_value(scope.path, scope.key.as_deref(), name)
 }
 
 /// `drafted` for a field built before its form (outside `Form`), naming
 /// the form's server function.
 pub fn drafted_in(path: &str, name: &str) -> Option<String> {
+    draft_value(path, None, name)
+}
+
+/// The refused draft's `name`, if the draft came from the form of server
+/// function `path` (and row `key`).
+fn draft_value(path: &str, key: Option<&str>, name: &str) -> Option<String> {
     let drafts = use_context::<Drafts>()?;
     drafts.0.with_untracked(|d| {
-        d.as_ref().filter(|d| d.belongs_to(path, None)).and_then(|d| d.value(name).map(str::to_owned))
+        d.as_ref().filter(|d| d.belongs_to(path, key)).and_then(|d| d.value(name).map(str::to_owned))
     })
 }
 
