@@ -50,6 +50,9 @@ pub struct WebhooksView {
     pub organisation_id: i64,
     pub can_manage: bool,
     pub subscriptions: Vec<SubscriptionView>,
+    /// How each subscription's latest deliveries went, in the same order.
+    #[serde(default)]
+    pub health: Vec<DeliveryHealth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

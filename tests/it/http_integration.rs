@@ -1052,6 +1052,9 @@ on_both!(the_delivery_log_pages_back_filters_failures_and_says_when_a_subscripti
     let html = ada.get(&format!("/developers/webhooks/{sub}")).await.body;
     assert!(html.contains("Active, but failing"), "{html}");
     assert!(html.contains(&format!("?before={older}")), "{html}");
+    // So does the list of subscriptions, not a green "Active".
+    let list = ada.get("/developers/webhooks").await.body;
+    assert!(list.contains(r#"data-testid="subscription-state""#) && list.contains(">Active, but failing<"), "{list}");
 });
 
 async fn log_page(

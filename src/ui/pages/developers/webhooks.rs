@@ -39,14 +39,23 @@ pub fn WebhooksPage() -> impl IntoView {
                         } else {
                             view! {
                                 <ul class="divide-y divide-slate-100 text-sm" data-testid="subscriptions">
-                                    {v.subscriptions.iter().map(|s| view! {
-                                        <li class="flex flex-wrap items-center justify-between gap-2 py-2">
-                                            <div>
-                                                <a class="font-medium text-brand underline" href=with_org(&format!("/developers/webhooks/{}", s.id), org)>{s.url.clone()}</a>
-                                                <p class="text-xs text-slate-600">{s.environment.label()} " · " {s.patterns.join(", ")}</p>
-                                            </div>
-                                            <span class=if s.active { "text-emerald-700" } else { "text-red-700" }>{if s.active { "Active" } else { "Disabled" }}</span>
-                                        </li>
+                                    {v.subscriptions.iter().enumerate().map(|(i, s)| {
+                                        let failing = v.health.get(i).is_some_and(|h| h.failing_now);
+                                        // Said in words and in colour, never colour alone.
+                                        let (tone, state) = match (s.active, failing) {
+                                            (false, _) => ("font-semibold text-red-800", "Disabled"),
+                                            (true, true) => ("font-semibold text-red-800", "Active, but failing"),
+                                            (true, false) => ("text-emerald-800", "Active"),
+                                        };
+                                        view! {
+                                            <li class="flex flex-wrap items-center justify-between gap-2 py-2">
+                                                <div class="min-w-0">
+                                                    <a class="break-all font-medium text-brand underline" href=with_org(&format!("/developers/webhooks/{}", s.id), org)>{s.url.clone()}</a>
+                                                    <p class="text-xs text-slate-600">{s.environment.label()} " · " {s.patterns.join(", ")}</p>
+                                                </div>
+                                                <span class=tone data-testid="subscription-state">{state}</span>
+                                            </li>
+                                        }
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
