@@ -67,7 +67,7 @@ test("a manager opens one partner's overview and walks its tabs, each saying who
   await expect(page.getByTestId("phone-menu").getByRole("link", { name: "Partners", exact: true })).toBeVisible();
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-overview-phone.png"), fullPage: true });
-  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // The audit log narrows to one area and a search by who, what or subject.
   await navigate(page, "Program", "Audit log");

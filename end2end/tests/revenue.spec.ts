@@ -115,7 +115,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expect(page.getByTestId("statements").getByRole("columnheader", { name: "Commission" })).toHaveClass(/text-right/);
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-dashboard-phone.png"), fullPage: true });
-  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.setViewportSize({ width: 1280, height: 720 });
   await goto(page, statementUrl);
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
