@@ -301,6 +301,43 @@ pub fn import_text(bytes: Vec<u8>) -> Result<String, ImportRefusal> {
     Ok(text)
 }
 
+choices!(
+    /// Which imports the list of imports shows.
+    ImportShow {
+        All => "", "All imports";
+        Imported => "imported", "Imported";
+        Refused => "refused", "Refused";
+    }
+);
+
+impl ImportShow {
+    /// Read from the address; anything unknown shows every import.
+    pub fn read(key: &str) -> ImportShow {
+        ImportShow::parse(key).unwrap_or(ImportShow::All)
+    }
+
+    /// Whether the imports asked for were imported (`Some(true)`) or
+    /// refused (`Some(false)`); `None` when either will do.
+    pub fn imported(self) -> Option<bool> {
+        match self {
+            ImportShow::All => None,
+            ImportShow::Imported => Some(true),
+            ImportShow::Refused => Some(false),
+        }
+    }
+}
+
+/// One import's outcome in a line of a list: "3 new, 1 already recorded"
+/// or "Refused: 2 problems". The full sentences are `imported_summary` and
+/// `refused_import_summary`, on the import's own page.
+pub fn import_result(imported: bool, new: i64, unchanged: i64, problems: usize) -> String {
+    if imported {
+        format!("{new} new, {unchanged} already recorded")
+    } else {
+        format!("Refused: {}", count(problems, "problem", "problems"))
+    }
+}
+
 /// The headline of a refused import. A problem with the file as a whole
 /// (the header, a row over the limit) has no rows to count.
 pub fn refused_import_summary(problems: usize, rows: i64) -> String {
@@ -1156,6 +1193,20 @@ mod tests {
 
     use super::*;
     use crate::domain::terms::default_terms;
+
+    #[test]
+    fn an_import_list_line_counts_new_and_skipped_rows_or_the_problems_that_refused_it() {
+        assert_eq!(import_result(true, 3, 0, 0), "3 new, 0 already recorded");
+        assert_eq!(import_result(false, 0, 0, 1), "Refused: 1 problem");
+        assert_eq!(import_result(false, 0, 0, 2), "Refused: 2 problems");
+    }
+
+    #[test]
+    fn the_import_list_choice_reads_unknown_keys_as_every_import() {
+        assert_eq!(ImportShow::read("refused").imported(), Some(false));
+        assert_eq!(ImportShow::read("imported").imported(), Some(true));
+        assert_eq!(ImportShow::read("<script>").imported(), None);
+    }
 
     #[test]
     fn the_payouts_seen_travel_as_id_version_pairs_and_anything_else_is_refused() {

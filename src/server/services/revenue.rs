@@ -125,11 +125,8 @@ const RECENT_IMPORTS: i64 = 10;
 /// asks (`imported`, `refused`).
 pub async fn imports(ctx: &Ctx, before: Option<i64>, show: &str) -> Result<ImportList, AppError> {
     ctx.require(Permission::ManageRevenue).await?;
-    let imported = match show {
-        "imported" => Some(true),
-        "refused" => Some(false),
-        _ => None,
-    };
+    let show = crate::domain::ledger::ImportShow::read(show);
+    let imported = show.imported();
     let per = IMPORTS_PAGE as i64;
     let mut imports =
         ctx.state.store.revenue_imports(ctx.meta.brand.id, before, imported, per + 1).await.map_err(store_error)?;
@@ -137,8 +134,7 @@ pub async fn imports(ctx: &Ctx, before: Option<i64>, show: &str) -> Result<Impor
     let more = imports.len() > IMPORTS_PAGE;
     imports.truncate(IMPORTS_PAGE);
     let older_than = more.then(|| imports.last().map(|i| i.id)).flatten();
-    let show = imported.map(|i| if i { "imported" } else { "refused" }).unwrap_or_default().to_owned();
-    Ok(ImportList { imports, show, older_than, paged: before.is_some() })
+    Ok(ImportList { imports, show: show.key().to_owned(), older_than, paged: before.is_some() })
 }
 
 /// One page of the program's statements for staff: those `show` picks

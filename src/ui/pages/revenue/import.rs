@@ -3,8 +3,7 @@
 //! stopped it.
 
 use crate::api::revenue::{get_revenue_import, get_revenue_imports};
-use crate::domain::format::count;
-use crate::domain::ledger::{imported_summary, refused_import_summary};
+use crate::domain::ledger::{import_result, imported_summary, refused_import_summary, ImportShow};
 use crate::domain::listing::query;
 use crate::ui::components::form::Notice;
 use crate::ui::components::loaded::Loaded;
@@ -14,9 +13,6 @@ use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// The choices of which imports to list.
-const SHOW: [(&str, &str); 3] = [("", "All imports"), ("imported", "Imported"), ("refused", "Refused")];
 
 #[component]
 pub fn ImportsPage() -> impl IntoView {
@@ -38,11 +34,7 @@ pub fn ImportsPage() -> impl IntoView {
                 let older = l.older_than.map(|id| format!("?{}", query(&[("show", &show), ("before", &id.to_string())])));
                 let newer = l.paged.then(|| format!("?{}", query(&[("show", &show)])));
                 let rows = l.imports.into_iter().map(|i| {
-                    let result = if i.imported {
-                        format!("{} new, {} already recorded", i.new_count, i.unchanged_count)
-                    } else {
-                        format!("Refused: {}", count(i.errors.len(), "problem", "problems"))
-                    };
+                    let result = import_result(i.imported, i.new_count, i.unchanged_count, i.errors.len());
                     view! {
                         <tr>
                             <td class=TD_SHADED_NOWRAP><a class="text-brand underline" href=format!("/manager/revenue/imports/{}", i.id)><Time ms=i.created_at_ms/></a></td>
@@ -58,7 +50,7 @@ pub fn ImportsPage() -> impl IntoView {
                         <div>
                             <label for="imports-show" class="block text-sm font-medium">"Show"</label>
                             <select id="imports-show" name="show" class=format!("{INPUT} h-[2.625rem]")>
-                                {SHOW.iter().map(|(key, label)| view! { <option value=*key selected=show == *key>{*label}</option> }).collect_view()}
+                                {ImportShow::ALL.iter().map(|c| view! { <option value=c.key() selected=show == c.key()>{c.label()}</option> }).collect_view()}
                             </select>
                         </div>
                         <button type="submit" class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-50">"Show imports"</button>

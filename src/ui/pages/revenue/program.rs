@@ -9,7 +9,7 @@ use crate::api::revenue::{
 };
 use crate::domain::format::count;
 use crate::domain::ledger::{
-    import_limits, seen_payouts, total_per_currency, ImportRefusal, Payout, PayoutStatus, CSV_COLUMNS,
+    import_limits, import_result, seen_payouts, total_per_currency, ImportRefusal, Payout, PayoutStatus, CSV_COLUMNS,
 };
 use crate::domain::revenue::format_money;
 use crate::ui::components::card::Card;
@@ -217,7 +217,7 @@ fn Program(
                     <ul class="text-sm" data-testid="imports">
                         {p.imports.iter().map(|i| view! {
                             <li><a class="text-brand underline" href=format!("/manager/revenue/imports/{}", i.id)><Time ms=i.created_at_ms/> {format!(" · {}", i.source)}</a>
-                                {if i.imported { format!(" · {} new, {} already recorded", i.new_count, i.unchanged_count) } else { format!(" · refused, {}", count(i.errors.len(), "problem", "problems")) }}
+                                {format!(" · {}", import_result(i.imported, i.new_count, i.unchanged_count, i.errors.len()))}
                             </li>
                         }).collect_view()}
                     </ul>
