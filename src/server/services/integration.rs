@@ -606,19 +606,7 @@ async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(OrgRef, super::webhooks::
 pub async fn webhooks_page(ctx: &Ctx, org: Option<i64>) -> Result<crate::views::integration::WebhooksView, AppError> {
     let user = ctx.require_user().await?;
     let (org, can_manage) = integration_org(ctx, &user, org).await?;
-    use crate::domain::integration::delivery_health;
-    use crate::views::integration::DELIVERIES_PAGE;
-    let store = &ctx.state.store;
-    let now_ms = ctx.now().timestamp_millis();
-    // Each subscription with how its latest deliveries went, so the list
-    // never calls "Active" one whose deliveries all fail.
-    let mut subscriptions = Vec::new();
-    let mut health = Vec::new();
-    for s in store.subscriptions(org).await.map_err(store_error)? {
-        let newest = store.deliveries(s.id, i64::MAX, false, DELIVERIES_PAGE as i64).await.map_err(store_error)?;
-        health.push(delivery_health(&newest.into_iter().map(|(d, _)| d).collect::<Vec<_>>()));
-        subscriptions.push(super::webhooks::view(&s, now_ms));
-    }
+    let (subscriptions, health) = super::webhooks::list_with_health(&ctx.state, org).await?.into_iter().unzip();
     Ok(crate::views::integration::WebhooksView { organisation_id: org.id(), can_manage, subscriptions, health })
 }
 

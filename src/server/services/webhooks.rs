@@ -124,6 +124,26 @@ pub async fn list(state: &AppState, org: OrgRef, env: Option<Environment>) -> Re
         .collect())
 }
 
+/// Each subscription of `org` with how its latest deliveries went, so a
+/// list never calls "Active" one whose deliveries all fail.
+pub async fn list_with_health(
+    state: &AppState,
+    org: OrgRef,
+) -> Result<Vec<(SubscriptionView, crate::domain::integration::DeliveryHealth)>, AppError> {
+    use crate::domain::integration::delivery_health;
+    use crate::views::integration::DELIVERIES_PAGE;
+    let now_ms = state.clock.now().timestamp_millis();
+    let mut out = Vec::new();
+    for s in state.store.subscriptions(org).await.map_err(store_error)? {
+        // One short read per subscription: the newest page of its log is an
+        // index range with a LIMIT on both engines, where one query over the
+        // partner's whole log would read all of it (SQLite has no LATERAL).
+        let newest = state.store.deliveries(s.id, i64::MAX, false, DELIVERIES_PAGE as i64).await.map_err(store_error)?;
+        out.push((view(&s, now_ms), delivery_health(&newest.into_iter().map(|(d, _)| d).collect::<Vec<_>>())));
+    }
+    Ok(out)
+}
+
 pub async fn find(state: &AppState, org: OrgRef, id: &str) -> Result<SubscriptionRecord, AppError> {
     state.store.subscription(org, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
 }
