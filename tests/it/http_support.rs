@@ -7,6 +7,7 @@ use crate::helpers::{certify, start_with_manager, Client, Reply, TestApp, PASSWO
 use crate::on_both;
 use axum::http::{header, StatusCode};
 use leptos::server_fn::ServerFn;
+use partner_portal::api::partners::{GetPartnerOverview, PartnerOverview};
 use partner_portal::api::scorecard::{GenerateReview, GetReview, GetReviews, GetScorecard, ReviewsView, ScorecardView};
 use partner_portal::api::support::{
     AssignTicket, GetSlaReport, GetSupport, GetSupportQueue, GetTicket, QueueView, ReopenTicket, ReportView,
@@ -276,8 +277,19 @@ on_both!(the_queue_puts_the_soonest_due_first_and_the_report_counts_met_and_brea
     ada.sign_in("ada@acme.example", PASSWORD).await;
     let t = ticket(&mut mgr, critical).await;
     assert_eq!(t.ticket.clock(t.now_ms).state, SlaState::Breached);
+    // The partner's page counts open and late tickets in the database, as
+    // the ticket's own clock does: late until answered, and for good once
+    // answered late.
+    let late = |body: &str| {
+        let o: PartnerOverview = serde_json::from_str(body).unwrap();
+        (o.open_tickets, o.breached_tickets)
+    };
+    let overview = [("org", org.to_string())];
+    let overview: Vec<(&str, &str)> = overview.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(late(&mgr.call(GetPartnerOverview::PATH, &overview).await.body), (2, 1));
     assert_eq!(reply(&mut mgr, minor, "Fixed, thanks.", None).await.status, StatusCode::SEE_OTHER);
     assert_eq!(reply(&mut mgr, critical, "Sorry for the wait.", None).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(late(&mgr.call(GetPartnerOverview::PATH, &overview).await.body), (2, 1));
 
     let r = mgr.call(GetSlaReport::PATH, &[("month", &month)]).await;
     let report: ReportView = serde_json::from_str(&r.body).unwrap();

@@ -8,7 +8,7 @@ use crate::domain::ledger::Month;
 use crate::domain::navigation::builds_integrations;
 use crate::domain::onboarding::progress;
 use crate::domain::role::{OrgRole, Permission};
-use crate::domain::support::{SlaState, TicketStatus};
+use crate::domain::support::TicketStatus;
 use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
 use crate::server::services::revenue::sums_of;
@@ -63,19 +63,11 @@ pub async fn overview(ctx: &Ctx, org: i64) -> Result<PartnerOverview, AppError> 
     let brand = ctx.meta.brand.id;
     let now = ctx.now();
     let items = store.plan(brand, org).await.map_err(store_error)?;
-    // Counted in the database; in queue order the tickets past their
-    // target come first, so reading a page finds every breached one (all
-    // but a partner with hundreds late at once).
-    let open = TicketFilter {
-        organisation_id: Some(org),
-        status: Some(TicketStatus::Open),
-        queue: true,
-        limit: 500,
-        ..Default::default()
-    };
+    // Both counted in the database, however many a partner has.
+    let open = TicketFilter { organisation_id: Some(org), status: Some(TicketStatus::Open), ..Default::default() };
     let open_tickets = store.ticket_count(brand, &open).await.map_err(store_error)?.max(0) as usize;
-    let tickets = store.tickets(brand, open).await.map_err(store_error)?;
-    let breached = tickets.iter().filter(|t| t.clock(now.timestamp_millis()).state == SlaState::Breached).count();
+    let late = TicketFilter { breached_at: Some(now.timestamp_millis()), ..open };
+    let breached = store.ticket_count(brand, &late).await.map_err(store_error)?.max(0) as usize;
     let mut timeline = store.certification_history(brand, org).await.map_err(store_error)?;
     timeline.reverse();
     timeline.truncate(TIMELINE_SHOWN);

@@ -54,6 +54,10 @@ pub struct TicketFilter {
     pub sort: Option<TicketSort>,
     /// Tickets skipped before the first listed, for later pages.
     pub offset: i64,
+    /// Only tickets past their first-response target at this moment (ms):
+    /// unanswered and due before it, or answered after their due time.
+    /// The SQL twin of `domain::support::sla_clock`'s `Breached`.
+    pub breached_at: Option<i64>,
 }
 
 /// A ticket with the addresses its emails go to.
@@ -286,10 +290,25 @@ pub(super) fn ticket_order(queue: bool, sort: Option<TicketSort>) -> String {
     }
 }
 
-/// A ticket list's search, `$5`: a `like_pattern` matched against the
+/// A ticket list's search, `$4`: a `like_pattern` matched against the
 /// subject and the partner's name.
 pub(super) fn ticket_search(searching: bool) -> String {
-    super::common::search_clause(searching, "$5", &["t.subject", "o.name"])
+    super::common::search_clause(searching, "$4", &["t.subject", "o.name"])
+}
+
+/// The whole WHERE of a ticket list and its count, binding `$1`–`$5` in
+/// `bind_ticket_filter!`'s order, so the list and its count never differ.
+pub(super) fn ticket_where(filter: &TicketFilter) -> String {
+    let breached = if filter.breached_at.is_some() {
+        "COALESCE(t.first_response_at, $5) > t.due_at"
+    } else {
+        "$5 IS NULL"
+    };
+    format!(
+        "{} AND {} AND {breached}",
+        ticket_filter(filter.organisation_id.is_some(), filter.status.is_some()),
+        ticket_search(filter.search.is_some())
+    )
 }
 
 /// The brand check of a query that names one partner. SQLite, without
@@ -298,6 +317,18 @@ pub(super) fn ticket_search(searching: bool) -> String {
 /// brand's indexes out of the choice (`EXPLAIN QUERY PLAN`). PostgreSQL
 /// reads it as the same comparison.
 pub(super) const BRAND_NOT_INDEXED: &str = "+t.brand_id = $1";
+
+/// Binds `ticket_where`'s `$1`–`$5` to a query, in its order.
+macro_rules! bind_ticket_filter {
+    ($query:expr, $brand:expr, $filter:expr) => {
+        $query
+            .bind($brand)
+            .bind($filter.organisation_id)
+            .bind($filter.status.map(|s| s.key()))
+            .bind($filter.search.as_deref().unwrap_or_default())
+            .bind($filter.breached_at)
+    };
+}
 
 /// Emits `impl SupportStore for $store`.
 macro_rules! support_store {
@@ -445,45 +476,25 @@ macro_rules! support_store {
 
             async fn tickets(&self, brand_id: i64, filter: TicketFilter) -> StoreResult<Vec<TicketView>> {
                 let order = $crate::server::store::support::ticket_order(filter.queue, filter.sort);
-                let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-                    "{} WHERE {} AND {} ORDER BY {order} LIMIT $4 OFFSET $6",
+                let sql = format!(
+                    "{} WHERE {} ORDER BY {order} LIMIT $6 OFFSET $7",
                     $crate::server::store::support::TICKET_SELECT,
-                    $crate::server::store::support::ticket_filter(
-                        filter.organisation_id.is_some(),
-                        filter.status.is_some()
-                    ),
-                    $crate::server::store::support::ticket_search(filter.search.is_some()),
-                ))
-                .bind(brand_id)
-                .bind(filter.organisation_id)
-                .bind(filter.status.map(|s| s.key()))
-                .bind(filter.limit)
-                .bind(filter.search.as_deref().unwrap_or_default())
-                .bind(filter.offset)
-                .fetch_all(&self.pool)
-                .await?;
+                    $crate::server::store::support::ticket_where(&filter),
+                );
+                let rows: Vec<TicketRow> = bind_ticket_filter!(sqlx::query_as(&sql), brand_id, &filter)
+                    .bind(filter.limit)
+                    .bind(filter.offset)
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.into_iter().map(|r| r.into_record().map(|r| r.view)).collect()
             }
 
             async fn ticket_count(&self, brand_id: i64, filter: &TicketFilter) -> StoreResult<i64> {
-                // `$4` is unused here: bound as NULL and tested against
-                // itself, so the clauses keep their numbering.
-                Ok(sqlx::query_scalar(&format!(
-                    "SELECT COUNT(*) FROM support_tickets t JOIN organisations o ON o.id = t.organisation_id \
-                     WHERE {} AND {} AND $4 IS NULL",
-                    $crate::server::store::support::ticket_filter(
-                        filter.organisation_id.is_some(),
-                        filter.status.is_some()
-                    ),
-                    $crate::server::store::support::ticket_search(filter.search.is_some()),
-                ))
-                .bind(brand_id)
-                .bind(filter.organisation_id)
-                .bind(filter.status.map(|s| s.key()))
-                .bind(None::<i64>)
-                .bind(filter.search.as_deref().unwrap_or_default())
-                .fetch_one(&self.pool)
-                .await?)
+                let sql = format!(
+                    "SELECT COUNT(*) FROM support_tickets t JOIN organisations o ON o.id = t.organisation_id WHERE {}",
+                    $crate::server::store::support::ticket_where(filter),
+                );
+                Ok(bind_ticket_filter!(sqlx::query_scalar(&sql), brand_id, filter).fetch_one(&self.pool).await?)
             }
 
             async fn add_reply(
