@@ -29,6 +29,8 @@ export default defineConfig({
   outputDir: "test-results",
   use: {
     baseURL,
+    // A common laptop width, the one the navigation must fit in one row at.
+    viewport: { width: 1366, height: 768 },
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {

@@ -54,6 +54,21 @@ export async function navigate(page: Page, group: string, link: string): Promise
   await ready(page);
 }
 
+/**
+ * The main navigation fits one row: every visible link and menu of it sits
+ * on the same line (the centres of a wrapped second row lie ~40 px lower).
+ */
+export async function expectNavigationInOneRow(page: Page): Promise<void> {
+  const centres = await page.getByRole("navigation", { name: "Main" }).evaluate((nav) =>
+    [...nav.querySelectorAll("a, summary, button")]
+      .map((el) => el.getBoundingClientRect())
+      .filter((r) => r.width > 0 && r.height > 0)
+      .map((r) => r.top + r.height / 2),
+  );
+  expect(centres.length).toBeGreaterThan(2);
+  expect(Math.max(...centres) - Math.min(...centres)).toBeLessThan(12);
+}
+
 /** As staff: opens a partner's overview from the partner list, then one of its tabs. */
 export async function openPartner(page: Page, company: string, tab = "Overview"): Promise<void> {
   await goto(page, "/manager/partners");

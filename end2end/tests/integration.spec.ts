@@ -196,7 +196,7 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await keyRow.scrollIntoViewIfNeeded();
   await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("revoke-confirm-phone.png") });
-  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.setViewportSize({ width: 1366, height: 768 });
   await keyRow.getByRole("button", { name: "Revoke key" }).click();
   await expect(page.getByText("Key revoked.")).toBeVisible();
   expect((await api.get("/api/v1/agents")).status()).toBe(401);

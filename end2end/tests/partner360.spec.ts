@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { approvedPartner, createAdmin, expectAccessible, goto, navigate, openPartner, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, expectNavigationInOneRow, goto, navigate, openPartner, signIn, signOut, uniqueEmail } from "./helpers";
 
 test("a manager opens one partner's overview and walks its tabs, each saying whose page it is", async ({ page }, info) => {
   const manager = uniqueEmail("p360", info);
@@ -67,7 +67,8 @@ test("a manager opens one partner's overview and walks its tabs, each saying who
   await expect(page.getByTestId("phone-menu").getByRole("link", { name: "Partners", exact: true })).toBeVisible();
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-overview-phone.png"), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await expectNavigationInOneRow(page);
 
   // The audit log narrows to one area and a search by who, what or subject.
   await navigate(page, "Program", "Audit log");

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { approvedPartner, createAdmin, expectAccessible, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, expectNavigationInOneRow, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 test("a manager imports revenue after fixing a bad row; the partner sees the dashboard and downloads the statement", async ({ page }, info) => {
   const manager = uniqueEmail("revenue", info);
@@ -115,7 +115,8 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expect(page.getByTestId("statements").getByRole("columnheader", { name: "Commission" })).toHaveClass(/text-right/);
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("partner-dashboard-phone.png"), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await expectNavigationInOneRow(page);
   await goto(page, statementUrl);
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
