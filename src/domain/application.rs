@@ -105,7 +105,13 @@ pub struct NewApplication {
 
 pub const PITCH_MAX: usize = 4000;
 
-fn text(field: &'static str, v: &str, max: usize, errors: &mut Vec<(&'static str, String)>) -> String {
+/// A required text field, trimmed; a problem is added to `errors` under `field`.
+pub(crate) fn required_text(
+    field: &'static str,
+    v: &str,
+    max: usize,
+    errors: &mut Vec<(&'static str, String)>,
+) -> String {
     let t = v.trim();
     if t.is_empty() {
         errors.push((field, "This field is required.".into()));
@@ -148,9 +154,9 @@ impl ApplicationInput {
     /// Checks every field and reports all problems at once, by field name.
     pub fn parse(&self) -> Result<NewApplication, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
-        let company = text("company", &self.company, 200, &mut errors);
-        let contact_name = text("contact_name", &self.contact_name, 100, &mut errors);
-        let pitch = text("pitch", &self.pitch, PITCH_MAX, &mut errors);
+        let company = required_text("company", &self.company, 200, &mut errors);
+        let contact_name = required_text("contact_name", &self.contact_name, 100, &mut errors);
+        let pitch = required_text("pitch", &self.pitch, PITCH_MAX, &mut errors);
         let website = match parse_website(&self.website) {
             Ok(w) => Some(w),
             Err(e) => {

@@ -61,10 +61,14 @@ pub const FUND_WITHDRAWN: &str = "funds.withdrawn";
 pub const FUND_CLAIMED: &str = "funds.claimed";
 pub const FUND_CLAIM_APPROVED: &str = "funds.claim_approved";
 pub const FUND_CLAIM_REJECTED: &str = "funds.claim_rejected";
+pub const LISTING_SAVED: &str = "marketplace.listing_saved";
+pub const LISTING_SUBMITTED: &str = "marketplace.listing_submitted";
+pub const LISTING_APPROVED: &str = "marketplace.listing_approved";
+pub const LISTING_SENT_BACK: &str = "marketplace.listing_sent_back";
 
 /// The areas of the audit log an administrator can narrow it to: the part
 /// of each action name before its dot, with a label.
-pub const AREAS: [(&str, &str); 14] = [
+pub const AREAS: [(&str, &str); 15] = [
     ("auth", "Sign-in and passwords"),
     ("user", "Users"),
     ("invitation", "Invitations"),
@@ -74,6 +78,7 @@ pub const AREAS: [(&str, &str); 14] = [
     ("review", "Reviews"),
     ("revenue", "Revenue"),
     ("funds", "Co-marketing funds"),
+    ("marketplace", "Marketplace"),
     ("integration", "Integration"),
     ("support", "Support"),
     ("brand", "Branding"),
@@ -118,6 +123,10 @@ pub fn describe(action: &str) -> &'static str {
         EMAIL_RESENT => "Sent a failed email again",
         INVITATION_SENT => "Sent invitation",
         CERT_TRANSITION => "Moved a certification",
+        LISTING_SAVED => "Saved a marketplace listing",
+        LISTING_SUBMITTED => "Sent a marketplace listing for review",
+        LISTING_APPROVED => "Approved a marketplace listing",
+        LISTING_SENT_BACK => "Sent a marketplace listing back",
         MEMBER_REMOVED => "Removed a colleague",
         APPLICATION_SUBMITTED => "Applied to the program",
         APPLICATION_SCORED => "Scored an application",

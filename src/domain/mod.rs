@@ -38,6 +38,7 @@ pub mod inbox;
 pub mod integration;
 pub mod ledger;
 pub mod listing;
+pub mod marketplace;
 pub mod navigation;
 pub mod onboarding;
 pub mod password;
