@@ -26,6 +26,8 @@ mod webhooks;
 mod support;
 #[macro_use]
 mod funds;
+#[macro_use]
+mod market;
 mod postgres;
 mod sqlite;
 
@@ -35,6 +37,7 @@ pub use certification::*;
 pub use common::*;
 pub use funds::*;
 pub use keys::*;
+pub use market::*;
 pub use partners::*;
 pub use postgres::PgStore;
 pub use revenue::*;
@@ -70,7 +73,8 @@ umbrella!(
     ApiLogStore,
     WebhookStore,
     SupportStore,
-    FundStore
+    FundStore,
+    MarketStore
 );
 
 /// How to open the database.

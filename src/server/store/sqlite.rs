@@ -9,6 +9,7 @@ use super::certification::*;
 use super::common::*;
 use super::funds::*;
 use super::keys::*;
+use super::market::*;
 use super::partners::*;
 use super::revenue::*;
 use super::sql::*;
@@ -155,6 +156,7 @@ api_log_store!(SqliteStore, Sqlite);
 webhook_store!(SqliteStore, Sqlite);
 support_store!(SqliteStore, Sqlite);
 fund_store!(SqliteStore, Sqlite);
+market_store!(SqliteStore, Sqlite);
 
 #[cfg(test)]
 mod tests {

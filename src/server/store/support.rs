@@ -299,11 +299,8 @@ pub(super) fn ticket_search(searching: bool) -> String {
 /// The whole WHERE of a ticket list and its count, binding `$1`–`$5` in
 /// `bind_ticket_filter!`'s order, so the list and its count never differ.
 pub(super) fn ticket_where(filter: &TicketFilter) -> String {
-    let breached = if filter.breached_at.is_some() {
-        "COALESCE(t.first_response_at, $5) > t.due_at"
-    } else {
-        "$5 IS NULL"
-    };
+    let breached =
+        if filter.breached_at.is_some() { "COALESCE(t.first_response_at, $5) > t.due_at" } else { "$5 IS NULL" };
     format!(
         "{} AND {} AND {breached}",
         ticket_filter(filter.organisation_id.is_some(), filter.status.is_some()),
