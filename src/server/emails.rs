@@ -89,6 +89,34 @@ pub fn decision_email(to: &str, name: &str, brand: &str, decision: &Decision, ba
     plain(to, subject, format!("Hello {name},\n\n{body}\n"))
 }
 
+/// A manager's decision on a partner's marketplace listing, to its owners.
+/// The marketplace is the program's own, so the program's wording always.
+pub fn listing_decision_email(
+    to: &str,
+    program: &str,
+    organisation: &str,
+    status: crate::domain::marketplace::ListingStatus,
+    note: &str,
+    link: &str,
+) -> OutgoingEmail {
+    let approved = status == crate::domain::marketplace::ListingStatus::Approved;
+    let (subject, body) = if approved {
+        (
+            format!("{program}: {organisation}'s marketplace listing is approved"),
+            "your marketplace listing is approved. It shows in the directory while your integration's \
+             certification is listed, featured or premier."
+                .to_owned(),
+        )
+    } else {
+        (
+            format!("{program}: {organisation}'s marketplace listing needs changes"),
+            "a partner manager sent your marketplace listing back. Change it and send it for review again.".to_owned(),
+        )
+    };
+    let note = if note.is_empty() { String::new() } else { format!("\n\nThe manager's note:\n{note}") };
+    plain(to, subject, format!("Hello,\n\n{body}{note}\n\nYour listing: {link}\n"))
+}
+
 /// An email a white-label partner may word in its own templates.
 pub enum Wording {
     PasswordReset { name: String, link: String },

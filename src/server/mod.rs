@@ -18,6 +18,7 @@ pub mod flash;
 pub mod funds_http;
 pub mod logo;
 pub mod mail;
+pub mod marketplace_http;
 pub mod observe;
 pub mod panics;
 pub mod paths;
@@ -77,6 +78,7 @@ where
         .merge(revenue_http::routes())
         .merge(support_http::routes())
         .merge(funds_http::routes())
+        .merge(marketplace_http::routes())
         .merge(brand_http::routes())
         .merge(api_v1::routes(&state))
         .leptos_routes_with_context(&state, routes, page_context(state.clone()), move || shell(leptos_options.clone()))

@@ -68,6 +68,13 @@ pub async fn fire(ctx: &Ctx, org: i64, version: i64, event: &str, note: &str, ev
         }
         other => AppError::Refused(other.to_string()),
     })?;
+    // Publication in the marketplace needs a listing a manager approved.
+    if t.to == crate::domain::certification::CertState::Listed
+        && t.from == crate::domain::certification::CertState::Certified
+        && !store.has_approved_listing(ctx.meta.brand.id, org).await.map_err(store_error)?
+    {
+        return Err(AppError::Refused(crate::domain::marketplace::NOT_APPROVED.into()));
+    }
     let email = Wording::CertificationDecision {
         organisation: rec.organisation.clone(),
         from: t.from,

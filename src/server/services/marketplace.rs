@@ -1,0 +1,213 @@
+//! Marketplace use cases: a partner's owners write their listing and send it
+//! for review, managers approve or send it back, and anyone reads the
+//! public directory of the program's own host. The rules are
+//! `domain::marketplace`; the store re-checks each step in its transaction.
+
+use crate::domain::account::CurrentUser;
+use crate::domain::audit;
+use crate::domain::certification::support_tier;
+use crate::domain::listing::{like_pattern, page_of, search};
+use crate::domain::marketplace::{
+    decide as decision_of, may_write_listing, slug, DirectoryFilter, ListingDecision, ListingInput, ListingStatus,
+    DIRECTORY_PAGE,
+};
+use crate::domain::role::{OrgAccess, OrgRole, Permission};
+use crate::error::{AppError, FieldError};
+use crate::server::context::{store_error, Ctx};
+use crate::server::services::partners::org_for;
+use crate::server::store::OutgoingEmail;
+use crate::views::marketplace::{DirectoryPage, ListingPage, ListingQueue, PublicListing};
+use serde_json::json;
+
+/// The directory and partner pages are the program's own: a white-label
+/// domain serves a partner's customers, never the other partners.
+fn program_host(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.meta.brand.is_default {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn is_owner(user: &CurrentUser) -> bool {
+    user.organisation.as_ref().is_some_and(|o| o.org_role == OrgRole::Owner)
+}
+
+pub async fn page(ctx: &Ctx, org: Option<i64>) -> Result<ListingPage, AppError> {
+    let user = ctx.require_user().await?;
+    program_host(ctx)?;
+    let (org, access) = org_for(&user, org)?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let profile = store.partner_profile(brand, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let listing = store.listing(brand, org).await.map_err(store_error)?;
+    let staff = matches!(access, OrgAccess::Staff { .. });
+    let allowed = may_write_listing(profile.state);
+    let draft = match &listing {
+        Some(l) => l.latest.content.input(),
+        // A first listing starts from what the partner applied with.
+        None => ListingInput {
+            name: profile.organisation.clone(),
+            kind: profile.kind.map(|k| k.key().to_owned()).unwrap_or_default(),
+            ..ListingInput::default()
+        },
+    };
+    Ok(ListingPage {
+        organisation_id: org,
+        organisation: profile.organisation,
+        can_write: allowed && access == OrgAccess::OwnOrganisation && is_owner(&user),
+        not_yet: (!allowed).then(|| {
+            format!(
+                "A listing is written once the integration is certified. The certification is now at “{}”.",
+                profile.state.label()
+            )
+        }),
+        staff,
+        public_path: listing.as_ref().filter(|l| l.shown()).map(|l| format!("/marketplace/{}", l.slug)),
+        listing,
+        draft,
+    })
+}
+
+/// The partner's owner acting on its own listing, or why not.
+async fn owner_org(ctx: &Ctx) -> Result<(CurrentUser, i64), AppError> {
+    let user = ctx.require_user().await?;
+    program_host(ctx)?;
+    let (org, access) = org_for(&user, None)?;
+    if access != OrgAccess::OwnOrganisation || !is_owner(&user) {
+        return Err(AppError::Refused("Only the partner's owners write its marketplace listing.".into()));
+    }
+    let profile = ctx
+        .state
+        .store
+        .partner_profile(ctx.meta.brand.id, org)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotFound)?;
+    if !may_write_listing(profile.state) {
+        return Err(AppError::Refused("A listing is written once the integration is certified.".into()));
+    }
+    Ok((user, org))
+}
+
+/// Saves the listing as typed; returns the version's number. Every field
+/// is checked first, and a refused save writes nothing.
+pub async fn save(ctx: &Ctx, input: &ListingInput) -> Result<i64, AppError> {
+    let (user, org) = owner_org(ctx).await?;
+    let content = input.parse().map_err(|errors| {
+        AppError::Invalid(
+            errors.into_iter().map(|(field, message)| FieldError { field: field.into(), message }).collect(),
+        )
+    })?;
+    let a = ctx.audit(
+        Some(&user),
+        audit::LISTING_SAVED,
+        format!("organisation:{org}"),
+        json!({ "name": content.name, "short_description": content.short_description }),
+    );
+    ctx.state
+        .store
+        .save_listing(ctx.meta.brand.id, org, &content, &slug(&content.name), user.id, a)
+        .await
+        .map_err(store_error)
+}
+
+/// Sends the latest version for review; returns its number.
+pub async fn submit(ctx: &Ctx) -> Result<i64, AppError> {
+    let (user, org) = owner_org(ctx).await?;
+    let a = ctx.audit(Some(&user), audit::LISTING_SUBMITTED, format!("organisation:{org}"), json!({}));
+    ctx.state.store.submit_listing(ctx.meta.brand.id, org, Vec::new(), a).await.map_err(store_error)
+}
+
+pub async fn queue(ctx: &Ctx) -> Result<ListingQueue, AppError> {
+    ctx.require(Permission::ReviewApplications).await?;
+    program_host(ctx)?;
+    Ok(ListingQueue { items: ctx.state.store.listing_queue(ctx.meta.brand.id).await.map_err(store_error)? })
+}
+
+/// The owners' email about a decision on their listing.
+async fn decision_mails(
+    ctx: &Ctx,
+    org: i64,
+    organisation: &str,
+    to: ListingStatus,
+    note: &str,
+) -> Result<Vec<OutgoingEmail>, AppError> {
+    let program = &ctx.meta.brand.name;
+    let link = format!("{}/listing", ctx.public_url());
+    let owners = ctx.state.store.org_members(ctx.meta.brand.id, org).await.map_err(store_error)?;
+    Ok(owners
+        .into_iter()
+        .filter(|m| !m.removed && m.org_role == OrgRole::Owner)
+        .map(|m| crate::server::emails::listing_decision_email(&m.email, program, organisation, to, note, &link))
+        .collect())
+}
+
+pub async fn decide(ctx: &Ctx, org: i64, number: i64, decision: &str, note: &str) -> Result<ListingStatus, AppError> {
+    let user = ctx.require(Permission::ReviewApplications).await?;
+    program_host(ctx)?;
+    let decision = ListingDecision::parse(decision).ok_or_else(|| AppError::Refused("Unknown decision.".into()))?;
+    let (to, note) = decision_of(decision, note).map_err(|(field, message)| AppError::field(field, message))?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let listing = store.listing(brand, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let mails = decision_mails(ctx, org, &listing.organisation, to, note.as_deref().unwrap_or_default()).await?;
+    let action = if to == ListingStatus::Approved { audit::LISTING_APPROVED } else { audit::LISTING_SENT_BACK };
+    let a = ctx
+        .audit(Some(&user), action, format!("organisation:{org}"), json!({ "version": number, "note": note }))
+        .about(org);
+    store.decide_listing(brand, org, number, to, note.as_deref(), mails, a).await.map_err(store_error)?;
+    Ok(to)
+}
+
+/// One page of the public directory, filtered as the address asks.
+pub async fn directory(ctx: &Ctx, filter: DirectoryFilter, page: usize) -> Result<DirectoryPage, AppError> {
+    program_host(ctx)?;
+    let store = &ctx.state.store;
+    let brand = ctx.meta.brand.id;
+    let q = search(&filter.q).map(|q| like_pattern(&q)).unwrap_or_default();
+    let per = DIRECTORY_PAGE;
+    // Counted first, so a page past the end shows the last one.
+    let (_, total) = store.directory(brand, &filter, &q, 0, 0).await.map_err(store_error)?;
+    let (page, pages) = page_of(page, total.max(0) as usize, per);
+    let offset = ((page - 1) * per) as i64;
+    let (entries, total) = store.directory(brand, &filter, &q, offset, per as i64).await.map_err(store_error)?;
+    let canonical = format!("{}/marketplace", ctx.public_url());
+    Ok(DirectoryPage { program: ctx.meta.brand.name.clone(), entries, total, page, pages, filter, canonical })
+}
+
+pub async fn public_listing(ctx: &Ctx, slug: &str) -> Result<PublicListing, AppError> {
+    program_host(ctx)?;
+    let entry = ctx
+        .state
+        .store
+        .directory_listing(ctx.meta.brand.id, slug)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotFound)?;
+    Ok(PublicListing {
+        program: ctx.meta.brand.name.clone(),
+        canonical: format!("{}/marketplace/{}", ctx.public_url(), entry.slug),
+        support_tier: support_tier(entry.state),
+        entry,
+    })
+}
+
+/// Every shown partner's address, for the sitemap.
+pub async fn sitemap(ctx: &Ctx) -> Result<Vec<String>, AppError> {
+    program_host(ctx)?;
+    let store = &ctx.state.store;
+    let base = ctx.public_url();
+    let mut out = vec![format!("{base}/marketplace")];
+    let all = DirectoryFilter::default();
+    let mut offset = 0;
+    loop {
+        let (entries, _) = store.directory(ctx.meta.brand.id, &all, "", offset, 500).await.map_err(store_error)?;
+        let n = entries.len();
+        out.extend(entries.into_iter().map(|e| format!("{base}/marketplace/{}", e.slug)));
+        if n < 500 {
+            return Ok(out);
+        }
+        offset += 500;
+    }
+}
