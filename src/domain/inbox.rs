@@ -22,6 +22,7 @@ choices!(
         Applications => "applications", "Applications to review";
         Certifications => "certifications", "Certification reviews";
         Funds => "funds", "Fund requests and claims";
+        Listings => "listings", "Marketplace listings to review";
         Payouts => "payouts", "Payouts to approve or pay";
     }
 );
@@ -34,6 +35,7 @@ impl Queue {
             Queue::Applications => "/manager/applications?status=submitted",
             Queue::Certifications => "/manager/certification",
             Queue::Funds => "/funds/review",
+            Queue::Listings => "/manager/listings",
             Queue::Payouts => "/manager/revenue#payouts",
         }
     }

@@ -72,6 +72,7 @@ pub fn menu(user: &CurrentUser) -> Vec<NavGroup> {
                 Some(link("/manager/applications", "Applications")),
                 Some(link("/support/queue", "Support queue")),
                 Some(link("/funds/review", "Fund requests")),
+                Some(link("/manager/listings", "Listings")),
             ],
         ));
         groups.push(group(
@@ -105,6 +106,7 @@ pub fn menu(user: &CurrentUser) -> Vec<NavGroup> {
                 vec![
                     Some(link("/plan", "Onboarding")),
                     Some(link("/certification", "Certification")),
+                    Some(link("/listing", "Marketplace listing")),
                     Some(link("/reviews", "Reviews")),
                 ],
             ));
@@ -147,6 +149,7 @@ pub fn partner_tabs(org: i64, facts: PartnerFacts) -> Vec<NavLink> {
         Some(link(&format!("/manager/partners/{org}"), "Overview")),
         Some(of("/plan", "Plan")),
         Some(of("/certification", "Certification")),
+        Some(of("/listing", "Listing")),
         Some(of("/revenue", "Revenue")),
         facts.builds.then(|| of("/developers", "Integration")),
         facts.builds.then(|| of("/scorecard", "Scorecard")),
@@ -248,10 +251,10 @@ mod tests {
         let facts = PartnerFacts { builds: false, funds: false, white_label: false, audit: false };
         let tabs = partner_tabs(7, facts);
         let labels: Vec<_> = tabs.iter().map(|t| t.label).collect();
-        assert_eq!(labels, ["Overview", "Plan", "Certification", "Revenue", "Tickets", "Reviews"]);
+        assert_eq!(labels, ["Overview", "Plan", "Certification", "Listing", "Revenue", "Tickets", "Reviews"]);
         assert_eq!(tabs[1].href, "/plan?org=7");
         let all = partner_tabs(7, PartnerFacts { builds: true, funds: true, white_label: true, audit: true });
-        assert_eq!(all.len(), 11);
+        assert_eq!(all.len(), 12);
         assert_eq!(all.last().map(|t| t.href.as_str()), Some("/admin/audit?org=7"), "for administrators only");
     }
 

@@ -146,6 +146,10 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/funds/review") view=pages::funds::FundReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/agents") view=pages::developers::CustomerAgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/listing") view=pages::marketplace::ListingEditorPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/listings") view=pages::marketplace::ListingQueuePage ssr=SsrMode::Async/>
+                <Route path=path!("/marketplace") view=pages::marketplace::MarketplacePage ssr=SsrMode::Async/>
+                <Route path=path!("/marketplace/:slug") view=pages::marketplace::MarketplacePartnerPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <Footer/>

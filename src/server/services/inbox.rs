@@ -67,6 +67,17 @@ pub async fn inbox(ctx: &Ctx) -> Result<InboxView, AppError> {
         }
     }
 
+    for l in store.listing_queue(brand).await.map_err(store_error)? {
+        items.push(WorkItem {
+            queue: Queue::Listings,
+            title: format!("Version {} of “{}”", l.number, l.name),
+            organisation: l.organisation,
+            href: format!("/listing?org={}", l.organisation_id),
+            waiting_since_ms: l.submitted_at_ms,
+            target_ms: None,
+        });
+    }
+
     for r in store.fund_queue(brand).await.map_err(store_error)? {
         let (title, since) = match (r.status, r.claim, r.claimed_at_ms) {
             (FundStatus::Claimed, Some(claim), Some(at)) => {

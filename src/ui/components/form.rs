@@ -277,9 +277,12 @@ pub fn Choice(
     name: &'static str,
     options: Vec<(&'static str, &'static str)>,
     error: Signal<Option<String>>,
+    /// The choice made before, when the form edits something saved.
+    #[prop(optional, into)]
+    value: Option<String>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
-    let chosen = drafted(name);
+    let chosen = drafted(name).or(value);
     view! {
         <div class="mb-4">
             <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>

@@ -33,10 +33,11 @@ pub fn Header() -> impl IntoView {
                         match user.await {
                             Ok(Some(u)) => view! { <SignedInNav user=u/> }.into_any(),
                             _ => view! {
-                                <div class="flex gap-1">
+                                <div class="flex flex-wrap justify-end gap-1">
                                     <Transition fallback=|| ()>
                                         {move || Suspend::new(async move {
                                             face.await.ok().filter(|f| f.is_default).map(|_| view! {
+                                                <a href="/marketplace" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Partner directory"</a>
                                                 <a href="/apply" class="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Become a partner"</a>
                                             })
                                         })}

@@ -8,6 +8,7 @@ pub mod funds;
 pub mod home;
 pub mod invitation;
 pub mod login;
+pub mod marketplace;
 pub mod not_found;
 pub mod onboarding;
 pub mod partner;

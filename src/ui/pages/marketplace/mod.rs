@@ -1,0 +1,10 @@
+//! The marketplace: partners' listings, their review, and the public
+//! directory with each partner's showcase.
+
+mod directory;
+mod editor;
+mod queue;
+
+pub use directory::{MarketplacePage, MarketplacePartnerPage};
+pub use editor::ListingEditorPage;
+pub use queue::ListingQueuePage;
