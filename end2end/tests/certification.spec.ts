@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { approvedPartner, createAdmin, expectAccessible, goto, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { approvedPartner, createAdmin, expectAccessible, goto, navigate, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 async function act(page: Page, button: string, note?: { label: string; text: string }) {
   const form = page.locator("form").filter({ has: page.getByRole("button", { name: button, exact: true }) });
@@ -7,7 +7,7 @@ async function act(page: Page, button: string, note?: { label: string; text: str
   await form.getByRole("button", { name: button, exact: true }).click();
 }
 
-test("a partner submits, is sent back, resubmits, and is certified and listed", async ({ page }, info) => {
+test("a partner is certified, writes its listing, and is listed in the directory once a manager approves it", async ({ page }, info) => {
   const reviewer = uniqueEmail("certifier", info);
   createAdmin(reviewer);
   const { owner, company } = await approvedPartner(page, info, reviewer);
@@ -80,6 +80,76 @@ test("a partner submits, is sent back, resubmits, and is certified and listed", 
   await expect(page.getByTestId("cert-state")).toHaveText("Certified");
   await expect(page.getByTestId("support-tier")).toHaveText("Certified");
   await ready(page);
+  // Publication needs a listing a manager approved.
+  await act(page, "Publish in the marketplace");
+  await expect(page.getByRole("alert").filter({ hasText: "Approve the partner's marketplace listing first" })).toBeVisible();
+  await expect(page.getByTestId("cert-state")).toHaveText("Certified");
+  await signOut(page);
+
+  // The owner writes the listing; a refused save keeps every word.
+  await signIn(page, owner);
+  await navigate(page, "Grow", "Marketplace listing");
+  await expect(page.getByTestId("listing-status")).toHaveText("No listing yet.");
+  await expectAccessible(page);
+  const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Save draft" }) });
+  await form.getByLabel("Name in the directory").fill(company);
+  await form.getByLabel("Website", { exact: true }).fill("not a website");
+  await form.getByLabel("Category").selectOption("distribution_channels");
+  await form.getByLabel("Support email").fill("help@partner.example");
+  await form.getByLabel("In one line").fill("Resells trust scores to regional banks.");
+  await form.getByLabel("Description", { exact: true }).fill("We set up and run the portal's trust scores for banks.");
+  await form.getByLabel("Setup steps").fill("Book a call\nWe connect your agents");
+  await form.getByLabel("API", { exact: true }).check();
+  await form.getByLabel("Europe", { exact: true }).check();
+  await form.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.locator("#field-website-error")).toBeVisible();
+  await ready(page);
+  await expect(page.getByLabel("In one line")).toHaveValue("Resells trust scores to regional banks.");
+  await expect(page.getByLabel("Europe", { exact: true })).toBeChecked();
+  await expect(page.getByLabel("Category")).toHaveValue("distribution_channels");
+  await expect(page.getByTestId("listing-status")).toHaveText("No listing yet.");
+  await page.getByLabel("Website", { exact: true }).fill("https://partner.example");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByTestId("listing-status")).toHaveText("Draft");
+  await ready(page);
+  await page.getByRole("button", { name: "Send for review" }).click();
+  await expect(page.getByTestId("listing-status")).toHaveText("Waiting for review");
+  await ready(page);
+  await signOut(page);
+
+  // The manager approves it from the queue and publishes the partner.
+  await signIn(page, reviewer);
+  await navigate(page, "Work", "Listings");
+  await page.getByTestId("listing-queue").getByRole("link", { name: company }).click();
+  await ready(page);
+  await expect(page.getByTestId("partner-name")).toHaveText(company);
+  await expect(page.getByTestId("listing-preview").first()).toContainText("We connect your agents");
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByTestId("listing-status")).toHaveText("Approved");
+  await ready(page);
+  await goto(page, new URL(partnerPage).pathname + new URL(partnerPage).search);
   await act(page, "Publish in the marketplace");
   await expect(page.getByTestId("cert-state")).toHaveText("Listed");
+  await ready(page);
+  await signOut(page);
+
+  // A visitor finds it in the directory by a filter and opens its page.
+  await goto(page, "/marketplace");
+  await page.getByLabel("Region").selectOption("europe");
+  await page.getByLabel("Search by name or description").fill(company);
+  await page.getByRole("button", { name: "Find partners" }).click();
+  await expect(page.getByTestId("directory")).toContainText(company);
+  await ready(page);
+  await expectAccessible(page);
+  await page.getByTestId("directory").getByRole("link", { name: company }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(company);
+  await expect(page.getByTestId("setup-steps")).toContainText("We connect your agents");
+  await ready(page);
+  await expectAccessible(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  expect(sideways).toBe(false);
+  await page.screenshot({ path: test.info().outputPath("marketplace-partner-phone.png"), fullPage: true });
+  await goto(page, "/marketplace?region=asia_pacific");
+  await expect(page.getByText(company)).toHaveCount(0);
 });

@@ -30,6 +30,7 @@ test("a manager's home is a work queue, each tile leading to its queue", async (
     ["applications", /\/manager\/applications\?status=submitted$/],
     ["certifications", /\/manager\/certification$/],
     ["funds", /\/funds\/review$/],
+    ["listings", /\/manager\/listings$/],
     ["payouts", /\/manager\/revenue#payouts$/],
   ];
   for (const [queue, url] of queues) {

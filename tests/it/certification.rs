@@ -142,6 +142,9 @@ on_both!(the_scheduler_starts_recertification_after_twelve_months_once, |e| asyn
         (1, "passed", ""),
         (1, "published", ""),
     ] {
+        if event == "published" {
+            crate::helpers::approved_listing(&mut p, &mut m, org, "Agents Inc").await;
+        }
         let c = if who == 0 { &mut p } else { &mut m };
         let v = cert(c, org).await;
         assert_eq!(fire(c, org, v.version, event, "", evidence).await.status, StatusCode::OK, "{event}");

@@ -648,3 +648,44 @@ pub async fn org_ref(app: &TestApp, org: i64) -> partner_portal::server::store::
     let brand = scalar(&app._db.url, &format!("SELECT brand_id FROM organisations WHERE id = {org}")).await;
     app.state.store.organisation_in(brand, org).await.unwrap().expect("the organisation exists")
 }
+
+/// The fields of a complete marketplace listing named `name`, serving
+/// `region`, as the listing form posts them.
+pub fn listing_fields(name: &str, region: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", name.to_owned()),
+        ("short_description", format!("{name} scores every agent call.")),
+        ("long_description", "Trust scores inside your agent runtime, from the first call.".into()),
+        ("kind", "technology/ai_platform".into()),
+        ("category", "technology_integration".into()),
+        ("integrations[]", "api".into()),
+        ("integrations[]", "webhook".into()),
+        ("regions[]", region.to_owned()),
+        ("website", "https://partner.example".into()),
+        ("support_email", "help@partner.example".into()),
+        ("docs_url", "https://partner.example/docs".into()),
+        ("setup_steps", "Create an API key\nAdd the webhook".into()),
+    ]
+}
+
+/// Calls server function `path` with owned fields.
+pub async fn call_with(c: &mut Client, path: &str, fields: &[(&str, String)]) -> Reply {
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.call(path, &refs).await
+}
+
+/// The owner `p` of `org` writes a listing and sends it for review, and
+/// the manager `m` approves it: what publication in the marketplace needs.
+pub async fn approved_listing(p: &mut Client, m: &mut Client, org: i64, name: &str) {
+    use leptos::server_fn::ServerFn;
+    use partner_portal::api::marketplace::{DecideListing, SaveListing, SubmitListing};
+    let r = call_with(p, SaveListing::PATH, &listing_fields(name, "europe")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let number = r.body.clone();
+    let r = p.call(SubmitListing::PATH, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let fields =
+        [("org", org.to_string()), ("number", number), ("decision", "approve".into()), ("note", String::new())];
+    let r = call_with(m, DecideListing::PATH, &fields).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -14,6 +14,7 @@ use partner_portal::api::branding::{GetBrandFace, GetBranding, SaveBranding};
 use partner_portal::api::certification::GetCertification;
 use partner_portal::api::funds::{GetFundReview, GetFunds};
 use partner_portal::api::integration::{GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks};
+use partner_portal::api::marketplace::{GetListing, GetListingQueue};
 use partner_portal::api::revenue::{GetRevenueDashboard, GetRevenueProgram, GetStatement};
 use partner_portal::api::scorecard::{GetReview, GetReviews};
 use partner_portal::api::support::{GetSupport, GetSupportQueue, GetTicket};
@@ -65,6 +66,8 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         ("support queue", GetSupportQueue::PATH, vec![]),
         ("reviews of A", GetReviews::PATH, vec![("org", o.clone())]),
         ("a review of A", GetReview::PATH, vec![("id", review.clone())]),
+        ("marketplace listing of A", GetListing::PATH, vec![("org", o.clone())]),
+        ("listing review queue", GetListingQueue::PATH, vec![]),
         // A write: saving A's brand (with the look it already has).
         (
             "save A's brand",
@@ -102,7 +105,10 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
                         && host == &program
                         && match (*who, *what) {
                             ("admin", _) => true,
-                            ("partner A", "program revenue" | "support queue" | "fund review queue") => false,
+                            (
+                                "partner A",
+                                "program revenue" | "support queue" | "fund review queue" | "listing review queue",
+                            ) => false,
                             ("partner A", _) => true,
                             _ => false,
                         };
