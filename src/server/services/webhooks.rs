@@ -138,7 +138,8 @@ pub async fn list_with_health(
         // One short read per subscription: the newest page of its log is an
         // index range with a LIMIT on both engines, where one query over the
         // partner's whole log would read all of it (SQLite has no LATERAL).
-        let newest = state.store.deliveries(s.id, i64::MAX, false, DELIVERIES_PAGE as i64).await.map_err(store_error)?;
+        let newest =
+            state.store.deliveries(s.id, i64::MAX, false, DELIVERIES_PAGE as i64).await.map_err(store_error)?;
         out.push((view(&s, now_ms), delivery_health(&newest.into_iter().map(|(d, _)| d).collect::<Vec<_>>())));
     }
     Ok(out)
