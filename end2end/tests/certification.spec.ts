@@ -7,7 +7,7 @@ async function act(page: Page, button: string, note?: { label: string; text: str
   await form.getByRole("button", { name: button, exact: true }).click();
 }
 
-test("a partner is certified, writes its listing, and is listed in the directory once a manager approves it", async ({ page }, info) => {
+test("a partner is certified, listed once its listing is approved, and accepts a visitor's lead", async ({ page }, info) => {
   const reviewer = uniqueEmail("certifier", info);
   createAdmin(reviewer);
   const { owner, company } = await approvedPartner(page, info, reviewer);
@@ -150,6 +150,45 @@ test("a partner is certified, writes its listing, and is listed in the directory
   const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   expect(sideways).toBe(false);
   await page.screenshot({ path: test.info().outputPath("marketplace-partner-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 768 });
+
+  // The visitor asks to be contacted. A form sent faster than a person
+  // types is refused, so each send waits a moment; a refused one keeps
+  // every word.
+  const contact = page.locator("#contact");
+  await contact.getByLabel("Company").fill("Northwind Bank");
+  await contact.getByLabel("Your name").fill("Nia Northwind");
+  await contact.getByLabel("Work email").fill("nia@northwind.example");
+  await contact.getByLabel("Country").fill("Portugal");
+  await contact.getByLabel("What do you need?").fill("Trust scores for our support bots.");
+  await page.waitForTimeout(3200);
+  await contact.getByRole("button", { name: "Ask to be contacted" }).click();
+  await expect(page.locator("#field-consent-error")).toBeVisible();
+  await ready(page);
+  await expect(page.locator("#contact").getByLabel("Company")).toHaveValue("Northwind Bank");
+  await expect(page.locator("#contact").getByLabel("What do you need?")).toHaveValue("Trust scores for our support bots.");
+  await page.locator("#contact").getByRole("checkbox").check();
+  await page.waitForTimeout(3200);
+  await page.locator("#contact").getByRole("button", { name: "Ask to be contacted" }).click();
+  await expect(page.locator("#contact")).toContainText(`${company} will contact you`);
+  await ready(page);
   await goto(page, "/marketplace?region=asia_pacific");
   await expect(page.getByText(company)).toHaveCount(0);
+
+  // The partner accepts the lead before its clock runs out.
+  await signIn(page, owner);
+  await navigate(page, "Grow", "Leads");
+  const lead = page.getByTestId("lead").filter({ hasText: "Northwind Bank" });
+  await expect(lead.getByTestId("lead-status")).toHaveText("Waiting for the partner");
+  await expect(lead.getByTestId("lead-clock")).toHaveText(/^(2 days|1 day 23 h) left$/);
+  await expectAccessible(page);
+  await lead.getByRole("button", { name: "Accept" }).click();
+  await expect(page.getByTestId("lead").filter({ hasText: "Northwind Bank" }).getByTestId("lead-status")).toHaveText("Accepted");
+  await ready(page);
+  await page.getByTestId("lead").filter({ hasText: "Northwind Bank" }).getByRole("button", { name: "Mark as contacted" }).click();
+  await expect(page.getByTestId("lead").filter({ hasText: "Northwind Bank" }).getByTestId("lead-status")).toHaveText("Contacted");
+  await ready(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: test.info().outputPath("leads-phone.png"), fullPage: true });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
 });

@@ -8,6 +8,7 @@ pub mod branding;
 pub mod certification;
 pub mod funds;
 pub mod integration;
+pub mod leads;
 pub mod marketplace;
 pub mod partners;
 pub mod revenue;

@@ -65,6 +65,9 @@ pub const LISTING_SAVED: &str = "marketplace.listing_saved";
 pub const LISTING_SUBMITTED: &str = "marketplace.listing_submitted";
 pub const LISTING_APPROVED: &str = "marketplace.listing_approved";
 pub const LISTING_SENT_BACK: &str = "marketplace.listing_sent_back";
+pub const LEAD_CREATED: &str = "marketplace.lead_created";
+pub const LEAD_MOVED: &str = "marketplace.lead_moved";
+pub const LEAD_ROUTED: &str = "marketplace.lead_routed";
 
 /// The areas of the audit log an administrator can narrow it to: the part
 /// of each action name before its dot, with a label.
@@ -127,6 +130,9 @@ pub fn describe(action: &str) -> &'static str {
         LISTING_SUBMITTED => "Sent a marketplace listing for review",
         LISTING_APPROVED => "Approved a marketplace listing",
         LISTING_SENT_BACK => "Sent a marketplace listing back",
+        LEAD_CREATED => "Asked to be contacted by a partner",
+        LEAD_MOVED => "Moved a lead on",
+        LEAD_ROUTED => "Offered a lead to a partner",
         MEMBER_REMOVED => "Removed a colleague",
         APPLICATION_SUBMITTED => "Applied to the program",
         APPLICATION_SCORED => "Scored an application",

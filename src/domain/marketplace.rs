@@ -164,6 +164,9 @@ impl Listing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryEntry {
     pub slug: String,
+    /// For the server's own use (a referral's partner); never sent out.
+    #[serde(skip)]
+    pub organisation_id: i64,
     pub state: CertState,
     pub content: ListingContent,
 }

@@ -36,6 +36,7 @@ pub mod format;
 pub mod funds;
 pub mod inbox;
 pub mod integration;
+pub mod leads;
 pub mod ledger;
 pub mod listing;
 pub mod marketplace;

@@ -41,6 +41,8 @@ pub const SIGN_IN_ACCOUNT: Limit = limit("sign_in:account", 50, 15);
 pub const SIGN_IN_ADDRESS: Limit = address_limit("sign_in:address", 20, 15);
 /// Applications from one client address.
 pub const APPLY_ADDRESS: Limit = address_limit("apply:address", 5, 60);
+/// Requests to be contacted by a partner, from one client address.
+pub const REFER_ADDRESS: Limit = address_limit("refer:address", 5, 60);
 /// Password-reset requests from one client address.
 pub const RESET_ADDRESS: Limit = address_limit("reset:address", 10, 60);
 /// Reset emails to one mailbox, whoever asks.

@@ -94,6 +94,8 @@ pub struct Config {
     /// A first-response target for Tier 1 (critical) tickets, in minutes,
     /// when it should be tighter than the partner's support tier's.
     pub support_tier1_minutes: Option<i64>,
+    /// How long a partner has to accept or decline a lead, in hours.
+    pub lead_response_hours: i64,
     /// Log lines as JSON objects (`APP_LOG_FORMAT=json`) instead of text.
     pub log_json: bool,
     /// Where `/metrics` (Prometheus) is served: an address of its own, so
@@ -142,6 +144,7 @@ impl Default for Config {
             api_auth_failures_per_second: 5,
             api_auth_failures_burst: 20,
             support_tier1_minutes: None,
+            lead_response_hours: crate::domain::leads::DEFAULT_RESPONSE_HOURS,
             log_json: false,
             metrics_addr: None,
             db_wait_ms: 2_000,
@@ -270,6 +273,9 @@ impl Config {
                     .filter(|n| *n > 0)
                     .ok_or_else(|| anyhow::anyhow!("APP_SUPPORT_TIER1_MINUTES: a positive number of minutes"))?,
             );
+        }
+        if let Some(v) = get("APP_LEAD_RESPONSE_HOURS") {
+            self.lead_response_hours = positive("APP_LEAD_RESPONSE_HOURS", v)? as i64;
         }
         if let Some(v) = get("APP_LOG_FORMAT") {
             self.log_json = match v.as_str() {

@@ -117,6 +117,36 @@ pub fn listing_decision_email(
     plain(to, subject, format!("Hello,\n\n{body}{note}\n\nYour listing: {link}\n"))
 }
 
+/// A lead offered to a partner, to its owners: who asked, and by when to
+/// answer. The visitor's contact details are on the page, behind sign-in.
+pub fn lead_offered_email(to: &str, program: &str, company: &str, hours: i64, link: &str) -> OutgoingEmail {
+    plain(
+        to,
+        format!("{program}: a new lead from {company}"),
+        format!(
+            "Hello,\n\n{company} asked to be contacted by you through the {program} partner directory. \
+             Accept or decline it within {hours} hours; after that it goes back to the partner managers.\n\n\
+             Your leads: {link}\n"
+        ),
+    )
+}
+
+/// The visitor's copy of a request: which partner will contact them.
+pub fn lead_received_email(to: &str, program: &str, name: &str, partner: Option<&str>) -> OutgoingEmail {
+    let who = match partner {
+        Some(p) => format!("{p} will contact you about it"),
+        None => format!("the {program} partner team will pass it to a partner who will contact you"),
+    };
+    plain(
+        to,
+        format!("{program}: we have your request"),
+        format!(
+            "Hello {name},\n\nthank you for your request through the {program} partner directory. {who}.\n\n\
+             You receive this email because you asked to be contacted.\n"
+        ),
+    )
+}
+
 /// An email a white-label partner may word in its own templates.
 pub enum Wording {
     PasswordReset { name: String, link: String },

@@ -372,6 +372,15 @@ fn start_tasks(state: &AppState, sessions: &AnySessionStore, token: &Cancellatio
     });
 
     let s = state.clone();
+    tasks.every("lead response times", Duration::from_secs(60), move || {
+        let s = s.clone();
+        async move {
+            services::leads::return_overdue(&s).await?;
+            Ok(false)
+        }
+    });
+
+    let s = state.clone();
     tasks.every("domain checks", Duration::from_secs(600), move || {
         let s = s.clone();
         async move {

@@ -50,4 +50,6 @@ pub struct PublicListing {
     pub support_tier: SupportTier,
     /// The page's own address, for its canonical link.
     pub canonical: String,
+    /// When the contact form was drawn, signed (`services::leads`).
+    pub form_started: String,
 }

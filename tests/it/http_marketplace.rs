@@ -6,20 +6,27 @@
 
 use crate::helpers::{
     approved_listing, call_with, certify, fire_cert_event, listing_fields, start_with_manager, Client, TestApp,
+    PASSWORD,
 };
 use crate::on_both;
 use crate::program::Program;
 use axum::http::StatusCode;
+use chrono::Duration;
 use leptos::server_fn::ServerFn;
 use partner_portal::api::admin::{GetInbox, InboxView};
 use partner_portal::api::certification::GetCertification;
+use partner_portal::api::leads::{
+    ActOnLead, AskForContact, GetLeads, GetProgramLeads, LeadsPage, ProgramLeads, RouteLead,
+};
 use partner_portal::api::marketplace::{
     DecideListing, DirectoryPage, GetDirectory, GetListing, GetListingQueue, GetPublicListing, ListingPage,
-    ListingQueue, SaveListing, SubmitListing,
+    ListingQueue, PublicListing, SaveListing, SubmitListing,
 };
 use partner_portal::domain::certification::CertState;
 use partner_portal::domain::inbox::Queue;
+use partner_portal::domain::leads::{clock, clock_words, Lead, LeadStatus};
 use partner_portal::domain::marketplace::ListingStatus;
+use partner_portal::server::services::leads::return_overdue;
 
 async fn listing(c: &mut Client, org: Option<i64>) -> ListingPage {
     let org = org.map(|o| o.to_string()).unwrap_or_default();
@@ -232,4 +239,167 @@ on_both!(white_label_domains_have_no_directory_and_listings_follow_their_brand, 
     let page = listing(&mut a, None).await;
     assert_eq!(page.organisation_id, org_a);
     let _ = listing(&mut manager, Some(org_a)).await;
+});
+
+/// The contact form's fields as a visitor fills them.
+fn referral(slug: &str, started: &str, company: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("slug", slug.to_owned()),
+        ("started", started.to_owned()),
+        ("company", company.to_owned()),
+        ("name", "Nia Northwind".into()),
+        ("email", "nia@northwind.example".into()),
+        ("country", "Portugal".into()),
+        ("need", "Trust scores for our support bots.".into()),
+        ("consent", "on".into()),
+        ("website", String::new()),
+    ]
+}
+
+async fn partner_leads(c: &mut Client) -> LeadsPage {
+    let r = c.call(GetLeads::PATH, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+async fn program(m: &mut Client) -> ProgramLeads {
+    let r = m.call(GetProgramLeads::PATH, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+async fn act(c: &mut Client, lead: &Lead, action: &str, reason: &str) -> crate::helpers::Reply {
+    let fields = [
+        ("id", lead.id.to_string()),
+        ("version", lead.version.to_string()),
+        ("action", action.to_owned()),
+        ("reason", reason.to_owned()),
+    ];
+    call_with(c, ActOnLead::PATH, &fields).await
+}
+
+async fn route(m: &mut Client, lead: &Lead, org: i64) -> crate::helpers::Reply {
+    let fields =
+        [("id", lead.id.to_string()), ("version", lead.version.to_string()), ("organisation", org.to_string())];
+    call_with(m, RouteLead::PATH, &fields).await
+}
+
+on_both!(a_visitors_request_becomes_a_lead_the_partner_answers_in_time_or_the_managers_offer_on, |e| async move {
+    let (app, mut mgr) = start_with_manager(e, |_| {}).await;
+    let (mut ada, a) = certified_partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let (mut bob, b) = certified_partner(&app, &mut mgr, "Bravo Bots", "bob@bravo.example").await;
+    for (p, org, name) in [(&mut ada, a, "Acme Agents"), (&mut bob, b, "Bravo Bots")] {
+        approved_listing(p, &mut mgr, org, name).await;
+        fire_cert_event(&app, &mut mgr, org, "published", "", "").await;
+    }
+    let mut visitor = app.client();
+    let page: PublicListing =
+        serde_json::from_str(&visitor.call(GetPublicListing::PATH, &[("slug", "acme-agents")]).await.body).unwrap();
+    let started = page.form_started.clone();
+    app.mail().await;
+
+    // Sent faster than a person types, or with a forged start: refused.
+    let r = call_with(&mut visitor, AskForContact::PATH, &referral("acme-agents", &started, "Northwind")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("That was quick"), "{}", r.body);
+    app.clock.advance(Duration::seconds(20));
+    let forged = format!("{}.forged", started.split('.').next().unwrap());
+    let r = call_with(&mut visitor, AskForContact::PATH, &referral("acme-agents", &forged, "Northwind")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The trap field filled: told all is well, nothing written.
+    let mut trapped = referral("acme-agents", &started, "Spam Inc");
+    trapped.retain(|(k, _)| *k != "website");
+    trapped.push(("website", "http://spam.example".into()));
+    assert_eq!(call_with(&mut visitor, AskForContact::PATH, &trapped).await.status, StatusCode::OK);
+    // No consent: the field is named and nothing is written.
+    let mut no_consent = referral("acme-agents", &started, "Northwind");
+    no_consent.retain(|(k, _)| *k != "consent");
+    let r = call_with(&mut visitor, AskForContact::PATH, &no_consent).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("\"consent\""), "{}", r.body);
+    assert!(program(&mut mgr).await.leads.is_empty(), "refused requests write nothing");
+    assert!(!app.mail().await.iter().any(|m| m.contains("Northwind") || m.contains("Spam Inc")), "and send nothing");
+
+    // A good request: offered to Acme with a two-day clock.
+    let r = call_with(&mut visitor, AskForContact::PATH, &referral("acme-agents", &started, "Northwind")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mail = app.mail().await;
+    assert!(mail.iter().any(|m| m.contains("ada@acme.example") && m.contains("a new lead from Northwind")), "{mail:?}");
+    assert!(mail.iter().any(|m| m.contains("nia@northwind.example") && m.contains("Acme Agents will contact you")));
+    let mine = partner_leads(&mut ada).await;
+    assert_eq!(mine.leads.len(), 1);
+    let lead = mine.leads[0].clone();
+    assert_eq!((lead.status, lead.company.as_str()), (LeadStatus::Offered, "Northwind"));
+    assert_eq!(clock_words(clock(lead.respond_by_ms.unwrap(), mine.now_ms)), "2 days left");
+    // Another partner neither sees nor touches it.
+    assert!(partner_leads(&mut bob).await.leads.is_empty());
+    assert_eq!(act(&mut bob, &lead, "accept", "").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(route(&mut bob, &lead, b).await.status, StatusCode::FORBIDDEN);
+
+    // Declining needs a reason; it goes back to the managers.
+    assert_eq!(act(&mut ada, &lead, "decline", " ").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(act(&mut ada, &lead, "decline", "Outside our region").await.status, StatusCode::OK);
+    assert!(partner_leads(&mut ada).await.leads.is_empty());
+    let all = program(&mut mgr).await;
+    let back = all.leads[0].clone();
+    assert_eq!((back.status, back.note.as_deref()), (LeadStatus::Returned, Some("Outside our region")));
+    let r = act(&mut ada, &lead, "accept", "").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("no longer offered to you"), "{}", r.body);
+
+    // Offered to Bravo, who lets the clock run out: back with the managers.
+    assert_eq!(route(&mut mgr, &back, b).await.status, StatusCode::OK);
+    assert!(app.mail().await.iter().any(|m| m.contains("Bravo Bots will contact you")));
+    let offered = partner_leads(&mut bob).await.leads[0].clone();
+    assert_eq!(offered.note, None, "Bravo does not read why Acme declined");
+    app.clock.advance(Duration::hours(47));
+    assert_eq!(return_overdue(&app.state).await.unwrap(), 0);
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(return_overdue(&app.state).await.unwrap(), 1);
+    // Two days on, the sessions have lapsed.
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+    ada.sign_in("ada@acme.example", PASSWORD).await;
+    let back = program(&mut mgr).await.leads[0].clone();
+    assert_eq!(back.status, LeadStatus::Returned);
+    assert!(back.note.unwrap().contains("Not accepted in time"));
+    // A stale offer form changes nothing.
+    assert_eq!(route(&mut mgr, &offered, a).await.status, StatusCode::CONFLICT);
+
+    // Offered to Acme again, accepted and walked to won; stages do not skip back.
+    let back = program(&mut mgr).await.leads[0].clone();
+    assert_eq!(route(&mut mgr, &back, a).await.status, StatusCode::OK);
+    let mut lead = partner_leads(&mut ada).await.leads[0].clone();
+    for (step, to) in [
+        ("accept", LeadStatus::Accepted),
+        ("contacted", LeadStatus::Contacted),
+        ("qualified", LeadStatus::Qualified),
+        ("won", LeadStatus::Won),
+    ] {
+        assert_eq!(act(&mut ada, &lead, step, "").await.status, StatusCode::OK, "{step}");
+        lead = partner_leads(&mut ada).await.leads[0].clone();
+        assert_eq!(lead.status, to);
+    }
+    assert_eq!(act(&mut ada, &lead, "lost", "").await.status, StatusCode::BAD_REQUEST, "a won lead is closed");
+    assert_eq!(route(&mut mgr, &lead, b).await.status, StatusCode::BAD_REQUEST, "a taken lead stays");
+
+    // A form left open two days is drawn again. Five requests an hour from
+    // one address; the sixth waits.
+    let r = call_with(&mut visitor, AskForContact::PATH, &referral("bravo-bots", &started, "Stale Co")).await;
+    assert!(r.body.contains("opened too long ago"), "{}", r.body);
+    let page: PublicListing =
+        serde_json::from_str(&visitor.call(GetPublicListing::PATH, &[("slug", "bravo-bots")]).await.body).unwrap();
+    let started = page.form_started;
+    app.clock.advance(Duration::seconds(30));
+    for n in 0..5 {
+        let r =
+            call_with(&mut visitor, AskForContact::PATH, &referral("bravo-bots", &started, &format!("Co {n}"))).await;
+        assert_eq!(r.status, StatusCode::OK, "{n}: {}", r.body);
+    }
+    let r = call_with(&mut visitor, AskForContact::PATH, &referral("bravo-bots", &started, "One too many")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    // Not for a partner who is not shown.
+    fire_cert_event(&app, &mut mgr, b, "annual_review_due", "", "").await;
+    fire_cert_event(&app, &mut mgr, b, "recertification_failed", "Failing health checks.", "").await;
+    let r = call_with(&mut app.client(), AskForContact::PATH, &referral("bravo-bots", &started, "Late Co")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 });

@@ -14,6 +14,7 @@ use crate::domain::marketplace::{
 use crate::domain::role::{OrgAccess, OrgRole, Permission};
 use crate::error::{AppError, FieldError};
 use crate::server::context::{store_error, Ctx};
+use crate::server::secrets::Secrets;
 use crate::server::services::partners::org_for;
 use crate::server::store::OutgoingEmail;
 use crate::views::marketplace::{DirectoryPage, ListingPage, ListingQueue, PublicListing};
@@ -21,12 +22,27 @@ use serde_json::json;
 
 /// The directory and partner pages are the program's own: a white-label
 /// domain serves a partner's customers, never the other partners.
-fn program_host(ctx: &Ctx) -> Result<(), AppError> {
+pub(crate) fn program_host(ctx: &Ctx) -> Result<(), AppError> {
     if ctx.meta.brand.is_default {
         Ok(())
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// The contact form's start (`services::leads::refer`): the time the
+/// partner's page was drawn, signed so a script cannot claim it took its
+/// time.
+pub fn form_started(ctx: &Ctx) -> String {
+    let now = ctx.now().timestamp_millis();
+    format!("{now}.{}", Secrets::of(&ctx.state.config).hash_counter_key("referral_form", &now.to_string()))
+}
+
+/// The time a form was drawn, if its signature holds.
+pub(crate) fn started_at(ctx: &Ctx, started: &str) -> Option<i64> {
+    let (ms, signature) = started.split_once('.')?;
+    let expected = Secrets::of(&ctx.state.config).hash_counter_key("referral_form", ms);
+    (expected == signature).then(|| ms.parse().ok()).flatten()
 }
 
 fn is_owner(user: &CurrentUser) -> bool {
@@ -188,6 +204,7 @@ pub async fn public_listing(ctx: &Ctx, slug: &str) -> Result<PublicListing, AppE
     Ok(PublicListing {
         program: ctx.meta.brand.name.clone(),
         canonical: format!("{}/marketplace/{}", ctx.public_url(), entry.slug),
+        form_started: form_started(ctx),
         support_tier: support_tier(entry.state),
         entry,
     })

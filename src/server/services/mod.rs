@@ -8,6 +8,7 @@ pub mod funds;
 pub mod home;
 pub mod inbox;
 pub mod integration;
+pub mod leads;
 pub mod marketplace;
 pub mod partner_overview;
 pub mod partners;

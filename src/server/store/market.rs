@@ -145,6 +145,7 @@ impl VersionRow {
 #[derive(sqlx::FromRow)]
 pub(super) struct EntryRow {
     pub slug: String,
+    pub organisation_id: i64,
     pub state: String,
     #[sqlx(flatten)]
     pub version: VersionRow,
@@ -155,6 +156,7 @@ impl EntryRow {
         Ok(DirectoryEntry {
             content: content(&self.version)?,
             slug: self.slug,
+            organisation_id: self.organisation_id,
             state: CertState::parse(&self.state).ok_or_else(|| super::partners::corrupt("organisation"))?,
         })
     }
@@ -528,7 +530,8 @@ macro_rules! market_store {
                 .fetch_one(&self.pool)
                 .await?;
                 let sql = format!(
-                    "SELECT l.slug, o.certification_state AS state, {VERSION_COLUMNS} {DIRECTORY_FROM} {VERSION_JOINS} \
+                    "SELECT l.slug, l.organisation_id, o.certification_state AS state, {VERSION_COLUMNS} \
+                     {DIRECTORY_FROM} {VERSION_JOINS} \
                      WHERE {filter_sql} ORDER BY CASE o.certification_state WHEN 'premier' THEN 0 \
                      WHEN 'featured' THEN 1 ELSE 2 END, LOWER(v.name), l.id LIMIT $8 OFFSET $9"
                 );
@@ -547,7 +550,8 @@ macro_rules! market_store {
                     .map(|s| format!("'{}'", s.key()))
                     .collect();
                 let row: Option<EntryRow> = sqlx::query_as(&format!(
-                    "SELECT l.slug, o.certification_state AS state, {VERSION_COLUMNS} {DIRECTORY_FROM} {VERSION_JOINS} \
+                    "SELECT l.slug, l.organisation_id, o.certification_state AS state, {VERSION_COLUMNS} \
+                     {DIRECTORY_FROM} {VERSION_JOINS} \
                      WHERE l.brand_id = $1 AND l.slug = $2 AND o.certification_state IN ({})",
                     shown.join(", ")
                 ))

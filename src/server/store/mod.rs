@@ -28,6 +28,8 @@ mod support;
 mod funds;
 #[macro_use]
 mod market;
+#[macro_use]
+mod leads;
 mod postgres;
 mod sqlite;
 
@@ -37,6 +39,7 @@ pub use certification::*;
 pub use common::*;
 pub use funds::*;
 pub use keys::*;
+pub use leads::*;
 pub use market::*;
 pub use partners::*;
 pub use postgres::PgStore;
@@ -74,7 +77,8 @@ umbrella!(
     WebhookStore,
     SupportStore,
     FundStore,
-    MarketStore
+    MarketStore,
+    LeadStore
 );
 
 /// How to open the database.

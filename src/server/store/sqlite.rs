@@ -9,6 +9,7 @@ use super::certification::*;
 use super::common::*;
 use super::funds::*;
 use super::keys::*;
+use super::leads::*;
 use super::market::*;
 use super::partners::*;
 use super::revenue::*;
@@ -157,6 +158,7 @@ webhook_store!(SqliteStore, Sqlite);
 support_store!(SqliteStore, Sqlite);
 fund_store!(SqliteStore, Sqlite);
 market_store!(SqliteStore, Sqlite);
+lead_store!(SqliteStore, Sqlite);
 
 #[cfg(test)]
 mod tests {

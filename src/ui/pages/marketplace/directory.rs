@@ -3,6 +3,7 @@
 //! JavaScript, can be bookmarked, and search engines read them whole.
 
 use super::editor::options;
+use super::leads::ContactForm;
 use crate::api::marketplace::{get_directory, get_public_listing, DirectoryPage, PublicListing};
 use crate::domain::application::{Category, IntegrationOption};
 use crate::domain::certification::support_tier;
@@ -206,5 +207,6 @@ fn Showcase(p: PublicListing) -> impl IntoView {
                 </dl>
             </section>
         </div>
+        <ContactForm slug=p.entry.slug.clone() partner=c.name.clone() program=p.program.clone() started=p.form_started.clone()/>
     }
 }

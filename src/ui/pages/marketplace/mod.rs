@@ -3,8 +3,10 @@
 
 mod directory;
 mod editor;
+mod leads;
 mod queue;
 
 pub use directory::{MarketplacePage, MarketplacePartnerPage};
 pub use editor::ListingEditorPage;
+pub use leads::{LeadsPage, ProgramLeadsPage};
 pub use queue::ListingQueuePage;
