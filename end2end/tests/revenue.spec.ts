@@ -29,7 +29,7 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
 
   // Fixed and pasted: imported.
   await goto(page, "/manager/revenue");
-  await expect(page.getByTestId("imports")).toContainText("refused");
+  await expect(page.getByTestId("imports")).toContainText("Refused: 1 problem");
   await page.getByLabel("…or paste the rows").fill(rows("100.00"));
   await page.getByRole("button", { name: "Import", exact: true }).click();
   await expect(page.getByText("Imported: 3 new events.")).toBeVisible();
