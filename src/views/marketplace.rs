@@ -38,8 +38,6 @@ pub struct DirectoryPage {
     pub page: usize,
     pub pages: usize,
     pub filter: DirectoryFilter,
-    /// The directory's own address, for its canonical link.
-    pub canonical: String,
 }
 
 /// A partner's public page: its listing and integration showcase.
@@ -48,8 +46,6 @@ pub struct PublicListing {
     pub program: String,
     pub entry: DirectoryEntry,
     pub support_tier: SupportTier,
-    /// The page's own address, for its canonical link.
-    pub canonical: String,
     /// When the contact form was drawn, signed (`services::leads`).
     pub form_started: String,
 }

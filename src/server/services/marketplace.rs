@@ -188,8 +188,7 @@ pub async fn directory(ctx: &Ctx, filter: DirectoryFilter, page: usize) -> Resul
     let (page, pages) = page_of(page, total.max(0) as usize, per);
     let offset = ((page - 1) * per) as i64;
     let (entries, total) = store.directory(brand, &filter, &q, offset, per as i64).await.map_err(store_error)?;
-    let canonical = format!("{}/marketplace", ctx.public_url());
-    Ok(DirectoryPage { program: ctx.meta.brand.name.clone(), entries, total, page, pages, filter, canonical })
+    Ok(DirectoryPage { program: ctx.meta.brand.name.clone(), entries, total, page, pages, filter })
 }
 
 pub async fn public_listing(ctx: &Ctx, slug: &str) -> Result<PublicListing, AppError> {
@@ -203,7 +202,6 @@ pub async fn public_listing(ctx: &Ctx, slug: &str) -> Result<PublicListing, AppE
         .ok_or(AppError::NotFound)?;
     Ok(PublicListing {
         program: ctx.meta.brand.name.clone(),
-        canonical: format!("{}/marketplace/{}", ctx.public_url(), entry.slug),
         form_started: form_started(ctx),
         support_tier: support_tier(entry.state),
         entry,

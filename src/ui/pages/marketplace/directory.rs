@@ -13,7 +13,7 @@ use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::style::{CARD, INPUT};
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The partner types of the directory's filter, by their keys.
@@ -33,7 +33,10 @@ pub fn MarketplacePage() -> impl IntoView {
             get_directory(q, kind, category, integration, region, industry, page.and_then(|p| p.parse().ok()))
         },
     );
+    // The title stays outside the data: a transition redrawing the list
+    // with JavaScript would take it away with it.
     view! {
+        <Title text="Partner directory"/>
         <Loaded data let:d>
             <Directory d/>
         </Loaded>
@@ -63,49 +66,45 @@ fn Filter(
 #[component]
 fn Directory(d: DirectoryPage) -> impl IntoView {
     let f = d.filter.clone();
-    let title = "Partner directory";
-    let description = format!(
-        "Certified partners and integrations of {}: search by name and filter by type, category, integration, region and industry.",
-        d.program
-    );
     let params = f.params();
     let query = address_query(&params.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
     let filtered = !f.is_empty();
+    // One element: a fragment redrawn by the page's transition
+    // would be drawn again beside the old one.
     view! {
-        <Title text=title/>
-        <Meta name="description" content=description/>
-        <Link rel="canonical" href=d.canonical.clone()/>
-        <h1 class="mb-1 text-2xl font-bold">"Partner directory"</h1>
-        <p class="mb-4 text-sm text-slate-600">{format!("Certified partners and their integrations with {}.", d.program)}</p>
-        <form method="get" role="search" class="mb-6 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6" aria-label="Find a partner">
-            <div class="min-w-0 sm:col-span-3 lg:col-span-6">
-                <label for="directory-q" class="block text-sm font-medium">"Search by name or description"</label>
-                <input id="directory-q" name="q" type="search" maxlength="100" class=INPUT value=f.q.clone()/>
-            </div>
-            <Filter label="Partner type" name="type" options=TYPES.to_vec() chosen=f.partner_type.clone()/>
-            <Filter label="Category" name="category" options=options(Category::ALL, Category::key, Category::label) chosen=f.category.map(|c| c.key().to_owned())/>
-            <Filter label="Integration" name="integration" options=options(IntegrationOption::ALL, IntegrationOption::key, IntegrationOption::label) chosen=f.integration.map(|c| c.key().to_owned())/>
-            <Filter label="Region" name="region" options=options(Region::ALL, Region::key, Region::label) chosen=f.region.map(|c| c.key().to_owned())/>
-            <Filter label="Industry" name="industry" options=options(Industry::ALL, Industry::key, Industry::label) chosen=f.industry.map(|c| c.key().to_owned())/>
-            <div class="flex items-end gap-2">
-                <button type="submit" class="rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90">"Find partners"</button>
-                {filtered.then(|| view! { <a class="px-1 py-2 text-sm text-brand underline" href="/marketplace">"Clear"</a> })}
-            </div>
-        </form>
-        {if d.entries.is_empty() {
-            view! {
-                <p class="rounded-lg border border-slate-200 bg-white p-6 text-sm text-slate-700" data-testid="directory-empty">
-                    {if filtered { "No partner matches these filters. Clear some to see more." } else { "No partners are listed yet." }}
-                </p>
-            }.into_any()
-        } else {
-            view! {
-                <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="directory">
-                    {d.entries.into_iter().map(|e| view! { <EntryCard e/> }).collect_view()}
-                </ul>
-                {(d.pages > 1).then(|| view! { <Pager page=d.page pages=d.pages count=d.total.max(0) as usize what="partners" query=query/> })}
-            }.into_any()
-        }}
+        <div>
+            <h1 class="mb-1 text-2xl font-bold">"Partner directory"</h1>
+            <p class="mb-4 text-sm text-slate-600">{format!("Certified partners and their integrations with {}.", d.program)}</p>
+            <form method="get" role="search" class="mb-6 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6" aria-label="Find a partner">
+                <div class="min-w-0 sm:col-span-3 lg:col-span-6">
+                    <label for="directory-q" class="block text-sm font-medium">"Search by name or description"</label>
+                    <input id="directory-q" name="q" type="search" maxlength="100" class=INPUT value=f.q.clone()/>
+                </div>
+                <Filter label="Partner type" name="type" options=TYPES.to_vec() chosen=f.partner_type.clone()/>
+                <Filter label="Category" name="category" options=options(Category::ALL, Category::key, Category::label) chosen=f.category.map(|c| c.key().to_owned())/>
+                <Filter label="Integration" name="integration" options=options(IntegrationOption::ALL, IntegrationOption::key, IntegrationOption::label) chosen=f.integration.map(|c| c.key().to_owned())/>
+                <Filter label="Region" name="region" options=options(Region::ALL, Region::key, Region::label) chosen=f.region.map(|c| c.key().to_owned())/>
+                <Filter label="Industry" name="industry" options=options(Industry::ALL, Industry::key, Industry::label) chosen=f.industry.map(|c| c.key().to_owned())/>
+                <div class="flex items-end gap-2">
+                    <button type="submit" class="rounded-md bg-brand px-4 py-2 text-sm font-semibold text-white hover:opacity-90">"Find partners"</button>
+                    {filtered.then(|| view! { <a class="px-1 py-2 text-sm text-brand underline" href="/marketplace">"Clear"</a> })}
+                </div>
+            </form>
+            {if d.entries.is_empty() {
+                view! {
+                    <p class="rounded-lg border border-slate-200 bg-white p-6 text-sm text-slate-700" data-testid="directory-empty">
+                        {if filtered { "No partner matches these filters. Clear some to see more." } else { "No partners are listed yet." }}
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="directory">
+                        {d.entries.into_iter().map(|e| view! { <EntryCard e/> }).collect_view()}
+                    </ul>
+                    {(d.pages > 1).then(|| view! { <Pager page=d.page pages=d.pages count=d.total.max(0) as usize what="partners" query=query/> })}
+                }.into_any()
+            }}
+        </div>
     }
 }
 
@@ -169,44 +168,46 @@ fn Showcase(p: PublicListing) -> impl IntoView {
     } else {
         c.industries.iter().map(|i| i.label()).collect::<Vec<_>>().join(", ")
     };
+    // One element: a fragment redrawn by the page's transition
+    // would be drawn again beside the old one.
     view! {
-        <Title text=title/>
-        <Meta name="description" content=c.short_description.clone()/>
-        <Link rel="canonical" href=p.canonical.clone()/>
-        <nav class="mb-3 text-sm" aria-label="Breadcrumb"><a class="text-brand underline" href="/marketplace">"Partner directory"</a></nav>
-        <div class="mb-6 flex flex-wrap items-start justify-between gap-3">
-            <div class="min-w-0">
-                <h1 class="text-2xl font-bold">{c.name.clone()}</h1>
-                <p class="mt-1 text-slate-700">{c.short_description.clone()}</p>
+        <div>
+            <Title text=title/>
+            <nav class="mb-3 text-sm" aria-label="Breadcrumb"><a class="text-brand underline" href="/marketplace">"Partner directory"</a></nav>
+            <div class="mb-6 flex flex-wrap items-start justify-between gap-3">
+                <div class="min-w-0">
+                    <h1 class="text-2xl font-bold">{c.name.clone()}</h1>
+                    <p class="mt-1 text-slate-700">{c.short_description.clone()}</p>
+                </div>
+                <Badges e=p.entry.clone()/>
             </div>
-            <Badges e=p.entry.clone()/>
+            <div class="grid gap-4 lg:grid-cols-3">
+                <section class=format!("{CARD} lg:col-span-2") aria-labelledby="showcase-what">
+                    <h2 id="showcase-what" class="mb-2 font-semibold">"What it does"</h2>
+                    <p class="whitespace-pre-wrap text-sm text-slate-800">{c.long_description.clone()}</p>
+                    <h2 class="mb-2 mt-6 font-semibold">"Set it up"</h2>
+                    <ol class="list-decimal space-y-1 pl-5 text-sm" data-testid="setup-steps">
+                        {c.steps().into_iter().map(|s| view! { <li>{s.to_owned()}</li> }).collect_view()}
+                    </ol>
+                    {c.docs_url.clone().map(|u| view! {
+                        <p class="mt-4 text-sm"><a class="text-brand underline" href=u rel="noopener nofollow">"Read the documentation"</a></p>
+                    })}
+                </section>
+                <section class=CARD aria-labelledby="showcase-facts">
+                    <h2 id="showcase-facts" class="mb-2 font-semibold">"At a glance"</h2>
+                    <dl class="space-y-2 text-sm">
+                        <div><dt class="text-slate-500">"Partner type"</dt><dd>{c.kind.label()}</dd></div>
+                        <div><dt class="text-slate-500">"Category"</dt><dd>{c.category.label()}</dd></div>
+                        <div><dt class="text-slate-500">"Integrations"</dt><dd>{c.integrations.iter().map(|i| i.label()).collect::<Vec<_>>().join(", ")}</dd></div>
+                        <div><dt class="text-slate-500">"Regions"</dt><dd>{c.regions.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}</dd></div>
+                        <div><dt class="text-slate-500">"Industries"</dt><dd>{industries}</dd></div>
+                        <div><dt class="text-slate-500">"Support"</dt><dd>{format!("{} tier, first answer within {} hours", p.support_tier.label(), p.support_tier.response_hours())}</dd></div>
+                        <div><dt class="text-slate-500">"Website"</dt><dd class="break-all"><a class="text-brand underline" href=c.website.clone() rel="noopener nofollow">{c.website.clone()}</a></dd></div>
+                        <div><dt class="text-slate-500">"Support contact"</dt><dd class="break-all"><a class="text-brand underline" href=format!("mailto:{}", c.support_email)>{c.support_email.clone()}</a></dd></div>
+                    </dl>
+                </section>
+            </div>
+            <ContactForm slug=p.entry.slug.clone() partner=c.name.clone() program=p.program.clone() started=p.form_started.clone()/>
         </div>
-        <div class="grid gap-4 lg:grid-cols-3">
-            <section class=format!("{CARD} lg:col-span-2") aria-labelledby="showcase-what">
-                <h2 id="showcase-what" class="mb-2 font-semibold">"What it does"</h2>
-                <p class="whitespace-pre-wrap text-sm text-slate-800">{c.long_description.clone()}</p>
-                <h2 class="mb-2 mt-6 font-semibold">"Set it up"</h2>
-                <ol class="list-decimal space-y-1 pl-5 text-sm" data-testid="setup-steps">
-                    {c.steps().into_iter().map(|s| view! { <li>{s.to_owned()}</li> }).collect_view()}
-                </ol>
-                {c.docs_url.clone().map(|u| view! {
-                    <p class="mt-4 text-sm"><a class="text-brand underline" href=u rel="noopener nofollow">"Read the documentation"</a></p>
-                })}
-            </section>
-            <section class=CARD aria-labelledby="showcase-facts">
-                <h2 id="showcase-facts" class="mb-2 font-semibold">"At a glance"</h2>
-                <dl class="space-y-2 text-sm">
-                    <div><dt class="text-slate-500">"Partner type"</dt><dd>{c.kind.label()}</dd></div>
-                    <div><dt class="text-slate-500">"Category"</dt><dd>{c.category.label()}</dd></div>
-                    <div><dt class="text-slate-500">"Integrations"</dt><dd>{c.integrations.iter().map(|i| i.label()).collect::<Vec<_>>().join(", ")}</dd></div>
-                    <div><dt class="text-slate-500">"Regions"</dt><dd>{c.regions.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")}</dd></div>
-                    <div><dt class="text-slate-500">"Industries"</dt><dd>{industries}</dd></div>
-                    <div><dt class="text-slate-500">"Support"</dt><dd>{format!("{} tier, first answer within {} hours", p.support_tier.label(), p.support_tier.response_hours())}</dd></div>
-                    <div><dt class="text-slate-500">"Website"</dt><dd class="break-all"><a class="text-brand underline" href=c.website.clone() rel="noopener nofollow">{c.website.clone()}</a></dd></div>
-                    <div><dt class="text-slate-500">"Support contact"</dt><dd class="break-all"><a class="text-brand underline" href=format!("mailto:{}", c.support_email)>{c.support_email.clone()}</a></dd></div>
-                </dl>
-            </section>
-        </div>
-        <ContactForm slug=p.entry.slug.clone() partner=c.name.clone() program=p.program.clone() started=p.form_started.clone()/>
     }
 }

@@ -68,25 +68,29 @@ fn Editor(
     let latest = page.listing.as_ref().map(|l| l.latest.status);
     let in_review = latest == Some(ListingStatus::InReview);
     let staff_decides = page.staff && in_review;
+    // One element: a fragment redrawn by the page's transition
+    // would be drawn again beside the old one.
     view! {
-        <h1 class="mb-1 text-2xl font-bold">"Marketplace listing"</h1>
-        <p class="mb-4 text-sm text-slate-600">{page.organisation.clone()}</p>
-        {notice.map(|n| view! { <Notice text=n/> })}
-        {page.not_yet.clone().map(|m| view! { <p class="mb-4 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm" data-testid="listing-not-yet">{m}</p> })}
-        <Status page=page.clone()/>
-        {staff_decides.then(|| {
-            let l = page.listing.clone().expect("a listing in review");
-            view! { <Decision org=page.organisation_id version=l.latest decide/> }
-        })}
-        {if page.can_write && !in_review {
-            view! { <ListingForm draft=page.draft.clone() save submit latest/> }.into_any()
-        } else {
-            page.listing.clone().map(|l| view! {
-                <Card title=format!("Version {}: {}", l.latest.number, l.latest.status.label()) id="listing-latest" margin="mb-6">
-                    <Preview content=l.latest.content.clone()/>
-                </Card>
-            }).into_any()
-        }}
+        <div>
+            <h1 class="mb-1 text-2xl font-bold">"Marketplace listing"</h1>
+            <p class="mb-4 text-sm text-slate-600">{page.organisation.clone()}</p>
+            {notice.map(|n| view! { <Notice text=n/> })}
+            {page.not_yet.clone().map(|m| view! { <p class="mb-4 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm" data-testid="listing-not-yet">{m}</p> })}
+            <Status page=page.clone()/>
+            {staff_decides.then(|| {
+                let l = page.listing.clone().expect("a listing in review");
+                view! { <Decision org=page.organisation_id version=l.latest decide/> }
+            })}
+            {if page.can_write && !in_review {
+                view! { <ListingForm draft=page.draft.clone() save submit latest/> }.into_any()
+            } else {
+                page.listing.clone().map(|l| view! {
+                    <Card title=format!("Version {}: {}", l.latest.number, l.latest.status.label()) id="listing-latest" margin="mb-6">
+                        <Preview content=l.latest.content.clone()/>
+                    </Card>
+                }).into_any()
+            }}
+        </div>
     }
 }
 

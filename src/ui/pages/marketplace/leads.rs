@@ -23,13 +23,18 @@ pub fn ContactForm(slug: String, partner: String, program: String, started: Stri
     let value: LastResult<()> = Signal::derive(move || action.value().get());
     let e = move |f| field_error(value, f);
     let query = use_query_map();
-    let asked = query.read_untracked().get("asked").is_some();
+    // Read as the address changes: with JavaScript the page stays and
+    // only its address gains `asked`.
+    let asked = move || query.read().get("asked").is_some();
     let (consent_invalid, consent_described, consent_focus) = invalid_when(value, "consent");
     let consent_label = format!("{partner} and the {program} partner team may contact me about this request.");
     view! {
         <section id="contact" class=format!("{CARD} mt-4") aria-labelledby="contact-heading">
             <h2 id="contact-heading" class="mb-1 font-semibold">{format!("Ask {partner} to contact you")}</h2>
-            {if asked {
+            {move || {
+                let (slug, started, consent_label) = (slug.clone(), started.clone(), consent_label.clone());
+                let partner = partner.clone();
+                if asked() {
                 view! {
                     <Notice text=format!("Thank you. {partner} will contact you; we have emailed you a copy of your request.")/>
                 }.into_any()
@@ -64,7 +69,7 @@ pub fn ContactForm(slug: String, partner: String, program: String, started: Stri
                         <button type="submit" class=BUTTON>"Ask to be contacted"</button>
                     </Form>
                 }.into_any()
-            }}
+            }}}
         </section>
     }
 }
@@ -101,18 +106,22 @@ fn Leads(page: LeadsPage, act: ServerAction<ActOnLead>) -> impl IntoView {
     let value: LastResult<()> = Signal::derive(move || act.value().get());
     let now = page.now_ms;
     let can_act = page.can_act;
+    // One element: a fragment redrawn by the page's transition
+    // would be drawn again beside the old one.
     view! {
-        <h1 class="mb-1 text-2xl font-bold">"Leads"</h1>
-        <p class="mb-4 text-sm text-slate-600">
-            "Customers who asked " {page.organisation.clone()} " to contact them from the partner directory. "
-            "Accept or decline a new lead before its clock runs out; after that it goes back to the partner managers."
-        </p>
-        {page.leads.is_empty().then(|| view! {
-            <p class="rounded-lg border border-slate-200 bg-white p-6 text-sm text-slate-700" data-testid="no-leads">"No leads yet. Leads come from your page in the partner directory."</p>
-        })}
-        <ul class="space-y-4" data-testid="leads">
-            {page.leads.into_iter().map(|l| view! { <LeadCard l now can_act act value/> }).collect_view()}
-        </ul>
+        <div>
+            <h1 class="mb-1 text-2xl font-bold">"Leads"</h1>
+            <p class="mb-4 text-sm text-slate-600">
+                "Customers who asked " {page.organisation.clone()} " to contact them from the partner directory. "
+                "Accept or decline a new lead before its clock runs out; after that it goes back to the partner managers."
+            </p>
+            {page.leads.is_empty().then(|| view! {
+                <p class="rounded-lg border border-slate-200 bg-white p-6 text-sm text-slate-700" data-testid="no-leads">"No leads yet. Leads come from your page in the partner directory."</p>
+            })}
+            <ul class="space-y-4" data-testid="leads">
+                {page.leads.into_iter().map(|l| view! { <LeadCard l now can_act act value/> }).collect_view()}
+            </ul>
+        </div>
     }
 }
 
@@ -128,7 +137,7 @@ fn LeadCard(l: Lead, now: i64, can_act: bool, act: ServerAction<ActOnLead>, valu
                 <h2 class="text-lg font-semibold">{l.company.clone()}</h2>
                 <p class="text-sm">
                     <span class="font-medium" data-testid="lead-status">{l.status.label()}</span>
-                    " · " {clock_badge(&l, now)}
+                    {clock_badge(&l, now).map(|c| view! { " · " {c} })}
                 </p>
             </div>
             <p class="text-sm text-slate-700">{l.name.clone()} " · " <a class="text-brand underline break-all" href=format!("mailto:{}", l.email)>{l.email.clone()}</a> " · " {l.country.clone()}</p>
