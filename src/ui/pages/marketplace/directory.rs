@@ -138,7 +138,10 @@ fn EntryCard(e: DirectoryEntry) -> impl IntoView {
     let c = e.content.clone();
     view! {
         <li class=format!("{CARD} flex flex-col gap-2")>
-            <h2 class="text-lg font-semibold"><a class="text-brand underline" href=href>{c.name.clone()}</a></h2>
+            // A whole page load (`rel="external"` keeps the router out): the
+            // directory and partner pages are documents for visitors and
+            // search engines, and each is drawn whole by the server.
+            <h2 class="text-lg font-semibold"><a class="text-brand underline" href=href rel="external">{c.name.clone()}</a></h2>
             <Badges e=e.clone()/>
             <p class="text-sm text-slate-700">{c.short_description.clone()}</p>
             <p class="mt-auto text-xs text-slate-600">
@@ -173,7 +176,7 @@ fn Showcase(p: PublicListing) -> impl IntoView {
     view! {
         <div>
             <Title text=title/>
-            <nav class="mb-3 text-sm" aria-label="Breadcrumb"><a class="text-brand underline" href="/marketplace">"Partner directory"</a></nav>
+            <nav class="mb-3 text-sm" aria-label="Breadcrumb"><a class="text-brand underline" href="/marketplace" rel="external">"Partner directory"</a></nav>
             <div class="mb-6 flex flex-wrap items-start justify-between gap-3">
                 <div class="min-w-0">
                     <h1 class="text-2xl font-bold">{c.name.clone()}</h1>
