@@ -155,7 +155,10 @@ fn EntryCard(e: DirectoryEntry) -> impl IntoView {
 pub fn MarketplacePartnerPage() -> impl IntoView {
     let params = use_params_map();
     let data = Resource::new(move || params.read().get("slug").unwrap_or_default(), get_public_listing);
+    // A title outside the data as well: the partner's own, set inside, is
+    // the later and wins; this one holds while the page is redrawn.
     view! {
+        <Title text="Partner directory"/>
         <Loaded data let:p>
             <Showcase p/>
         </Loaded>
