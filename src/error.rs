@@ -51,6 +51,14 @@ impl AppError {
         AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
     }
 
+    /// Every problem of a form at once, as the domain's parsers report them
+    /// (field name, message).
+    pub fn fields(errors: Vec<(&'static str, String)>) -> Self {
+        AppError::Invalid(
+            errors.into_iter().map(|(field, message)| FieldError { field: field.into(), message }).collect(),
+        )
+    }
+
     /// The HTTP status that matches this error.
     #[cfg(feature = "ssr")]
     pub fn status(&self) -> http::StatusCode {

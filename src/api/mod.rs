@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod branding;
 pub mod certification;
+pub mod deals;
 pub mod funds;
 pub mod integration;
 pub mod leads;

@@ -24,6 +24,12 @@ impl CurrentUser {
     pub fn is_applicant(&self) -> bool {
         self.role == Role::Partner && self.organisation.is_none()
     }
+
+    /// Whether the user is an owner of their partner organisation: owners
+    /// change what the program shows of the partner (listing, brand, keys).
+    pub fn is_owner(&self) -> bool {
+        self.organisation.as_ref().is_some_and(|o| o.org_role == super::role::OrgRole::Owner)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -68,6 +68,8 @@ pub const LISTING_SENT_BACK: &str = "marketplace.listing_sent_back";
 pub const LEAD_CREATED: &str = "marketplace.lead_created";
 pub const LEAD_MOVED: &str = "marketplace.lead_moved";
 pub const LEAD_ROUTED: &str = "marketplace.lead_routed";
+pub const DEAL_REGISTERED: &str = "marketplace.deal_registered";
+pub const DEAL_MOVED: &str = "marketplace.deal_moved";
 
 /// The areas of the audit log an administrator can narrow it to: the part
 /// of each action name before its dot, with a label.
@@ -133,6 +135,8 @@ pub fn describe(action: &str) -> &'static str {
         LEAD_CREATED => "Asked to be contacted by a partner",
         LEAD_MOVED => "Moved a lead on",
         LEAD_ROUTED => "Offered a lead to a partner",
+        DEAL_REGISTERED => "Registered a deal",
+        DEAL_MOVED => "Moved a deal on",
         MEMBER_REMOVED => "Removed a colleague",
         APPLICATION_SUBMITTED => "Applied to the program",
         APPLICATION_SCORED => "Scored an application",

@@ -29,6 +29,7 @@ pub mod application;
 pub mod audit;
 pub mod brand;
 pub mod certification;
+pub mod deals;
 pub mod email;
 pub mod evaluation;
 pub mod form;

@@ -74,6 +74,7 @@ pub fn menu(user: &CurrentUser) -> Vec<NavGroup> {
                 Some(link("/funds/review", "Fund requests")),
                 Some(link("/manager/listings", "Listings")),
                 Some(link("/manager/leads", "Leads")),
+                Some(link("/manager/deals", "Deals")),
             ],
         ));
         groups.push(group(
@@ -109,6 +110,7 @@ pub fn menu(user: &CurrentUser) -> Vec<NavGroup> {
                     Some(link("/certification", "Certification")),
                     Some(link("/listing", "Marketplace listing")),
                     Some(link("/leads", "Leads")),
+                    Some(link("/deals", "Deals")),
                     Some(link("/reviews", "Reviews")),
                 ],
             ));
@@ -153,6 +155,7 @@ pub fn partner_tabs(org: i64, facts: PartnerFacts) -> Vec<NavLink> {
         Some(of("/certification", "Certification")),
         Some(of("/listing", "Listing")),
         Some(of("/leads", "Leads")),
+        Some(of("/deals", "Deals")),
         Some(of("/revenue", "Revenue")),
         facts.builds.then(|| of("/developers", "Integration")),
         facts.builds.then(|| of("/scorecard", "Scorecard")),
@@ -254,10 +257,13 @@ mod tests {
         let facts = PartnerFacts { builds: false, funds: false, white_label: false, audit: false };
         let tabs = partner_tabs(7, facts);
         let labels: Vec<_> = tabs.iter().map(|t| t.label).collect();
-        assert_eq!(labels, ["Overview", "Plan", "Certification", "Listing", "Leads", "Revenue", "Tickets", "Reviews"]);
+        assert_eq!(
+            labels,
+            ["Overview", "Plan", "Certification", "Listing", "Leads", "Deals", "Revenue", "Tickets", "Reviews"]
+        );
         assert_eq!(tabs[1].href, "/plan?org=7");
         let all = partner_tabs(7, PartnerFacts { builds: true, funds: true, white_label: true, audit: true });
-        assert_eq!(all.len(), 13);
+        assert_eq!(all.len(), 14);
         assert_eq!(all.last().map(|t| t.href.as_str()), Some("/admin/audit?org=7"), "for administrators only");
     }
 

@@ -96,6 +96,8 @@ pub struct Config {
     pub support_tier1_minutes: Option<i64>,
     /// How long a partner has to accept or decline a lead, in hours.
     pub lead_response_hours: i64,
+    /// How many days an approved deal registration protects its partner.
+    pub deal_protection_days: i64,
     /// Log lines as JSON objects (`APP_LOG_FORMAT=json`) instead of text.
     pub log_json: bool,
     /// Where `/metrics` (Prometheus) is served: an address of its own, so
@@ -145,6 +147,7 @@ impl Default for Config {
             api_auth_failures_burst: 20,
             support_tier1_minutes: None,
             lead_response_hours: crate::domain::leads::DEFAULT_RESPONSE_HOURS,
+            deal_protection_days: crate::domain::deals::DEFAULT_PROTECTION_DAYS,
             log_json: false,
             metrics_addr: None,
             db_wait_ms: 2_000,
@@ -276,6 +279,9 @@ impl Config {
         }
         if let Some(v) = get("APP_LEAD_RESPONSE_HOURS") {
             self.lead_response_hours = positive("APP_LEAD_RESPONSE_HOURS", v)? as i64;
+        }
+        if let Some(v) = get("APP_DEAL_PROTECTION_DAYS") {
+            self.deal_protection_days = positive("APP_DEAL_PROTECTION_DAYS", v)? as i64;
         }
         if let Some(v) = get("APP_LOG_FORMAT") {
             self.log_json = match v.as_str() {

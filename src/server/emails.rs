@@ -4,7 +4,7 @@
 //! which email and to whom; whose wording applies is decided here, once.
 
 use super::context::{store_error, Ctx};
-use super::store::{OutgoingEmail, Store};
+use super::store::{OutgoingEmail, Store, StoreError};
 use crate::domain::application::Decision;
 use crate::domain::brand::Brand;
 use crate::domain::certification::CertState;
@@ -115,6 +115,45 @@ pub fn listing_decision_email(
     };
     let note = if note.is_empty() { String::new() } else { format!("\n\nThe manager's note:\n{note}") };
     plain(to, subject, format!("Hello,\n\n{body}{note}\n\nYour listing: {link}\n"))
+}
+
+/// A manager's decision on a registered deal, to the partner's owners: the
+/// protection's end, or why it was turned down.
+pub fn deal_decision_email(
+    to: &str,
+    program: &str,
+    company: &str,
+    approved_until: Option<&str>,
+    note: &str,
+    link: &str,
+) -> OutgoingEmail {
+    let (subject, body) = match approved_until {
+        Some(until) => (
+            format!("{program}: your deal with {company} is approved"),
+            format!(
+                "your registration of the deal with {company} is approved. No other partner can register \
+                 {company} while it is protected, until {until}."
+            ),
+        ),
+        None => (
+            format!("{program}: your deal with {company} was not approved"),
+            format!("a partner manager turned down your registration of the deal with {company}."),
+        ),
+    };
+    let note = if note.is_empty() { String::new() } else { format!("\n\nThe manager's note:\n{note}") };
+    plain(to, subject, format!("Hello,\n\n{body}{note}\n\nYour deals: {link}\n"))
+}
+
+/// An approved deal's protection ends soon, to the partner's owners.
+pub fn deal_expiring_email(to: &str, program: &str, company: &str, until: &str, link: &str) -> OutgoingEmail {
+    plain(
+        to,
+        format!("{program}: your protection on {company} ends on {until}"),
+        format!(
+            "Hello,\n\nyour registered deal with {company} is protected until {until}. Mark it as won when the \
+             customer signs; after that date other partners may register {company}.\n\nYour deals: {link}\n"
+        ),
+    )
 }
 
 /// A lead offered to a partner, to its owners: who asked, and by when to
@@ -257,13 +296,19 @@ pub async fn compose(
 /// wording if it is a white-label partner.
 pub async fn to_owners(ctx: &Ctx, org: i64, email: &Wording) -> Result<Vec<OutgoingEmail>, AppError> {
     let store = &ctx.state.store;
-    let owners = store.org_members(ctx.meta.brand.id, org).await.map_err(store_error)?;
     let own_brand = store.partner_brand(org).await.map_err(store_error)?;
     let mut mails = Vec::new();
-    for owner in owners.into_iter().filter(|m| !m.removed && m.org_role == OrgRole::Owner) {
-        mails.push(compose(store, own_brand.as_ref(), &ctx.meta.brand.name, &owner.email, email).await?);
+    for owner in owner_addresses(store, ctx.meta.brand.id, org).await.map_err(store_error)? {
+        mails.push(compose(store, own_brand.as_ref(), &ctx.meta.brand.name, &owner, email).await?);
     }
     Ok(mails)
+}
+
+/// The addresses of a partner's current owners: whom the program writes to
+/// about the partner's listing, leads and deals.
+pub async fn owner_addresses(store: &Arc<dyn Store>, brand: i64, org: i64) -> Result<Vec<String>, StoreError> {
+    let members = store.org_members(brand, org).await?;
+    Ok(members.into_iter().filter(|m| !m.removed && m.org_role == OrgRole::Owner).map(|m| m.email).collect())
 }
 
 /// A white-label brand's wording of `kind` (its saved template, or the

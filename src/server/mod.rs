@@ -381,6 +381,18 @@ fn start_tasks(state: &AppState, sessions: &AnySessionStore, token: &Cancellatio
     });
 
     let s = state.clone();
+    tasks.every("deal protection", Duration::from_secs(300), move || {
+        let s = s.clone();
+        async move {
+            let (warned, expired) = services::deals::tend(&s).await?;
+            if warned + expired > 0 {
+                tracing::info!(warned, expired, "deal protection windows");
+            }
+            Ok(false)
+        }
+    });
+
+    let s = state.clone();
     tasks.every("domain checks", Duration::from_secs(600), move || {
         let s = s.clone();
         async move {

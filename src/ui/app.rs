@@ -150,6 +150,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/manager/listings") view=pages::marketplace::ListingQueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/leads") view=pages::marketplace::LeadsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/leads") view=pages::marketplace::ProgramLeadsPage ssr=SsrMode::Async/>
+                <Route path=path!("/deals") view=pages::marketplace::DealsPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/deals") view=pages::marketplace::ProgramDealsPage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::marketplace::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace/:slug") view=pages::marketplace::MarketplacePartnerPage ssr=SsrMode::Async/>
             </Routes>

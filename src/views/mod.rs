@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod branding;
 pub mod certification;
+pub mod deals;
 pub mod form;
 pub mod funds;
 pub mod integration;

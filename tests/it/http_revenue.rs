@@ -43,7 +43,7 @@ fn event<'a>(org: &'a str, ext: &'a str, amount: &'a str, date: &'a str) -> Vec<
     ]
 }
 
-async fn upload(c: &mut Client, csv: &str) -> crate::helpers::Reply {
+pub(crate) async fn upload(c: &mut Client, csv: &str) -> crate::helpers::Reply {
     upload_bytes(c, csv.as_bytes()).await
 }
 

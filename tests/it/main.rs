@@ -14,6 +14,7 @@ mod helpers;
 mod http_abuse;
 mod http_auth;
 mod http_branding;
+mod http_deals;
 mod http_funds;
 mod http_inbox;
 mod http_integration;

@@ -6,7 +6,7 @@ use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::brand::Brand;
 use crate::domain::email::Email;
-use crate::domain::role::{OrgAccess, OrgRole};
+use crate::domain::role::OrgAccess;
 use crate::domain::whitelabel::{
     check_brand_colours, check_template, parse_domain, render_email, verification_record, Colour, TemplateKind,
 };
@@ -29,7 +29,7 @@ async fn manageable(ctx: &Ctx, user: &CurrentUser, org: Option<i64>) -> Result<(
     }
     let can_edit = match access {
         OrgAccess::Staff { .. } => true,
-        OrgAccess::OwnOrganisation => user.organisation.as_ref().is_some_and(|o| o.org_role == OrgRole::Owner),
+        OrgAccess::OwnOrganisation => user.is_owner(),
     };
     Ok((org, can_edit))
 }

@@ -12,7 +12,7 @@ use crate::domain::integration::{
     EventIn, Grace, Scope, TrustChange, SANDBOX_EVENTS_PER_DAY, SANDBOX_MAX_AGENTS,
 };
 use crate::domain::onboarding::Binding;
-use crate::domain::role::{OrgAccess, OrgRole};
+use crate::domain::role::OrgAccess;
 use crate::domain::webhook::Outcome;
 use crate::error::AppError;
 use crate::server::checks::Checks;
@@ -51,8 +51,7 @@ pub(crate) async fn integration_org(
     org: Option<i64>,
 ) -> Result<(OrgRef, bool), AppError> {
     let (org, access) = org_for(user, org)?;
-    let owner = access == OrgAccess::OwnOrganisation
-        && user.organisation.as_ref().is_some_and(|o| o.org_role == OrgRole::Owner);
+    let owner = access == OrgAccess::OwnOrganisation && user.is_owner();
     Ok((org_in_brand(&ctx.state, ctx.meta.brand.id, org).await?, owner))
 }
 

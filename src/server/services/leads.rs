@@ -8,11 +8,11 @@ use crate::domain::leads::{
     decline_reason, may_route, partner_action, spam_check, LeadAction, LeadStatus, ReferralInput, Spam,
 };
 use crate::domain::marketplace::DirectoryFilter;
-use crate::domain::role::{OrgAccess, OrgRole, Permission};
+use crate::domain::role::{OrgAccess, Permission};
 use crate::domain::throttle::REFER_ADDRESS;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
-use crate::server::emails::{lead_offered_email, lead_received_email};
+use crate::server::emails::{lead_offered_email, lead_received_email, owner_addresses};
 use crate::server::services::marketplace::{program_host, started_at};
 use crate::server::services::partners::org_for;
 use crate::server::state::AppState;
@@ -23,12 +23,6 @@ use serde_json::json;
 
 /// The most leads one page lists.
 const LISTED: i64 = 200;
-
-/// The owners of `org`, to be emailed about its leads.
-async fn owners(ctx: &Ctx, org: i64) -> Result<Vec<String>, AppError> {
-    let members = ctx.state.store.org_members(ctx.meta.brand.id, org).await.map_err(store_error)?;
-    Ok(members.into_iter().filter(|m| !m.removed && m.org_role == OrgRole::Owner).map(|m| m.email).collect())
-}
 
 /// The emails of a lead offered to `org`: its owners and the visitor.
 async fn offer_mails(
@@ -41,8 +35,12 @@ async fn offer_mails(
     let program = &ctx.meta.brand.name;
     let hours = ctx.state.config.lead_response_hours;
     let link = format!("{}/leads", ctx.public_url());
-    let mut mails: Vec<OutgoingEmail> =
-        owners(ctx, org).await?.iter().map(|to| lead_offered_email(to, program, company, hours, &link)).collect();
+    let mut mails: Vec<OutgoingEmail> = owner_addresses(&ctx.state.store, ctx.meta.brand.id, org)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(|to| lead_offered_email(to, program, company, hours, &link))
+        .collect();
     mails.push(lead_received_email(visitor.0, program, visitor.1, Some(partner)));
     Ok(mails)
 }
@@ -60,11 +58,7 @@ pub async fn refer(ctx: &Ctx, slug: &str, input: &ReferralInput, trap: &str, sta
         Err(Spam::Honeypot) => return Ok(()),
         Err(other) => return Err(AppError::Refused(other.message().into())),
     }
-    let referral = input.parse().map_err(|errors| {
-        AppError::Invalid(
-            errors.into_iter().map(|(field, message)| FieldError { field: field.into(), message }).collect(),
-        )
-    })?;
+    let referral = input.parse().map_err(AppError::fields)?;
     if let Err(over) = throttle::count(ctx, &[(REFER_ADDRESS, ctx.meta.client_ip.as_str())]).await? {
         return Err(over.refusal("requests"));
     }

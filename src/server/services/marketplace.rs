@@ -11,9 +11,10 @@ use crate::domain::marketplace::{
     decide as decision_of, may_write_listing, slug, DirectoryFilter, ListingDecision, ListingInput, ListingStatus,
     DIRECTORY_PAGE,
 };
-use crate::domain::role::{OrgAccess, OrgRole, Permission};
-use crate::error::{AppError, FieldError};
+use crate::domain::role::{OrgAccess, Permission};
+use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
+use crate::server::emails::owner_addresses;
 use crate::server::secrets::Secrets;
 use crate::server::services::partners::org_for;
 use crate::server::store::OutgoingEmail;
@@ -45,10 +46,6 @@ pub(crate) fn started_at(ctx: &Ctx, started: &str) -> Option<i64> {
     (expected == signature).then(|| ms.parse().ok()).flatten()
 }
 
-fn is_owner(user: &CurrentUser) -> bool {
-    user.organisation.as_ref().is_some_and(|o| o.org_role == OrgRole::Owner)
-}
-
 pub async fn page(ctx: &Ctx, org: Option<i64>) -> Result<ListingPage, AppError> {
     let user = ctx.require_user().await?;
     program_host(ctx)?;
@@ -71,7 +68,7 @@ pub async fn page(ctx: &Ctx, org: Option<i64>) -> Result<ListingPage, AppError> 
     Ok(ListingPage {
         organisation_id: org,
         organisation: profile.organisation,
-        can_write: allowed && access == OrgAccess::OwnOrganisation && is_owner(&user),
+        can_write: allowed && access == OrgAccess::OwnOrganisation && user.is_owner(),
         not_yet: (!allowed).then(|| {
             format!(
                 "A listing is written once the integration is certified. The certification is now at “{}”.",
@@ -90,7 +87,7 @@ async fn owner_org(ctx: &Ctx) -> Result<(CurrentUser, i64), AppError> {
     let user = ctx.require_user().await?;
     program_host(ctx)?;
     let (org, access) = org_for(&user, None)?;
-    if access != OrgAccess::OwnOrganisation || !is_owner(&user) {
+    if access != OrgAccess::OwnOrganisation || !user.is_owner() {
         return Err(AppError::Refused("Only the partner's owners write its marketplace listing.".into()));
     }
     let profile = ctx
@@ -110,11 +107,7 @@ async fn owner_org(ctx: &Ctx) -> Result<(CurrentUser, i64), AppError> {
 /// is checked first, and a refused save writes nothing.
 pub async fn save(ctx: &Ctx, input: &ListingInput) -> Result<i64, AppError> {
     let (user, org) = owner_org(ctx).await?;
-    let content = input.parse().map_err(|errors| {
-        AppError::Invalid(
-            errors.into_iter().map(|(field, message)| FieldError { field: field.into(), message }).collect(),
-        )
-    })?;
+    let content = input.parse().map_err(AppError::fields)?;
     let a = ctx.audit(
         Some(&user),
         audit::LISTING_SAVED,
@@ -151,11 +144,10 @@ async fn decision_mails(
 ) -> Result<Vec<OutgoingEmail>, AppError> {
     let program = &ctx.meta.brand.name;
     let link = format!("{}/listing", ctx.public_url());
-    let owners = ctx.state.store.org_members(ctx.meta.brand.id, org).await.map_err(store_error)?;
+    let owners = owner_addresses(&ctx.state.store, ctx.meta.brand.id, org).await.map_err(store_error)?;
     Ok(owners
-        .into_iter()
-        .filter(|m| !m.removed && m.org_role == OrgRole::Owner)
-        .map(|m| crate::server::emails::listing_decision_email(&m.email, program, organisation, to, note, &link))
+        .iter()
+        .map(|to_addr| crate::server::emails::listing_decision_email(to_addr, program, organisation, to, note, &link))
         .collect())
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod branding;
 pub mod certification;
+pub mod deals;
 pub mod funds;
 pub mod home;
 pub mod inbox;

@@ -4,6 +4,7 @@
 use crate::domain::account::CurrentUser;
 use crate::domain::application::RevenueModel;
 use crate::domain::audit;
+use crate::domain::deals::{attribute, WonCustomer};
 use crate::domain::ledger::{
     parse_event, parse_percent, parse_schedule, parse_seen_payouts, payout_step, read_csv, spreadsheet_safe,
     still_as_seen, totals_by_month, ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError,
@@ -370,6 +371,20 @@ fn resolve(partners: &[(i64, String)], named: &str) -> Result<i64, String> {
     }
 }
 
+/// The partner a row belongs to: the one it names, or, for a customer won
+/// by a registered deal, that deal's partner (the column may then be left
+/// empty; naming another partner is refused).
+fn partner_of(raw: &RawEvent, partners: &[(i64, String)], won: &[WonCustomer]) -> Result<i64, String> {
+    let named = match raw.partner.trim() {
+        "" => None,
+        _ => Some(resolve(partners, &raw.partner)?),
+    };
+    match attribute(&raw.customer, named, won) {
+        Some(attributed) => attributed,
+        None => named.ok_or_else(|| "Required.".to_owned()),
+    }
+}
+
 /// Checks and records rows as one import. Returns the import on success or
 /// every row's problems, with nothing written.
 async fn record(
@@ -381,11 +396,12 @@ async fn record(
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let partners = store.revenue_partners(brand).await.map_err(store_error)?;
+    let won = store.won_customers(brand).await.map_err(store_error)?;
     let today = today(ctx);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for raw in raws {
-        match parse_event(raw, resolve(&partners, &raw.partner), today) {
+        match parse_event(raw, partner_of(raw, &partners, &won), today) {
             Ok(e) => rows.push(e),
             Err(mut e) => errors.append(&mut e),
         }

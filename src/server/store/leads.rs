@@ -93,6 +93,26 @@ pub(super) fn lead_of(r: LeadRow) -> Lead {
     }
 }
 
+/// The webhook payload of a lead event: what the partner needs to find the
+/// lead, without the visitor's name or address (those stay behind sign-in).
+pub(super) fn lead_event(
+    id: i64,
+    status: &str,
+    previous: Option<&str>,
+    company: &str,
+    country: &str,
+    at: i64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "lead_id": id,
+        "status": status,
+        "previous_status": previous,
+        "company": company,
+        "country": country,
+        "at": at,
+    })
+}
+
 /// Emits `impl LeadStore for $store`.
 macro_rules! lead_store {
     ($store:ty, $db:ty) => {
@@ -127,6 +147,11 @@ macro_rules! lead_store {
                 .bind(respond_by)
                 .fetch_one(&mut *tx)
                 .await?;
+                if let Some(org) = organisation_id {
+                    let payload =
+                        $crate::server::store::leads::lead_event(id, status, None, &r.company, &r.country, now);
+                    Self::insert_program_event(&mut tx, brand_id, org, "lead.offered", payload, now).await?;
+                }
                 for mail in &mails {
                     Self::insert_email(&mut tx, mail, audit.at).await?;
                 }
@@ -191,7 +216,8 @@ macro_rules! lead_store {
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE leads SET status = $4, organisation_id = $5, respond_by = $6, \
-                     note = $7, version = version + 1, updated_at = $8 \
+                     note = $7, version = version + 1, updated_at = $8, \
+                     accepted_at = CASE WHEN $4 = 'accepted' THEN $8 ELSE accepted_at END \
                      WHERE brand_id = $1 AND id = $2 AND version = $3 AND status = $9",
                 )
                 .bind(brand_id)
@@ -209,6 +235,17 @@ macro_rules! lead_store {
                 if done == 0 {
                     return Err(StoreError::Conflict("Someone changed this lead first. Reload to see it now."));
                 }
+                if let Some(org) = c.organisation_id {
+                    let (company, country): (String, String) =
+                        sqlx::query_as("SELECT company, country FROM leads WHERE id = $1")
+                            .bind(c.id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let to = c.to.key();
+                    let payload =
+                        $crate::server::store::leads::lead_event(c.id, to, Some(c.from.key()), &company, &country, now);
+                    Self::insert_program_event(&mut tx, brand_id, org, &format!("lead.{to}"), payload, now).await?;
+                }
                 for mail in &mails {
                     Self::insert_email(&mut tx, mail, audit.at).await?;
                 }
@@ -219,16 +256,31 @@ macro_rules! lead_store {
 
             async fn return_overdue_leads(&self, now: DateTime<Utc>) -> StoreResult<Vec<(i64, i64, i64)>> {
                 let mut tx = self.begin_write().await?;
-                let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+                let rows: Vec<(i64, i64, Option<i64>, String, String)> = sqlx::query_as(
                     "UPDATE leads SET status = 'returned', respond_by = NULL, \
                      note = 'Not accepted in time: back with the partner managers.', \
                      version = version + 1, updated_at = $1 \
-                     WHERE status = 'offered' AND respond_by < $1 RETURNING id, brand_id, organisation_id",
+                     WHERE status = 'offered' AND respond_by < $1 \
+                     RETURNING id, brand_id, organisation_id, company, country",
                 )
                 .bind(ms(now))
                 .fetch_all(&mut *tx)
                 .await?;
+                for (id, brand, org, company, country) in &rows {
+                    let Some(org) = org else { continue };
+                    let at = ms(now);
+                    let payload = $crate::server::store::leads::lead_event(
+                        *id,
+                        "returned",
+                        Some("offered"),
+                        company,
+                        country,
+                        at,
+                    );
+                    Self::insert_program_event(&mut tx, *brand, *org, "lead.returned", payload, at).await?;
+                }
                 tx.commit().await?;
+                let rows: Vec<(i64, i64, Option<i64>)> = rows.into_iter().map(|(id, b, o, ..)| (id, b, o)).collect();
                 Ok(rows.into_iter().map(|(id, brand, org)| (id, brand, org.unwrap_or_default())).collect())
             }
         }

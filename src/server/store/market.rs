@@ -404,6 +404,8 @@ macro_rules! market_store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                let payload = serde_json::json!({ "organisation_id": organisation_id, "version": number, "at": now });
+                Self::insert_program_event(&mut tx, brand_id, organisation_id, "listing.submitted", payload, now).await?;
                 for mail in &mails {
                     Self::insert_email(&mut tx, mail, audit.at).await?;
                 }
@@ -466,6 +468,11 @@ macro_rules! market_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                let payload = serde_json::json!({
+                    "organisation_id": organisation_id, "version": number, "status": to.key(), "note": note, "at": now,
+                });
+                let kind = format!("listing.{}", to.key());
+                Self::insert_program_event(&mut tx, brand_id, organisation_id, &kind, payload, now).await?;
                 for mail in &mails {
                     Self::insert_email(&mut tx, mail, audit.at).await?;
                 }

@@ -30,6 +30,8 @@ mod funds;
 mod market;
 #[macro_use]
 mod leads;
+#[macro_use]
+mod deals;
 mod postgres;
 mod sqlite;
 
@@ -37,6 +39,7 @@ pub use api_log::*;
 pub use brands::*;
 pub use certification::*;
 pub use common::*;
+pub use deals::*;
 pub use funds::*;
 pub use keys::*;
 pub use leads::*;
@@ -78,7 +81,8 @@ umbrella!(
     SupportStore,
     FundStore,
     MarketStore,
-    LeadStore
+    LeadStore,
+    DealStore
 );
 
 /// How to open the database.

@@ -507,6 +507,30 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Writes a program event (`deal.won`, `lead.accepted`, …) to the
+            /// log that webhook delivery fans out from.
+            async fn insert_program_event(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                brand_id: i64,
+                organisation_id: i64,
+                event_type: &str,
+                payload: serde_json::Value,
+                at: i64,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .bind(event_type)
+                .bind(payload.to_string())
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             async fn insert_email(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 mail: &OutgoingEmail,

@@ -7,6 +7,7 @@ use super::api_log::*;
 use super::brands::*;
 use super::certification::*;
 use super::common::*;
+use super::deals::*;
 use super::funds::*;
 use super::keys::*;
 use super::leads::*;
@@ -159,6 +160,7 @@ support_store!(SqliteStore, Sqlite);
 fund_store!(SqliteStore, Sqlite);
 market_store!(SqliteStore, Sqlite);
 lead_store!(SqliteStore, Sqlite);
+deal_store!(SqliteStore, Sqlite);
 
 #[cfg(test)]
 mod tests {

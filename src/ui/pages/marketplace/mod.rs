@@ -1,11 +1,13 @@
 //! The marketplace: partners' listings, their review, and the public
-//! directory with each partner's showcase.
+//! directory with each partner's showcase, leads and deal registration.
 
+mod deals;
 mod directory;
 mod editor;
 mod leads;
 mod queue;
 
+pub use deals::{DealsPage, ProgramDealsPage};
 pub use directory::{MarketplacePage, MarketplacePartnerPage};
 pub use editor::ListingEditorPage;
 pub use leads::{LeadsPage, ProgramLeadsPage};

@@ -196,7 +196,7 @@ fn Program(
         <div class="mb-6 grid gap-4 lg:grid-cols-2">
             <Card title="Import revenue (CSV)" id="import" heading="mb-1 font-semibold">
                 <p class="mb-3 text-xs text-slate-600">{format!(
-                    "Header row with the columns {}. Partner: its name or number. Date: YYYY-MM-DD. Kind: invoice or refund; a refund names its invoice's external id in refunds. Every row is checked first: if one fails, nothing is imported. Rows already recorded are skipped.",
+                    "Header row with the columns {}. Partner: its name or number, or empty for a customer won by a registered deal (the deal's partner gets it). Date: YYYY-MM-DD. Kind: invoice or refund; a refund names its invoice's external id in refunds. Every row is checked first: if one fails, nothing is imported. Rows already recorded are skipped.",
                     CSV_COLUMNS.join(", ")
                 )}</p>
                 <p id="import-limits" class="mb-3 text-xs font-medium text-slate-700">{import_limits()}</p>
