@@ -12,8 +12,10 @@ use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use partner_portal::api::branding::{GetBrandFace, GetBranding, SaveBranding};
 use partner_portal::api::certification::GetCertification;
+use partner_portal::api::deals::{GetDeals, GetProgramDeals};
 use partner_portal::api::funds::{GetFundReview, GetFunds};
 use partner_portal::api::integration::{GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks};
+use partner_portal::api::leads::{GetLeads, GetProgramLeads};
 use partner_portal::api::marketplace::{GetListing, GetListingQueue};
 use partner_portal::api::revenue::{GetRevenueDashboard, GetRevenueProgram, GetStatement};
 use partner_portal::api::scorecard::{GetReview, GetReviews};
@@ -68,6 +70,10 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         ("a review of A", GetReview::PATH, vec![("id", review.clone())]),
         ("marketplace listing of A", GetListing::PATH, vec![("org", o.clone())]),
         ("listing review queue", GetListingQueue::PATH, vec![]),
+        ("leads of A", GetLeads::PATH, vec![("org", o.clone())]),
+        ("deals of A", GetDeals::PATH, vec![("org", o.clone())]),
+        ("program leads", GetProgramLeads::PATH, vec![]),
+        ("program deals", GetProgramDeals::PATH, vec![]),
         // A write: saving A's brand (with the look it already has).
         (
             "save A's brand",
@@ -107,7 +113,12 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
                             ("admin", _) => true,
                             (
                                 "partner A",
-                                "program revenue" | "support queue" | "fund review queue" | "listing review queue",
+                                "program revenue"
+                                | "support queue"
+                                | "fund review queue"
+                                | "listing review queue"
+                                | "program leads"
+                                | "program deals",
                             ) => false,
                             ("partner A", _) => true,
                             _ => false,
