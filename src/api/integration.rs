@@ -32,6 +32,9 @@ pub async fn create_api_key(
     events_write: Option<String>,
     webhooks_manage: Option<String>,
     certification_read: Option<String>,
+    leads_read: Option<String>,
+    deals_read: Option<String>,
+    deals_write: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::integration::Scope;
     use crate::server::{context::serve, services::integration};
@@ -42,6 +45,9 @@ pub async fn create_api_key(
             (events_write, Scope::EventsWrite),
             (webhooks_manage, Scope::WebhooksManage),
             (certification_read, Scope::CertificationRead),
+            (leads_read, Scope::LeadsRead),
+            (deals_read, Scope::DealsRead),
+            (deals_write, Scope::DealsWrite),
         ]
         .into_iter()
         .filter(|(v, _)| v.is_some())

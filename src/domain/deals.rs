@@ -125,6 +125,15 @@ impl DealInput {
     }
 }
 
+/// An amount given in minor units (as the API takes money) written as the
+/// form types it, so both are checked by one parser; an unknown currency
+/// leaves it empty, and the currency's own error is reported.
+pub fn value_text(minor: i64, currency: &str) -> String {
+    Currency::parse(currency)
+        .map(|c| Money::new(minor, c).to_string().split(' ').next().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
 /// The customer's domain as deals compare it: `https://www.Acme.com/buy`
 /// and `acme.com` are the same customer.
 pub fn customer_domain(input: &str) -> Result<String, String> {
@@ -426,6 +435,14 @@ mod tests {
         let money = DealInput { value: "12,50".into(), currency: "XYZ".into(), ..input() };
         let fields: Vec<_> = money.parse(today()).unwrap_err().into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["currency"]);
+    }
+
+    #[test]
+    fn an_amount_in_minor_units_reads_as_the_form_would_type_it() {
+        assert_eq!(value_text(1_200_050, "usd"), "12000.50");
+        assert_eq!(value_text(5_000, "JPY"), "5000");
+        assert_eq!(value_text(-100, "EUR"), "-1.00");
+        assert_eq!(value_text(100, "XYZ"), "");
     }
 
     #[test]

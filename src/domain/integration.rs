@@ -42,6 +42,9 @@ choices!(
         EventsWrite => "events:write", "Send agent events";
         WebhooksManage => "webhooks:manage", "Manage webhook subscriptions";
         CertificationRead => "certification:read", "Read certification status";
+        LeadsRead => "leads:read", "Read leads from the partner directory";
+        DealsRead => "deals:read", "Read registered deals";
+        DealsWrite => "deals:write", "Register deals";
     }
 );
 
@@ -459,6 +462,36 @@ pub const EVENT_TYPES: &[&str] = &[
     "deal.expired",
     "webhook.test",
 ];
+
+/// What each event type reports, for the API document and the reference
+/// page; a test keeps it in step with `EVENT_TYPES`.
+pub fn event_description(event_type: &str) -> &'static str {
+    match event_type {
+        "trust.score_changed" => "An agent's trust score moved after an outcome event (in the key's environment).",
+        "cert.state_changed" => "The partner's certification moved to another state.",
+        "partner.approved" => "The partner's application was approved.",
+        "statement.closed" => "A monthly statement was closed with its balance.",
+        "payout.paid" => "A payout was paid.",
+        "listing.submitted" => "A marketplace listing version was sent for review.",
+        "listing.approved" => "A listing version was approved; it shows while the certification is listed.",
+        "listing.sent_back" => "A listing version was sent back with a manager's note.",
+        "lead.offered" => "A customer's request from the directory is offered to the partner, with its response time.",
+        "lead.accepted" => "The partner accepted a lead.",
+        "lead.returned" => "A lead was declined or not accepted in time and went back to the partner managers.",
+        "lead.contacted" => "A lead was marked as contacted.",
+        "lead.qualified" => "A lead was marked as qualified.",
+        "lead.won" => "A lead was won.",
+        "lead.lost" => "A lead was lost.",
+        "deal.registered" => "The partner registered a deal; `conflict_with` is not in it, read the deal.",
+        "deal.approved" => "A manager approved a registered deal; `protected_until` ends its protection.",
+        "deal.rejected" => "A manager turned a registered deal down.",
+        "deal.won" => "A deal was won; revenue of its customer counts for the partner.",
+        "deal.lost" => "A deal was lost or withdrawn.",
+        "deal.expired" => "An approved deal's protection ended before it was won.",
+        "webhook.test" => "A test delivery sent from the portal or the API.",
+        _ => "",
+    }
+}
 
 pub const MAX_PATTERNS: usize = 10;
 

@@ -4,7 +4,8 @@
 //! warning 14 days before, the expiry), who may decide and close what, and
 //! a won deal's customer carrying its revenue to the registering partner.
 
-use crate::helpers::{call_with, start_with_manager, Client, TestApp};
+use crate::helpers::{call_with, certify, start_with_manager, Client, TestApp};
+use crate::http_integration::{api, new_key, Receiver};
 use crate::http_revenue::upload;
 use crate::on_both;
 use axum::http::StatusCode;
@@ -19,6 +20,8 @@ use partner_portal::api::revenue::{
 use partner_portal::domain::deals::{Deal, DealStatus};
 use partner_portal::domain::DAY_MS;
 use partner_portal::server::services::deals::tend;
+use partner_portal::server::services::webhooks::{deliver_once, Deliverer};
+use serde_json::{json, Value};
 
 /// A registration as a partner fills the form.
 fn deal(company: &str, domain: &str, products: &str, close_on: &str) -> Vec<(&'static str, String)> {
@@ -274,3 +277,69 @@ on_both!(a_protection_warns_its_partner_fourteen_days_before_it_ends_and_then_ex
     let r = decide(&mut mgr, &rival, "approve", "").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 });
+
+on_both!(
+    partners_register_and_read_deals_and_read_leads_with_production_keys_and_hear_of_them_by_webhook,
+    |e| async move {
+        let rx = Receiver::start().await;
+        let (app, mut mgr) = start_with_manager(e, |c| c.webhook_allow_private = vec!["127.0.0.1".into()]).await;
+        let (mut ada, org) = app
+            .approved_partner(&mut mgr, "Acme Agents", "ada@acme.example", "technology/ai_platform", "technology")
+            .await;
+        let sandbox = new_key(&mut ada, "sandbox").await;
+        let mut c = app.client();
+        // Leads and deals are production data.
+        for path in ["/api/v1/deals", "/api/v1/leads"] {
+            let (s, v, _) = api(&mut c, "GET", path, &sandbox, None).await;
+            assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("production_only")), "{path}");
+        }
+        certify(&app, &mut ada, &mut mgr, org).await;
+        let live = new_key(&mut ada, "production").await;
+        let form = [("environment", "production"), ("url", rx.url.as_str()), ("patterns", "deal.*")];
+        let r = ada.call(partner_portal::api::integration::CreateWebhook::PATH, &form).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        // Bad input: a 422 naming the fields, and nothing registered.
+        let close_on = in_days(&app, 45);
+        let bad = json!({
+            "company": "Northwind", "domain": "http://", "contact_name": "Nia", "contact_email": "nia@northwind.example",
+            "products": [], "value_minor": 0, "currency": "USD", "close_on": close_on,
+        });
+        let (s, v, _) = api(&mut c, "POST", "/api/v1/deals", &live, Some(bad)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let fields: Vec<&str> =
+            v["error"]["fields"].as_array().unwrap().iter().filter_map(|f| f["field"].as_str()).collect();
+        assert_eq!(fields, ["domain", "products", "value"], "{v}");
+        let (_, list, _) = api(&mut c, "GET", "/api/v1/deals", &live, None).await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 0);
+
+        let good = json!({
+            "company": "Northwind Bank", "domain": "northwind.example", "contact_name": "Nia",
+            "contact_email": "nia@northwind.example", "products": ["Trust scores"], "value_minor": 1_250_000,
+            "currency": "EUR", "close_on": close_on,
+        });
+        let (s, deal, _) = api(&mut c, "POST", "/api/v1/deals", &live, Some(good)).await;
+        assert_eq!(s, StatusCode::CREATED, "{deal}");
+        assert_eq!((deal["status"].as_str(), deal["value_minor"].as_i64()), (Some("registered"), Some(1_250_000)));
+        let (_, list, _) = api(&mut c, "GET", "/api/v1/deals", &live, None).await;
+        assert_eq!(list["data"][0]["id"], deal["id"]);
+        let (s, leads, _) = api(&mut c, "GET", "/api/v1/leads", &live, None).await;
+        assert_eq!((s, leads["data"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
+
+        // A manager's approval: both steps reach the partner's receiver.
+        let mine = deals(&mut ada, None).await.deals.remove(0);
+        assert_eq!(decide(&mut mgr, &mine, "approve", "").await.status, StatusCode::OK);
+        app.state.store.fan_out(app.clock_now(), 100).await.unwrap();
+        deliver_once(&app.state, &Deliverer::new(&app.state.config).unwrap()).await.unwrap();
+        let kinds: Vec<(String, Value)> = rx
+            .hits()
+            .into_iter()
+            .map(|(_, body)| serde_json::from_str::<Value>(&body).unwrap())
+            .map(|v| (v["type"].as_str().unwrap_or_default().to_owned(), v["data"].clone()))
+            .collect();
+        let types: Vec<&str> = kinds.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(types, ["deal.registered", "deal.approved"], "{kinds:?}");
+        assert_eq!(kinds[1].1["deal_id"], deal["id"]);
+        assert!(kinds[1].1["protected_until"].as_i64().is_some() && kinds[1].1.get("contact_email").is_none());
+    }
+);

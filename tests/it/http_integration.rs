@@ -31,7 +31,7 @@ async fn developer(c: &mut Client) -> DeveloperView {
 }
 
 /// Creates a key with every scope and returns it.
-async fn new_key(c: &mut Client, env: &str) -> String {
+pub(crate) async fn new_key(c: &mut Client, env: &str) -> String {
     let r = c.call(CreateApiKey::PATH, &key_form("CI", env)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     developer(c).await.new_key.expect("the new key is shown once").1
@@ -46,11 +46,20 @@ fn key_form<'a>(name: &'a str, env: &'a str) -> Vec<(&'a str, &'a str)> {
         ("events_write", "on"),
         ("webhooks_manage", "on"),
         ("certification_read", "on"),
+        ("leads_read", "on"),
+        ("deals_read", "on"),
+        ("deals_write", "on"),
     ]
 }
 
 /// An API call with a bearer key, as an integration (no browser headers).
-async fn api(c: &mut Client, method: &str, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value, Reply) {
+pub(crate) async fn api(
+    c: &mut Client,
+    method: &str,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value, Reply) {
     api_with(c, method, path, key, body, None).await
 }
 
@@ -561,14 +570,14 @@ on_both!(the_openapi_document_matches_the_routes, |e| async move {
 
 /// A webhook receiver on a loopback port: records each request and answers
 /// with the next scripted status (then 200).
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     hits: Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>>,
     script: Arc<Mutex<Vec<u16>>>,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let hits: Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>> = Arc::default();
         let script: Arc<Mutex<Vec<u16>>> = Arc::default();
         let (h, s) = (hits.clone(), script.clone());
@@ -598,7 +607,7 @@ impl Receiver {
         Receiver { url: format!("http://127.0.0.1:{}/hooks", addr.port()), hits, script }
     }
 
-    fn hits(&self) -> Vec<(axum::http::HeaderMap, String)> {
+    pub(crate) fn hits(&self) -> Vec<(axum::http::HeaderMap, String)> {
         self.hits.lock().unwrap().clone()
     }
 }

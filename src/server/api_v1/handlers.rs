@@ -4,11 +4,13 @@
 use super::error::*;
 use super::wire::*;
 use crate::domain::certification::support_tier;
+use crate::domain::deals::{value_text, DealInput};
 use crate::domain::format::rfc3339_ms as rfc3339;
-use crate::domain::integration::Scope;
+use crate::domain::integration::{Environment, Scope};
 use crate::error::AppError;
 use crate::server::services::integration::{self as svc, AgentForm, ApiCaller, EventForm};
 use crate::server::services::webhooks::{self, Who};
+use crate::server::services::{deals, leads};
 use crate::server::state::AppState;
 use crate::server::tenant::RequestMeta;
 use axum::body::Bytes;
@@ -277,6 +279,75 @@ pub(super) async fn get_certification(
     }))
 }
 
+/// Leads and deals are production data: a sandbox key never reads or
+/// writes them.
+fn production_only(caller: &ApiCaller) -> ApiResult<()> {
+    if caller.environment == Environment::Production {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "production_only",
+            "Leads and deals are production data; use a production key (pk_live_).",
+        ))
+    }
+}
+
+/// The partner's leads from the partner directory, newest first (at most 200).
+#[utoipa::path(get, path = "/api/v1/leads", tag = "marketplace",
+    responses((status = 200, body = LeadList), (status = 403, body = ErrorBody)))]
+pub(super) async fn list_leads(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> ApiResult<Json<LeadList>> {
+    need(&caller, Scope::LeadsRead)?;
+    production_only(&caller)?;
+    let leads = leads::leads_of(&state, caller.brand_id, caller.organisation_id).await.map_err(fail(&state))?;
+    Ok(Json(LeadList { data: leads.into_iter().map(Lead::from).collect() }))
+}
+
+/// The partner's registered deals, newest first (at most 200).
+#[utoipa::path(get, path = "/api/v1/deals", tag = "marketplace",
+    responses((status = 200, body = DealList), (status = 403, body = ErrorBody)))]
+pub(super) async fn list_deals(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> ApiResult<Json<DealList>> {
+    need(&caller, Scope::DealsRead)?;
+    production_only(&caller)?;
+    let list = deals::deals_of(&state, caller.brand_id, caller.organisation_id).await.map_err(fail(&state))?;
+    Ok(Json(DealList { data: list.into_iter().map(Deal::from).collect() }))
+}
+
+/// Register a deal. It waits for a partner manager's approval; a customer
+/// another partner holds is noted in `conflict_with`.
+#[utoipa::path(post, path = "/api/v1/deals", tag = "marketplace", request_body = NewDealRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe: 1 to 255 visible characters", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
+    responses((status = 201, body = Deal), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn register_deal(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Extension(meta): Extension<RequestMeta>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Deal>)> {
+    need(&caller, Scope::DealsWrite)?;
+    production_only(&caller)?;
+    let req: NewDealRequest = parse_json(&body)?;
+    let input = DealInput {
+        value: value_text(req.value_minor, &req.currency),
+        company: req.company,
+        domain: req.domain,
+        contact_name: req.contact_name,
+        contact_email: req.contact_email,
+        products: req.products.join(", "),
+        currency: req.currency,
+        close_on: req.close_on,
+    };
+    let deal =
+        deals::register_as(&state, &who(&caller, &meta), caller.organisation_id, &input).await.map_err(fail(&state))?;
+    Ok((StatusCode::CREATED, Json(deal.into())))
+}
+
 /// A known route asked with a method it does not take.
 pub(super) async fn wrong_method() -> ApiError {
     ApiError::new(
@@ -299,6 +370,16 @@ impl Modify for BearerAuth {
         // utoipa copies the crate's (empty) license; OpenAPI 3.1 needs a
         // licence to name an identifier or URL, so none is stated.
         openapi.info.license = None;
+        // The webhook catalogue: every event a subscription can receive.
+        // OpenAPI 3.1 has no place for event payloads sent to the
+        // subscriber's own URL that utoipa fills, so an extension lists them.
+        let events: Vec<serde_json::Value> = crate::domain::integration::EVENT_TYPES
+            .iter()
+            .map(|t| serde_json::json!({ "type": t, "description": crate::domain::integration::event_description(t) }))
+            .collect();
+        let mut extensions = utoipa::openapi::extensions::Extensions::default();
+        extensions.insert("x-webhook-events".into(), serde_json::Value::Array(events));
+        openapi.extensions.get_or_insert_with(Default::default).merge(extensions);
         openapi.components.get_or_insert_with(Default::default).add_security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -313,7 +394,8 @@ impl Modify for BearerAuth {
     info(
         title = "Partner Portal API",
         version = "1",
-        description = "Agents, trust scores, outcome events, webhook subscriptions and certification status. \
+        description = "Agents, trust scores, outcome events, webhook subscriptions, certification status, leads \
+                       and deal registration. \
                        Authenticate with `Authorization: Bearer <key>`; sandbox keys start `pk_test_`, production \
                        keys `pk_live_`. Errors share one shape with a stable `code`. Each key has a rate limit (by \
                        default 50 requests a second, bursts of 100); beyond it the answer is 429 with `Retry-After`. POST requests \
@@ -335,6 +417,8 @@ pub(super) fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rotate_webhook_secret))
         .routes(routes!(test_webhook))
         .routes(routes!(get_certification))
+        .routes(routes!(list_leads))
+        .routes(routes!(list_deals, register_deal))
         .split_for_parts();
     let mut doc = doc;
     add_common_errors(&mut doc);

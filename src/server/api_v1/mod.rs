@@ -75,10 +75,16 @@ mod tests {
             ("/api/v1/webhooks/{id}/rotate-secret", "post"),
             ("/api/v1/webhooks/{id}/test", "post"),
             ("/api/v1/certification", "get"),
+            ("/api/v1/leads", "get"),
+            ("/api/v1/deals", "get"),
+            ("/api/v1/deals", "post"),
         ] {
             assert!(paths[path][method].is_object(), "{method} {path} documented");
         }
-        assert_eq!(paths.len(), 9);
+        assert_eq!(paths.len(), 11);
+        let events = doc["x-webhook-events"].as_array().unwrap();
+        assert_eq!(events.len(), crate::domain::integration::EVENT_TYPES.len());
+        assert!(events.iter().any(|e| e["type"] == "deal.won" && e["description"].as_str().unwrap().contains("won")));
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     }

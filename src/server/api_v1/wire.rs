@@ -202,7 +202,7 @@ pub struct FieldProblem {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable: unauthorized, insufficient_scope, not_found, invalid_request,
-    /// conflict, refused, rate_limited, sandbox_limit_exceeded,
+    /// production_only, conflict, refused, rate_limited, sandbox_limit_exceeded,
     /// idempotency_key_reused, idempotency_key_in_use, payload_too_large,
     /// method_not_allowed, busy, unavailable, internal.
     pub(super) code: String,
@@ -218,4 +218,116 @@ pub struct ErrorDetail {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     pub(super) error: ErrorDetail,
+}
+
+/// A customer's request from the partner directory, offered to or taken by
+/// the partner.
+#[derive(Serialize, ToSchema)]
+pub struct Lead {
+    pub(super) id: i64,
+    /// `offered`, `accepted`, `contacted`, `qualified`, `won` or `lost`.
+    pub(super) status: String,
+    pub(super) company: String,
+    pub(super) name: String,
+    pub(super) email: String,
+    pub(super) country: String,
+    pub(super) need: String,
+    pub(super) created_at: String,
+    /// While offered: when it goes back to the partner managers unanswered.
+    pub(super) respond_by: Option<String>,
+}
+
+impl From<crate::domain::leads::Lead> for Lead {
+    fn from(l: crate::domain::leads::Lead) -> Self {
+        Lead {
+            id: l.id,
+            status: l.status.key().into(),
+            company: l.company,
+            name: l.name,
+            email: l.email,
+            country: l.country,
+            need: l.need,
+            created_at: rfc3339(l.created_at_ms),
+            respond_by: l.respond_by_ms.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeadList {
+    pub(super) data: Vec<Lead>,
+}
+
+/// A registered deal of the partner's.
+#[derive(Serialize, ToSchema)]
+pub struct Deal {
+    pub(super) id: i64,
+    /// `registered`, `approved`, `rejected`, `won`, `lost` or `expired`.
+    pub(super) status: String,
+    pub(super) company: String,
+    /// The customer's domain as compared: lower case, without `www.`.
+    pub(super) domain: String,
+    pub(super) contact_name: String,
+    pub(super) contact_email: String,
+    pub(super) products: Vec<String>,
+    /// The expected value in minor units of `currency` (cents for USD).
+    pub(super) value_minor: i64,
+    pub(super) currency: String,
+    /// `YYYY-MM-DD`.
+    pub(super) close_on: String,
+    /// Another partner's deal on the same customer when this one was registered.
+    pub(super) conflict_with: Option<i64>,
+    /// When an approval's protection ends.
+    pub(super) protected_until: Option<String>,
+    /// A manager's note on the decision.
+    pub(super) note: Option<String>,
+    /// The customer as revenue events name it, once won.
+    pub(super) customer_ref: Option<String>,
+    pub(super) created_at: String,
+}
+
+impl From<crate::domain::deals::Deal> for Deal {
+    fn from(d: crate::domain::deals::Deal) -> Self {
+        Deal {
+            id: d.id,
+            status: d.status.key().into(),
+            company: d.company,
+            domain: d.domain,
+            contact_name: d.contact_name,
+            contact_email: d.contact_email,
+            products: d.products,
+            value_minor: d.value.minor,
+            currency: d.value.currency.code().into(),
+            close_on: d.close_on,
+            conflict_with: d.conflict_with,
+            protected_until: d.protected_until_ms.map(rfc3339),
+            note: d.note,
+            customer_ref: d.customer_ref,
+            created_at: rfc3339(d.created_at_ms),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DealList {
+    pub(super) data: Vec<Deal>,
+}
+
+/// A deal to register: every registration waits for a partner manager's
+/// approval, which protects the partner on that customer for a window.
+#[derive(Deserialize, ToSchema)]
+pub struct NewDealRequest {
+    pub(super) company: String,
+    /// The customer's web domain, such as `acme.com`.
+    pub(super) domain: String,
+    pub(super) contact_name: String,
+    pub(super) contact_email: String,
+    /// One to ten products.
+    pub(super) products: Vec<String>,
+    /// The expected value in minor units of `currency`, above zero.
+    pub(super) value_minor: i64,
+    /// An ISO 4217 code, such as `USD`.
+    pub(super) currency: String,
+    /// The expected close date, `YYYY-MM-DD`, from today to two years out.
+    pub(super) close_on: String,
 }

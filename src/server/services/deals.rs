@@ -6,7 +6,7 @@
 
 use crate::domain::audit;
 use crate::domain::deals::{
-    company_key, conflicts, customer_ref, decision_note, may_approve, next_status, protected_until, DealAction,
+    company_key, conflicts, customer_ref, decision_note, may_approve, next_status, protected_until, Deal, DealAction,
     DealInput, DealStatus, WARN_BEFORE_DAYS,
 };
 use crate::domain::format::date_utc;
@@ -17,6 +17,7 @@ use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{deal_decision_email, deal_expiring_email, owner_addresses};
 use crate::server::services::marketplace::program_host;
 use crate::server::services::partners::org_for;
+use crate::server::services::webhooks::Who;
 use crate::server::state::AppState;
 use crate::server::store::DealMove;
 use crate::views::deals::{DealsPage, ProgramDeals};
@@ -35,21 +36,28 @@ pub async fn register(ctx: &Ctx, input: &DealInput) -> Result<i64, AppError> {
     if access != OrgAccess::OwnOrganisation {
         return Err(AppError::Forbidden);
     }
-    let deal = input.parse(ctx.now().date_naive()).map_err(AppError::fields)?;
-    let store = &ctx.state.store;
-    let brand = ctx.meta.brand.id;
-    let now = ctx.now().timestamp_millis();
+    Ok(register_as(&ctx.state, &Who::of_user(ctx, &user), org, input).await?.id)
+}
+
+/// Registers a deal for partner `org`, by a person or an API key (`who`).
+pub async fn register_as(state: &AppState, who: &Who, org: i64, input: &DealInput) -> Result<Deal, AppError> {
+    let now = state.clock.now();
+    let deal = input.parse(now.date_naive()).map_err(AppError::fields)?;
+    let store = &state.store;
+    let brand = who.brand_id;
     let claims = store.claims_on(brand, &deal.domain, &company_key(&deal.company)).await.map_err(store_error)?;
-    let conflict = conflicts(&deal, org, &claims, now).first().map(|d| d.id);
-    let a = ctx
-        .audit(
-            Some(&user),
-            audit::DEAL_REGISTERED,
-            String::new(),
-            json!({ "company": deal.company, "domain": deal.domain, "value": deal.value.to_string(), "conflict_with": conflict }),
-        )
-        .about(org);
-    store.create_deal(brand, org, &deal, conflict, Vec::new(), a).await.map_err(store_error)
+    let conflict = conflicts(&deal, org, &claims, now.timestamp_millis()).first().map(|d| d.id);
+    let detail = json!({
+        "company": deal.company, "domain": deal.domain, "value": deal.value.to_string(), "conflict_with": conflict,
+    });
+    let a = who.audit(now, audit::DEAL_REGISTERED, String::new(), detail).about(org);
+    let id = store.create_deal(brand, org, &deal, conflict, Vec::new(), a).await.map_err(store_error)?;
+    store.deal(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+}
+
+/// A partner's deals, newest first, for the API.
+pub async fn deals_of(state: &AppState, brand: i64, org: i64) -> Result<Vec<Deal>, AppError> {
+    state.store.partner_deals(brand, org, LISTED).await.map_err(store_error)
 }
 
 pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, AppError> {
@@ -122,7 +130,7 @@ pub async fn program_deals(ctx: &Ctx) -> Result<ProgramDeals, AppError> {
     // The other side of each conflict, when the list does not hold it.
     let mut others = Vec::new();
     for id in deals.iter().filter_map(|d| d.conflict_with) {
-        if !deals.iter().any(|d| d.id == id) && !others.iter().any(|d: &crate::domain::deals::Deal| d.id == id) {
+        if !deals.iter().any(|d| d.id == id) && !others.iter().any(|d: &Deal| d.id == id) {
             others.extend(store.deal(brand, id).await.map_err(store_error)?);
         }
     }

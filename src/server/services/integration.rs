@@ -583,15 +583,6 @@ pub async fn run_maintenance_once(state: &AppState) -> anyhow::Result<bool> {
     Ok(reset)
 }
 
-fn who_of(ctx: &Ctx, user: &CurrentUser) -> super::webhooks::Who {
-    super::webhooks::Who {
-        brand_id: ctx.meta.brand.id,
-        actor_id: Some(user.id),
-        label: user.email.clone(),
-        client_ip: ctx.meta.client_ip.clone(),
-    }
-}
-
 /// The signed-in owner's organisation and audit identity, or 403.
 async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(OrgRef, super::webhooks::Who), AppError> {
     let user = ctx.require_user().await?;
@@ -599,7 +590,7 @@ async fn owner(ctx: &Ctx, org: Option<i64>) -> Result<(OrgRef, super::webhooks::
     if !can_manage {
         return Err(AppError::Forbidden);
     }
-    Ok((org, who_of(ctx, &user)))
+    Ok((org, super::webhooks::Who::of_user(ctx, &user)))
 }
 
 pub async fn webhooks_page(ctx: &Ctx, org: Option<i64>) -> Result<crate::views::integration::WebhooksView, AppError> {

@@ -89,6 +89,11 @@ pub async fn partner_leads(ctx: &Ctx, org: Option<i64>) -> Result<LeadsPage, App
     })
 }
 
+/// A partner's leads, newest first, for the API.
+pub async fn leads_of(state: &AppState, brand: i64, org: i64) -> Result<Vec<crate::domain::leads::Lead>, AppError> {
+    state.store.partner_leads(brand, org, LISTED).await.map_err(store_error)
+}
+
 /// A partner's step on one of its leads: accept, decline (with a reason),
 /// or a later stage.
 pub async fn act(ctx: &Ctx, id: i64, version: i64, action: &str, reason: &str) -> Result<LeadStatus, AppError> {

@@ -7,6 +7,7 @@
 //! Receivers must be public addresses, checked when subscribing and again
 //! when connecting (DNS may change in between), unless allow-listed.
 
+use crate::domain::account::CurrentUser;
 use crate::domain::audit;
 use crate::domain::integration::{parse_patterns, Environment, SubscriptionView};
 use crate::domain::webhook::{
@@ -15,7 +16,7 @@ use crate::domain::webhook::{
 use crate::error::AppError;
 use crate::server::checks::Checks;
 use crate::server::config::Config;
-use crate::server::context::store_error;
+use crate::server::context::{store_error, Ctx};
 use crate::server::secrets::{new_public_id, new_webhook_secret, Secrets};
 use crate::server::state::AppState;
 use crate::server::store::{
@@ -36,7 +37,23 @@ pub struct Who {
 }
 
 impl Who {
-    fn audit(&self, at: DateTime<Utc>, action: &'static str, subject: String, detail: serde_json::Value) -> NewAudit {
+    /// A signed-in person acting in the portal.
+    pub fn of_user(ctx: &Ctx, user: &CurrentUser) -> Who {
+        Who {
+            brand_id: ctx.meta.brand.id,
+            actor_id: Some(user.id),
+            label: user.email.clone(),
+            client_ip: ctx.meta.client_ip.clone(),
+        }
+    }
+
+    pub(crate) fn audit(
+        &self,
+        at: DateTime<Utc>,
+        action: &'static str,
+        subject: String,
+        detail: serde_json::Value,
+    ) -> NewAudit {
         NewAudit {
             brand_id: self.brand_id,
             at,

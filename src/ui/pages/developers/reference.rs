@@ -18,6 +18,14 @@ pub fn ApiReferencePage() -> impl IntoView {
             {
                 let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                 let description = v["info"]["description"].as_str().unwrap_or_default().to_owned();
+                let events: Vec<(String, String)> = v["x-webhook-events"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|e| (e["type"].as_str().unwrap_or_default().to_owned(), e["description"].as_str().unwrap_or_default().to_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 let mut ops = Vec::new();
                 if let Some(paths) = v["paths"].as_object() {
                     for (path, item) in paths {
@@ -50,6 +58,16 @@ pub fn ApiReferencePage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </div>
+                    <section class=format!("{CARD} mt-6") aria-labelledby="webhook-events">
+                        <h2 id="webhook-events" class="font-semibold">"Webhook events"</h2>
+                        <p class="mt-1 text-sm text-slate-700">"Each delivery is signed as Standard Webhooks describes; subscribe to a name, a family such as " <code class="rounded bg-slate-100 px-1 text-xs">"deal.*"</code> ", or " <code class="rounded bg-slate-100 px-1 text-xs">"*"</code> "."</p>
+                        <dl class="mt-3 grid gap-x-4 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]" data-testid="webhook-events">
+                            {events.into_iter().map(|(t, d)| view! {
+                                <dt class="font-mono text-xs font-semibold">{t}</dt>
+                                <dd class="text-slate-700">{inline_code(&d)}</dd>
+                            }).collect_view()}
+                        </dl>
+                    </section>
                 }.into_any()
             }
         </Loaded>
