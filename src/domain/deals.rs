@@ -15,6 +15,7 @@
 //! which the stages above leave out but every review needs.
 
 use super::email::Email;
+use super::leads::LeadStatus;
 use super::revenue::{Currency, Money};
 use super::DAY_MS;
 use chrono::NaiveDate;
@@ -367,6 +368,122 @@ pub fn attribute(customer: &str, named: Option<i64>, won: &[WonCustomer]) -> Opt
     })
 }
 
+/// One partner's leads and deals by stage, and the revenue its won deals
+/// brought: a row of the program's funnel, or the partner's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub leads: Vec<(LeadStatus, i64)>,
+    /// Accepted leads, and the milliseconds from request to acceptance
+    /// summed over them.
+    pub accepted: i64,
+    pub accept_ms: i64,
+    pub deals: Vec<(DealStatus, i64)>,
+    pub revenue: Vec<Money>,
+}
+
+impl Funnel {
+    fn leads_in(&self, pick: &[LeadStatus]) -> i64 {
+        self.leads.iter().filter(|(s, _)| pick.contains(s)).map(|(_, n)| n).sum()
+    }
+
+    fn deals_in(&self, pick: &[DealStatus]) -> i64 {
+        self.deals.iter().filter(|(s, _)| pick.contains(s)).map(|(_, n)| n).sum()
+    }
+
+    pub fn lead_count(&self) -> i64 {
+        self.leads.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn deal_count(&self) -> i64 {
+        self.deals.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn leads_won(&self) -> i64 {
+        self.leads_in(&[LeadStatus::Won])
+    }
+
+    pub fn deals_won(&self) -> i64 {
+        self.deals_in(&[DealStatus::Won])
+    }
+
+    /// Of the leads the partner answered, the share it accepted (a lead
+    /// still offered is not answered yet).
+    pub fn acceptance(&self) -> Option<u32> {
+        use LeadStatus as S;
+        let taken = self.leads_in(&[S::Accepted, S::Contacted, S::Qualified, S::Won, S::Lost]);
+        percent(taken, taken + self.leads_in(&[S::Returned]))
+    }
+
+    /// Of the leads closed, the share won.
+    pub fn lead_conversion(&self) -> Option<u32> {
+        percent(self.leads_won(), self.leads_in(&[LeadStatus::Won, LeadStatus::Lost]))
+    }
+
+    /// Of the deals closed (won, lost or expired), the share won.
+    pub fn win_rate(&self) -> Option<u32> {
+        percent(self.deals_won(), self.deals_in(&[DealStatus::Won, DealStatus::Lost, DealStatus::Expired]))
+    }
+
+    /// The average time from a visitor's request to the partner's
+    /// acceptance, in minutes.
+    pub fn time_to_accept_minutes(&self) -> Option<i64> {
+        (self.accepted > 0).then(|| self.accept_ms / self.accepted / 60_000)
+    }
+}
+
+/// `part` of `whole` in whole percent, rounded; `None` of nothing.
+pub fn percent(part: i64, whole: i64) -> Option<u32> {
+    (whole > 0).then(|| ((part * 200 + whole) / (whole * 2)) as u32)
+}
+
+/// Builds the funnels of the partners from the store's counts: leads as
+/// (partner, name, status, count), acceptance as (partner, accepted, total
+/// milliseconds to accept), deals as (partner, name, status, count), and
+/// won revenue as (partner, amount). Ordered by partner name.
+pub fn funnels(
+    leads: &[(i64, String, String, i64)],
+    acceptance: &[(i64, i64, i64)],
+    deals: &[(i64, String, String, i64)],
+    revenue: &[(i64, Money)],
+) -> Vec<Funnel> {
+    let mut out: Vec<Funnel> = Vec::new();
+    fn row<'a>(out: &'a mut Vec<Funnel>, org: i64, name: &str) -> &'a mut Funnel {
+        if let Some(i) = out.iter().position(|f| f.organisation_id == org) {
+            return &mut out[i];
+        }
+        out.push(Funnel { organisation_id: org, organisation: name.to_owned(), ..Funnel::default() });
+        out.last_mut().expect("just pushed")
+    }
+    for (org, name, status, n) in leads {
+        if let Some(s) = LeadStatus::parse(status) {
+            row(&mut out, *org, name).leads.push((s, *n));
+        }
+    }
+    for (org, name, status, n) in deals {
+        if let Some(s) = DealStatus::parse(status) {
+            row(&mut out, *org, name).deals.push((s, *n));
+        }
+    }
+    for (org, accepted, ms) in acceptance {
+        if let Some(f) = out.iter_mut().find(|f| f.organisation_id == *org) {
+            f.accepted = *accepted;
+            f.accept_ms = *ms;
+        }
+    }
+    for (org, money) in revenue {
+        if let Some(f) = out.iter_mut().find(|f| f.organisation_id == *org) {
+            match f.revenue.iter_mut().find(|m| m.currency == money.currency) {
+                Some(m) => m.minor += money.minor,
+                None => f.revenue.push(*money),
+            }
+        }
+    }
+    out.sort_by_key(|f| f.organisation.to_lowercase());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,6 +636,41 @@ mod tests {
         assert_eq!(decision_note(DealAction::Reject, " Duplicate "), Ok(Some("Duplicate".into())));
         assert_eq!(customer_ref(" cus_42 "), Ok("cus_42".into()));
         assert!(customer_ref(" ").is_err());
+    }
+
+    #[test]
+    fn a_funnel_counts_answered_leads_closed_deals_and_the_time_to_accept() {
+        let usd = Currency::parse("USD").unwrap();
+        let leads = vec![
+            (1, "Acme".to_owned(), "accepted".to_owned(), 2),
+            (1, "Acme".to_owned(), "won".to_owned(), 1),
+            (1, "Acme".to_owned(), "returned".to_owned(), 1),
+            (1, "Acme".to_owned(), "offered".to_owned(), 5),
+            (2, "bravo".to_owned(), "lost".to_owned(), 1),
+        ];
+        let deals = vec![
+            (1, "Acme".to_owned(), "won".to_owned(), 3),
+            (1, "Acme".to_owned(), "expired".to_owned(), 1),
+            (3, "Zed".to_owned(), "registered".to_owned(), 1),
+        ];
+        let f = funnels(
+            &leads,
+            &[(1, 3, 3 * 90 * 60_000)],
+            &deals,
+            &[(1, Money::new(500, usd)), (1, Money::new(250, usd))],
+        );
+        let names: Vec<&str> = f.iter().map(|f| f.organisation.as_str()).collect();
+        assert_eq!(names, ["Acme", "bravo", "Zed"]);
+        let acme = &f[0];
+        assert_eq!((acme.lead_count(), acme.leads_won(), acme.deal_count(), acme.deals_won()), (9, 1, 4, 3));
+        assert_eq!(acme.acceptance(), Some(75), "3 taken of 4 answered; offered ones wait");
+        assert_eq!(acme.lead_conversion(), Some(100));
+        assert_eq!(acme.win_rate(), Some(75));
+        assert_eq!(acme.time_to_accept_minutes(), Some(90));
+        assert_eq!(acme.revenue, [Money::new(750, usd)]);
+        assert_eq!((f[2].win_rate(), f[2].time_to_accept_minutes()), (None, None), "nothing closed yet");
+        assert_eq!(percent(1, 3), Some(33));
+        assert_eq!(percent(2, 3), Some(67));
     }
 
     #[test]

@@ -195,17 +195,21 @@ pub fn clock(respond_by_ms: i64, now_ms: i64) -> Clock {
     }
 }
 
+/// A span of minutes in words, to the largest two units: "1 day 3 h",
+/// "2 h", "40 min".
+pub fn span_words(m: i64) -> String {
+    let (d, h, min) = (m / 1_440, (m % 1_440) / 60, m % 60);
+    match (d, h) {
+        (0, 0) => format!("{min} min"),
+        (0, h) => format!("{h} h"),
+        (d, 0) => format!("{d} {}", if d == 1 { "day" } else { "days" }),
+        (d, h) => format!("{d} {} {h} h", if d == 1 { "day" } else { "days" }),
+    }
+}
+
 /// The clock in words: "1 day 3 h left", "40 min left", "2 h overdue".
 pub fn clock_words(c: Clock) -> String {
-    let span = |m: i64| {
-        let (d, h, min) = (m / 1_440, (m % 1_440) / 60, m % 60);
-        match (d, h) {
-            (0, 0) => format!("{min} min"),
-            (0, h) => format!("{h} h"),
-            (d, 0) => format!("{d} {}", if d == 1 { "day" } else { "days" }),
-            (d, h) => format!("{d} {} {h} h", if d == 1 { "day" } else { "days" }),
-        }
-    };
+    let span = span_words;
     match c {
         Clock::Running { minutes_left } => format!("{} left", span(minutes_left)),
         Clock::Overdue { minutes_over } => format!("{} overdue", span(minutes_over)),

@@ -463,6 +463,40 @@ impl DirectoryFilter {
     }
 }
 
+/// The directory's canonical address for the page at `path` with `query`:
+/// filters and searches are views of the first page, so only a page number
+/// stays. `None` for a path that is not a directory page.
+pub fn canonical_path(path: &str, query: Option<&str>) -> Option<String> {
+    let rest = path.strip_prefix("/marketplace")?;
+    match rest {
+        "" | "/" => {
+            let page = query
+                .unwrap_or_default()
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("page="))
+                .and_then(|p| p.parse::<u32>().ok())
+                .filter(|p| *p > 1);
+            Some(match page {
+                Some(p) => format!("/marketplace?page={p}"),
+                None => "/marketplace".to_owned(),
+            })
+        }
+        slug if slug.len() > 1 && !slug[1..].contains('/') => Some(format!("/marketplace{slug}")),
+        _ => None,
+    }
+}
+
+/// The tags a directory page's head gains for search engines: its
+/// canonical address and its description, escaped.
+pub fn head_tags(canonical_url: &str, description: &str) -> String {
+    use super::whitelabel::escape_html;
+    format!(
+        "<link rel=\"canonical\" href=\"{}\"/><meta name=\"description\" content=\"{}\"/>",
+        escape_html(canonical_url),
+        escape_html(description.trim())
+    )
+}
+
 /// A sitemap (sitemaps.org 0.9) of `urls`, escaped for XML.
 pub fn sitemap_xml(urls: &[String]) -> String {
     let mut out = String::from(
@@ -484,6 +518,24 @@ pub fn sitemap_xml(urls: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_page_is_canonical_without_its_filters_and_a_partner_page_as_itself() {
+        assert_eq!(canonical_path("/marketplace", Some("region=europe&q=bank")).as_deref(), Some("/marketplace"));
+        assert_eq!(
+            canonical_path("/marketplace", Some("region=europe&page=3")).as_deref(),
+            Some("/marketplace?page=3")
+        );
+        assert_eq!(canonical_path("/marketplace/", Some("page=1")).as_deref(), Some("/marketplace"));
+        assert_eq!(canonical_path("/marketplace/acme-agents", None).as_deref(), Some("/marketplace/acme-agents"));
+        assert_eq!(canonical_path("/marketplace/a/b", None), None);
+        assert_eq!(canonical_path("/marketplaces", None), None);
+        assert_eq!(
+            head_tags("https://p.example/marketplace", "Banks & \"bots\""),
+            "<link rel=\"canonical\" href=\"https://p.example/marketplace\"/>\
+             <meta name=\"description\" content=\"Banks &amp; &quot;bots&quot;\"/>"
+        );
+    }
 
     fn input() -> ListingInput {
         ListingInput {

@@ -82,7 +82,8 @@ where
         .merge(brand_http::routes())
         .merge(api_v1::routes(&state))
         .leptos_routes_with_context(&state, routes, page_context(state.clone()), move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(state.clone()), shell));
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(state.clone()), shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), marketplace_http::page_head));
     layered(app, state, sessions, &assets, &base_pkg_dir)
 }
 

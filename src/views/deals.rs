@@ -1,6 +1,6 @@
 //! What the deal registration pages receive from the server.
 
-use crate::domain::deals::Deal;
+use crate::domain::deals::{Deal, Funnel};
 use crate::domain::revenue::Money;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,8 @@ pub struct DealsPage {
     pub protection_days: i64,
     /// The program's date, the earliest close date the form takes.
     pub today: String,
+    /// The partner's own funnel (none before its first lead or deal).
+    pub funnel: Option<Funnel>,
     pub now_ms: i64,
 }
 
@@ -27,6 +29,8 @@ pub struct DealsPage {
 pub struct ProgramDeals {
     pub deals: Vec<Deal>,
     pub conflicts: Vec<Deal>,
+    /// Leads and deals by partner and stage.
+    pub funnels: Vec<Funnel>,
     pub revenue: Vec<(i64, Money)>,
     pub protection_days: i64,
     pub now_ms: i64,

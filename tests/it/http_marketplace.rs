@@ -15,6 +15,7 @@ use chrono::Duration;
 use leptos::server_fn::ServerFn;
 use partner_portal::api::admin::{GetInbox, InboxView};
 use partner_portal::api::certification::GetCertification;
+use partner_portal::api::deals::{DealsPage, GetDeals};
 use partner_portal::api::leads::{
     ActOnLead, AskForContact, GetLeads, GetProgramLeads, LeadsPage, ProgramLeads, RouteLead,
 };
@@ -378,6 +379,11 @@ on_both!(a_visitors_request_becomes_a_lead_the_partner_answers_in_time_or_the_ma
     }
     assert_eq!(act(&mut ada, &lead, "lost", "").await.status, StatusCode::BAD_REQUEST, "a won lead is closed");
     assert_eq!(route(&mut mgr, &lead, b).await.status, StatusCode::BAD_REQUEST, "a taken lead stays");
+    // Acme's funnel: one lead taken and won, accepted some 49 hours after the request.
+    let r = ada.call(GetDeals::PATH, &[]).await;
+    let f = serde_json::from_str::<DealsPage>(&r.body).unwrap().funnel.expect("Acme has a lead");
+    assert_eq!((f.lead_count(), f.leads_won(), f.acceptance(), f.lead_conversion()), (1, 1, Some(100), Some(100)));
+    assert!(f.time_to_accept_minutes().unwrap() >= 49 * 60, "{f:?}");
 
     // A form left open two days is drawn again. Five requests an hour from
     // one address; the sixth waits.

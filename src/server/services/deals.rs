@@ -76,6 +76,7 @@ pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, App
         revenue: store.won_revenue(brand, Some(org)).await.map_err(store_error)?,
         protection_days: ctx.state.config.deal_protection_days,
         today: ctx.now().date_naive().format("%Y-%m-%d").to_string(),
+        funnel: store.funnels(brand, Some(org)).await.map_err(store_error)?.into_iter().next(),
         now_ms: ctx.now().timestamp_millis(),
     })
 }
@@ -137,6 +138,7 @@ pub async fn program_deals(ctx: &Ctx) -> Result<ProgramDeals, AppError> {
     Ok(ProgramDeals {
         deals,
         conflicts: others,
+        funnels: store.funnels(brand, None).await.map_err(store_error)?,
         revenue: store.won_revenue(brand, None).await.map_err(store_error)?,
         protection_days: ctx.state.config.deal_protection_days,
         now_ms: ctx.now().timestamp_millis(),

@@ -8,8 +8,8 @@ use crate::domain::audit;
 use crate::domain::certification::support_tier;
 use crate::domain::listing::{like_pattern, page_of, search};
 use crate::domain::marketplace::{
-    decide as decision_of, may_write_listing, slug, DirectoryFilter, ListingDecision, ListingInput, ListingStatus,
-    DIRECTORY_PAGE,
+    canonical_path, decide as decision_of, may_write_listing, slug, DirectoryFilter, ListingDecision, ListingInput,
+    ListingStatus, DIRECTORY_PAGE,
 };
 use crate::domain::role::{OrgAccess, Permission};
 use crate::error::AppError;
@@ -201,6 +201,31 @@ pub async fn public_listing(ctx: &Ctx, slug: &str) -> Result<PublicListing, AppE
 }
 
 /// Every shown partner's address, for the sitemap.
+/// What a directory page's head tells search engines: its canonical
+/// address and description; `None` off the program's host, for a path that
+/// is not a directory page, or for a partner not shown.
+pub async fn page_head(ctx: &Ctx, path: &str, query: Option<&str>) -> Result<Option<(String, String)>, AppError> {
+    if program_host(ctx).is_err() {
+        return Ok(None);
+    }
+    let Some(canonical) = canonical_path(path, query) else { return Ok(None) };
+    let url = format!("{}{canonical}", ctx.public_url());
+    let program = &ctx.meta.brand.name;
+    match canonical.strip_prefix("/marketplace/") {
+        None => Ok(Some((
+            url,
+            format!(
+                "The {program} partner directory: certified partners and their integrations, by partner type, \
+                 category, integration, region and industry."
+            ),
+        ))),
+        Some(slug) => {
+            let entry = ctx.state.store.directory_listing(ctx.meta.brand.id, slug).await.map_err(store_error)?;
+            Ok(entry.map(|e| (url, e.content.short_description)))
+        }
+    }
+}
+
 pub async fn sitemap(ctx: &Ctx) -> Result<Vec<String>, AppError> {
     program_host(ctx)?;
     let store = &ctx.state.store;

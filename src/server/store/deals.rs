@@ -5,7 +5,7 @@
 
 use super::common::*;
 use crate::domain::deals::WonCustomer;
-pub use crate::domain::deals::{Deal, DealStatus, NewDeal};
+pub use crate::domain::deals::{Deal, DealStatus, Funnel, NewDeal};
 use crate::domain::revenue::{Currency, Money};
 
 #[async_trait]
@@ -54,6 +54,9 @@ pub trait DealStore: Send + Sync + 'static {
     /// Revenue recorded for won deals' customers under their partner, per
     /// deal and currency (invoices less refunds); one partner's, or all.
     async fn won_revenue(&self, brand_id: i64, organisation_id: Option<i64>) -> StoreResult<Vec<(i64, Money)>>;
+    /// The leads and deals of one partner, or of every partner, by stage,
+    /// with the time to accept and the revenue won: the funnel.
+    async fn funnels(&self, brand_id: i64, organisation_id: Option<i64>) -> StoreResult<Vec<Funnel>>;
 }
 
 /// One step of a deal.
@@ -332,7 +335,12 @@ macro_rules! deal_store {
                 Ok(out)
             }
 
-            async fn mark_deal_warned(&self, id: i64, mails: Vec<OutgoingEmail>, at: DateTime<Utc>) -> StoreResult<bool> {
+            async fn mark_deal_warned(
+                &self,
+                id: i64,
+                mails: Vec<OutgoingEmail>,
+                at: DateTime<Utc>,
+            ) -> StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query("UPDATE deals SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL")
                     .bind(ms(at))
@@ -407,6 +415,56 @@ macro_rules! deal_store {
                     .into_iter()
                     .filter_map(|(id, cur, minor)| Currency::parse(&cur).ok().map(|c| (id, Money::new(minor, c))))
                     .collect())
+            }
+
+            async fn funnels(&self, brand_id: i64, organisation_id: Option<i64>) -> StoreResult<Vec<Funnel>> {
+                use $crate::domain::revenue::{Currency, Money};
+                let leads: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT l.organisation_id, o.name, l.status, COUNT(*) FROM leads l \
+                     JOIN organisations o ON o.id = l.organisation_id \
+                     WHERE l.brand_id = $1 AND ($2 IS NULL OR l.organisation_id = $2) \
+                     GROUP BY l.organisation_id, o.name, l.status",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let acceptance: Vec<(i64, i64, i64)> = sqlx::query_as(
+                    "SELECT organisation_id, COUNT(*), CAST(COALESCE(SUM(accepted_at - created_at), 0) AS BIGINT) \
+                     FROM leads WHERE brand_id = $1 AND ($2 IS NULL OR organisation_id = $2) \
+                     AND accepted_at IS NOT NULL AND organisation_id IS NOT NULL GROUP BY organisation_id",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let deals: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT d.organisation_id, o.name, d.status, COUNT(*) FROM deals d \
+                     JOIN organisations o ON o.id = d.organisation_id \
+                     WHERE d.brand_id = $1 AND ($2 IS NULL OR d.organisation_id = $2) \
+                     GROUP BY d.organisation_id, o.name, d.status",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let revenue: Vec<(i64, String, i64)> = sqlx::query_as(
+                    "SELECT d.organisation_id, e.currency, CAST(SUM(CASE WHEN e.kind = 'refund' THEN -e.amount_minor \
+                     ELSE e.amount_minor END) AS BIGINT) FROM deals d JOIN revenue_events e \
+                     ON e.brand_id = d.brand_id AND e.organisation_id = d.organisation_id \
+                     AND LOWER(e.customer) = LOWER(d.customer_ref) \
+                     WHERE d.brand_id = $1 AND d.status = 'won' AND ($2 IS NULL OR d.organisation_id = $2) \
+                     GROUP BY d.organisation_id, e.currency",
+                )
+                .bind(brand_id)
+                .bind(organisation_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let revenue: Vec<(i64, Money)> = revenue
+                    .into_iter()
+                    .filter_map(|(org, cur, minor)| Currency::parse(&cur).ok().map(|c| (org, Money::new(minor, c))))
+                    .collect();
+                Ok($crate::domain::deals::funnels(&leads, &acceptance, &deals, &revenue))
             }
         }
     };

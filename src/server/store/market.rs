@@ -405,7 +405,8 @@ macro_rules! market_store {
                 .execute(&mut *tx)
                 .await?;
                 let payload = serde_json::json!({ "organisation_id": organisation_id, "version": number, "at": now });
-                Self::insert_program_event(&mut tx, brand_id, organisation_id, "listing.submitted", payload, now).await?;
+                let kind = "listing.submitted";
+                Self::insert_program_event(&mut tx, brand_id, organisation_id, kind, payload, now).await?;
                 for mail in &mails {
                     Self::insert_email(&mut tx, mail, audit.at).await?;
                 }

@@ -28,6 +28,11 @@ use serde::de::DeserializeOwned;
 #[derive(Clone, Copy)]
 pub struct Drafts(pub RwSignal<Option<FormFlash>>);
 
+/// The keyed form submitted last: (server function, row key). Of the forms
+/// one action repeats down a page, only that one shows the refusal banner.
+#[derive(Clone, Copy)]
+struct LastKeyed(RwSignal<Option<(String, String)>>);
+
 /// Makes a refused form's draft and error available to the page: the
 /// server hands the flash over in context, and the browser reads the same
 /// value from the page while hydrating. Called once, above the router.
@@ -37,6 +42,8 @@ pub fn provide_drafts() {
         // What `ServerAction::new` reads to start with the refusal.
         provide_context(ServerActionError::new(&f.path, &f.err));
     }
+    let keyed = flash.as_ref().and_then(|f| f.value(KEY_FIELD).map(|k| (f.path.clone(), k.to_owned())));
+    provide_context(LastKeyed(RwSignal::new(keyed)));
     provide_context(Drafts(RwSignal::new(flash)));
 }
 
@@ -142,12 +149,35 @@ where
         }
     });
     let scope = FormScope { path: S::PATH, key: key.clone() };
+    // A keyed form shows a refusal only when it was the one submitted.
+    let last = use_context::<LastKeyed>();
+    let own_key = key.clone();
+    let banner_value: LastResult<S::Output> = Signal::derive(move || {
+        let mine = match (&own_key, last) {
+            (Some(k), Some(LastKeyed(l))) => l.with(|l| l.as_ref().is_some_and(|(p, lk)| p == S::PATH && lk == k)),
+            _ => true,
+        };
+        if mine {
+            value.get()
+        } else {
+            None
+        }
+    });
+    let submitted_key = key.clone();
+    let on_submit = move |_: leptos::ev::SubmitEvent| {
+        if let (Some(k), Some(LastKeyed(l))) = (&submitted_key, last) {
+            l.set(Some((S::PATH.to_owned(), k.clone())));
+        }
+    };
     view! {
-        <ActionForm action node_ref=node attr:id=anchored.then(|| anchor(S::PATH)) attr:class=class>
-            {key.map(|k| view! { <input type="hidden" name=KEY_FIELD value=k/> })}
-            {banner.then(|| view! { <FormError value/> })}
-            <Provider value=scope>{children()}</Provider>
-        </ActionForm>
+        // `contents`: the wrapper only hears the form's submit as it bubbles.
+        <div class="contents" on:submit=on_submit>
+            <ActionForm action node_ref=node attr:id=anchored.then(|| anchor(S::PATH)) attr:class=class>
+                {key.map(|k| view! { <input type="hidden" name=KEY_FIELD value=k/> })}
+                {banner.then(|| view! { <FormError value=banner_value/> })}
+                <Provider value=scope>{children()}</Provider>
+            </ActionForm>
+        </div>
     }
 }
 

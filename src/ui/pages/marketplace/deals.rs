@@ -3,14 +3,15 @@
 //! a conflicting one beside the deal it conflicts with.
 
 use crate::api::deals::{get_deals, get_program_deals, CloseDeal, DealsPage, DecideDeal, ProgramDeals, RegisterDeal};
-use crate::domain::deals::{actions, Deal, DealAction, DealStatus};
+use crate::domain::deals::{actions, Deal, DealAction, DealStatus, Funnel};
 use crate::domain::format::date_utc;
+use crate::domain::leads::span_words;
 use crate::domain::revenue::{format_money, format_totals, Money};
 use crate::domain::DAY_MS;
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{drafted, field_error, invalid_when, Field, FieldMessage, Form, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
-use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, SECONDARY, TD_BOXED, TD_BOXED_NOWRAP};
+use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, SECONDARY, TD_BOXED, TD_BOXED_FIGURE, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
@@ -27,10 +28,52 @@ fn revenue_of(revenue: &[(i64, Money)], id: i64) -> Vec<Money> {
 fn standing(d: &Deal, now_ms: i64) -> String {
     match (d.status, d.protected_until_ms) {
         (DealStatus::Approved, Some(until)) => {
-            let days = (until - now_ms).div_euclid(DAY_MS).max(0);
+            // Days begun count: just approved reads as the whole window.
+            let days = (until - now_ms + DAY_MS - 1).div_euclid(DAY_MS).max(0);
             format!("Protected until {} ({days} {} left)", date_utc(until), if days == 1 { "day" } else { "days" })
         }
         (status, _) => status.label().to_owned(),
+    }
+}
+
+/// Leads and deals by partner: counts, rates and the revenue won. One row
+/// per partner for the managers; the partner's own row on its page.
+#[component]
+fn FunnelTable(funnels: Vec<Funnel>, title: &'static str) -> impl IntoView {
+    let rate = |r: Option<u32>| r.map(|p| format!("{p} %")).unwrap_or_else(|| "—".into());
+    let rows = funnels
+        .into_iter()
+        .map(|f| {
+            view! {
+                <tr data-testid="funnel-row">
+                    <td class=TD_BOXED>{f.organisation.clone()}</td>
+                    <td class=TD_BOXED_FIGURE>{f.lead_count()}</td>
+                    <td class=TD_BOXED_FIGURE>{rate(f.acceptance())}</td>
+                    <td class=TD_BOXED_NOWRAP>{f.time_to_accept_minutes().map(span_words).unwrap_or_else(|| "—".into())}</td>
+                    <td class=TD_BOXED_FIGURE>{f.leads_won()}</td>
+                    <td class=TD_BOXED_FIGURE>{f.deal_count()}</td>
+                    <td class=TD_BOXED_FIGURE>{f.deals_won()}</td>
+                    <td class=TD_BOXED_FIGURE data-testid="win-rate">{rate(f.win_rate())}</td>
+                    <td class=TD_BOXED_FIGURE data-testid="funnel-revenue">{format_totals(&f.revenue, "—")}</td>
+                </tr>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <Card title=title id="funnel">
+            <DataTable
+                look=TableLook::Boxed
+                testid="funnel"
+                label=title
+                empty="No leads or deals yet."
+                head=vec![
+                    "Partner".into(), "Leads".into(), "Accepted".into(), "Time to accept".into(), "Leads won".into(),
+                    "Deals".into(), "Deals won".into(), "Win rate".into(), "Revenue won".into(),
+                ]
+                rows
+            />
+            <p class="mt-2 text-xs text-slate-600">"Accepted: of the leads answered. Time to accept: from the customer's request, on average. Win rate: of the deals won, lost or expired. Revenue won: invoices less refunds recorded for won deals' customers."</p>
+        </Card>
     }
 }
 
@@ -72,6 +115,7 @@ fn Deals(page: DealsPage, register: ServerAction<RegisterDeal>, close: ServerAct
             {page.deals.is_empty().then(|| view! {
                 <p class="rounded-lg border border-slate-200 bg-white p-6 text-sm text-slate-700" data-testid="no-deals">"No deals registered yet."</p>
             })}
+            {page.funnel.clone().map(|f| view! { <div class="mt-4"><FunnelTable funnels=vec![f] title="Your funnel"/></div> })}
             <ul class="mt-4 space-y-4" data-testid="deals">
                 {page.deals.into_iter().map(|d| {
                     let money = revenue_of(&revenue, d.id);
@@ -290,6 +334,7 @@ fn Program(p: ProgramDeals, decide: ServerAction<DecideDeal>) -> impl IntoView {
     view! {
         <div>
             <p class="mb-4 text-sm" data-testid="won-revenue">"Revenue recorded from won deals' customers: " <span class="font-semibold">{format_totals(&won, "none yet")}</span></p>
+            <FunnelTable funnels=p.funnels title="Leads and deals by partner"/>
             <Card title="All deals" id="program-deals">
                 <DataTable
                     look=TableLook::Boxed
