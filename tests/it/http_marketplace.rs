@@ -145,6 +145,12 @@ on_both!(a_listing_is_reviewed_before_it_shows_and_shows_only_while_the_partner_
     assert_eq!(html.status, StatusCode::OK);
     assert!(html.body.contains("<title>Acme Agents · Partner directory · Partner Portal</title>"));
     assert!(html.body.contains("Add the webhook"));
+    // For search engines: the canonical address and the one-line description.
+    let head = html.body.split("</head>").next().unwrap();
+    assert!(head.contains(r#"<link rel="canonical" href="https://portal.test/marketplace/acme-agents"/>"#), "{head}");
+    assert!(head.contains(r#"<meta name="description" content="Acme Agents scores every agent call."/>"#), "{head}");
+    let listing_page = visitor.get("/marketplace?region=europe&page=1").await.body;
+    assert!(listing_page.contains(r#"<link rel="canonical" href="https://portal.test/marketplace"/>"#));
     let sitemap = visitor.get("/sitemap.xml").await;
     assert!(sitemap.body.contains("<loc>https://portal.test/marketplace/acme-agents</loc>"), "{}", sitemap.body);
 
