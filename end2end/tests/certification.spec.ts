@@ -174,6 +174,19 @@ test("a partner is certified, listed once its listing is approved, and accepts a
   await ready(page);
   await goto(page, "/marketplace?region=asia_pacific");
   await expect(page.getByText(company)).toHaveCount(0);
+  // A visitor unsure which partner fits asks the program's partner team.
+  const ask = page.locator("#contact");
+  await expect(ask.getByRole("heading", { level: 2 })).toContainText("Ask the");
+  await ask.getByLabel("Company").fill("Contoso Health");
+  await ask.getByLabel("Your name").fill("Cam Contoso");
+  await ask.getByLabel("Work email").fill("cam@contoso.example");
+  await ask.getByLabel("Country").fill("Ireland");
+  await ask.getByLabel("What do you need?").fill("A partner to set up trust scores for our triage bots.");
+  await ask.getByRole("checkbox").check();
+  await page.waitForTimeout(3200);
+  await ask.getByRole("button", { name: "Ask to be contacted" }).click();
+  await expect(page.locator("#contact")).toContainText("partner team will pass your request to a partner");
+  await ready(page);
 
   // The partner accepts the lead before its clock runs out.
   await signIn(page, owner);

@@ -7,8 +7,9 @@ use crate::error::AppError;
 pub use crate::views::leads::*;
 use leptos::prelude::*;
 
-/// A visitor asks the partner of page `slug` to contact them. `website` is
-/// a trap no person sees; `started` is the form's signed drawing time.
+/// A visitor asks the partner of page `slug` (or, with `slug` empty, the
+/// program's partner team) to contact them. `website` is a trap no person
+/// sees; `started` is the form's signed drawing time.
 #[server]
 pub async fn ask_for_contact(
     slug: String,
@@ -27,7 +28,9 @@ pub async fn ask_for_contact(
     serve(|ctx| async move {
         let trap = website.unwrap_or_default();
         leads::refer(&ctx, &slug, &input, &trap, started.as_deref().unwrap_or_default()).await?;
-        leptos_axum::redirect(&format!("/marketplace/{slug}?asked=1#contact"));
+        // An empty `slug` asked the program, from the directory.
+        let page = if slug.is_empty() { "/marketplace".to_owned() } else { format!("/marketplace/{slug}") };
+        leptos_axum::redirect(&format!("{page}?asked=1#contact"));
         Ok(())
     })
     .await

@@ -20,8 +20,9 @@ choices!(
 );
 
 impl PartnerKind {
-    /// The partner types that group the sub-types.
-    pub const TYPES: [&'static str; 3] = ["technology", "solution", "reseller"];
+    /// The partner types that group the sub-types: key and label.
+    pub const TYPES: [(&'static str, &'static str); 3] =
+        [("technology", "Technology partners"), ("solution", "Solution partners"), ("reseller", "Resellers")];
 
     /// `technology`, `solution` or `reseller`.
     pub fn partner_type(self) -> &'static str {
@@ -279,7 +280,7 @@ mod tests {
     #[test]
     fn every_sub_type_belongs_to_a_listed_partner_type() {
         for k in PartnerKind::ALL {
-            assert!(PartnerKind::TYPES.contains(&k.partner_type()), "{k:?}");
+            assert!(PartnerKind::TYPES.iter().any(|(t, _)| *t == k.partner_type()), "{k:?}");
         }
     }
 

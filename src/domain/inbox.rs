@@ -23,6 +23,8 @@ choices!(
         Certifications => "certifications", "Certification reviews";
         Funds => "funds", "Fund requests and claims";
         Listings => "listings", "Marketplace listings to review";
+        Leads => "leads", "Leads to offer to a partner";
+        Deals => "deals", "Deal registrations to decide";
         Payouts => "payouts", "Payouts to approve or pay";
     }
 );
@@ -36,6 +38,8 @@ impl Queue {
             Queue::Certifications => "/manager/certification",
             Queue::Funds => "/funds/review",
             Queue::Listings => "/manager/listings",
+            Queue::Leads => "/manager/leads",
+            Queue::Deals => "/manager/deals",
             Queue::Payouts => "/manager/revenue#payouts",
         }
     }

@@ -39,6 +39,11 @@ choices!(
 /// How long a partner has to accept or decline a lead, unless the program
 /// configures another time: two days.
 pub const DEFAULT_RESPONSE_HOURS: i64 = 48;
+/// When a lead offered at `now_ms` goes back to the managers unanswered.
+pub fn respond_by(now_ms: i64, hours: i64) -> i64 {
+    now_ms + hours * 3_600_000
+}
+
 /// The least time a person takes to fill the contact form; a faster post
 /// is a script.
 pub const MIN_FILL_MS: i64 = 3_000;

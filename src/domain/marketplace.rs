@@ -311,6 +311,16 @@ pub fn shows_in_directory(state: CertState) -> bool {
     SHOWN_STATES.contains(&state)
 }
 
+/// The certification badge a shown partner carries: its state, except that
+/// the annual review is the program's business, not a visitor's, so it
+/// reads as listed.
+pub fn badge_label(state: CertState) -> &'static str {
+    match state {
+        CertState::Recertification => CertState::Listed.label(),
+        s => s.label(),
+    }
+}
+
 /// The states in which the directory shows a partner, for its SQL.
 pub const SHOWN_STATES: [CertState; 4] =
     [CertState::Listed, CertState::Featured, CertState::Premier, CertState::Recertification];
@@ -433,7 +443,7 @@ impl DirectoryFilter {
     pub fn read(q: &str, partner_type: &str, category: &str, integration: &str, region: &str, industry: &str) -> Self {
         DirectoryFilter {
             q: q.trim().chars().take(100).collect(),
-            partner_type: PartnerKind::TYPES.iter().find(|t| **t == partner_type).map(|t| (*t).to_owned()),
+            partner_type: PartnerKind::TYPES.iter().find(|(t, _)| *t == partner_type).map(|(t, _)| (*t).to_owned()),
             category: Category::parse(category),
             integration: IntegrationOption::parse(integration),
             region: Region::parse(region),
@@ -605,6 +615,8 @@ mod tests {
         }
         assert!(!shows_in_directory(CertState::Suspended) && !shows_in_directory(CertState::Certified));
         assert!(shows_in_directory(CertState::Recertification), "the annual review leaves it up");
+        assert_eq!(badge_label(CertState::Recertification), badge_label(CertState::Listed), "and is not shown");
+        assert_eq!(badge_label(CertState::Premier), CertState::Premier.label());
         assert!(directory_rank(CertState::Premier) < directory_rank(CertState::Featured));
         assert!(directory_rank(CertState::Featured) < directory_rank(CertState::Listed));
         assert!(!may_write_listing(CertState::Review) && !may_write_listing(CertState::Suspended));

@@ -38,6 +38,8 @@ pub struct DirectoryPage {
     pub page: usize,
     pub pages: usize,
     pub filter: DirectoryFilter,
+    /// When the "ask the partner team" form was drawn, signed.
+    pub form_started: String,
 }
 
 /// A partner's public page: its listing and integration showcase.

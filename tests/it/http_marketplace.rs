@@ -391,6 +391,25 @@ on_both!(a_visitors_request_becomes_a_lead_the_partner_answers_in_time_or_the_ma
     assert_eq!((f.lead_count(), f.leads_won(), f.acceptance(), f.lead_conversion()), (1, 1, Some(100), Some(100)));
     assert!(f.time_to_accept_minutes().unwrap() >= 49 * 60, "{f:?}");
 
+    // Asked of the program from the directory: the lead waits with the
+    // managers, and the visitor is told the partner team will choose.
+    let d = directory(&mut visitor, &[]).await;
+    app.clock.advance(Duration::seconds(10));
+    let sent_before = app.mail().await.len();
+    let r = call_with(&mut visitor, AskForContact::PATH, &referral("", &d.form_started, "Contoso")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let asked = program(&mut mgr).await.leads.into_iter().find(|l| l.company == "Contoso").expect("the lead");
+    assert_eq!((asked.status, asked.organisation_id), (LeadStatus::Returned, None));
+    let mail = app.mail().await.split_off(sent_before);
+    assert!(
+        mail.iter().any(|m| m.contains("nia@northwind.example") && m.contains("partner team will pass it")),
+        "{mail:?}"
+    );
+    assert!(!mail.iter().any(|m| m.contains("acme.example") || m.contains("bravo.example")), "no partner is told yet");
+    // An hour on, the address may ask again; the staff sign in again.
+    app.clock.advance(Duration::minutes(61));
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+
     // A form left open two days is drawn again. Five requests an hour from
     // one address; the sixth waits.
     let r = call_with(&mut visitor, AskForContact::PATH, &referral("bravo-bots", &started, "Stale Co")).await;

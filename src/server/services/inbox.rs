@@ -3,8 +3,10 @@
 //! ordering and counting are `domain::inbox`.
 
 use crate::domain::certification::CertState;
+use crate::domain::deals::DealStatus;
 use crate::domain::funds::FundStatus;
 use crate::domain::inbox::{inbox as order_inbox, Queue, WorkItem};
+use crate::domain::leads::LeadStatus;
 use crate::domain::ledger::PayoutStatus;
 use crate::domain::revenue::format_money;
 use crate::domain::role::Permission;
@@ -76,6 +78,39 @@ pub async fn inbox(ctx: &Ctx) -> Result<InboxView, AppError> {
             waiting_since_ms: l.submitted_at_ms,
             target_ms: None,
         });
+    }
+
+    // Leads back with the managers wait for a partner; those still offered
+    // are the partners' to answer.
+    for l in store.program_leads(brand, READ).await.map_err(store_error)? {
+        if l.status == LeadStatus::Returned {
+            items.push(WorkItem {
+                queue: Queue::Leads,
+                title: format!("Lead from {} · {}", l.company, l.country),
+                // Asked of the program, or back from the partner that had it.
+                organisation: l
+                    .organisation
+                    .map(|o| format!("Back from {o}"))
+                    .unwrap_or_else(|| "No partner yet".into()),
+                href: "/manager/leads".to_owned(),
+                waiting_since_ms: l.created_at_ms,
+                target_ms: None,
+            });
+        }
+    }
+
+    for d in store.program_deals(brand, READ).await.map_err(store_error)? {
+        if d.status == DealStatus::Registered {
+            let conflict = if d.conflict_with.is_some() { " · conflicts with another partner's deal" } else { "" };
+            items.push(WorkItem {
+                queue: Queue::Deals,
+                title: format!("{} · {}{conflict}", d.company, format_money(d.value)),
+                organisation: d.organisation,
+                href: format!("/manager/deals#deal-{}", d.id),
+                waiting_since_ms: d.created_at_ms,
+                target_ms: None,
+            });
+        }
     }
 
     for r in store.fund_queue(brand).await.map_err(store_error)? {

@@ -5,7 +5,7 @@
 
 use crate::domain::audit;
 use crate::domain::leads::{
-    decline_reason, may_route, partner_action, spam_check, LeadAction, LeadStatus, ReferralInput, Spam,
+    decline_reason, may_route, partner_action, respond_by, spam_check, LeadAction, LeadStatus, ReferralInput, Spam,
 };
 use crate::domain::marketplace::DirectoryFilter;
 use crate::domain::role::{OrgAccess, Permission};
@@ -45,14 +45,19 @@ async fn offer_mails(
     Ok(mails)
 }
 
-/// A visitor's request from a partner's page (`slug`). The spam defences
-/// run first: a filled trap field is answered as a success and writes
-/// nothing; a form sent faster than a person types is refused.
+/// A visitor's request from a partner's page (`slug`), or to the program's
+/// partner team from the directory (`slug` empty), which the managers then
+/// offer to a partner. The spam defences run first: a filled trap field is
+/// answered as a success and writes nothing; a form sent faster than a
+/// person types is refused.
 pub async fn refer(ctx: &Ctx, slug: &str, input: &ReferralInput, trap: &str, started: &str) -> Result<(), AppError> {
     program_host(ctx)?;
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
-    let partner = store.directory_listing(brand, slug).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    let partner = match slug {
+        "" => None,
+        slug => Some(store.directory_listing(brand, slug).await.map_err(store_error)?.ok_or(AppError::NotFound)?),
+    };
     match spam_check(trap, started_at(ctx, started), ctx.now().timestamp_millis()) {
         Ok(()) => {}
         Err(Spam::Honeypot) => return Ok(()),
@@ -62,13 +67,20 @@ pub async fn refer(ctx: &Ctx, slug: &str, input: &ReferralInput, trap: &str, sta
     if let Err(over) = throttle::count(ctx, &[(REFER_ADDRESS, ctx.meta.client_ip.as_str())]).await? {
         return Err(over.refusal("requests"));
     }
+    let Some(partner) = partner else {
+        // Asked of the program: with the managers, who choose the partner.
+        let mails = vec![lead_received_email(&referral.email, &ctx.meta.brand.name, &referral.name, None)];
+        let a = ctx.audit(None, audit::LEAD_CREATED, String::new(), json!({ "partner": null }));
+        store.create_lead(brand, None, &referral, None, mails, a).await.map_err(store_error)?;
+        return Ok(());
+    };
     let org = partner.organisation_id;
     let name = partner.content.name.clone();
     let mails = offer_mails(ctx, org, &name, (&referral.email, &referral.name), &referral.company).await?;
-    let respond_by = ctx.now().timestamp_millis() + ctx.state.config.lead_response_hours * 3_600_000;
+    let answer_by = respond_by(ctx.now().timestamp_millis(), ctx.state.config.lead_response_hours);
     // The visitor's details stay out of the audit log: the lead holds them.
     let a = ctx.audit(None, audit::LEAD_CREATED, String::new(), json!({ "partner": org })).about(org);
-    store.create_lead(brand, Some(org), &referral, Some(respond_by), mails, a).await.map_err(store_error)?;
+    store.create_lead(brand, Some(org), &referral, Some(answer_by), mails, a).await.map_err(store_error)?;
     Ok(())
 }
 
@@ -164,7 +176,7 @@ pub async fn route(ctx: &Ctx, id: i64, version: i64, to_org: i64) -> Result<(), 
     };
     let partner = listing.published.map(|v| v.content.name).unwrap_or(listing.organisation);
     let mails = offer_mails(ctx, to_org, &partner, (&lead.email, &lead.name), &lead.company).await?;
-    let respond_by = ctx.now().timestamp_millis() + ctx.state.config.lead_response_hours * 3_600_000;
+    let answer_by = respond_by(ctx.now().timestamp_millis(), ctx.state.config.lead_response_hours);
     let a =
         ctx.audit(Some(&user), audit::LEAD_ROUTED, format!("lead:{id}"), json!({ "partner": to_org })).about(to_org);
     let change = LeadMove {
@@ -173,7 +185,7 @@ pub async fn route(ctx: &Ctx, id: i64, version: i64, to_org: i64) -> Result<(), 
         from: lead.status,
         to: LeadStatus::Offered,
         organisation_id: Some(to_org),
-        respond_by: Some(respond_by),
+        respond_by: Some(answer_by),
         note: None,
     };
     store.move_lead(brand, change, mails, a).await.map_err(store_error)

@@ -180,7 +180,15 @@ pub async fn directory(ctx: &Ctx, filter: DirectoryFilter, page: usize) -> Resul
     let (page, pages) = page_of(page, total.max(0) as usize, per);
     let offset = ((page - 1) * per) as i64;
     let (entries, total) = store.directory(brand, &filter, &q, offset, per as i64).await.map_err(store_error)?;
-    Ok(DirectoryPage { program: ctx.meta.brand.name.clone(), entries, total, page, pages, filter })
+    Ok(DirectoryPage {
+        program: ctx.meta.brand.name.clone(),
+        entries,
+        total,
+        page,
+        pages,
+        filter,
+        form_started: form_started(ctx),
+    })
 }
 
 pub async fn public_listing(ctx: &Ctx, slug: &str) -> Result<PublicListing, AppError> {

@@ -80,7 +80,7 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<(), AppError> 
 pub async fn queue(ctx: &Ctx, status: &str, kind: &str, page: usize) -> Result<QueueView, AppError> {
     use crate::views::partners::QUEUE_PAGE;
     ctx.require(Permission::ReviewApplications).await?;
-    if !kind.is_empty() && !PartnerKind::TYPES.contains(&kind) {
+    if !kind.is_empty() && !PartnerKind::TYPES.iter().any(|(t, _)| *t == kind) {
         return Err(AppError::field("kind", "Choose a partner type."));
     }
     if !status.is_empty() && ApplicationStatus::parse(status).is_none() {

@@ -169,15 +169,21 @@ where
             l.set(Some((S::PATH.to_owned(), k.clone())));
         }
     };
-    view! {
-        // `contents`: the wrapper only hears the form's submit as it bubbles.
-        <div class="contents" on:submit=on_submit>
-            <ActionForm action node_ref=node attr:id=anchored.then(|| anchor(S::PATH)) attr:class=class>
-                {key.map(|k| view! { <input type="hidden" name=KEY_FIELD value=k/> })}
-                {banner.then(|| view! { <FormError value=banner_value/> })}
-                <Provider value=scope>{children()}</Provider>
-            </ActionForm>
-        </div>
+    let heard = key.is_some() && banner;
+    let form = view! {
+        <ActionForm action node_ref=node attr:id=anchored.then(|| anchor(S::PATH)) attr:class=class>
+            {key.map(|k| view! { <input type="hidden" name=KEY_FIELD value=k/> })}
+            {banner.then(|| view! { <FormError value=banner_value/> })}
+            <Provider value=scope>{children()}</Provider>
+        </ActionForm>
+    };
+    if heard {
+        // A keyed form with a banner hears its own submit as it bubbles to a
+        // wrapper that draws no box (`contents`), so the form keeps its
+        // place in its row's flex or table cell.
+        view! { <div class="contents" on:submit=on_submit>{form}</div> }.into_any()
+    } else {
+        form.into_any()
     }
 }
 
@@ -227,6 +233,16 @@ fn focus_first_problem(node: NodeRef<leptos::html::Form>) {
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = node;
+}
+
+/// The options of a choice list from a `choices!` enum: (key, label) of
+/// each value, in order.
+pub fn options<T: Copy>(
+    all: &[T],
+    key: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|v| (key(*v), label(*v))).collect()
 }
 
 /// The error of the last submission, if any.

@@ -3,21 +3,13 @@
 use crate::api::partners::{get_my_application, AnswerApplication, SubmitApplication};
 use crate::domain::application::{ApplicationStatus, Category, IntegrationOption, PartnerKind, RevenueModel};
 use crate::ui::components::card::CentredCard;
-use crate::ui::components::form::{field_error, Choice, Field, Form, LastResult, Notice, Submit, TextArea};
+use crate::ui::components::form::{field_error, options, Choice, Field, Form, LastResult, Notice, Submit, TextArea};
 use crate::ui::components::layout::SignInPrompt;
 use crate::ui::components::time::Time;
 use crate::ui::resources::UserResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
-
-fn opts<T: Copy>(
-    all: &[T],
-    key: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-) -> Vec<(&'static str, &'static str)> {
-    all.iter().map(|v| (key(*v), label(*v))).collect()
-}
 
 #[component]
 pub fn ApplyPage() -> impl IntoView {
@@ -38,10 +30,10 @@ pub fn ApplyPage() -> impl IntoView {
                         <Field label="Website" name="website" autocomplete="url" hint="For example https://example.com" error=e("website")/>
                         <Field label="Your name" name="contact_name" autocomplete="name" error=e("contact_name")/>
                         <Field label="Your work email" name="email" kind="email" autocomplete="email" error=e("email")/>
-                        <Choice label="Partner type" name="kind" options=opts(PartnerKind::ALL, PartnerKind::key, PartnerKind::label) error=e("kind")/>
-                        <Choice label="Category" name="category" options=opts(Category::ALL, Category::key, Category::label) error=e("category")/>
-                        <Choice label="Integration option" name="integration" options=opts(IntegrationOption::ALL, IntegrationOption::key, IntegrationOption::label) error=e("integration")/>
-                        <Choice label="Revenue model" name="revenue_model" options=opts(RevenueModel::ALL, RevenueModel::key, RevenueModel::label) error=e("revenue_model")/>
+                        <Choice label="Partner type" name="kind" options=options(PartnerKind::ALL, PartnerKind::key, PartnerKind::label) error=e("kind")/>
+                        <Choice label="Category" name="category" options=options(Category::ALL, Category::key, Category::label) error=e("category")/>
+                        <Choice label="Integration option" name="integration" options=options(IntegrationOption::ALL, IntegrationOption::key, IntegrationOption::label) error=e("integration")/>
+                        <Choice label="Revenue model" name="revenue_model" options=options(RevenueModel::ALL, RevenueModel::key, RevenueModel::label) error=e("revenue_model")/>
                     </div>
                     <TextArea label="Why partner with us?" name="pitch" hint="What you offer, who your customers are, what you want to build." error=e("pitch")/>
                     <Submit label="Submit application" pending=action.pending()/>

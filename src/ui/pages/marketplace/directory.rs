@@ -2,23 +2,19 @@
 //! integration showcase. Plain links and a GET form: they work without
 //! JavaScript, can be bookmarked, and search engines read them whole.
 
-use super::editor::options;
 use super::leads::ContactForm;
 use crate::api::marketplace::{get_directory, get_public_listing, DirectoryPage, PublicListing};
-use crate::domain::application::{Category, IntegrationOption};
+use crate::domain::application::{Category, IntegrationOption, PartnerKind};
 use crate::domain::certification::support_tier;
 use crate::domain::listing::query as address_query;
-use crate::domain::marketplace::{DirectoryEntry, Industry, Region};
+use crate::domain::marketplace::{badge_label, DirectoryEntry, Industry, Region};
+use crate::ui::components::form::options;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
 use crate::ui::components::style::{CARD, INPUT};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// The partner types of the directory's filter, by their keys.
-const TYPES: [(&str, &str); 3] =
-    [("technology", "Technology partners"), ("solution", "Solution partners"), ("reseller", "Resellers")];
 
 #[component]
 pub fn MarketplacePage() -> impl IntoView {
@@ -80,7 +76,7 @@ fn Directory(d: DirectoryPage) -> impl IntoView {
                     <label for="directory-q" class="block text-sm font-medium">"Search by name or description"</label>
                     <input id="directory-q" name="q" type="search" maxlength="100" class=INPUT value=f.q.clone()/>
                 </div>
-                <Filter label="Partner type" name="type" options=TYPES.to_vec() chosen=f.partner_type.clone()/>
+                <Filter label="Partner type" name="type" options=PartnerKind::TYPES.to_vec() chosen=f.partner_type.clone()/>
                 <Filter label="Category" name="category" options=options(Category::ALL, Category::key, Category::label) chosen=f.category.map(|c| c.key().to_owned())/>
                 <Filter label="Integration" name="integration" options=options(IntegrationOption::ALL, IntegrationOption::key, IntegrationOption::label) chosen=f.integration.map(|c| c.key().to_owned())/>
                 <Filter label="Region" name="region" options=options(Region::ALL, Region::key, Region::label) chosen=f.region.map(|c| c.key().to_owned())/>
@@ -104,6 +100,7 @@ fn Directory(d: DirectoryPage) -> impl IntoView {
                     {(d.pages > 1).then(|| view! { <Pager page=d.page pages=d.pages count=d.total.max(0) as usize what="partners" query=query/> })}
                 }.into_any()
             }}
+            <ContactForm slug=String::new() partner=String::new() program=d.program.clone() started=d.form_started.clone()/>
         </div>
     }
 }
@@ -120,10 +117,7 @@ fn Badges(e: DirectoryEntry) -> impl IntoView {
         }
         _ => "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900",
     };
-    let state = match e.state {
-        crate::domain::certification::CertState::Recertification => "Listed".to_owned(),
-        s => s.label().to_owned(),
-    };
+    let state = badge_label(e.state);
     view! {
         <span class="flex flex-wrap gap-1" data-testid="badges">
             <span class=level>{state}</span>

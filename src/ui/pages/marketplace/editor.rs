@@ -9,7 +9,8 @@ use crate::domain::marketplace::{
 };
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{
-    drafted, drafted_choice, field_error, invalid_when, Choice, Field, FieldMessage, Form, LastResult, Notice, TextArea,
+    drafted, drafted_choice, field_error, invalid_when, options, Choice, Field, FieldMessage, Form, LastResult, Notice,
+    TextArea,
 };
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT, SECONDARY};
@@ -19,13 +20,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
 /// `(key, label)` of every choice of a `choices!` list.
-pub(super) fn options<T: Copy>(
-    all: &[T],
-    key: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-) -> Vec<(&'static str, &'static str)> {
-    all.iter().map(|v| (key(*v), label(*v))).collect()
-}
 
 #[component]
 pub fn ListingEditorPage() -> impl IntoView {

@@ -15,8 +15,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// The contact form of a partner's page. `started` is the signed time the
-/// page was drawn; the `website` field is a trap people never see.
+/// The contact form of a partner's page, or with `slug` empty the
+/// directory's form that asks the program's partner team. `started` is the
+/// signed time the page was drawn; the `website` field is a trap people
+/// never see.
 #[component]
 pub fn ContactForm(slug: String, partner: String, program: String, started: String) -> impl IntoView {
     let action = ServerAction::<AskForContact>::new();
@@ -27,20 +29,37 @@ pub fn ContactForm(slug: String, partner: String, program: String, started: Stri
     // only its address gains `asked`.
     let asked = move || query.read().get("asked").is_some();
     let (consent_invalid, consent_described, consent_focus) = invalid_when(value, "consent");
-    let consent_label = format!("{partner} and the {program} partner team may contact me about this request.");
+    let to_program = slug.is_empty();
+    let (heading, consent_label, thanks) = if to_program {
+        (
+            format!("Not sure which partner fits? Ask the {program} partner team"),
+            format!("The {program} partner team and the partner it chooses may contact me about this request."),
+            format!(
+                "Thank you. The {program} partner team will pass your request to a partner who will contact you; \
+                 we have emailed you a copy."
+            ),
+        )
+    } else {
+        (
+            format!("Ask {partner} to contact you"),
+            format!("{partner} and the {program} partner team may contact me about this request."),
+            format!("Thank you. {partner} will contact you; we have emailed you a copy of your request."),
+        )
+    };
     view! {
         <section id="contact" class=format!("{CARD} mt-4") aria-labelledby="contact-heading">
-            <h2 id="contact-heading" class="mb-1 font-semibold">{format!("Ask {partner} to contact you")}</h2>
+            <h2 id="contact-heading" class="mb-1 font-semibold">{heading}</h2>
             {move || {
                 let (slug, started, consent_label) = (slug.clone(), started.clone(), consent_label.clone());
-                let partner = partner.clone();
                 if asked() {
                 view! {
-                    <Notice text=format!("Thank you. {partner} will contact you; we have emailed you a copy of your request.")/>
+                    <Notice text=thanks.clone()/>
                 }.into_any()
             } else {
                 view! {
-                    <p class="mb-4 text-sm text-slate-600">"No account needed. Your details go to this partner only."</p>
+                    <p class="mb-4 text-sm text-slate-600">
+                        {if to_program { "No account needed. Your details go to the partner team and the partner it chooses." } else { "No account needed. Your details go to this partner only." }}
+                    </p>
                     <Form action>
                         <input type="hidden" name="slug" value=slug.clone()/>
                         <input type="hidden" name="started" value=started.clone()/>
