@@ -38,8 +38,9 @@ CREATE INDEX deals_by_domain ON deals (brand_id, domain);
 CREATE INDEX deals_by_company ON deals (brand_id, company_key);
 -- The scheduler's round: approved deals by the end of their window.
 CREATE INDEX deals_by_window ON deals (status, protected_until);
--- Revenue attribution: won deals by their customer.
-CREATE INDEX deals_won_customer ON deals (brand_id, customer_ref);
+-- Revenue attribution: one won deal per customer of a brand, so its
+-- revenue has one partner.
+CREATE UNIQUE INDEX deals_won_customer ON deals (brand_id, LOWER(customer_ref)) WHERE status = 'won';
 
 -- When a lead was accepted, for the time partners take to accept (the
 -- program's funnel).

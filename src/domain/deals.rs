@@ -309,10 +309,10 @@ pub fn protected_until(now_ms: i64, days: i64) -> i64 {
     now_ms + days * DAY_MS
 }
 
-/// Whether an approved deal's partner is due its warning at `now`: the
-/// window ends within `WARN_BEFORE_DAYS`.
-pub fn due_warning(protected_until_ms: i64, now_ms: i64) -> bool {
-    protected_until_ms - now_ms <= WARN_BEFORE_DAYS * DAY_MS && protected_until_ms > now_ms
+/// The latest end of a window whose partner is warned at `now`: windows
+/// ending within `WARN_BEFORE_DAYS`.
+pub fn warn_until(now_ms: i64) -> i64 {
+    now_ms + WARN_BEFORE_DAYS * DAY_MS
 }
 
 /// A manager's note: required to turn a deal down, optional otherwise.
@@ -350,22 +350,13 @@ pub struct WonCustomer {
     pub customer_ref: String,
 }
 
-/// The partner a revenue event belongs to when its customer was won by a
-/// registered deal. `named` is the partner the row names (`None` when the
-/// column is empty): an empty column takes the deal's partner, and naming
-/// another partner is refused, so a won deal's revenue is never credited
-/// elsewhere by mistake. `None` when no won deal has that customer.
-pub fn attribute(customer: &str, named: Option<i64>, won: &[WonCustomer]) -> Option<Result<i64, String>> {
+/// The won deal whose customer a revenue event with no partner named
+/// belongs to: its partner is credited. A row that names a partner keeps
+/// it (the manager importing decides), so a partner's claim on a customer
+/// never takes or blocks revenue named for another.
+pub fn attribute<'a>(customer: &str, won: &'a [WonCustomer]) -> Option<&'a WonCustomer> {
     let c = customer.trim();
-    let deal = won.iter().find(|w| w.customer_ref.eq_ignore_ascii_case(c))?;
-    Some(match named {
-        None => Ok(deal.organisation_id),
-        Some(org) if org == deal.organisation_id => Ok(org),
-        Some(_) => Err(format!(
-            "Customer {c} was won by {} (deal #{}); leave the partner empty or name {}.",
-            deal.organisation, deal.deal_id, deal.organisation
-        )),
-    })
+    won.iter().find(|w| w.customer_ref.eq_ignore_ascii_case(c))
 }
 
 /// One partner's leads and deals by stage, and the revenue its won deals
@@ -472,13 +463,9 @@ pub fn funnels(
             f.accept_ms = *ms;
         }
     }
-    for (org, money) in revenue {
-        if let Some(f) = out.iter_mut().find(|f| f.organisation_id == *org) {
-            match f.revenue.iter_mut().find(|m| m.currency == money.currency) {
-                Some(m) => m.minor += money.minor,
-                None => f.revenue.push(*money),
-            }
-        }
+    for f in &mut out {
+        let own = revenue.iter().filter(|(org, _)| *org == f.organisation_id).map(|(_, m)| *m);
+        f.revenue = super::ledger::total_per_currency(own);
     }
     out.sort_by_key(|f| f.organisation.to_lowercase());
     out
@@ -624,9 +611,8 @@ mod tests {
     fn the_window_is_counted_in_days_and_its_warning_falls_in_the_last_fourteen() {
         let until = protected_until(0, 90);
         assert_eq!(until, 90 * DAY_MS);
-        assert!(!due_warning(until, 75 * DAY_MS));
-        assert!(due_warning(until, 76 * DAY_MS));
-        assert!(!due_warning(until, 90 * DAY_MS), "an ended window expires instead");
+        assert!(until > warn_until(75 * DAY_MS), "day 75: more than 14 days left");
+        assert!(until <= warn_until(76 * DAY_MS), "day 76: warned");
     }
 
     #[test]
@@ -674,16 +660,14 @@ mod tests {
     }
 
     #[test]
-    fn revenue_of_a_won_customer_goes_to_the_registering_partner_and_nowhere_else() {
+    fn revenue_of_a_won_customer_with_no_partner_named_goes_to_the_registering_partner() {
         let won = vec![WonCustomer {
             deal_id: 7,
             organisation_id: 1,
             organisation: "Acme".into(),
             customer_ref: "cus_42".into(),
         }];
-        assert_eq!(attribute("CUS_42", None, &won), Some(Ok(1)));
-        assert_eq!(attribute("cus_42", Some(1), &won), Some(Ok(1)));
-        assert!(attribute("cus_42", Some(2), &won).unwrap().unwrap_err().contains("deal #7"));
-        assert_eq!(attribute("cus_43", None, &won), None);
+        assert_eq!(attribute(" CUS_42 ", &won).map(|w| w.organisation_id), Some(1));
+        assert_eq!(attribute("cus_43", &won), None);
     }
 }

@@ -279,6 +279,28 @@ pub(super) async fn get_certification(
     }))
 }
 
+/// A refused deal's field names as the request spells them: the form's
+/// `value` is the API's `value_minor`.
+fn api_fields(e: AppError) -> AppError {
+    match e {
+        AppError::Invalid(fields) => {
+            AppError::Invalid(
+                fields
+                    .into_iter()
+                    .map(|f| {
+                        if f.field == "value" {
+                            crate::error::FieldError { field: "value_minor".into(), ..f }
+                        } else {
+                            f
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        other => other,
+    }
+}
+
 /// Leads and deals are production data: a sandbox key never reads or
 /// writes them.
 fn production_only(caller: &ApiCaller) -> ApiResult<()> {
@@ -333,6 +355,12 @@ pub(super) async fn register_deal(
     need(&caller, Scope::DealsWrite)?;
     production_only(&caller)?;
     let req: NewDealRequest = parse_json(&body)?;
+    // The form separates products with commas; the API takes a list, so a
+    // comma inside a name would split it.
+    if req.products.iter().any(|p| p.contains(',') || p.contains('\n')) {
+        let e = AppError::field("products", "A product's name cannot contain a comma or a line break.");
+        return Err(fail(&state)(e));
+    }
     let input = DealInput {
         value: value_text(req.value_minor, &req.currency),
         company: req.company,
@@ -343,8 +371,9 @@ pub(super) async fn register_deal(
         currency: req.currency,
         close_on: req.close_on,
     };
-    let deal =
-        deals::register_as(&state, &who(&caller, &meta), caller.organisation_id, &input).await.map_err(fail(&state))?;
+    let deal = deals::register_as(&state, &who(&caller, &meta), caller.organisation_id, &input)
+        .await
+        .map_err(|e| fail(&state)(api_fields(e)))?;
     Ok((StatusCode::CREATED, Json(deal.into())))
 }
 

@@ -6,12 +6,11 @@
 
 use crate::domain::audit;
 use crate::domain::deals::{
-    company_key, conflicts, customer_ref, decision_note, may_approve, next_status, protected_until, Deal, DealAction,
-    DealInput, DealStatus, WARN_BEFORE_DAYS,
+    company_key, conflicts, customer_ref, decision_note, next_status, protected_until, warn_until, Deal, DealAction,
+    DealInput, DealStatus,
 };
 use crate::domain::format::date_utc;
 use crate::domain::role::{OrgAccess, Permission};
-use crate::domain::DAY_MS;
 use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{deal_decision_email, deal_expiring_email, owner_addresses};
@@ -52,12 +51,19 @@ pub async fn register_as(state: &AppState, who: &Who, org: i64, input: &DealInpu
     });
     let a = who.audit(now, audit::DEAL_REGISTERED, String::new(), detail).about(org);
     let id = store.create_deal(brand, org, &deal, conflict, Vec::new(), a).await.map_err(store_error)?;
-    store.deal(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+    let created = store.deal(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+    Ok(for_partner(vec![created]).remove(0))
 }
 
 /// A partner's deals, newest first, for the API.
 pub async fn deals_of(state: &AppState, brand: i64, org: i64) -> Result<Vec<Deal>, AppError> {
-    state.store.partner_deals(brand, org, LISTED).await.map_err(store_error)
+    Ok(for_partner(state.store.partner_deals(brand, org, LISTED).await.map_err(store_error)?))
+}
+
+/// Deals as their partner reads them: which other partner's deal one
+/// conflicted with is the managers' to know, not the partner's.
+fn for_partner(deals: Vec<Deal>) -> Vec<Deal> {
+    deals.into_iter().map(|d| Deal { conflict_with: None, ..d }).collect()
 }
 
 pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, AppError> {
@@ -72,7 +78,7 @@ pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, App
         organisation_id: org,
         organisation,
         can_act: access == OrgAccess::OwnOrganisation,
-        deals: store.partner_deals(brand, org, LISTED).await.map_err(store_error)?,
+        deals: for_partner(store.partner_deals(brand, org, LISTED).await.map_err(store_error)?),
         revenue: store.won_revenue(brand, Some(org)).await.map_err(store_error)?,
         protection_days: ctx.state.config.deal_protection_days,
         today: ctx.now().date_naive().format("%Y-%m-%d").to_string(),
@@ -157,11 +163,8 @@ pub async fn decide(ctx: &Ctx, id: i64, version: i64, action: &str, note: &str) 
     let deal = store.deal(brand, id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
     let to = next_status(deal.status, action, true).map_err(|e| AppError::Refused(e.into()))?;
     let now = ctx.now().timestamp_millis();
+    // An approval's claim is checked by the store, inside its transaction.
     let until = (to == DealStatus::Approved).then(|| protected_until(now, ctx.state.config.deal_protection_days));
-    if until.is_some() {
-        let claims = store.claims_on(brand, &deal.domain, &company_key(&deal.company)).await.map_err(store_error)?;
-        may_approve(&deal, &claims, now).map_err(AppError::Refused)?;
-    }
     let link = format!("{}/deals#deal-{id}", ctx.public_url());
     let until_text = until.map(date_utc);
     let mails = owner_addresses(store, brand, deal.organisation_id)
@@ -199,7 +202,7 @@ pub async fn decide(ctx: &Ctx, id: i64, version: i64, action: &str, note: &str) 
 /// (warned, expired).
 pub async fn tend(state: &AppState) -> anyhow::Result<(usize, usize)> {
     let now = state.clock.now();
-    let warn_until = now.timestamp_millis() + WARN_BEFORE_DAYS * DAY_MS;
+    let warn_until = warn_until(now.timestamp_millis());
     let mut warned = 0;
     let due = state.store.deals_to_warn(now, warn_until).await?;
     if due.is_empty() {

@@ -371,18 +371,19 @@ fn resolve(partners: &[(i64, String)], named: &str) -> Result<i64, String> {
     }
 }
 
-/// The partner a row belongs to: the one it names, or, for a customer won
-/// by a registered deal, that deal's partner (the column may then be left
-/// empty; naming another partner is refused).
+/// The partner a row belongs to: the one it names, or with the column
+/// empty, the partner of the won deal with that customer (an approved
+/// partner still).
 fn partner_of(raw: &RawEvent, partners: &[(i64, String)], won: &[WonCustomer]) -> Result<i64, String> {
-    let named = match raw.partner.trim() {
-        "" => None,
-        _ => Some(resolve(partners, &raw.partner)?),
-    };
-    match attribute(&raw.customer, named, won) {
-        Some(attributed) => attributed,
-        None => named.ok_or_else(|| "Required.".to_owned()),
+    if !raw.partner.trim().is_empty() {
+        return resolve(partners, &raw.partner);
     }
+    attribute(&raw.customer, won)
+        .map(|w| w.organisation_id)
+        .filter(|org| partners.iter().any(|(p, _)| p == org))
+        .ok_or_else(|| {
+            "Required: the partner's name or number (empty only for a customer won by a registered deal).".to_owned()
+        })
 }
 
 /// Checks and records rows as one import. Returns the import on success or

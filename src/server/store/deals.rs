@@ -77,6 +77,28 @@ pub(super) const DEAL_COLUMNS: &str = "d.id, d.organisation_id, o.name, d.status
 
 pub(super) const DEAL_FROM: &str = "FROM deals d JOIN organisations o ON o.id = d.organisation_id";
 
+/// The registered and approved deals of brand `$1` on domain `$2` or
+/// company key `$3`: what a claim is checked against.
+pub(super) const CLAIMS_WHERE: &str = "WHERE d.brand_id = $1 \
+ AND d.status IN ('registered', 'approved') AND (d.domain = $2 OR d.company_key = $3) \
+ ORDER BY d.created_at, d.id LIMIT 200";
+
+/// The advisory lock key of a brand's deal approvals (PostgreSQL; SQLite
+/// has one writer): below every organisation's key, which is its id.
+pub(super) fn approvals_lock(brand_id: i64) -> i64 {
+    -1_000_000 - brand_id
+}
+
+/// Revenue recorded for won deals' customers under their partner (invoices
+/// less refunds) from the day each deal was registered, with `$1` the brand
+/// and `$2` one partner or NULL for all; grouped by the caller.
+pub(super) const WON_REVENUE: &str = "CAST(SUM(CASE WHEN e.kind = 'refund' THEN -e.amount_minor \
+     ELSE e.amount_minor END) AS BIGINT) FROM deals d JOIN revenue_events e \
+     ON e.brand_id = d.brand_id AND e.organisation_id = d.organisation_id \
+     AND LOWER(e.customer) = LOWER(d.customer_ref) \
+     AND e.occurred_at >= d.created_at - (d.created_at % 86400000) \
+     WHERE d.brand_id = $1 AND d.status = 'won' AND ($2 IS NULL OR d.organisation_id = $2)";
+
 pub(super) type DealRow = (
     (i64, i64, String, String, String, String, String, String, String),
     (i64, String, String, i64, Option<i64>, Option<i64>, Option<String>, Option<String>, i64),
@@ -267,11 +289,8 @@ macro_rules! deal_store {
 
             async fn claims_on(&self, brand_id: i64, domain: &str, company_key: &str) -> StoreResult<Vec<Deal>> {
                 use $crate::server::store::deals::{DEAL_COLUMNS, DEAL_FROM};
-                let sql = format!(
-                    "SELECT {DEAL_COLUMNS} {DEAL_FROM} WHERE d.brand_id = $1 \
-                     AND d.status IN ('registered', 'approved') AND (d.domain = $2 OR d.company_key = $3) \
-                     ORDER BY d.created_at, d.id LIMIT 200"
-                );
+                use $crate::server::store::deals::CLAIMS_WHERE;
+                let sql = format!("SELECT {DEAL_COLUMNS} {DEAL_FROM} {CLAIMS_WHERE}");
                 let q = sqlx::query(&sql).bind(brand_id).bind(domain).bind(company_key);
                 Self::deals_of(&q.fetch_all(&self.pool).await?)
             }
@@ -283,8 +302,43 @@ macro_rules! deal_store {
                 mails: Vec<OutgoingEmail>,
                 audit: NewAudit,
             ) -> StoreResult<()> {
+                use $crate::server::store::deals::{approvals_lock, CLAIMS_WHERE, DEAL_COLUMNS, DEAL_FROM};
                 let now = ms(audit.at);
                 let mut tx = self.begin_write().await?;
+                if c.to == DealStatus::Approved {
+                    // Approvals of one brand take turns, and each checks the
+                    // claims as they stand inside its own transaction, so two
+                    // partners are never protected on one customer.
+                    Self::take_lock(&mut tx, Self::ORG_LOCK, approvals_lock(brand_id)).await?;
+                    let deal = Self::deal_in(&mut tx, brand_id, c.id).await?;
+                    let sql = format!("SELECT {DEAL_COLUMNS} {DEAL_FROM} {CLAIMS_WHERE}");
+                    let rows = sqlx::query(&sql)
+                        .bind(brand_id)
+                        .bind(&deal.domain)
+                        .bind($crate::domain::deals::company_key(&deal.company))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let claims = Self::deals_of(&rows)?;
+                    $crate::domain::deals::may_approve(&deal, &claims, now).map_err(StoreError::Rule)?;
+                }
+                if let (DealStatus::Won, Some(customer)) = (c.to, c.customer_ref) {
+                    // One won deal per customer: its revenue has one partner.
+                    let taken: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM deals WHERE brand_id = $1 AND status = 'won' \
+                         AND LOWER(customer_ref) = LOWER($2) AND id <> $3 LIMIT 1",
+                    )
+                    .bind(brand_id)
+                    .bind(customer)
+                    .bind(c.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(other) = taken {
+                        return Err(StoreError::Rule(format!(
+                            "Customer {customer} is already won by deal #{other}; name the customer as your revenue \
+                             imports do, or ask a partner manager."
+                        )));
+                    }
+                }
                 let done = sqlx::query(
                     "UPDATE deals SET status = $4, protected_until = COALESCE($5, protected_until), \
                      note = COALESCE($6, note), customer_ref = COALESCE($7, customer_ref), \
@@ -342,7 +396,9 @@ macro_rules! deal_store {
                 at: DateTime<Utc>,
             ) -> StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
-                let done = sqlx::query("UPDATE deals SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL")
+                let done = sqlx::query(
+                    "UPDATE deals SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL AND status = 'approved'",
+                )
                     .bind(ms(at))
                     .bind(id)
                     .execute(&mut *tx)
@@ -399,14 +455,11 @@ macro_rules! deal_store {
                 organisation_id: Option<i64>,
             ) -> StoreResult<Vec<(i64, $crate::domain::revenue::Money)>> {
                 use $crate::domain::revenue::{Currency, Money};
-                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-                    "SELECT d.id, e.currency, CAST(SUM(CASE WHEN e.kind = 'refund' THEN -e.amount_minor \
-                     ELSE e.amount_minor END) AS BIGINT) FROM deals d JOIN revenue_events e \
-                     ON e.brand_id = d.brand_id AND e.organisation_id = d.organisation_id \
-                     AND LOWER(e.customer) = LOWER(d.customer_ref) \
-                     WHERE d.brand_id = $1 AND d.status = 'won' AND ($2 IS NULL OR d.organisation_id = $2) \
-                     GROUP BY d.id, e.currency ORDER BY d.id, e.currency",
-                )
+                use $crate::server::store::deals::WON_REVENUE;
+                let sql = format!(
+                    "SELECT d.id, e.currency, {WON_REVENUE} GROUP BY d.id, e.currency ORDER BY d.id, e.currency"
+                );
+                let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql)
                 .bind(brand_id)
                 .bind(organisation_id)
                 .fetch_all(&self.pool)
@@ -448,14 +501,11 @@ macro_rules! deal_store {
                 .bind(organisation_id)
                 .fetch_all(&self.pool)
                 .await?;
-                let revenue: Vec<(i64, String, i64)> = sqlx::query_as(
-                    "SELECT d.organisation_id, e.currency, CAST(SUM(CASE WHEN e.kind = 'refund' THEN -e.amount_minor \
-                     ELSE e.amount_minor END) AS BIGINT) FROM deals d JOIN revenue_events e \
-                     ON e.brand_id = d.brand_id AND e.organisation_id = d.organisation_id \
-                     AND LOWER(e.customer) = LOWER(d.customer_ref) \
-                     WHERE d.brand_id = $1 AND d.status = 'won' AND ($2 IS NULL OR d.organisation_id = $2) \
-                     GROUP BY d.organisation_id, e.currency",
-                )
+                let sql = format!(
+                    "SELECT d.organisation_id, e.currency, {} GROUP BY d.organisation_id, e.currency",
+                    $crate::server::store::deals::WON_REVENUE
+                );
+                let revenue: Vec<(i64, String, i64)> = sqlx::query_as(&sql)
                 .bind(brand_id)
                 .bind(organisation_id)
                 .fetch_all(&self.pool)

@@ -6,6 +6,7 @@ use crate::api::deals::{get_deals, get_program_deals, CloseDeal, DealsPage, Deci
 use crate::domain::deals::{actions, Deal, DealAction, DealStatus, Funnel};
 use crate::domain::format::date_utc;
 use crate::domain::leads::span_words;
+use crate::domain::ledger::total_per_currency;
 use crate::domain::revenue::{format_money, format_totals, Money};
 use crate::domain::DAY_MS;
 use crate::ui::components::card::Card;
@@ -269,16 +270,7 @@ fn Program(p: ProgramDeals, decide: ServerAction<DecideDeal>) -> impl IntoView {
     let now = p.now_ms;
     let all: Vec<Deal> = p.deals.iter().chain(p.conflicts.iter()).cloned().collect();
     let revenue = p.revenue.clone();
-    let won: Vec<Money> = {
-        let mut totals: Vec<Money> = Vec::new();
-        for (_, m) in &revenue {
-            match totals.iter_mut().find(|t| t.currency == m.currency) {
-                Some(t) => t.minor += m.minor,
-                None => totals.push(*m),
-            }
-        }
-        totals
-    };
+    let won = total_per_currency(revenue.iter().map(|(_, m)| *m));
     let rows = p
         .deals
         .into_iter()

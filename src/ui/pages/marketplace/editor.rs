@@ -19,8 +19,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// `(key, label)` of every choice of a `choices!` list.
-
 #[component]
 pub fn ListingEditorPage() -> impl IntoView {
     let query = use_query_map();
