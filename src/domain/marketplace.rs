@@ -12,6 +12,7 @@
 use super::application::{parse_website, Category, IntegrationOption, PartnerKind};
 use super::certification::CertState;
 use super::email::Email;
+use super::showcase::ListingImage;
 use serde::{Deserialize, Serialize};
 
 choices!(
@@ -140,6 +141,8 @@ pub struct ListingVersion {
     pub decided_at_ms: Option<i64>,
     /// The manager's note: why it was sent back, or a word on approval.
     pub note: Option<String>,
+    /// Its logo and screenshots.
+    pub images: Vec<ListingImage>,
 }
 
 /// A partner's listing: its latest version and the one the directory shows.
@@ -169,6 +172,9 @@ pub struct DirectoryEntry {
     pub organisation_id: i64,
     pub state: CertState,
     pub content: ListingContent,
+    /// The published version's pictures: its logo alone in a page of the
+    /// directory, every picture on the partner's own page.
+    pub images: Vec<ListingImage>,
 }
 
 /// A version waiting for a manager.

@@ -48,6 +48,7 @@ pub mod revenue;
 pub mod role;
 pub mod scorecard;
 pub mod session;
+pub mod showcase;
 pub mod statement;
 pub mod support;
 pub mod terms;

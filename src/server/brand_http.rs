@@ -29,7 +29,7 @@ pub fn tls_routes() -> Router<AppState> {
     Router::new().route("/tls/ask", get(ask))
 }
 
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+pub(super) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

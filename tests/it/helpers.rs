@@ -440,6 +440,17 @@ impl Client {
     /// Posts a multipart form (text fields and at most one file named
     /// `file`), as a browser does with or without JavaScript.
     pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Reply {
+        self.post_file(path, fields, "file", file).await
+    }
+
+    /// `post_multipart` with the file in the part `part`.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        part: &str,
+        file: Option<(&str, &[u8])>,
+    ) -> Reply {
         let boundary = "XPARTBOUNDARYX";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -451,7 +462,7 @@ impl Client {
         if let Some((file_name, bytes)) = file {
             body.extend_from_slice(
                 format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\n\
                      Content-Type: application/octet-stream\r\n\r\n"
                 )
                 .as_bytes(),

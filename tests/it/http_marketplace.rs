@@ -27,6 +27,7 @@ use partner_portal::domain::certification::CertState;
 use partner_portal::domain::inbox::Queue;
 use partner_portal::domain::leads::{clock, clock_words, Lead, LeadStatus};
 use partner_portal::domain::marketplace::ListingStatus;
+use partner_portal::domain::showcase::ImageKind;
 use partner_portal::server::services::leads::return_overdue;
 
 async fn listing(c: &mut Client, org: Option<i64>) -> ListingPage {
@@ -243,6 +244,140 @@ on_both!(white_label_domains_have_no_directory_and_listings_follow_their_brand, 
     let page = listing(&mut a, None).await;
     assert_eq!(page.organisation_id, org_a);
     let _ = listing(&mut manager, Some(org_a)).await;
+});
+
+fn png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([shade, 78, 216]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Posts the pictures form; returns where it sent the browser.
+async fn upload(c: &mut Client, kind: &str, alt: &str, bytes: &[u8]) -> String {
+    let r = c.post_file("/listing/images", &[("kind", kind), ("alt", alt)], "image", Some(("pic.png", bytes))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.headers[axum::http::header::LOCATION].to_str().unwrap().to_owned()
+}
+
+async fn picture_form(c: &mut Client, action: &str, fields: &[(&str, &str)]) -> String {
+    let r = c.submit(&format!("/listing/images/{action}"), fields, "/listing").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.headers[axum::http::header::LOCATION].to_str().unwrap().to_owned()
+}
+
+fn pictures(page: &ListingPage) -> Vec<(ImageKind, i64, String)> {
+    let l = page.listing.as_ref().unwrap();
+    l.latest.images.iter().map(|i| (i.kind, i.position, i.alt.clone())).collect()
+}
+
+on_both!(a_listing_shows_a_logo_and_up_to_six_screenshots_once_their_version_is_approved, |e| async move {
+    let (app, mut mgr) = start_with_manager(e, |_| {}).await;
+    let (mut ada, org) = certified_partner(&app, &mut mgr, "Acme Agents", "ada@acme.example").await;
+    let (mut bob, _) = certified_partner(&app, &mut mgr, "Bravo Bots", "bob@bravo.example").await;
+    let mut visitor = app.client();
+
+    // Pictures join a saved listing.
+    let to = upload(&mut ada, "logo", "", &png(64, 32, 1)).await;
+    assert!(to.contains("pictures=refused") && to.contains("e_image=Save+your+listing"), "{to}");
+    assert!(listing(&mut ada, None).await.listing.is_none());
+    assert_eq!(call_with(&mut ada, SaveListing::PATH, &listing_fields("Acme Agents", "europe")).await.body, "1");
+
+    // A logo, then refusals that keep what was typed and write nothing.
+    assert_eq!(upload(&mut ada, "logo", "", &png(64, 32, 1)).await, "/listing?pictures=added#listing-pictures");
+    let to = upload(&mut ada, "screenshot", " ", &png(40, 30, 2)).await;
+    assert!(to.contains("e_alt=Describe") && to.contains("kind=screenshot"), "{to}");
+    let to = upload(&mut ada, "screenshot", "The trust dashboard", b"hello, not an image").await;
+    assert!(to.contains("e_image=The+file+is+not+a+PNG") && to.contains("alt=The+trust+dashboard"), "{to}");
+    let to = upload(&mut ada, "banner", "x", &png(40, 30, 2)).await;
+    assert!(to.contains("e_kind="), "{to}");
+    assert_eq!(pictures(&listing(&mut ada, None).await), [(ImageKind::Logo, 0, String::new())]);
+
+    // Six screenshots and no seventh.
+    for n in 1..=6u8 {
+        let to = upload(&mut ada, "screenshot", &format!("Screen {n}"), &png(40, 30, 10 + n)).await;
+        assert!(to.contains("pictures=added"), "{to}");
+    }
+    let to = upload(&mut ada, "screenshot", "Screen 7", &png(40, 30, 20)).await;
+    assert!(to.contains("at+most+6"), "{to}");
+    assert_eq!(pictures(&listing(&mut ada, None).await).len(), 7);
+
+    // Moved, and one removed; the ends refuse to move further.
+    assert!(picture_form(&mut ada, "move", &[("position", "2"), ("direction", "earlier")]).await.contains("moved"));
+    let first = picture_form(&mut ada, "move", &[("position", "1"), ("direction", "earlier")]).await;
+    assert!(first.contains("already+first"), "{first}");
+    assert!(picture_form(&mut ada, "remove", &[("position", "6")]).await.contains("removed"));
+    assert!(picture_form(&mut ada, "remove", &[("position", "6")]).await.contains("no+longer+there"));
+    let alts: Vec<String> = pictures(&listing(&mut ada, None).await).into_iter().skip(1).map(|p| p.2).collect();
+    assert_eq!(alts, ["Screen 2", "Screen 1", "Screen 3", "Screen 4", "Screen 5"]);
+
+    // The partner's people and its managers see the draft's pictures; other
+    // partners and strangers do not.
+    let page = listing(&mut ada, None).await;
+    let logo_id = page.listing.as_ref().unwrap().latest.images[0].id;
+    let r = ada.get(&format!("/listing/images/{logo_id}")).await;
+    assert_eq!((r.status, r.headers["content-type"].to_str().unwrap()), (StatusCode::OK, "image/png"));
+    assert_eq!(mgr.get(&format!("/listing/images/{logo_id}?org={org}")).await.status, StatusCode::OK);
+    assert_eq!(bob.get(&format!("/listing/images/{logo_id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(bob.get(&format!("/listing/images/{logo_id}?org={org}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(visitor.get(&format!("/listing/images/{logo_id}")).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        picture_form(&mut bob, "remove", &[("position", "0")]).await,
+        "/listing?pictures=refused&e_image=Save+your+listing+first%3A+its+pictures+belong+to+a+version+of+it.#listing-pictures",
+        "another partner's form acts on its own listing only"
+    );
+    assert_eq!(pictures(&listing(&mut ada, None).await).len(), 6);
+    assert_eq!(visitor.get(&format!("/marketplace/acme-agents/images/{logo_id}")).await.status, StatusCode::NOT_FOUND);
+
+    // In review: nothing changes.
+    assert_eq!(ada.call(SubmitListing::PATH, &[]).await.status, StatusCode::OK);
+    let to = upload(&mut ada, "screenshot", "Late", &png(40, 30, 30)).await;
+    assert!(to.contains("reviewing+your+listing"), "{to}");
+    assert_eq!(decide(&mut mgr, org, 1, "approve", "").await.status, StatusCode::OK);
+    fire_cert_event(&app, &mut mgr, org, "published", "", "").await;
+
+    // Published: the directory's card has the logo, the partner's page every
+    // picture, served to anyone with a validator.
+    let d = directory(&mut visitor, &[]).await;
+    assert_eq!(d.entries[0].images.iter().map(|i| i.kind).collect::<Vec<_>>(), [ImageKind::Logo]);
+    let r = visitor.call(GetPublicListing::PATH, &[("slug", "acme-agents")]).await;
+    let public: PublicListing = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(public.entry.images.len(), 6);
+    let html = visitor.get("/marketplace/acme-agents").await.body;
+    assert!(html.contains(&format!("/marketplace/acme-agents/images/{logo_id}")), "{html}");
+    assert!(html.contains(r#"alt="Acme Agents logo""#) && html.contains("<figcaption") && html.contains("Screen 2"));
+    let r = visitor.get(&format!("/marketplace/acme-agents/images/{logo_id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "image/png");
+    let etag = r.headers["etag"].to_str().unwrap().to_owned();
+    let req = axum::http::Request::get(format!("/marketplace/acme-agents/images/{logo_id}"))
+        .header("if-none-match", &etag)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(visitor.send(req).await.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(visitor.get(&format!("/marketplace/other/images/{logo_id}")).await.status, StatusCode::NOT_FOUND);
+
+    // A new logo makes version 2, a draft copying the rest; version 1 stays
+    // up with its own logo until version 2 is approved.
+    assert!(upload(&mut ada, "logo", "", &png(48, 48, 99)).await.contains("added"));
+    let page = listing(&mut ada, None).await;
+    let latest = &page.listing.as_ref().unwrap().latest;
+    assert_eq!((latest.number, latest.status, latest.images.len()), (2, ListingStatus::Draft, 6));
+    let new_logo = latest.images[0].id;
+    assert_ne!(new_logo, logo_id);
+    assert_eq!(latest.images[0].width, 48);
+    let old = visitor.get(&format!("/marketplace/acme-agents/images/{logo_id}")).await;
+    assert_eq!(old.status, StatusCode::OK, "the published logo stays");
+    assert_eq!(visitor.get(&format!("/marketplace/acme-agents/images/{new_logo}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(ada.call(SubmitListing::PATH, &[]).await.status, StatusCode::OK);
+    assert_eq!(decide(&mut mgr, org, 2, "approve", "").await.status, StatusCode::OK);
+    assert_eq!(visitor.get(&format!("/marketplace/acme-agents/images/{new_logo}")).await.status, StatusCode::OK);
+    assert_eq!(visitor.get(&format!("/marketplace/acme-agents/images/{logo_id}")).await.status, StatusCode::NOT_FOUND);
+
+    // A suspension hides the pictures with the listing.
+    fire_cert_event(&app, &mut mgr, org, "annual_review_due", "", "").await;
+    fire_cert_event(&app, &mut mgr, org, "recertification_failed", "Failing health checks.", "").await;
+    assert_eq!(visitor.get(&format!("/marketplace/acme-agents/images/{new_logo}")).await.status, StatusCode::NOT_FOUND);
 });
 
 /// The contact form's fields as a visitor fills them.

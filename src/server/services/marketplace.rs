@@ -12,12 +12,14 @@ use crate::domain::marketplace::{
     ListingStatus, DIRECTORY_PAGE,
 };
 use crate::domain::role::{OrgAccess, Permission};
+use crate::domain::showcase::{place, ImageKind};
 use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
 use crate::server::emails::owner_addresses;
+use crate::server::logo::check_logo;
 use crate::server::secrets::Secrets;
 use crate::server::services::partners::org_for;
-use crate::server::store::OutgoingEmail;
+use crate::server::store::{NewListingImage, OutgoingEmail, StoredImage};
 use crate::views::marketplace::{DirectoryPage, ListingPage, ListingQueue, PublicListing};
 use serde_json::json;
 
@@ -121,6 +123,76 @@ pub async fn save(ctx: &Ctx, input: &ListingInput) -> Result<i64, AppError> {
         .map_err(store_error)
 }
 
+/// Adds a logo or screenshot to the listing; returns the version's number.
+/// The image is checked by decoding it (the logo rules), and the store
+/// places it by `domain::showcase::place` inside its transaction.
+pub async fn add_image(ctx: &Ctx, kind: &str, alt: &str, bytes: Vec<u8>) -> Result<i64, AppError> {
+    let (user, org) = owner_org(ctx).await?;
+    let kind = ImageKind::parse(kind)
+        .ok_or_else(|| AppError::field("kind", "Choose whether this is the logo or a screenshot."))?;
+    // The description is checked before the file, so a refusal names what
+    // the user can fix without choosing the file again first.
+    place(kind.key(), alt, &[]).map_err(|(field, message)| AppError::field(field, message))?;
+    let checked = check_logo(&bytes).map_err(|m| AppError::field("image", m))?;
+    let image = NewListingImage {
+        kind,
+        alt: alt.trim().to_owned(),
+        content_type: checked.content_type.to_owned(),
+        sha: checked.etag.trim_matches('"').to_owned(),
+        width: i64::from(checked.width),
+        height: i64::from(checked.height),
+        bytes,
+    };
+    let a = ctx.audit(
+        Some(&user),
+        audit::LISTING_IMAGE_ADDED,
+        format!("organisation:{org}"),
+        json!({ "kind": kind.key(), "alt": image.alt, "type": image.content_type, "width": image.width,
+                "height": image.height, "bytes": image.bytes.len() }),
+    );
+    ctx.state.store.add_listing_image(ctx.meta.brand.id, org, &image, user.id, a).await.map_err(store_error)
+}
+
+/// Removes the picture at `position` (0 the logo); returns the version's
+/// number.
+pub async fn remove_image(ctx: &Ctx, position: i64) -> Result<i64, AppError> {
+    let (user, org) = owner_org(ctx).await?;
+    let a = ctx.audit(
+        Some(&user),
+        audit::LISTING_IMAGE_REMOVED,
+        format!("organisation:{org}"),
+        json!({ "position": position }),
+    );
+    ctx.state.store.remove_listing_image(ctx.meta.brand.id, org, position, user.id, a).await.map_err(store_error)
+}
+
+/// Moves the screenshot at `position` one place earlier or later.
+pub async fn move_image(ctx: &Ctx, position: i64, earlier: bool) -> Result<i64, AppError> {
+    let (user, org) = owner_org(ctx).await?;
+    let a = ctx.audit(
+        Some(&user),
+        audit::LISTING_IMAGE_MOVED,
+        format!("organisation:{org}"),
+        json!({ "position": position, "earlier": earlier }),
+    );
+    ctx.state.store.move_listing_image(ctx.meta.brand.id, org, position, earlier, user.id, a).await.map_err(store_error)
+}
+
+/// A picture of any version of the partner's listing, for its people and
+/// the program's managers (`org` names the partner for them).
+pub async fn own_image(ctx: &Ctx, org: Option<i64>, id: i64) -> Result<StoredImage, AppError> {
+    let user = ctx.require_user().await?;
+    program_host(ctx)?;
+    let (org, _) = org_for(&user, org)?;
+    ctx.state.store.listing_image(ctx.meta.brand.id, org, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+}
+
+/// A picture of a shown partner's published listing, for anyone.
+pub async fn published_image(ctx: &Ctx, slug: &str, id: i64) -> Result<StoredImage, AppError> {
+    program_host(ctx)?;
+    ctx.state.store.published_image(ctx.meta.brand.id, slug, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+}
+
 /// Sends the latest version for review; returns its number.
 pub async fn submit(ctx: &Ctx) -> Result<i64, AppError> {
     let (user, org) = owner_org(ctx).await?;
@@ -208,7 +280,6 @@ pub async fn public_listing(ctx: &Ctx, slug: &str) -> Result<PublicListing, AppE
     })
 }
 
-/// Every shown partner's address, for the sitemap.
 /// What a directory page's head tells search engines: its canonical
 /// address and description; `None` off the program's host, for a path that
 /// is not a directory page, or for a partner not shown.
@@ -234,6 +305,7 @@ pub async fn page_head(ctx: &Ctx, path: &str, query: Option<&str>) -> Result<Opt
     }
 }
 
+/// Every shown partner's address, for the sitemap.
 pub async fn sitemap(ctx: &Ctx) -> Result<Vec<String>, AppError> {
     program_host(ctx)?;
     let store = &ctx.state.store;

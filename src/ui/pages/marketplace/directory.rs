@@ -8,6 +8,7 @@ use crate::domain::application::{Category, IntegrationOption, PartnerKind};
 use crate::domain::certification::support_tier;
 use crate::domain::listing::query as address_query;
 use crate::domain::marketplace::{badge_label, DirectoryEntry, Industry, Region};
+use crate::domain::showcase::{alt_text, logo, public_src, screenshots, ListingImage};
 use crate::ui::components::form::options;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::pager::Pager;
@@ -135,7 +136,14 @@ fn EntryCard(e: DirectoryEntry) -> impl IntoView {
             // A whole page load (`rel="external"` keeps the router out): the
             // directory and partner pages are documents for visitors and
             // search engines, and each is drawn whole by the server.
-            <h2 class="text-lg font-semibold"><a class="text-brand underline" href=href rel="external">{c.name.clone()}</a></h2>
+            <div class="flex items-center gap-3">
+                // Beside the name it repeats: described as decoration.
+                {logo(&e.images).map(|l| view! {
+                    <img src=public_src(&e.slug, l.id) alt="" width=l.width height=l.height loading="lazy"
+                        class="h-10 w-10 shrink-0 rounded border border-slate-200 bg-white object-contain p-0.5"/>
+                })}
+                <h2 class="min-w-0 break-words text-lg font-semibold"><a class="text-brand underline" href=href rel="external">{c.name.clone()}</a></h2>
+            </div>
             <Badges e=e.clone()/>
             <p class="text-sm text-slate-700">{c.short_description.clone()}</p>
             <p class="mt-auto text-xs text-slate-600">
@@ -163,6 +171,7 @@ pub fn MarketplacePartnerPage() -> impl IntoView {
 fn Showcase(p: PublicListing) -> impl IntoView {
     let c = p.entry.content.clone();
     let title = format!("{} · Partner directory", c.name);
+    let shots: Vec<ListingImage> = screenshots(&p.entry.images).into_iter().cloned().collect();
     let industries = if c.industries.is_empty() {
         "Every industry".to_owned()
     } else {
@@ -175,9 +184,15 @@ fn Showcase(p: PublicListing) -> impl IntoView {
             <Title text=title/>
             <nav class="mb-3 text-sm" aria-label="Breadcrumb"><a class="text-brand underline" href="/marketplace" rel="external">"Partner directory"</a></nav>
             <div class="mb-6 flex flex-wrap items-start justify-between gap-3">
-                <div class="min-w-0">
-                    <h1 class="text-2xl font-bold">{c.name.clone()}</h1>
-                    <p class="mt-1 text-slate-700">{c.short_description.clone()}</p>
+                <div class="flex min-w-0 items-start gap-4">
+                    {logo(&p.entry.images).map(|l| view! {
+                        <img src=public_src(&p.entry.slug, l.id) alt=alt_text(l, &c.name) width=l.width height=l.height
+                            class="h-16 w-16 shrink-0 rounded-md border border-slate-200 bg-white object-contain p-1"/>
+                    })}
+                    <div class="min-w-0">
+                        <h1 class="break-words text-2xl font-bold">{c.name.clone()}</h1>
+                        <p class="mt-1 text-slate-700">{c.short_description.clone()}</p>
+                    </div>
                 </div>
                 <Badges e=p.entry.clone()/>
             </div>
@@ -207,6 +222,29 @@ fn Showcase(p: PublicListing) -> impl IntoView {
                     </dl>
                 </section>
             </div>
+            {(!shots.is_empty()).then(|| view! {
+                <section class=format!("{CARD} mt-4") aria-labelledby="showcase-screens">
+                    <h2 id="showcase-screens" class="mb-3 font-semibold">"Screenshots"</h2>
+                    <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="showcase-screenshots">
+                        {shots.iter().map(|s| {
+                            let src = public_src(&p.entry.slug, s.id);
+                            let href = src.clone();
+                            view! {
+                                <li>
+                                    <figure>
+                                        // The full picture, as a plain link: it opens without JavaScript.
+                                        <a href=href rel="external">
+                                            <img src=src alt=s.alt.clone() width=s.width height=s.height loading="lazy"
+                                                class="h-auto w-full rounded border border-slate-200"/>
+                                        </a>
+                                        <figcaption class="mt-1 text-sm text-slate-700">{s.alt.clone()}</figcaption>
+                                    </figure>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
             <ContactForm slug=p.entry.slug.clone() partner=c.name.clone() program=p.program.clone() started=p.form_started.clone()/>
         </div>
     }

@@ -2,10 +2,11 @@
 //! review; a manager opening it for the partner (`?org=`) approves it or
 //! sends it back with a note.
 
+use super::pictures::{Gallery, Pictures};
 use crate::api::marketplace::{get_listing, DecideListing, ListingPage, SaveListing, SubmitListing};
 use crate::domain::application::{Category, IntegrationOption, PartnerKind};
 use crate::domain::marketplace::{
-    can_submit, Industry, ListingContent, ListingDecision, ListingInput, ListingStatus, ListingVersion, Region,
+    can_submit, Industry, ListingDecision, ListingInput, ListingStatus, ListingVersion, Region,
 };
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{
@@ -73,12 +74,15 @@ fn Editor(
                 let l = page.listing.clone().expect("a listing in review");
                 view! { <Decision org=page.organisation_id version=l.latest decide/> }
             })}
+            {page.listing.clone().filter(|_| page.can_write && !in_review).map(|l| view! {
+                <Pictures images=l.latest.images.clone() name=l.latest.content.name.clone()/>
+            })}
             {if page.can_write && !in_review {
                 view! { <ListingForm draft=page.draft.clone() save submit latest/> }.into_any()
             } else {
                 page.listing.clone().map(|l| view! {
                     <Card title=format!("Version {}: {}", l.latest.number, l.latest.status.label()) id="listing-latest" margin="mb-6">
-                        <Preview content=l.latest.content.clone()/>
+                        <Preview version=l.latest.clone() org=page.staff.then_some(page.organisation_id)/>
                     </Card>
                 }).into_any()
             }}
@@ -135,7 +139,7 @@ fn Decision(org: i64, version: ListingVersion, decide: ServerAction<DecideListin
     let (invalid, described, focus) = invalid_when(value, "note");
     view! {
         <Card title=format!("Review version {}", version.number) id="listing-review" margin="mb-6">
-            <Preview content=version.content.clone()/>
+            <Preview version=version.clone() org=Some(org)/>
             <Form action=decide class="mt-4 border-t border-slate-200 pt-4">
                 <input type="hidden" name="org" value=org.to_string()/>
                 <input type="hidden" name="number" value=version.number.to_string()/>
@@ -151,9 +155,11 @@ fn Decision(org: i64, version: ListingVersion, decide: ServerAction<DecideListin
     }
 }
 
-/// A version's content as the directory will show it.
+/// A version's content and pictures as the directory will show them;
+/// `org` names the partner for a manager fetching its pictures.
 #[component]
-pub(super) fn Preview(content: ListingContent) -> impl IntoView {
+fn Preview(version: ListingVersion, org: Option<i64>) -> impl IntoView {
+    let content = version.content;
     let list = |v: Vec<&'static str>| if v.is_empty() { "Every industry".to_owned() } else { v.join(", ") };
     view! {
         <dl class="grid gap-x-4 gap-y-2 text-sm sm:grid-cols-4" data-testid="listing-preview">
@@ -170,6 +176,8 @@ pub(super) fn Preview(content: ListingContent) -> impl IntoView {
             <dt class="text-slate-500">"Documentation"</dt><dd class="sm:col-span-3 break-all">{content.docs_url.clone().unwrap_or_else(|| "—".into())}</dd>
             <dt class="text-slate-500">"Setup steps"</dt>
             <dd class="sm:col-span-3"><ol class="list-decimal pl-5">{content.steps().into_iter().map(|s| view! { <li>{s.to_owned()}</li> }).collect_view()}</ol></dd>
+            <dt class="text-slate-500">"Pictures"</dt>
+            <dd class="sm:col-span-3"><Gallery images=version.images.clone() name=content.name.clone() org/></dd>
         </dl>
     }
 }

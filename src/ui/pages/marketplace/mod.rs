@@ -5,6 +5,7 @@ mod deals;
 mod directory;
 mod editor;
 mod leads;
+mod pictures;
 mod queue;
 
 pub use deals::{DealsPage, ProgramDealsPage};
