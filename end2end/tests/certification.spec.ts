@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { approvedPartner, createAdmin, expectAccessible, goto, navigate, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
+import { appPng, approvedPartner, createAdmin, expectAccessible, expectImagesLoaded, goto, navigate, openPartner, ready, signIn, signOut, uniqueEmail } from "./helpers";
 
 async function act(page: Page, button: string, note?: { label: string; text: string }) {
   const form = page.locator("form").filter({ has: page.getByRole("button", { name: button, exact: true }) });
@@ -112,6 +112,36 @@ test("a partner is certified, listed once its listing is approved, and accepts a
   await page.getByRole("button", { name: "Save draft" }).click();
   await expect(page.getByTestId("listing-status")).toHaveText("Draft");
   await ready(page);
+
+  // A logo and two screenshots; a screenshot without a description is
+  // refused and the choices come back.
+  const pictures = page.locator("form").filter({ has: page.getByRole("button", { name: "Upload picture" }) });
+  await pictures.getByLabel("The logo (replaces the current one)").check();
+  await pictures.getByLabel("Image", { exact: true }).setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: appPng(96, 96, [29, 78, 216]) });
+  await pictures.getByRole("button", { name: "Upload picture" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Picture added to your draft" })).toBeVisible();
+  await ready(page);
+  await expectImagesLoaded(page, "[data-testid=listing-logo] img");
+  await expect(page.getByTestId("listing-logo").getByRole("img", { name: `${company} logo` })).toBeVisible();
+  await pictures.getByLabel("A screenshot").check();
+  await pictures.getByLabel("Image", { exact: true }).setInputFiles({ name: "dashboard.png", mimeType: "image/png", buffer: appPng(640, 400, [29, 78, 216]) });
+  await pictures.getByRole("button", { name: "Upload picture" }).click();
+  await expect(page.locator("#picture-alt-error")).toContainText("Describe what the screenshot shows");
+  await ready(page);
+  await expect(page.getByLabel("A screenshot")).toBeChecked();
+  for (const [alt, accent] of [["The trust dashboard", [29, 78, 216]], ["An agent's history", [4, 120, 87]]] as const) {
+    await pictures.getByLabel("What the screenshot shows").fill(alt);
+    await pictures.getByLabel("Image", { exact: true }).setInputFiles({ name: "screen.png", mimeType: "image/png", buffer: appPng(640, 400, [...accent]) });
+    await pictures.getByRole("button", { name: "Upload picture" }).click();
+    await expect(page.getByTestId("listing-screenshots").getByRole("img", { name: alt })).toBeVisible();
+    await ready(page);
+  }
+  await page.getByRole("button", { name: "Move earlier screenshot 2" }).click();
+  await expect(page.getByTestId("listing-screenshots").locator("figcaption").first()).toHaveText("1. An agent's history");
+  await ready(page);
+  await expectImagesLoaded(page, "[data-testid=listing-screenshots] img");
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("listing-pictures.png"), fullPage: true });
   await page.getByRole("button", { name: "Send for review" }).click();
   await expect(page.getByTestId("listing-status")).toHaveText("Waiting for review");
   await ready(page);
@@ -124,6 +154,8 @@ test("a partner is certified, listed once its listing is approved, and accepts a
   await ready(page);
   await expect(page.getByTestId("partner-name")).toHaveText(company);
   await expect(page.getByTestId("listing-preview").first()).toContainText("We connect your agents");
+  await expect(page.getByTestId("listing-preview").first().getByRole("img", { name: "An agent's history" })).toBeVisible();
+  await expectImagesLoaded(page, "[data-testid=listing-preview] img");
   await page.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByTestId("listing-status")).toHaveText("Approved");
   await ready(page);
@@ -144,8 +176,12 @@ test("a partner is certified, listed once its listing is approved, and accepts a
   await page.getByTestId("directory").getByRole("link", { name: company }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(company);
   await expect(page.getByTestId("setup-steps")).toContainText("We connect your agents");
+  await expect(page.getByRole("img", { name: `${company} logo` })).toBeVisible();
+  await expect(page.getByTestId("showcase-screenshots").locator("figcaption")).toHaveText(["An agent's history", "The trust dashboard"]);
   await ready(page);
+  await expectImagesLoaded(page, "main img");
   await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("marketplace-partner.png"), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   expect(sideways).toBe(false);

@@ -3,6 +3,7 @@ import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { crc32, deflateSync } from "node:zlib";
 
 const root = resolve(__dirname, "..", "..");
 const bin = process.env.PP_BIN ?? join(root, "target", "debug", "partner-portal");
@@ -212,4 +213,51 @@ export async function expectAccessible(page: Page): Promise<void> {
   } finally {
     await scripted?.close();
   }
+}
+
+/**
+ * A PNG drawn in code, shaped like a screen of an app: a coloured top bar,
+ * a grey side bar and a few cards. Real bytes for upload tests, with no
+ * binary file in the repository.
+ */
+export function appPng(width: number, height: number, accent: [number, number, number]): Buffer {
+  const row = width * 3 + 1;
+  const raw = Buffer.alloc(row * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * row] = 0;
+    for (let x = 0; x < width; x++) {
+      let c: [number, number, number] = [255, 255, 255];
+      if (y < height / 8) c = accent;
+      else if (x < width / 5) c = [226, 232, 240];
+      else if ((x - width / 5) % (width / 4) > 8 && (y - height / 8) % (height / 3) > 8 && y % (height / 3) < height / 4) {
+        c = [241, 245, 249];
+      }
+      raw.set(c, y * row + 1 + x * 3);
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+/** Whether every image matched has loaded with pixels. */
+export async function expectImagesLoaded(page: Page, selector: string): Promise<void> {
+  await expect
+    .poll(() => page.locator(selector).evaluateAll((imgs) => imgs.length > 0 && imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)))
+    .toBe(true);
 }

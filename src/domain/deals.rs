@@ -176,6 +176,16 @@ pub fn parse_products(input: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// A list of products (the API's) as the form's text, for
+/// `parse_products`; a name holding the form's separators is refused, as
+/// it would be split in two.
+pub fn products_text(list: &[String]) -> Result<String, String> {
+    if list.iter().any(|p| p.contains([',', '\n'])) {
+        return Err("A product's name cannot contain a comma or a line break.".into());
+    }
+    Ok(list.join(", "))
+}
+
 /// The expected close date: a real date, not past, at most two years out.
 pub fn close_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let d = NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d")
@@ -307,6 +317,13 @@ pub fn may_approve(deal: &Deal, others: &[Deal], now_ms: i64) -> Result<(), Stri
 /// When an approval made at `now` stops protecting its partner.
 pub fn protected_until(now_ms: i64, days: i64) -> i64 {
     now_ms + days * DAY_MS
+}
+
+/// Days of protection left at `now`, a begun day counting whole: an
+/// approval made just now reads as the whole window, and the last hours as
+/// one day.
+pub fn days_left(until_ms: i64, now_ms: i64) -> i64 {
+    (until_ms - now_ms + DAY_MS - 1).div_euclid(DAY_MS).max(0)
 }
 
 /// The latest end of a window whose partner is warned at `now`: windows
@@ -669,5 +686,24 @@ mod tests {
         }];
         assert_eq!(attribute(" CUS_42 ", &won).map(|w| w.organisation_id), Some(1));
         assert_eq!(attribute("cus_43", &won), None);
+    }
+
+    #[test]
+    fn days_left_count_a_begun_day_whole_and_never_go_below_zero() {
+        let now = 1_000 * DAY_MS;
+        assert_eq!(days_left(protected_until(now, 90), now), 90);
+        assert_eq!(days_left(now + DAY_MS + 1, now), 2);
+        assert_eq!(days_left(now + 1, now), 1);
+        assert_eq!(days_left(now, now), 0);
+        assert_eq!(days_left(now - 5 * DAY_MS, now), 0);
+    }
+
+    #[test]
+    fn a_list_of_products_becomes_the_forms_text_unless_a_name_holds_a_separator() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(products_text(&list(&["Trust scores", "Audit"])).unwrap(), "Trust scores, Audit");
+        assert!(products_text(&list(&["Scores, audit"])).is_err());
+        assert!(products_text(&list(&["Scores\naudit"])).is_err());
+        assert_eq!(parse_products(&products_text(&list(&["A", "a", "B"])).unwrap()).unwrap(), ["A", "B"]);
     }
 }

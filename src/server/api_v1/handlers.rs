@@ -4,7 +4,7 @@
 use super::error::*;
 use super::wire::*;
 use crate::domain::certification::support_tier;
-use crate::domain::deals::{value_text, DealInput};
+use crate::domain::deals::{products_text, value_text, DealInput};
 use crate::domain::format::rfc3339_ms as rfc3339;
 use crate::domain::integration::{Environment, Scope};
 use crate::error::AppError;
@@ -355,19 +355,14 @@ pub(super) async fn register_deal(
     need(&caller, Scope::DealsWrite)?;
     production_only(&caller)?;
     let req: NewDealRequest = parse_json(&body)?;
-    // The form separates products with commas; the API takes a list, so a
-    // comma inside a name would split it.
-    if req.products.iter().any(|p| p.contains(',') || p.contains('\n')) {
-        let e = AppError::field("products", "A product's name cannot contain a comma or a line break.");
-        return Err(fail(&state)(e));
-    }
+    let products = products_text(&req.products).map_err(|m| fail(&state)(AppError::field("products", m)))?;
     let input = DealInput {
         value: value_text(req.value_minor, &req.currency),
         company: req.company,
         domain: req.domain,
         contact_name: req.contact_name,
         contact_email: req.contact_email,
-        products: req.products.join(", "),
+        products,
         currency: req.currency,
         close_on: req.close_on,
     };

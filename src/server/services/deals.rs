@@ -14,8 +14,7 @@ use crate::domain::role::{OrgAccess, Permission};
 use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{deal_decision_email, deal_expiring_email, owner_addresses};
-use crate::server::services::marketplace::program_host;
-use crate::server::services::partners::org_for;
+use crate::server::services::marketplace::{own_partner, partner_page, program_host};
 use crate::server::services::webhooks::Who;
 use crate::server::state::AppState;
 use crate::server::store::DealMove;
@@ -29,12 +28,7 @@ const LISTED: i64 = 200;
 /// another partner holds is kept with that deal noted, for the managers to
 /// see both; every registration waits for a manager's approval.
 pub async fn register(ctx: &Ctx, input: &DealInput) -> Result<i64, AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, access) = org_for(&user, None)?;
-    if access != OrgAccess::OwnOrganisation {
-        return Err(AppError::Forbidden);
-    }
+    let (user, org) = own_partner(ctx).await?;
     Ok(register_as(&ctx.state, &Who::of_user(ctx, &user), org, input).await?.id)
 }
 
@@ -67,9 +61,7 @@ fn for_partner(deals: Vec<Deal>) -> Vec<Deal> {
 }
 
 pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, access) = org_for(&user, org)?;
+    let (_, org, access) = partner_page(ctx, org).await?;
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let organisation =
@@ -90,12 +82,7 @@ pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, App
 /// A partner closes one of its deals: won (naming the customer as revenue
 /// events will), or lost.
 pub async fn close(ctx: &Ctx, id: i64, version: i64, action: &str, customer: &str) -> Result<DealStatus, AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, access) = org_for(&user, None)?;
-    if access != OrgAccess::OwnOrganisation {
-        return Err(AppError::Forbidden);
-    }
+    let (user, org) = own_partner(ctx).await?;
     let action = DealAction::parse(action).ok_or_else(|| AppError::Refused("Unknown step.".into()))?;
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;

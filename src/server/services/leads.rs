@@ -13,8 +13,7 @@ use crate::domain::throttle::REFER_ADDRESS;
 use crate::error::AppError;
 use crate::server::context::{store_error, Ctx};
 use crate::server::emails::{lead_offered_email, lead_received_email, owner_addresses};
-use crate::server::services::marketplace::{program_host, started_at};
-use crate::server::services::partners::org_for;
+use crate::server::services::marketplace::{own_partner, partner_page, program_host, started_at};
 use crate::server::state::AppState;
 use crate::server::store::{LeadMove, OutgoingEmail};
 use crate::server::throttle;
@@ -85,9 +84,7 @@ pub async fn refer(ctx: &Ctx, slug: &str, input: &ReferralInput, trap: &str, sta
 }
 
 pub async fn partner_leads(ctx: &Ctx, org: Option<i64>) -> Result<LeadsPage, AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, access) = org_for(&user, org)?;
+    let (_, org, access) = partner_page(ctx, org).await?;
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let organisation =
@@ -109,12 +106,7 @@ pub async fn leads_of(state: &AppState, brand: i64, org: i64) -> Result<Vec<crat
 /// A partner's step on one of its leads: accept, decline (with a reason),
 /// or a later stage.
 pub async fn act(ctx: &Ctx, id: i64, version: i64, action: &str, reason: &str) -> Result<LeadStatus, AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, access) = org_for(&user, None)?;
-    if access != OrgAccess::OwnOrganisation {
-        return Err(AppError::Forbidden);
-    }
+    let (user, org) = own_partner(ctx).await?;
     let action = LeadAction::parse(action).ok_or_else(|| AppError::Refused("Unknown step.".into()))?;
     let store = &ctx.state.store;
     let lead = store.lead(ctx.meta.brand.id, id).await.map_err(store_error)?;

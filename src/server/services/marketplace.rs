@@ -33,6 +33,25 @@ pub(crate) fn program_host(ctx: &Ctx) -> Result<(), AppError> {
     }
 }
 
+/// A partner's page on the program's host: the signed-in user, the
+/// partner it opens (its own, or `org` for the program's staff) and how
+/// the user stands to it.
+pub(crate) async fn partner_page(ctx: &Ctx, org: Option<i64>) -> Result<(CurrentUser, i64, OrgAccess), AppError> {
+    let user = ctx.require_user().await?;
+    program_host(ctx)?;
+    let (org, access) = org_for(&user, org)?;
+    Ok((user, org, access))
+}
+
+/// The signed-in user acting for their own partner on the program's host;
+/// staff act on partners' pipelines only through the managers' steps.
+pub(crate) async fn own_partner(ctx: &Ctx) -> Result<(CurrentUser, i64), AppError> {
+    match partner_page(ctx, None).await? {
+        (user, org, OrgAccess::OwnOrganisation) => Ok((user, org)),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
 /// The contact form's start (`services::leads::refer`): the time the
 /// partner's page was drawn, signed so a script cannot claim it took its
 /// time.
@@ -49,9 +68,7 @@ pub(crate) fn started_at(ctx: &Ctx, started: &str) -> Option<i64> {
 }
 
 pub async fn page(ctx: &Ctx, org: Option<i64>) -> Result<ListingPage, AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, access) = org_for(&user, org)?;
+    let (user, org, access) = partner_page(ctx, org).await?;
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let profile = store.partner_profile(brand, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
@@ -86,9 +103,7 @@ pub async fn page(ctx: &Ctx, org: Option<i64>) -> Result<ListingPage, AppError> 
 
 /// The partner's owner acting on its own listing, or why not.
 async fn owner_org(ctx: &Ctx) -> Result<(CurrentUser, i64), AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, access) = org_for(&user, None)?;
+    let (user, org, access) = partner_page(ctx, None).await?;
     if access != OrgAccess::OwnOrganisation || !user.is_owner() {
         return Err(AppError::Refused("Only the partner's owners write its marketplace listing.".into()));
     }
@@ -181,9 +196,7 @@ pub async fn move_image(ctx: &Ctx, position: i64, earlier: bool) -> Result<i64, 
 /// A picture of any version of the partner's listing, for its people and
 /// the program's managers (`org` names the partner for them).
 pub async fn own_image(ctx: &Ctx, org: Option<i64>, id: i64) -> Result<StoredImage, AppError> {
-    let user = ctx.require_user().await?;
-    program_host(ctx)?;
-    let (org, _) = org_for(&user, org)?;
+    let (_, org, _) = partner_page(ctx, org).await?;
     ctx.state.store.listing_image(ctx.meta.brand.id, org, id).await.map_err(store_error)?.ok_or(AppError::NotFound)
 }
 

@@ -149,20 +149,11 @@ where
         }
     });
     let scope = FormScope { path: S::PATH, key: key.clone() };
-    // A keyed form shows a refusal only when it was the one submitted.
     let last = use_context::<LastKeyed>();
-    let own_key = key.clone();
-    let banner_value: LastResult<S::Output> = Signal::derive(move || {
-        let mine = match (&own_key, last) {
-            (Some(k), Some(LastKeyed(l))) => l.with(|l| l.as_ref().is_some_and(|(p, lk)| p == S::PATH && lk == k)),
-            _ => true,
-        };
-        if mine {
-            value.get()
-        } else {
-            None
-        }
-    });
+    let banner_value = match &key {
+        Some(k) => for_row(value, S::PATH, k.clone()),
+        None => value,
+    };
     let submitted_key = key.clone();
     let on_submit = move |_: leptos::ev::SubmitEvent| {
         if let (Some(k), Some(LastKeyed(l))) = (&submitted_key, last) {
@@ -185,6 +176,25 @@ where
     } else {
         form.into_any()
     }
+}
+
+/// `value` as the keyed form `key` of server function `path` reads it: a
+/// refusal shows in the row submitted last only, so a message under one
+/// row's field is not repeated under every row's.
+pub fn for_row<T: Send + Sync + Clone + 'static>(
+    value: LastResult<T>,
+    path: &'static str,
+    key: String,
+) -> LastResult<T> {
+    let last = use_context::<LastKeyed>();
+    Signal::derive(move || {
+        let mine = last.is_none_or(|LastKeyed(l)| l.with(|l| l.as_ref().is_some_and(|(p, k)| p == path && *k == key)));
+        if mine {
+            value.get()
+        } else {
+            None
+        }
+    })
 }
 
 /// How many times `action` has succeeded in this browser. A page's data

@@ -3,19 +3,20 @@
 //! a conflicting one beside the deal it conflicts with.
 
 use crate::api::deals::{get_deals, get_program_deals, CloseDeal, DealsPage, DecideDeal, ProgramDeals, RegisterDeal};
-use crate::domain::deals::{actions, Deal, DealAction, DealStatus, Funnel};
-use crate::domain::format::date_utc;
+use crate::domain::deals::{actions, days_left, Deal, DealAction, DealStatus, Funnel};
 use crate::domain::leads::span_words;
 use crate::domain::ledger::total_per_currency;
 use crate::domain::revenue::{format_money, format_totals, Money};
-use crate::domain::DAY_MS;
 use crate::ui::components::card::Card;
-use crate::ui::components::form::{drafted, field_error, invalid_when, Field, FieldMessage, Form, LastResult, Notice};
+use crate::ui::components::form::{
+    drafted, field_error, for_row, invalid_when, Field, FieldMessage, Form, LastResult, Notice,
+};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, SECONDARY, TD_BOXED, TD_BOXED_FIGURE, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -26,14 +27,15 @@ fn revenue_of(revenue: &[(i64, Money)], id: i64) -> Vec<Money> {
 
 /// Where a deal stands, in words: its status, and for an approved one how
 /// long it stays protected.
-fn standing(d: &Deal, now_ms: i64) -> String {
-    match (d.status, d.protected_until_ms) {
+#[component]
+fn Standing(status: DealStatus, until: Option<i64>, now_ms: i64) -> impl IntoView {
+    match (status, until) {
         (DealStatus::Approved, Some(until)) => {
-            // Days begun count: just approved reads as the whole window.
-            let days = (until - now_ms + DAY_MS - 1).div_euclid(DAY_MS).max(0);
-            format!("Protected until {} ({days} {} left)", date_utc(until), if days == 1 { "day" } else { "days" })
+            let days = days_left(until, now_ms);
+            let left = format!(" ({days} {} left)", if days == 1 { "day" } else { "days" });
+            view! { "Protected until " <Time ms=until date=true/> {left} }.into_any()
         }
-        (status, _) => status.label().to_owned(),
+        (status, _) => status.label().into_any(),
     }
 }
 
@@ -181,12 +183,14 @@ fn DealCard(
 ) -> impl IntoView {
     let steps = if can_act { actions(d.status, false) } else { Vec::new() };
     let key = d.id.to_string();
+    // The message under the customer shows in the row that was sent.
+    let value = for_row(value, <CloseDeal as ServerFn>::PATH, format!("{key}-won"));
     let (invalid, described, focus) = invalid_when(value, "customer_ref");
     view! {
         <li id=format!("deal-{}", d.id) class=CARD data-testid="deal">
             <div class="flex flex-wrap items-baseline justify-between gap-2">
                 <h2 class="text-lg font-semibold">{d.company.clone()} <span class="text-sm font-normal text-slate-600">" · " {d.domain.clone()}</span></h2>
-                <p class="text-sm font-medium" data-testid="deal-status">{standing(&d, now)}</p>
+                <p class="text-sm font-medium" data-testid="deal-status"><Standing status=d.status until=d.protected_until_ms now_ms=now/></p>
             </div>
             <p class="text-sm text-slate-700">{format_money(d.value)} " expected by " {d.close_on.clone()} " · " {d.products.join(", ")}</p>
             <p class="text-sm text-slate-700">{d.contact_name.clone()} " · " <span class="break-all">{d.contact_email.clone()}</span></p>
@@ -277,6 +281,7 @@ fn Program(p: ProgramDeals, decide: ServerAction<DecideDeal>) -> impl IntoView {
         .map(|d| {
             let conflict = d.conflict_with.and_then(|id| all.iter().find(|o| o.id == id)).map(summary);
             let steps = actions(d.status, true);
+            let value = for_row(value, <DecideDeal as ServerFn>::PATH, format!("{}-reject", d.id));
             let (invalid, described, focus) = invalid_when(value, "note");
             let money = revenue_of(&revenue, d.id);
             let form = (!steps.is_empty()).then(|| {
@@ -315,7 +320,7 @@ fn Program(p: ProgramDeals, decide: ServerAction<DecideDeal>) -> impl IntoView {
                     </td>
                     <td class=TD_BOXED><a class="text-brand underline" href=format!("/deals?org={}", d.organisation_id)>{d.organisation.clone()}</a></td>
                     <td class=TD_BOXED_NOWRAP>{format_money(d.value)}<br/><span class="text-xs text-slate-600">{d.close_on.clone()}</span></td>
-                    <td class=TD_BOXED><span data-testid="deal-status">{standing(&d, now)}</span>
+                    <td class=TD_BOXED><span data-testid="deal-status"><Standing status=d.status until=d.protected_until_ms now_ms=now/></span>
                         {(d.status == DealStatus::Won).then(|| view! { <br/><span class="text-xs">{format!("Revenue: {}", format_totals(&money, "none yet"))}</span> })}
                     </td>
                     <td class=TD_BOXED>{form}</td>

@@ -5,13 +5,14 @@ use crate::api::leads::{get_leads, get_program_leads, ActOnLead, AskForContact, 
 use crate::domain::leads::{clock, clock_words, may_route, partner_actions, Clock, Lead, LeadAction, LeadStatus};
 use crate::ui::components::card::Card;
 use crate::ui::components::form::{
-    drafted, field_error, invalid_when, Field, FieldMessage, Form, LastResult, Notice, TextArea,
+    drafted, field_error, for_row, invalid_when, Field, FieldMessage, Form, LastResult, Notice, TextArea,
 };
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, CARD, INPUT, QUIET, SECONDARY, TD_BOXED, TD_BOXED_NOWRAP};
 use crate::ui::components::table::{DataTable, TableLook};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -149,6 +150,8 @@ fn LeadCard(l: Lead, now: i64, can_act: bool, act: ServerAction<ActOnLead>, valu
     let actions = if can_act { partner_actions(l.status) } else { Vec::new() };
     let key = l.id.to_string();
     let reason_id = format!("lead-{}-reason", l.id);
+    // The message under the reason shows in the row that was sent.
+    let value = for_row(value, <ActOnLead as ServerFn>::PATH, format!("{key}-decline"));
     let (invalid, described, focus) = invalid_when(value, "reason");
     view! {
         <li id=format!("lead-{}", l.id) class=CARD data-testid="lead">
