@@ -333,6 +333,12 @@ on_both!(a_listing_shows_a_logo_and_up_to_six_screenshots_once_their_version_is_
     assert_eq!(ada.call(SubmitListing::PATH, &[]).await.status, StatusCode::OK);
     let to = upload(&mut ada, "screenshot", "Late", &png(40, 30, 30)).await;
     assert!(to.contains("reviewing+your+listing"), "{to}");
+    // Sent back, a picture changes the same version, a draft again.
+    assert_eq!(decide(&mut mgr, org, 1, "send_back", "Add a screenshot of setup.").await.status, StatusCode::OK);
+    assert!(upload(&mut ada, "screenshot", "Setup", &png(40, 30, 31)).await.contains("added"));
+    let latest = listing(&mut ada, None).await.listing.unwrap().latest;
+    assert_eq!((latest.number, latest.status, latest.images.len()), (1, ListingStatus::Draft, 7));
+    assert_eq!(ada.call(SubmitListing::PATH, &[]).await.status, StatusCode::OK);
     assert_eq!(decide(&mut mgr, org, 1, "approve", "").await.status, StatusCode::OK);
     fire_cert_event(&app, &mut mgr, org, "published", "", "").await;
 
@@ -342,7 +348,7 @@ on_both!(a_listing_shows_a_logo_and_up_to_six_screenshots_once_their_version_is_
     assert_eq!(d.entries[0].images.iter().map(|i| i.kind).collect::<Vec<_>>(), [ImageKind::Logo]);
     let r = visitor.call(GetPublicListing::PATH, &[("slug", "acme-agents")]).await;
     let public: PublicListing = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(public.entry.images.len(), 6);
+    assert_eq!(public.entry.images.len(), 7);
     let html = visitor.get("/marketplace/acme-agents").await.body;
     assert!(html.contains(&format!("/marketplace/acme-agents/images/{logo_id}")), "{html}");
     assert!(html.contains(r#"alt="Acme Agents logo""#) && html.contains("<figcaption") && html.contains("Screen 2"));
@@ -362,7 +368,7 @@ on_both!(a_listing_shows_a_logo_and_up_to_six_screenshots_once_their_version_is_
     assert!(upload(&mut ada, "logo", "", &png(48, 48, 99)).await.contains("added"));
     let page = listing(&mut ada, None).await;
     let latest = &page.listing.as_ref().unwrap().latest;
-    assert_eq!((latest.number, latest.status, latest.images.len()), (2, ListingStatus::Draft, 6));
+    assert_eq!((latest.number, latest.status, latest.images.len()), (2, ListingStatus::Draft, 7));
     let new_logo = latest.images[0].id;
     assert_ne!(new_logo, logo_id);
     assert_eq!(latest.images[0].width, 48);

@@ -497,12 +497,23 @@ macro_rules! market_store {
                 Ok(())
             }
 
-            /// Ends a picture change: its audit row, naming the version.
+            /// Ends a picture change: the version becomes a draft written
+            /// by `by` now, as a saved text makes it, and the audit row names
+            /// it.
             async fn finish_image_change(
                 mut tx: sqlx::Transaction<'_, $db>,
+                (version, number): (i64, i64),
+                by: i64,
                 audit: NewAudit,
-                number: i64,
             ) -> StoreResult<i64> {
+                sqlx::query(
+                    "UPDATE listing_versions SET status = 'draft', written_by = $2, written_at = $3 WHERE id = $1",
+                )
+                .bind(version)
+                .bind(by)
+                .bind(ms(audit.at))
+                .execute(&mut *tx)
+                .await?;
                 let mut audit = audit;
                 audit.detail["version"] = serde_json::json!(number);
                 Self::insert_audit(&mut tx, &audit).await?;
@@ -843,7 +854,7 @@ macro_rules! market_store {
                 if let Some(old) = replaced {
                     Self::forget_blob_tx(&mut tx, &old).await?;
                 }
-                Self::finish_image_change(tx, audit, number).await
+                Self::finish_image_change(tx, (version, number), by, audit).await
             }
 
             async fn remove_listing_image(
@@ -870,7 +881,7 @@ macro_rules! market_store {
                     return Err(StoreError::Conflict("That picture is no longer there. Reload to see the listing now."));
                 };
                 Self::forget_blob_tx(&mut tx, &sha).await?;
-                Self::finish_image_change(tx, audit, number).await
+                Self::finish_image_change(tx, (version, number), by, audit).await
             }
 
             async fn move_listing_image(
@@ -905,7 +916,7 @@ macro_rules! market_store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                Self::finish_image_change(tx, audit, number).await
+                Self::finish_image_change(tx, (version, number), by, audit).await
             }
 
             async fn listing_image(
