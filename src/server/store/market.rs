@@ -485,6 +485,37 @@ macro_rules! market_store {
                 $crate::server::store::market::images(rows)
             }
 
+            /// Starts a picture change: the partner's writes take turns, and
+            /// the change goes into the version being edited.
+            async fn begin_image_change(
+                &self,
+                brand_id: i64,
+                organisation_id: i64,
+                by: i64,
+                now: i64,
+            ) -> StoreResult<(sqlx::Transaction<'static, $db>, (i64, i64))> {
+                let mut tx = self.begin_write().await?;
+                Self::take_lock(&mut tx, Self::ORG_LOCK, organisation_id).await?;
+                let version = Self::editable_version_tx(&mut tx, brand_id, organisation_id, None, by, now).await?;
+                Ok((tx, version))
+            }
+
+            /// Takes the picture at `position` out of `version`; returns
+            /// its blob's key, if a picture was there.
+            async fn take_out_tx(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                version: i64,
+                position: i64,
+            ) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar(
+                    "DELETE FROM listing_images WHERE listing_version_id = $1 AND position = $2 RETURNING sha",
+                )
+                .bind(version)
+                .bind(position)
+                .fetch_optional(&mut **tx)
+                .await?)
+            }
+
             /// Drops a blob no picture names any more.
             async fn forget_blob_tx(tx: &mut sqlx::Transaction<'_, $db>, sha: &str) -> StoreResult<()> {
                 sqlx::query(
@@ -814,11 +845,8 @@ macro_rules! market_store {
                 by: i64,
                 audit: NewAudit,
             ) -> StoreResult<i64> {
-                let now = ms(audit.at);
-                let mut tx = self.begin_write().await?;
-                Self::take_lock(&mut tx, Self::ORG_LOCK, organisation_id).await?;
-                let (version, number) =
-                    Self::editable_version_tx(&mut tx, brand_id, organisation_id, None, by, now).await?;
+                let (mut tx, (version, number)) =
+                    self.begin_image_change(brand_id, organisation_id, by, ms(audit.at)).await?;
                 let existing = Self::images_tx(&mut tx, version).await?;
                 let placed = place(image.kind.key(), &image.alt, &existing).map_err(|(_, m)| StoreError::Rule(m))?;
                 sqlx::query(
@@ -830,16 +858,10 @@ macro_rules! market_store {
                 .bind(&image.bytes)
                 .bind(image.width)
                 .bind(image.height)
-                .bind(now)
+                .bind(ms(audit.at))
                 .execute(&mut *tx)
                 .await?;
-                let replaced: Option<String> = sqlx::query_scalar(
-                    "DELETE FROM listing_images WHERE listing_version_id = $1 AND position = $2 RETURNING sha",
-                )
-                .bind(version)
-                .bind(placed.position)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let replaced = Self::take_out_tx(&mut tx, version, placed.position).await?;
                 sqlx::query(
                     "INSERT INTO listing_images (listing_version_id, kind, position, sha, alt) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -865,18 +887,9 @@ macro_rules! market_store {
                 by: i64,
                 audit: NewAudit,
             ) -> StoreResult<i64> {
-                let now = ms(audit.at);
-                let mut tx = self.begin_write().await?;
-                Self::take_lock(&mut tx, Self::ORG_LOCK, organisation_id).await?;
-                let (version, number) =
-                    Self::editable_version_tx(&mut tx, brand_id, organisation_id, None, by, now).await?;
-                let removed: Option<String> = sqlx::query_scalar(
-                    "DELETE FROM listing_images WHERE listing_version_id = $1 AND position = $2 RETURNING sha",
-                )
-                .bind(version)
-                .bind(position)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let (mut tx, (version, number)) =
+                    self.begin_image_change(brand_id, organisation_id, by, ms(audit.at)).await?;
+                let removed = Self::take_out_tx(&mut tx, version, position).await?;
                 let Some(sha) = removed else {
                     return Err(StoreError::Conflict("That picture is no longer there. Reload to see the listing now."));
                 };
@@ -893,11 +906,8 @@ macro_rules! market_store {
                 by: i64,
                 audit: NewAudit,
             ) -> StoreResult<i64> {
-                let now = ms(audit.at);
-                let mut tx = self.begin_write().await?;
-                Self::take_lock(&mut tx, Self::ORG_LOCK, organisation_id).await?;
-                let (version, number) =
-                    Self::editable_version_tx(&mut tx, brand_id, organisation_id, None, by, now).await?;
+                let (mut tx, (version, number)) =
+                    self.begin_image_change(brand_id, organisation_id, by, ms(audit.at)).await?;
                 let existing = Self::images_tx(&mut tx, version).await?;
                 let Some((a, b)) = swap_with(&existing, position, earlier) else {
                     return Err(StoreError::Rule(
