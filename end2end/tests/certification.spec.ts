@@ -142,6 +142,10 @@ test("a partner is certified, listed once its listing is approved, and accepts a
   await expectImagesLoaded(page, "[data-testid=listing-screenshots] img");
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("listing-pictures.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
+  await page.screenshot({ path: test.info().outputPath("listing-pictures-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 768 });
   await page.getByRole("button", { name: "Send for review" }).click();
   await expect(page.getByTestId("listing-status")).toHaveText("Waiting for review");
   await ready(page);
@@ -173,6 +177,8 @@ test("a partner is certified, listed once its listing is approved, and accepts a
   await expect(page.getByTestId("directory")).toContainText(company);
   await ready(page);
   await expectAccessible(page);
+  await expectImagesLoaded(page, "[data-testid=directory] img");
+  await page.screenshot({ path: test.info().outputPath("marketplace-directory.png") });
   await page.getByTestId("directory").getByRole("link", { name: company }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(company);
   await expect(page.getByTestId("setup-steps")).toContainText("We connect your agents");

@@ -152,7 +152,7 @@ pub fn Pictures(images: Vec<ListingImage>, name: String) -> impl IntoView {
                     <label for="picture-file" class="block text-sm font-medium">"Image"</label>
                     <p id="picture-file-hint" class="text-xs text-slate-600">"PNG, JPEG or WebP; at most 512 KB and 2048×2048 pixels."</p>
                     <input id="picture-file" type="file" name="image" accept="image/png,image/jpeg,image/webp" required
-                        class="mt-1 block w-full text-sm" aria-invalid=image_invalid.then_some("true")
+                        class="mt-1 block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-slate-800 hover:file:bg-slate-50" aria-invalid=image_invalid.then_some("true")
                         aria-describedby=if image_invalid { "picture-file-hint picture-file-error" } else { "picture-file-hint" }/>
                     <div id="picture-file-error">{error_line(e_image)}</div>
                 </div>
