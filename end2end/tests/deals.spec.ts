@@ -65,6 +65,11 @@ test("a partner registers a deal, a rival's registration of the same customer go
   await expect(rivalRow.getByTestId("deal-conflict")).toContainText(first.company);
   await expect(rivalRow.getByTestId("deal-conflict")).toContainText(domain);
   await expectAccessible(page);
+  // Turning a deal down needs a note: the message shows under that row only.
+  await rivalRow.getByRole("button", { name: "Turn down" }).click();
+  await expect(page.getByText("Say why the deal is turned down")).toHaveCount(1);
+  await expect(page.getByTestId("program-deal").filter({ has: page.getByRole("link", { name: rival.company, exact: true }) }).getByText("Say why the deal is turned down")).toBeVisible();
+  await ready(page);
   await firstRow.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByTestId("program-deal").filter({ has: page.getByRole("link", { name: first.company, exact: true }) }).getByTestId("deal-status")).toHaveText(/^Protected until \d{4}-\d\d-\d\d \(90 days left\)$/);
   await ready(page);
