@@ -179,8 +179,15 @@ test("a partner creates a sandbox key, calls the API, watches trust scores and r
   await page.screenshot({ path: info.outputPath("scorecard.png"), fullPage: true });
   await goto(page, "/developers/api");
   await expect(page.getByTestId("operations")).toContainText("/api/v1/events");
+  await expect(page.getByTestId("webhook-events")).toContainText("deal.approved");
+  await expect(page.getByTestId("webhook-events")).toContainText("listing.approved");
   await expectAccessible(page);
   await page.screenshot({ path: info.outputPath("developers-api.png"), fullPage: true });
+  await page.locator("section", { has: page.locator("#webhook-events") }).screenshot({ path: info.outputPath("webhook-events.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
+  await page.locator("section", { has: page.locator("#webhook-events") }).screenshot({ path: info.outputPath("webhook-events-phone.png") });
+  await page.setViewportSize({ width: 1366, height: 768 });
   await goto(page, "/developers/verify");
   await expect(page.getByTestId("verify-python")).toContainText("hmac.compare_digest");
 

@@ -61,10 +61,11 @@ pub fn ApiReferencePage() -> impl IntoView {
                     <section class=format!("{CARD} mt-6") aria-labelledby="webhook-events">
                         <h2 id="webhook-events" class="font-semibold">"Webhook events"</h2>
                         <p class="mt-1 text-sm text-slate-700">"Each delivery is signed as Standard Webhooks describes; subscribe to a name, a family such as " <code class="rounded bg-slate-100 px-1 text-xs">"deal.*"</code> ", or " <code class="rounded bg-slate-100 px-1 text-xs">"*"</code> "."</p>
-                        <dl class="mt-3 grid gap-x-4 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]" data-testid="webhook-events">
+                        <dl class="mt-3 grid gap-x-4 text-sm sm:grid-cols-[max-content_1fr] sm:gap-y-2" data-testid="webhook-events">
                             {events.into_iter().map(|(t, d)| view! {
                                 <dt class="font-mono text-xs font-semibold">{t}</dt>
-                                <dd class="text-slate-700">{inline_code(&d)}</dd>
+                                // On a phone a name sits on its description, apart from the next.
+                                <dd class="mb-3 text-slate-700 sm:mb-0">{inline_code(&d)}</dd>
                             }).collect_view()}
                         </dl>
                     </section>
