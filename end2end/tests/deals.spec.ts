@@ -113,6 +113,10 @@ test("a partner registers a deal, a rival's registration of the same customer go
   await expect(page.getByTestId("month-earnings")).toHaveText("$200.00");
   await goto(page, "/deals");
   await expect(page.getByTestId("deal").filter({ hasText: customer }).getByTestId("deal-revenue")).toContainText("$1,000.00");
+  // The won deal names the invoice behind its revenue.
+  const events = page.getByTestId("deal").filter({ hasText: customer }).getByTestId("deal-events");
+  await events.locator("summary").click();
+  await expect(events).toContainText(`inv-${run}`);
   await ready(page);
   await page.setViewportSize({ width: 390, height: 844 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);

@@ -367,6 +367,18 @@ pub struct WonCustomer {
     pub customer_ref: String,
 }
 
+/// A revenue event counted for a won deal: what links the deal to the
+/// partner's statement lines, by the event's external id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WonEvent {
+    pub deal_id: i64,
+    pub external_id: String,
+    pub refund: bool,
+    /// As entered: positive for invoices and refunds alike.
+    pub amount: Money,
+    pub occurred_at_ms: i64,
+}
+
 /// The won deal whose customer a revenue event with no partner named
 /// belongs to: its partner is credited. A row that names a partner keeps
 /// it (the manager importing decides), so a partner's claim on a customer

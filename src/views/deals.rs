@@ -1,6 +1,6 @@
 //! What the deal registration pages receive from the server.
 
-use crate::domain::deals::{Deal, Funnel};
+use crate::domain::deals::{Deal, Funnel, WonEvent};
 use crate::domain::revenue::Money;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,9 @@ pub struct DealsPage {
     pub deals: Vec<Deal>,
     /// Revenue recorded for each won deal's customer: (deal, amount).
     pub revenue: Vec<(i64, Money)>,
+    /// The events behind that revenue, newest first (the latest
+    /// `services::deals::EVENTS_SHOWN`).
+    pub events: Vec<WonEvent>,
     /// How many days an approval protects a deal.
     pub protection_days: i64,
     /// The program's date, the earliest close date the form takes.

@@ -216,6 +216,11 @@ on_both!(
         let won = page.deals.iter().find(|d| d.id == mine.id).unwrap();
         assert_eq!((won.status, won.customer_ref.as_deref()), (DealStatus::Won, Some("Northwind Bank")));
         assert_eq!(page.revenue.iter().map(|(d, m)| (*d, m.minor)).collect::<Vec<_>>(), [(mine.id, 100_000)]);
+        // The deal links to the events behind its revenue by their ids.
+        let events: Vec<(i64, &str, i64)> =
+            page.events.iter().map(|e| (e.deal_id, e.external_id.as_str(), e.amount.minor)).collect();
+        assert_eq!(events, [(mine.id, "inv-nw-1", 100_000)]);
+        assert!(deals(&mut bob, None).await.events.is_empty(), "Bob's page lists none of Ada's");
         assert_eq!(program(&mut mgr).await.revenue.len(), 1);
         // The funnels: Ada's own, and every partner's for the managers.
         let f = page.funnel.clone().expect("Ada has deals");

@@ -60,6 +60,10 @@ fn for_partner(deals: Vec<Deal>) -> Vec<Deal> {
     deals.into_iter().map(|d| Deal { conflict_with: None, ..d }).collect()
 }
 
+/// Revenue events listed under a partner's won deals: the latest ones;
+/// the statements hold every line.
+pub const EVENTS_SHOWN: i64 = 200;
+
 pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, AppError> {
     let (_, org, access) = partner_page(ctx, org).await?;
     let store = &ctx.state.store;
@@ -72,6 +76,7 @@ pub async fn partner_deals(ctx: &Ctx, org: Option<i64>) -> Result<DealsPage, App
         can_act: access == OrgAccess::OwnOrganisation,
         deals: for_partner(store.partner_deals(brand, org, LISTED).await.map_err(store_error)?),
         revenue: store.won_revenue(brand, Some(org)).await.map_err(store_error)?,
+        events: store.won_events(brand, org, EVENTS_SHOWN).await.map_err(store_error)?,
         protection_days: ctx.state.config.deal_protection_days,
         today: ctx.now().date_naive().format("%Y-%m-%d").to_string(),
         funnel: store.funnels(brand, Some(org)).await.map_err(store_error)?.into_iter().next(),

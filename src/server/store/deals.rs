@@ -5,7 +5,7 @@
 
 use super::common::*;
 use crate::domain::deals::WonCustomer;
-pub use crate::domain::deals::{Deal, DealStatus, Funnel, NewDeal};
+pub use crate::domain::deals::{Deal, DealStatus, Funnel, NewDeal, WonEvent};
 use crate::domain::revenue::{Currency, Money};
 
 #[async_trait]
@@ -54,6 +54,9 @@ pub trait DealStore: Send + Sync + 'static {
     /// Revenue recorded for won deals' customers under their partner, per
     /// deal and currency (invoices less refunds); one partner's, or all.
     async fn won_revenue(&self, brand_id: i64, organisation_id: Option<i64>) -> StoreResult<Vec<(i64, Money)>>;
+    /// The revenue events counted for one partner's won deals (newest
+    /// first, at most `limit`): which invoices and refunds a deal brought.
+    async fn won_events(&self, brand_id: i64, organisation_id: i64, limit: i64) -> StoreResult<Vec<WonEvent>>;
     /// The leads and deals of one partner, or of every partner, by stage,
     /// with the time to accept and the revenue won: the funnel.
     async fn funnels(&self, brand_id: i64, organisation_id: Option<i64>) -> StoreResult<Vec<Funnel>>;
@@ -98,6 +101,15 @@ pub(super) const WON_REVENUE: &str = "CAST(SUM(CASE WHEN e.kind = 'refund' THEN 
      AND LOWER(e.customer) = LOWER(d.customer_ref) \
      AND e.occurred_at >= d.created_at - (d.created_at % 86400000) \
      WHERE d.brand_id = $1 AND d.status = 'won' AND ($2 IS NULL OR d.organisation_id = $2)";
+
+/// The events `WON_REVENUE` sums, one by one, newest first, at most `$3`.
+pub(super) fn won_events_sql() -> String {
+    let from = WON_REVENUE.split_once(" FROM ").map(|(_, f)| f).unwrap_or_default();
+    format!(
+        "SELECT d.id, e.external_id, e.kind, e.amount_minor, e.currency, e.occurred_at FROM {from} \
+         ORDER BY e.occurred_at DESC, e.id DESC LIMIT $3"
+    )
+}
 
 pub(super) type DealRow = (
     (i64, i64, String, String, String, String, String, String, String),
@@ -467,6 +479,34 @@ macro_rules! deal_store {
                 Ok(rows
                     .into_iter()
                     .filter_map(|(id, cur, minor)| Currency::parse(&cur).ok().map(|c| (id, Money::new(minor, c))))
+                    .collect())
+            }
+
+            async fn won_events(
+                &self,
+                brand_id: i64,
+                organisation_id: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<WonEvent>> {
+                use $crate::domain::revenue::{Currency, Money};
+                let rows: Vec<(i64, String, String, i64, String, i64)> =
+                    sqlx::query_as(&$crate::server::store::deals::won_events_sql())
+                        .bind(brand_id)
+                        .bind(organisation_id)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|(deal_id, external_id, kind, minor, cur, at)| {
+                        Currency::parse(&cur).ok().map(|c| WonEvent {
+                            deal_id,
+                            external_id,
+                            refund: kind == "refund",
+                            amount: Money::new(minor, c),
+                            occurred_at_ms: at,
+                        })
+                    })
                     .collect())
             }
 

@@ -3,7 +3,7 @@
 //! a conflicting one beside the deal it conflicts with.
 
 use crate::api::deals::{get_deals, get_program_deals, CloseDeal, DealsPage, DecideDeal, ProgramDeals, RegisterDeal};
-use crate::domain::deals::{actions, days_left, Deal, DealAction, DealStatus, Funnel};
+use crate::domain::deals::{actions, days_left, Deal, DealAction, DealStatus, Funnel, WonEvent};
 use crate::domain::leads::span_words;
 use crate::domain::ledger::total_per_currency;
 use crate::domain::revenue::{format_money, format_totals, Money};
@@ -122,7 +122,8 @@ fn Deals(page: DealsPage, register: ServerAction<RegisterDeal>, close: ServerAct
             <ul class="mt-4 space-y-4" data-testid="deals">
                 {page.deals.into_iter().map(|d| {
                     let money = revenue_of(&revenue, d.id);
-                    view! { <DealCard d now can_act close value money/> }
+                    let events: Vec<WonEvent> = page.events.iter().filter(|e| e.deal_id == d.id).cloned().collect();
+                    view! { <DealCard d now can_act close value money events/> }
                 }).collect_view()}
             </ul>
         </div>
@@ -180,6 +181,7 @@ fn DealCard(
     close: ServerAction<CloseDeal>,
     value: LastResult<()>,
     money: Vec<Money>,
+    events: Vec<WonEvent>,
 ) -> impl IntoView {
     let steps = if can_act { actions(d.status, false) } else { Vec::new() };
     let key = d.id.to_string();
@@ -200,6 +202,19 @@ fn DealCard(
                     "Customer in revenue imports: " <span class="font-medium">{d.customer_ref.clone().unwrap_or_default()}</span>
                     " · revenue recorded: " {format_totals(&money, "none yet")}
                 </p>
+            })}
+            {(!events.is_empty()).then(|| view! {
+                <details class="mt-1 text-sm" data-testid="deal-events">
+                    <summary class="cursor-pointer text-brand underline">{format!("The {} revenue event{} behind it", events.len(), if events.len() == 1 { "" } else { "s" })}</summary>
+                    <ul class="mt-1 space-y-0.5 pl-4 text-slate-700">
+                        {events.into_iter().map(|e| view! {
+                            <li>
+                                <span class="font-mono text-xs">{e.external_id.clone()}</span> " · "
+                                {if e.refund { "refund" } else { "invoice" }} " " {format_money(e.amount)} " · " <Time ms=e.occurred_at_ms date=true/>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </details>
             })}
             <p class="mt-1 text-xs text-slate-500">"Registered " <Time ms=d.created_at_ms/></p>
             {(!steps.is_empty()).then(|| {
