@@ -387,7 +387,8 @@ macro_rules! market_store {
                     Some(found) => found,
                     None => {
                         let Some(slug) = slug else {
-                            return Err(StoreError::Rule("Save your listing first: its pictures belong to a version of it.".into()));
+                            let first = "Save your listing first: its pictures belong to a version of it.";
+                            return Err(StoreError::Rule(first.into()));
                         };
                         // The first free of `slug`, `slug-2`, `slug-3`, … in
                         // the brand.

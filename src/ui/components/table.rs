@@ -20,6 +20,11 @@ pub enum TableLook {
     Boxed,
 }
 
+/// `DataTable`'s `stacked`: below the `sm` width the header is hidden (the
+/// cells say what they are) and rows and cells stack as blocks.
+const STACKED: &str = "max-sm:block max-sm:[&_thead]:hidden max-sm:[&_tbody]:block max-sm:[&_tr]:block \
+     max-sm:[&_tr]:py-2 max-sm:[&_td]:block max-sm:[&_td]:py-1";
+
 /// The border around a table's scrolling wrapper.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Frame {
@@ -192,6 +197,11 @@ pub fn DataTable<V: IntoView + 'static>(
     /// their order and mark the current one (`aria-sort`).
     #[prop(default = None, into)]
     sorting: Option<Sorting>,
+    /// On a phone, each row becomes a card of its cells one under another,
+    /// for rows whose cells carry forms: a table scrolled sideways would
+    /// hide them off the screen.
+    #[prop(optional)]
+    stacked: bool,
 ) -> impl IntoView {
     let spaced = |class: &str| if margin.is_empty() { class.to_owned() } else { format!("{margin} {class}") };
     let pages = pager.filter(|p| p.older.is_some() || p.newer.is_some()).map(|p| {
@@ -229,6 +239,7 @@ pub fn DataTable<V: IntoView + 'static>(
             TH_BOXED,
         ),
     };
+    let table = if stacked { format!("{table} {STACKED}") } else { table.to_owned() };
     let cells = head
         .into_iter()
         .filter(|h| h.shown)

@@ -334,7 +334,7 @@ fn Program(p: ProgramDeals, decide: ServerAction<DecideDeal>) -> impl IntoView {
                         })}
                     </td>
                     <td class=TD_BOXED><a class="text-brand underline" href=format!("/deals?org={}", d.organisation_id)>{d.organisation.clone()}</a></td>
-                    <td class=TD_BOXED_NOWRAP>{format_money(d.value)}<br/><span class="text-xs text-slate-600">{d.close_on.clone()}</span></td>
+                    <td class=TD_BOXED_NOWRAP>{format_money(d.value)}<br/><span class="text-xs text-slate-600">"expected by " {d.close_on.clone()}</span></td>
                     <td class=TD_BOXED><span data-testid="deal-status"><Standing status=d.status until=d.protected_until_ms now_ms=now/></span>
                         {(d.status == DealStatus::Won).then(|| view! { <br/><span class="text-xs">{format!("Revenue: {}", format_totals(&money, "none yet"))}</span> })}
                     </td>
@@ -355,6 +355,7 @@ fn Program(p: ProgramDeals, decide: ServerAction<DecideDeal>) -> impl IntoView {
                     empty="No partner has registered a deal yet."
                     head=vec!["Customer".into(), "Partner".into(), "Value".into(), "Status".into(), "Decision".into()]
                     rows
+                    stacked=true
                 />
             </Card>
         </div>

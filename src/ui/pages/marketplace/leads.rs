@@ -264,6 +264,7 @@ fn Program(p: ProgramLeads, route: ServerAction<RouteLead>) -> impl IntoView {
                 empty="No customer has asked for contact yet."
                 head=vec!["Customer".into(), "Partner".into(), "Status".into(), "Note".into(), "Offer".into()]
                 rows
+                stacked=true
             />
         </Card>
     }
