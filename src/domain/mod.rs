@@ -42,6 +42,7 @@ pub mod ledger;
 pub mod listing;
 pub mod marketplace;
 pub mod navigation;
+pub mod oauth;
 pub mod onboarding;
 pub mod password;
 pub mod revenue;

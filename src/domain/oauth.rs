@@ -1,0 +1,277 @@
+//! OAuth 2.0 rules for the partner API's authorization server, as pure
+//! functions: what a client may register as its redirect addresses, how an
+//! authorization request's redirect and scopes are checked, PKCE's S256
+//! verification, and what a presented refresh token means.
+//!
+//! The handbook's API standard (§3.1) asks for "OAuth 2.0 with refresh
+//! token support"; the rules follow the RFCs: 6749 (the framework, its
+//! error codes), 7636 (PKCE, S256 only here), 8252 §7.3 (loopback
+//! redirects for native apps) and the OAuth 2.0 Security BCP (RFC 9700:
+//! exact redirect matching, refresh token rotation with reuse detection).
+
+use super::integration::Scope;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+choices!(
+    /// RFC 6749 §2.1: a confidential client keeps a secret; a public one
+    /// (a browser or native app) cannot, and must use PKCE.
+    ClientKind {
+        Confidential => "confidential", "Confidential (a server that keeps a secret)";
+        Public => "public", "Public (a browser or mobile app, PKCE only)";
+    }
+);
+
+choices!(
+    /// The error codes of RFC 6749 §4.1.2.1 and §5.2, as the token and
+    /// authorization endpoints answer them.
+    OAuthError {
+        InvalidRequest => "invalid_request", "The request is missing a parameter or repeats one.";
+        InvalidClient => "invalid_client", "The client is unknown or its authentication failed.";
+        InvalidGrant => "invalid_grant", "The code or refresh token is invalid, expired, revoked or was issued to another client.";
+        UnauthorizedClient => "unauthorized_client", "This client may not use this grant type.";
+        UnsupportedGrantType => "unsupported_grant_type", "The grant type is not supported.";
+        UnsupportedResponseType => "unsupported_response_type", "Only the authorization code response type is supported.";
+        InvalidScope => "invalid_scope", "A requested scope is unknown or beyond what the client may ask.";
+        AccessDenied => "access_denied", "The person declined the request.";
+    }
+);
+
+/// Redirect addresses one client may register.
+pub const MAX_REDIRECTS: usize = 5;
+const REDIRECT_MAX_LEN: usize = 2000;
+
+/// A redirect address a client registers, checked: absolute, HTTPS (or
+/// plain HTTP on the loopback interface, RFC 8252 §7.3), without a fragment
+/// (RFC 6749 §3.1.2) and without spaces or control characters. It is kept
+/// exactly as written, since requests must match it exactly.
+pub fn check_redirect_uri(input: &str) -> Result<String, String> {
+    let uri = input.trim();
+    if uri.is_empty() {
+        return Err("Give the address to send people back to, such as https://app.example.com/callback.".into());
+    }
+    if uri.len() > REDIRECT_MAX_LEN {
+        return Err(format!("Keep the address under {REDIRECT_MAX_LEN} characters."));
+    }
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("The address cannot contain spaces or control characters.".into());
+    }
+    if uri.contains('#') {
+        return Err("A redirect address cannot have a fragment (#…).".into());
+    }
+    let (secure, rest) = match (uri.strip_prefix("https://"), uri.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        _ => return Err("Use an https:// address (http:// only for 127.0.0.1, [::1] or localhost).".into()),
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Err("The address needs a host name, without a user name or password.".into());
+    }
+    if !secure && !is_loopback(authority) {
+        return Err("Use https:// for addresses other than 127.0.0.1, [::1] or localhost.".into());
+    }
+    Ok(uri.to_owned())
+}
+
+/// The host of `authority` (`host[:port]`) is the loopback interface.
+fn is_loopback(authority: &str) -> bool {
+    let host = if authority.starts_with('[') {
+        authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default().to_owned()
+    };
+    matches!(host.to_ascii_lowercase().as_str(), "127.0.0.1" | "[::1]" | "localhost")
+}
+
+/// Whether an authorization request's `redirect_uri` is one the client
+/// registered: compared as exact strings (RFC 9700 §4.1.3), except that a
+/// loopback address may name any port (RFC 8252 §7.3), as native apps take
+/// whichever port is free.
+pub fn redirect_matches(registered: &[String], asked: &str) -> bool {
+    registered.iter().any(|r| r == asked || same_but_loopback_port(r, asked))
+}
+
+fn same_but_loopback_port(registered: &str, asked: &str) -> bool {
+    let split = |u: &str| -> Option<(String, String)> {
+        let rest = u.strip_prefix("http://")?;
+        let cut = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(cut);
+        if !is_loopback(authority) {
+            return None;
+        }
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => format!("[{}", v6.split(']').next().unwrap_or_default()),
+            None => authority.split(':').next().unwrap_or_default().to_owned(),
+        };
+        Some((host, tail.to_owned()))
+    };
+    matches!((split(registered), split(asked)), (Some(a), Some(b)) if a == b)
+}
+
+/// RFC 7636 §4.1: a code verifier is 43 to 128 characters of
+/// `[A-Za-z0-9-._~]`.
+pub fn valid_verifier(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The S256 challenge of a verifier: BASE64URL(SHA256(verifier)), without
+/// padding (RFC 7636 §4.2).
+pub fn s256_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// Whether the verifier a token request presents answers the challenge its
+/// authorization request made. Only S256 is accepted: `plain` would hand
+/// the secret to whoever saw the authorization request.
+pub fn verify_pkce(method: &str, challenge: &str, verifier: &str) -> bool {
+    method == "S256" && valid_verifier(verifier) && s256_challenge(verifier) == challenge
+}
+
+/// A challenge as an authorization request sends it: S256 and the 43
+/// characters of a base64url SHA-256.
+pub fn check_challenge(method: &str, challenge: &str) -> Result<(), OAuthError> {
+    let well_formed =
+        challenge.len() == 43 && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if method == "S256" && well_formed {
+        Ok(())
+    } else {
+        Err(OAuthError::InvalidRequest)
+    }
+}
+
+/// The scopes a request asks for (space-separated, RFC 6749 §3.3), each
+/// known and among those the client was registered with; none asked means
+/// all of the client's.
+pub fn requested_scopes(asked: &str, client: &[Scope]) -> Result<Vec<Scope>, OAuthError> {
+    let mut out: Vec<Scope> = Vec::new();
+    for key in asked.split(' ').filter(|k| !k.is_empty()) {
+        let scope = Scope::parse(key).ok_or(OAuthError::InvalidScope)?;
+        if !client.contains(&scope) {
+            return Err(OAuthError::InvalidScope);
+        }
+        if !out.contains(&scope) {
+            out.push(scope);
+        }
+    }
+    Ok(if out.is_empty() { client.to_vec() } else { out })
+}
+
+/// What a presented refresh token leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// Unused and current: issue a new pair and retire this token.
+    Rotate,
+    /// Already used: someone holds a copy, so the whole family (every
+    /// token descended from the same grant) is revoked (RFC 9700 §4.14.2).
+    RevokeFamily,
+    /// Expired, or its family was revoked: refused with `invalid_grant`.
+    Refuse,
+}
+
+/// The state of a stored refresh token as the store reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshState {
+    pub used: bool,
+    pub family_revoked: bool,
+    pub expires_at_ms: i64,
+}
+
+pub fn refresh_outcome(token: RefreshState, now_ms: i64) -> RefreshOutcome {
+    if token.family_revoked {
+        RefreshOutcome::Refuse
+    } else if token.used {
+        RefreshOutcome::RevokeFamily
+    } else if now_ms >= token.expires_at_ms {
+        RefreshOutcome::Refuse
+    } else {
+        RefreshOutcome::Rotate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_s256_challenge_of_rfc_7636s_example_verifier_is_the_rfcs() {
+        // RFC 7636, Appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(s256_challenge(verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert!(verify_pkce("S256", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", verifier));
+    }
+
+    #[test]
+    fn pkce_refuses_plain_a_wrong_verifier_and_a_malformed_one() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert!(!verify_pkce("plain", verifier, verifier));
+        assert!(!verify_pkce("S256", &s256_challenge(verifier), &verifier.replace('d', "e")));
+        let short = "a".repeat(42);
+        assert!(!verify_pkce("S256", &s256_challenge(&short), &short), "43 characters at least");
+        let spaced = format!("{} x", "a".repeat(50));
+        assert!(!verify_pkce("S256", &s256_challenge(&spaced), &spaced));
+        assert!(check_challenge("S256", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM").is_ok());
+        assert_eq!(check_challenge("plain", &"a".repeat(43)), Err(OAuthError::InvalidRequest));
+        assert_eq!(
+            check_challenge("S256", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM"),
+            Err(OAuthError::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn redirect_addresses_are_https_or_loopback_without_fragments_or_credentials() {
+        assert!(check_redirect_uri("https://app.example.com/callback?x=1").is_ok());
+        assert!(check_redirect_uri("http://127.0.0.1:8765/cb").is_ok());
+        assert!(check_redirect_uri("http://[::1]/cb").is_ok());
+        assert!(check_redirect_uri("http://localhost:3000/cb").is_ok());
+        for bad in [
+            "",
+            "http://app.example.com/cb",
+            "https://app.example.com/cb#frag",
+            "https://user:pw@app.example.com/cb",
+            "https:///cb",
+            "ftp://app.example.com/cb",
+            "https://app.example.com/c b",
+            "http://127.0.0.1.evil.example/cb",
+        ] {
+            assert!(check_redirect_uri(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_redirect_matches_exactly_except_for_a_loopback_port() {
+        let registered = vec!["https://app.example.com/cb".to_owned(), "http://127.0.0.1/cb".to_owned()];
+        assert!(redirect_matches(&registered, "https://app.example.com/cb"));
+        assert!(!redirect_matches(&registered, "https://app.example.com/cb/"));
+        assert!(!redirect_matches(&registered, "https://app.example.com/cb?x=1"));
+        assert!(!redirect_matches(&registered, "https://APP.example.com/cb"));
+        assert!(redirect_matches(&registered, "http://127.0.0.1:51234/cb"));
+        assert!(!redirect_matches(&registered, "http://127.0.0.1:51234/other"));
+        assert!(!redirect_matches(&registered, "http://localhost:51234/cb"), "another loopback name is not the same");
+    }
+
+    #[test]
+    fn scopes_asked_must_be_the_clients_and_none_asked_means_all_of_them() {
+        let client = [Scope::AgentsRead, Scope::DealsRead];
+        assert_eq!(requested_scopes("", &client), Ok(client.to_vec()));
+        assert_eq!(requested_scopes("deals:read  deals:read", &client), Ok(vec![Scope::DealsRead]));
+        assert_eq!(requested_scopes("deals:write", &client), Err(OAuthError::InvalidScope));
+        assert_eq!(requested_scopes("admin", &client), Err(OAuthError::InvalidScope));
+    }
+
+    #[test]
+    fn a_used_refresh_token_revokes_its_family_and_an_expired_one_is_refused() {
+        let fresh = RefreshState { used: false, family_revoked: false, expires_at_ms: 1_000 };
+        assert_eq!(refresh_outcome(fresh, 999), RefreshOutcome::Rotate);
+        assert_eq!(refresh_outcome(fresh, 1_000), RefreshOutcome::Refuse);
+        assert_eq!(refresh_outcome(RefreshState { used: true, ..fresh }, 10), RefreshOutcome::RevokeFamily);
+        let revoked = RefreshState { used: true, family_revoked: true, ..fresh };
+        assert_eq!(
+            refresh_outcome(revoked, 10),
+            RefreshOutcome::Refuse,
+            "a revoked family is refused, not revoked again"
+        );
+    }
+}
