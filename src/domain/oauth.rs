@@ -38,6 +38,85 @@ choices!(
     }
 );
 
+choices!(
+    /// The grants the token endpoint answers (RFC 6749 §4.1, §4.4, §6).
+    GrantType {
+        AuthorizationCode => "authorization_code", "Authorization code with PKCE (an app acting for a person)";
+        ClientCredentials => "client_credentials", "Client credentials (a server acting for the partner)";
+        RefreshToken => "refresh_token", "Refresh token";
+    }
+);
+
+/// An access token's life: short, since a stolen one cannot be recalled
+/// from a server that does not ask us (ours are checked on every call).
+pub const ACCESS_TOKEN_SECONDS: i64 = 600;
+/// An authorization code's life (RFC 6749 §4.1.2 recommends at most ten
+/// minutes; a browser redirect takes seconds).
+pub const CODE_SECONDS: i64 = 60;
+/// A refresh token's life; each use replaces it with a new one.
+pub const REFRESH_TOKEN_DAYS: i64 = 30;
+/// How long one consent lasts before the person is asked again.
+pub const GRANT_DAYS: i64 = 180;
+/// A new signing key is made when the newest is this old.
+pub const SIGNING_KEY_DAYS: i64 = 30;
+
+/// Whether a signing key made at `created_ms` is still published in the
+/// JWKS (and accepted): while current, and for a day after a newer one
+/// took over, longer than any token it signed lives.
+pub fn key_published(created_ms: i64, newest_ms: i64, now_ms: i64) -> bool {
+    const DAY: i64 = 86_400_000;
+    created_ms == newest_ms || now_ms - created_ms < (SIGNING_KEY_DAYS + 1) * DAY
+}
+
+/// Whether the newest signing key (made at `newest_ms`, if any) is due to
+/// be replaced.
+pub fn key_due(newest_ms: Option<i64>, now_ms: i64) -> bool {
+    newest_ms.is_none_or(|t| now_ms - t >= SIGNING_KEY_DAYS * 86_400_000)
+}
+
+/// The redirect addresses a registration form gives, one per line: each
+/// checked, none twice, at most `MAX_REDIRECTS`. A public client needs one
+/// (it can only use the authorization code grant); a confidential client
+/// may have none if it only uses client credentials.
+pub fn parse_redirect_uris(text: &str, kind: ClientKind) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let uri = check_redirect_uri(line).map_err(|e| format!("{line}: {e}"))?;
+        if !out.contains(&uri) {
+            out.push(uri);
+        }
+    }
+    if out.len() > MAX_REDIRECTS {
+        return Err(format!("Register at most {MAX_REDIRECTS} redirect addresses."));
+    }
+    if out.is_empty() && kind == ClientKind::Public {
+        return Err("A public client signs people in, so it needs a redirect address.".into());
+    }
+    Ok(out)
+}
+
+/// Whether a client of `kind` with `redirects` may use `grant`: client
+/// credentials need a secret (RFC 6749 §4.4), and the authorization code
+/// needs somewhere to send the code.
+pub fn grant_allowed(kind: ClientKind, has_redirects: bool, grant: GrantType) -> Result<(), OAuthError> {
+    match grant {
+        GrantType::ClientCredentials if kind == ClientKind::Public => Err(OAuthError::UnauthorizedClient),
+        GrantType::AuthorizationCode if !has_redirects => Err(OAuthError::UnauthorizedClient),
+        _ => Ok(()),
+    }
+}
+
+/// Who may consent to an app acting for them: an owner of the partner that
+/// registered it, since an owner is who may create API keys with the same
+/// scopes.
+pub fn may_consent(same_organisation: bool, is_owner: bool) -> Result<(), String> {
+    match (same_organisation, is_owner) {
+        (true, true) => Ok(()),
+        (true, false) => Err("Only an owner of your organisation can allow an app to act for it.".into()),
+        (false, _) => Err("This app belongs to another partner; it cannot act for your organisation.".into()),
+    }
+}
+
 /// Redirect addresses one client may register.
 pub const MAX_REDIRECTS: usize = 5;
 const REDIRECT_MAX_LEN: usize = 2000;
@@ -259,6 +338,53 @@ mod tests {
         assert_eq!(requested_scopes("deals:read  deals:read", &client), Ok(vec![Scope::DealsRead]));
         assert_eq!(requested_scopes("deals:write", &client), Err(OAuthError::InvalidScope));
         assert_eq!(requested_scopes("admin", &client), Err(OAuthError::InvalidScope));
+    }
+
+    #[test]
+    fn a_signing_key_stays_published_a_day_past_its_rotation() {
+        const DAY: i64 = 86_400_000;
+        assert!(key_due(None, 0), "the first key is made on first use");
+        assert!(!key_due(Some(0), SIGNING_KEY_DAYS * DAY - 1));
+        assert!(key_due(Some(0), SIGNING_KEY_DAYS * DAY));
+        let newest = SIGNING_KEY_DAYS * DAY;
+        assert!(key_published(0, newest, newest + DAY - 1), "still checks tokens it signed");
+        assert!(!key_published(0, newest, newest + DAY));
+        assert!(key_published(newest, newest, newest + 400 * DAY), "the newest is always published");
+    }
+
+    #[test]
+    fn redirect_lists_are_checked_line_by_line_and_a_public_client_needs_one() {
+        let ok = parse_redirect_uris(
+            "https://a.example/cb\n\n  https://a.example/cb \nhttp://127.0.0.1/cb",
+            ClientKind::Public,
+        );
+        assert_eq!(ok, Ok(vec!["https://a.example/cb".to_owned(), "http://127.0.0.1/cb".to_owned()]));
+        assert!(parse_redirect_uris("", ClientKind::Public).is_err());
+        assert_eq!(parse_redirect_uris("", ClientKind::Confidential), Ok(vec![]));
+        let bad = parse_redirect_uris("https://a.example/cb\nhttp://a.example/cb", ClientKind::Confidential);
+        assert!(bad.unwrap_err().starts_with("http://a.example/cb: "), "names the line at fault");
+        let six: String = (0..6).map(|i| format!("https://a.example/{i}\n")).collect();
+        assert!(parse_redirect_uris(&six, ClientKind::Confidential).is_err());
+    }
+
+    #[test]
+    fn a_public_client_cannot_use_client_credentials_nor_a_client_without_redirects_the_code() {
+        use GrantType::*;
+        assert_eq!(grant_allowed(ClientKind::Public, true, ClientCredentials), Err(OAuthError::UnauthorizedClient));
+        assert_eq!(
+            grant_allowed(ClientKind::Confidential, false, AuthorizationCode),
+            Err(OAuthError::UnauthorizedClient)
+        );
+        assert!(grant_allowed(ClientKind::Confidential, false, ClientCredentials).is_ok());
+        assert!(grant_allowed(ClientKind::Public, true, AuthorizationCode).is_ok());
+        assert!(grant_allowed(ClientKind::Public, true, RefreshToken).is_ok());
+    }
+
+    #[test]
+    fn only_an_owner_of_the_apps_partner_may_consent() {
+        assert!(may_consent(true, true).is_ok());
+        assert!(may_consent(true, false).is_err());
+        assert!(may_consent(false, true).is_err());
     }
 
     #[test]

@@ -149,26 +149,36 @@ impl Ctx {
     }
 
     /// The base URL of this request's brand: the program's address, or a
-    /// white-label brand's domain. Tenancy only resolves a verified domain to
-    /// a white-label brand, so the host here is never an arbitrary one.
+    /// white-label brand's domain.
     pub fn brand_url(&self) -> String {
-        if self.meta.brand.is_default {
-            return self.public_url();
-        }
-        let domain = self.meta.host.rsplit_once(':').map(|(h, _)| h).unwrap_or(&self.meta.host);
-        self.url_for_domain(domain)
+        brand_url(&self.state, &self.meta)
     }
 
     /// `scheme://domain[:port]` for a brand's custom domain, with the
     /// program address's scheme and port (never taken from the request).
     pub fn url_for_domain(&self, domain: &str) -> String {
-        match url::Url::parse(&self.state.config.public_url) {
-            Ok(u) => match u.port() {
-                Some(p) => format!("{}://{domain}:{p}", u.scheme()),
-                None => format!("{}://{domain}", u.scheme()),
-            },
-            Err(_) => format!("https://{domain}"),
-        }
+        url_for_domain(&self.state, domain)
+    }
+}
+
+/// The base URL of a request's brand: the program's address, or a
+/// white-label brand's domain. Tenancy only resolves a verified domain to a
+/// white-label brand, so the host here is never an arbitrary one.
+pub fn brand_url(state: &AppState, meta: &RequestMeta) -> String {
+    if meta.brand.is_default {
+        return state.config.public_url.trim_end_matches('/').to_owned();
+    }
+    let domain = meta.host.rsplit_once(':').map(|(h, _)| h).unwrap_or(&meta.host);
+    url_for_domain(state, domain)
+}
+
+fn url_for_domain(state: &AppState, domain: &str) -> String {
+    match url::Url::parse(&state.config.public_url) {
+        Ok(u) => match u.port() {
+            Some(p) => format!("{}://{domain}:{p}", u.scheme()),
+            None => format!("{}://{domain}", u.scheme()),
+        },
+        Err(_) => format!("https://{domain}"),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod funds_http;
 pub mod logo;
 pub mod mail;
 pub mod marketplace_http;
+pub mod oauth_http;
 pub mod observe;
 pub mod panics;
 pub mod paths;
@@ -33,6 +34,7 @@ pub mod support_http;
 pub mod tasks;
 pub mod tenant;
 pub mod throttle;
+pub mod tokens;
 pub mod traffic;
 pub mod upload;
 
@@ -80,6 +82,7 @@ where
         .merge(funds_http::routes())
         .merge(marketplace_http::routes())
         .merge(brand_http::routes())
+        .merge(oauth_http::routes(&state))
         .merge(api_v1::routes(&state))
         .leptos_routes_with_context(&state, routes, page_context(state.clone()), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(state.clone()), shell))
@@ -245,6 +248,7 @@ async fn serve(config: config::Config, build: BuildRouter) -> anyhow::Result<()>
         verifier,
         traffic: Default::default(),
         brands: Default::default(),
+        tokens: Default::default(),
     };
     let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
     let token = CancellationToken::new();

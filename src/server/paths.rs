@@ -6,3 +6,9 @@
 pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/v1/")
 }
+
+/// The OAuth endpoints clients call with their own credentials (a secret or
+/// a code verifier), never a cookie: like the API, no origin check.
+pub fn is_oauth_client_path(path: &str) -> bool {
+    matches!(path, "/oauth/token" | "/oauth/revoke" | "/oauth/introspect")
+}

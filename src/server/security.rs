@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 pub async fn check_origin(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || super::paths::is_api_path(req.uri().path())
+        || super::paths::is_oauth_client_path(req.uri().path())
     {
         return next.run(req).await;
     }

@@ -19,6 +19,8 @@ pub struct AppState {
     pub traffic: Arc<super::traffic::TrafficLog>,
     /// Which brand serves which host, remembered briefly.
     pub brands: Arc<super::brand_cache::BrandCache>,
+    /// The keys OAuth access tokens are signed with.
+    pub tokens: Arc<super::tokens::KeyRing>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

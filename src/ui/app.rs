@@ -128,6 +128,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/manager/revenue/imports") view=pages::revenue::ImportsPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue/imports/:id") view=pages::revenue::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers") view=pages::developers::DevelopersPage ssr=SsrMode::Async/>
+                <Route path=path!("/developers/apps") view=pages::developers::OAuthAppsPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/agents") view=pages::developers::AgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/agents/:id") view=pages::developers::AgentPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/traffic") view=pages::developers::TrafficPage ssr=SsrMode::Async/>
@@ -145,6 +146,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/funds") view=pages::funds::FundsPage ssr=SsrMode::Async/>
                 <Route path=path!("/funds/review") view=pages::funds::FundReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/agents") view=pages::developers::CustomerAgentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/oauth/authorize") view=pages::consent::ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/certification") view=pages::certification::CertificationOverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/listing") view=pages::marketplace::ListingEditorPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/listings") view=pages::marketplace::ListingQueuePage ssr=SsrMode::Async/>

@@ -11,6 +11,7 @@ pub mod funds;
 pub mod integration;
 pub mod leads;
 pub mod marketplace;
+pub mod oauth;
 pub mod partners;
 pub mod revenue;
 pub mod scorecard;

@@ -195,6 +195,7 @@ impl TestApp {
             verifier,
             traffic: Default::default(),
             brands: Default::default(),
+            tokens: Default::default(),
         };
         let router = partner_portal::router(state.clone(), sessions);
         TestApp { router, state, clock, outbox_dir, _db: db }
@@ -203,7 +204,13 @@ impl TestApp {
     /// Another app instance on the same database, as behind a load balancer.
     pub async fn second_instance(&self) -> TestApp {
         let (store, sessions) = store::connect(&self._db.url).await.expect("connect");
-        let state = AppState { store, traffic: Default::default(), brands: Default::default(), ..self.state.clone() };
+        let state = AppState {
+            store,
+            traffic: Default::default(),
+            brands: Default::default(),
+            tokens: Default::default(),
+            ..self.state.clone()
+        };
         let router = partner_portal::router(state.clone(), sessions);
         TestApp {
             router,

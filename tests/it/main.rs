@@ -21,6 +21,7 @@ mod http_integration;
 mod http_invite;
 mod http_isolation;
 mod http_marketplace;
+mod http_oauth;
 mod http_operations;
 mod http_panics;
 mod http_partner_overview;

@@ -4,7 +4,7 @@
 use super::error::*;
 use crate::error::AppError;
 use crate::server::secrets::Secrets;
-use crate::server::services::integration::{self as svc, ApiCaller, AuthFailure};
+use crate::server::services::integration::{self as svc, ApiCaller, AuthFailure, Credential};
 use crate::server::state::AppState;
 use crate::server::store::{ApiRequestRecord, IdempotencyState, OrgRef};
 use crate::server::tenant::RequestMeta;
@@ -35,7 +35,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
     }
 
     /// `Err(seconds to wait)` when `key` is over its rate.
-    pub(super) fn check(&self, key: &K) -> Result<(), u64> {
+    pub(crate) fn check(&self, key: &K) -> Result<(), u64> {
         // Forget idle keys now and then so the map does not only grow.
         if self.0.len() > 10_000 {
             self.0.retain_recent();
@@ -50,7 +50,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
 /// The API's limits: per key, and per client address for failed
 /// authentication.
 pub struct Limits {
-    pub(super) keys: Limiter<i64>,
+    pub(super) keys: Limiter<Credential>,
     pub(super) failures: Limiter<String>,
 }
 
@@ -94,7 +94,7 @@ pub(super) async fn gate(
         return ApiError::unauthorized().into_response();
     };
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let caller = match svc::authenticate(&state, meta.brand.id, auth.as_deref()).await {
+    let caller = match svc::authenticate(&state, &meta, auth.as_deref()).await {
         Ok(c) => c,
         Err(AuthFailure::Missing | AuthFailure::Invalid) => {
             // Guessing keys costs a hash and a lookup each: limited per address.
@@ -109,7 +109,7 @@ pub(super) async fn gate(
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     // Refused before any database work, and not logged: a flood of them
     // must not become a flood of writes.
-    if let Err(secs) = limits.keys.check(&caller.key_id) {
+    if let Err(secs) = limits.keys.check(&caller.credential) {
         return rate_limited(secs);
     }
     svc::key_used(&state, &caller).await;
@@ -117,7 +117,10 @@ pub(super) async fn gate(
     let record = ApiRequestRecord {
         organisation_id: caller.organisation_id,
         environment: caller.environment,
-        key_id: Some(caller.key_id),
+        key_id: match caller.credential {
+            Credential::Key(id) => Some(id),
+            Credential::Client { .. } => None,
+        },
         method: method.to_string(),
         route,
         status: res.status().as_u16(),

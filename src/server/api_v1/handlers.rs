@@ -52,8 +52,8 @@ pub(super) fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiRes
 pub(super) fn who(caller: &ApiCaller, meta: &RequestMeta) -> Who {
     Who {
         brand_id: caller.brand_id,
-        actor_id: None,
-        label: format!("API key {}", caller.key_id),
+        actor_id: caller.user_id,
+        label: caller.credential.label(),
         client_ip: meta.client_ip.clone(),
     }
 }

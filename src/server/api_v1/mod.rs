@@ -17,7 +17,8 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Extension, Router};
 use error::ApiError;
-use gate::{gate, Limiter, Limits};
+pub use gate::Limiter;
+use gate::{gate, Limits};
 use handlers::{build, unknown_route, wrong_method};
 use std::sync::{Arc, OnceLock};
 

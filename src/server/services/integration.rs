@@ -30,13 +30,33 @@ use serde_json::json;
 /// the key is used (`api_v1`); these use cases serve pages too.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
-    pub key_id: i64,
+    pub credential: Credential,
+    /// The person an OAuth app acts for, when one consented.
+    pub user_id: Option<i64>,
     pub brand_id: i64,
     pub organisation_id: i64,
     /// The same organisation, checked against the key's brand.
     pub org: OrgRef,
     pub environment: Environment,
     pub scopes: Vec<Scope>,
+}
+
+/// What authenticated an API call: an API key, or an access token issued
+/// to an OAuth client. Rate limits and "last used" are per credential.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Credential {
+    Key(i64),
+    Client { pk: i64, client_id: String },
+}
+
+impl Credential {
+    /// How the audit names the caller.
+    pub fn label(&self) -> String {
+        match self {
+            Credential::Key(id) => format!("API key {id}"),
+            Credential::Client { client_id, .. } => format!("OAuth client {client_id}"),
+        }
+    }
 }
 
 /// Session key of a just-created API key, shown once on the next page view.
@@ -289,23 +309,44 @@ pub enum AuthFailure {
 /// Records that a key was used (at most once a minute per key).
 pub async fn key_used(state: &AppState, caller: &ApiCaller) {
     let now = state.clock.now();
-    if !state.traffic.should_touch(caller.key_id, now.timestamp_millis()) {
-        return;
-    }
-    if let Err(e) = state.store.touch_api_key(caller.key_id, now).await {
-        tracing::warn!(error = %e, "recording an API key's use");
+    let result = match &caller.credential {
+        Credential::Key(id) => {
+            if !state.traffic.should_touch(*id, now.timestamp_millis()) {
+                return;
+            }
+            state.store.touch_api_key(*id, now).await
+        }
+        // Client ids share the map with key ids: negated, so they never meet.
+        Credential::Client { pk, .. } => {
+            if !state.traffic.should_touch(-pk, now.timestamp_millis()) {
+                return;
+            }
+            state.store.touch_oauth_client(*pk, now).await
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "recording a credential's use");
     }
 }
 
-/// The caller behind `Authorization: Bearer <key>` on `brand_id`'s host.
-pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>) -> Result<ApiCaller, AuthFailure> {
+/// The caller behind `Authorization: Bearer <key or access token>` on the
+/// request's host.
+pub async fn authenticate(
+    state: &AppState,
+    meta: &crate::server::tenant::RequestMeta,
+    header: Option<&str>,
+) -> Result<ApiCaller, AuthFailure> {
+    let brand_id = meta.brand.id;
     // The scheme is case-insensitive (RFC 9110).
     let key = header
         .and_then(|h| h.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, k)| k.trim())
         .ok_or(AuthFailure::Missing)?;
-    let claimed = Environment::of_key(key).ok_or(AuthFailure::Invalid)?;
+    let Some(claimed) = Environment::of_key(key) else {
+        // Not a key: an OAuth access token (a JWT), or nothing.
+        return super::oauth::authenticate_access(state, meta, key).await.ok_or(AuthFailure::Invalid);
+    };
     let hash = Secrets::of(&state.config).hash_api_key(key);
     let found: Option<KeyAuth> = state.store.key_by_hash(&hash).await.map_err(|e| {
         tracing::error!(error = %e, "API key lookup");
@@ -323,7 +364,8 @@ pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>)
         return Err(AuthFailure::Invalid);
     }
     Ok(ApiCaller {
-        key_id: k.id,
+        credential: Credential::Key(k.id),
+        user_id: None,
         brand_id: k.brand_id,
         organisation_id: k.organisation_id,
         org: k.org,
@@ -484,7 +526,8 @@ pub async fn simulate(ctx: &Ctx, org: Option<i64>, count: i64) -> Result<usize, 
     let mut agents = state.store.agents(scope, Environment::Sandbox).await.map_err(store_error)?;
     if agents.is_empty() {
         let caller = ApiCaller {
-            key_id: 0,
+            credential: Credential::Key(0),
+            user_id: Some(user.id),
             brand_id: ctx.meta.brand.id,
             organisation_id: org,
             org: scope,

@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod integration;
 pub mod leads;
 pub mod marketplace;
+pub mod oauth;
 pub mod partner_overview;
 pub mod partners;
 pub mod revenue;

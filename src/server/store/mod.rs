@@ -32,6 +32,8 @@ mod market;
 mod leads;
 #[macro_use]
 mod deals;
+#[macro_use]
+mod oauth;
 mod postgres;
 mod sqlite;
 
@@ -44,6 +46,7 @@ pub use funds::*;
 pub use keys::*;
 pub use leads::*;
 pub use market::*;
+pub use oauth::*;
 pub use partners::*;
 pub use postgres::PgStore;
 pub use revenue::*;
@@ -82,7 +85,8 @@ umbrella!(
     FundStore,
     MarketStore,
     LeadStore,
-    DealStore
+    DealStore,
+    OAuthStore
 );
 
 /// How to open the database.

@@ -12,6 +12,7 @@ use super::funds::*;
 use super::keys::*;
 use super::leads::*;
 use super::market::*;
+use super::oauth::*;
 use super::partners::*;
 use super::revenue::*;
 use super::sql::*;
@@ -161,6 +162,7 @@ fund_store!(SqliteStore, Sqlite);
 market_store!(SqliteStore, Sqlite);
 lead_store!(SqliteStore, Sqlite);
 deal_store!(SqliteStore, Sqlite);
+oauth_store!(SqliteStore, Sqlite);
 
 #[cfg(test)]
 mod tests {

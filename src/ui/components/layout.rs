@@ -188,10 +188,11 @@ pub fn Footer() -> impl IntoView {
 #[component]
 pub fn SignInPrompt() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
+    // The query too: a page such as the consent screen is its query.
     let next = move || {
-        let path = location.pathname.get();
-        let q: String = js_free_encode(&path);
-        format!("/login?next={q}")
+        let (path, search) = (location.pathname.get(), location.search.get());
+        let whole = if search.is_empty() { path } else { format!("{path}?{search}") };
+        format!("/login?next={}", js_free_encode(&whole))
     };
     view! {
         <div class="mx-auto mt-8 max-w-md rounded-lg border border-slate-200 bg-white p-6 text-center shadow-sm">

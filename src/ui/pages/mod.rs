@@ -3,6 +3,7 @@ pub mod admin;
 pub mod apply;
 pub mod branding;
 pub mod certification;
+pub mod consent;
 pub mod developers;
 pub mod funds;
 pub mod home;

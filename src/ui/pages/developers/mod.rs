@@ -1,9 +1,10 @@
 //! Developer pages of a partner: API keys and sandbox usage, agents and
-//! trust scores, API traffic, webhook subscriptions with their delivery
+//! trust scores, OAuth apps, API traffic, webhook subscriptions with their delivery
 //! log, the API reference and receiver verification code; and the agents
 //! page of a white-label customer.
 
 mod agents;
+mod apps;
 mod customer_agents;
 mod keys;
 mod reference;
@@ -13,6 +14,7 @@ mod verify;
 mod webhooks;
 
 pub use agents::{AgentPage, AgentsPage};
+pub use apps::OAuthAppsPage;
 pub use customer_agents::CustomerAgentsPage;
 pub use keys::DevelopersPage;
 pub use reference::ApiReferencePage;

@@ -36,6 +36,7 @@ pub(super) fn DevNav(current: &'static str) -> impl IntoView {
     let org = org_param();
     let items = [
         ("/developers", "API keys"),
+        ("/developers/apps", "OAuth apps"),
         ("/developers/agents", "Agents"),
         ("/developers/traffic", "Traffic"),
         ("/developers/webhooks", "Webhooks"),
