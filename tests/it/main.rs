@@ -31,6 +31,7 @@ mod http_support;
 mod instances;
 mod lifecycle;
 mod load;
+mod oauth_interop;
 mod outage;
 mod program;
 mod seed;
