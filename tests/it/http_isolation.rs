@@ -1,14 +1,16 @@
 //! The tenant-isolation matrix: routes that read or write a tenant's data, from
 //! every host (the program's, partner A's and B's domains, an unknown host,
 //! a spoofed X-Forwarded-Host), as every identity (admin, partner A, partner
-//! B, a customer of A, anonymous). Only the owners of the data, on the host
-//! they signed in on, read it; everything else is refused. Both engines.
+//! B, a customer of A, anonymous), and A's API key and OAuth access token.
+//! Only the owners of the data, on the host they signed in on, read it;
+//! everything else is refused. Both engines.
 
 use crate::helpers::Client;
 use crate::on_both;
 use crate::program::Program;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use base64::Engine;
 use leptos::server_fn::ServerFn;
 use partner_portal::api::branding::{GetBrandFace, GetBranding, SaveBranding};
 use partner_portal::api::certification::GetCertification;
@@ -17,6 +19,7 @@ use partner_portal::api::funds::{GetFundReview, GetFunds};
 use partner_portal::api::integration::{GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks};
 use partner_portal::api::leads::{GetLeads, GetProgramLeads};
 use partner_portal::api::marketplace::{GetListing, GetListingQueue};
+use partner_portal::api::oauth::{GetOauthApps, OAuthAppsView, RegisterOauthApp};
 use partner_portal::api::revenue::{GetRevenueDashboard, GetRevenueProgram, GetStatement};
 use partner_portal::api::scorecard::{GetReview, GetReviews};
 use partner_portal::api::support::{GetSupport, GetSupportQueue, GetTicket};
@@ -37,6 +40,39 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         let partner_domain = host == domain_a || host == domain_b;
         let expected = if partner_domain { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
         assert_eq!(status, expected, "A's key on {host}");
+    }
+    // So does an OAuth access token of A's, and its client authenticates
+    // on the program's host only.
+    let form = [
+        ("name", "Sync"),
+        ("kind", "confidential"),
+        ("environment", "sandbox"),
+        ("redirect_uris", ""),
+        ("agents_read", "on"),
+    ];
+    assert_eq!(a.call(RegisterOauthApp::PATH, &form).await.status, StatusCode::OK);
+    let v: OAuthAppsView = serde_json::from_str(&a.call(GetOauthApps::PATH, &[]).await.body).unwrap();
+    let (id, secret) = v.new_client.unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{}", secret.unwrap()));
+    let token_request = || {
+        Request::post("/oauth/token")
+            .header(header::AUTHORIZATION, format!("Basic {basic}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("grant_type=client_credentials"))
+            .unwrap()
+    };
+    let issued = app.client().send(token_request()).await;
+    let token: serde_json::Value = serde_json::from_str(&issued.body).unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    for host in [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()] {
+        let req = Request::get("/api/v1/agents").header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let status = app.client_on(&host).send(req.body(Body::empty()).unwrap()).await.status;
+        let partner_domain = host == domain_a || host == domain_b;
+        let expected = if partner_domain { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+        assert_eq!(status, expected, "A's access token on {host}");
+        let status = app.client_on(&host).send(token_request()).await.status;
+        let expected = if partner_domain { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+        assert_eq!(status, expected, "A's OAuth client on {host}");
     }
     // Only customers have a page of their agents; partners are refused it.
     assert_eq!(a.call(GetCustomerAgents::PATH, &[]).await.status, StatusCode::FORBIDDEN);
@@ -60,6 +96,7 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         ("co-marketing funds of A", GetFunds::PATH, vec![("org", o.clone())]),
         ("fund review queue", GetFundReview::PATH, vec![]),
         ("API keys of A", GetDeveloper::PATH, vec![("org", o.clone())]),
+        ("OAuth apps of A", GetOauthApps::PATH, vec![("org", o.clone())]),
         ("agents of A", GetAgents::PATH, vec![("org", o.clone())]),
         ("webhooks of A", GetWebhooks::PATH, vec![("org", o.clone())]),
         ("API traffic of A", GetTraffic::PATH, vec![("org", o.clone())]),
@@ -175,7 +212,7 @@ on_both!(staff_reach_no_integration_data_of_another_brands_organisation, |e| asy
         &format!("INSERT INTO organisations (brand_id, name, created_at) VALUES ({brand}, 'Other', 0) RETURNING id"),
     )
     .await;
-    for path in [GetAgents::PATH, GetTraffic::PATH, GetWebhooks::PATH, GetDeveloper::PATH] {
+    for path in [GetAgents::PATH, GetTraffic::PATH, GetWebhooks::PATH, GetDeveloper::PATH, GetOauthApps::PATH] {
         for (who, client) in [("admin", &mut admin), ("manager", &mut manager)] {
             let own = client.call(path, &[("org", &org_a.to_string())]).await.status;
             assert_eq!(own, StatusCode::OK, "{who} on {path} for a partner of the brand");
