@@ -12,3 +12,6 @@ pub fn is_api_path(path: &str) -> bool {
 pub fn is_oauth_client_path(path: &str) -> bool {
     matches!(path, "/oauth/token" | "/oauth/revoke" | "/oauth/introspect")
 }
+
+/// The OAuth consent screen (its page and its form's answer).
+pub const CONSENT_PATH: &str = "/oauth/authorize";

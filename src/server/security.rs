@@ -44,6 +44,15 @@ pub fn origin_matches_host(origin: &str, host: &str) -> bool {
 /// lets the hydration module compile.
 pub async fn headers(secure: bool, dev_reload: Option<u16>, req: Request, next: Next) -> Response {
     let nonce = req.extensions().get::<RequestMeta>().map(|m| m.nonce.clone()).unwrap_or_default();
+    // The consent screen's answer is a redirect to the app's own address,
+    // which browsers hold to `form-action` too. The address was checked
+    // against the app's registered ones (HTTPS, or plain HTTP on loopback)
+    // before the page was drawn; the page carries no content of anyone's.
+    let form_action = if req.uri().path() == super::paths::CONSENT_PATH {
+        "'self' https: http://127.0.0.1:* http://localhost:*"
+    } else {
+        "'self'"
+    };
     let mut res = next.run(req).await;
     let connect = match dev_reload {
         Some(port) => format!("'self' ws://127.0.0.1:{port} ws://localhost:{port}"),
@@ -51,7 +60,7 @@ pub async fn headers(secure: bool, dev_reload: Option<u16>, req: Request, next: 
     };
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'nonce-{nonce}'; \
-         img-src 'self' data:; connect-src {connect}; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         img-src 'self' data:; connect-src {connect}; object-src 'none'; base-uri 'self'; form-action {form_action}; \
          frame-ancestors 'none'"
     );
     let h = res.headers_mut();
