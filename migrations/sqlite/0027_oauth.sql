@@ -19,6 +19,9 @@ CREATE TABLE oauth_clients (
     -- Confidential clients only.
     secret_hash         TEXT UNIQUE,
     secret_hint         TEXT,
+    -- Tokens carry the thumbprint of the TLS client certificate the app
+    -- presented (RFC 8705) and are refused without that certificate.
+    cert_bound          BOOLEAN NOT NULL DEFAULT FALSE,
     created_by          TEXT NOT NULL,
     created_at          BIGINT NOT NULL,
     revoked_at          BIGINT,

@@ -27,6 +27,7 @@ pub async fn register_oauth_app(
     kind: String,
     environment: String,
     redirect_uris: String,
+    cert_bound: Option<String>,
     agents_read: Option<String>,
     agents_write: Option<String>,
     events_write: Option<String>,
@@ -53,7 +54,8 @@ pub async fn register_oauth_app(
         .filter(|(v, _)| v.is_some())
         .map(|(_, s)| s.key().to_owned())
         .collect();
-        let form = oauth::ClientForm { name, kind, environment, redirect_uris, scopes };
+        let form =
+            oauth::ClientForm { name, kind, environment, redirect_uris, scopes, cert_bound: cert_bound.is_some() };
         let id = oauth::register_client(&ctx, org, form).await?;
         leptos_axum::redirect(&back(org, &format!("registered={id}")));
         Ok(())

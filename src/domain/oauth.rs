@@ -117,6 +117,25 @@ pub fn may_consent(same_organisation: bool, is_owner: bool) -> Result<(), String
     }
 }
 
+/// RFC 8705 §3.1: the SHA-256 thumbprint (`x5t#S256`) of the client
+/// certificate a TLS-terminating proxy passed on, base64url without
+/// padding. The proxy sends the certificate URL-encoded as PEM (nginx's
+/// `$ssl_client_escaped_cert`) or as base64 DER (Caddy's
+/// `{tls_client_certificate_der_base64}`); `None` for anything else.
+pub fn cert_thumbprint(header: &str) -> Option<String> {
+    use base64::engine::general_purpose::STANDARD;
+    let text: String = form_urlencoded::parse(format!("c={}", header.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    let body = match text.split_once("-----BEGIN CERTIFICATE-----") {
+        Some((_, rest)) => rest.split_once("-----END CERTIFICATE-----")?.0.to_owned(),
+        None => text,
+    };
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let der = STANDARD.decode(b64).ok().filter(|d| d.len() > 32 && d[0] == 0x30)?;
+    Some(URL_SAFE_NO_PAD.encode(Sha256::digest(der)))
+}
+
 /// Redirect addresses one client may register.
 pub const MAX_REDIRECTS: usize = 5;
 const REDIRECT_MAX_LEN: usize = 2000;
@@ -338,6 +357,22 @@ mod tests {
         assert_eq!(requested_scopes("deals:read  deals:read", &client), Ok(vec![Scope::DealsRead]));
         assert_eq!(requested_scopes("deals:write", &client), Err(OAuthError::InvalidScope));
         assert_eq!(requested_scopes("admin", &client), Err(OAuthError::InvalidScope));
+    }
+
+    #[test]
+    fn a_certificate_passed_as_escaped_pem_or_base64_der_has_the_same_thumbprint() {
+        // A DER SEQUENCE stands in for a certificate: the thumbprint is of the bytes.
+        let der: Vec<u8> = std::iter::once(0x30).chain((0..64).map(|i| i as u8)).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+        let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n{}\n-----END CERTIFICATE-----\n", &b64[..40], &b64[40..]);
+        // As nginx's `$ssl_client_escaped_cert` writes it: spaces as %20.
+        let escaped = form_urlencoded::byte_serialize(pem.as_bytes()).collect::<String>().replace('+', "%20");
+        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(&der));
+        assert_eq!(cert_thumbprint(&escaped).as_deref(), Some(expected.as_str()));
+        assert_eq!(cert_thumbprint(&b64).as_deref(), Some(expected.as_str()));
+        assert_eq!(cert_thumbprint(""), None);
+        assert_eq!(cert_thumbprint("not a certificate"), None);
+        assert_eq!(cert_thumbprint("-----BEGIN CERTIFICATE-----AAAA"), None, "unterminated");
     }
 
     #[test]

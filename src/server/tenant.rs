@@ -17,6 +17,9 @@ pub struct RequestMeta {
     /// The host the client addressed, lower-cased, with port if any.
     pub host: String,
     pub client_ip: String,
+    /// The `x5t#S256` thumbprint of the TLS client certificate a trusted
+    /// proxy passed on (`X-Client-Cert`), for certificate-bound tokens.
+    pub client_cert: Option<String>,
     pub brand: Brand,
     /// Per-response CSP nonce for inline scripts.
     pub nonce: String,
@@ -75,7 +78,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let peer: Option<IpAddr> = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let from_proxy = peer.is_some_and(|p| state.config.trusted_proxies.contains(&p));
     // Scoped so no borrow of the (non-Sync) request lives across an await.
-    let (host, client_ip) = {
+    let (host, client_ip, client_cert) = {
         let header_str = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
 
         let host = if from_proxy { header_str("x-forwarded-host") } else { None }
@@ -92,7 +95,11 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
         .or_else(|| peer.map(|p| p.to_string()))
         .unwrap_or_else(|| "unknown".into());
-        (host, client_ip)
+        // Only a trusted proxy terminates TLS for us; from anyone else the
+        // header is a claim, not a certificate.
+        let client_cert = if from_proxy { header_str("x-client-cert") } else { None }
+            .and_then(|c| crate::domain::oauth::cert_thumbprint(&c));
+        (host, client_ip, client_cert)
     };
 
     let domain = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(&host).to_owned();
@@ -108,7 +115,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Err(e) => return unreachable(e, &req),
     };
     let nonce = crate::server::auth::new_token().0;
-    req.extensions_mut().insert(RequestMeta { host, client_ip, brand, nonce, user: UserMemo::default() });
+    req.extensions_mut().insert(RequestMeta { host, client_ip, client_cert, brand, nonce, user: UserMemo::default() });
     next.run(req).await
 }
 

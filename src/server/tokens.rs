@@ -44,6 +44,15 @@ pub struct AccessClaims {
     pub env: String,
     /// The grant the token belongs to: revoking it stops the token.
     pub sid: String,
+    /// RFC 8705 §3: the certificate the token is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Confirmation {
+    #[serde(rename = "x5t#S256")]
+    pub x5t_s256: String,
 }
 
 struct LiveKey {
@@ -247,6 +256,7 @@ mod tests {
             org: 7,
             env: "sandbox".into(),
             sid: "g".into(),
+            cnf: Some(Confirmation { x5t_s256: "t".into() }),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &EncodingKey::from_ec_der(&der))
             .expect("signs");

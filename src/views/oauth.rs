@@ -15,6 +15,7 @@ pub struct OAuthClientView {
     pub scopes: Vec<Scope>,
     pub redirect_uris: Vec<String>,
     pub secret_hint: Option<String>,
+    pub cert_bound: bool,
     pub created_by: String,
     pub created_at_ms: i64,
     pub last_used_at_ms: Option<i64>,

@@ -13,123 +13,14 @@
 
 use crate::binary::Server;
 use crate::helpers::{scalar, temp_path, Engine};
+use crate::nginx::Nginx;
 use crate::program::Program;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// nginx in front of `upstreams`, on a free loopback port, in a folder of its
-/// own (configuration, temporary files, logs). Stopped on drop.
-struct Nginx {
-    child: Child,
-    base: String,
-    dir: PathBuf,
-}
-
-fn nginx_binary() -> String {
-    std::env::var("NGINX").unwrap_or_else(|_| {
-        ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .unwrap_or("nginx")
-            .to_owned()
-    })
-}
-
-impl Nginx {
-    async fn start(upstreams: &[&str]) -> Nginx {
-        let dir = temp_path("nginx");
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let servers: String = upstreams
-            .iter()
-            .map(|u| format!("    server {} max_fails=0;\n", u.trim_start_matches("http://")))
-            .collect();
-        let d = dir.display();
-        // No upstream keepalive: a connection to a stopping instance is
-        // refused, never half-used, so nginx passes the request to the other
-        // one (`proxy_next_upstream error`), which is safe for every method
-        // because the refused instance never saw the request.
-        let conf = format!(
-            "worker_processes 1;\n\
-             daemon off;\n\
-             pid {d}/nginx.pid;\n\
-             error_log {d}/error.log warn;\n\
-             events {{ worker_connections 1024; }}\n\
-             http {{\n\
-               access_log off;\n\
-               client_body_temp_path {d}/body;\n\
-               proxy_temp_path {d}/proxy;\n\
-               fastcgi_temp_path {d}/fastcgi;\n\
-               uwsgi_temp_path {d}/uwsgi;\n\
-               scgi_temp_path {d}/scgi;\n\
-               client_max_body_size 8m;\n\
-               upstream portal {{\n{servers}  }}\n\
-               server {{\n\
-                 listen 127.0.0.1:{port};\n\
-                 location / {{\n\
-                   proxy_pass http://portal;\n\
-                   proxy_set_header Host $host;\n\
-                   proxy_set_header X-Forwarded-For $remote_addr;\n\
-                   proxy_next_upstream error timeout;\n\
-                   proxy_connect_timeout 2s;\n\
-                   proxy_read_timeout 60s;\n\
-                 }}\n\
-               }}\n\
-             }}\n"
-        );
-        // Run as root (CI does), nginx would hand its workers to `nobody`,
-        // who cannot write the temporary folders here.
-        let conf = if running_as_root() { format!("user root;\n{conf}") } else { conf };
-        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-        let child = Command::new(nginx_binary())
-            .args(["-p", &dir.display().to_string(), "-c", &dir.join("nginx.conf").display().to_string()])
-            .args(["-e", &dir.join("error.log").display().to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
-            .spawn()
-            .expect("nginx starts (install it: apt-get install nginx-light)");
-        let mut nginx = Nginx { child, base: format!("http://127.0.0.1:{port}"), dir };
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = http.get(format!("{}/healthz", nginx.base)).send().await {
-                if r.status().is_success() {
-                    break;
-                }
-            }
-            if let Some(status) = nginx.child.try_wait().unwrap() {
-                panic!("nginx exited with {status}: {}", nginx.errors());
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "nginx did not answer: {}", nginx.errors());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        nginx
-    }
-
-    fn errors(&self) -> String {
-        let read = |f: &str| std::fs::read_to_string(self.dir.join(f)).unwrap_or_default();
-        format!("{}{}", read("stderr.log"), read("error.log"))
-    }
-}
-
-fn running_as_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        // SIGTERM: the master stops its workers too (SIGKILL would leave
-        // them listening).
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn ticket(n: usize) -> (String, String) {
     let boundary = "INSTANCESBOUNDARY";

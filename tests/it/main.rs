@@ -31,6 +31,8 @@ mod http_support;
 mod instances;
 mod lifecycle;
 mod load;
+mod mtls;
+mod nginx;
 mod oauth_interop;
 mod outage;
 mod program;

@@ -21,7 +21,7 @@ use crate::server::services::integration::{integration_org, ApiCaller, Credentia
 use crate::server::state::AppState;
 use crate::server::store::{ClientRecord, GrantRecord, NewClient, NewCode, NewGrant, NewRefresh, Redeemed};
 use crate::server::tenant::RequestMeta;
-use crate::server::tokens::{AccessClaims, TokenFault};
+use crate::server::tokens::{AccessClaims, Confirmation, TokenFault};
 use crate::views::oauth::{AuthorizeRequest, ConsentAsk, ConsentView, OAuthAppsView, OAuthClientView};
 use chrono::Duration;
 use serde_json::json;
@@ -50,6 +50,7 @@ fn client_view(c: ClientRecord) -> OAuthClientView {
         scopes: c.scopes,
         redirect_uris: c.redirect_uris,
         secret_hint: c.secret_hint,
+        cert_bound: c.cert_bound,
         created_by: c.created_by,
         created_at_ms: c.created_at_ms,
         last_used_at_ms: c.last_used_at_ms,
@@ -87,6 +88,8 @@ pub struct ClientForm {
     pub environment: String,
     pub redirect_uris: String,
     pub scopes: Vec<String>,
+    /// Tokens bound to the app's TLS client certificate (RFC 8705).
+    pub cert_bound: bool,
 }
 
 /// Registers an app for the partner; its secret (confidential apps) waits
@@ -123,6 +126,7 @@ pub async fn register_client(ctx: &Ctx, org: Option<i64>, form: ClientForm) -> R
             json!({ "after": {
                 "client_id": client_id, "name": name, "kind": kind.key(), "environment": env.key(),
                 "scopes": crate::domain::integration::scopes_text(&scopes), "redirect_uris": redirects,
+                "cert_bound": form.cert_bound,
             } }),
         )
         .about(org);
@@ -137,6 +141,7 @@ pub async fn register_client(ctx: &Ctx, org: Option<i64>, form: ClientForm) -> R
         redirect_uris: redirects,
         secret_hash: secret.as_deref().map(|s| secrets.hash_api_key(s)),
         secret_hint: secret.as_deref().map(|s| format!("{}…", &s[..7])),
+        cert_bound: form.cert_bound,
         created_by: user.email.clone(),
     };
     let id = ctx.state.store.create_oauth_client(record, a).await.map_err(store_error)?;
@@ -395,6 +400,7 @@ async fn access_token(
         org: client.organisation_id,
         env: client.environment.key().to_owned(),
         sid: grant.id.clone(),
+        cnf: client.cert_bound.then(|| meta.client_cert.clone().map(|t| Confirmation { x5t_s256: t })).flatten(),
     };
     let expires_in = claims.exp - now;
     let token = state.tokens.sign(state, &claims).await.map_err(|e| server_fault(format!("{e:?}")))?;
@@ -416,6 +422,12 @@ pub async fn token(state: &AppState, meta: &RequestMeta, p: Presented) -> Result
         GrantType::parse(p.field("grant_type")).ok_or_else(|| OAuthFailure::plain(OAuthError::UnsupportedGrantType))?;
     let client = authenticate_client(state, meta.brand.id, &p).await?;
     grant_allowed(client.kind, !client.redirect_uris.is_empty(), grant_type).map_err(OAuthFailure::plain)?;
+    if client.cert_bound && meta.client_cert.is_none() {
+        return Err(OAuthFailure::new(
+            OAuthError::InvalidClient,
+            "This app's tokens are bound to its certificate: connect with it (mutual TLS).",
+        ));
+    }
     let now = state.clock.now();
     let secrets = Secrets::of(&state.config);
     match grant_type {
@@ -587,7 +599,7 @@ pub async fn introspect(state: &AppState, meta: &RequestMeta, p: Presented) -> R
         TokenKind::Access(c) => json!({
             "active": true, "token_type": "Bearer", "scope": c.scope, "client_id": c.client_id,
             "sub": c.sub, "exp": c.exp, "iat": c.iat, "iss": c.iss, "aud": c.aud, "jti": c.jti,
-            "org": c.org, "env": c.env,
+            "org": c.org, "env": c.env, "cnf": c.cnf,
         }),
         TokenKind::Refresh { used: true, .. } => inactive,
         TokenKind::Refresh { expires_at_ms, .. } if expires_at_ms <= now_ms => inactive,
@@ -619,6 +631,7 @@ pub fn metadata(state: &AppState, meta: &RequestMeta) -> serde_json::Value {
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
+        "tls_client_certificate_bound_access_tokens": true,
         "service_documentation": format!("{iss}/developers/reference"),
     })
 }
@@ -651,7 +664,9 @@ pub async fn authenticate_access(state: &AppState, meta: &RequestMeta, token: &s
         && c.brand_id == meta.brand.id
         && c.client_id == claims.client_id
         && c.organisation_id == claims.org
-        && may_create_key(c.environment, c.cert_state).is_ok();
+        && may_create_key(c.environment, c.cert_state).is_ok()
+        // RFC 8705 §3: a bound token comes with its certificate, or not at all.
+        && claims.cnf.as_ref().is_none_or(|cnf| meta.client_cert.as_deref() == Some(cnf.x5t_s256.as_str()));
     if !live {
         return None;
     }

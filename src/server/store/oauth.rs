@@ -20,6 +20,7 @@ pub struct NewClient {
     pub redirect_uris: Vec<String>,
     pub secret_hash: Option<String>,
     pub secret_hint: Option<String>,
+    pub cert_bound: bool,
     pub created_by: String,
 }
 
@@ -38,6 +39,7 @@ pub struct ClientRecord {
     pub redirect_uris: Vec<String>,
     pub secret_hash: Option<String>,
     pub secret_hint: Option<String>,
+    pub cert_bound: bool,
     pub created_by: String,
     pub created_at_ms: i64,
     pub revoked_at_ms: Option<i64>,
@@ -190,7 +192,7 @@ pub trait OAuthStore: Send + Sync + 'static {
 
 pub(super) const CLIENT_SELECT: &str = "SELECT c.id, c.brand_id, c.organisation_id, o.name AS organisation, \
      c.client_id, c.name, \
-     c.kind, c.environment, c.scopes, c.redirect_uris, c.secret_hash, c.secret_hint, c.created_by, c.created_at, \
+     c.kind, c.environment, c.scopes, c.redirect_uris, c.secret_hash, c.secret_hint, c.cert_bound, c.created_by, c.created_at, \
      c.revoked_at, c.last_used_at, o.certification_state \
      FROM oauth_clients c JOIN organisations o ON o.id = c.organisation_id";
 
@@ -208,6 +210,7 @@ pub(super) struct ClientRow {
     redirect_uris: String,
     secret_hash: Option<String>,
     secret_hint: Option<String>,
+    cert_bound: bool,
     created_by: String,
     created_at: i64,
     revoked_at: Option<i64>,
@@ -229,6 +232,7 @@ pub(super) fn client_of(r: ClientRow) -> ClientRecord {
         redirect_uris: r.redirect_uris.lines().map(str::to_owned).collect(),
         secret_hash: r.secret_hash,
         secret_hint: r.secret_hint,
+        cert_bound: r.cert_bound,
         created_by: r.created_by,
         created_at_ms: r.created_at,
         revoked_at_ms: r.revoked_at,
@@ -321,8 +325,8 @@ macro_rules! oauth_store {
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO oauth_clients (brand_id, organisation_id, client_id, name, kind, environment, \
-                     scopes, redirect_uris, secret_hash, secret_hint, created_by, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                     scopes, redirect_uris, secret_hash, secret_hint, cert_bound, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                 )
                 .bind(c.brand_id)
                 .bind(c.organisation_id)
@@ -334,6 +338,7 @@ macro_rules! oauth_store {
                 .bind(c.redirect_uris.join("\n"))
                 .bind(&c.secret_hash)
                 .bind(&c.secret_hint)
+                .bind(c.cert_bound)
                 .bind(&c.created_by)
                 .bind(ms(audit.at))
                 .fetch_one(&mut *tx)

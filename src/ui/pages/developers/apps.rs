@@ -126,6 +126,10 @@ fn Apps(
                             }).collect_view()}
                             <FieldMessage value=register_value field="kind"/>
                         </fieldset>
+                        <label class="mt-3 flex items-start gap-2 text-sm">
+                            <input type="checkbox" class="mt-1" name="cert_bound" value="on" checked=drafted_choice("cert_bound", "on").unwrap_or(false)/>
+                            <span>"Bind its tokens to the app's TLS client certificate (mutual TLS through the portal's proxy, RFC 8705)"</span>
+                        </label>
                         <div class="mt-3">
                             <label for="app-redirects" class="block text-sm font-medium">"Redirect addresses"</label>
                             <p id="app-redirects-help" class="text-xs text-slate-600">"One per line, matched exactly; https://, or http:// on 127.0.0.1 or localhost. Leave empty for a server that only uses client credentials."</p>
@@ -195,7 +199,9 @@ fn AppRow(
         <tr class="border-b border-slate-100" data-testid="app-row">
             <td class=TD_RULED>{c.name.clone()}</td>
             <td class=format!("{TD_RULED} break-all font-mono text-xs")>{cell("Client id")}{c.client_id.clone()}</td>
-            <td class=TD_RULED>{cell("Type")}{match c.kind { ClientKind::Confidential => "Confidential", ClientKind::Public => "Public" }}</td>
+            <td class=TD_RULED>{cell("Type")}{match c.kind { ClientKind::Confidential => "Confidential", ClientKind::Public => "Public" }}
+                {c.cert_bound.then(|| view! { <br/><span class="text-xs text-slate-600">"Certificate-bound"</span> })}
+            </td>
             <td class=TD_RULED>{cell("Environment")}{c.environment.label()}</td>
             <td class=format!("{TD_RULED} text-xs")>{cell("Scopes")}{c.scopes.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ")}</td>
             <td class=format!("{TD_RULED} whitespace-pre-line break-all font-mono text-xs")>{cell("Redirect addresses")}
