@@ -102,6 +102,13 @@ test("a partner registers an OAuth app, allows it on the consent screen, and the
     await expect(page.getByText("App revoked.")).toBeVisible();
     await expect(page.getByTestId("app-status")).toContainText("Revoked");
     expect((await api.get("/api/v1/agents")).status()).toBe(401);
+
+    // What changed in the API, and the promise about change.
+    await page.getByRole("navigation", { name: "Developers" }).getByRole("link", { name: "API changelog" }).click();
+    await ready(page);
+    await expect(page.getByTestId("api-policy")).toContainText("six months");
+    await expect(page.getByRole("heading", { name: "Version 1.1.0" })).toBeVisible();
+    await expectAccessible(page);
     await api.dispose();
     await client.dispose();
   } finally {

@@ -15,6 +15,14 @@ fn back(org: Option<i64>, path: &str, flag: &str) -> String {
     }
 }
 
+/// The scopes a form's checkboxes chose, one checkbox per scope in
+/// `Scope::ALL`'s order (the forms work without JavaScript).
+#[cfg(feature = "ssr")]
+pub(crate) fn checked_scopes(boxes: [Option<String>; 8]) -> Vec<String> {
+    use crate::domain::integration::Scope;
+    Scope::ALL.iter().zip(boxes).filter(|(_, v)| v.is_some()).map(|(s, _)| s.key().to_owned()).collect()
+}
+
 #[server]
 pub async fn get_developer(org: Option<i64>) -> Result<DeveloperView, AppError> {
     use crate::server::{context::serve, services::integration};
@@ -36,23 +44,18 @@ pub async fn create_api_key(
     deals_read: Option<String>,
     deals_write: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::integration::Scope;
     use crate::server::{context::serve, services::integration};
     serve(|ctx| async move {
-        let scopes: Vec<String> = [
-            (agents_read, Scope::AgentsRead),
-            (agents_write, Scope::AgentsWrite),
-            (events_write, Scope::EventsWrite),
-            (webhooks_manage, Scope::WebhooksManage),
-            (certification_read, Scope::CertificationRead),
-            (leads_read, Scope::LeadsRead),
-            (deals_read, Scope::DealsRead),
-            (deals_write, Scope::DealsWrite),
-        ]
-        .into_iter()
-        .filter(|(v, _)| v.is_some())
-        .map(|(_, s)| s.key().to_owned())
-        .collect();
+        let scopes = checked_scopes([
+            agents_read,
+            agents_write,
+            events_write,
+            webhooks_manage,
+            certification_read,
+            leads_read,
+            deals_read,
+            deals_write,
+        ]);
         // Each result has its own address, so the page loads (and takes
         // the shown-once key from the session) exactly once.
         let id = integration::create_key(&ctx, org, &name, &environment, &scopes).await?;

@@ -37,23 +37,18 @@ pub async fn register_oauth_app(
     deals_read: Option<String>,
     deals_write: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::integration::Scope;
     use crate::server::{context::serve, services::oauth};
     serve(|ctx| async move {
-        let scopes: Vec<String> = [
-            (agents_read, Scope::AgentsRead),
-            (agents_write, Scope::AgentsWrite),
-            (events_write, Scope::EventsWrite),
-            (webhooks_manage, Scope::WebhooksManage),
-            (certification_read, Scope::CertificationRead),
-            (leads_read, Scope::LeadsRead),
-            (deals_read, Scope::DealsRead),
-            (deals_write, Scope::DealsWrite),
-        ]
-        .into_iter()
-        .filter(|(v, _)| v.is_some())
-        .map(|(_, s)| s.key().to_owned())
-        .collect();
+        let scopes = crate::api::integration::checked_scopes([
+            agents_read,
+            agents_write,
+            events_write,
+            webhooks_manage,
+            certification_read,
+            leads_read,
+            deals_read,
+            deals_write,
+        ]);
         let form =
             oauth::ClientForm { name, kind, environment, redirect_uris, scopes, cert_bound: cert_bound.is_some() };
         let id = oauth::register_client(&ctx, org, form).await?;

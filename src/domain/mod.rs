@@ -25,6 +25,7 @@ macro_rules! choices {
 }
 
 pub mod account;
+pub mod api_changes;
 pub mod application;
 pub mod audit;
 pub mod brand;

@@ -49,7 +49,7 @@ async fn metadata(State(state): State<AppState>, Extension(meta): Extension<Requ
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {
-    match state.tokens.jwks(&state).await {
+    match svc::jwks(&state).await {
         // Short: a rotated key must reach verifiers before it signs much.
         Ok(set) => ([(header::CACHE_CONTROL, "public, max-age=300")], Json(set)).into_response(),
         Err(e) => {
@@ -149,36 +149,14 @@ async fn introspect(
         .await
 }
 
-/// The consent form's fields, as the page wrote them.
-fn authorize_request(form: &HashMap<String, String>) -> AuthorizeRequest {
-    let f = |k: &str| form.get(k).cloned().unwrap_or_default();
-    AuthorizeRequest {
-        response_type: f("response_type"),
-        client_id: f("client_id"),
-        redirect_uri: f("redirect_uri"),
-        scope: f("scope"),
-        state: f("state"),
-        code_challenge: f("code_challenge"),
-        code_challenge_method: f("code_challenge_method"),
-    }
-}
-
 /// The consent page's address for a request, to go back to.
 pub fn consent_path(r: &AuthorizeRequest) -> String {
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", &r.response_type)
-        .append_pair("client_id", &r.client_id)
-        .append_pair("redirect_uri", &r.redirect_uri)
-        .append_pair("scope", &r.scope)
-        .append_pair("state", &r.state)
-        .append_pair("code_challenge", &r.code_challenge)
-        .append_pair("code_challenge_method", &r.code_challenge_method)
-        .finish();
+    let q = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(r.fields()).finish();
     format!("/oauth/authorize?{q}")
 }
 
 async fn decide(ctx: Ctx, Form(form): Form<HashMap<String, String>>) -> Response {
-    let req = authorize_request(&form);
+    let req = AuthorizeRequest::from_fields(|k| form.get(k).cloned().unwrap_or_default());
     let allow = form.get("decision").map(String::as_str) == Some("allow");
     match svc::decide(&ctx, req.clone(), allow).await {
         Ok(url) => Redirect::to(&url).into_response(),

@@ -6,8 +6,7 @@
 //! the published JWKS a day longer than any token it signed can live.
 
 use super::secrets::Secrets;
-use super::state::AppState;
-use super::store::SigningKeyRow;
+use super::store::{SigningKeyRow, Store};
 use crate::domain::oauth::{key_due, key_published};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -25,6 +24,14 @@ const RELOAD_AFTER: Duration = Duration::from_secs(60);
 /// An unknown `kid` reads the set again, but not more often than this: a
 /// stream of made-up key ids must not become a stream of queries.
 const UNKNOWN_KID_RELOAD: Duration = Duration::from_secs(5);
+
+/// What the key ring works with: the store its keys live in, the server's
+/// secrets (which seal them) and the server's clock.
+pub struct Keys<'a> {
+    pub store: &'a dyn Store,
+    pub secrets: Secrets,
+    pub now_ms: i64,
+}
 
 /// An access token's claims (the JWT profile of RFC 9068, with the
 /// partner's organisation and environment).
@@ -105,21 +112,21 @@ fn new_key() -> (Vec<u8>, String, String) {
 }
 
 impl KeyRing {
-    async fn load(&self, state: &AppState) -> Result<(), TokenFault> {
+    async fn load(&self, state: &Keys<'_>) -> Result<(), TokenFault> {
         let store_fault = |e: super::store::StoreError| TokenFault::Store(e.to_string());
-        let now_ms = state.clock.now().timestamp_millis();
+        let now_ms = state.now_ms;
         let mut rows = state.store.signing_keys().await.map_err(store_fault)?;
         if key_due(rows.first().map(|r| r.created_at_ms), now_ms) {
             let (der, x, y) = new_key();
             let kid = super::secrets::new_public_id("k");
-            let sealed = Secrets::of(&state.config).seal(&URL_SAFE_NO_PAD.encode(&der));
+            let sealed = state.secrets.seal(&URL_SAFE_NO_PAD.encode(&der));
             let row = SigningKeyRow { kid, private_sealed: sealed, x, y, created_at_ms: now_ms };
             state.store.add_signing_key(row).await.map_err(store_fault)?;
             tracing::info!("made a new access token signing key");
             rows = state.store.signing_keys().await.map_err(store_fault)?;
         }
         let newest = rows.first().map(|r| r.created_at_ms).unwrap_or(now_ms);
-        let secrets = Secrets::of(&state.config);
+        let secrets = &state.secrets;
         let keys = rows
             .into_iter()
             .filter(|r| key_published(r.created_at_ms, newest, now_ms))
@@ -140,8 +147,8 @@ impl KeyRing {
 
     /// Reads the key set again if it is older than `age` (checked again
     /// once this instance's reload turn comes).
-    async fn reload_if_older(&self, state: &AppState, age: Duration) -> Result<(), TokenFault> {
-        let now_ms = state.clock.now().timestamp_millis();
+    async fn reload_if_older(&self, state: &Keys<'_>, age: Duration) -> Result<(), TokenFault> {
+        let now_ms = state.now_ms;
         let age = age.as_millis() as i64;
         let stale = || async { self.loaded.read().await.as_ref().is_none_or(|l| now_ms - l.at_ms > age) };
         if !stale().await {
@@ -154,12 +161,12 @@ impl KeyRing {
         Ok(())
     }
 
-    async fn fresh(&self, state: &AppState) -> Result<(), TokenFault> {
+    async fn fresh(&self, state: &Keys<'_>) -> Result<(), TokenFault> {
         self.reload_if_older(state, RELOAD_AFTER).await
     }
 
     /// Signs `claims` with the newest key.
-    pub async fn sign(&self, state: &AppState, claims: &AccessClaims) -> Result<String, TokenFault> {
+    pub async fn sign(&self, state: &Keys<'_>, claims: &AccessClaims) -> Result<String, TokenFault> {
         self.fresh(state).await?;
         let loaded = self.loaded.read().await;
         let key = loaded
@@ -178,7 +185,7 @@ impl KeyRing {
     /// `audience`, unexpired; checks nothing about the grant.
     pub async fn verify(
         &self,
-        state: &AppState,
+        state: &Keys<'_>,
         token: &str,
         issuer: &str,
         audience: &str,
@@ -204,14 +211,14 @@ impl KeyRing {
         v.validate_exp = false;
         v.leeway = 0;
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key.checking, &v).map_err(|_| TokenFault::Invalid)?;
-        if data.claims.exp <= state.clock.now().timestamp() {
+        if data.claims.exp <= state.now_ms / 1000 {
             return Err(TokenFault::Invalid);
         }
         Ok(data.claims)
     }
 
     /// The published keys as a JWK Set (RFC 7517 §5).
-    pub async fn jwks(&self, state: &AppState) -> Result<serde_json::Value, TokenFault> {
+    pub async fn jwks(&self, state: &Keys<'_>) -> Result<serde_json::Value, TokenFault> {
         self.fresh(state).await?;
         let loaded = self.loaded.read().await;
         let keys: Vec<serde_json::Value> = loaded

@@ -49,6 +49,35 @@ pub struct AuthorizeRequest {
     pub code_challenge_method: String,
 }
 
+impl AuthorizeRequest {
+    /// The request from named values (a query string, a form), each empty
+    /// when absent.
+    pub fn from_fields(field: impl Fn(&str) -> String) -> Self {
+        AuthorizeRequest {
+            response_type: field("response_type"),
+            client_id: field("client_id"),
+            redirect_uri: field("redirect_uri"),
+            scope: field("scope"),
+            state: field("state"),
+            code_challenge: field("code_challenge"),
+            code_challenge_method: field("code_challenge_method"),
+        }
+    }
+
+    /// The fields by name, in the order `from_fields` reads them.
+    pub fn fields(&self) -> [(&'static str, &str); 7] {
+        [
+            ("response_type", &self.response_type),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConsentView {
     /// The request cannot be answered to its redirect address (unknown

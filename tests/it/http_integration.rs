@@ -562,7 +562,7 @@ on_both!(the_openapi_document_matches_the_routes, |e| async move {
             seen += 1;
         }
     }
-    assert_eq!(seen, 14);
+    assert_eq!(seen, 15);
     // Undocumented routes answer in the API's error shape.
     let (s, v, _) = api(&mut c, "GET", "/api/v1/nothing-here", &key, None).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));

@@ -176,11 +176,22 @@ on_both!(an_app_gets_tokens_by_client_credentials_that_the_api_takes_with_its_sc
     assert_eq!(claims["client_id"], client_id);
 
     // The API takes it with its scopes, and only the partner's own data.
+    let (s, me, _) = api(&mut http, "GET", "/api/v1/me", &token, None).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(
+        (me["credential"].as_str(), me["credential_id"].as_str()),
+        (Some("oauth_client"), Some(client_id.as_str()))
+    );
+    assert_eq!(me["organisation"]["name"], "Acme Agents");
+    assert_eq!(me["scopes"], serde_json::json!(["agents:read", "certification:read"]));
+    assert_eq!((me["sandbox"]["agent_limit"].as_i64(), me["rate_limit"]["burst"].as_u64()), (Some(100), Some(100)));
     let (s, body, _) = api(&mut http, "GET", "/api/v1/certification", &token, None).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let (s, body, _) = api(&mut http, "GET", "/api/v1/deals", &token, None).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
     let bob_key = new_key(&mut bob, "sandbox").await;
+    let (_, me, _) = api(&mut http, "GET", "/api/v1/me", &bob_key, None).await;
+    assert_eq!((me["credential"].as_str(), me["organisation"]["name"].as_str()), (Some("api_key"), Some("Bolt Bots")));
     let (s, agent, _) =
         api(&mut http, "POST", "/api/v1/agents", &bob_key, Some(serde_json::json!({"name": "B1"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{agent}");

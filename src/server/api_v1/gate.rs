@@ -94,7 +94,14 @@ pub(super) async fn gate(
         return ApiError::unauthorized().into_response();
     };
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let caller = match svc::authenticate(&state, &meta, auth.as_deref()).await {
+    // An API key, or else an OAuth access token, with the same checks after.
+    let caller = match svc::bearer(auth.as_deref()) {
+        Some(t) if !svc::is_api_key(t) => {
+            crate::server::services::oauth::authenticate_access(&state, &meta, t).await.ok_or(AuthFailure::Invalid)
+        }
+        _ => svc::authenticate(&state, meta.brand.id, auth.as_deref()).await,
+    };
+    let caller = match caller {
         Ok(c) => c,
         Err(AuthFailure::Missing | AuthFailure::Invalid) => {
             // Guessing keys costs a hash and a lookup each: limited per address.

@@ -257,6 +257,39 @@ pub(super) async fn test_webhook(
     Ok((StatusCode::ACCEPTED, Json(QueuedDelivery { delivery_id })))
 }
 
+/// Who the credential belongs to, its scopes and its limits: the first call
+/// an SDK makes, to check its key or token. Needs no scope.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = Me)))]
+pub(super) async fn get_me(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> ApiResult<Json<Me>> {
+    use crate::domain::integration::{SANDBOX_EVENTS_PER_DAY, SANDBOX_MAX_AGENTS};
+    use crate::server::services::integration::Credential;
+    let p = svc::caller_profile(&state, &caller).await.map_err(fail(&state))?;
+    let (credential, credential_id) = match &caller.credential {
+        Credential::Key(id) => ("api_key", id.to_string()),
+        Credential::Client { client_id, .. } => ("oauth_client", client_id.clone()),
+    };
+    Ok(Json(Me {
+        organisation: MeOrganisation { id: caller.organisation_id, name: p.organisation },
+        environment: caller.environment.key().into(),
+        credential: credential.into(),
+        credential_id,
+        scopes: caller.scopes.iter().map(|s| s.key().to_owned()).collect(),
+        certification_state: p.cert_state.key().into(),
+        rate_limit: RateLimit { per_second: state.config.api_rate_per_second, burst: state.config.api_rate_burst },
+        sandbox: p.sandbox.map(|(agents, events_today, resets)| SandboxUsage {
+            agents,
+            agent_limit: SANDBOX_MAX_AGENTS,
+            events_today,
+            event_limit: SANDBOX_EVENTS_PER_DAY,
+            resets_at: rfc3339(resets),
+        }),
+    }))
+}
+
 /// The partner's certification status.
 #[utoipa::path(get, path = "/api/v1/certification", tag = "certification",
     responses((status = 200, body = Certification), (status = 403, body = ErrorBody)))]
@@ -394,6 +427,13 @@ impl Modify for BearerAuth {
         // utoipa copies the crate's (empty) license; OpenAPI 3.1 needs a
         // licence to name an identifier or URL, so none is stated.
         openapi.info.license = None;
+        // The version and the policy come from the changelog, so the two
+        // cannot disagree.
+        openapi.info.version = crate::domain::api_changes::current().to_owned();
+        if let Some(d) = openapi.info.description.as_mut() {
+            d.push(' ');
+            d.push_str(crate::domain::api_changes::POLICY);
+        }
         // The webhook catalogue: every event a subscription can receive.
         // OpenAPI 3.1 has no place for event payloads sent to the
         // subscriber's own URL that utoipa fills, so an extension lists them.
@@ -407,7 +447,10 @@ impl Modify for BearerAuth {
         openapi.components.get_or_insert_with(Default::default).add_security_scheme(
             "bearer",
             SecurityScheme::Http(
-                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("pk_test_… or pk_live_…").build(),
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("an API key (pk_test_…, pk_live_…) or an OAuth access token (JWT)")
+                    .build(),
             ),
         );
     }
@@ -417,13 +460,15 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Partner Portal API",
-        version = "1",
+        version = "1.0.0",
         description = "Agents, trust scores, outcome events, webhook subscriptions, certification status, leads \
                        and deal registration. \
                        Authenticate with `Authorization: Bearer <key>`; sandbox keys start `pk_test_`, production \
                        keys `pk_live_`. Errors share one shape with a stable `code`. Each key has a rate limit (by \
                        default 50 requests a second, bursts of 100); beyond it the answer is 429 with `Retry-After`. POST requests \
-                       accept an `Idempotency-Key` header: a retry with the same key and body gets the first answer."
+                       accept an `Idempotency-Key` header: a retry with the same key and body gets the first answer. \
+                       An OAuth 2.0 access token (see /.well-known/oauth-authorization-server) is taken wherever a \
+                       key is. Versions: see the changelog on Developers → API changelog."
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -441,6 +486,7 @@ pub(super) fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rotate_webhook_secret))
         .routes(routes!(test_webhook))
         .routes(routes!(get_certification))
+        .routes(routes!(get_me))
         .routes(routes!(list_leads))
         .routes(routes!(list_deals, register_deal))
         .split_for_parts();

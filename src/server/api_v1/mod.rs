@@ -79,10 +79,13 @@ mod tests {
             ("/api/v1/leads", "get"),
             ("/api/v1/deals", "get"),
             ("/api/v1/deals", "post"),
+            ("/api/v1/me", "get"),
         ] {
             assert!(paths[path][method].is_object(), "{method} {path} documented");
         }
-        assert_eq!(paths.len(), 11);
+        assert_eq!(paths.len(), 12);
+        assert_eq!(doc["info"]["version"], crate::domain::api_changes::current());
+        assert!(doc["info"]["description"].as_str().unwrap().contains("six months"));
         let events = doc["x-webhook-events"].as_array().unwrap();
         assert_eq!(events.len(), crate::domain::integration::EVENT_TYPES.len());
         assert!(events.iter().any(|e| e["type"] == "deal.won" && e["description"].as_str().unwrap().contains("won")));

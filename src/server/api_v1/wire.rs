@@ -183,6 +183,46 @@ pub struct QueuedDelivery {
     pub(super) delivery_id: i64,
 }
 
+/// Who is calling, and within which limits.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub(super) organisation: MeOrganisation,
+    /// `sandbox` or `production`.
+    pub(super) environment: String,
+    /// `api_key` or `oauth_client`.
+    pub(super) credential: String,
+    /// The API key's id, or the OAuth client's `cli_…` id.
+    pub(super) credential_id: String,
+    pub(super) scopes: Vec<String>,
+    /// The partner's certification state (see `/api/v1/certification`).
+    pub(super) certification_state: String,
+    pub(super) rate_limit: RateLimit,
+    /// Sandbox quotas and their use; absent in production.
+    pub(super) sandbox: Option<SandboxUsage>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeOrganisation {
+    pub(super) id: i64,
+    pub(super) name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RateLimit {
+    /// Requests a second per credential, per instance of the portal.
+    pub(super) per_second: u32,
+    pub(super) burst: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SandboxUsage {
+    pub(super) agents: i64,
+    pub(super) agent_limit: i64,
+    pub(super) events_today: i64,
+    pub(super) event_limit: i64,
+    pub(super) resets_at: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Certification {
     /// registered, development, testing, review, certified, listed,

@@ -329,24 +329,25 @@ pub async fn key_used(state: &AppState, caller: &ApiCaller) {
     }
 }
 
-/// The caller behind `Authorization: Bearer <key or access token>` on the
-/// request's host.
-pub async fn authenticate(
-    state: &AppState,
-    meta: &crate::server::tenant::RequestMeta,
-    header: Option<&str>,
-) -> Result<ApiCaller, AuthFailure> {
-    let brand_id = meta.brand.id;
-    // The scheme is case-insensitive (RFC 9110).
-    let key = header
+/// The credential in `Authorization: Bearer <credential>` (the scheme is
+/// case-insensitive, RFC 9110).
+pub fn bearer(header: Option<&str>) -> Option<&str> {
+    header
         .and_then(|h| h.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, k)| k.trim())
-        .ok_or(AuthFailure::Missing)?;
-    let Some(claimed) = Environment::of_key(key) else {
-        // Not a key: an OAuth access token (a JWT), or nothing.
-        return super::oauth::authenticate_access(state, meta, key).await.ok_or(AuthFailure::Invalid);
-    };
+}
+
+/// Whether a bearer credential has the shape of an API key (rather than an
+/// OAuth access token).
+pub fn is_api_key(credential: &str) -> bool {
+    Environment::of_key(credential).is_some()
+}
+
+/// The caller behind `Authorization: Bearer <key>` on `brand_id`'s host.
+pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>) -> Result<ApiCaller, AuthFailure> {
+    let key = bearer(header).ok_or(AuthFailure::Missing)?;
+    let claimed = Environment::of_key(key).ok_or(AuthFailure::Invalid)?;
     let hash = Secrets::of(&state.config).hash_api_key(key);
     let found: Option<KeyAuth> = state.store.key_by_hash(&hash).await.map_err(|e| {
         tracing::error!(error = %e, "API key lookup");
@@ -372,6 +373,30 @@ pub async fn authenticate(
         environment: k.environment,
         scopes: k.scopes,
     })
+}
+
+/// What `GET /api/v1/me` tells a caller about itself: an SDK's first call,
+/// to check its credential and learn its limits.
+pub struct CallerProfile {
+    pub organisation: String,
+    pub cert_state: CertState,
+    /// Sandbox callers: agents held, events sent today, and when the day's
+    /// quota resets.
+    pub sandbox: Option<(i64, i64, i64)>,
+}
+
+pub async fn caller_profile(state: &AppState, caller: &ApiCaller) -> Result<CallerProfile, AppError> {
+    let rec = state.store.certification(caller.brand_id, caller.organisation_id).await.map_err(store_error)?;
+    let rec = rec.ok_or(AppError::NotFound)?;
+    let now_ms = state.clock.now().timestamp_millis();
+    let sandbox = if caller.environment == Environment::Sandbox {
+        let agents = state.store.agent_count(caller.org, Environment::Sandbox).await.map_err(store_error)?;
+        let events = state.store.sandbox_events_on(caller.org, day_of(now_ms)).await.map_err(store_error)?;
+        Some((agents, events, crate::domain::integration::day_resets_at_ms(now_ms)))
+    } else {
+        None
+    };
+    Ok(CallerProfile { organisation: rec.organisation, cert_state: rec.state, sandbox })
 }
 
 /// An agent to register, as the API received it.

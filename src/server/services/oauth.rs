@@ -21,7 +21,7 @@ use crate::server::services::integration::{integration_org, ApiCaller, Credentia
 use crate::server::state::AppState;
 use crate::server::store::{ClientRecord, GrantRecord, NewClient, NewCode, NewGrant, NewRefresh, Redeemed};
 use crate::server::tenant::RequestMeta;
-use crate::server::tokens::{AccessClaims, Confirmation, TokenFault};
+use crate::server::tokens::{AccessClaims, Confirmation, Keys, TokenFault};
 use crate::views::oauth::{AuthorizeRequest, ConsentAsk, ConsentView, OAuthAppsView, OAuthClientView};
 use chrono::Duration;
 use serde_json::json;
@@ -33,6 +33,16 @@ const NEW_CLIENT: &str = "new_oauth_client";
 /// Where the authorization server lives for a request's brand.
 pub fn issuer(state: &AppState, meta: &RequestMeta) -> String {
     brand_url(state, meta)
+}
+
+/// The key ring's view of the server.
+fn keys(state: &AppState) -> Keys<'_> {
+    Keys { store: &*state.store, secrets: Secrets::of(&state.config), now_ms: state.clock.now().timestamp_millis() }
+}
+
+/// The published signing keys (RFC 7517 JWK Set).
+pub async fn jwks(state: &AppState) -> Result<serde_json::Value, TokenFault> {
+    state.tokens.jwks(&keys(state)).await
 }
 
 /// The audience access tokens name: this brand's partner API.
@@ -403,7 +413,7 @@ async fn access_token(
         cnf: client.cert_bound.then(|| meta.client_cert.clone().map(|t| Confirmation { x5t_s256: t })).flatten(),
     };
     let expires_in = claims.exp - now;
-    let token = state.tokens.sign(state, &claims).await.map_err(|e| server_fault(format!("{e:?}")))?;
+    let token = state.tokens.sign(&keys(state), &claims).await.map_err(|e| server_fault(format!("{e:?}")))?;
     let mut body = json!({
         "access_token": token,
         "token_type": "Bearer",
@@ -554,7 +564,7 @@ async fn grant_of_token(
         return Ok(Some((r.grant, kind)));
     }
     let iss = issuer(state, meta);
-    let claims = match state.tokens.verify(state, token, &iss, &audience(&iss)).await {
+    let claims = match state.tokens.verify(&keys(state), token, &iss, &audience(&iss)).await {
         Ok(c) => c,
         Err(TokenFault::Invalid) => return Ok(None),
         Err(TokenFault::Store(e)) => return Err(server_fault(e)),
@@ -641,7 +651,7 @@ pub fn metadata(state: &AppState, meta: &RequestMeta) -> serde_json::Value {
 /// a standing that allows the client's environment.
 pub async fn authenticate_access(state: &AppState, meta: &RequestMeta, token: &str) -> Option<ApiCaller> {
     let iss = issuer(state, meta);
-    let claims = match state.tokens.verify(state, token, &iss, &audience(&iss)).await {
+    let claims = match state.tokens.verify(&keys(state), token, &iss, &audience(&iss)).await {
         Ok(c) => c,
         Err(TokenFault::Invalid) => return None,
         Err(TokenFault::Store(e)) => {

@@ -583,7 +583,8 @@ macro_rules! oauth_store {
 
             async fn add_signing_key(&self, k: SigningKeyRow) -> StoreResult<()> {
                 sqlx::query(
-                    "INSERT INTO oauth_signing_keys (kid, private_sealed, x, y, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO oauth_signing_keys (kid, private_sealed, x, y, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&k.kid)
                 .bind(&k.private_sealed)

@@ -17,16 +17,7 @@ pub fn ConsentPage() -> impl IntoView {
     let query = use_query_map();
     let request = move || {
         let q = query.read();
-        let f = |k: &str| q.get(k).unwrap_or_default();
-        AuthorizeRequest {
-            response_type: f("response_type"),
-            client_id: f("client_id"),
-            redirect_uri: f("redirect_uri"),
-            scope: f("scope"),
-            state: f("state"),
-            code_challenge: f("code_challenge"),
-            code_challenge_method: f("code_challenge_method"),
-        }
+        AuthorizeRequest::from_fields(|k| q.get(k).unwrap_or_default())
     };
     let data = Resource::new(request, get_consent);
     view! {
@@ -60,15 +51,8 @@ fn Consent(v: ConsentView) -> impl IntoView {
         .into_any(),
         ConsentView::Ask(ask) => {
             let ConsentAsk { app, partner, environment, scopes, redirect_uri, refusal, request } = *ask;
-            let hidden = [
-                ("response_type", request.response_type),
-                ("client_id", request.client_id),
-                ("redirect_uri", request.redirect_uri),
-                ("scope", request.scope),
-                ("state", request.state),
-                ("code_challenge", request.code_challenge),
-                ("code_challenge_method", request.code_challenge_method),
-            ];
+            let hidden: Vec<(&'static str, String)> =
+                request.fields().into_iter().map(|(n, v)| (n, v.to_owned())).collect();
             let may = refusal.is_none();
             view! {
                 <div class="mx-auto mt-8 max-w-lg">

@@ -3,7 +3,7 @@
 //! partner's) or by the authorization code with PKCE (an app an owner
 //! allows on the consent screen).
 
-use super::shared::{hidden_org, org_param, DevHeader};
+use super::shared::{hidden_org, org_param, DevHeader, ScopeChoices};
 use crate::api::oauth::{get_oauth_apps, OAuthAppsView, OAuthClientView, RegisterOauthApp, RevokeOauthApp};
 use crate::domain::integration::Scope;
 use crate::domain::oauth::ClientKind;
@@ -141,22 +141,7 @@ fn Apps(
                             >{drafted("redirect_uris")}</textarea>
                             <FieldMessage value=register_value field="redirect_uris"/>
                         </div>
-                        <fieldset class="mt-3">
-                            <legend class="text-sm font-medium">"Scopes the app may ask for"</legend>
-                            <div class="mt-1 grid gap-1 sm:grid-cols-2">
-                                {Scope::ALL.iter().map(|s| {
-                                    let name = s.key().replace(':', "_");
-                                    let checked = drafted_choice(&name, "on").unwrap_or(matches!(s, Scope::AgentsRead));
-                                    view! {
-                                        <label class="flex items-center gap-2 text-sm">
-                                            <input type="checkbox" name=name value="on" checked=checked/>
-                                            <span><code>{s.key()}</code> " · " {s.label()}</span>
-                                        </label>
-                                    }
-                                }).collect_view()}
-                            </div>
-                            <FieldMessage value=register_value field="scopes"/>
-                        </fieldset>
+                        <ScopeChoices legend="Scopes the app may ask for" value=register_value default_on=|s| s == Scope::AgentsRead/>
                         <button type="submit" class=format!("{BUTTON} mt-4")>"Register app"</button>
                     </Form>
                 </Card>

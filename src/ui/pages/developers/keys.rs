@@ -1,13 +1,11 @@
 //! /developers: the partner's API keys, with sandbox usage.
 
-use super::shared::{hidden_org, org_param, DevHeader};
+use super::shared::{hidden_org, org_param, DevHeader, ScopeChoices};
 use crate::api::integration::{get_developer, CreateApiKey, DeveloperView, RevokeApiKey, RotateApiKey};
 use crate::domain::integration::{ApiKeyView, Grace, KeyStatus, Scope};
 use crate::ui::components::card::Card;
 use crate::ui::components::confirm::Confirm;
-use crate::ui::components::form::{
-    drafted, drafted_choice, invalid_when, FieldMessage, Form, FormError, LastResult, Notice,
-};
+use crate::ui::components::form::{drafted, invalid_when, FieldMessage, Form, FormError, LastResult, Notice};
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{BUTTON, INPUT, QUIET, TD_RULED};
 use crate::ui::components::table::{DataTable, Head, TableLook};
@@ -124,23 +122,7 @@ fn Keys(
                             <FieldMessage value=create_value field="environment"/>
                         </div>
                     </div>
-                    <fieldset class="mt-3">
-                        <legend class="text-sm font-medium">"Scopes"</legend>
-                        <div class="mt-1 grid gap-1 sm:grid-cols-2">
-                            {Scope::ALL.iter().map(|s| {
-                                let name = s.key().replace(':', "_");
-                                let checked = drafted_choice(&name, "on")
-                                    .unwrap_or(!matches!(s, Scope::WebhooksManage | Scope::CertificationRead));
-                                view! {
-                                    <label class="flex items-center gap-2 text-sm">
-                                        <input type="checkbox" name=name value="on" checked=checked/>
-                                        <span><code>{s.key()}</code> " · " {s.label()}</span>
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </div>
-                        <FieldMessage value=create_value field="scopes"/>
-                    </fieldset>
+                    <ScopeChoices legend="Scopes" value=create_value default_on=|s| !matches!(s, Scope::WebhooksManage | Scope::CertificationRead)/>
                     <button type="submit" class=format!("{BUTTON} mt-4")>"Create key"</button>
                 </Form>
             </Card>

@@ -5,6 +5,7 @@
 
 mod agents;
 mod apps;
+mod changelog;
 mod customer_agents;
 mod keys;
 mod reference;
@@ -15,6 +16,7 @@ mod webhooks;
 
 pub use agents::{AgentPage, AgentsPage};
 pub use apps::OAuthAppsPage;
+pub use changelog::ApiChangelogPage;
 pub use customer_agents::CustomerAgentsPage;
 pub use keys::DevelopersPage;
 pub use reference::ApiReferencePage;

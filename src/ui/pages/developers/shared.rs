@@ -1,6 +1,8 @@
 //! What the developer pages share: their heading and navigation, and the
 //! `?org=` that staff looking at a partner carry on links and forms.
 
+use crate::domain::integration::Scope;
+use crate::ui::components::form::{drafted_choice, FieldMessage, LastResult};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -41,6 +43,7 @@ pub(super) fn DevNav(current: &'static str) -> impl IntoView {
         ("/developers/traffic", "Traffic"),
         ("/developers/webhooks", "Webhooks"),
         ("/developers/api", "API reference"),
+        ("/developers/changelog", "API changelog"),
         ("/developers/verify", "Verify your receiver"),
     ];
     view! {
@@ -55,5 +58,33 @@ pub(super) fn DevNav(current: &'static str) -> impl IntoView {
                 view! { <a href=with_org(href, org) class=class aria-current=aria>{label}</a> }
             }).collect_view()}
         </nav>
+    }
+}
+
+/// One checkbox per scope, named as the key and app forms post them
+/// (`agents_read`…), ticked as drafted or by `default_on`.
+#[component]
+pub(super) fn ScopeChoices(
+    legend: &'static str,
+    value: LastResult<()>,
+    default_on: fn(Scope) -> bool,
+) -> impl IntoView {
+    view! {
+        <fieldset class="mt-3">
+            <legend class="text-sm font-medium">{legend}</legend>
+            <div class="mt-1 grid gap-1 sm:grid-cols-2">
+                {Scope::ALL.iter().map(|s| {
+                    let name = s.key().replace(':', "_");
+                    let checked = drafted_choice(&name, "on").unwrap_or(default_on(*s));
+                    view! {
+                        <label class="flex items-center gap-2 text-sm">
+                            <input type="checkbox" name=name value="on" checked=checked/>
+                            <span><code>{s.key()}</code> " · " {s.label()}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            <FieldMessage value field="scopes"/>
+        </fieldset>
     }
 }
