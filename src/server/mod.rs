@@ -365,6 +365,18 @@ fn start_tasks(state: &AppState, sessions: &AnySessionStore, token: &Cancellatio
     });
 
     let s = state.clone();
+    tasks.every("expired OAuth grants", Duration::from_secs(600), move || {
+        let s = s.clone();
+        async move {
+            let gone = services::oauth::forget_expired(&s).await?;
+            if gone > 0 {
+                tracing::info!(gone, "forgot expired OAuth grants");
+            }
+            Ok(false)
+        }
+    });
+
+    let s = state.clone();
     tasks.every("recertification", Duration::from_secs(300), move || {
         let s = s.clone();
         async move {

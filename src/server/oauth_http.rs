@@ -23,15 +23,22 @@ use std::sync::Arc;
 /// Token requests are a few short fields.
 const MAX_FORM: usize = 16 * 1024;
 
-/// Failed client authentications per address: each costs a hash and a
-/// lookup, so guessing secrets is slowed as guessing API keys is.
-struct Failures(Limiter<String>);
+/// The endpoints' limits, per instance: failed client authentications per
+/// address (each costs a hash and a lookup, so guessing secrets is slowed
+/// as guessing API keys is), and token requests per client id (each client
+/// credentials token is a stored grant).
+struct Failures(Limiter<String>, Limiter<String>);
+
+/// Token requests a client may make: ten a second, bursts of twenty. A
+/// client keeps its token for its ten minutes; this only stops a loop.
+const TOKENS_PER_SECOND: u32 = 10;
+const TOKEN_BURST: u32 = 20;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let failures = Arc::new(Failures(Limiter::new(
-        state.config.api_auth_failures_per_second,
-        state.config.api_auth_failures_burst,
-    )));
+    let failures = Arc::new(Failures(
+        Limiter::new(state.config.api_auth_failures_per_second, state.config.api_auth_failures_burst),
+        Limiter::new(TOKENS_PER_SECOND, TOKEN_BURST),
+    ));
     Router::new()
         .route("/.well-known/oauth-authorization-server", get(metadata))
         .route("/.well-known/jwks.json", get(jwks))
@@ -95,23 +102,20 @@ async fn guarded<T>(
     let basic = p.basic.is_some();
     match run(p).await {
         Ok(v) => no_store(ok(v)),
-        Err(f) if f.error == "invalid_client" => {
-            if let Err(secs) = failures.0.check(&meta.client_ip) {
-                let mut res = failure(
-                    OAuthFailure {
-                        error: "slow_down",
-                        description: format!("Too many failed attempts; try again in {secs} s."),
-                        status: 429,
-                    },
-                    false,
-                );
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                return res;
-            }
-            failure(f, basic)
-        }
+        Err(f) if f.error == "invalid_client" => match failures.0.check(&meta.client_ip) {
+            Err(secs) => slow_down(secs, "Too many failed attempts"),
+            Ok(()) => failure(f, basic),
+        },
         Err(f) => failure(f, basic),
     }
+}
+
+/// 429 with `Retry-After`, in the endpoints' error shape.
+fn slow_down(secs: u64, what: &str) -> Response {
+    let f = OAuthFailure { error: "slow_down", description: format!("{what}; try again in {secs} s."), status: 429 };
+    let mut res = failure(f, false);
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res
 }
 
 async fn token(
@@ -122,6 +126,10 @@ async fn token(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let p = presented(&headers, form);
+    let client_id = p.basic.as_ref().map(|(id, _)| id.clone()).or_else(|| p.form.get("client_id").cloned());
+    if let Some(Err(secs)) = client_id.map(|id| failures.1.check(&id)) {
+        return slow_down(secs, "Too many token requests for this client");
+    }
     guarded(&failures, &meta, p, async |p| svc::token(&state, &meta, p).await, |body| Json(body).into_response()).await
 }
 

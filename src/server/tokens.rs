@@ -64,7 +64,6 @@ pub struct Confirmation {
 
 struct LiveKey {
     kid: String,
-    created_ms: i64,
     x: String,
     y: String,
     signing: Option<EncodingKey>,
@@ -138,7 +137,7 @@ impl KeyRing {
                     .open(&r.private_sealed)
                     .and_then(|b| URL_SAFE_NO_PAD.decode(b).ok())
                     .map(|der| EncodingKey::from_ec_der(&der));
-                Some(LiveKey { kid: r.kid, created_ms: r.created_at_ms, x: r.x, y: r.y, signing, checking })
+                Some(LiveKey { kid: r.kid, x: r.x, y: r.y, signing, checking })
             })
             .collect();
         *self.loaded.write().await = Some(Loaded { at_ms: now_ms, keys });
@@ -236,11 +235,6 @@ impl KeyRing {
             })
             .unwrap_or_default();
         Ok(serde_json::json!({ "keys": keys }))
-    }
-
-    /// When the newest key was made (for the operator's checks).
-    pub async fn newest_ms(&self) -> Option<i64> {
-        self.loaded.read().await.as_ref().and_then(|l| l.keys.first().map(|k| k.created_ms))
     }
 }
 

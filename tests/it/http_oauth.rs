@@ -234,6 +234,15 @@ on_both!(an_app_gets_tokens_by_client_credentials_that_the_api_takes_with_its_sc
     assert_eq!((s, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
     // Another partner cannot revoke what is not theirs.
     assert_eq!(bob.call(RevokeOauthApp::PATH, &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
+
+    // Grants that ended a day ago are forgotten (client credentials make
+    // one per token).
+    let grants = || crate::helpers::scalar(&app._db.url, "SELECT COUNT(*) FROM oauth_grants");
+    let before = grants().await;
+    assert!(before >= 3, "{before}");
+    app.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(11));
+    let gone = partner_portal::server::services::oauth::forget_expired(&app.state).await.unwrap();
+    assert_eq!((gone as i64, grants().await), (before, 0));
 });
 
 on_both!(the_authorization_code_with_pkce_needs_an_owners_consent_and_refresh_tokens_rotate, |e| async move {
@@ -243,6 +252,9 @@ on_both!(the_authorization_code_with_pkce_needs_an_owners_consent_and_refresh_to
     let mut http = app.client();
     let (client_id, secret) = register(&mut ada, "public", CALLBACK, &["agents_read", "certification_read"]).await;
     assert_eq!(secret, None, "a public app has no secret");
+    // A public app's id proves nothing: it may not introspect.
+    let (s, body, _) = post(&mut http, "/oauth/introspect", None, &[("client_id", &client_id), ("token", "x")]).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unauthorized_client")));
     let challenge = s256_challenge(VERIFIER);
 
     // The consent screen names the app, the partner and what it may do.
@@ -357,6 +369,16 @@ on_both!(signing_keys_rotate_and_the_old_one_stays_published_while_its_tokens_li
     let jwks: Value = serde_json::from_str(&http.get("/.well-known/jwks.json").await.body).unwrap();
     let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
     assert_eq!(kids, vec![second.as_str(), first.as_str()]);
+    // A client that asks in a loop is slowed down.
+    let mut limited = None;
+    for _ in 0..30 {
+        let (s, _, reply) = post(&mut http, "/oauth/token", Some(&auth), &[("grant_type", "client_credentials")]).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            limited = reply.headers.get(header::RETRY_AFTER).cloned();
+            break;
+        }
+    }
+    assert!(limited.is_some(), "30 token requests at once meet the limit");
     // A day later the old one is gone.
     app.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(2));
     let jwks: Value = serde_json::from_str(&http.get("/.well-known/jwks.json").await.body).unwrap();

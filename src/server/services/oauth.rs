@@ -599,6 +599,10 @@ pub async fn revoke(state: &AppState, meta: &RequestMeta, p: Presented) -> Resul
 /// `{"active": false}`.
 pub async fn introspect(state: &AppState, meta: &RequestMeta, p: Presented) -> Result<TokenBody, OAuthFailure> {
     let client = authenticate_client(state, meta.brand.id, &p).await?;
+    // §2.1 wants the caller authorised: a public client's id is no proof.
+    if client.kind == ClientKind::Public {
+        return Err(OAuthFailure::new(OAuthError::UnauthorizedClient, "Introspection needs a confidential client."));
+    }
     let inactive = json!({ "active": false });
     let Some((grant, kind)) = grant_of_token(state, meta, p.field("token")).await? else { return Ok(inactive) };
     let now_ms = state.clock.now().timestamp_millis();
@@ -622,6 +626,13 @@ pub async fn introspect(state: &AppState, meta: &RequestMeta, p: Presented) -> R
     })
 }
 
+/// Deletes grants (with their codes and refresh tokens) that ended over a
+/// day ago: client credentials make one per token, so they would pile up.
+pub async fn forget_expired(state: &AppState) -> Result<u64, AppError> {
+    let before = state.clock.now() - Duration::days(1);
+    state.store.forget_expired_oauth(before).await.map_err(store_error)
+}
+
 /// RFC 8414: the authorization server's metadata for this brand.
 pub fn metadata(state: &AppState, meta: &RequestMeta) -> serde_json::Value {
     let iss = issuer(state, meta);
@@ -638,11 +649,11 @@ pub fn metadata(state: &AppState, meta: &RequestMeta) -> serde_json::Value {
         "grant_types_supported": GrantType::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
         "tls_client_certificate_bound_access_tokens": true,
-        "service_documentation": format!("{iss}/developers/reference"),
+        "service_documentation": format!("{iss}/developers/apps"),
     })
 }
 
