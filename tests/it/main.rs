@@ -36,6 +36,7 @@ mod nginx;
 mod oauth_interop;
 mod outage;
 mod program;
+mod sdk;
 mod seed;
 mod startup;
 mod store;
