@@ -109,6 +109,24 @@ test("a partner registers an OAuth app, allows it on the consent screen, and the
     await expect(page.getByTestId("api-policy")).toContainText("six months");
     await expect(page.getByRole("heading", { name: "Version 1.1.0" })).toBeVisible();
     await expectAccessible(page);
+
+    // The GraphQL explorer runs a query as the signed-in partner and keeps it.
+    await page.getByRole("navigation", { name: "Developers" }).getByRole("link", { name: "GraphQL" }).click();
+    await ready(page);
+    await page.getByLabel("Query").fill("{ me { organisation environment } }");
+    await page.getByRole("button", { name: "Run query" }).click();
+    await expect(page.getByTestId("graphql-result")).toContainText(company);
+    await ready(page);
+    await expect(page.getByLabel("Query")).toHaveValue("{ me { organisation environment } }");
+    await page.getByLabel("Query").fill("{ certification { nothing } }");
+    await page.getByRole("button", { name: "Run query" }).click();
+    await expect(page.getByTestId("graphql-result")).toContainText("Unknown field");
+    await ready(page);
+    await expectAccessible(page);
+    await page.screenshot({ path: info.outputPath("graphql.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: info.outputPath("graphql-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 768 });
     await api.dispose();
     await client.dispose();
   } finally {

@@ -194,3 +194,10 @@ pub async fn get_customer_agents() -> Result<Vec<CustomerAgent>, AppError> {
 pub async fn get_openapi() -> Result<String, AppError> {
     Ok(crate::server::api_v1::openapi_json())
 }
+
+/// Runs a read-only GraphQL query for the partner on the explorer page.
+#[server]
+pub async fn run_graphql(org: Option<i64>, env: String, query: String) -> Result<String, AppError> {
+    use crate::server::{context::serve, services::explorer};
+    serve(|ctx| async move { explorer::run(&ctx, org, &env, &query).await }).await
+}

@@ -31,6 +31,9 @@ pub const CHANGES: &[Change] = &[
             "Certificate-bound access tokens (RFC 8705) for apps registered with a TLS client certificate.",
             "GET /api/v1/me: the caller's organisation, environment, credential, scopes, rate limit and sandbox \
              quotas.",
+            "GraphQL at POST /api/graphql (read only): the caller, agents with trust history by cursor, \
+             certification with its timeline, webhook subscriptions with deliveries; schema at \
+             /api/graphql/schema.graphql.",
         ],
     },
     Change {

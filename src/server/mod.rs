@@ -16,6 +16,7 @@ pub mod emails;
 pub mod error_pages;
 pub mod flash;
 pub mod funds_http;
+pub mod graphql;
 pub mod logo;
 pub mod mail;
 pub mod marketplace_http;

@@ -4,7 +4,7 @@
 /// Whether a path belongs to the bearer-authenticated API: no cookies, so no
 /// origin check, and failures answer in the API's error shape.
 pub fn is_api_path(path: &str) -> bool {
-    path.starts_with("/api/v1/")
+    path.starts_with("/api/v1/") || path == "/api/graphql"
 }
 
 /// The OAuth endpoints clients call with their own credentials (a secret or

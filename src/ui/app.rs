@@ -136,6 +136,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/developers/webhooks/:id") view=pages::developers::WebhookPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/api") view=pages::developers::ApiReferencePage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/changelog") view=pages::developers::ApiChangelogPage/>
+                <Route path=path!("/developers/graphql") view=pages::developers::GraphqlPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/verify") view=pages::developers::VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/scorecard") view=pages::scorecard::ScorecardPage ssr=SsrMode::Async/>
                 <Route path=path!("/support") view=pages::support::SupportPage ssr=SsrMode::Async/>

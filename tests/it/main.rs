@@ -10,6 +10,7 @@ mod certification;
 mod crash;
 mod dns_server;
 mod fuzz;
+mod graphql;
 mod helpers;
 mod http_abuse;
 mod http_auth;

@@ -13,7 +13,7 @@ use crate::program::Program;
 use leptos::server_fn::ServerFn;
 use partner_portal::api::oauth::{GetOauthApps, OAuthAppsView, RegisterOauthApp};
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("PP_PYTHON").unwrap_or_else(|_| {
         let venv = format!("{}/.cache/partner-portal/venv/bin/python", std::env::var("HOME").unwrap_or_default());
         if std::path::Path::new(&venv).exists() {

@@ -126,7 +126,7 @@ pub(super) async fn gate(
         environment: caller.environment,
         key_id: match caller.credential {
             Credential::Key(id) => Some(id),
-            Credential::Client { .. } => None,
+            Credential::Client { .. } | Credential::Portal { .. } => None,
         },
         method: method.to_string(),
         route,

@@ -271,6 +271,7 @@ pub(super) async fn get_me(
     let (credential, credential_id) = match &caller.credential {
         Credential::Key(id) => ("api_key", id.to_string()),
         Credential::Client { client_id, .. } => ("oauth_client", client_id.clone()),
+        Credential::Portal { user_id } => ("portal", user_id.to_string()),
     };
     Ok(Json(Me {
         organisation: MeOrganisation { id: caller.organisation_id, name: p.organisation },

@@ -35,6 +35,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     });
     let (api, _) = build();
     let api = api
+        .route("/api/graphql", axum::routing::post(graphql))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
         .method_not_allowed_fallback(wrong_method)
         // A panic in a handler answers in the API's error shape (and the gate
@@ -50,7 +51,36 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/api/v1/openapi.json",
             axum::routing::get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }),
         )
+        .route(
+            "/api/graphql/schema.graphql",
+            axum::routing::get(|| async {
+                ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], super::graphql::sdl())
+            }),
+        )
         .merge(api)
+}
+
+/// `POST /api/graphql`: a GraphQL request as JSON, run for the caller the
+/// gate authenticated. A body that is not a GraphQL request is refused in
+/// the API's error shape; everything after answers in GraphQL's.
+async fn graphql(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Extension(caller): Extension<crate::server::services::integration::ApiCaller>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("The body is not a GraphQL request ({{\"query\": …}}): {e}"),
+            )
+            .into_response()
+        }
+    };
+    let response = super::graphql::schema().execute(request.data(state).data(caller)).await;
+    axum::Json(response).into_response()
 }
 
 pub use super::paths::is_api_path;

@@ -46,7 +46,15 @@ pub struct ApiCaller {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Credential {
     Key(i64),
-    Client { pk: i64, client_id: String },
+    Client {
+        pk: i64,
+        client_id: String,
+    },
+    /// A signed-in person on the portal's own pages (the GraphQL explorer,
+    /// the sandbox simulator), never through the API's gate.
+    Portal {
+        user_id: i64,
+    },
 }
 
 impl Credential {
@@ -55,6 +63,7 @@ impl Credential {
         match self {
             Credential::Key(id) => format!("API key {id}"),
             Credential::Client { client_id, .. } => format!("OAuth client {client_id}"),
+            Credential::Portal { user_id } => format!("user {user_id} on the portal"),
         }
     }
 }
@@ -323,6 +332,7 @@ pub async fn key_used(state: &AppState, caller: &ApiCaller) {
             }
             state.store.touch_oauth_client(*pk, now).await
         }
+        Credential::Portal { .. } => return,
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, "recording a credential's use");
@@ -551,7 +561,7 @@ pub async fn simulate(ctx: &Ctx, org: Option<i64>, count: i64) -> Result<usize, 
     let mut agents = state.store.agents(scope, Environment::Sandbox).await.map_err(store_error)?;
     if agents.is_empty() {
         let caller = ApiCaller {
-            credential: Credential::Key(0),
+            credential: Credential::Portal { user_id: user.id },
             user_id: Some(user.id),
             brand_id: ctx.meta.brand.id,
             organisation_id: org,

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod branding;
 pub mod certification;
 pub mod deals;
+pub mod explorer;
 pub mod funds;
 pub mod home;
 pub mod inbox;

@@ -43,6 +43,7 @@ pub(super) fn DevNav(current: &'static str) -> impl IntoView {
         ("/developers/traffic", "Traffic"),
         ("/developers/webhooks", "Webhooks"),
         ("/developers/api", "API reference"),
+        ("/developers/graphql", "GraphQL"),
         ("/developers/changelog", "API changelog"),
         ("/developers/verify", "Verify your receiver"),
     ];
