@@ -113,12 +113,12 @@ test("a partner registers an OAuth app, allows it on the consent screen, and the
     // The GraphQL explorer runs a query as the signed-in partner and keeps it.
     await page.getByRole("navigation", { name: "Developers" }).getByRole("link", { name: "GraphQL" }).click();
     await ready(page);
-    await page.getByLabel("Query").fill("{ me { organisation environment } }");
+    await page.getByLabel("GraphQL query").fill("{ me { organisation environment } }");
     await page.getByRole("button", { name: "Run query" }).click();
     await expect(page.getByTestId("graphql-result")).toContainText(company);
     await ready(page);
-    await expect(page.getByLabel("Query")).toHaveValue("{ me { organisation environment } }");
-    await page.getByLabel("Query").fill("{ certification { nothing } }");
+    await expect(page.getByLabel("GraphQL query")).toHaveValue("{ me { organisation environment } }");
+    await page.getByLabel("GraphQL query").fill("{ certification { nothing } }");
     await page.getByRole("button", { name: "Run query" }).click();
     await expect(page.getByTestId("graphql-result")).toContainText("Unknown field");
     await ready(page);

@@ -47,7 +47,7 @@ pub fn GraphqlPage() -> impl IntoView {
             <Card title="Query" id="graphql-query">
                 <form method="get" action="/developers/graphql">
                     {hidden_org(org)}
-                    <label for="graphql-text" class="sr-only">"Query"</label>
+                    <label for="graphql-text" class="sr-only">"GraphQL query"</label>
                     <textarea id="graphql-text" name="query" rows="14" class=format!("{INPUT} font-mono text-xs")>{typed}</textarea>
                     <div class="mt-3 flex flex-wrap items-end gap-3">
                         <div>
@@ -67,7 +67,7 @@ pub fn GraphqlPage() -> impl IntoView {
                         match result.await {
                             None => view! { <p class="text-sm text-slate-600">"Run a query to see its answer here."</p> }.into_any(),
                             Some(Ok(json)) => view! {
-                                <pre class="max-h-[32rem] overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="graphql-result">{json}</pre>
+                                <pre class="max-h-[32rem] overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="graphql-result" tabindex="0" aria-label="The answer">{json}</pre>
                             }.into_any(),
                             Some(Err(e)) => view! { <p class="text-sm text-red-700" role="alert" data-testid="graphql-error">{e.to_string()}</p> }.into_any(),
                         }
