@@ -1,7 +1,8 @@
 //! The tenant-isolation matrix: routes that read or write a tenant's data, from
 //! every host (the program's, partner A's and B's domains, an unknown host,
 //! a spoofed X-Forwarded-Host), as every identity (admin, partner A, partner
-//! B, a customer of A, anonymous), and A's API key and OAuth access token.
+//! B, a customer of A, anonymous), and A's API key (REST and GraphQL) and
+//! OAuth access token.
 //! Only the owners of the data, on the host they signed in on, read it;
 //! everything else is refused. Both engines.
 
@@ -16,7 +17,8 @@ use partner_portal::api::branding::{GetBrandFace, GetBranding, SaveBranding};
 use partner_portal::api::certification::GetCertification;
 use partner_portal::api::deals::{GetDeals, GetProgramDeals};
 use partner_portal::api::funds::{GetFundReview, GetFunds};
-use partner_portal::api::integration::{GetAgents, GetCustomerAgents, GetDeveloper, GetTraffic, GetWebhooks};
+use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetAgents, GetCustomerAgents, GetDeveloper};
+use partner_portal::api::integration::{GetTraffic, GetWebhooks};
 use partner_portal::api::leads::{GetLeads, GetProgramLeads};
 use partner_portal::api::marketplace::{GetListing, GetListingQueue};
 use partner_portal::api::oauth::{GetOauthApps, OAuthAppsView, RegisterOauthApp};
@@ -25,9 +27,9 @@ use partner_portal::api::scorecard::{GetReview, GetReviews};
 use partner_portal::api::support::{GetSupport, GetSupportQueue, GetTicket};
 
 on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
-    let Program { app, admin, a, b, carol, org_a, domain_a, domain_b, key, statement, ticket, review, .. } =
+    let Program { app, admin, a, b, carol, org_a, domain_a, domain_b, key, statement, ticket, review, agent, .. } =
         Program::start(e).await;
-    let mut a = a;
+    let (mut a, mut b) = (a, b);
     let (o, statement, ticket, review) =
         (org_a.to_string(), statement.to_string(), ticket.to_string(), review.to_string());
 
@@ -74,6 +76,35 @@ on_both!(no_identity_reads_another_tenants_data_from_any_host, |e| async move {
         let expected = if partner_domain { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
         assert_eq!(status, expected, "A's OAuth client on {host}");
     }
+    // GraphQL is behind the same gate: A's key reads A's agents on the
+    // program's host only, and B's key never reads A's agent.
+    let gql = |credential: &str, query: &str| {
+        Request::post("/api/graphql")
+            .header(header::AUTHORIZATION, format!("Bearer {credential}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::json!({ "query": query }).to_string()))
+            .unwrap()
+    };
+    let ask = format!("{{ agent(id: \"{agent}\") {{ id trustScore }} }}");
+    for host in [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()] {
+        let reply = app.client_on(&host).send(gql(&key, &ask)).await;
+        if host == domain_a || host == domain_b {
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "GraphQL with A's key on {host}");
+        } else {
+            let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            assert_eq!(v["data"]["agent"]["id"], agent.as_str(), "GraphQL with A's key on {host}: {v}");
+        }
+    }
+    let form = [("name", "B"), ("environment", "sandbox"), ("agents_read", "on")];
+    assert_eq!(b.call(CreateApiKey::PATH, &form).await.status, StatusCode::OK);
+    let v: DeveloperView = serde_json::from_str(&b.call(GetDeveloper::PATH, &[]).await.body).unwrap();
+    let b_key = v.new_key.unwrap().1;
+    let reply = app.client().send(gql(&b_key, &ask)).await;
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["errors"][0]["extensions"]["code"], "not_found", "B's key on A's agent: {v}");
+    let reply = app.client().send(gql(&b_key, "{ agents(first: 100) { edges { node { id } } } }")).await;
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["data"]["agents"]["edges"], serde_json::json!([]), "B sees none of A's agents: {v}");
     // Only customers have a page of their agents; partners are refused it.
     assert_eq!(a.call(GetCustomerAgents::PATH, &[]).await.status, StatusCode::FORBIDDEN);
     let hosts = [program.clone(), domain_a.clone(), domain_b.clone(), "unknown.example".to_owned()];
