@@ -18,7 +18,7 @@ fn back(org: Option<i64>, path: &str, flag: &str) -> String {
 /// The scopes a form's checkboxes chose, one checkbox per scope in
 /// `Scope::ALL`'s order (the forms work without JavaScript).
 #[cfg(feature = "ssr")]
-pub(crate) fn checked_scopes(boxes: [Option<String>; 8]) -> Vec<String> {
+pub(crate) fn checked_scopes(boxes: [Option<String>; 9]) -> Vec<String> {
     use crate::domain::integration::Scope;
     Scope::ALL.iter().zip(boxes).filter(|(_, v)| v.is_some()).map(|(s, _)| s.key().to_owned()).collect()
 }
@@ -43,6 +43,7 @@ pub async fn create_api_key(
     leads_read: Option<String>,
     deals_read: Option<String>,
     deals_write: Option<String>,
+    revenue_read: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{context::serve, services::integration};
     serve(|ctx| async move {
@@ -55,6 +56,7 @@ pub async fn create_api_key(
             leads_read,
             deals_read,
             deals_write,
+            revenue_read,
         ]);
         // Each result has its own address, so the page loads (and takes
         // the shown-once key from the session) exactly once.
@@ -200,4 +202,36 @@ pub async fn get_openapi() -> Result<String, AppError> {
 pub async fn run_graphql(org: Option<i64>, env: String, query: String) -> Result<String, AppError> {
     use crate::server::{context::serve, services::explorer};
     serve(|ctx| async move { explorer::run(&ctx, org, &env, &query).await }).await
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::checked_scopes;
+    use crate::domain::integration::Scope;
+
+    /// The key and app forms pass their checkboxes to `checked_scopes` in
+    /// this order, one parameter each; a scope added to `Scope` needs its
+    /// parameter there too, in the same place.
+    const FORM_FIELDS: [&str; 9] = [
+        "agents_read",
+        "agents_write",
+        "events_write",
+        "webhooks_manage",
+        "certification_read",
+        "leads_read",
+        "deals_read",
+        "deals_write",
+        "revenue_read",
+    ];
+
+    #[test]
+    fn each_scope_checkbox_is_read_as_its_own_scope() {
+        let fields: Vec<String> = Scope::ALL.iter().map(|s| s.key().replace(':', "_")).collect();
+        assert_eq!(fields, FORM_FIELDS, "the forms' parameters follow Scope::ALL");
+        for (i, scope) in Scope::ALL.iter().enumerate() {
+            let mut boxes: [Option<String>; 9] = Default::default();
+            boxes[i] = Some("on".into());
+            assert_eq!(checked_scopes(boxes), vec![scope.key().to_owned()]);
+        }
+    }
 }

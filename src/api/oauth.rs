@@ -36,6 +36,7 @@ pub async fn register_oauth_app(
     leads_read: Option<String>,
     deals_read: Option<String>,
     deals_write: Option<String>,
+    revenue_read: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{context::serve, services::oauth};
     serve(|ctx| async move {
@@ -48,6 +49,7 @@ pub async fn register_oauth_app(
             leads_read,
             deals_read,
             deals_write,
+            revenue_read,
         ]);
         let form =
             oauth::ClientForm { name, kind, environment, redirect_uris, scopes, cert_bound: cert_bound.is_some() };

@@ -45,6 +45,7 @@ choices!(
         LeadsRead => "leads:read", "Read leads from the partner directory";
         DealsRead => "deals:read", "Read registered deals";
         DealsWrite => "deals:write", "Register deals";
+        RevenueRead => "revenue:read", "Read revenue summaries and statements";
     }
 );
 

@@ -1,16 +1,19 @@
 //! GraphQL at `/api/graphql` (async-graphql), read only, over the same
 //! services as the REST API: the caller, agents with their trust scores and
 //! history (cursor pagination), certification with its timeline, and
-//! webhook subscriptions with their deliveries. It sits behind the API's
+//! webhook subscriptions with their deliveries, and revenue summaries and
+//! statements with their lines (production only). It sits behind the API's
 //! gate, so authentication (API keys and OAuth tokens), rate limits, the
 //! request log and tenancy are the REST API's; a missing scope answers with
 //! the REST code `insufficient_scope` in the error's `extensions.code`.
 //! Depth and complexity are limited so one query cannot ask for the world.
 
-use crate::domain::integration::{AgentView, Scope, TrustChange};
+use crate::domain::integration::{AgentView, Environment, Scope, TrustChange};
+use crate::domain::ledger::{Statement as StatementRecord, StatementLine};
+use crate::domain::revenue::Money as MoneyValue;
 use crate::error::AppError;
 use crate::server::services::integration::{self as svc, ApiCaller};
-use crate::server::services::webhooks;
+use crate::server::services::{revenue, webhooks};
 use crate::server::state::AppState;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, ErrorExtensions, Object, Schema, SimpleObject, ID};
@@ -113,18 +116,11 @@ impl Query {
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(coded("invalid_request", format!("`first` must be 1 to {MAX_PAGE}.")));
         }
-        let mut all = svc::list_agents(c.state, c.caller).await.map_err(app_error)?;
-        all.sort_by(|a, b| (a.created_at_ms, &a.id).cmp(&(b.created_at_ms, &b.id)));
-        let start = match after {
-            Some(cursor) => match all.iter().position(|a| a.id == cursor) {
-                Some(i) => i + 1,
-                None => return Err(coded("invalid_request", "Unknown cursor.")),
-            },
-            None => 0,
-        };
-        let end = (start + first as usize).min(all.len());
-        let mut page = Connection::new(start > 0, end < all.len());
-        page.edges.extend(all.drain(start..end).map(|a| Edge::new(a.id.clone(), Agent(a))));
+        let has_previous = after.is_some();
+        let (agents, more) =
+            svc::agents_after(c.state, c.caller, after.as_deref(), first as usize).await.map_err(app_error)?;
+        let mut page = Connection::new(has_previous, more);
+        page.edges.extend(agents.into_iter().map(|a| Edge::new(a.id.clone(), Agent(a))));
         Ok(page)
     }
 
@@ -155,6 +151,21 @@ impl Query {
                 .map(|t| CertStep { from: t.from.key().into(), to: t.to.key().into(), at: rfc3339(t.at_ms) })
                 .collect(),
         })
+    }
+
+    /// The organisation's revenue: commission this month and year, figures
+    /// by month, and statements. Revenue is production data: a sandbox
+    /// credential is refused with `production_only`, as leads and deals are.
+    async fn revenue(&self, ctx: &Context<'_>) -> async_graphql::Result<Revenue> {
+        let c = caller(ctx, Some(Scope::RevenueRead))?;
+        if c.caller.environment != Environment::Production {
+            return Err(coded(
+                "production_only",
+                "Revenue is production data; use a production key (pk_live_) or a production app's token.",
+            ));
+        }
+        let r = revenue::api_summary(c.state, c.caller).await.map_err(app_error)?;
+        Ok(Revenue(r))
     }
 
     /// The environment's webhook subscriptions.
@@ -295,4 +306,204 @@ pub struct Delivery {
     attempts: i64,
     last_response_status: Option<i64>,
     created_at: String,
+}
+
+/// An amount of money: exact minor units (cents) as a string, since they
+/// may pass GraphQL's 32-bit `Int`, with the currency code.
+#[derive(SimpleObject)]
+pub struct Money {
+    /// Integer minor units, e.g. `"1050"` for 10.50 USD.
+    minor_units: String,
+    /// ISO 4217 code.
+    currency: String,
+    /// As people read it: `10.50 USD`.
+    display: String,
+}
+
+impl From<MoneyValue> for Money {
+    fn from(m: MoneyValue) -> Self {
+        Money { minor_units: m.minor.to_string(), currency: m.currency.code().into(), display: m.to_string() }
+    }
+}
+
+pub struct Revenue(revenue::ApiRevenue);
+
+#[derive(SimpleObject)]
+pub struct MonthFigure {
+    /// `2026-11`.
+    month: String,
+    revenue: Money,
+    commission: Money,
+}
+
+#[Object]
+impl Revenue {
+    /// Commission earned this month, one amount per currency.
+    async fn month_to_date(&self) -> Vec<Money> {
+        self.0.month_to_date.iter().copied().map(Money::from).collect()
+    }
+    /// Commission earned this calendar year, one amount per currency.
+    async fn year_to_date(&self) -> Vec<Money> {
+        self.0.year_to_date.iter().copied().map(Money::from).collect()
+    }
+    /// Revenue and commission per month and currency over the last twelve
+    /// months, oldest first (months without revenue are left out).
+    async fn months(&self) -> Vec<MonthFigure> {
+        self.0
+            .months
+            .iter()
+            .map(|f| MonthFigure {
+                month: f.month.key(),
+                revenue: MoneyValue::new(f.revenue_minor, f.currency).into(),
+                commission: MoneyValue::new(f.commission_minor, f.currency).into(),
+            })
+            .collect()
+    }
+    /// Monthly statements, newest first (at most 36).
+    #[graphql(complexity = "last.unwrap_or(12).clamp(1, 36) as usize * child_complexity")]
+    async fn statements(&self, ctx: &Context<'_>, last: Option<i32>) -> async_graphql::Result<Vec<Statement>> {
+        let c = caller(ctx, Some(Scope::RevenueRead))?;
+        let n = last.unwrap_or(12).clamp(1, 36) as usize;
+        let list = revenue::api_statements(c.state, c.caller).await.map_err(app_error)?;
+        Ok(list.into_iter().take(n).map(Statement).collect())
+    }
+    /// One statement by its id.
+    async fn statement(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Statement> {
+        let c = caller(ctx, Some(Scope::RevenueRead))?;
+        let id: i64 = id.parse().map_err(|_| app_error(AppError::NotFound))?;
+        let (s, _, _) = revenue::api_statement(c.state, c.caller, id, 0, 0).await.map_err(app_error)?;
+        Ok(Statement(s))
+    }
+}
+
+pub struct Statement(StatementRecord);
+
+#[Object]
+impl Statement {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The month it covers, `2026-11`.
+    async fn month(&self) -> String {
+        self.0.month.key()
+    }
+    async fn currency(&self) -> &str {
+        self.0.currency.code()
+    }
+    /// `open` while the month's lines may still change, then `closed`.
+    async fn status(&self) -> &str {
+        self.0.status.key()
+    }
+    /// The sum of its lines.
+    async fn lines_total(&self) -> Money {
+        MoneyValue::new(self.0.lines_total_minor, self.0.currency).into()
+    }
+    /// A negative balance carried in from the previous statement.
+    async fn carried_in(&self) -> Money {
+        MoneyValue::new(self.0.carried_in_minor, self.0.currency).into()
+    }
+    /// What it came to when closed.
+    async fn balance(&self) -> Option<Money> {
+        self.0.balance_minor.map(|b| MoneyValue::new(b, self.0.currency).into())
+    }
+    async fn closed_at(&self) -> Option<String> {
+        self.0.closed_at_ms.map(rfc3339)
+    }
+    /// The payout of a closed statement with a positive balance.
+    async fn payout(&self) -> Option<Payout> {
+        self.0.payout.as_ref().map(|p| Payout {
+            status: p.status.key().into(),
+            amount: p.amount.into(),
+            reference: p.reference.clone(),
+            paid_at: p.paid_at_ms.map(rfc3339),
+        })
+    }
+    /// Its lines in order, a page at a time: `first` (at most 100, default
+    /// 20) after the cursor `after`.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, MAX_PAGE) as usize * child_complexity")]
+    async fn lines(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Line>> {
+        let c = caller(ctx, Some(Scope::RevenueRead))?;
+        let first = first.unwrap_or(20);
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(coded("invalid_request", format!("`first` must be 1 to {MAX_PAGE}.")));
+        }
+        // The cursor is the line's position: lines are only ever added
+        // after the last, so positions stay put while a client pages.
+        let start = match after {
+            Some(cursor) => match cursor.parse::<i64>() {
+                Ok(p) if p >= 0 => p + 1,
+                _ => return Err(coded("invalid_request", "Unknown cursor.")),
+            },
+            None => 0,
+        };
+        let (_, lines, count) =
+            revenue::api_statement(c.state, c.caller, self.0.id, start, i64::from(first)).await.map_err(app_error)?;
+        let end = start + lines.len() as i64;
+        let mut page = Connection::new(start > 0, end < count);
+        page.edges
+            .extend(lines.into_iter().enumerate().map(|(i, l)| Edge::new((start + i as i64).to_string(), Line(l))));
+        Ok(page)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Payout {
+    /// `pending`, `approved` or `paid`.
+    status: String,
+    amount: Money,
+    reference: Option<String>,
+    paid_at: Option<String>,
+}
+
+pub struct Line(StatementLine);
+
+#[Object]
+impl Line {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// `commission`, `clawback`, `bonus`, `bounty` or `fund`.
+    async fn kind(&self) -> &str {
+        self.0.kind.key()
+    }
+    async fn customer(&self) -> &str {
+        &self.0.customer
+    }
+    /// The invoice or refund's id in the billing system, when it has one.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.event_external_id.as_deref()
+    }
+    async fn event_date(&self) -> Option<String> {
+        self.0.event_date_ms.map(rfc3339)
+    }
+    /// The month the revenue belongs to (an adjustment's is earlier).
+    async fn belongs_to(&self) -> String {
+        self.0.belongs.key()
+    }
+    async fn adjustment(&self) -> bool {
+        self.0.adjustment
+    }
+    /// What the rate applied to.
+    async fn base(&self) -> Money {
+        self.0.base.into()
+    }
+    /// The rate in basis points (2 000 = 20 %).
+    async fn rate_bps(&self) -> i64 {
+        self.0.rate_bps
+    }
+    /// Which rule of the terms gave the rate.
+    async fn rule(&self) -> &str {
+        self.0.rule.key()
+    }
+    async fn amount(&self) -> Money {
+        self.0.amount.into()
+    }
+    async fn terms_version(&self) -> Option<i64> {
+        self.0.terms_version
+    }
 }

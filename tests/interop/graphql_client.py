@@ -1,7 +1,9 @@
 """Drives the portal's GraphQL API with gql (PyPI), a client no one here
 wrote: the downloadable schema validates every query on the client side,
 cursor pagination walks the agents, trust history and certification read
-back, and the server's scope, depth and complexity refusals arrive as
+back, revenue and a statement's lines read with a production key (a sandbox
+key and another partner's statement are refused), and the server's scope,
+depth and complexity refusals arrive as
 GraphQL errors with the REST API's codes.
 
 Run by tests/it/graphql.rs against the server binary.
@@ -72,13 +74,64 @@ agent = full.execute(gql('{ agent(id: "%s") { trustScore history(last: 5) { outc
 agent = agent["agent"]
 check(agent["trustScore"] == 490 and [h["outcome"] for h in agent["history"]] == ["timeout"], f"history {agent}")
 cert = full.execute(gql("{ certification { state timeline { from to } } }"))["certification"]
-check(cert["state"] == "development" and any(t["to"] == "development" for t in cert["timeline"]), f"certification {cert}")
+check(cert["state"] == "certified" and any(t["to"] == "review" for t in cert["timeline"]), f"certification {cert}")
 hooks = full.execute(gql("{ webhooks { id deliveries(last: 3) { status } } }"))["webhooks"]
 check(isinstance(hooks, list), f"webhooks {hooks}")
 
 narrow = client(os.environ["NARROW_KEY"])
 errors = refused(narrow, "{ certification { state } }")
 check(errors and errors[0]["extensions"]["code"] == "insufficient_scope", f"a missing scope is refused {errors}")
+
+errors = refused(full, "{ revenue { monthToDate { minorUnits } } }")
+check(errors and errors[0]["extensions"]["code"] == "production_only", f"a sandbox key reads no revenue {errors}")
+
+live = client(os.environ["LIVE_KEY"])
+rev = live.execute(
+    gql(
+        """{ revenue {
+             monthToDate { minorUnits currency display }
+             months { month revenue { minorUnits currency } commission { minorUnits } }
+             statements { id status currency linesTotal { minorUnits } }
+           } }"""
+    )
+)["revenue"]
+mine = [s for s in rev["statements"] if s["id"] == os.environ["A_STATEMENT"]]
+check(len(rev["statements"]) == 1 and len(mine) == 1, f"the partner's own statements only {rev['statements']}")
+check(rev["months"][-1]["revenue"] == {"minorUnits": "1500", "currency": "USD"}, f"this month's revenue {rev['months']}")
+check(
+    rev["monthToDate"][0]["minorUnits"] == rev["months"][-1]["commission"]["minorUnits"]
+    and rev["monthToDate"][0]["display"].endswith(" USD"),
+    f"commission this month {rev['monthToDate']}",
+)
+
+lines_query = gql(
+    """query Lines($id: ID!, $after: String) {
+         revenue { statement(id: $id) {
+           status
+           lines(first: 1, after: $after) {
+             edges { cursor node { kind externalId base { minorUnits } amount { minorUnits } rateBps rule } }
+             pageInfo { hasNextPage endCursor }
+           }
+         } }
+       }"""
+)
+lines, after = [], None
+while True:
+    st = live.execute(lines_query, variable_values={"id": os.environ["A_STATEMENT"], "after": after})
+    page = st["revenue"]["statement"]["lines"]
+    lines += [e["node"] for e in page["edges"]]
+    if not page["pageInfo"]["hasNextPage"]:
+        break
+    after = page["pageInfo"]["endCursor"]
+check(
+    [line["externalId"] for line in lines] == ["inv-a", "inv-a2"]
+    and [line["base"]["minorUnits"] for line in lines] == ["1000", "500"],
+    f"a statement's lines page by cursor {lines}",
+)
+total = sum(int(line["amount"]["minorUnits"]) for line in lines)
+check(str(total) == mine[0]["linesTotal"]["minorUnits"], f"the lines add up to the statement's total {total}")
+errors = refused(live, '{ revenue { statement(id: "%s") { id } } }' % os.environ["B_STATEMENT"])
+check(errors and errors[0]["extensions"]["code"] == "not_found", f"another partner's statement is not found {errors}")
 
 big = "{ agents(first: 100) { edges { node { id name trustScore history(last: 50) { eventId outcome scoreBefore scoreAfter at } } } } }"
 errors = refused(full, big)

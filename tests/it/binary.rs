@@ -107,9 +107,14 @@ pub async fn webhook_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
 
 /// A new sandbox key of partner A holding `scopes` (the form's field names).
 pub async fn partner_key(p: &mut Program, name: &str, scopes: &[&str]) -> String {
+    partner_key_in(p, "sandbox", name, scopes).await
+}
+
+/// A new key of partner A in `environment` holding `scopes`.
+pub async fn partner_key_in(p: &mut Program, environment: &str, name: &str, scopes: &[&str]) -> String {
     use leptos::server_fn::ServerFn;
     use partner_portal::api::integration::{CreateApiKey, DeveloperView, GetDeveloper};
-    let mut form = vec![("name", name), ("environment", "sandbox")];
+    let mut form = vec![("name", name), ("environment", environment)];
     form.extend(scopes.iter().map(|s| (*s, "on")));
     assert_eq!(p.a.call(CreateApiKey::PATH, &form).await.status, axum::http::StatusCode::OK);
     let v: DeveloperView = serde_json::from_str(&p.a.call(GetDeveloper::PATH, &[]).await.body).unwrap();

@@ -1,15 +1,20 @@
 //! GraphQL against a client no one here wrote: gql (PyPI) validates its
 //! queries with the downloadable schema, pages through agents by cursor,
-//! reads trust history and certification, and meets the server's scope,
-//! depth and complexity refusals (`tests/interop/graphql_client.py`).
+//! reads trust history and certification, reads revenue and pages through
+//! a statement's lines with a production key (and is refused it with a
+//! sandbox key, and for another partner's statement), and meets the
+//! server's scope, depth and complexity refusals
+//! (`tests/interop/graphql_client.py`).
 //! Both engines, against the server binary.
 //!
 //! Needs gql in the virtualenv `.ci/setup` makes, or `PP_PYTHON`.
 
-use crate::binary::{partner_key, Server};
-use crate::helpers::{Engine, HOST};
+use crate::binary::{partner_key, partner_key_in, Server};
+use crate::helpers::{certify, Engine, HOST};
 use crate::on_both;
 use crate::program::Program;
+use leptos::server_fn::ServerFn;
+use partner_portal::api::revenue::RecordRevenueEvent;
 
 async fn api(base: &str, key: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
     let r = reqwest::Client::new()
@@ -27,9 +32,35 @@ async fn api(base: &str, key: &str, path: &str, body: serde_json::Value) -> serd
 
 async fn graphql(e: Engine) {
     let mut p = Program::start(e).await;
-    let full = ["agents_read", "agents_write", "events_write", "webhooks_manage", "certification_read"];
+    let full = ["agents_read", "agents_write", "events_write", "webhooks_manage", "certification_read", "revenue_read"];
     let key = partner_key(&mut p, "GraphQL", &full).await;
     let narrow = partner_key(&mut p, "Narrow", &["agents_read"]).await;
+    // Revenue is production data: A is certified for a production key.
+    // A's statement has the program's invoice (10.00 USD) and one more;
+    // B gets a statement of its own.
+    certify(&p.app, &mut p.a, &mut p.manager, p.org_a).await;
+    let live = partner_key_in(&mut p, "production", "Live", &["revenue_read", "certification_read"]).await;
+    let today = p.app.clock_now().date_naive().to_string();
+    let org_a = p.org_a.to_string();
+    let partners = p.app.state.store.revenue_partners_upto(1, 10).await.unwrap();
+    let org_b = partners.iter().find(|(_, name)| name == "bravo").expect("partner B").0.to_string();
+    for (partner, ext, amount) in [(org_a.as_str(), "inv-a2", "5.00"), (org_b.as_str(), "inv-b", "7.00")] {
+        let event = [
+            ("partner", partner),
+            ("customer", "Globex"),
+            ("date", today.as_str()),
+            ("amount", amount),
+            ("currency", "USD"),
+            ("kind", "invoice"),
+            ("refunds", ""),
+            ("external_id", ext),
+            ("customer_price", ""),
+        ];
+        let r = p.admin.call(RecordRevenueEvent::PATH, &event).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{ext}: {}", r.body);
+    }
+    let all = p.app.state.store.statements(1, None, None).await.unwrap();
+    let of_b = all.iter().find(|s| s.organisation_id != p.org_a).expect("B's statement").id;
     let server = Server::start(&p).await;
     // Partner A has one agent already (the program's); two more make three.
     let mut first = String::new();
@@ -47,6 +78,9 @@ async fn graphql(e: Engine) {
         .env("PORTAL_HOST", HOST)
         .env("FULL_KEY", &key)
         .env("NARROW_KEY", &narrow)
+        .env("LIVE_KEY", &live)
+        .env("A_STATEMENT", p.statement.to_string())
+        .env("B_STATEMENT", of_b.to_string())
         .env("AGENT", &first)
         .output()
         .expect("python runs (install gql: pip install 'gql[requests]')");

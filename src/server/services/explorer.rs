@@ -28,7 +28,9 @@ pub async fn run(ctx: &Ctx, org: Option<i64>, env: &str, query: &str) -> Result<
         organisation_id: scope.id(),
         org: scope,
         environment: env,
-        scopes: vec![Scope::AgentsRead, Scope::CertificationRead, Scope::WebhooksManage],
+        // Whoever opens Developers also reads the revenue pages, so the
+        // explorer reads revenue too (in production, as the API does).
+        scopes: vec![Scope::AgentsRead, Scope::CertificationRead, Scope::WebhooksManage, Scope::RevenueRead],
     };
     let request = async_graphql::Request::new(query).data(ctx.state.clone()).data(caller);
     let response = crate::server::graphql::schema().execute(request).await;

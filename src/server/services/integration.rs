@@ -105,7 +105,7 @@ fn key_view(r: ApiKeyRecord, now_ms: i64) -> ApiKeyView {
     }
 }
 
-async fn cert_state(ctx_state: &AppState, brand_id: i64, org: i64) -> Result<CertState, AppError> {
+pub(crate) async fn cert_state(ctx_state: &AppState, brand_id: i64, org: i64) -> Result<CertState, AppError> {
     Ok(ctx_state.store.certification(brand_id, org).await.map_err(store_error)?.ok_or(AppError::NotFound)?.state)
 }
 
@@ -390,9 +390,16 @@ pub async fn authenticate(state: &AppState, brand_id: i64, header: Option<&str>)
 pub struct CallerProfile {
     pub organisation: String,
     pub cert_state: CertState,
-    /// Sandbox callers: agents held, events sent today, and when the day's
-    /// quota resets.
-    pub sandbox: Option<(i64, i64, i64)>,
+    /// Sandbox callers only.
+    pub sandbox: Option<SandboxUse>,
+}
+
+/// A sandbox caller's use of its quotas.
+pub struct SandboxUse {
+    pub agents: i64,
+    pub events_today: i64,
+    /// When the day's event quota resets.
+    pub resets_at_ms: i64,
 }
 
 pub async fn caller_profile(state: &AppState, caller: &ApiCaller) -> Result<CallerProfile, AppError> {
@@ -402,7 +409,11 @@ pub async fn caller_profile(state: &AppState, caller: &ApiCaller) -> Result<Call
     let sandbox = if caller.environment == Environment::Sandbox {
         let agents = state.store.agent_count(caller.org, Environment::Sandbox).await.map_err(store_error)?;
         let events = state.store.sandbox_events_on(caller.org, day_of(now_ms)).await.map_err(store_error)?;
-        Some((agents, events, crate::domain::integration::day_resets_at_ms(now_ms)))
+        Some(SandboxUse {
+            agents,
+            events_today: events,
+            resets_at_ms: crate::domain::integration::day_resets_at_ms(now_ms),
+        })
     } else {
         None
     };
@@ -470,6 +481,22 @@ async fn customer_of(state: &AppState, org: i64, email: &str) -> Result<i64, App
 
 pub async fn list_agents(state: &AppState, caller: &ApiCaller) -> Result<Vec<AgentView>, AppError> {
     state.store.agents(caller.org, caller.environment).await.map_err(store_error)
+}
+
+/// A page of the caller's agents, oldest first, after the agent `after`;
+/// and whether more follow. An unknown cursor is refused.
+pub async fn agents_after(
+    state: &AppState,
+    caller: &ApiCaller,
+    after: Option<&str>,
+    first: usize,
+) -> Result<(Vec<AgentView>, bool), AppError> {
+    let page = state.store.agents_page(caller.org, caller.environment, after, first as i64 + 1).await;
+    let mut page = page.map_err(store_error)?.ok_or_else(|| AppError::field("after", "Unknown cursor."))?;
+    // One more than asked for tells whether another page follows.
+    let more = page.len() > first;
+    page.truncate(first);
+    Ok((page, more))
 }
 
 pub async fn agent(state: &AppState, caller: &ApiCaller, id: &str) -> Result<AgentView, AppError> {

@@ -668,3 +668,55 @@ pub async fn payout(ctx: &Ctx, id: i64, version: i64, action: &str, reference: &
     p.version = version;
     store.move_payout(brand, &p, to, reference, user.id, a).await.map_err(store_error)
 }
+
+// ---- For the partner API (GraphQL) -------------------------------------------------
+
+/// An organisation's revenue as the API reads it: commission this month and
+/// this year per currency, and revenue and commission by month over the
+/// last twelve.
+pub struct ApiRevenue {
+    pub month_to_date: Vec<Money>,
+    pub year_to_date: Vec<Money>,
+    pub months: Vec<MonthlyFigure>,
+}
+
+/// The caller's organisation's revenue summary.
+pub async fn api_summary(
+    state: &crate::server::state::AppState,
+    caller: &crate::server::services::integration::ApiCaller,
+) -> Result<ApiRevenue, AppError> {
+    let now = Month::of(state.clock.now());
+    let months = now.last_n(12);
+    let figures = state
+        .store
+        .monthly_figures(caller.brand_id, Some(caller.organisation_id), months[0], now)
+        .await
+        .map_err(store_error)?;
+    Ok(ApiRevenue {
+        month_to_date: sums(&figures, |m| m == now),
+        year_to_date: sums(&figures, |m| m.year == now.year),
+        months: figures,
+    })
+}
+
+/// The caller's organisation's statements, newest first.
+pub async fn api_statements(
+    state: &crate::server::state::AppState,
+    caller: &crate::server::services::integration::ApiCaller,
+) -> Result<Vec<Statement>, AppError> {
+    state.store.statements(caller.brand_id, Some(caller.organisation_id), None).await.map_err(store_error)
+}
+
+/// One of the caller's organisation's statements with `limit` of its lines
+/// from `offset`, and how many lines it has. Another partner's statement is
+/// not found, as an unknown one.
+pub async fn api_statement(
+    state: &crate::server::state::AppState,
+    caller: &crate::server::services::integration::ApiCaller,
+    id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Statement, Vec<StatementLine>, i64), AppError> {
+    let found = state.store.statement_lines_page(caller.brand_id, id, offset, limit).await.map_err(store_error)?;
+    found.filter(|(s, _, _)| s.organisation_id == caller.organisation_id).ok_or(AppError::NotFound)
+}

@@ -121,6 +121,16 @@ pub trait KeyStore: Send + Sync + 'static {
     /// Registers an agent unless the environment already holds `limit`.
     async fn register_agent(&self, agent: NewAgent, limit: Option<i64>) -> StoreResult<AgentView>;
     async fn agents(&self, org: OrgRef, env: Environment) -> StoreResult<Vec<AgentView>>;
+    /// Up to `limit` agents, oldest first, after the agent `after` (a
+    /// public id) or from the first; `None` when `after` is not one of this
+    /// organisation's agents in `env`.
+    async fn agents_page(
+        &self,
+        org: OrgRef,
+        env: Environment,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Option<Vec<AgentView>>>;
     async fn agent_count(&self, org: OrgRef, env: Environment) -> StoreResult<i64>;
     async fn agent(&self, org: OrgRef, env: Environment, public_id: &str) -> StoreResult<Option<AgentView>>;
     /// An agent and its `limit` latest changes, newest first, in one read.
@@ -425,6 +435,47 @@ macro_rules! key_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn agents_page(
+                &self,
+                org: OrgRef,
+                env: Environment,
+                after: Option<&str>,
+                limit: i64,
+            ) -> StoreResult<Option<Vec<AgentView>>> {
+                let from: i64 = match after {
+                    None => 0,
+                    Some(public_id) => {
+                        let id: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM agents WHERE organisation_id = $1 AND environment = $2 AND brand_id = $3 \
+                             AND public_id = $4",
+                        )
+                        .bind(org.id())
+                        .bind(env.key())
+                        .bind(org.brand_id())
+                        .bind(public_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                        match id {
+                            Some(id) => id,
+                            None => return Ok(None),
+                        }
+                    }
+                };
+                // Walks the (organisation_id, environment, id) index from the cursor.
+                let rows: Vec<AgentRow> = sqlx::query_as(&format!(
+                    "{AGENT_SELECT} WHERE a.organisation_id = $1 AND a.environment = $2 AND a.brand_id = $3 \
+                     AND a.id > $4 ORDER BY a.id LIMIT $5"
+                ))
+                .bind(org.id())
+                .bind(env.key())
+                .bind(org.brand_id())
+                .bind(from)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(Some(rows.into_iter().map(Into::into).collect()))
             }
 
             async fn agent_count(&self, org: OrgRef, env: Environment) -> StoreResult<i64> {
