@@ -46,6 +46,7 @@ pub const API_KEY_REVOKED: &str = "integration.api_key_revoked";
 pub const OAUTH_CLIENT_REGISTERED: &str = "integration.oauth_client_registered";
 pub const OAUTH_CLIENT_REVOKED: &str = "integration.oauth_client_revoked";
 pub const OAUTH_CONSENT_GIVEN: &str = "integration.oauth_consent_given";
+pub const OAUTH_REPLAY_REVOKED: &str = "integration.oauth_replay_revoked";
 pub const WEBHOOK_CREATED: &str = "integration.webhook_created";
 pub const WEBHOOK_DELETED: &str = "integration.webhook_deleted";
 pub const WEBHOOK_SECRET_ROTATED: &str = "integration.webhook_secret_rotated";
@@ -174,6 +175,7 @@ pub fn describe(action: &str) -> &'static str {
         OAUTH_CLIENT_REGISTERED => "Registered an OAuth app",
         OAUTH_CLIENT_REVOKED => "Revoked an OAuth app",
         OAUTH_CONSENT_GIVEN => "Allowed an OAuth app to act for the partner",
+        OAUTH_REPLAY_REVOKED => "An OAuth code or refresh token came back after use: its grant was revoked",
         WEBHOOK_CREATED => "Added a webhook subscription",
         WEBHOOK_DELETED => "Deleted a webhook subscription",
         WEBHOOK_SECRET_ROTATED => "Rotated a webhook secret",

@@ -1,7 +1,8 @@
 //! OAuth 2.0 rules for the partner API's authorization server, as pure
 //! functions: what a client may register as its redirect addresses, how an
 //! authorization request's redirect and scopes are checked, PKCE's S256
-//! verification, and what a presented refresh token means.
+//! verification, when a code may be exchanged, what a presented refresh
+//! token means, and when an access token still opens the API.
 //!
 //! The handbook's API standard (§3.1) asks for "OAuth 2.0 with refresh
 //! token support"; the rules follow the RFCs: 6749 (the framework, its
@@ -9,7 +10,8 @@
 //! redirects for native apps) and the OAuth 2.0 Security BCP (RFC 9700:
 //! exact redirect matching, refresh token rotation with reuse detection).
 
-use super::integration::Scope;
+use super::certification::CertState;
+use super::integration::{Environment, Scope};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -289,9 +291,152 @@ pub fn refresh_outcome(token: RefreshState, now_ms: i64) -> RefreshOutcome {
     }
 }
 
+/// Everything that decides whether an access token still opens the API:
+/// what it claims, and its grant and app as stored now.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenCheck<'a> {
+    pub now_ms: i64,
+    /// The brand the request came to.
+    pub brand_id: i64,
+    /// The thumbprint of the certificate the trusted proxy passed, if any.
+    pub presented_cert: Option<&'a str>,
+    pub claimed_client: &'a str,
+    pub claimed_org: i64,
+    /// The `cnf.x5t#S256` the token is bound to, if any.
+    pub bound_to: Option<&'a str>,
+    pub grant_expires_at_ms: i64,
+    pub grant_revoked: bool,
+    pub client_id: &'a str,
+    pub client_brand: i64,
+    pub client_org: i64,
+    pub client_revoked: bool,
+    pub environment: Environment,
+    pub cert_state: CertState,
+}
+
+/// Whether a correctly signed token is still good: its grant and app
+/// unrevoked and unexpired, on their own brand, for the app and partner it
+/// names, the partner still allowed the app's environment (a suspended
+/// partner's production tokens stop), and a bound token presented with its
+/// certificate (RFC 8705 §3).
+pub fn token_live(t: &TokenCheck) -> bool {
+    !t.grant_revoked
+        && t.grant_expires_at_ms > t.now_ms
+        && !t.client_revoked
+        && t.client_brand == t.brand_id
+        && t.client_id == t.claimed_client
+        && t.client_org == t.claimed_org
+        && super::integration::may_create_key(t.environment, t.cert_state).is_ok()
+        && t.bound_to.is_none_or(|thumb| t.presented_cert == Some(thumb))
+}
+
+/// The scopes a token grants: those it claims that its app still holds.
+pub fn token_scopes(claimed: &str, client: &[Scope]) -> Vec<Scope> {
+    super::integration::scopes_from_text(claimed).into_iter().filter(|s| client.contains(s)).collect()
+}
+
+/// A stored authorization code as a token request meets it.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeCheck<'a> {
+    /// The code was issued to the client presenting it.
+    pub same_client: bool,
+    /// The redirect address asked for matches the one the code was sent to.
+    pub same_redirect: bool,
+    pub used: bool,
+    pub expires_at_ms: i64,
+    pub now_ms: i64,
+    pub challenge: &'a str,
+    pub verifier: &'a str,
+}
+
+/// Whether a code may be exchanged (RFC 6749 §4.1.3, RFC 7636 §4.6), or
+/// why not. A used code passes here: the store's single claim finds it
+/// used and revokes what it gave (RFC 6749 §4.1.2).
+pub fn code_exchange(c: &CodeCheck) -> Result<(), (OAuthError, Option<&'static str>)> {
+    if !c.same_client || !c.same_redirect {
+        return Err((OAuthError::InvalidGrant, None));
+    }
+    if !c.used && c.expires_at_ms <= c.now_ms {
+        return Err((OAuthError::InvalidGrant, Some("The code expired; start again.")));
+    }
+    if !verify_pkce("S256", c.challenge, c.verifier) {
+        return Err((OAuthError::InvalidGrant, Some("The code verifier does not match.")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn live_token() -> TokenCheck<'static> {
+        TokenCheck {
+            now_ms: 1_000,
+            brand_id: 1,
+            presented_cert: None,
+            claimed_client: "cl_1",
+            claimed_org: 7,
+            bound_to: None,
+            grant_expires_at_ms: 2_000,
+            grant_revoked: false,
+            client_id: "cl_1",
+            client_brand: 1,
+            client_org: 7,
+            client_revoked: false,
+            environment: Environment::Sandbox,
+            cert_state: CertState::Development,
+        }
+    }
+
+    #[test]
+    fn a_token_is_live_only_while_its_grant_app_partner_and_certificate_all_hold() {
+        let ok = live_token();
+        assert!(token_live(&ok));
+        assert!(!token_live(&TokenCheck { grant_revoked: true, ..ok }));
+        assert!(!token_live(&TokenCheck { grant_expires_at_ms: 1_000, ..ok }));
+        assert!(!token_live(&TokenCheck { client_revoked: true, ..ok }));
+        assert!(!token_live(&TokenCheck { brand_id: 2, ..ok }), "another brand's host");
+        assert!(!token_live(&TokenCheck { claimed_client: "cl_2", ..ok }));
+        assert!(!token_live(&TokenCheck { claimed_org: 8, ..ok }));
+        let production = TokenCheck { environment: Environment::Production, cert_state: CertState::Certified, ..ok };
+        assert!(token_live(&production));
+        assert!(!token_live(&TokenCheck { cert_state: CertState::Suspended, ..production }));
+        let bound = TokenCheck { bound_to: Some("thumb"), ..ok };
+        assert!(!token_live(&bound), "a bound token without its certificate");
+        assert!(!token_live(&TokenCheck { presented_cert: Some("other"), ..bound }));
+        assert!(token_live(&TokenCheck { presented_cert: Some("thumb"), ..bound }));
+        assert!(token_live(&TokenCheck { presented_cert: Some("thumb"), ..ok }), "a certificate on an unbound token");
+    }
+
+    #[test]
+    fn a_token_never_grants_a_scope_its_app_no_longer_holds() {
+        let app = [Scope::AgentsRead, Scope::DealsRead];
+        assert_eq!(token_scopes("agents:read agents:write deals:read nonsense", &app), app.to_vec());
+        assert!(token_scopes("agents:write", &app).is_empty());
+    }
+
+    #[test]
+    fn a_code_is_exchanged_by_its_client_at_its_address_in_time_with_its_verifier() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = s256_challenge(verifier);
+        let ok = CodeCheck {
+            same_client: true,
+            same_redirect: true,
+            used: false,
+            expires_at_ms: 2_000,
+            now_ms: 1_000,
+            challenge: &challenge,
+            verifier,
+        };
+        assert_eq!(code_exchange(&ok), Ok(()));
+        assert_eq!(code_exchange(&CodeCheck { same_client: false, ..ok }), Err((OAuthError::InvalidGrant, None)));
+        assert_eq!(code_exchange(&CodeCheck { same_redirect: false, ..ok }), Err((OAuthError::InvalidGrant, None)));
+        let late = CodeCheck { now_ms: 2_000, ..ok };
+        assert_eq!(code_exchange(&late).unwrap_err().1, Some("The code expired; start again."));
+        assert_eq!(code_exchange(&CodeCheck { used: true, ..late }), Ok(()), "a replay reaches the store's claim");
+        let wrong = CodeCheck { verifier: "another-verifier-of-forty-three-characters-xx", ..ok };
+        assert_eq!(code_exchange(&wrong).unwrap_err().1, Some("The code verifier does not match."));
+    }
 
     #[test]
     fn the_s256_challenge_of_rfc_7636s_example_verifier_is_the_rfcs() {

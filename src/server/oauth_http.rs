@@ -27,7 +27,10 @@ const MAX_FORM: usize = 16 * 1024;
 /// address (each costs a hash and a lookup, so guessing secrets is slowed
 /// as guessing API keys is), and token requests per client id (each client
 /// credentials token is a stored grant).
-struct Failures(Limiter<String>, Limiter<String>);
+struct Failures {
+    per_address: Limiter<String>,
+    tokens_per_client: Limiter<String>,
+}
 
 /// Token requests a client may make: ten a second, bursts of twenty. A
 /// client keeps its token for its ten minutes; this only stops a loop.
@@ -35,16 +38,21 @@ const TOKENS_PER_SECOND: u32 = 10;
 const TOKEN_BURST: u32 = 20;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let failures = Arc::new(Failures(
-        Limiter::new(state.config.api_auth_failures_per_second, state.config.api_auth_failures_burst),
-        Limiter::new(TOKENS_PER_SECOND, TOKEN_BURST),
-    ));
-    Router::new()
+    let failures = Arc::new(Failures {
+        per_address: Limiter::new(state.config.api_auth_failures_per_second, state.config.api_auth_failures_burst),
+        tokens_per_client: Limiter::new(TOKENS_PER_SECOND, TOKEN_BURST),
+    });
+    // What apps call (browser apps too, hence CORS); the consent form's
+    // answer is the portal's own, cookie-authenticated, and gets none.
+    let for_apps = Router::new()
         .route("/.well-known/oauth-authorization-server", get(metadata))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/oauth/token", post(token))
         .route("/oauth/revoke", post(revoke))
         .route("/oauth/introspect", post(introspect))
+        .layer(super::security::bearer_cors());
+    Router::new()
+        .merge(for_apps)
         .route("/oauth/authorize", post(decide))
         .layer(DefaultBodyLimit::max(MAX_FORM))
         .layer(Extension(failures))
@@ -102,7 +110,7 @@ async fn guarded<T>(
     let basic = p.basic.is_some();
     match run(p).await {
         Ok(v) => no_store(ok(v)),
-        Err(f) if f.error == "invalid_client" => match failures.0.check(&meta.client_ip) {
+        Err(f) if f.error == "invalid_client" => match failures.per_address.check(&meta.client_ip) {
             Err(secs) => slow_down(secs, "Too many failed attempts"),
             Ok(()) => failure(f, basic),
         },
@@ -127,7 +135,7 @@ async fn token(
 ) -> Response {
     let p = presented(&headers, form);
     let client_id = p.basic.as_ref().map(|(id, _)| id.clone()).or_else(|| p.form.get("client_id").cloned());
-    if let Some(Err(secs)) = client_id.map(|id| failures.1.check(&id)) {
+    if let Some(Err(secs)) = client_id.map(|id| failures.tokens_per_client.check(&id)) {
         return slow_down(secs, "Too many token requests for this client");
     }
     guarded(&failures, &meta, p, async |p| svc::token(&state, &meta, p).await, |body| Json(body).into_response()).await

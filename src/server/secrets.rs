@@ -50,6 +50,21 @@ impl Secrets {
         mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Whether `presented` is the secret whose `hash_api_key` is `stored`
+    /// (hex), compared in constant time by the MAC's own verification: for
+    /// secrets found by their owner's id rather than by their hash.
+    pub fn api_key_matches(&self, presented: &str, stored: &str) -> bool {
+        let expected: Option<Vec<u8>> = stored
+            .len()
+            .is_multiple_of(2)
+            .then(|| (0..stored.len()).step_by(2).map(|i| u8::from_str_radix(stored.get(i..i + 2)?, 16).ok()).collect())
+            .flatten();
+        let Some(expected) = expected else { return false };
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key).expect("HMAC takes any key length");
+        mac.update(presented.as_bytes());
+        mac.verify_slice(&expected).is_ok()
+    }
+
     /// The stored key of a rate counter: a keyed hash, so the table holds no
     /// email or client address that a dump could read back.
     pub fn hash_counter_key(&self, scope: &str, key: &str) -> String {
@@ -127,5 +142,16 @@ mod tests {
         assert!(key.starts_with("pk_live_") && key.len() == 48);
         assert!(new_webhook_secret().starts_with("whsec_"));
         assert!(crate::domain::webhook::sign(&new_webhook_secret(), "m", 1, "b").is_ok());
+    }
+
+    #[test]
+    fn a_secret_matches_only_its_own_stored_hash() {
+        let a = Secrets::of(&Config { secret_key: Secret::new("a".repeat(32)), ..Config::default() });
+        let stored = a.hash_api_key("cs_secret");
+        assert!(a.api_key_matches("cs_secret", &stored));
+        assert!(!a.api_key_matches("cs_secreT", &stored));
+        assert!(!a.api_key_matches("cs_secret", &stored[..62]));
+        assert!(!a.api_key_matches("cs_secret", &format!("{}zz", &stored[..62])));
+        assert!(!a.api_key_matches("cs_secret", ""));
     }
 }

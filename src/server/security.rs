@@ -33,6 +33,31 @@ pub async fn check_origin(req: Request, next: Next) -> Response {
     }
 }
 
+/// Cross-origin access for what browser apps call with a bearer token or a
+/// PKCE verifier, never a cookie: the partner API and OAuth's client
+/// endpoints (a public app in a browser exchanges its code from its own
+/// origin). Any origin may call, without credentials, so no page of another
+/// site can ride a person's session through it.
+pub fn bearer_cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{Any, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::LINK,
+            header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static("deprecation"),
+            header::HeaderName::from_static("sunset"),
+        ])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
 /// `Origin` is `scheme://host[:port]`; it must name exactly the host served.
 pub fn origin_matches_host(origin: &str, host: &str) -> bool {
     let Some((_, authority)) = origin.split_once("://") else { return false };

@@ -161,6 +161,36 @@ on_both!(an_app_gets_tokens_by_client_credentials_that_the_api_takes_with_its_sc
             .await;
     assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_scope")));
 
+    // A browser app may call the token endpoint and the API from its own
+    // origin (no cookies); the consent form's answer stays same-origin.
+    let preflight = |path: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri(path)
+            .header(header::ORIGIN, "https://spa.example")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "authorization,content-type")
+            .body(Body::empty())
+            .unwrap()
+    };
+    for path in ["/oauth/token", "/api/v1/agents", "/api/graphql"] {
+        let r = http.send(preflight(path)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert_eq!(r.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "*", "{path}");
+        assert!(r.headers.get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none(), "{path}");
+    }
+    let r = http.send(preflight("/oauth/authorize")).await;
+    assert!(r.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(), "the consent answer is not cross-origin");
+    let mut req = Request::get("/api/v1/agents")
+        .header(header::ORIGIN, "https://spa.example")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    req.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+    let r = http.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "*");
+
     // The token is a JWT the published key verifies, with the claims promised.
     let jwks: Value = serde_json::from_str(&http.get("/.well-known/jwks.json").await.body).unwrap();
     let header = jsonwebtoken::decode_header(&token).unwrap();
@@ -335,6 +365,17 @@ on_both!(the_authorization_code_with_pkce_needs_an_owners_consent_and_refresh_to
     let (s, _, _) = refresh(&mut http, &client_id, &r3).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "the current token of the family is revoked too");
     assert_eq!(api(&mut http, "GET", "/api/v1/agents", &a3, None).await.0, StatusCode::UNAUTHORIZED);
+    // Both replays (the code's and the refresh token's) are in the audit log.
+    let entries = app.state.store.audit_entries(1, None, 50).await.unwrap();
+    let replays: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.action == partner_portal::domain::audit::OAUTH_REPLAY_REVOKED)
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(replays.len(), 2, "{replays:?}");
+    assert!(
+        replays.iter().any(|d| d.contains("refresh_token")) && replays.iter().any(|d| d.contains("authorization_code"))
+    );
 
     // A code is good for a minute.
     let code = consent(&mut ada, &client_id, "").await;

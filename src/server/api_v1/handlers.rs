@@ -281,12 +281,12 @@ pub(super) async fn get_me(
         scopes: caller.scopes.iter().map(|s| s.key().to_owned()).collect(),
         certification_state: p.cert_state.key().into(),
         rate_limit: RateLimit { per_second: state.config.api_rate_per_second, burst: state.config.api_rate_burst },
-        sandbox: p.sandbox.map(|(agents, events_today, resets)| SandboxUsage {
-            agents,
+        sandbox: p.sandbox.map(|u| SandboxUsage {
+            agents: u.agents,
             agent_limit: SANDBOX_MAX_AGENTS,
-            events_today,
+            events_today: u.events_today,
             event_limit: SANDBOX_EVENTS_PER_DAY,
-            resets_at: rfc3339(resets),
+            resets_at: rfc3339(u.resets_at_ms),
         }),
     }))
 }
@@ -421,6 +421,34 @@ pub(super) async fn unknown_route() -> ApiError {
 
 // ---- The document ---------------------------------------------------------------
 
+/// Marks the operations of `table` deprecated, saying until when and what
+/// to use instead.
+pub(super) fn mark_deprecated(
+    openapi: &mut utoipa::openapi::OpenApi,
+    table: &[crate::domain::api_changes::Deprecation],
+) {
+    for d in table {
+        let Some(item) = openapi.paths.paths.get_mut(d.path) else { continue };
+        let op = match d.method {
+            "GET" => item.get.as_mut(),
+            "POST" => item.post.as_mut(),
+            "PUT" => item.put.as_mut(),
+            "PATCH" => item.patch.as_mut(),
+            "DELETE" => item.delete.as_mut(),
+            _ => None,
+        };
+        if let Some(op) = op {
+            op.deprecated = Some(utoipa::openapi::Deprecated::True);
+            let note =
+                format!("Deprecated on {}; answers until at least {}. Instead: {}.", d.announced, d.sunset, d.instead);
+            op.description = Some(match op.description.take() {
+                Some(text) => format!("{text}\n\n{note}"),
+                None => note,
+            });
+        }
+    }
+}
+
 pub(super) struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -493,6 +521,8 @@ pub(super) fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let mut doc = doc;
     add_common_errors(&mut doc);
+    // After the routes: the document has their operations only now.
+    mark_deprecated(&mut doc, crate::domain::api_changes::DEPRECATIONS);
     (router, doc)
 }
 

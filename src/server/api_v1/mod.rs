@@ -44,8 +44,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
                 .into_response()
         }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), deprecation_notice))
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
-        .layer(Extension(limits));
+        .layer(Extension(limits))
+        // Outside the gate: a browser's preflight carries no credential.
+        .layer(super::security::bearer_cors());
     Router::new()
         .route(
             "/api/v1/openapi.json",
@@ -81,6 +84,40 @@ async fn graphql(
     };
     let response = super::graphql::schema().execute(request.data(state).data(caller)).await;
     axum::Json(response).into_response()
+}
+
+/// Marks the answers of operations in `DEPRECATIONS` (see `announce`),
+/// linking to the changelog on the caller's own brand.
+async fn deprecation_notice(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let changelog = req
+        .extensions()
+        .get::<crate::server::tenant::RequestMeta>()
+        .map(|m| format!("{}/developers/changelog", crate::server::context::brand_url(&state, m)));
+    announce(crate::domain::api_changes::DEPRECATIONS, changelog.unwrap_or_default(), req, next).await
+}
+
+/// Adds `Deprecation`, `Sunset` and `Link` to the answer when the matched
+/// route is in `table`; the operation itself runs as ever.
+async fn announce(
+    table: &'static [crate::domain::api_changes::Deprecation],
+    changelog: String,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use crate::domain::api_changes::{deprecation, headers};
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+    let found = route.and_then(|r| deprecation(table, req.method().as_str(), &r).copied());
+    let mut res = next.run(req).await;
+    for (name, value) in found.and_then(|d| headers(&d, &changelog)).into_iter().flatten() {
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            res.headers_mut().insert(name, v);
+        }
+    }
+    res
 }
 
 pub use super::paths::is_api_path;
@@ -121,6 +158,59 @@ mod tests {
         assert!(events.iter().any(|e| e["type"] == "deal.won" && e["description"].as_str().unwrap().contains("won")));
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    }
+
+    #[tokio::test]
+    async fn a_deprecated_operation_answers_with_its_notice_and_others_without() {
+        use crate::domain::api_changes::Deprecation;
+        use tower::ServiceExt;
+        static TABLE: [Deprecation; 1] = [Deprecation {
+            method: "GET",
+            path: "/api/v1/old/{id}",
+            announced: "2027-01-15",
+            sunset: "2027-07-15",
+            instead: "GET /api/v1/new/{id}",
+        }];
+        let app = Router::new()
+            .route("/api/v1/old/{id}", axum::routing::get(|| async { "old" }).post(|| async { "posted" }))
+            .route("/api/v1/new/{id}", axum::routing::get(|| async { "new" }))
+            .layer(axum::middleware::from_fn(|req, next| {
+                announce(&TABLE, "https://p.example/developers/changelog".into(), req, next)
+            }));
+        let call = |method: &str, uri: &str| {
+            let req = axum::http::Request::builder().method(method).uri(uri).body(axum::body::Body::empty()).unwrap();
+            app.clone().oneshot(req)
+        };
+        let old = call("GET", "/api/v1/old/agt_1").await.unwrap();
+        assert_eq!(old.status(), StatusCode::OK);
+        assert_eq!(old.headers()["deprecation"], "@1799971200");
+        assert_eq!(old.headers()["sunset"], "Thu, 15 Jul 2027 00:00:00 GMT");
+        assert!(old.headers()["link"].to_str().unwrap().starts_with("<https://p.example/developers/changelog>"));
+        for (method, uri) in [("POST", "/api/v1/old/agt_1"), ("GET", "/api/v1/new/agt_1")] {
+            let res = call(method, uri).await.unwrap();
+            assert!(res.headers().get("deprecation").is_none() && res.headers().get("sunset").is_none(), "{uri}");
+        }
+    }
+
+    #[test]
+    fn the_document_marks_deprecated_operations() {
+        use crate::domain::api_changes::Deprecation;
+        let (_, mut doc) = build();
+        let table = [Deprecation {
+            method: "GET",
+            path: "/api/v1/trust/{agent_id}",
+            announced: "2027-01-15",
+            sunset: "2027-07-15",
+            instead: "something else",
+        }];
+        handlers::mark_deprecated(&mut doc, &table);
+        let json: serde_json::Value = serde_json::from_str(&doc.to_json().unwrap()).unwrap();
+        let op = &json["paths"]["/api/v1/trust/{agent_id}"]["get"];
+        assert_eq!(op["deprecated"], true);
+        assert!(op["description"].as_str().unwrap().contains("2027-07-15"), "{op}");
+        assert!(json["paths"]["/api/v1/agents"]["get"].get("deprecated").is_none());
+        // The served document marks what `DEPRECATIONS` holds: nothing yet.
+        assert!(!openapi_json().contains("\"deprecated\": true"));
     }
 
     #[test]

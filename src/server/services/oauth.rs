@@ -9,9 +9,9 @@
 use crate::domain::audit;
 use crate::domain::integration::{check_name, may_create_key, parse_scopes, Environment, Scope};
 use crate::domain::oauth::{
-    check_challenge, grant_allowed, may_consent, parse_redirect_uris, redirect_matches, refresh_outcome,
-    requested_scopes, verify_pkce, ClientKind, GrantType, OAuthError, RefreshOutcome, RefreshState,
-    ACCESS_TOKEN_SECONDS, CODE_SECONDS, GRANT_DAYS, REFRESH_TOKEN_DAYS,
+    check_challenge, code_exchange, grant_allowed, may_consent, parse_redirect_uris, redirect_matches, refresh_outcome,
+    requested_scopes, token_live, token_scopes, ClientKind, CodeCheck, GrantType, OAuthError, RefreshOutcome,
+    RefreshState, TokenCheck, ACCESS_TOKEN_SECONDS, CODE_SECONDS, GRANT_DAYS, REFRESH_TOKEN_DAYS,
 };
 use crate::error::AppError;
 use crate::server::checks::Checks;
@@ -29,11 +29,6 @@ use std::collections::HashMap;
 
 /// Session key of a just-registered app's id and secret, shown once.
 const NEW_CLIENT: &str = "new_oauth_client";
-
-/// Where the authorization server lives for a request's brand.
-pub fn issuer(state: &AppState, meta: &RequestMeta) -> String {
-    brand_url(state, meta)
-}
 
 /// The key ring's view of the server.
 fn keys(state: &AppState) -> Keys<'_> {
@@ -122,8 +117,7 @@ pub async fn register_client(ctx: &Ctx, org: Option<i64>, form: ClientForm) -> R
     else {
         return Err(internal("checked fields missing"));
     };
-    let rec = ctx.state.store.certification(ctx.meta.brand.id, org).await.map_err(store_error)?;
-    let state = rec.ok_or(AppError::NotFound)?.state;
+    let state = crate::server::services::integration::cert_state(&ctx.state, ctx.meta.brand.id, org).await?;
     may_create_key(env, state).map_err(|m| AppError::field("environment", m))?;
     let client_id = new_public_id("cli_");
     let secret = (kind == ClientKind::Confidential).then(|| new_api_key("cs_"));
@@ -347,11 +341,6 @@ pub fn basic_credentials(header: Option<&str>) -> Option<(String, String)> {
     Some((decode(id)?, decode(secret)?))
 }
 
-fn same(a: &str, b: &str) -> bool {
-    // Both are hex HMACs of equal length; compared without an early exit.
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The client a request authenticates as on `brand_id`.
 async fn authenticate_client(state: &AppState, brand_id: i64, p: &Presented) -> Result<ClientRecord, OAuthFailure> {
     let posted = (p.form.get("client_id"), p.form.get("client_secret"));
@@ -369,7 +358,7 @@ async fn authenticate_client(state: &AppState, brand_id: i64, p: &Presented) -> 
         .ok_or_else(|| OAuthFailure::plain(OAuthError::InvalidClient))?;
     let secrets = Secrets::of(&state.config);
     let ok = match (&client.secret_hash, secret.as_deref()) {
-        (Some(hash), Some(s)) => same(hash, &secrets.hash_api_key(s)),
+        (Some(hash), Some(s)) => secrets.api_key_matches(s, hash),
         // A public client has no secret to check (PKCE stands in for it).
         (None, None) => true,
         _ => false,
@@ -394,7 +383,7 @@ async fn access_token(
     scopes: &[Scope],
     refresh: Option<String>,
 ) -> Result<TokenBody, OAuthFailure> {
-    let iss = issuer(state, meta);
+    let iss = brand_url(state, meta);
     let now = state.clock.now().timestamp();
     let client = &grant.client;
     let scope = crate::domain::integration::scopes_text(scopes);
@@ -467,14 +456,20 @@ pub async fn token(state: &AppState, meta: &RequestMeta, p: Presented) -> Result
             let bad = || OAuthFailure::plain(OAuthError::InvalidGrant);
             let code_hash = secrets.hash_api_key(p.field("code"));
             let code = state.store.code(&code_hash).await.map_err(server_fault)?.ok_or_else(bad)?;
-            if code.client_pk != client.pk || code.redirect_uri != p.field("redirect_uri") {
-                return Err(bad());
-            }
-            if code.used_at_ms.is_none() && code.expires_at_ms <= now.timestamp_millis() {
-                return Err(OAuthFailure::new(OAuthError::InvalidGrant, "The code expired; start again."));
-            }
-            if !verify_pkce("S256", &code.challenge, p.field("code_verifier")) {
-                return Err(OAuthFailure::new(OAuthError::InvalidGrant, "The code verifier does not match."));
+            let check = CodeCheck {
+                same_client: code.client_pk == client.pk,
+                same_redirect: code.redirect_uri == p.field("redirect_uri"),
+                used: code.used_at_ms.is_some(),
+                expires_at_ms: code.expires_at_ms,
+                now_ms: now.timestamp_millis(),
+                challenge: &code.challenge,
+                verifier: p.field("code_verifier"),
+            };
+            if let Err((error, why)) = code_exchange(&check) {
+                return Err(match why {
+                    Some(why) => OAuthFailure::new(error, why),
+                    None => bad(),
+                });
             }
             let grant = NewGrant {
                 id: new_public_id("grt_"),
@@ -494,6 +489,7 @@ pub async fn token(state: &AppState, meta: &RequestMeta, p: Presented) -> Result
             match state.store.redeem_code(&code_hash, grant.clone(), new, now).await.map_err(server_fault)? {
                 Redeemed::AlreadyUsed => {
                     tracing::warn!(client_id = client.client_id, "an authorization code was presented twice");
+                    audit_replay(state, meta, &client, "authorization_code").await;
                     Err(OAuthFailure::new(OAuthError::InvalidGrant, "The code was already used."))
                 }
                 Redeemed::Issued => {
@@ -526,6 +522,7 @@ pub async fn token(state: &AppState, meta: &RequestMeta, p: Presented) -> Result
                 RefreshOutcome::RevokeFamily => {
                     state.store.revoke_grant(&old.grant.id, client.pk, now).await.map_err(server_fault)?;
                     tracing::warn!(client_id = client.client_id, "a used refresh token came back: grant revoked");
+                    audit_replay(state, meta, &client, "refresh_token").await;
                     return Err(OAuthFailure::new(OAuthError::InvalidGrant, "This refresh token was already used."));
                 }
                 RefreshOutcome::Rotate => {}
@@ -543,11 +540,32 @@ pub async fn token(state: &AppState, meta: &RequestMeta, p: Presented) -> Result
             };
             match state.store.rotate_refresh(&old_hash, &old.grant.id, new, now).await.map_err(server_fault)? {
                 Redeemed::AlreadyUsed => {
+                    audit_replay(state, meta, &client, "refresh_token").await;
                     Err(OAuthFailure::new(OAuthError::InvalidGrant, "This refresh token was already used."))
                 }
                 Redeemed::Issued => access_token(state, meta, &old.grant, &scopes, Some(refresh)).await,
             }
         }
+    }
+}
+
+/// Records that a used code or refresh token came back and its grant was
+/// revoked: a copy is in someone else's hands, which the partner's audit
+/// log should show. The revocation stands even if this write fails.
+async fn audit_replay(state: &AppState, meta: &RequestMeta, client: &ClientRecord, presented: &str) {
+    let entry = crate::server::store::NewAudit {
+        brand_id: client.brand_id,
+        at: state.clock.now(),
+        actor_id: None,
+        actor_email: String::new(),
+        action: audit::OAUTH_REPLAY_REVOKED,
+        subject: format!("oauth_client:{}", client.pk),
+        detail: json!({ "client_id": client.client_id, "presented": presented }),
+        client_ip: meta.client_ip.clone(),
+        organisation_id: Some(client.organisation_id),
+    };
+    if let Err(e) = state.store.record_audit(entry).await {
+        tracing::error!(error = %e, "auditing a replayed OAuth credential");
     }
 }
 
@@ -563,7 +581,7 @@ async fn grant_of_token(
         let kind = TokenKind::Refresh { expires_at_ms: r.expires_at_ms, used: r.used_at_ms.is_some() };
         return Ok(Some((r.grant, kind)));
     }
-    let iss = issuer(state, meta);
+    let iss = brand_url(state, meta);
     let claims = match state.tokens.verify(&keys(state), token, &iss, &audience(&iss)).await {
         Ok(c) => c,
         Err(TokenFault::Invalid) => return Ok(None),
@@ -635,7 +653,7 @@ pub async fn forget_expired(state: &AppState) -> Result<u64, AppError> {
 
 /// RFC 8414: the authorization server's metadata for this brand.
 pub fn metadata(state: &AppState, meta: &RequestMeta) -> serde_json::Value {
-    let iss = issuer(state, meta);
+    let iss = brand_url(state, meta);
     json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/oauth/authorize"),
@@ -661,7 +679,7 @@ pub fn metadata(state: &AppState, meta: &RequestMeta) -> serde_json::Value {
 /// brand, unexpired, its grant and client not revoked, and the partner in
 /// a standing that allows the client's environment.
 pub async fn authenticate_access(state: &AppState, meta: &RequestMeta, token: &str) -> Option<ApiCaller> {
-    let iss = issuer(state, meta);
+    let iss = brand_url(state, meta);
     let claims = match state.tokens.verify(&keys(state), token, &iss, &audience(&iss)).await {
         Ok(c) => c,
         Err(TokenFault::Invalid) => return None,
@@ -678,24 +696,26 @@ pub async fn authenticate_access(state: &AppState, meta: &RequestMeta, token: &s
         }
     };
     let c = &grant.client;
-    let now_ms = state.clock.now().timestamp_millis();
-    let live = grant.revoked_at_ms.is_none()
-        && grant.expires_at_ms > now_ms
-        && c.revoked_at_ms.is_none()
-        && c.brand_id == meta.brand.id
-        && c.client_id == claims.client_id
-        && c.organisation_id == claims.org
-        && may_create_key(c.environment, c.cert_state).is_ok()
-        // RFC 8705 §3: a bound token comes with its certificate, or not at all.
-        && claims.cnf.as_ref().is_none_or(|cnf| meta.client_cert.as_deref() == Some(cnf.x5t_s256.as_str()));
-    if !live {
+    let check = TokenCheck {
+        now_ms: state.clock.now().timestamp_millis(),
+        brand_id: meta.brand.id,
+        presented_cert: meta.client_cert.as_deref(),
+        claimed_client: &claims.client_id,
+        claimed_org: claims.org,
+        bound_to: claims.cnf.as_ref().map(|cnf| cnf.x5t_s256.as_str()),
+        grant_expires_at_ms: grant.expires_at_ms,
+        grant_revoked: grant.revoked_at_ms.is_some(),
+        client_id: &c.client_id,
+        client_brand: c.brand_id,
+        client_org: c.organisation_id,
+        client_revoked: c.revoked_at_ms.is_some(),
+        environment: c.environment,
+        cert_state: c.cert_state,
+    };
+    if !token_live(&check) {
         return None;
     }
-    // The token's scopes, never more than the client still has.
-    let scopes: Vec<Scope> = crate::domain::integration::scopes_from_text(&claims.scope)
-        .into_iter()
-        .filter(|s| c.scopes.contains(s))
-        .collect();
+    let scopes = token_scopes(&claims.scope, &c.scopes);
     Some(ApiCaller {
         credential: Credential::Client { pk: c.pk, client_id: c.client_id.clone() },
         user_id: grant.user_id,

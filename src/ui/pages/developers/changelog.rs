@@ -3,7 +3,7 @@
 //! anything goes).
 
 use super::shared::DevHeader;
-use crate::domain::api_changes::{CHANGES, NOTICE_MONTHS, POLICY};
+use crate::domain::api_changes::{CHANGES, DEPRECATIONS, NOTICE_MONTHS, POLICY};
 use crate::ui::components::card::Card;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,6 +16,23 @@ pub fn ApiChangelogPage() -> impl IntoView {
         <Card title="How the API changes" id="policy" margin="mb-6">
             <p class="max-w-3xl text-sm text-slate-700" data-testid="api-policy">{POLICY}</p>
             <p class="mt-2 text-sm text-slate-700">{format!("Notice before a removal: at least {NOTICE_MONTHS} months.")}</p>
+        </Card>
+        <Card title="Deprecated operations" id="deprecations" margin="mb-6">
+            {if DEPRECATIONS.is_empty() {
+                view! { <p class="text-sm text-slate-700">"None: every v1 operation is current."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="grid gap-2 text-sm" data-testid="api-deprecations">
+                        {DEPRECATIONS.iter().map(|d| view! {
+                            <li>
+                                <code>{format!("{} {}", d.method, d.path)}</code>
+                                {format!(": deprecated on {}, answers until at least {}. Instead: {}.",
+                                    d.announced, d.sunset, d.instead)}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </Card>
         <ol class="grid gap-4" data-testid="api-versions">
             {CHANGES.iter().map(|c| view! {
