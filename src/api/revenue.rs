@@ -113,11 +113,13 @@ pub async fn save_revenue_terms(
     bonus_schedule: Option<String>,
     bounty_certified: Option<String>,
     bounty_listed: Option<String>,
+    reason: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{context::serve, services::revenue};
     serve(|ctx| async move {
         let form = revenue::TermsForm {
             effective,
+            reason: reason.unwrap_or_default(),
             currency,
             first_year: first_year.unwrap_or_default(),
             ongoing: ongoing.unwrap_or_default(),

@@ -107,6 +107,10 @@ pub enum Permission {
     /// See the emails the outbox gave up on and send them again (they may
     /// hold anyone's links, so administrators only).
     ManageFailedEmails,
+    /// Give revenue-share terms an effective date in the past, with a
+    /// reason: moving an existing program's history in, or correcting one.
+    /// Administrators only, since it changes what imported history earns.
+    BackdateTerms,
 }
 
 /// Whether `role` holds `permission`.
@@ -115,7 +119,9 @@ pub fn can(role: Role, permission: Permission) -> bool {
         Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => role == Role::Admin,
         Permission::ChangeOwnPassword => true,
         Permission::ReviewApplications | Permission::ManageRevenue => role.is_staff(),
-        Permission::ManagePlanTemplate | Permission::ManageFailedEmails => role == Role::Admin,
+        Permission::ManagePlanTemplate | Permission::ManageFailedEmails | Permission::BackdateTerms => {
+            role == Role::Admin
+        }
     }
 }
 
@@ -213,6 +219,14 @@ mod tests {
         assert_eq!(organisation_access(Role::Customer, None, Some(7)), Err(Forbidden));
         assert_eq!(organisation_access(Role::Partner, None, None), Err(NoOrganisation));
         assert_eq!(organisation_access(Role::Manager, None, None), Err(NoOrganisation));
+    }
+
+    #[test]
+    fn only_administrators_backdate_terms_though_managers_edit_them() {
+        assert!(can(Role::Admin, Permission::BackdateTerms));
+        assert!(!can(Role::Manager, Permission::BackdateTerms));
+        assert!(can(Role::Manager, Permission::ManageRevenue));
+        assert!(!can(Role::Partner, Permission::BackdateTerms));
     }
 
     #[test]

@@ -42,6 +42,53 @@ pub fn in_force(versions: &[TermsVersion], at_ms: i64) -> Option<&TermsVersion> 
     versions.iter().filter(|v| v.effective_from_ms <= at_ms).max_by_key(|v| (v.effective_from_ms, v.version))
 }
 
+/// Shortest and longest reason for backdated terms.
+pub const REASON_CHARS: (usize, usize) = (10, 500);
+
+/// Why a new version's effective day was refused, and on which field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The day a new version takes effect: today or later for anyone who edits
+/// terms; earlier only for someone who may backdate (`may_backdate`) and
+/// says why, since lines of that past are then computed under it. Returns
+/// the day and, for a past day, the reason as given (trimmed).
+pub fn check_effective(
+    asked: &str,
+    today: chrono::NaiveDate,
+    may_backdate: bool,
+    reason: &str,
+) -> Result<(chrono::NaiveDate, Option<String>), EffectiveError> {
+    let refuse = |field, message: &str| Err(EffectiveError { field, message: message.to_owned() });
+    let Ok(day) = chrono::NaiveDate::parse_from_str(asked.trim(), "%Y-%m-%d") else {
+        return refuse("effective", "Use a date like 2026-12-01.");
+    };
+    if day >= today {
+        return Ok((day, None));
+    }
+    if !may_backdate {
+        return refuse(
+            "effective",
+            "New terms cannot take effect in the past; an administrator can backdate them with a reason.",
+        );
+    }
+    let reason = reason.trim();
+    let chars = reason.chars().count();
+    if chars < REASON_CHARS.0 || chars > REASON_CHARS.1 {
+        return Err(EffectiveError {
+            field: "reason",
+            message: format!(
+                "Say why these terms take effect in the past, in {} to {} characters.",
+                REASON_CHARS.0, REASON_CHARS.1
+            ),
+        });
+    }
+    Ok((day, Some(reason.to_owned())))
+}
+
 pub const DEFAULT_CURRENCY: &str = "USD";
 
 /// The starting terms for a model: the low end of each range in the guide.
@@ -80,6 +127,24 @@ pub fn format_bps(bps: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terms_take_effect_today_or_later_unless_an_administrator_backdates_them_with_a_reason() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        assert_eq!(check_effective("2026-12-02", today, false, ""), Ok((today, None)));
+        assert_eq!(check_effective(" 2026-12-31 ", today, false, "ignored"), Ok((today + chrono::Days::new(29), None)));
+        let past = check_effective("2026-11-01", today, false, "Migrating the program").unwrap_err();
+        assert_eq!(past.field, "effective");
+        assert!(past.message.contains("administrator"), "{}", past.message);
+        assert_eq!(check_effective("2026-11-01", today, true, "  too short ").unwrap_err().field, "reason");
+        assert_eq!(check_effective("2026-11-01", today, true, &"x".repeat(501)).unwrap_err().field, "reason");
+        assert_eq!(
+            check_effective("2026-11-01", today, true, " Migrating the program's history "),
+            Ok((day(1), Some("Migrating the program's history".to_owned())))
+        );
+        assert_eq!(check_effective("1 Nov", today, true, "Migrating").unwrap_err().field, "effective");
+    }
 
     #[test]
     fn each_model_starts_at_the_low_end_of_its_range() {

@@ -45,6 +45,8 @@ pub struct RevenueDashboard {
     pub bonus: Option<BonusProgress>,
     /// Staff see the terms editor.
     pub can_manage: bool,
+    /// Administrators may give new terms a past effective day, with a reason.
+    pub can_backdate: bool,
     pub today: String,
 }
 

@@ -405,3 +405,97 @@ on_both!(payouts_approved_together_name_their_total_first_and_go_all_or_none, |e
     assert_eq!(r.status, StatusCode::FOUND);
     assert!(r.location().unwrap().starts_with("/manager/revenue"), "{:?}", r.location());
 });
+
+async fn import(mgr: &mut Client, csv: &str) -> ImportRecord {
+    let r = upload(mgr, csv).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location().unwrap().rsplit('/').next().unwrap().to_owned();
+    serde_json::from_str(&mgr.call(GetRevenueImport::PATH, &[("id", &id)]).await.body).unwrap()
+}
+
+/// Each statement as a partner reads it: month, currency, status, total,
+/// balance, and its payout's amount.
+async fn statements_of(c: &mut Client) -> Vec<(String, String, String, i64, Option<i64>, Option<i64>)> {
+    let d: RevenueDashboard = serde_json::from_str(&c.call(GetRevenueDashboard::PATH, &[]).await.body).unwrap();
+    let mut out: Vec<_> = d
+        .statements
+        .iter()
+        .map(|s| {
+            (
+                s.month.key(),
+                s.currency.code().to_owned(),
+                s.status.key().to_owned(),
+                s.lines_total_minor,
+                s.balance_minor,
+                s.payout.as_ref().map(|p| p.amount.minor),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+on_both!(a_year_of_history_imported_under_backdated_terms_closes_as_living_through_it_did, |e| async move {
+    let app = TestApp::start(e).await;
+    app.create_user("mgr@example.com", Role::Manager).await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    // One partner lives through a year: revenue each month, each month
+    // closed in the next.
+    let (mut live, mut mgr, live_org) = partner_and_manager(&app, "Live Resell", "ada@live.example").await;
+    let began = app.clock_now().date_naive().to_string();
+    let lo = live_org.to_string();
+    let mut history = "partner,customer,date,amount,currency,kind,refunds,external_id\n".to_owned();
+    for (i, amount) in ["100.00", "250.00", "80.00", "40.00", "0.50", "300.00"].iter().cycle().take(12).enumerate() {
+        let day = app.clock_now().date_naive().to_string();
+        let ext = format!("inv-{i}");
+        let r = mgr.call(RecordRevenueEvent::PATH, &event(&lo, &ext, amount, &day)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        history.push_str(&format!("Moved Resell,Globex,{day},{amount},USD,invoice,,old-{i}\n"));
+        app.clock.advance(chrono::Duration::days(31));
+        mgr.sign_in("mgr@example.com", PASSWORD).await;
+        assert_eq!(mgr.call(ClosePastStatements::PATH, &[]).await.status, StatusCode::OK);
+    }
+    live.sign_in("ada@live.example", PASSWORD).await;
+    let lived = statements_of(&mut live).await;
+    assert_eq!(lived.iter().filter(|s| s.2 == "closed").count(), 12, "{lived:?}");
+
+    // Another partner joins today with the same history in its old system.
+    let (mut moved, _, moved_org) = partner_and_manager(&app, "Moved Resell", "bob@moved.example").await;
+    mgr.sign_in("mgr@example.com", PASSWORD).await;
+    let refused = import(&mut mgr, &history).await;
+    assert!(!refused.imported && refused.errors[0].message.contains("No revenue-share terms"), "{refused:?}");
+    let mo = moved_org.to_string();
+    let terms = |reason: &str| {
+        vec![
+            ("org", mo.clone()),
+            ("effective", began.clone()),
+            ("currency", "USD".to_owned()),
+            ("margin", "20".to_owned()),
+            ("bonus_schedule", String::new()),
+            ("reason", reason.to_owned()),
+        ]
+    };
+    // A manager cannot backdate; an administrator can, saying why.
+    let r = mgr.call(SaveRevenueTerms::PATH, &as_refs(&terms("Moving the program's history in"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("administrator"), "{}", r.body);
+    let mut admin = app.client();
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let r = admin.call(SaveRevenueTerms::PATH, &as_refs(&terms(""))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("reason"), "{}", r.body);
+    let r = admin.call(SaveRevenueTerms::PATH, &as_refs(&terms("Moving the program's history in"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let entries = app.state.store.audit_entries(1, None, 20).await.unwrap();
+    let backdated = entries.iter().find(|e| e.action == "revenue.terms_changed").expect("the terms change is audited");
+    assert!(backdated.detail.contains("\"backdated\":true") && backdated.detail.contains("history in"));
+
+    // The history imports in one go, and closing the past months gives the
+    // statements living through them gave.
+    let rec = import(&mut admin, &history).await;
+    assert!(rec.imported, "{:?}", rec.errors);
+    assert_eq!(rec.new_count, 12);
+    assert_eq!(admin.call(ClosePastStatements::PATH, &[]).await.status, StatusCode::OK);
+    moved.sign_in("bob@moved.example", PASSWORD).await;
+    assert_eq!(statements_of(&mut moved).await, lived);
+});

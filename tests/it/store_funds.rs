@@ -100,7 +100,7 @@ on_both!(concurrent_requests_cannot_both_exceed_the_budget_and_approvals_recheck
     // refused, naming what remains beside the other waiting one.
     let mut terms = default_terms(RevenueModel::Technology);
     terms.fund_budget_minor = Some(400_000);
-    store.add_terms_version(b, org, day(2026, 4, 1), &terms, mgr, audit(b, "terms")).await.unwrap();
+    store.add_terms_version(b, org, day(2026, 4, 1), false, &terms, mgr, audit(b, "terms")).await.unwrap();
     let approve = |id| change(id, 1, FundStatus::Requested, FundStatus::Approved, None, mgr);
     let refused = store.move_fund_request(b, approve(c), vec![mail()], audit_at(b, at(2026, 4, 3))).await.unwrap();
     assert_eq!(refused.unwrap_err().to_string(), "Only $1,000.00 remains of the Q2 2026 fund budget of $4,000.00.");
@@ -260,7 +260,7 @@ on_both!(bounty_lines_carry_their_payout_state, |e| async move {
     let (_db, store, b, mgr, org) = partner(e, RevenueModel::Technology, 0).await;
     let mut terms = default_terms(RevenueModel::Technology);
     terms.bounties = vec![("certified".into(), 250_000), ("listed".into(), 100_000)];
-    store.add_terms_version(b, org, day(2026, 1, 5), &terms, mgr, audit(b, "terms")).await.unwrap();
+    store.add_terms_version(b, org, day(2026, 1, 5), false, &terms, mgr, audit(b, "terms")).await.unwrap();
     assert!(store.bounty_lines(b, org).await.unwrap().is_empty(), "open: no line yet");
     let steps = [
         (CertEvent::SandboxAccessGranted, CertActor::System),

@@ -210,8 +210,8 @@ on_both!(a_reseller_earns_the_volume_bonus_of_the_threshold_its_quarter_reached,
     let mut terms = default_terms(RevenueModel::Reseller);
     terms.bonus_schedule = vec![(200_000, 5_000), (500_000, 20_000)];
     let from = Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap().timestamp_millis();
-    assert_eq!(store.add_terms_version(b, org, from, &terms, mgr, audit(b, "terms")).await.unwrap(), 2);
-    let before = store.add_terms_version(b, org, from - 1, &terms, mgr, audit(b, "terms")).await.unwrap_err();
+    assert_eq!(store.add_terms_version(b, org, from, false, &terms, mgr, audit(b, "terms")).await.unwrap(), 2);
+    let before = store.add_terms_version(b, org, from - 1, false, &terms, mgr, audit(b, "terms")).await.unwrap_err();
     assert!(matches!(before, StoreError::Rule(_)));
     import(
         &store,
@@ -235,13 +235,30 @@ on_both!(a_reseller_earns_the_volume_bonus_of_the_threshold_its_quarter_reached,
     assert_totals_match_lines(&store, b, org).await;
 });
 
+on_both!(a_backdated_version_goes_before_the_others_and_applies_until_the_next_takes_effect, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    let first = store.terms_versions(b, org).await.unwrap()[0].effective_from_ms;
+    let mut older = default_terms(RevenueModel::Reseller);
+    older.margin_bps = Some(2_500);
+    let earlier = first - 90 * 86_400_000;
+    let refused = store.add_terms_version(b, org, earlier, false, &older, mgr, audit(b, "terms")).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Rule(_)), "only a backdated version may go before the latest");
+    assert_eq!(store.add_terms_version(b, org, earlier, true, &older, mgr, audit(b, "terms")).await.unwrap(), 2);
+    let versions = store.terms_versions(b, org).await.unwrap();
+    let in_force = |at: i64| partner_portal::domain::terms::in_force(&versions, at).map(|v| v.version);
+    assert_eq!(
+        (in_force(earlier - 1), in_force(earlier), in_force(first - 1), in_force(first)),
+        (None, Some(2), Some(2), Some(1))
+    );
+});
+
 on_both!(a_technology_partner_earns_its_certification_bounty_once, |e| async move {
     use partner_portal::domain::certification::{CertActor, CertEvent};
     let (_db, store, b, mgr, org) = partner(e, RevenueModel::Technology).await;
     let mut terms = default_terms(RevenueModel::Technology);
     terms.bounties = vec![("certified".into(), 250_000)];
     let from = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap().timestamp_millis();
-    store.add_terms_version(b, org, from, &terms, mgr, audit(b, "terms")).await.unwrap();
+    store.add_terms_version(b, org, from, false, &terms, mgr, audit(b, "terms")).await.unwrap();
     let steps = [
         (CertEvent::SandboxAccessGranted, CertActor::System),
         (CertEvent::IntegrationBuilt, CertActor::Partner),
@@ -325,7 +342,7 @@ on_both!(a_quarter_without_revenue_in_its_last_month_still_gets_its_bonus, |e| a
     let mut terms = default_terms(RevenueModel::Reseller);
     terms.bonus_schedule = vec![(100_000, 7_000)];
     let from = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap().timestamp_millis();
-    store.add_terms_version(b, org, from, &terms, mgr, audit(b, "terms")).await.unwrap();
+    store.add_terms_version(b, org, from, false, &terms, mgr, audit(b, "terms")).await.unwrap();
     import(&store, b, mgr, vec![ev(org, 2, "inv-1", EventKind::Invoice, 150_000, at(2026, 7, 10))]).await.unwrap();
     let q3 = month(2026, 9).quarter_months();
     assert_eq!(store.open_quarter_end_statements(b, &[q3], 0).await.unwrap(), 1);

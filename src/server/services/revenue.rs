@@ -114,6 +114,7 @@ pub async fn dashboard(ctx: &Ctx, org: Option<i64>) -> Result<RevenueDashboard, 
         terms,
         bonus,
         can_manage: matches!(access, OrgAccess::Staff { .. }),
+        can_backdate: crate::domain::role::can(user.role, Permission::BackdateTerms),
         today: today(ctx).to_string(),
     })
 }
@@ -474,6 +475,9 @@ pub async fn import_csv(ctx: &Ctx, source: &str, text: &str) -> Result<i64, AppE
 /// The terms editor's fields as typed.
 pub struct TermsForm {
     pub effective: String,
+    /// Why a past effective day: required then, and only administrators
+    /// may give one.
+    pub reason: String,
     pub currency: String,
     pub first_year: String,
     pub ongoing: String,
@@ -491,13 +495,15 @@ pub async fn save_terms(ctx: &Ctx, org: i64, form: TermsForm) -> Result<(), AppE
     let latest = versions.last().ok_or(AppError::NotFound)?;
     let model = latest.terms.model;
     let mut checks = Checks::default();
-    let today = today(ctx);
-    let effective = checks.check(
-        "effective",
-        NaiveDate::parse_from_str(form.effective.trim(), "%Y-%m-%d")
-            .map_err(|_| "Use a date like 2026-12-01.".to_owned())
-            .and_then(|d| if d < today { Err("New terms cannot take effect in the past.".to_owned()) } else { Ok(d) }),
-    );
+    let may_backdate = crate::domain::role::can(user.role, Permission::BackdateTerms);
+    let (effective, reason) =
+        match crate::domain::terms::check_effective(&form.effective, today(ctx), may_backdate, &form.reason) {
+            Ok((day, reason)) => (Some(day), reason),
+            Err(e) => {
+                checks.check::<(), String>(e.field, Err(e.message));
+                (None, None)
+            }
+        };
     let currency = checks.check("currency", Currency::parse(&form.currency));
     let pct = |checks: &mut Checks, field: &str, v: &str, used: bool| {
         if used {
@@ -570,10 +576,16 @@ pub async fn save_terms(ctx: &Ctx, org: i64, form: TermsForm) -> Result<(), AppE
             Some(&user),
             audit::TERMS_CHANGED,
             format!("organisation:{org}"),
-            json!({ "before": latest.terms, "after": terms, "effective_from": effective.to_string() }),
+            json!({
+                "before": latest.terms,
+                "after": terms,
+                "effective_from": effective.to_string(),
+                "backdated": reason.is_some(),
+                "reason": reason,
+            }),
         )
         .about(org);
-    store.add_terms_version(brand, org, from, &terms, user.id, a).await.map_err(store_error)?;
+    store.add_terms_version(brand, org, from, reason.is_some(), &terms, user.id, a).await.map_err(store_error)?;
     Ok(())
 }
 

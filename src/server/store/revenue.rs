@@ -38,13 +38,17 @@ pub enum ImportOutcome {
 pub trait RevenueStore: Send + Sync + 'static {
     /// Every version of a partner's terms, oldest first.
     async fn terms_versions(&self, brand_id: i64, organisation_id: i64) -> StoreResult<Vec<TermsVersion>>;
-    /// Adds the next version, taking effect at `effective_from_ms` (not before
-    /// the latest version's date); returns its number.
+    /// Adds the next version, taking effect at `effective_from_ms`: not
+    /// before the latest version's date unless `backdated` (an
+    /// administrator's, with a reason: it then applies until the next
+    /// version to take effect, `terms::in_force`); returns its number.
+    #[allow(clippy::too_many_arguments)]
     async fn add_terms_version(
         &self,
         brand_id: i64,
         organisation_id: i64,
         effective_from_ms: i64,
+        backdated: bool,
         terms: &Terms,
         created_by: i64,
         audit: NewAudit,
@@ -1077,6 +1081,7 @@ macro_rules! revenue_store {
                 brand_id: i64,
                 organisation_id: i64,
                 effective_from_ms: i64,
+                backdated: bool,
                 terms: &Terms,
                 created_by: i64,
                 audit: NewAudit,
@@ -1092,7 +1097,7 @@ macro_rules! revenue_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((version, from)) = latest else { return Err(StoreError::NotFound) };
-                if effective_from_ms < from {
+                if effective_from_ms < from && !backdated {
                     return Err(StoreError::Rule(format!(
                         "Version {version} takes effect on {}; a new version cannot take effect before it.",
                         from_ms(from).format("%Y-%m-%d")

@@ -129,7 +129,9 @@ fn Dashboard(d: RevenueDashboard, save: ServerAction<SaveRevenueTerms>, value: L
             })}
             {(d.can_manage && current.is_some()).then(|| {
                 let t = current.clone().unwrap_or_else(|| d.terms[0].clone());
-                view! { <TermsEditor org=d.organisation_id current=t today=d.today.clone() save value/> }
+                view! {
+                    <TermsEditor org=d.organisation_id current=t today=d.today.clone() can_backdate=d.can_backdate save value/>
+                }
             })}
         </Card>
     }

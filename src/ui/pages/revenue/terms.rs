@@ -59,6 +59,7 @@ pub(super) fn TermsEditor(
     org: i64,
     current: TermsVersion,
     today: String,
+    can_backdate: bool,
     save: ServerAction<SaveRevenueTerms>,
     value: LastResult<()>,
 ) -> impl IntoView {
@@ -83,7 +84,16 @@ pub(super) fn TermsEditor(
         .into_any()
     };
     let mut fields = vec![
-        field("effective", "Takes effect on", "A date, today or later (UTC). Earlier lines keep their version.", today),
+        field(
+            "effective",
+            "Takes effect on",
+            if can_backdate {
+                "A date (UTC). Earlier lines keep their version. A past date needs a reason below."
+            } else {
+                "A date, today or later (UTC). Earlier lines keep their version."
+            },
+            today,
+        ),
         field("currency", "Currency", "ISO 4217 code.", t.currency.clone()),
     ];
     match t.model {
@@ -128,6 +138,7 @@ pub(super) fn TermsEditor(
         t.fund_budget_minor.map(amount).unwrap_or_default(),
     ));
     let (schedule_invalid, schedule_described, schedule_first) = invalid_when(value, "bonus_schedule");
+    let (reason_invalid, reason_described, reason_first) = invalid_when(value, "reason");
     view! {
         <h3 class="mb-2 mt-5 font-semibold">"New version"</h3>
         <Form action=save>
@@ -142,6 +153,19 @@ pub(super) fn TermsEditor(
                         {drafted_in(SaveRevenueTerms::PATH, "bonus_schedule").unwrap_or(schedule)}
                     </textarea>
                     <FieldMessage value field="bonus_schedule"/>
+                </div>
+            })}
+            {can_backdate.then(|| view! {
+                <div class="mt-4">
+                    <label for="terms-reason" class="block text-sm font-medium">"Reason for a past date"</label>
+                    <p class="text-xs text-slate-500">
+                        "Only for a date before today, e.g. moving the program's history in. Kept in the audit log."
+                    </p>
+                    <textarea id="terms-reason" name="reason" rows="2" class=INPUT
+                        aria-invalid=reason_invalid aria-describedby=reason_described autofocus=reason_first>
+                        {drafted_in(SaveRevenueTerms::PATH, "reason").unwrap_or_default()}
+                    </textarea>
+                    <FieldMessage value field="reason"/>
                 </div>
             })}
             <button type="submit" class=format!("{BUTTON} mt-4")>"Save new version"</button>
