@@ -197,7 +197,10 @@ pub fn SignInPrompt() -> impl IntoView {
     view! {
         <div class="mx-auto mt-8 max-w-md rounded-lg border border-slate-200 bg-white p-6 text-center shadow-sm">
             <p class="mb-4 text-slate-700">"Please sign in to see this page."</p>
-            <a href=next class="inline-block rounded-md bg-brand px-4 py-2 font-semibold text-white">"Sign in"</a>
+            // A full page load (the router leaves `rel="external"` links to
+            // the browser): the sign-in page starts a session, and the way
+            // there must not depend on this page having hydrated.
+            <a href=next rel="external" class="inline-block rounded-md bg-brand px-4 py-2 font-semibold text-white">"Sign in"</a>
         </div>
     }
 }
