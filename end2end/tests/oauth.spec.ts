@@ -2,7 +2,17 @@ import { expect, request, test } from "@playwright/test";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { approvedPartner, createAdmin, expectAccessible, goto, ready, signIn, uniqueEmail } from "./helpers";
+import {
+  PASSWORD,
+  approvedPartner,
+  createAdmin,
+  expectAccessible,
+  goto,
+  ready,
+  signIn,
+  signOut,
+  uniqueEmail,
+} from "./helpers";
 
 /** The app's callback on a loopback port: records the addresses it is sent to. */
 async function callback(): Promise<{ url: string; hits: string[]; server: Server }> {
@@ -107,7 +117,8 @@ test("a partner registers an OAuth app, allows it on the consent screen, and the
     await page.getByRole("navigation", { name: "Developers" }).getByRole("link", { name: "API changelog" }).click();
     await ready(page);
     await expect(page.getByTestId("api-policy")).toContainText("six months");
-    await expect(page.getByRole("heading", { name: "Version 1.1.0" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Version 1.2.0" })).toBeVisible();
+    await expect(page.getByText("None: every v1 operation is current.")).toBeVisible();
     await expectAccessible(page);
 
     // The GraphQL explorer runs a query as the signed-in partner and keeps it.
@@ -129,6 +140,67 @@ test("a partner registers an OAuth app, allows it on the consent screen, and the
     await page.setViewportSize({ width: 1366, height: 768 });
     await api.dispose();
     await client.dispose();
+  } finally {
+    app.server.close();
+  }
+});
+
+test("the consent screen signs a visitor in and back, refuses another partner's owner, and Deny answers access_denied", async ({ page }, info) => {
+  const admin = uniqueEmail("admin", info);
+  createAdmin(admin);
+  const a = await approvedPartner(page, info, admin);
+  const b = await approvedPartner(page, info, admin);
+  await signIn(page, a.owner);
+  const app = await callback();
+  try {
+    await goto(page, "/developers/apps");
+    await page.getByLabel("Name").fill("Desk app");
+    await page.getByLabel("Public (a browser or mobile app, PKCE only)").check();
+    await page.getByLabel("Redirect addresses").fill(app.url);
+    await page.getByRole("button", { name: "Register app" }).click();
+    await expect(page.getByText("App registered.")).toBeVisible();
+    await ready(page);
+    const clientId = (await page.getByTestId("new-client-id").textContent())!.trim();
+    await signOut(page);
+
+    const challenge = b64url(createHash("sha256").update(b64url(randomBytes(32))).digest());
+    const consent = `/oauth/authorize?${new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: app.url,
+      scope: "agents:read",
+      state: "st-2",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    })}`;
+
+    // Signed out, the screen asks for a sign-in that comes back to it.
+    await goto(page, consent);
+    await expect(page.getByText("Please sign in to see this page.")).toBeVisible();
+    await page.getByRole("link", { name: "Sign in", exact: true }).last().click();
+    await ready(page);
+    await page.getByLabel("Email address").fill(b.owner);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("consent-app")).toHaveText("Desk app");
+    await ready(page);
+
+    // Another partner's owner is told why and cannot allow.
+    await expect(page.getByTestId("consent-refusal")).toContainText("belongs to another partner");
+    await expect(page.getByRole("button", { name: "Allow Desk app" })).toHaveCount(0);
+    await expectAccessible(page);
+    await signOut(page);
+
+    // The app's own owner may allow, and denies: the app hears access_denied.
+    await signIn(page, a.owner);
+    await goto(page, consent);
+    await expect(page.getByRole("button", { name: "Allow Desk app" })).toBeVisible();
+    await page.getByRole("button", { name: "Deny" }).click();
+    await expect(page.getByText("Signed in to the app.")).toBeVisible();
+    const back = new URL(page.url());
+    expect(back.searchParams.get("error")).toBe("access_denied");
+    expect(back.searchParams.get("state")).toBe("st-2");
+    expect(back.searchParams.get("code")).toBeNull();
   } finally {
     app.server.close();
   }

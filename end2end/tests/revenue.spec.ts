@@ -139,6 +139,16 @@ test("a manager sets new terms and records one event, with errors shown next to 
   await page.getByRole("button", { name: "Save new version" }).click();
   await expect(page.getByText("Use a rate from 20 % to 30 %.")).toBeVisible();
   await ready(page);
+  // A past day needs a reason (an administrator's); what was typed stays.
+  const today = await page.getByLabel("Takes effect on").inputValue();
+  await page.getByLabel("Takes effect on").fill("2020-01-01");
+  await page.getByLabel("Margin on list price (%)").fill("25");
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await expect(page.getByText("Say why these terms take effect in the past")).toBeVisible();
+  await ready(page);
+  await expect(page.getByLabel("Takes effect on")).toHaveValue("2020-01-01");
+  await expect(page.getByLabel("Reason for a past date")).toBeVisible();
+  await page.getByLabel("Takes effect on").fill(today);
   await page.getByLabel("Margin on list price (%)").fill("25");
   await page.getByLabel("Quarterly volume bonus").fill("1000.00 = 50.00\n5000.00 = 400.00");
   await page.getByRole("button", { name: "Save new version" }).click();
