@@ -82,6 +82,17 @@ fn caller<'a>(ctx: &'a Context<'_>, scope: Option<Scope>) -> async_graphql::Resu
     Ok(Caller { state, caller })
 }
 
+/// A list's page size: `first`, 20 when not given, refused outside 1 to
+/// `MAX_PAGE`.
+fn page_size(first: Option<i32>) -> async_graphql::Result<i32> {
+    let first = first.unwrap_or(20);
+    if (1..=MAX_PAGE).contains(&first) {
+        Ok(first)
+    } else {
+        Err(coded("invalid_request", format!("`first` must be 1 to {MAX_PAGE}.")))
+    }
+}
+
 fn rfc3339(ms: i64) -> String {
     crate::domain::format::rfc3339_ms(ms)
 }
@@ -112,10 +123,7 @@ impl Query {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Agent>> {
         let c = caller(ctx, Some(Scope::AgentsRead))?;
-        let first = first.unwrap_or(20);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(coded("invalid_request", format!("`first` must be 1 to {MAX_PAGE}.")));
-        }
+        let first = page_size(first)?;
         let has_previous = after.is_some();
         let (agents, more) =
             svc::agents_after(c.state, c.caller, after.as_deref(), first as usize).await.map_err(app_error)?;
@@ -428,10 +436,7 @@ impl Statement {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Line>> {
         let c = caller(ctx, Some(Scope::RevenueRead))?;
-        let first = first.unwrap_or(20);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(coded("invalid_request", format!("`first` must be 1 to {MAX_PAGE}.")));
-        }
+        let first = page_size(first)?;
         // The cursor is the line's position: lines are only ever added
         // after the last, so positions stay put while a client pages.
         let start = match after {

@@ -45,17 +45,7 @@ async fn graphql(e: Engine) {
     let partners = p.app.state.store.revenue_partners_upto(1, 10).await.unwrap();
     let org_b = partners.iter().find(|(_, name)| name == "bravo").expect("partner B").0.to_string();
     for (partner, ext, amount) in [(org_a.as_str(), "inv-a2", "5.00"), (org_b.as_str(), "inv-b", "7.00")] {
-        let event = [
-            ("partner", partner),
-            ("customer", "Globex"),
-            ("date", today.as_str()),
-            ("amount", amount),
-            ("currency", "USD"),
-            ("kind", "invoice"),
-            ("refunds", ""),
-            ("external_id", ext),
-            ("customer_price", ""),
-        ];
+        let event = crate::http_revenue::event(partner, ext, amount, &today);
         let r = p.admin.call(RecordRevenueEvent::PATH, &event).await;
         assert_eq!(r.status, axum::http::StatusCode::OK, "{ext}: {}", r.body);
     }

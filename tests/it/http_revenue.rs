@@ -29,7 +29,7 @@ async fn partner_and_manager(app: &TestApp, company: &str, email: &str) -> (Clie
     (p, manager, org)
 }
 
-fn event<'a>(org: &'a str, ext: &'a str, amount: &'a str, date: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn event<'a>(org: &'a str, ext: &'a str, amount: &'a str, date: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("partner", org),
         ("customer", "Globex"),
