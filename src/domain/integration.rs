@@ -49,6 +49,18 @@ choices!(
     }
 );
 
+/// Leads, deals and revenue are production data: a sandbox credential
+/// never reads or writes them, over REST or GraphQL. `what` names the data
+/// asked for; the error is the message to answer with.
+pub fn production_data(environment: Environment, what: &str) -> Result<(), String> {
+    match environment {
+        Environment::Production => Ok(()),
+        Environment::Sandbox => {
+            Err(format!("{what}: production data only; use a production key (pk_live_) or a production app's token."))
+        }
+    }
+}
+
 /// Scopes as stored: their keys separated by spaces.
 pub fn scopes_text(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.key()).collect::<Vec<_>>().join(" ")
@@ -806,6 +818,13 @@ mod tests {
         assert_eq!(Environment::of_key("pk_test_abc"), Some(Environment::Sandbox));
         assert_eq!(Environment::of_key("pk_live_abc"), Some(Environment::Production));
         assert_eq!(Environment::of_key("sk_live_abc"), None);
+    }
+
+    #[test]
+    fn a_sandbox_credential_is_refused_production_data_with_what_it_asked_for() {
+        assert_eq!(production_data(Environment::Production, "Revenue"), Ok(()));
+        let refused = production_data(Environment::Sandbox, "Leads and deals").unwrap_err();
+        assert!(refused.starts_with("Leads and deals: production data only") && refused.contains("pk_live_"));
     }
 
     #[test]

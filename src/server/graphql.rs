@@ -8,7 +8,7 @@
 //! the REST code `insufficient_scope` in the error's `extensions.code`.
 //! Depth and complexity are limited so one query cannot ask for the world.
 
-use crate::domain::integration::{AgentView, Environment, Scope, TrustChange};
+use crate::domain::integration::{production_data, AgentView, Scope, TrustChange};
 use crate::domain::ledger::{Statement as StatementRecord, StatementLine};
 use crate::domain::revenue::Money as MoneyValue;
 use crate::error::AppError;
@@ -166,12 +166,7 @@ impl Query {
     /// credential is refused with `production_only`, as leads and deals are.
     async fn revenue(&self, ctx: &Context<'_>) -> async_graphql::Result<Revenue> {
         let c = caller(ctx, Some(Scope::RevenueRead))?;
-        if c.caller.environment != Environment::Production {
-            return Err(coded(
-                "production_only",
-                "Revenue is production data; use a production key (pk_live_) or a production app's token.",
-            ));
-        }
+        production_data(c.caller.environment, "Revenue").map_err(|m| coded("production_only", m))?;
         let r = revenue::api_summary(c.state, c.caller).await.map_err(app_error)?;
         Ok(Revenue(r))
     }

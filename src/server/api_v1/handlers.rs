@@ -6,7 +6,7 @@ use super::wire::*;
 use crate::domain::certification::support_tier;
 use crate::domain::deals::{products_text, value_text, DealInput};
 use crate::domain::format::rfc3339_ms as rfc3339;
-use crate::domain::integration::{Environment, Scope};
+use crate::domain::integration::{production_data, Scope};
 use crate::error::AppError;
 use crate::server::services::integration::{self as svc, AgentForm, ApiCaller, EventForm};
 use crate::server::services::webhooks::{self, Who};
@@ -335,18 +335,10 @@ fn api_fields(e: AppError) -> AppError {
     }
 }
 
-/// Leads and deals are production data: a sandbox key never reads or
-/// writes them.
+/// Leads and deals are production data (`integration::production_data`).
 fn production_only(caller: &ApiCaller) -> ApiResult<()> {
-    if caller.environment == Environment::Production {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "production_only",
-            "Leads and deals are production data; use a production key (pk_live_).",
-        ))
-    }
+    production_data(caller.environment, "Leads and deals")
+        .map_err(|m| ApiError::new(StatusCode::FORBIDDEN, "production_only", m))
 }
 
 /// The partner's leads from the partner directory, newest first (at most 200).
