@@ -40,6 +40,7 @@ async fn ledger(store: &Arc<dyn Store>, events: usize) -> anyhow::Result<(i64, i
         let batch = ImportBatch { source: "bench".into(), rows, row_count: count, created_by: mgr, dry_run: false };
         match store.import_revenue(b, batch, audit(b)).await? {
             ImportOutcome::Imported(_) => {}
+            ImportOutcome::Checked(_) => anyhow::bail!("import was only checked"),
             ImportOutcome::Rejected(e) => anyhow::bail!("import refused: {:?}", &e[..e.len().min(3)]),
         }
         n += count;

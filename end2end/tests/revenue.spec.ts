@@ -27,7 +27,25 @@ test("a manager imports revenue after fixing a bad row; the partner sees the das
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("import-refused.png"), fullPage: true });
 
-  // Fixed and pasted: imported.
+  // Fixed and checked first: the check says where the lines would land
+  // and imports nothing.
+  await goto(page, "/manager/revenue");
+  await expect(page.getByTestId("imports")).toContainText("Refused: 1 problem");
+  await page.getByLabel("…or paste the rows").fill(rows("100.00"));
+  await page.getByRole("button", { name: "Check without importing" }).click();
+  await expect(page.getByTestId("check-result")).toHaveText(
+    "No problem found. Importing would add 3 new events to 1 statement of 1 partner. Nothing has been imported yet.",
+  );
+  await expect(page.getByTestId("check-statements")).toContainText(company);
+  await expect(page.getByTestId("check-statements")).toContainText(month);
+  await ready(page);
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath("import-check.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: test.info().outputPath("import-check-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 768 });
+
+  // Then imported.
   await goto(page, "/manager/revenue");
   await expect(page.getByTestId("imports")).toContainText("Refused: 1 problem");
   await page.getByLabel("…or paste the rows").fill(rows("100.00"));

@@ -64,6 +64,55 @@ pub async fn get_revenue_import(id: i64) -> Result<ImportRecord, AppError> {
     serve(|ctx| async move { revenue::import_record(&ctx, id).await }).await
 }
 
+/// The manager's latest check of a revenue file (none before one).
+#[server]
+pub async fn get_import_check() -> Result<Option<ImportCheck>, AppError> {
+    use crate::server::{context::serve, services::revenue};
+    serve(|ctx| async move { revenue::import_check(&ctx).await }).await
+}
+
+/// The billing feed: its connection, endpoint and attributed customers.
+#[server]
+pub async fn get_billing_settings() -> Result<BillingSettings, AppError> {
+    use crate::server::{context::serve, services::billing};
+    serve(|ctx| async move { billing::settings(&ctx).await }).await
+}
+
+/// Connects Stripe with the webhook endpoint's signing secret.
+#[server]
+pub async fn connect_stripe(secret: String) -> Result<(), AppError> {
+    use crate::server::{context::serve, services::billing};
+    serve(|ctx| async move {
+        billing::connect(&ctx, &secret).await?;
+        leptos_axum::redirect("/manager/revenue/billing?connected=1");
+        Ok(())
+    })
+    .await
+}
+
+/// Attributes a Stripe customer to a partner.
+#[server]
+pub async fn attribute_billing_customer(customer: String, partner: String) -> Result<(), AppError> {
+    use crate::server::{context::serve, services::billing};
+    serve(|ctx| async move {
+        billing::attribute(&ctx, &customer, &partner).await?;
+        leptos_axum::redirect("/manager/revenue/billing?attributed=1");
+        Ok(())
+    })
+    .await
+}
+
+#[server]
+pub async fn remove_billing_customer(customer: String) -> Result<(), AppError> {
+    use crate::server::{context::serve, services::billing};
+    serve(|ctx| async move {
+        billing::remove(&ctx, &customer).await?;
+        leptos_axum::redirect("/manager/revenue/billing?removed=1");
+        Ok(())
+    })
+    .await
+}
+
 /// Records one revenue event (a manager's form).
 #[server]
 pub async fn record_revenue_event(

@@ -31,6 +31,9 @@ pub const INVITATION_SENT: &str = "invitation.sent";
 pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
 pub const REVENUE_IMPORTED: &str = "revenue.imported";
 pub const REVENUE_IMPORT_REJECTED: &str = "revenue.import_rejected";
+pub const BILLING_CONNECTED: &str = "revenue.billing_connected";
+pub const BILLING_CUSTOMER_ATTRIBUTED: &str = "revenue.billing_customer_attributed";
+pub const BILLING_CUSTOMER_REMOVED: &str = "revenue.billing_customer_removed";
 pub const TERMS_CHANGED: &str = "revenue.terms_changed";
 pub const STATEMENT_CLOSED: &str = "revenue.statement_closed";
 pub const PAYOUT_APPROVED: &str = "revenue.payout_approved";
@@ -160,6 +163,9 @@ pub fn describe(action: &str) -> &'static str {
         INVITATION_ACCEPTED => "Accepted invitation",
         REVENUE_IMPORTED => "Recorded revenue",
         REVENUE_IMPORT_REJECTED => "Tried a revenue import that was refused",
+        BILLING_CONNECTED => "Connected the billing feed",
+        BILLING_CUSTOMER_ATTRIBUTED => "Attributed a billing customer to a partner",
+        BILLING_CUSTOMER_REMOVED => "Removed a billing customer's attribution",
         TERMS_CHANGED => "Changed revenue-share terms",
         STATEMENT_CLOSED => "Closed a statement",
         PAYOUT_APPROVED => "Approved a payout",
@@ -291,6 +297,9 @@ mod tests {
             INVITATION_SENT,
             INVITATION_ACCEPTED,
             REVENUE_IMPORTED,
+            BILLING_CONNECTED,
+            BILLING_CUSTOMER_ATTRIBUTED,
+            BILLING_CUSTOMER_REMOVED,
             TERMS_CHANGED,
             STATEMENT_CLOSED,
             PAYOUT_PAID,

@@ -396,7 +396,7 @@ pub struct RowError {
 }
 
 impl RowError {
-    fn new(row: usize, field: &str, message: impl Into<String>) -> RowError {
+    pub fn new(row: usize, field: &str, message: impl Into<String>) -> RowError {
         RowError { row, field: field.to_owned(), message: message.into() }
     }
 }
@@ -1146,6 +1146,71 @@ pub struct CustomerFigure {
     pub customer_price_minor: i64,
 }
 
+/// What a checked import would add to one statement: the partner's month
+/// and currency that its lines land in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedStatement {
+    pub organisation_id: i64,
+    pub month: Month,
+    pub currency: Currency,
+    pub events: usize,
+    /// Revenue the lines carry (refunds negative).
+    pub revenue_minor: i64,
+    pub commission_minor: i64,
+    /// Lines for an earlier month's event (a refund after its month closed).
+    pub adjustments: usize,
+}
+
+/// Sums a plan per statement (partner, month, currency) in that order, so a
+/// manager sees where every line would land before importing.
+pub fn planned_statements(plan: &ImportPlan) -> Vec<PlannedStatement> {
+    let mut map: std::collections::BTreeMap<(i64, Month, &'static str), PlannedStatement> = Default::default();
+    for p in &plan.new {
+        let currency = p.event.amount.currency;
+        let key = (p.event.organisation_id, p.line.statement_month, currency.code());
+        let s = map.entry(key).or_insert(PlannedStatement {
+            organisation_id: p.event.organisation_id,
+            month: p.line.statement_month,
+            currency,
+            events: 0,
+            revenue_minor: 0,
+            commission_minor: 0,
+            adjustments: 0,
+        });
+        s.events += 1;
+        s.revenue_minor += p.event.signed_minor();
+        s.commission_minor += p.line.commission.amount.minor;
+        s.adjustments += usize::from(p.line.adjustment);
+    }
+    map.into_values().collect()
+}
+
+/// The headline of a check that found problems.
+pub fn refused_check_summary(problems: usize, rows: usize) -> String {
+    let found = refused_import_summary(problems, rows as i64);
+    // Same counting words as a refused import, said of a check.
+    found.replacen("Nothing was imported", "Importing this file would be refused", 1).replacen(
+        "import the file again",
+        "check it again",
+        1,
+    )
+}
+
+/// The headline of a check that found no problem.
+pub fn checked_summary(new: usize, unchanged: usize, statements: usize, partners: usize) -> String {
+    let skipped = match unchanged {
+        0 => String::new(),
+        1 => "; 1 row is already recorded and would be skipped".to_owned(),
+        n => format!("; {} are already recorded and would be skipped", count(n as i64, "row", "rows")),
+    };
+    format!(
+        "No problem found. Importing would add {} to {} of {}{skipped}. Nothing has been imported yet.",
+        count(new as i64, "new event", "new events"),
+        count(statements as i64, "statement", "statements"),
+        count(partners as i64, "partner", "partners"),
+    )
+}
+
 /// Sums figures per (month, currency), months in order.
 pub fn totals_by_month(figures: &[MonthlyFigure]) -> Vec<(Month, Currency, i64, i64)> {
     let mut map: std::collections::BTreeMap<(Month, &'static str), (Currency, i64, i64)> = Default::default();
@@ -1193,6 +1258,39 @@ mod tests {
 
     use super::*;
     use crate::domain::terms::default_terms;
+
+    #[test]
+    fn a_check_sums_what_an_import_would_add_to_each_statement_without_writing_it() {
+        let ctx = terms_ctx(7, default_terms(RevenueModel::Reseller));
+        let rows = [
+            event(2, "inv-1", EventKind::Invoice, 100_000, ms(2026, 5, 10)),
+            event(3, "inv-2", EventKind::Invoice, 50_000, ms(2026, 5, 20)),
+            event(4, "inv-3", EventKind::Invoice, 10_000, ms(2026, 6, 2)),
+            event(5, "ref-1", EventKind::Refund, 20_000, ms(2026, 6, 3)),
+        ];
+        let plan = plan_import(&rows, &ctx).unwrap();
+        let got = planned_statements(&plan);
+        let sums: Vec<_> = got.iter().map(|s| (s.month, s.events, s.revenue_minor, s.commission_minor)).collect();
+        let rate =
+            |minor: i64| plan.new.iter().find(|p| p.event.amount.minor == minor).unwrap().line.commission.amount.minor;
+        assert_eq!(
+            sums,
+            [
+                (m(2026, 5), 2, 150_000, rate(100_000) + rate(50_000)),
+                (m(2026, 6), 2, -10_000, rate(10_000) + rate(20_000))
+            ]
+        );
+        assert!(rate(20_000) < 0, "a refund claws back");
+        assert_eq!(
+            checked_summary(4, 1, 2, 1),
+            "No problem found. Importing would add 4 new events to 2 statements of 1 partner; 1 row is already \
+             recorded and would be skipped. Nothing has been imported yet."
+        );
+        assert_eq!(
+            refused_check_summary(2, 10),
+            "Importing this file would be refused: 2 problems in 10 rows. Fix them and check it again."
+        );
+    }
 
     #[test]
     fn an_import_list_line_counts_new_and_skipped_rows_or_the_problems_that_refused_it() {

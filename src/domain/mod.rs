@@ -28,6 +28,7 @@ pub mod account;
 pub mod api_changes;
 pub mod application;
 pub mod audit;
+pub mod billing;
 pub mod brand;
 pub mod certification;
 pub mod deals;

@@ -111,6 +111,9 @@ pub enum Permission {
     /// reason: moving an existing program's history in, or correcting one.
     /// Administrators only, since it changes what imported history earns.
     BackdateTerms,
+    /// Connect the program's billing system (its signing secret lets
+    /// whoever holds it record revenue). Administrators only.
+    ConnectBilling,
 }
 
 /// Whether `role` holds `permission`.
@@ -119,9 +122,10 @@ pub fn can(role: Role, permission: Permission) -> bool {
         Permission::ListUsers | Permission::InviteManager | Permission::ReadAuditLog => role == Role::Admin,
         Permission::ChangeOwnPassword => true,
         Permission::ReviewApplications | Permission::ManageRevenue => role.is_staff(),
-        Permission::ManagePlanTemplate | Permission::ManageFailedEmails | Permission::BackdateTerms => {
-            role == Role::Admin
-        }
+        Permission::ManagePlanTemplate
+        | Permission::ManageFailedEmails
+        | Permission::BackdateTerms
+        | Permission::ConnectBilling => role == Role::Admin,
     }
 }
 
@@ -227,6 +231,7 @@ mod tests {
         assert!(!can(Role::Manager, Permission::BackdateTerms));
         assert!(can(Role::Manager, Permission::ManageRevenue));
         assert!(!can(Role::Partner, Permission::BackdateTerms));
+        assert!(can(Role::Admin, Permission::ConnectBilling) && !can(Role::Manager, Permission::ConnectBilling));
     }
 
     #[test]

@@ -13,5 +13,15 @@ pub fn is_oauth_client_path(path: &str) -> bool {
     matches!(path, "/oauth/token" | "/oauth/revoke" | "/oauth/introspect")
 }
 
+/// Where the program's billing system posts its webhooks. The payload's
+/// signature authenticates it (`domain::billing`), never a cookie: no
+/// origin check.
+pub const STRIPE_HOOK_PATH: &str = "/billing/stripe";
+
+/// Whether a path takes signed webhooks from another system.
+pub fn is_signed_hook_path(path: &str) -> bool {
+    path == STRIPE_HOOK_PATH
+}
+
 /// The OAuth consent screen (its page and its form's answer).
 pub const CONSENT_PATH: &str = "/oauth/authorize";

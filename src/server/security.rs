@@ -15,6 +15,7 @@ pub async fn check_origin(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || super::paths::is_api_path(req.uri().path())
         || super::paths::is_oauth_client_path(req.uri().path())
+        || super::paths::is_signed_hook_path(req.uri().path())
     {
         return next.run(req).await;
     }

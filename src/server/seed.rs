@@ -537,6 +537,7 @@ async fn ledger(ctx: &Ctx, orgs: &[i64], rows: usize, started: &Instant) -> anyh
             .await?
         {
             ImportOutcome::Imported(_) => {}
+            ImportOutcome::Checked(_) => anyhow::bail!("seeded import was only checked"),
             ImportOutcome::Rejected(e) => anyhow::bail!("seeded import refused: {:?}", &e[..e.len().min(3)]),
         }
         n += count;

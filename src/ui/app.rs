@@ -126,6 +126,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/manager/revenue") view=pages::revenue::ProgramPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/statements") view=pages::revenue::StatementListPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue/imports") view=pages::revenue::ImportsPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/revenue/check") view=pages::revenue::ImportCheckPage ssr=SsrMode::Async/>
+                <Route path=path!("/manager/revenue/billing") view=pages::revenue::BillingPage ssr=SsrMode::Async/>
                 <Route path=path!("/manager/revenue/imports/:id") view=pages::revenue::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers") view=pages::developers::DevelopersPage ssr=SsrMode::Async/>
                 <Route path=path!("/developers/apps") view=pages::developers::OAuthAppsPage ssr=SsrMode::Async/>

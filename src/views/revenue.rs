@@ -1,7 +1,8 @@
 //! What the revenue pages receive from the server: the types its server
 //! functions return and its services build.
 
-use crate::domain::ledger::{CustomerFigure, ImportRecord, Month, Payout, Statement, StatementLine};
+use crate::domain::billing::BillingCustomer;
+use crate::domain::ledger::{CustomerFigure, ImportRecord, Month, Payout, RowError, Statement, StatementLine};
 use crate::domain::listing::Order;
 use crate::domain::revenue::{Currency, Money};
 use crate::domain::statement::{StatementShow, Subtotal, Summary};
@@ -106,6 +107,61 @@ pub struct ImportList {
     pub older_than: Option<i64>,
     /// Whether this page came after another (so there are newer ones).
     pub paged: bool,
+}
+
+/// A check of a revenue file: what importing it would do, or why it
+/// would be refused. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCheck {
+    pub source: String,
+    pub row_count: usize,
+    pub checked_at_ms: i64,
+    /// The headline (`ledger::checked_summary` or `refused_check_summary`).
+    pub summary: String,
+    /// Every problem, when importing would be refused.
+    pub problems: Vec<RowError>,
+    /// Where the lines would land, partner by partner and month by month.
+    pub statements: Vec<CheckedStatement>,
+    /// Statements in all; more than `statements` holds for a large file.
+    pub statements_total: usize,
+}
+
+/// One statement a checked import would add lines to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedStatement {
+    pub partner: String,
+    pub month: Month,
+    pub events: usize,
+    pub revenue: Money,
+    pub commission: Money,
+    /// Lines for an earlier month's event.
+    pub adjustments: usize,
+    /// A month before the current one: once imported, its statement can be
+    /// closed straight away ("Close past statements").
+    pub past: bool,
+}
+
+/// The billing feed page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingSettings {
+    /// The address to give Stripe as the webhook endpoint.
+    pub endpoint: String,
+    pub connected: Option<BillingLink>,
+    /// Whether the viewer may connect Stripe (administrators).
+    pub can_connect: bool,
+    pub customers: Vec<BillingCustomer>,
+    /// Approved partners to attribute a customer to.
+    pub partners: Vec<(i64, String)>,
+}
+
+/// A connected billing system, shown without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingLink {
+    /// `whsec_…` and the secret's last characters.
+    pub hint: String,
+    pub connected_by: String,
+    pub connected_at_ms: i64,
+    pub last_delivery_ms: Option<i64>,
 }
 
 /// Imports per page of the imports list.

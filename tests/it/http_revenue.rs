@@ -7,15 +7,16 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use partner_portal::api::revenue::{
-    ApprovePayouts, ClosePastStatements, GetRevenueDashboard, GetRevenueImport, GetRevenueImports, GetRevenueProgram,
-    GetStatement, ImportList, MovePayout, RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms, StatementView,
+    ApprovePayouts, ClosePastStatements, GetImportCheck, GetRevenueDashboard, GetRevenueImport, GetRevenueImports,
+    GetRevenueProgram, GetStatement, ImportList, MovePayout, RecordRevenueEvent, RevenueDashboard, SaveRevenueTerms,
+    StatementView,
 };
 use partner_portal::domain::ledger::{
     seen_payouts, total_per_currency, ImportRecord, PayoutStatus, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
 };
 use partner_portal::domain::revenue::format_money;
 use partner_portal::domain::role::Role;
-use partner_portal::views::revenue::ProgramView;
+use partner_portal::views::revenue::{ImportCheck, ProgramView};
 
 fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, v)| (*k, v.as_str())).collect()
@@ -48,6 +49,11 @@ pub(crate) async fn upload(c: &mut Client, csv: &str) -> crate::helpers::Reply {
 }
 
 async fn upload_bytes(c: &mut Client, file: &[u8]) -> crate::helpers::Reply {
+    upload_as(c, file, "").await
+}
+
+/// Sends the import form with its `mode` ("check" for the check button).
+async fn upload_as(c: &mut Client, file: &[u8], mode: &str) -> crate::helpers::Reply {
     let boundary = "XBOUNDARYX";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"revenue.csv\"\r\nContent-Type: text/csv\r\n\r\n"
@@ -55,8 +61,11 @@ async fn upload_bytes(c: &mut Client, file: &[u8]) -> crate::helpers::Reply {
     .into_bytes();
     body.extend_from_slice(file);
     body.extend_from_slice(
-        format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n\r\n--{boundary}--\r\n")
-            .as_bytes(),
+        format!(
+            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n\r\n--{boundary}\r\n\
+             Content-Disposition: form-data; name=\"mode\"\r\n\r\n{mode}\r\n--{boundary}--\r\n"
+        )
+        .as_bytes(),
     );
     let req = Request::post("/manager/revenue/import")
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
@@ -489,6 +498,34 @@ on_both!(a_year_of_history_imported_under_backdated_terms_closes_as_living_throu
     let entries = app.state.store.audit_entries(1, None, 20).await.unwrap();
     let backdated = entries.iter().find(|e| e.action == "revenue.terms_changed").expect("the terms change is audited");
     assert!(backdated.detail.contains("\"backdated\":true") && backdated.detail.contains("history in"));
+
+    // A check first: it names where every line would land and writes
+    // nothing, not even an entry in the import history.
+    let imports_before = app.state.store.revenue_imports(1, None, None, 100).await.unwrap().len();
+    let r = upload_as(&mut admin, history.as_bytes(), "check").await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/manager/revenue/check")));
+    let check: Option<ImportCheck> = serde_json::from_str(&admin.call(GetImportCheck::PATH, &[]).await.body).unwrap();
+    let check = check.expect("the check is kept for its page");
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    assert!(check.summary.contains("12 new events to 12 statements of 1 partner"), "{}", check.summary);
+    assert_eq!(check.statements.len(), 12);
+    assert!(check.statements.iter().all(|s| s.partner == "Moved Resell" && s.past && s.events == 1));
+    assert!(statements_of(&mut moved).await.is_empty(), "a check writes no statement");
+    assert_eq!(app.state.store.revenue_imports(1, None, None, 100).await.unwrap().len(), imports_before);
+    // A check of a file with a bad row names it, and still writes nothing.
+    let bad = history.replacen("Moved Resell,Globex", "Nobody,Globex", 1);
+    assert_eq!(upload_as(&mut admin, bad.as_bytes(), "check").await.status, StatusCode::SEE_OTHER);
+    let check: Option<ImportCheck> = serde_json::from_str(&admin.call(GetImportCheck::PATH, &[]).await.body).unwrap();
+    let check = check.unwrap();
+    assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
+    assert!(
+        check.summary.starts_with("Importing this file would be refused: 1 problem in 12 rows"),
+        "{}",
+        check.summary
+    );
+    assert_eq!(app.state.store.revenue_imports(1, None, None, 100).await.unwrap().len(), imports_before);
+    // Partners cannot check files, nor read a manager's check.
+    assert_eq!(upload_as(&mut moved, history.as_bytes(), "check").await.status, StatusCode::FORBIDDEN);
 
     // The history imports in one go, and closing the past months gives the
     // statements living through them gave.

@@ -14,6 +14,7 @@ mod graphql;
 mod helpers;
 mod http_abuse;
 mod http_auth;
+mod http_billing;
 mod http_branding;
 mod http_deals;
 mod http_funds;

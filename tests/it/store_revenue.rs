@@ -49,6 +49,7 @@ async fn import(store: &Arc<dyn Store>, b: i64, mgr: i64, rows: Vec<EventInput>)
     let batch = ImportBatch { source: "test.csv".into(), row_count: rows.len(), rows, created_by: mgr, dry_run: false };
     match store.import_revenue(b, batch, audit_at(b, at(2026, 11, 22))).await.unwrap() {
         ImportOutcome::Imported(r) => Ok(r),
+        ImportOutcome::Checked(_) => panic!("an import that is not a check was only checked"),
         ImportOutcome::Rejected(errors) => {
             Err(errors.into_iter().map(|e| format!("{}:{}", e.row, e.message)).collect())
         }
@@ -62,6 +63,24 @@ async fn assert_totals_match_lines(store: &Arc<dyn Store>, b: i64, org: i64) {
         assert_eq!(s.lines_total_minor, lines.iter().map(|l| l.amount.minor).sum::<i64>(), "{}", s.month);
     }
 }
+
+on_both!(a_checked_import_returns_its_plan_and_writes_nothing, |e| async move {
+    let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;
+    let rows = vec![
+        ev(org, 2, "inv-1", EventKind::Invoice, 100_000, at(2026, 9, 10)),
+        ev(org, 3, "ref-1", EventKind::Refund, 40_000, at(2026, 10, 2)),
+    ];
+    let batch =
+        ImportBatch { source: "t.csv".into(), row_count: 2, rows: rows.clone(), created_by: mgr, dry_run: true };
+    match store.import_revenue(b, batch, audit_at(b, at(2026, 11, 22))).await.unwrap() {
+        ImportOutcome::Checked(plan) => assert_eq!(plan.new.len(), 2),
+        other => panic!("a check of good rows gave {other:?}"),
+    }
+    assert!(store.statements(b, Some(org), None).await.unwrap().is_empty(), "a check writes no statement");
+    assert!(store.revenue_imports(b, None, None, 10).await.unwrap().is_empty(), "nor an import");
+    // The same rows imported for real then go through as planned.
+    assert_eq!(import(&store, b, mgr, rows).await.unwrap().new_count, 2);
+});
 
 on_both!(an_import_writes_lines_statements_and_rollups_and_a_second_import_changes_nothing, |e| async move {
     let (_db, store, b, mgr, org) = partner(e, RevenueModel::Reseller).await;

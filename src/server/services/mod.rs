@@ -2,6 +2,7 @@
 //! functions call these and do nothing else but map errors.
 
 pub mod accounts;
+pub mod billing;
 pub mod branding;
 pub mod certification;
 pub mod deals;

@@ -6,9 +6,10 @@ use crate::domain::application::RevenueModel;
 use crate::domain::audit;
 use crate::domain::deals::{attribute, WonCustomer};
 use crate::domain::ledger::{
-    parse_event, parse_percent, parse_schedule, parse_seen_payouts, payout_step, read_csv, spreadsheet_safe,
-    still_as_seen, totals_by_month, ImportRecord, Month, MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError,
-    Statement, StatementLine, StatementStatus, BOUNTY_MILESTONES,
+    checked_summary, parse_event, parse_percent, parse_schedule, parse_seen_payouts, payout_step, planned_statements,
+    read_csv, refused_check_summary, spreadsheet_safe, still_as_seen, totals_by_month, ImportPlan, ImportRecord, Month,
+    MonthlyFigure, PayoutAction, PayoutStatus, RawEvent, RowError, Statement, StatementLine, StatementStatus,
+    BOUNTY_MILESTONES,
 };
 use crate::domain::revenue::{check_terms, next_threshold, volume_bonus, Currency, Money};
 use crate::domain::role::{OrgAccess, Permission};
@@ -20,8 +21,8 @@ use crate::server::emails::{self, Wording};
 use crate::server::services::partners::org_for;
 use crate::server::store::{ImportBatch, ImportOutcome, StatementFilter};
 use crate::views::revenue::{
-    BonusProgress, ImportList, ProgramView, Ranked, RevenueDashboard, Series, StatementList, StatementView,
-    CLOSABLE_SHOWN, IMPORTS_PAGE, PARTNER_CHOICES, PAYOUTS_SHOWN, RANKED,
+    BonusProgress, CheckedStatement, ImportCheck, ImportList, ProgramView, Ranked, RevenueDashboard, Series,
+    StatementList, StatementView, CLOSABLE_SHOWN, IMPORTS_PAGE, PARTNER_CHOICES, PAYOUTS_SHOWN, RANKED,
 };
 use chrono::NaiveDate;
 use serde_json::json;
@@ -387,14 +388,23 @@ fn partner_of(raw: &RawEvent, partners: &[(i64, String)], won: &[WonCustomer]) -
         })
 }
 
-/// Checks and records rows as one import. Returns the import on success or
-/// every row's problems, with nothing written.
+/// What an import attempt came to. Nothing is written unless `Imported`.
+enum Recorded {
+    Imported(ImportRecord),
+    /// A check found no problem: what importing would write.
+    Checked(ImportPlan),
+    Refused(Vec<RowError>),
+}
+
+/// Checks rows as one import and, unless `check_only`, records them.
+/// Every row's problems come back together.
 async fn record(
     ctx: &Ctx,
     user: &CurrentUser,
     source: &str,
     raws: &[RawEvent],
-) -> Result<Result<ImportRecord, Vec<RowError>>, AppError> {
+    check_only: bool,
+) -> Result<Recorded, AppError> {
     let store = &ctx.state.store;
     let brand = ctx.meta.brand.id;
     let partners = store.revenue_partners(brand).await.map_err(store_error)?;
@@ -413,7 +423,9 @@ async fn record(
         rows,
         row_count: raws.len(),
         created_by: user.id,
-        dry_run: !errors.is_empty(),
+        // Rows that failed to parse still go through planning (without
+        // writing) so the ledger's own problems are named too.
+        dry_run: check_only || !errors.is_empty(),
     };
     let mut a =
         ctx.audit(Some(user), audit::REVENUE_IMPORTED, String::new(), json!({ "source": source, "rows": raws.len() }));
@@ -425,38 +437,64 @@ async fn record(
             a = a.about(first);
         }
     }
-    match store.import_revenue(brand, batch, a).await.map_err(store_error)? {
-        ImportOutcome::Imported(rec) => Ok(Ok(rec)),
-        ImportOutcome::Rejected(mut more) => {
-            errors.append(&mut more);
-            errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
-            Ok(Err(errors))
-        }
+    let outcome = store.import_revenue(brand, batch, a).await.map_err(store_error)?;
+    if let ImportOutcome::Rejected(mut more) = outcome {
+        errors.append(&mut more);
+    } else if errors.is_empty() {
+        return Ok(match outcome {
+            ImportOutcome::Imported(rec) => Recorded::Imported(rec),
+            ImportOutcome::Checked(plan) => Recorded::Checked(plan),
+            ImportOutcome::Rejected(_) => unreachable!("handled above"),
+        });
     }
+    errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
+    Ok(Recorded::Refused(errors))
 }
 
 pub async fn record_event(ctx: &Ctx, raw: RawEvent) -> Result<(), AppError> {
     let user = ctx.require(Permission::ManageRevenue).await?;
-    match record(ctx, &user, "form", std::slice::from_ref(&raw)).await? {
-        Ok(_) => Ok(()),
-        Err(errors) => Err(AppError::Invalid(
+    match record(ctx, &user, "form", std::slice::from_ref(&raw), false).await? {
+        Recorded::Imported(_) | Recorded::Checked(_) => Ok(()),
+        Recorded::Refused(errors) => Err(AppError::Invalid(
             errors.into_iter().map(|e| FieldError { field: e.field, message: e.message }).collect(),
         )),
     }
 }
 
+/// A file's name as the import history shows it: printable, at most 120
+/// characters, "pasted" for text typed into the form.
+fn source_name(source: &str) -> String {
+    let source: String = source.chars().filter(|c| !c.is_control()).take(120).collect();
+    if source.trim().is_empty() {
+        "pasted".to_owned()
+    } else {
+        source
+    }
+}
+
+/// Reads and checks CSV text as one import, writing only when `check_only`
+/// is false. The row count is that of the file as read.
+async fn run_import(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    source: &str,
+    text: &str,
+    check_only: bool,
+) -> Result<(usize, Recorded), AppError> {
+    Ok(match read_csv(text) {
+        Err(message) => (0, Recorded::Refused(vec![RowError { row: 1, field: "file".into(), message }])),
+        Ok(raws) => (raws.len(), record(ctx, user, source, &raws, check_only).await?),
+    })
+}
+
 /// Imports CSV text; either way the attempt is kept for the import history.
 pub async fn import_csv(ctx: &Ctx, source: &str, text: &str) -> Result<i64, AppError> {
     let user = ctx.require(Permission::ManageRevenue).await?;
-    let source: String = source.chars().filter(|c| !c.is_control()).take(120).collect();
-    let source = if source.trim().is_empty() { "pasted".to_owned() } else { source };
-    let (row_count, outcome) = match read_csv(text) {
-        Err(message) => (0, Err(vec![RowError { row: 1, field: "file".into(), message }])),
-        Ok(raws) => (raws.len(), record(ctx, &user, &source, &raws).await?),
-    };
-    match outcome {
-        Ok(rec) => Ok(rec.id),
-        Err(errors) => {
+    let source = source_name(source);
+    match run_import(ctx, &user, &source, text, false).await? {
+        (_, Recorded::Imported(rec)) => Ok(rec.id),
+        (_, Recorded::Checked(_)) => Err(crate::server::context::internal("an import was only checked")),
+        (row_count, Recorded::Refused(errors)) => {
             let a = ctx.audit(
                 Some(&user),
                 audit::REVENUE_IMPORT_REJECTED,
@@ -470,6 +508,70 @@ pub async fn import_csv(ctx: &Ctx, source: &str, text: &str) -> Result<i64, AppE
                 .map_err(store_error)
         }
     }
+}
+
+/// Where the latest check of a file waits for its page, in the manager's
+/// session: a check writes nothing to the program's data.
+const IMPORT_CHECK_KEY: &str = "revenue_import_check";
+
+/// Statements a check lists; the rest are counted.
+const CHECK_SHOWN: usize = 500;
+
+/// Checks CSV text as an import would and keeps the result for the check
+/// page. Nothing is imported and the import history is unchanged.
+pub async fn check_csv(ctx: &Ctx, source: &str, text: &str) -> Result<(), AppError> {
+    let user = ctx.require(Permission::ManageRevenue).await?;
+    let source = source_name(source);
+    let (row_count, outcome) = run_import(ctx, &user, &source, text, true).await?;
+    let mut check = ImportCheck {
+        source,
+        row_count,
+        checked_at_ms: ctx.now().timestamp_millis(),
+        summary: String::new(),
+        problems: Vec::new(),
+        statements: Vec::new(),
+        statements_total: 0,
+    };
+    match outcome {
+        Recorded::Refused(errors) => {
+            check.summary = refused_check_summary(errors.len(), row_count);
+            check.problems = errors;
+        }
+        Recorded::Checked(plan) => {
+            let partners = ctx.state.store.revenue_partners(ctx.meta.brand.id).await.map_err(store_error)?;
+            let name = |id: i64| partners.iter().find(|(p, _)| *p == id).map(|(_, n)| n.clone()).unwrap_or_default();
+            let current = Month::of(ctx.now());
+            let planned = planned_statements(&plan);
+            let mut orgs: Vec<i64> = planned.iter().map(|p| p.organisation_id).collect();
+            orgs.dedup();
+            check.summary = checked_summary(plan.new.len(), plan.unchanged, planned.len(), orgs.len());
+            check.statements_total = planned.len();
+            check.statements = planned
+                .into_iter()
+                .take(CHECK_SHOWN)
+                .map(|p| CheckedStatement {
+                    partner: name(p.organisation_id),
+                    month: p.month,
+                    revenue: Money::new(p.revenue_minor, p.currency),
+                    commission: Money::new(p.commission_minor, p.currency),
+                    events: p.events,
+                    adjustments: p.adjustments,
+                    past: p.month < current,
+                })
+                .collect();
+        }
+        Recorded::Imported(_) => return Err(crate::server::context::internal("a check imported")),
+    }
+    ctx.session
+        .insert(IMPORT_CHECK_KEY, check)
+        .await
+        .map_err(|e| crate::server::context::internal(format!("session write: {e}")))
+}
+
+/// The manager's latest check, if any.
+pub async fn import_check(ctx: &Ctx) -> Result<Option<ImportCheck>, AppError> {
+    ctx.require(Permission::ManageRevenue).await?;
+    ctx.session.get(IMPORT_CHECK_KEY).await.map_err(|e| crate::server::context::internal(format!("session read: {e}")))
 }
 
 /// The terms editor's fields as typed.

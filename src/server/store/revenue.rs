@@ -4,10 +4,11 @@
 //! dashboards never scan the ledger and totals never drift from lines.
 
 use super::common::*;
+pub(super) use crate::domain::billing::BillingCustomer;
 pub(super) use crate::domain::ledger::{
     bounty, check_close, close_statement, in_force_for_close, plan_import, quarter_bonus, statement_month,
-    CustomerFigure, EventInput, EventKind, ImportRecord, KnownEvent, KnownLine, LedgerContext, LineKind, Month,
-    MonthlyFigure, Payout, PayoutStatus, RowError, Statement, StatementLine, StatementStatus,
+    CustomerFigure, EventInput, EventKind, ImportPlan, ImportRecord, KnownEvent, KnownLine, LedgerContext, LineKind,
+    Month, MonthlyFigure, Payout, PayoutStatus, RowError, Statement, StatementLine, StatementStatus,
 };
 pub(super) use crate::domain::revenue::{Commission, Currency, Money, ShareRule};
 pub(super) use crate::domain::statement::{LineGroup, StatementColumn, StatementSort};
@@ -30,6 +31,9 @@ pub struct ImportBatch {
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
     Imported(ImportRecord),
+    /// A check (`dry_run`) found no problem: what importing would write.
+    /// Nothing was written.
+    Checked(ImportPlan),
     /// Nothing was written.
     Rejected(Vec<RowError>),
 }
@@ -173,6 +177,35 @@ pub trait RevenueStore: Send + Sync + 'static {
     async fn payouts_waiting(&self, brand_id: i64, limit: i64) -> StoreResult<(Vec<Payout>, i64)>;
     /// Up to `limit` approved partners by name, for a choice on a form.
     async fn revenue_partners_upto(&self, brand_id: i64, limit: i64) -> StoreResult<Vec<(i64, String)>>;
+    /// The program's billing connection, if an administrator made one.
+    async fn billing_connection(&self, brand_id: i64) -> StoreResult<Option<BillingConnection>>;
+    /// Connects the billing feed, replacing an earlier secret.
+    async fn connect_billing(
+        &self,
+        brand_id: i64,
+        secret_sealed: &str,
+        secret_hint: &str,
+        by: i64,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Notes when the feed last delivered something it verified.
+    async fn billing_delivered(&self, brand_id: i64, at_ms: i64) -> StoreResult<()>;
+    /// Customers attributed to partners, by customer id.
+    async fn billing_customers(&self, brand_id: i64) -> StoreResult<Vec<BillingCustomer>>;
+    /// The partner a billing customer is attributed to.
+    async fn billing_partner(&self, brand_id: i64, customer_ref: &str) -> StoreResult<Option<i64>>;
+    /// Attributes a customer to an approved partner of the brand, replacing
+    /// an earlier attribution. `NotFound` for another brand's partner.
+    async fn attribute_billing_customer(
+        &self,
+        brand_id: i64,
+        customer_ref: &str,
+        organisation_id: i64,
+        by: i64,
+        audit: NewAudit,
+    ) -> StoreResult<()>;
+    /// Removes an attribution; false if there was none.
+    async fn remove_billing_customer(&self, brand_id: i64, customer_ref: &str, audit: NewAudit) -> StoreResult<bool>;
     /// Rollup figures between two months inclusive, for one partner or all.
     async fn monthly_figures(
         &self,
@@ -189,6 +222,19 @@ pub trait RevenueStore: Send + Sync + 'static {
         from: Month,
         to: Month,
     ) -> StoreResult<Vec<CustomerFigure>>;
+}
+
+/// A program's billing connection as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BillingConnection {
+    pub provider: String,
+    /// Encrypted under the server's secret (`Secrets::seal`).
+    pub secret_sealed: String,
+    pub secret_hint: String,
+    pub connected_by: i64,
+    pub connected_by_email: String,
+    pub connected_at: i64,
+    pub last_delivery_at: Option<i64>,
 }
 
 /// SQLite and PostgreSQL both take this many parameters in one statement
@@ -1138,6 +1184,143 @@ macro_rules! revenue_store {
                 Ok(version + 1)
             }
 
+            async fn billing_connection(&self, brand_id: i64) -> StoreResult<Option<BillingConnection>> {
+                Ok(sqlx::query_as(
+                    "SELECT c.provider, c.secret_sealed, c.secret_hint, c.connected_by, u.email AS \
+                     connected_by_email, c.connected_at, c.last_delivery_at FROM billing_connections c \
+                     JOIN users u ON u.id = c.connected_by WHERE c.brand_id = $1",
+                )
+                .bind(brand_id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn connect_billing(
+                &self,
+                brand_id: i64,
+                secret_sealed: &str,
+                secret_hint: &str,
+                by: i64,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO billing_connections (brand_id, provider, secret_sealed, secret_hint, connected_by, \
+                     connected_at) VALUES ($1, 'stripe', $2, $3, $4, $5) ON CONFLICT (brand_id) DO UPDATE SET \
+                     secret_sealed = excluded.secret_sealed, secret_hint = excluded.secret_hint, \
+                     connected_by = excluded.connected_by, connected_at = excluded.connected_at",
+                )
+                .bind(brand_id)
+                .bind(secret_sealed)
+                .bind(secret_hint)
+                .bind(by)
+                .bind(ms(audit.at))
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn billing_delivered(&self, brand_id: i64, at_ms: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE billing_connections SET last_delivery_at = $2 WHERE brand_id = $1 AND \
+                     (last_delivery_at IS NULL OR last_delivery_at < $2)",
+                )
+                .bind(brand_id)
+                .bind(at_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn billing_customers(&self, brand_id: i64) -> StoreResult<Vec<BillingCustomer>> {
+                let rows: Vec<(String, i64, String, i64)> = sqlx::query_as(
+                    "SELECT b.customer_ref, b.organisation_id, o.name, b.created_at FROM billing_customers b \
+                     JOIN organisations o ON o.id = b.organisation_id WHERE b.brand_id = $1 ORDER BY b.customer_ref",
+                )
+                .bind(brand_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(customer_ref, organisation_id, organisation, created_at_ms)| BillingCustomer {
+                        customer_ref,
+                        organisation_id,
+                        organisation,
+                        created_at_ms,
+                    })
+                    .collect())
+            }
+
+            async fn billing_partner(&self, brand_id: i64, customer_ref: &str) -> StoreResult<Option<i64>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT organisation_id FROM billing_customers WHERE brand_id = $1 AND customer_ref = $2",
+                )
+                .bind(brand_id)
+                .bind(customer_ref)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn attribute_billing_customer(
+                &self,
+                brand_id: i64,
+                customer_ref: &str,
+                organisation_id: i64,
+                by: i64,
+                audit: NewAudit,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let partner: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM organisations WHERE id = $1 AND brand_id = $2 AND approved_at IS NOT NULL",
+                )
+                .bind(organisation_id)
+                .bind(brand_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if partner.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(
+                    "INSERT INTO billing_customers (brand_id, customer_ref, organisation_id, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (brand_id, customer_ref) DO UPDATE SET \
+                     organisation_id = excluded.organisation_id, created_by = excluded.created_by, \
+                     created_at = excluded.created_at",
+                )
+                .bind(brand_id)
+                .bind(customer_ref)
+                .bind(organisation_id)
+                .bind(by)
+                .bind(ms(audit.at))
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_billing_customer(
+                &self,
+                brand_id: i64,
+                customer_ref: &str,
+                audit: NewAudit,
+            ) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let gone = sqlx::query("DELETE FROM billing_customers WHERE brand_id = $1 AND customer_ref = $2")
+                    .bind(brand_id)
+                    .bind(customer_ref)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    > 0;
+                if gone {
+                    Self::insert_audit(&mut tx, &audit).await?;
+                }
+                tx.commit().await?;
+                Ok(gone)
+            }
+
             async fn revenue_partners(&self, brand_id: i64) -> StoreResult<Vec<(i64, String)>> {
                 Ok(sqlx::query_as(
                     "SELECT id, name FROM organisations WHERE brand_id = $1 AND approved_at IS NOT NULL ORDER BY name, \
@@ -1158,9 +1341,9 @@ macro_rules! revenue_store {
                 Self::take_lock(&mut tx, Self::LEDGER_LOCK, brand_id).await?;
                 let (ctx, mut ids) = Self::ledger_context(&mut tx, brand_id, &batch.rows).await?;
                 let plan = match plan_import(&batch.rows, &ctx) {
-                    Ok(_) if batch.dry_run => {
+                    Ok(plan) if batch.dry_run => {
                         tx.rollback().await?;
-                        return Ok(ImportOutcome::Rejected(Vec::new()));
+                        return Ok(ImportOutcome::Checked(plan));
                     }
                     Ok(plan) => plan,
                     Err(errors) => {

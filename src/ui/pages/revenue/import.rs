@@ -1,10 +1,12 @@
 //! /manager/revenue/imports: every revenue import, newest first, a page at
 //! a time; /manager/revenue/imports/:id: what one did, or every problem that
-//! stopped it.
+//! stopped it; /manager/revenue/check: what importing a checked file would
+//! do, with nothing written.
 
-use crate::api::revenue::{get_revenue_import, get_revenue_imports};
-use crate::domain::ledger::{import_result, imported_summary, refused_import_summary, ImportShow};
+use crate::api::revenue::{get_import_check, get_revenue_import, get_revenue_imports};
+use crate::domain::ledger::{import_result, imported_summary, refused_import_summary, ImportShow, RowError};
 use crate::domain::listing::query;
+use crate::domain::revenue::format_money;
 use crate::ui::components::form::Notice;
 use crate::ui::components::loaded::Loaded;
 use crate::ui::components::style::{INPUT, TD_SHADED_MONEY, TD_SHADED_NOWRAP};
@@ -84,21 +86,92 @@ pub fn ImportPage() -> impl IntoView {
             {if i.imported {
                 view! { <Notice text=imported_summary(i.new_count, i.unchanged_count)/> }.into_any()
             } else {
-                let rows = i.errors.iter().map(|e| view! {
-                    <tr><td class=TD_SHADED_NOWRAP>{e.row}</td><td class=TD_SHADED_NOWRAP>{e.field.clone()}</td><td class="px-3 py-2">{e.message.clone()}</td></tr>
-                }).collect_view();
                 view! {
                     <div class="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert" data-testid="import-refused">
                         {refused_import_summary(i.errors.len(), i.row_count)}
                     </div>
-                    <DataTable
-                        look=TableLook::Shaded
-                        frame=Frame::Box
-                        testid="import-errors"
-                        head=vec!["Line".into(), "Column".into(), "Problem".into()]
-                        rows
-                    />
+                    <Problems errors=i.errors.clone()/>
                 }.into_any()
+            }}
+        </Loaded>
+    }
+}
+
+/// Every problem of a refused import or check, line by line.
+#[component]
+fn Problems(errors: Vec<RowError>) -> impl IntoView {
+    let rows = errors
+        .into_iter()
+        .map(|e| {
+            view! {
+                <tr><td class=TD_SHADED_NOWRAP>{e.row}</td><td class=TD_SHADED_NOWRAP>{e.field}</td><td class="px-3 py-2">{e.message}</td></tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <DataTable
+            look=TableLook::Shaded
+            frame=Frame::Box
+            testid="import-errors"
+            head=vec!["Line".into(), "Column".into(), "Problem".into()]
+            rows
+        />
+    }
+}
+
+#[component]
+pub fn ImportCheckPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_import_check());
+    view! {
+        <Title text="Revenue file check"/>
+        <p class="mb-2 text-sm"><a class="text-brand underline" href="/manager/revenue#import">"← Revenue"</a></p>
+        <Loaded data let:c>
+            {match c {
+                None => view! {
+                    <h1 class="mb-2 text-2xl font-bold">"Check a revenue file"</h1>
+                    <p class="text-sm">"No file checked yet. Choose a file under Import revenue and press Check without importing."</p>
+                }.into_any(),
+                Some(c) => {
+                    let refused = !c.problems.is_empty();
+                    let more = c.statements_total.saturating_sub(c.statements.len());
+                    let rows = c.statements.iter().map(|s| view! {
+                        <tr>
+                            <td class=TD_SHADED_NOWRAP>{s.partner.clone()}</td>
+                            <td class=TD_SHADED_NOWRAP>{s.month.label()}{s.past.then_some(" (past: closable)")}</td>
+                            <td class=TD_SHADED_MONEY>{s.events}</td>
+                            <td class=TD_SHADED_MONEY>{format_money(s.revenue)}</td>
+                            <td class=TD_SHADED_MONEY>{format_money(s.commission)}</td>
+                            <td class=TD_SHADED_MONEY>{s.adjustments}</td>
+                        </tr>
+                    }).collect_view();
+                    view! {
+                        <h1 class="mb-2 text-2xl font-bold">{format!("Check: {}", c.source)}</h1>
+                        <p class="mb-4 text-sm text-slate-600"><Time ms=c.checked_at_ms/> {format!(" · {} rows", c.row_count)}</p>
+                        {if refused {
+                            view! {
+                                <div class="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert" data-testid="check-result">
+                                    {c.summary.clone()}
+                                </div>
+                                <Problems errors=c.problems.clone()/>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p class="mb-4 rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900" role="status" data-testid="check-result">
+                                    {c.summary.clone()}
+                                </p>
+                                <DataTable
+                                    look=TableLook::Shaded
+                                    frame=Frame::Box
+                                    testid="check-statements"
+                                    head=vec!["Partner".into(), "Statement".into(), Head::figure("Events"), Head::figure("Revenue"), Head::figure("Commission"), Head::figure("Adjustments")]
+                                    rows
+                                />
+                                {(more > 0).then(|| view! { <p class="mt-2 text-sm">{format!("…and {more} more statements.")}</p> })}
+                                <p class="mt-4 text-sm">"To import it, choose the same file again under Import revenue and press Import."</p>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                }
             }}
         </Loaded>
     }

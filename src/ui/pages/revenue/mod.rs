@@ -3,6 +3,7 @@
 //! the managers' program page and list of every statement, and an
 //! import's result.
 
+mod billing;
 mod dashboard;
 mod import;
 mod list;
@@ -12,8 +13,9 @@ mod statement;
 mod terms;
 mod trend;
 
+pub use billing::BillingPage;
 pub use dashboard::RevenuePage;
-pub use import::{ImportPage, ImportsPage};
+pub use import::{ImportCheckPage, ImportPage, ImportsPage};
 pub use list::StatementListPage;
 pub use program::ProgramPage;
 pub use statement::{StatementPage, StatementPrintPage};

@@ -18,7 +18,7 @@ use crate::ui::components::form::{
     drafted, invalid_when, successes, FieldMessage, Form, FormError, LastResult, Notice,
 };
 use crate::ui::components::loaded::Loaded;
-use crate::ui::components::style::{BUTTON, INPUT};
+use crate::ui::components::style::{BUTTON, INPUT, SECONDARY};
 use crate::ui::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -210,7 +210,10 @@ fn Program(
                         aria-describedby=move || if import_refused().is_some() { "import-error import-limits" } else { "import-limits" }/>
                     <label for="import-csv" class="mt-3 block text-sm font-medium">"…or paste the rows"</label>
                     <textarea id="import-csv" name="csv" rows="6" class=format!("{INPUT} font-mono text-xs")></textarea>
-                    <button type="submit" class=format!("{BUTTON} mt-3")>"Import"</button>
+                    <div class="mt-3 flex flex-wrap gap-2">
+                        <button type="submit" class=BUTTON>"Import"</button>
+                        <button type="submit" name="mode" value="check" class=SECONDARY>"Check without importing"</button>
+                    </div>
                 </form>
                 {(!p.imports.is_empty()).then(|| view! {
                     <h3 class="mb-1 mt-4 text-sm font-semibold">"Recent imports"</h3>
@@ -223,6 +226,7 @@ fn Program(
                     </ul>
                     <p class="mt-2 text-sm"><a class="text-brand underline" href="/manager/revenue/imports">"Every import"</a></p>
                 })}
+                <p class="mt-3 text-sm">"Revenue can also come straight from Stripe: "<a class="text-brand underline" href="/manager/revenue/billing">"Billing feed"</a></p>
             </Card>
             <Card title="Record one event" id="record">
                 <Form action=record>
