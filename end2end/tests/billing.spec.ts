@@ -11,7 +11,7 @@ test("an administrator connects Stripe, a manager attributes a customer, and a s
   createAdmin(admin);
   const { owner, company } = await approvedPartner(page, info, admin);
   const id = `${info.project.name}${Date.now()}`;
-  const secret = `whsec_${id}e2esecretvalue`;
+  const secret = `whsec_${id.replace(/[^A-Za-z0-9]/g, "")}e2esecretvalue`;
   const customer = `cus_${id}`;
 
   await signIn(page, admin);
@@ -42,6 +42,8 @@ test("an administrator connects Stripe, a manager attributes a customer, and a s
   await page.getByLabel("Partner").selectOption({ label: company });
   await page.getByRole("button", { name: "Attribute" }).click();
   await expect(page.getByTestId("billing-customers").locator("tr", { hasText: customer })).toContainText(company);
+  await expect(page.getByLabel("Stripe customer id")).toHaveValue("");
+  await expect(page.getByLabel(/Signing secret|New signing secret/)).toHaveValue("");
   await ready(page);
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath("billing.png"), fullPage: true });

@@ -23,6 +23,7 @@ pub fn BillingPage() -> impl IntoView {
     let attribute = ServerAction::<AttributeBillingCustomer>::new();
     let remove = ServerAction::<RemoveBillingCustomer>::new();
     let changed = (successes(connect), successes(attribute), successes(remove));
+    let (connected, attributed) = (changed.0, changed.1);
     let data = Resource::new(
         move || (location.search.get(), changed.0.get(), changed.1.get(), changed.2.get()),
         |_| get_billing_settings(),
@@ -32,7 +33,7 @@ pub fn BillingPage() -> impl IntoView {
         <p class="mb-2 text-sm"><a class="text-brand underline" href="/manager/revenue">"← Revenue"</a></p>
         <h1 class="mb-4 text-2xl font-bold">"Billing feed"</h1>
         <Loaded data let:b>
-            <Billing b connect attribute remove/>
+            <Billing b connect attribute remove connected attributed/>
         </Loaded>
     }
 }
@@ -43,6 +44,10 @@ fn Billing(
     connect: ServerAction<ConnectStripe>,
     attribute: ServerAction<AttributeBillingCustomer>,
     remove: ServerAction<RemoveBillingCustomer>,
+    /// Successes so far: a form that went through is emptied in the
+    /// browser (a page loaded without JavaScript starts empty anyway).
+    connected: Signal<usize>,
+    attributed: Signal<usize>,
 ) -> impl IntoView {
     let query = use_query_map();
     let notice = move || {
@@ -105,6 +110,7 @@ fn Billing(
                         <Form action=connect>
                             <label for="billing-secret" class="block text-sm font-medium">{if b.connected.is_some() { "New signing secret" } else { "Signing secret" }}</label>
                             <input id="billing-secret" name="secret" type="password" autocomplete="off" required class=INPUT placeholder="whsec_…"
+                                prop:value=move || { connected.track(); String::new() }
                                 aria-invalid=invalid aria-describedby=described autofocus=first/>
                             <FieldMessage value=connect_value field="secret"/>
                             <button type="submit" class=format!("{BUTTON} mt-3")>{if b.connected.is_some() { "Replace the secret" } else { "Connect Stripe" }}</button>
@@ -122,20 +128,23 @@ fn Billing(
                         view! {
                             <label for="billing-customer" class="block text-sm font-medium">"Stripe customer id"</label>
                             <input id="billing-customer" name="customer" type="text" required class=INPUT placeholder="cus_…"
-                                value=drafted("customer") aria-invalid=invalid aria-describedby=described autofocus=first/>
+                                value=drafted("customer") prop:value=move || { attributed.track(); drafted("customer").filter(|_| attributed.get() == 0).unwrap_or_default() }
+                                aria-invalid=invalid aria-describedby=described autofocus=first/>
                             <FieldMessage value=attribute_value field="customer"/>
                         }
                     }
                     {
                         let (invalid, described, first) = invalid_when(attribute_value, "partner");
                         let typed = drafted("partner");
+                        let chosen = typed.clone();
                         view! {
                             <label for="billing-partner" class="mt-3 block text-sm font-medium">"Partner"</label>
-                            <select id="billing-partner" name="partner" class=INPUT aria-invalid=invalid aria-describedby=described autofocus=first>
+                            <select id="billing-partner" name="partner" class=INPUT aria-invalid=invalid aria-describedby=described autofocus=first
+                                prop:value=move || { attributed.track(); typed.clone().filter(|_| attributed.get() == 0).unwrap_or_default() }>
                                 <option value="">"Choose a partner"</option>
                                 {b.partners.iter().map(|(id, n)| {
                                     let id = id.to_string();
-                                    let selected = typed.as_deref() == Some(id.as_str());
+                                    let selected = chosen.as_deref() == Some(id.as_str());
                                     view! { <option value=id selected=selected>{n.clone()}</option> }
                                 }).collect_view()}
                             </select>

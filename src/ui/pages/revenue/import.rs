@@ -167,7 +167,11 @@ pub fn ImportCheckPage() -> impl IntoView {
                                     rows
                                 />
                                 {(more > 0).then(|| view! { <p class="mt-2 text-sm">{format!("…and {more} more statements.")}</p> })}
-                                <p class="mt-4 text-sm">"To import it, choose the same file again under Import revenue and press Import."</p>
+                                <p class="mt-4 text-sm">{if c.source == "pasted" {
+                                    "To import them, paste the same rows under Import revenue and press Import."
+                                } else {
+                                    "To import it, choose the same file again under Import revenue and press Import."
+                                }}</p>
                             }.into_any()
                         }}
                     }.into_any()
