@@ -455,7 +455,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "trust.score_changed",
     "cert.state_changed",
     "partner.approved",
+    "commission.created",
+    "commission.reversed",
     "statement.closed",
+    "payout.approved",
     "payout.paid",
     "listing.submitted",
     "listing.approved",
@@ -483,7 +486,13 @@ pub fn event_description(event_type: &str) -> &'static str {
         "trust.score_changed" => "An agent's trust score moved after an outcome event (in the key's environment).",
         "cert.state_changed" => "The partner's certification moved to another state.",
         "partner.approved" => "The partner's application was approved.",
+        "commission.created" => {
+            "Recorded revenue added commission lines to a statement: per import and statement, the lines, \
+             their commission and the first 100 external ids."
+        }
+        "commission.reversed" => "Refunds clawed commission back on a statement, summed as commission.created is.",
         "statement.closed" => "A monthly statement was closed with its balance.",
+        "payout.approved" => "A manager approved a payout; it is ready to be paid.",
         "payout.paid" => "A payout was paid.",
         "listing.submitted" => "A marketplace listing version was sent for review.",
         "listing.approved" => "A listing version was approved; it shows while the certification is listed.",

@@ -1185,6 +1185,55 @@ pub fn planned_statements(plan: &ImportPlan) -> Vec<PlannedStatement> {
     map.into_values().collect()
 }
 
+/// What an import tells a partner's webhook subscribers about one of its
+/// statements: the commission lines it created (`commission.created`, from
+/// invoices) or reversed (`commission.reversed`, from refunds). One notice
+/// per statement and kind rather than per line, so a year of history moved
+/// in does not flood a partner's endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommissionNotice {
+    pub organisation_id: i64,
+    pub event_type: &'static str,
+    pub month: Month,
+    pub currency: Currency,
+    pub lines: usize,
+    pub commission_minor: i64,
+    /// The events' external ids, the first `NOTICE_IDS` of them.
+    pub external_ids: Vec<String>,
+}
+
+/// External ids a commission notice lists; `lines` counts them all.
+pub const NOTICE_IDS: usize = 100;
+
+/// The notices of a plan, by partner, statement and kind.
+pub fn commission_notices(plan: &ImportPlan) -> Vec<CommissionNotice> {
+    let mut map: std::collections::BTreeMap<(i64, Month, &'static str, &'static str), CommissionNotice> =
+        Default::default();
+    for p in &plan.new {
+        let event_type = match p.event.kind {
+            EventKind::Invoice => "commission.created",
+            EventKind::Refund => "commission.reversed",
+        };
+        let currency = p.event.amount.currency;
+        let key = (p.event.organisation_id, p.line.statement_month, currency.code(), event_type);
+        let n = map.entry(key).or_insert(CommissionNotice {
+            organisation_id: p.event.organisation_id,
+            event_type,
+            month: p.line.statement_month,
+            currency,
+            lines: 0,
+            commission_minor: 0,
+            external_ids: Vec::new(),
+        });
+        n.lines += 1;
+        n.commission_minor += p.line.commission.amount.minor;
+        if n.external_ids.len() < NOTICE_IDS {
+            n.external_ids.push(p.event.external_id.clone());
+        }
+    }
+    map.into_values().collect()
+}
+
 /// The headline of a check that found problems.
 pub fn refused_check_summary(problems: usize, rows: usize) -> String {
     let found = refused_import_summary(problems, rows as i64);
@@ -1258,6 +1307,28 @@ mod tests {
 
     use super::*;
     use crate::domain::terms::default_terms;
+
+    #[test]
+    fn an_import_notifies_commission_created_and_reversed_once_per_statement() {
+        let ctx = terms_ctx(7, default_terms(RevenueModel::Reseller));
+        let rows = [
+            event(2, "inv-1", EventKind::Invoice, 100_000, ms(2026, 5, 10)),
+            event(3, "inv-2", EventKind::Invoice, 50_000, ms(2026, 5, 20)),
+            event(4, "ref-1", EventKind::Refund, 20_000, ms(2026, 5, 21)),
+        ];
+        let plan = plan_import(&rows, &ctx).unwrap();
+        let got: Vec<_> = commission_notices(&plan)
+            .into_iter()
+            .map(|n| (n.event_type, n.month, n.lines, n.commission_minor, n.external_ids))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("commission.created", m(2026, 5), 2, 30_000, vec!["inv-1".to_owned(), "inv-2".to_owned()]),
+                ("commission.reversed", m(2026, 5), 1, -4_000, vec!["ref-1".to_owned()]),
+            ]
+        );
+    }
 
     #[test]
     fn a_check_sums_what_an_import_would_add_to_each_statement_without_writing_it() {

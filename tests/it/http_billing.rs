@@ -149,6 +149,17 @@ on_both!(stripe_deliveries_are_verified_attributed_and_recorded_once, |e| async 
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(totals(&mut ada).await, [30_000 - 5_000]);
 
+    // Partners' webhook subscribers hear of it: one notice per delivery
+    // that created or reversed commission, none for the duplicate.
+    let events = |kind: &'static str| {
+        let url = app._db.url.clone();
+        async move {
+            let sql = format!("SELECT COUNT(*) FROM event_log WHERE organisation_id = {org} AND event_type = '{kind}'");
+            crate::helpers::scalar(&url, &sql).await
+        }
+    };
+    assert_eq!((events("commission.created").await, events("commission.reversed").await), (2, 1));
+
     // Other event types are acknowledged and ignored.
     let other = r#"{"id":"evt_4","type":"customer.created","created":1,"data":{"object":{}}}"#;
     let r = deliver(&app, other).await;

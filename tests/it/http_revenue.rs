@@ -409,6 +409,11 @@ on_both!(payouts_approved_together_name_their_total_first_and_go_all_or_none, |e
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v = program(mgr.call(GetRevenueProgram::PATH, &[]).await.body);
     assert!(v.payouts.iter().all(|p| p.status == PayoutStatus::Approved), "{:?}", v.payouts);
+    // Each approval is a payout.approved program event for its partner.
+    let approved =
+        crate::helpers::scalar(&app._db.url, "SELECT COUNT(*) FROM event_log WHERE event_type = 'payout.approved'")
+            .await;
+    assert_eq!(approved, pending.len() as i64);
     // Without JavaScript the form lands back on the payouts, saying how many.
     let r = mgr.submit(ApprovePayouts::PATH, &[("seen", &seen_payouts(&pending))], "/manager/revenue").await;
     assert_eq!(r.status, StatusCode::FOUND);

@@ -6,9 +6,10 @@
 use super::common::*;
 pub(super) use crate::domain::billing::BillingCustomer;
 pub(super) use crate::domain::ledger::{
-    bounty, check_close, close_statement, in_force_for_close, plan_import, quarter_bonus, statement_month,
-    CustomerFigure, EventInput, EventKind, ImportPlan, ImportRecord, KnownEvent, KnownLine, LedgerContext, LineKind,
-    Month, MonthlyFigure, Payout, PayoutStatus, RowError, Statement, StatementLine, StatementStatus,
+    bounty, check_close, close_statement, commission_notices, in_force_for_close, plan_import, quarter_bonus,
+    statement_month, CustomerFigure, EventInput, EventKind, ImportPlan, ImportRecord, KnownEvent, KnownLine,
+    LedgerContext, LineKind, Month, MonthlyFigure, Payout, PayoutStatus, RowError, Statement, StatementLine,
+    StatementStatus,
 };
 pub(super) use crate::domain::revenue::{Commission, Currency, Money, ShareRule};
 pub(super) use crate::domain::statement::{LineGroup, StatementColumn, StatementSort};
@@ -235,6 +236,19 @@ pub struct BillingConnection {
     pub connected_by_email: String,
     pub connected_at: i64,
     pub last_delivery_at: Option<i64>,
+}
+
+/// The payload of `payout.approved` and `payout.paid`.
+pub(super) fn payout_payload(payout: &Payout, reference: Option<&str>, at: i64) -> serde_json::Value {
+    serde_json::json!({
+        "organisation_id": payout.organisation_id,
+        "payout_id": payout.id,
+        "statement_id": payout.statement_id,
+        "amount_minor": payout.amount.minor,
+        "currency": payout.amount.currency.code(),
+        "reference": reference,
+        "at": at,
+    })
 }
 
 /// SQLite and PostgreSQL both take this many parameters in one statement
@@ -1442,6 +1456,19 @@ macro_rules! revenue_store {
                     });
                 }
                 Self::insert_lines(&mut tx, brand_id, &lines).await?;
+                for n in commission_notices(&plan) {
+                    let payload = serde_json::json!({
+                        "organisation_id": n.organisation_id,
+                        "import_id": import_id,
+                        "month": n.month.key(),
+                        "currency": n.currency.code(),
+                        "lines": n.lines,
+                        "commission_minor": n.commission_minor,
+                        "external_ids": n.external_ids,
+                        "at": now,
+                    });
+                    Self::insert_program_event(&mut tx, brand_id, n.organisation_id, n.event_type, payload, now).await?;
+                }
                 let mut audit = audit;
                 audit.subject = format!("revenue_import:{import_id}");
                 Self::insert_audit(&mut tx, &audit).await?;
@@ -1840,6 +1867,15 @@ macro_rules! revenue_store {
                         PayoutStatus::Approved.key(),
                     )
                     .await?;
+                    Self::insert_program_event(
+                        &mut tx,
+                        brand_id,
+                        payout.organisation_id,
+                        "payout.approved",
+                        $crate::server::store::revenue::payout_payload(payout, None, ms(audit.at)),
+                        ms(audit.at),
+                    )
+                    .await?;
                     Self::insert_audit(&mut tx, &audit).await?;
                 }
                 tx.commit().await?;
@@ -1873,26 +1909,14 @@ macro_rules! revenue_store {
                 }
                 Self::move_status_count(&mut tx, "payout_status_counts", brand_id, Some(payout.status.key()), to.key())
                     .await?;
-                if to == PayoutStatus::Paid {
-                    let payload = serde_json::json!({
-                        "organisation_id": payout.organisation_id,
-                        "payout_id": payout.id,
-                        "statement_id": payout.statement_id,
-                        "amount_minor": payout.amount.minor,
-                        "currency": payout.amount.currency.code(),
-                        "reference": reference,
-                        "at": now,
-                    });
-                    sqlx::query(
-                        "INSERT INTO event_log (brand_id, organisation_id, event_type, payload, created_at) \
-                         VALUES ($1, $2, 'payout.paid', $3, $4)",
-                    )
-                    .bind(brand_id)
-                    .bind(payout.organisation_id)
-                    .bind(payload.to_string())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                let event = match to {
+                    PayoutStatus::Paid => Some("payout.paid"),
+                    PayoutStatus::Approved => Some("payout.approved"),
+                    _ => None,
+                };
+                if let Some(event) = event {
+                    let payload = $crate::server::store::revenue::payout_payload(payout, reference, now);
+                    Self::insert_program_event(&mut tx, brand_id, payout.organisation_id, event, payload, now).await?;
                 }
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
